@@ -1,1 +1,179 @@
+//! # yici-store
+//!
+//! Storage over sqlx: SQLite (embedded, the default) and PostgreSQL. Every query is written once
+//! and runs on both through sqlx's `Any` driver: `$n` placeholders, `INSERT … ON CONFLICT …
+//! RETURNING`, integers, text and bytes, times as UTC microseconds. Only the migrations (one set
+//! per dialect, in `migrations/`) and the few truly dialect-specific statements differ, and
+//! those live in [`dialect`].
+//!
+//! Runtime queries rather than compile-time checked macros: the macros need a live database or
+//! an offline cache per dialect at build time, and the same SQL text must serve two databases.
+//! The shared test suite (`tests/store_suite.rs`) runs every query against both instead.
+#![forbid(unsafe_code)]
 
+pub mod applicants;
+pub mod calendar;
+pub mod departments;
+pub mod dialect;
+mod migrate;
+pub mod regions;
+pub mod sessions;
+pub mod systems;
+pub mod testkit;
+pub mod users;
+
+pub use dialect::Dialect;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::path::Path;
+use std::time::Duration;
+
+/// Errors of the storage layer. The server maps them to problem documents:
+/// `NotFound` → 404, `Conflict` → 409, `Invalid` → 422, `Database` → 500 (logged, not shown).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// A uniqueness or reference rule would be broken; the text names what.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration {version} failed: {source}")]
+    Migration { version: i64, source: sqlx::Error },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Turn constraint violations into client errors; everything else stays a database error.
+pub(crate) fn classify(e: sqlx::Error, what: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StoreError::Conflict(format!("{what} already exists"));
+        }
+        if db.is_foreign_key_violation() {
+            return StoreError::Conflict(format!(
+                "{what} refers to something that does not exist or is still referred to"
+            ));
+        }
+    }
+    StoreError::Database(e)
+}
+
+/// Current time as UTC microseconds.
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Paging for lists: at most [`Page::MAX`] rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Page {
+    pub const MAX: i64 = 200;
+    pub fn new(limit: Option<i64>, offset: Option<i64>) -> Self {
+        Page {
+            limit: limit.unwrap_or(50).clamp(1, Self::MAX),
+            offset: offset.unwrap_or(0).max(0),
+        }
+    }
+    pub fn all() -> Self {
+        Page {
+            limit: i64::MAX / 2,
+            offset: 0,
+        }
+    }
+}
+
+/// The database behind Yici.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dialect", &self.dialect)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Open the embedded SQLite database under `dir` (created if missing).
+    pub async fn open_dir(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Invalid(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let file = dir.join("yici.db");
+        Self::open(&format!("sqlite://{}?mode=rwc", file.display())).await
+    }
+
+    /// Open by URL (`sqlite://…` or `postgres://…`) and apply pending migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::from_url(url).ok_or_else(|| {
+            StoreError::Invalid("database URL must start with sqlite:// or postgres://".into())
+        })?;
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                options
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::raw_sql(dialect::SQLITE_PRAGMAS).execute(conn).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Dialect::Postgres => options.max_connections(16).connect(url).await?,
+        };
+        let store = Store { pool, dialect };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
+}
+pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(col)?)
+}
+pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?)
+}
+pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(col)?)
+}

@@ -182,6 +182,31 @@ impl Uscc {
         Self::parse(&format!("{body17}{c}"))
     }
 
+    /// Compose a valid code from its parts: the two-character authority and category, the
+    /// six-digit region and the eight-character organisation code body; both check characters
+    /// are computed.
+    pub fn generate(
+        authority_category: &str,
+        region: &str,
+        org_body: &str,
+    ) -> Result<Self, IdError> {
+        let org_check = super::org_code::check_char(org_body)
+            .filter(|_| org_body.len() == 8)
+            .ok_or_else(|| {
+                IdError::new(
+                    KIND,
+                    Some(9),
+                    IdReason::Length {
+                        expected: "8",
+                        found: org_body.len(),
+                    },
+                )
+            })?;
+        Self::with_check(&format!(
+            "{authority_category}{region}{org_body}{org_check}"
+        ))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -240,6 +265,13 @@ mod tests {
         let e = Uscc::parse("91350100M00010OY43").unwrap_err();
         assert_eq!(e.position, Some(15));
         assert!(matches!(e.reason, IdReason::Char { found: 'O', .. }));
+    }
+
+    #[test]
+    fn generated_codes_are_valid() {
+        let u = Uscc::generate("11", "330100", "MB000001").unwrap();
+        assert_eq!(&u.as_str()[..16], "11330100MB000001");
+        assert!(Uscc::generate("11", "330100", "MB00001").is_err());
     }
 
     #[test]

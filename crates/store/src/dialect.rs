@@ -1,0 +1,57 @@
+//! What differs between SQLite and PostgreSQL, kept together.
+
+/// The SQL dialect of the connected database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn from_url(url: &str) -> Option<Dialect> {
+        if url.starts_with("sqlite:") {
+            Some(Dialect::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Dialect::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    /// The migration files of this dialect, in order: (version, name, SQL).
+    pub(crate) fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
+        match self {
+            Dialect::Sqlite => &[(
+                1,
+                "foundation",
+                include_str!("../migrations/sqlite/0001_foundation.sql"),
+            )],
+            Dialect::Postgres => &[(
+                1,
+                "foundation",
+                include_str!("../migrations/postgres/0001_foundation.sql"),
+            )],
+        }
+    }
+
+    /// Serialise migrations between several instances starting at once (PostgreSQL only;
+    /// SQLite is single-node and its write lock already serialises).
+    pub(crate) fn migration_lock(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(7310421)"),
+        }
+    }
+}
+
+/// Applied to every SQLite connection: write-ahead log, wait for the write lock instead of
+/// failing at once, enforce foreign keys, and full fsync so that committed data survives power
+/// loss.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";

@@ -1,0 +1,199 @@
+//! Systems (应用系统): a department's applications, and their bearer tokens. Tokens are stored
+//! only as digests; the plaintext is shown once, at issue.
+
+use crate::{Result, Store, StoreError, classify, get_i64, get_opt_i64, get_str, now_micros};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct System {
+    pub id: i64,
+    pub department_id: i64,
+    pub name: String,
+    pub description: String,
+}
+
+/// A token's record: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SystemToken {
+    pub id: i64,
+    pub system_id: i64,
+    /// The first characters of the token, to tell tokens apart.
+    pub hint: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+fn system(row: &AnyRow) -> Result<System> {
+    Ok(System {
+        id: get_i64(row, "id")?,
+        department_id: get_i64(row, "department_id")?,
+        name: get_str(row, "name")?,
+        description: get_str(row, "description")?,
+    })
+}
+
+fn token(row: &AnyRow) -> Result<SystemToken> {
+    Ok(SystemToken {
+        id: get_i64(row, "id")?,
+        system_id: get_i64(row, "system_id")?,
+        hint: get_str(row, "hint")?,
+        created_at: get_i64(row, "created_at")?,
+        expires_at: get_i64(row, "expires_at")?,
+        revoked_at: get_opt_i64(row, "revoked_at")?,
+    })
+}
+
+macro_rules! system_columns {
+    () => {
+        "id, department_id, name, description"
+    };
+}
+macro_rules! token_columns {
+    () => {
+        "id, system_id, hint, created_at, expires_at, revoked_at"
+    };
+}
+
+impl Store {
+    pub async fn create_system(
+        &self,
+        department_id: i64,
+        name: &str,
+        description: &str,
+    ) -> Result<System> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || description.chars().count() > 500 {
+            return Err(StoreError::Invalid(
+                "system name must be 1 to 100 characters, description at most 500".into(),
+            ));
+        }
+        if self.department(department_id).await?.is_none() {
+            return Err(StoreError::Conflict(format!(
+                "department {department_id} does not exist"
+            )));
+        }
+        let row = sqlx::query(concat!("INSERT INTO systems (department_id, name, description, created_at) VALUES ($1, $2, $3, $4) RETURNING ", system_columns!()))
+        .bind(department_id)
+        .bind(name)
+        .bind(description.trim())
+        .bind(now_micros())
+        .fetch_one(self.pool())
+        .await
+        .map_err(|e| classify(e, "a system with this name in the department"))?;
+        system(&row)
+    }
+
+    pub async fn system(&self, id: i64) -> Result<Option<System>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            system_columns!(),
+            " FROM systems WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(system).transpose()
+    }
+
+    pub async fn system_by_name(&self, department_id: i64, name: &str) -> Result<Option<System>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            system_columns!(),
+            " FROM systems WHERE department_id = $1 AND name = $2"
+        ))
+        .bind(department_id)
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(system).transpose()
+    }
+
+    pub async fn list_systems(&self, department_id: Option<i64>) -> Result<Vec<System>> {
+        let rows = match department_id {
+            Some(d) => {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    system_columns!(),
+                    " FROM systems WHERE department_id = $1 ORDER BY id"
+                ))
+                .bind(d)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    system_columns!(),
+                    " FROM systems ORDER BY department_id, id"
+                ))
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        rows.iter().map(system).collect()
+    }
+
+    /// Record a new token for `system_id` by its digest.
+    pub async fn issue_system_token(
+        &self,
+        system_id: i64,
+        digest: &str,
+        hint: &str,
+        expires_at: i64,
+    ) -> Result<SystemToken> {
+        if self.system(system_id).await?.is_none() {
+            return Err(StoreError::NotFound("system"));
+        }
+        let row = sqlx::query(concat!("INSERT INTO system_tokens (system_id, token_digest, hint, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING ", token_columns!()))
+        .bind(system_id)
+        .bind(digest)
+        .bind(hint)
+        .bind(now_micros())
+        .bind(expires_at)
+        .fetch_one(self.pool())
+        .await
+        .map_err(|e| classify(e, "token"))?;
+        token(&row)
+    }
+
+    pub async fn system_tokens(&self, system_id: i64) -> Result<Vec<SystemToken>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            token_columns!(),
+            " FROM system_tokens WHERE system_id = $1 ORDER BY id"
+        ))
+        .bind(system_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(token).collect()
+    }
+
+    /// Revoke a token of `system_id`. Revoking twice keeps the first time and is not an error.
+    pub async fn revoke_system_token(&self, system_id: i64, token_id: i64) -> Result<SystemToken> {
+        let row = sqlx::query(concat!("UPDATE system_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND system_id = $3 RETURNING ", token_columns!()))
+        .bind(now_micros())
+        .bind(token_id)
+        .bind(system_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref()
+            .map(token)
+            .transpose()?
+            .ok_or(StoreError::NotFound("token"))
+    }
+
+    /// The system holding the token with `digest`, if the token is neither revoked nor expired.
+    pub async fn authenticate_system(&self, digest: &str, now: i64) -> Result<Option<System>> {
+        let row = sqlx::query(
+            "SELECT s.id, s.department_id, s.name, s.description FROM system_tokens t JOIN systems s ON s.id = t.system_id
+             WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+        )
+        .bind(digest)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(system).transpose()
+    }
+}
