@@ -53,6 +53,28 @@ pub enum Permission {
     ReadApplicants,
 }
 
+impl Permission {
+    /// What the permission allows, in words, for refusals.
+    pub fn describe(self, lang: crate::Lang) -> &'static str {
+        use Permission::*;
+        match self {
+            ReadDirectory => lang.pick(
+                "查看区划和部门目录",
+                "read the region and department directory",
+            ),
+            ReadCalendar => lang.pick("查看工作日历", "read the working-day calendar"),
+            ManageCalendar => lang.pick("维护节假日安排", "maintain the holiday calendar"),
+            ManageRegions => lang.pick("维护行政区划", "maintain regions"),
+            ManageDepartments => lang.pick("维护部门", "maintain departments"),
+            ReadSystems => lang.pick("查看部门应用系统", "read a department's systems"),
+            ManageSystems => lang.pick("管理应用系统及其令牌", "manage systems and their tokens"),
+            ReadUsers => lang.pick("查看用户", "read users"),
+            ManageUsers => lang.pick("管理用户和角色", "manage users and roles"),
+            ReadApplicants => lang.pick("查询申请人", "look up applicants"),
+        }
+    }
+}
+
 /// What the permission applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A named public holiday, possibly spanning several days (weekend days inside are off anyway).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Holiday {
     pub name: String,
     pub from: NaiveDate,
@@ -22,6 +23,7 @@ pub struct Holiday {
 
 /// One year's schedule as published in the State Council notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct YearSchedule {
     pub year: i32,
     /// Where the schedule comes from (the notice's title and date).
@@ -205,6 +207,7 @@ impl WorkingCalendar {
 
 /// A pause of a clock: the days in `(from, until]` do not count; an open pause has no `until`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pause {
     pub from: NaiveDate,
     pub until: Option<NaiveDate>,
@@ -214,6 +217,7 @@ pub struct Pause {
 /// 计时器 — a working-day clock with a limit, started on a date, that pauses while the
 /// applicant supplements materials (补正) or a special procedure runs (特别程序).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkingClock {
     pub started: NaiveDate,
     pub limit: u32,
@@ -222,6 +226,7 @@ pub struct WorkingClock {
 
 /// Where a clock stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClockReading {
     pub used: i64,
     pub remaining: i64,

@@ -1,1 +1,94 @@
+//! # yici-server
+//!
+//! The HTTP face of Yici (axum): the JSON API under `/api/v1` with its OpenAPI document, the
+//! server-rendered pages, authentication and the single authorisation check, health, readiness
+//! and metrics. Handlers are thin: validation and rules come from `yici-core`, data from
+//! `yici-store`.
+#![forbid(unsafe_code)]
 
+pub mod api;
+pub mod auth;
+pub mod context;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod identity;
+pub mod obs;
+pub mod openapi;
+pub mod state;
+pub mod web;
+
+pub use state::{AppState, ServerConfig};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware;
+use axum::routing::get;
+use std::net::SocketAddr;
+use tower::ServiceBuilder;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The whole application: API, pages, docs and operations endpoints, with their layers.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let app = Router::new()
+        .nest("/api/v1", api::router())
+        .merge(web::router())
+        .route("/healthz", get(obs::healthz))
+        .route("/readyz", get(obs::readyz))
+        .route("/metrics", get(obs::metrics))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::ApiDoc::openapi()))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn(obs::record))
+        .with_state(state.clone());
+    app.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), context::MakeRequestId))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }))
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(middleware::from_fn(context::scope))
+            .layer(middleware::from_fn(obs::problems))
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
+            .layer(DefaultBodyLimit::max(state.config.body_limit)),
+    )
+}
+
+/// Serve until Ctrl-C or SIGTERM, finishing requests in flight.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(state, listener).await
+}
+
+pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -254,7 +254,10 @@ impl RegionCode {
             s[..6].to_string(),
         ] {
             if let Some(e) = REGIONS.get(&key) {
-                if names.last() != Some(&e.name.as_str()) {
+                // Placeholder city levels of municipalities (市辖区, 县) are not names.
+                let placeholder =
+                    e.level == RegionLevel::City && matches!(e.name.as_str(), "市辖区" | "县");
+                if !placeholder && names.last() != Some(&e.name.as_str()) {
                     names.push(e.name.as_str());
                 }
             }
@@ -262,17 +265,22 @@ impl RegionCode {
         names
     }
 
+    /// The digits of all of this code's levels without the zero padding (`33` for Zhejiang,
+    /// `330106` for Xihu): every code within this region starts with it.
+    pub fn prefix(&self) -> String {
+        let len = match self.level() {
+            RegionLevel::Province => 2,
+            RegionLevel::City => 4,
+            RegionLevel::County => 6,
+            RegionLevel::Township => 9,
+            RegionLevel::Village => 12,
+        };
+        self.statistical()[..len].to_string()
+    }
+
     /// Whether `other` lies within this region (or is this region).
     pub fn contains(&self, other: &RegionCode) -> bool {
-        let mine = self.statistical();
-        let theirs = other.statistical();
-        let significant = mine.trim_end_matches('0').len();
-        // Compare whole levels: 2, 4, 6, 9 or 12 digits.
-        let cut = [2, 4, 6, 9, 12]
-            .into_iter()
-            .find(|&c| c >= significant)
-            .unwrap_or(12);
-        mine[..cut] == theirs[..cut]
+        other.statistical().starts_with(&self.prefix())
     }
 }
 
@@ -347,5 +355,17 @@ mod tests {
         assert!(!xh.contains(&hz));
         assert!(!RegionCode::parse("330200").unwrap().contains(&xh));
         assert_eq!(v.path_names(), vec!["浙江省", "杭州市", "西湖区"]);
+        assert_eq!(zj.prefix(), "33");
+        assert_eq!(
+            RegionCode::parse("110105").unwrap().path_names(),
+            vec!["北京市", "朝阳区"]
+        );
+        assert_eq!(v.parent().unwrap().prefix(), "330106008");
+        assert_eq!(zj.prefix(), "33");
+        assert_eq!(
+            RegionCode::parse("110105").unwrap().path_names(),
+            vec!["北京市", "朝阳区"]
+        );
+        assert_eq!(v.parent().unwrap().prefix(), "330106008");
     }
 }

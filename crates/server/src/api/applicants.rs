@@ -1,0 +1,56 @@
+//! Applicant look-up for window clerks: by ID number or credit code, masked.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::Query;
+use crate::state::AppState;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use yici_core::authz::{Permission, Target};
+use yici_core::org::{ApplicantId, mask_name};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicantQuery {
+    /// 公民身份号码 or 统一社会信用代码.
+    pub number: String,
+}
+
+/// An applicant as shown to staff: personal numbers and names masked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApplicantView {
+    pub id: i64,
+    /// `person` or `organisation`.
+    pub kind: &'static str,
+    pub number: String,
+    pub name: String,
+    pub verified_by: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/applicants", tag = "applicants", params(ApplicantQuery),
+    responses((status = 200, body = ApplicantView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn find_applicant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ApplicantQuery>,
+) -> ApiResult<axum::Json<ApplicantView>> {
+    auth.require(Permission::ReadApplicants, &Target::Platform)?;
+    let id = ApplicantId::parse(&q.number)
+        .map_err(|e| ApiError::validation(vec![FieldError::id("number", &e)]))?;
+    let a = state
+        .store
+        .applicant_by_number(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("申请人", "applicant"))?;
+    let name = match &a.applicant_id {
+        ApplicantId::Person(_) => mask_name(&a.name),
+        ApplicantId::Organisation(_) => a.name.clone(),
+    };
+    Ok(axum::Json(ApplicantView {
+        id: a.id,
+        kind: a.applicant_id.kind_code(),
+        number: a.applicant_id.masked(),
+        name,
+        verified_by: a.verified_by,
+    }))
+}

@@ -1,0 +1,103 @@
+//! The JSON API under `/api/v1`. Handlers are thin: they validate input with the core's
+//! parsers, ask [`crate::auth::Auth::require`], and call the store.
+
+pub mod applicants;
+pub mod calendar;
+pub mod directory;
+pub mod ids;
+pub mod session;
+pub mod systems;
+pub mod users;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{delete, get, post, put};
+use serde::{Deserialize, Serialize};
+
+/// Paging parameters of every list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Rows per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> yici_store::Page {
+        yici_store::Page::new(self.limit, self.offset)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl<T> Paged<T> {
+    pub fn new(items: Vec<T>, page: yici_store::Page) -> Self {
+        Paged {
+            items,
+            limit: page.limit,
+            offset: page.offset,
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/session",
+            post(session::sign_in)
+                .get(session::current)
+                .delete(session::sign_out),
+        )
+        .route("/session/applicant", post(session::sign_in_applicant))
+        .route(
+            "/regions",
+            get(directory::list_regions).post(directory::create_region),
+        )
+        .route("/regions/{code}", get(directory::get_region))
+        .route(
+            "/departments",
+            get(directory::list_departments).post(directory::create_department),
+        )
+        .route(
+            "/departments/{id}",
+            get(directory::get_department).put(directory::update_department),
+        )
+        .route(
+            "/departments/{id}/systems",
+            get(systems::list_systems).post(systems::create_system),
+        )
+        .route(
+            "/systems/{id}/tokens",
+            get(systems::list_tokens).post(systems::issue_token),
+        )
+        .route(
+            "/systems/{id}/tokens/{token_id}",
+            delete(systems::revoke_token),
+        )
+        .route("/users", get(users::list_users).post(users::create_user))
+        .route("/users/{id}", get(users::get_user))
+        .route("/users/{id}/disabled", put(users::set_disabled))
+        .route("/users/{id}/roles", post(users::grant_role))
+        .route("/users/{id}/roles/{role_id}", delete(users::revoke_role))
+        .route("/applicants", get(applicants::find_applicant))
+        .route("/calendar/years", get(calendar::list_years))
+        .route("/calendar/years/{year}", put(calendar::put_year))
+        .route(
+            "/calendar/add-working-days",
+            get(calendar::add_working_days),
+        )
+        .route(
+            "/calendar/working-days-between",
+            get(calendar::working_days_between),
+        )
+        .route("/calendar/clock", post(calendar::clock_reading))
+        .route("/ids/check", get(ids::check))
+}

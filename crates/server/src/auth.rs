@@ -1,0 +1,354 @@
+//! Authentication and the single authorisation check.
+//!
+//! The [`authenticate`] middleware runs on every request and resolves who is asking:
+//! - `Authorization: Bearer <token>`: a department system; a bad token is refused with 401;
+//! - the `yici_session` cookie: a signed-in user or applicant. Unsafe methods must then carry the
+//!   session's CSRF token, in the `X-CSRF-Token` header or a `csrf_token` form field;
+//! - nothing: anonymous.
+//!
+//! Handlers then call [`Auth::require`], which asks `yici_core::authz::decide`: the policy lives
+//! there and nowhere else.
+
+use crate::context::cookie;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use yici_core::Lang;
+use yici_core::authz::{Denied, Permission, Principal, Target, decide};
+use yici_core::org::RoleGrant;
+use yici_store::applicants::Applicant;
+use yici_store::now_micros;
+use yici_store::sessions::SessionPrincipal;
+use yici_store::users::User;
+
+pub const SESSION_COOKIE: &str = "yici_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Routes that sign in: they create the session, so they cannot present its CSRF token.
+const SIGN_IN_PATHS: [&str; 4] = [
+    "/login",
+    "/login/applicant",
+    "/api/v1/session",
+    "/api/v1/session/applicant",
+];
+
+/// The signed-in session behind a request.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub digest: String,
+    pub csrf_token: String,
+}
+
+/// Who is asking, resolved once per request.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub principal: Principal,
+    pub session: Option<SessionInfo>,
+    pub user: Option<User>,
+    pub applicant: Option<Applicant>,
+}
+
+impl Auth {
+    fn anonymous() -> Self {
+        Auth {
+            principal: Principal::Anonymous,
+            session: None,
+            user: None,
+            applicant: None,
+        }
+    }
+
+    /// Allow or refuse, with a problem document that names what is missing.
+    pub fn require(&self, permission: Permission, target: &Target) -> ApiResult<()> {
+        match decide(&self.principal, permission, target) {
+            Ok(()) => Ok(()),
+            Err(Denied::Unauthenticated) => Err(ApiError::unauthenticated()),
+            Err(Denied::Forbidden { permission }) => {
+                tracing::info!(?permission, principal = ?self.principal_label(), "authorisation refused");
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!(
+                        "无权执行此操作：需要“{}”的权限",
+                        permission.describe(Lang::Zh)
+                    ),
+                    format!(
+                        "Not allowed: this needs the permission to {}",
+                        permission.describe(Lang::En)
+                    ),
+                ))
+            }
+        }
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        !matches!(self.principal, Principal::Anonymous)
+    }
+
+    pub fn grants(&self) -> &[RoleGrant] {
+        match &self.principal {
+            Principal::User { grants, .. } => grants,
+            _ => &[],
+        }
+    }
+
+    pub fn csrf_token(&self) -> &str {
+        self.session
+            .as_ref()
+            .map(|s| s.csrf_token.as_str())
+            .unwrap_or("")
+    }
+
+    fn principal_label(&self) -> String {
+        match &self.principal {
+            Principal::Anonymous => "anonymous".into(),
+            Principal::User { username, .. } => format!("user:{username}"),
+            Principal::System { id, .. } => format!("system:{id}"),
+            Principal::Applicant { id } => format!("applicant:{id}"),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Auth>()
+            .cloned()
+            .unwrap_or_else(Auth::anonymous))
+    }
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        "访问令牌无效、已过期或已吊销",
+        "The access token is invalid, expired or revoked",
+    )
+}
+
+fn csrf_failed() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "csrf_failed",
+        "页面已过期或请求来源不可信，请刷新页面后重试",
+        "The form has expired or the request did not come from this site; reload the page and try again",
+    )
+}
+
+/// Resolve the principal of a session: a user (with roles) or an applicant.
+async fn from_session(state: &AppState, principal: SessionPrincipal) -> ApiResult<Option<Auth>> {
+    Ok(match principal {
+        SessionPrincipal::User(id) => match state.store.user(id).await? {
+            Some(user) if !user.disabled => {
+                let grants = state
+                    .store
+                    .user_roles(id)
+                    .await?
+                    .iter()
+                    .filter_map(|r| r.grant())
+                    .collect();
+                Some(Auth {
+                    principal: Principal::User {
+                        id,
+                        username: user.username.clone(),
+                        grants,
+                    },
+                    session: None,
+                    user: Some(user),
+                    applicant: None,
+                })
+            }
+            _ => None,
+        },
+        SessionPrincipal::Applicant(id) => state.store.applicant(id).await?.map(|a| Auth {
+            principal: Principal::Applicant { id },
+            session: None,
+            user: None,
+            applicant: Some(a),
+        }),
+    })
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded_pairs(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// Minimal `application/x-www-form-urlencoded` decoding (for the CSRF field only).
+fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |s: &str| -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    match u8::from_str_radix(
+                        std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""),
+                        16,
+                    ) {
+                        Ok(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        Err(_) => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    std::str::from_utf8(body)
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+/// Middleware: resolve the principal, check CSRF for cookie sessions, and store [`Auth`] in the
+/// request for handlers.
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match resolve(&state, req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
+    let now = now_micros();
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(invalid_token)?;
+        let system = state
+            .store
+            .authenticate_system(&yici_crypto::token::digest(token.trim()), now)
+            .await?
+            .ok_or_else(invalid_token)?;
+        req.extensions_mut().insert(Auth {
+            principal: Principal::System {
+                id: system.id,
+                department_id: system.department_id,
+            },
+            session: None,
+            user: None,
+            applicant: None,
+        });
+        return Ok(req);
+    }
+    let Some(cookie_value) = cookie(req.headers(), SESSION_COOKIE).map(str::to_string) else {
+        req.extensions_mut().insert(Auth::anonymous());
+        return Ok(req);
+    };
+    let digest = yici_crypto::token::digest(&cookie_value);
+    let record = state.store.session(&digest, now).await?;
+    let auth = match record {
+        Some(rec) => from_session(state, rec.principal).await?.map(|mut a| {
+            a.session = Some(SessionInfo {
+                digest,
+                csrf_token: rec.csrf_token,
+            });
+            a
+        }),
+        None => None,
+    };
+    let Some(auth) = auth else {
+        req.extensions_mut().insert(Auth::anonymous());
+        return Ok(req);
+    };
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !SIGN_IN_PATHS.contains(&req.uri().path()) {
+        let expected = auth.csrf_token().to_string();
+        let header_ok =
+            req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
+        if !header_ok {
+            let is_form = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+            if !is_form {
+                return Err(csrf_failed());
+            }
+            let (parts, body) = req.into_parts();
+            let bytes = axum::body::to_bytes(body, state.config.body_limit)
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "提交的内容过大",
+                        "The request body is too large",
+                    )
+                })?;
+            if form_field(&bytes, "csrf_token").as_deref() != Some(expected.as_str()) {
+                return Err(csrf_failed());
+            }
+            req = Request::from_parts(parts, Body::from(bytes));
+        }
+    }
+    req.extensions_mut().insert(auth);
+    Ok(req)
+}
+
+/// The `Set-Cookie` value that starts a session.
+pub fn session_cookie(value: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .expect("cookie value is ASCII")
+}
+
+/// The `Set-Cookie` value that ends a session.
+pub fn clear_session_cookie() -> HeaderValue {
+    HeaderValue::from_static("yici_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// Start a session for `principal`; returns the cookie value and the CSRF token.
+pub async fn start_session(
+    state: &AppState,
+    principal: SessionPrincipal,
+) -> ApiResult<(String, String)> {
+    let cookie = yici_crypto::token::generate("s_");
+    let csrf = yici_crypto::token::generate("c_").plaintext;
+    let now = now_micros();
+    let ttl = state.config.session_ttl.as_micros() as i64;
+    state
+        .store
+        .create_session(&cookie.digest, principal, &csrf, now, now + ttl)
+        .await?;
+    Ok((cookie.plaintext, csrf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_decoded() {
+        assert_eq!(
+            form_field(b"a=1&csrf_token=c_ab%2Bc&x=y+z", "csrf_token").as_deref(),
+            Some("c_ab+c")
+        );
+        assert_eq!(form_field(b"a=%E4%BD%A0", "a").as_deref(), Some("你"));
+        assert_eq!(form_field(b"a=%", "a").as_deref(), Some("%"));
+        assert_eq!(form_field(b"", "a"), None);
+    }
+}

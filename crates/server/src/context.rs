@@ -1,0 +1,99 @@
+//! Per-request context: the request id and the reader's language, available to every handler
+//! and to error rendering without threading them through each call.
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use yici_core::Lang;
+
+tokio::task_local! {
+    static LANG: Lang;
+    static REQUEST_ID: String;
+}
+
+/// The language of the request being served (Chinese outside a request).
+pub fn current_lang() -> Lang {
+    LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+/// The id of the request being served (`-` outside a request).
+pub fn current_request_id() -> String {
+    REQUEST_ID
+        .try_with(|r| r.clone())
+        .unwrap_or_else(|_| "-".to_string())
+}
+
+pub const LANG_COOKIE: &str = "yici_lang";
+pub const MODE_COOKIE: &str = "yici_mode";
+
+/// The value of cookie `name`, if sent.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The language asked for: `?lang=`, then the `yici_lang` cookie, then `Accept-Language`;
+/// Chinese when nothing says otherwise.
+pub fn negotiate_lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
+    let from_query = query.and_then(|q| {
+        q.split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == "lang")
+            .and_then(|(_, v)| Lang::from_tag(v))
+    });
+    from_query
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::from_tag))
+        .or_else(|| {
+            headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|tag| Lang::from_tag(tag.split(';').next().unwrap_or("")))
+        })
+        .unwrap_or_default()
+}
+
+/// Middleware: set the request id (from `x-request-id`, set by the layer outside) and the
+/// language for everything that runs inside.
+pub async fn scope(req: Request, next: Next) -> Response {
+    let lang = negotiate_lang(req.uri().query(), req.headers());
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .take(64)
+                .collect()
+        })
+        .unwrap_or_else(|| "-".to_string());
+    let mut res = LANG.scope(lang, REQUEST_ID.scope(id, next.run(req))).await;
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+    res
+}
+
+/// Request ids: 16 random hex characters, unless the caller sent a sane one of its own.
+#[derive(Clone, Copy, Default)]
+pub struct MakeRequestId;
+
+impl tower_http::request_id::MakeRequestId for MakeRequestId {
+    fn make_request_id<B>(
+        &mut self,
+        _req: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        HeaderValue::from_str(&yici_crypto::token::short_id())
+            .ok()
+            .map(tower_http::request_id::RequestId::new)
+    }
+}

@@ -1,0 +1,356 @@
+//! `yici serve --demo`: a realistic Zhejiang-like province to try the platform with.
+//!
+//! Seeds the province, three cities with all their counties, a few townships and villages, the
+//! main departments with valid credit codes, one user per role and a system per data-holding
+//! department, then writes `demo-credentials.json` into the data directory. Seeding is
+//! idempotent: a second run updates in place and keeps the passwords and tokens that the
+//! credentials file already holds (issuing new ones only if those no longer work).
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use yici_core::id::{RegionCode, Uscc, region_table};
+use yici_core::org::{DepartmentKind, Role, Scope};
+use yici_store::departments::{Department, NewDepartment};
+use yici_store::users::NewUser;
+use yici_store::{Store, StoreError, now_micros};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Credentials {
+    pub users: Vec<UserCredential>,
+    pub systems: Vec<SystemCredential>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserCredential {
+    pub role: String,
+    pub username: String,
+    pub password: String,
+    pub department: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SystemCredential {
+    pub department: String,
+    pub name: String,
+    pub token: String,
+}
+
+/// The province, its three cities, townships and villages (name, code).
+const CITIES: [&str; 3] = ["330100", "330200", "330800"];
+const TOWNSHIPS: [(&str, &str); 4] = [
+    ("330106008000", "西湖街道"),
+    ("330106109000", "三墩镇"),
+    ("330212001000", "下应街道"),
+    ("330802006000", "府山街道"),
+];
+const VILLAGES: [(&str, &str); 5] = [
+    ("330106008001", "净寺社区"),
+    ("330106008002", "三台山社区"),
+    ("330106008003", "九溪社区"),
+    ("330212001005", "东兴社区居委会"),
+    ("330212001207", "河东村村委会"),
+];
+
+/// Departments: (key, name, region, organisation-code body, kind).
+const DEPARTMENTS: [(&str, &str, &str, &str, DepartmentKind); 12] = [
+    (
+        "data",
+        "浙江省数据资源管理局",
+        "330000",
+        "MB000101",
+        DepartmentKind::Institution,
+    ),
+    (
+        "market",
+        "浙江省市场监督管理局",
+        "330000",
+        "MB000102",
+        DepartmentKind::Government,
+    ),
+    (
+        "police",
+        "浙江省公安厅",
+        "330000",
+        "MB000103",
+        DepartmentKind::Government,
+    ),
+    (
+        "land",
+        "浙江省自然资源厅（不动产登记）",
+        "330000",
+        "MB000104",
+        DepartmentKind::Government,
+    ),
+    (
+        "housing",
+        "浙江省住房和城乡建设厅（房管）",
+        "330000",
+        "MB000105",
+        DepartmentKind::Government,
+    ),
+    (
+        "tax",
+        "国家税务总局浙江省税务局",
+        "330000",
+        "MB000106",
+        DepartmentKind::Vertical,
+    ),
+    (
+        "hrss",
+        "浙江省人力资源和社会保障厅",
+        "330000",
+        "MB000107",
+        DepartmentKind::Government,
+    ),
+    (
+        "civil",
+        "浙江省民政厅",
+        "330000",
+        "MB000108",
+        DepartmentKind::Government,
+    ),
+    (
+        "fund",
+        "浙江省住房公积金管理中心",
+        "330000",
+        "MB000109",
+        DepartmentKind::Institution,
+    ),
+    (
+        "health",
+        "浙江省卫生健康委员会",
+        "330000",
+        "MB000110",
+        DepartmentKind::Government,
+    ),
+    (
+        "qz_data",
+        "衢州市数据资源管理局",
+        "330800",
+        "MB000111",
+        DepartmentKind::Institution,
+    ),
+    (
+        "qz_market",
+        "衢州市市场监督管理局",
+        "330800",
+        "MB000112",
+        DepartmentKind::Government,
+    ),
+];
+
+/// Users: (role, username, display name, department key, scope region or None for the department).
+const USERS: [(Role, &str, &str, &str, Option<&str>); 6] = [
+    (Role::Operator, "operator", "王运营", "data", Some("330000")),
+    (Role::DataSteward, "data_steward", "李数据", "market", None),
+    (Role::CertIssuer, "cert_issuer", "赵证照", "market", None),
+    (
+        Role::WindowClerk,
+        "window_clerk",
+        "陈窗口",
+        "qz_data",
+        Some("330800"),
+    ),
+    (Role::Approver, "approver", "周审批", "land", None),
+    (
+        Role::Supervisor,
+        "supervisor",
+        "吴督察",
+        "data",
+        Some("330000"),
+    ),
+];
+
+/// Systems: (department key, name, purpose).
+const SYSTEMS: [(&str, &str, &str); 5] = [
+    ("market", "市场主体登记系统", "企业登记信息的提供与查询"),
+    ("police", "人口信息管理系统", "户籍人口信息的提供与核验"),
+    ("land", "不动产登记系统", "不动产权属信息的提供与查询"),
+    (
+        "qz_data",
+        "衢州一窗受理平台",
+        "综合窗口受理办件、调取共享材料",
+    ),
+    ("hrss", "社会保障信息系统", "参保信息的提供与查询"),
+];
+
+/// A random password that meets the password rule.
+fn new_password() -> String {
+    format!("Yc-{}", &yici_crypto::token::generate("").plaintext[..14])
+}
+
+async fn seed_regions(store: &Store) -> Result<(), StoreError> {
+    let province = RegionCode::parse("330000").expect("Zhejiang is in the table");
+    store.upsert_region(&province, "浙江省").await?;
+    for city in CITIES {
+        let table = region_table();
+        let city_entry = &table[city];
+        store
+            .upsert_region(
+                &RegionCode::parse(city).expect("city in table"),
+                &city_entry.name,
+            )
+            .await?;
+        for county in table.values().filter(|e| e.parent.as_deref() == Some(city)) {
+            store
+                .upsert_region(
+                    &RegionCode::parse(&county.code).expect("county in table"),
+                    &county.name,
+                )
+                .await?;
+        }
+    }
+    for (code, name) in TOWNSHIPS.iter().chain(VILLAGES.iter()) {
+        store
+            .upsert_region(
+                &RegionCode::parse(code).expect("demo codes are valid"),
+                name,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Seed the demo province and write `dir/demo-credentials.json`.
+pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials> {
+    let file = dir.join("demo-credentials.json");
+    let previous: Credentials = std::fs::read(&file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    seed_regions(store).await?;
+
+    let mut departments: Vec<(&str, Department)> = Vec::new();
+    for (key, name, region, org, kind) in DEPARTMENTS {
+        let d = NewDepartment {
+            name: name.to_string(),
+            uscc: Uscc::generate("11", region, org).expect("demo credit codes are valid"),
+            region: RegionCode::parse(region).expect("demo regions are valid"),
+            parent_id: None,
+            kind,
+        };
+        departments.push((key, store.upsert_department(&d).await?));
+    }
+    let dept = |key: &str| {
+        departments
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, d)| d.clone())
+            .expect("demo keys match")
+    };
+
+    let mut creds = Credentials::default();
+    for (role, username, display, dept_key, region) in USERS {
+        let d = dept(dept_key);
+        let remembered = previous
+            .users
+            .iter()
+            .find(|u| u.username == username)
+            .map(|u| u.password.clone());
+        let user = match store.user_credentials(username).await? {
+            Some((user, hash)) => {
+                let password = match remembered.filter(|p| yici_crypto::password::verify(p, &hash))
+                {
+                    Some(p) => p,
+                    None => {
+                        let p = new_password();
+                        store
+                            .set_user_password(user.id, &yici_crypto::password::hash(&p))
+                            .await?;
+                        p
+                    }
+                };
+                (user, password)
+            }
+            None => {
+                let p = remembered.unwrap_or_else(new_password);
+                let user = store
+                    .create_user(&NewUser {
+                        username,
+                        display_name: display,
+                        password_hash: &yici_crypto::password::hash(&p),
+                        department_id: Some(d.id),
+                    })
+                    .await?;
+                (user, p)
+            }
+        };
+        let scope = match region {
+            Some(r) => Scope::Region {
+                region: RegionCode::parse(r).expect("demo regions are valid"),
+            },
+            None => Scope::Department {
+                department_id: d.id,
+                region: d.region(),
+            },
+        };
+        store.grant_role(user.0.id, role, &scope).await?;
+        creds.users.push(UserCredential {
+            role: role.code().to_string(),
+            username: username.to_string(),
+            password: user.1,
+            department: d.name.clone(),
+        });
+    }
+
+    let now = now_micros();
+    for (dept_key, name, purpose) in SYSTEMS {
+        let d = dept(dept_key);
+        let system = match store.system_by_name(d.id, name).await? {
+            Some(s) => s,
+            None => store.create_system(d.id, name, purpose).await?,
+        };
+        let remembered = previous
+            .systems
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.token.clone());
+        let valid = match &remembered {
+            Some(t) => store
+                .authenticate_system(&yici_crypto::token::digest(t), now)
+                .await?
+                .is_some_and(|s| s.id == system.id),
+            None => false,
+        };
+        let token = match (valid, remembered) {
+            (true, Some(t)) => t,
+            _ => {
+                let t = yici_crypto::token::generate("yici_sys_");
+                let hint: String = t.plaintext.chars().take(14).collect();
+                store
+                    .issue_system_token(system.id, &t.digest, &hint, now + 365 * 86_400_000_000)
+                    .await?;
+                t.plaintext
+            }
+        };
+        creds.systems.push(SystemCredential {
+            department: d.name.clone(),
+            name: name.to_string(),
+            token,
+        });
+    }
+
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        &file,
+        serde_json::to_vec_pretty(&creds).expect("credentials serialise"),
+    )?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(creds)
+}
+
+/// Errors of seeding: storage or the credentials file.
+pub mod anyhow_like {
+    #[derive(Debug, thiserror::Error)]
+    pub enum Error {
+        #[error(transparent)]
+        Store(#[from] yici_store::StoreError),
+        #[error("cannot write the credentials file: {0}")]
+        Io(#[from] std::io::Error),
+    }
+    pub type Result<T> = std::result::Result<T, Error>;
+}

@@ -1,0 +1,63 @@
+//! The OpenAPI 3.1 description served at `/api/openapi.json`, browsable at `/api/docs`.
+
+use crate::api;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Yici API",
+        description = "一次 — the open platform for the 最多跑一次 (run at most once) reform.\n\n\
+Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`: \
+`bad_request`, `validation_failed`, `invalid_identifier`, `unauthenticated`, `invalid_credentials`, \
+`invalid_token`, `identity_mismatch`, `forbidden`, `csrf_failed`, `not_found`, `method_not_allowed`, \
+`conflict`, `payload_too_large`, `unsupported_media_type`, `request_timeout`, `calendar_year_missing`, \
+`identity_unavailable`, `unavailable`, `internal`. Messages are Chinese by default; send \
+`Accept-Language: en` (or `?lang=en`) for English.\n\n\
+Department systems authenticate with `Authorization: Bearer <token>`. People sign in at \
+`/api/v1/session` and then send the session cookie with the returned CSRF token as `X-CSRF-Token` \
+on every POST, PUT and DELETE.",
+        license(name = "Apache-2.0 OR MIT")
+    ),
+    paths(
+        crate::obs::healthz, crate::obs::readyz, crate::obs::metrics,
+        api::session::sign_in, api::session::sign_in_applicant, api::session::current, api::session::sign_out,
+        api::directory::list_regions, api::directory::get_region, api::directory::create_region,
+        api::directory::list_departments, api::directory::get_department, api::directory::create_department, api::directory::update_department,
+        api::systems::list_systems, api::systems::create_system, api::systems::list_tokens, api::systems::issue_token, api::systems::revoke_token,
+        api::users::list_users, api::users::get_user, api::users::create_user, api::users::set_disabled, api::users::grant_role, api::users::revoke_role,
+        api::applicants::find_applicant,
+        api::calendar::list_years, api::calendar::put_year, api::calendar::add_working_days, api::calendar::working_days_between, api::calendar::clock_reading,
+        api::ids::check,
+    ),
+    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    modifiers(&Security),
+    tags(
+        (name = "session", description = "Signing in and out"),
+        (name = "directory", description = "Regions and departments"),
+        (name = "systems", description = "Department systems and their tokens"),
+        (name = "users", description = "Users and scoped roles"),
+        (name = "applicants", description = "Citizens and companies"),
+        (name = "calendar", description = "Working days, holidays and clocks"),
+        (name = "identifiers", description = "Checking identifiers"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "system_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("yici_session"))),
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! Home, sign-in and sign-out pages.
+
+use super::{FieldView, FormView, Layout, render};
+use crate::api::session::{check_password, invalid_credentials, verify_applicant};
+use crate::auth::{Auth, clear_session_cookie, session_cookie, start_session};
+use crate::context::current_lang;
+use crate::error::ApiError;
+use crate::extract::{Form, Query};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use yici_core::authz::roles_of;
+use yici_store::sessions::SessionPrincipal;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    roles: Vec<String>,
+}
+
+pub async fn home(auth: Auth, headers: HeaderMap) -> Response {
+    let l = Layout::new(&auth, &headers, "/", "首页", "Home");
+    let lang = l.lang;
+    let roles = roles_of(&auth.principal)
+        .into_iter()
+        .map(|r| r.name(lang).to_string())
+        .collect();
+    render(StatusCode::OK, &HomePage { l, roles })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    l: Layout,
+    intro: Option<String>,
+    form: FormView,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
+        next.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+fn login_form(l: &Layout, username: &str, next: &str) -> FormView {
+    let mut form = FormView::new(
+        "/login",
+        l.t("工作人员登录", "Staff sign-in"),
+        l.t("登录", "Sign in"),
+        vec![
+            FieldView::text(
+                "username",
+                l.t("用户名", "Username"),
+                l.t(
+                    "由平台运营分配的工作账号",
+                    "The staff account given to you by the platform operator",
+                ),
+                username,
+            )
+            .autocomplete("username"),
+            FieldView::text(
+                "password",
+                l.t("密码", "Password"),
+                l.t("区分大小写", "Case-sensitive"),
+                "",
+            )
+            .kind("password")
+            .autocomplete("current-password"),
+        ],
+    );
+    form.hidden.push(("next".into(), safe_next(next)));
+    form
+}
+
+pub async fn login_page(auth: Auth, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    let l = Layout::new(&auth, &headers, "/login", "工作人员登录", "Staff sign-in");
+    let form = login_form(&l, "", q.next.as_deref().unwrap_or("/"));
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            l,
+            intro: None,
+            form,
+        },
+    )
+}
+
+fn signed_in(state: &AppState, cookie: &str, to: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(
+            cookie,
+            state.config.session_ttl.as_secs(),
+            state.config.secure_cookies,
+        ),
+    );
+    res
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let user = if f.username.len() > 64 || f.password.len() > 256 {
+        Ok(None)
+    } else {
+        check_password(&state, &f.username, &f.password).await
+    };
+    let result = match user {
+        Ok(Some(u)) => start_session(&state, SessionPrincipal::User(u.id)).await,
+        Ok(None) => Err(invalid_credentials()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((cookie, _)) => signed_in(&state, &cookie, &safe_next(&f.next)),
+        Err(e) => {
+            let l = Layout::new(&auth, &headers, "/login", "工作人员登录", "Staff sign-in");
+            let form = login_form(&l, &f.username, &f.next).with_error(&e, current_lang());
+            render(
+                e.status,
+                &LoginPage {
+                    l,
+                    intro: None,
+                    form,
+                },
+            )
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ApplicantForm {
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    name: String,
+}
+
+fn applicant_form(l: &Layout, f: &ApplicantForm) -> FormView {
+    FormView::new(
+        "/login/applicant",
+        l.t("个人/法人登录", "Citizen / company sign-in"),
+        l.t("实名核验并登录", "Verify and sign in"),
+        vec![
+            FieldView::text(
+                "id_number",
+                l.t("证件号码", "ID number"),
+                l.t(
+                    "18位公民身份号码，或18位统一社会信用代码",
+                    "18-character citizen ID number or unified social credit code",
+                ),
+                &f.id_number,
+            ),
+            FieldView::text(
+                "name",
+                l.t("姓名或单位名称", "Name"),
+                l.t(
+                    "与证件上的姓名（名称）一致",
+                    "As on the ID document or business licence",
+                ),
+                &f.name,
+            ),
+        ],
+    )
+}
+
+fn applicant_intro(l: &Layout) -> Option<String> {
+    Some(
+        l.t(
+            "使用公民身份号码（个人）或统一社会信用代码（企业和其他组织）登录，平台将进行实名核验。",
+            "Sign in with your citizen ID number (people) or unified social credit code (companies and organisations); the platform verifies your real name.",
+        )
+        .to_string(),
+    )
+}
+
+pub async fn applicant_page(auth: Auth, headers: HeaderMap) -> Response {
+    let l = Layout::new(
+        &auth,
+        &headers,
+        "/login/applicant",
+        "个人/法人登录",
+        "Citizen / company sign-in",
+    );
+    let form = applicant_form(&l, &ApplicantForm::default());
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            intro: applicant_intro(&l),
+            l,
+            form,
+        },
+    )
+}
+
+pub async fn applicant_login(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Form(f): Form<ApplicantForm>,
+) -> Response {
+    let result: Result<(String, String), ApiError> =
+        match verify_applicant(&state, &f.id_number, &f.name).await {
+            Ok(a) => start_session(&state, SessionPrincipal::Applicant(a.id)).await,
+            Err(e) => Err(e),
+        };
+    match result {
+        Ok((cookie, _)) => signed_in(&state, &cookie, "/"),
+        Err(e) => {
+            let l = Layout::new(
+                &auth,
+                &headers,
+                "/login/applicant",
+                "个人/法人登录",
+                "Citizen / company sign-in",
+            );
+            let form = applicant_form(&l, &f).with_error(&e, current_lang());
+            render(
+                e.status,
+                &LoginPage {
+                    intro: applicant_intro(&l),
+                    l,
+                    form,
+                },
+            )
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, auth: Auth) -> Response {
+    if let Some(s) = &auth.session {
+        if let Err(e) = state.store.delete_session(&s.digest).await {
+            return ApiError::from(e).into_response();
+        }
+    }
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, clear_session_cookie());
+    res
+}
