@@ -1,0 +1,298 @@
+//! Every role × every endpoint: allowed, or refused with 403 (401 without credentials).
+//!
+//! The expected column is written out here by hand, not derived from the policy, so that a
+//! change to the policy shows up as a failing row.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{App, Auth};
+use serde_json::json;
+
+const OP: u8 = 1;
+const STEWARD: u8 = 2;
+const ISSUER: u8 = 4;
+const CLERK: u8 = 8;
+const APPROVER: u8 = 16;
+const SUPERVISOR: u8 = 32;
+const SYSTEM: u8 = 64;
+const STAFF: u8 = OP | STEWARD | ISSUER | CLERK | APPROVER | SUPERVISOR;
+const EVERYONE: u8 = STAFF | SYSTEM;
+
+const ROLES: [(&str, u8); 6] = [
+    ("operator", OP),
+    ("data_steward", STEWARD),
+    ("cert_issuer", ISSUER),
+    ("window_clerk", CLERK),
+    ("approver", APPROVER),
+    ("supervisor", SUPERVISOR),
+];
+
+struct Row {
+    method: Method,
+    path: String,
+    body: Option<serde_json::Value>,
+    allowed: u8,
+}
+
+fn row(
+    method: Method,
+    path: impl Into<String>,
+    body: Option<serde_json::Value>,
+    allowed: u8,
+) -> Row {
+    Row {
+        method,
+        path: path.into(),
+        body,
+        allowed,
+    }
+}
+
+async fn every_role_every_endpoint(app: App) {
+    let market = app.department_id("市场监督管理局").await;
+    let police = app.department_id("公安厅").await;
+    let market_system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let approver = app
+        .store
+        .user_credentials("approver")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
+    let mut year = yici_core::calendar::YearSchedule::shipped().remove(1);
+    year.year = 2027;
+    year.holidays = vec![];
+    year.workdays = vec![];
+    let clock = json!({"clock": {"started": "2026-11-02", "limit": 5, "pauses": []}, "today": "2026-11-04"});
+    let rows = vec![
+        row(Method::GET, "/api/v1/regions", None, EVERYONE),
+        row(Method::GET, "/api/v1/regions/330000", None, EVERYONE),
+        row(
+            Method::POST,
+            "/api/v1/regions",
+            Some(json!({"code": "330102", "name": "上城区"})),
+            OP,
+        ),
+        row(Method::GET, "/api/v1/departments", None, EVERYONE),
+        row(
+            Method::GET,
+            format!("/api/v1/departments/{market}"),
+            None,
+            EVERYONE,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/departments",
+            Some(
+                json!({"name": "浙江省教育厅", "uscc": yici_core::id::Uscc::generate("11", "330000", "MB000201").unwrap().to_string(), "region_code": "330000", "kind": "government"}),
+            ),
+            OP,
+        ),
+        row(
+            Method::PUT,
+            format!("/api/v1/departments/{market}"),
+            Some(
+                json!({"name": "浙江省市场监督管理局", "uscc": yici_core::id::Uscc::generate("11", "330000", "MB000102").unwrap().to_string(), "region_code": "330000", "kind": "government"}),
+            ),
+            OP,
+        ),
+        row(
+            Method::GET,
+            format!("/api/v1/departments/{market}/systems"),
+            None,
+            OP | STEWARD,
+        ),
+        row(
+            Method::GET,
+            format!("/api/v1/departments/{police}/systems"),
+            None,
+            OP,
+        ),
+        row(
+            Method::POST,
+            format!("/api/v1/departments/{market}/systems"),
+            Some(json!({"name": "年报系统"})),
+            OP,
+        ),
+        row(
+            Method::GET,
+            format!("/api/v1/systems/{market_system}/tokens"),
+            None,
+            OP | STEWARD,
+        ),
+        row(
+            Method::POST,
+            format!("/api/v1/systems/{market_system}/tokens"),
+            Some(json!({"valid_days": 30})),
+            OP,
+        ),
+        row(
+            Method::DELETE,
+            format!("/api/v1/systems/{market_system}/tokens/999999"),
+            None,
+            OP,
+        ),
+        row(Method::GET, "/api/v1/users", None, OP | SUPERVISOR),
+        row(
+            Method::GET,
+            format!("/api/v1/users/{approver}"),
+            None,
+            OP | SUPERVISOR,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/users",
+            Some(
+                json!({"username": "new.user", "display_name": "新用户", "password": "Matrix-2026-pw"}),
+            ),
+            OP,
+        ),
+        row(
+            Method::PUT,
+            format!("/api/v1/users/{approver}/disabled"),
+            Some(json!({"disabled": false})),
+            OP,
+        ),
+        row(
+            Method::POST,
+            format!("/api/v1/users/{approver}/roles"),
+            Some(json!({"role": "approver", "department_id": police})),
+            OP,
+        ),
+        row(
+            Method::DELETE,
+            format!("/api/v1/users/{approver}/roles/999999"),
+            None,
+            OP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/applicants?number=11010519491231002X",
+            None,
+            OP | CLERK,
+        ),
+        row(Method::GET, "/api/v1/calendar/years", None, EVERYONE),
+        row(
+            Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(serde_json::to_value(&year).unwrap()),
+            OP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/calendar/add-working-days?from=2026-09-30&days=10",
+            None,
+            EVERYONE,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/calendar/working-days-between?from=2026-09-30&to=2026-10-20",
+            None,
+            EVERYONE,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/calendar/clock",
+            Some(clock),
+            EVERYONE,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/ids/check?value=91350100M000100Y43",
+            None,
+            EVERYONE,
+        ),
+    ];
+    let pages = [
+        ("/admin/regions", OP),
+        ("/admin/departments", OP),
+        ("/admin/systems", OP | STEWARD),
+        (&*format!("/admin/systems/{market_system}"), OP | STEWARD),
+        ("/admin/users", OP | SUPERVISOR),
+        (&*format!("/admin/users/{approver}"), OP | SUPERVISOR),
+        ("/calendar", STAFF),
+    ];
+
+    let mut sessions = Vec::new();
+    for (role, bit) in ROLES {
+        sessions.push((role, bit, app.login(role).await));
+    }
+    let token = app.token("市场主体登记系统");
+    let mut failures = Vec::new();
+    for r in &rows {
+        // Without credentials: always 401.
+        let res = app
+            .call(r.method.clone(), &r.path, Auth::None, r.body.clone())
+            .await;
+        if res.status != StatusCode::UNAUTHORIZED {
+            failures.push(format!(
+                "anonymous {} {} -> {}",
+                r.method, r.path, res.status
+            ));
+        }
+        for (role, bit, session) in &sessions {
+            let res = app
+                .call(
+                    r.method.clone(),
+                    &r.path,
+                    Auth::Session(session),
+                    r.body.clone(),
+                )
+                .await;
+            check(&mut failures, role, r, res.status, r.allowed & bit != 0);
+        }
+        let res = app
+            .call(
+                r.method.clone(),
+                &r.path,
+                Auth::Bearer(&token),
+                r.body.clone(),
+            )
+            .await;
+        check(
+            &mut failures,
+            "system",
+            r,
+            res.status,
+            r.allowed & SYSTEM != 0,
+        );
+    }
+    for (path, allowed) in pages {
+        for (role, bit, session) in &sessions {
+            let res = app.page(path, Some(session)).await;
+            let ok = allowed & bit != 0;
+            if ok != (res.status == StatusCode::OK) || (!ok && res.status != StatusCode::FORBIDDEN)
+            {
+                failures.push(format!(
+                    "{role} page {path} -> {} (allowed: {ok})",
+                    res.status
+                ));
+            }
+        }
+        let anonymous = app.page(path, None).await;
+        if !anonymous.status.is_redirection() {
+            failures.push(format!(
+                "anonymous page {path} -> {} (expected a redirect to sign-in)",
+                anonymous.status
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorisation matrix failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn check(failures: &mut Vec<String>, who: &str, r: &Row, status: StatusCode, allowed: bool) {
+    let refused = status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED;
+    if allowed == refused || status.is_server_error() {
+        failures.push(format!(
+            "{who} {} {} -> {status} (allowed: {allowed})",
+            r.method, r.path
+        ));
+    }
+}
+on_both!(every_role_every_endpoint);

@@ -1,0 +1,276 @@
+//! A demo-seeded application driven in-process, on SQLite or PostgreSQL.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower::ServiceExt;
+use yici_server::demo::Credentials;
+use yici_server::identity::DevIdentityProvider;
+use yici_server::{AppState, ServerConfig};
+use yici_store::Store;
+use yici_store::testkit::{TempStore, temp_dir};
+
+pub struct App {
+    pub router: Router,
+    pub store: Store,
+    pub creds: Credentials,
+    pub dir: PathBuf,
+    _sqlite: Option<TempStore>,
+}
+
+/// A signed-in session: cookie and CSRF token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {}", self.text))
+    }
+    pub fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl App {
+    pub async fn start(backend: Backend) -> Option<App> {
+        let (store, sqlite) = match backend {
+            Backend::Sqlite => {
+                let t = yici_store::testkit::sqlite().await;
+                (t.store.clone(), Some(t))
+            }
+            Backend::Postgres => (yici_store::testkit::postgres().await?, None),
+        };
+        let dir = temp_dir("server");
+        let creds = yici_server::demo::seed(&store, &dir)
+            .await
+            .expect("demo seeds");
+        let state = AppState::new(
+            store.clone(),
+            ServerConfig {
+                body_limit: 64 * 1024,
+                ..ServerConfig::default()
+            },
+            Arc::new(DevIdentityProvider),
+        );
+        Some(App {
+            router: yici_server::router(state),
+            store,
+            creds,
+            dir,
+            _sqlite: sqlite,
+        })
+    }
+
+    pub fn password(&self, role: &str) -> String {
+        self.creds
+            .users
+            .iter()
+            .find(|u| u.role == role)
+            .expect("demo has every role")
+            .password
+            .clone()
+    }
+
+    pub fn token(&self, system: &str) -> String {
+        self.creds
+            .systems
+            .iter()
+            .find(|s| s.name == system)
+            .expect("demo system")
+            .token
+            .clone()
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Response {
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body reads");
+        Response {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A JSON request, optionally in a session (with its CSRF header) or with a bearer token.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Auth<'_>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut b = Request::builder().method(method).uri(path);
+        match auth {
+            Auth::None => {}
+            Auth::Session(s) => {
+                b = b
+                    .header(header::COOKIE, format!("yici_session={}", s.cookie))
+                    .header("x-csrf-token", &s.csrf);
+            }
+            Auth::Bearer(t) => b = b.header(header::AUTHORIZATION, format!("Bearer {t}")),
+        }
+        let req = match body {
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
+            None => b.body(Body::empty()),
+        };
+        self.send(req.expect("request builds")).await
+    }
+
+    pub async fn get(&self, path: &str, auth: Auth<'_>) -> Response {
+        self.call(Method::GET, path, auth, None).await
+    }
+
+    /// Sign in as the demo user of `role`.
+    pub async fn login(&self, role: &str) -> Session {
+        let username = self
+            .creds
+            .users
+            .iter()
+            .find(|u| u.role == role)
+            .unwrap()
+            .username
+            .clone();
+        self.login_as(&username, &self.password(role))
+            .await
+            .expect("demo user signs in")
+    }
+
+    pub async fn login_as(&self, username: &str, password: &str) -> Option<Session> {
+        let body = serde_json::json!({"username": username, "password": password});
+        let res = self
+            .call(Method::POST, "/api/v1/session", Auth::None, Some(body))
+            .await;
+        if res.status != StatusCode::OK {
+            return None;
+        }
+        let cookie = res
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("yici_session="))
+            .map(|v| v.split(';').next().unwrap().to_string())
+            .expect("session cookie set");
+        Some(Session {
+            cookie,
+            csrf: res.json()["csrf_token"].as_str().unwrap().to_string(),
+        })
+    }
+
+    /// A browser form post in a session (CSRF token in the form).
+    pub async fn form(&self, path: &str, session: &Session, fields: &[(&str, &str)]) -> Response {
+        let mut body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        body.push(format!("csrf_token={}", enc(&session.csrf)));
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, format!("yici_session={}", session.cookie))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(body.join("&")))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn page(&self, path: &str, session: Option<&Session>) -> Response {
+        let mut b = Request::builder()
+            .uri(path)
+            .header(header::ACCEPT, "text/html");
+        if let Some(s) = session {
+            b = b.header(header::COOKIE, format!("yici_session={}", s.cookie));
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn department_id(&self, name_part: &str) -> i64 {
+        let res = self
+            .store
+            .list_departments(None, yici_store::Page::all())
+            .await
+            .unwrap();
+        res.into_iter()
+            .find(|d| d.name.contains(name_part))
+            .expect("demo department")
+            .id
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    None,
+    Session(&'a Session),
+    Bearer(&'a str),
+}
+
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Define a test run against a demo app on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::common::App::start($crate::common::Backend::Sqlite)
+                    .await
+                    .unwrap();
+                super::$name(app).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) =
+                    $crate::common::App::start($crate::common::Backend::Postgres).await
+                {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}
