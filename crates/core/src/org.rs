@@ -227,7 +227,7 @@ pub fn password_problem(p: &str, lang: Lang) -> Option<&'static str> {
     .iter()
     .filter(|b| **b)
     .count();
-    match (n < 10 || n > 128, classes < 2, lang) {
+    match (!(10..=128).contains(&n), classes < 2, lang) {
         (true, _, Lang::Zh) => Some("密码长度应为10至128个字符"),
         (true, _, Lang::En) => Some("the password must be 10 to 128 characters long"),
         (_, true, Lang::Zh) => Some("密码应至少包含字母、数字、符号中的两类"),

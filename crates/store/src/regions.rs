@@ -41,12 +41,12 @@ impl Store {
             ));
         }
         let parent = code.parent();
-        if let Some(p) = &parent {
-            if self.region(p.as_str()).await?.is_none() {
-                return Err(StoreError::Conflict(format!(
-                    "parent region {p} is not registered"
-                )));
-            }
+        if let Some(p) = &parent
+            && self.region(p.as_str()).await?.is_none()
+        {
+            return Err(StoreError::Conflict(format!(
+                "parent region {p} is not registered"
+            )));
         }
         let row = sqlx::query(concat!("INSERT INTO regions (code, name, level, parent_code, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name RETURNING ", columns_columns!()))

@@ -68,12 +68,12 @@ macro_rules! user_columns {
 
 impl Store {
     pub async fn create_user(&self, u: &NewUser<'_>) -> Result<User> {
-        if let Some(d) = u.department_id {
-            if self.department(d).await?.is_none() {
-                return Err(StoreError::Conflict(format!(
-                    "department {d} does not exist"
-                )));
-            }
+        if let Some(d) = u.department_id
+            && self.department(d).await?.is_none()
+        {
+            return Err(StoreError::Conflict(format!(
+                "department {d} does not exist"
+            )));
         }
         let now = now_micros();
         let row = sqlx::query(concat!("INSERT INTO users (username, display_name, password_hash, department_id, disabled, created_at, updated_at)

@@ -95,10 +95,11 @@ pub fn detect(value: &str) -> Result<Detected, IdError> {
     let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     if n == 15 || (n == 18 && all_digits(&v[..17]) && (v.ends_with('X') || all_digits(&v[17..]))) {
         let as_citizen = CitizenId::parse(v);
-        if n == 18 && as_citizen.is_err() {
-            if let Ok(u) = Uscc::parse(v) {
-                return Ok(describe_uscc(&u));
-            }
+        if n == 18
+            && as_citizen.is_err()
+            && let Ok(u) = Uscc::parse(v)
+        {
+            return Ok(describe_uscc(&u));
         }
         let id = as_citizen?;
         let mut fields = vec![

@@ -252,10 +252,10 @@ pub async fn applicant_login(
 }
 
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> Response {
-    if let Some(s) = &auth.session {
-        if let Err(e) = state.store.delete_session(&s.digest).await {
-            return ApiError::from(e).into_response();
-        }
+    if let Some(s) = &auth.session
+        && let Err(e) = state.store.delete_session(&s.digest).await
+    {
+        return ApiError::from(e).into_response();
     }
     let mut res = Redirect::to("/").into_response();
     res.headers_mut()

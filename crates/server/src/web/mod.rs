@@ -379,12 +379,11 @@ async fn prefs(crate::extract::Query(q): crate::extract::Query<PrefsQuery>) -> R
         .mode
         .as_deref()
         .filter(|m| *m == "elderly" || *m == "standard")
-    {
-        if let Ok(v) = HeaderValue::from_str(&format!(
+        && let Ok(v) = HeaderValue::from_str(&format!(
             "{MODE_COOKIE}={mode}; Path=/; Max-Age={year}; SameSite=Lax"
-        )) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+        ))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
 }
