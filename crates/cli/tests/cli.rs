@@ -3,7 +3,11 @@
 use std::process::{Command, Output};
 
 fn yici(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yici")).args(args).env("RUST_LOG", "warn").output().expect("yici runs")
+    Command::new(env!("CARGO_BIN_EXE_yici"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("yici runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -27,7 +31,10 @@ fn id_check_explains_a_valid_citizen_id_and_exits_0() {
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     assert!(out.contains("公民身份号码"), "{out}");
-    assert!(out.contains("1949-12-31") && out.contains("朝阳区") && out.contains("女"), "{out}");
+    assert!(
+        out.contains("1949-12-31") && out.contains("朝阳区") && out.contains("女"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -36,7 +43,10 @@ fn id_check_names_each_kind() {
         ("91350100M000100Y43", "统一社会信用代码"),
         ("D2143569-X", "组织机构代码"),
         ("330106008001", "行政区划代码"),
-        ("1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F", "电子证照标识"),
+        (
+            "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F",
+            "电子证照标识",
+        ),
     ] {
         let o = yici(&["id", "check", value]);
         assert_eq!(o.status.code(), Some(0), "{value}: {}", stderr(&o));
@@ -50,9 +60,17 @@ fn id_check_names_each_kind() {
 fn id_check_exits_1_with_the_reason() {
     let o = yici(&["id", "check", "110101199001011234"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("第18位") && stderr(&o).contains("应为“7”"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("第18位") && stderr(&o).contains("应为“7”"),
+        "{}",
+        stderr(&o)
+    );
     let o = yici(&["id", "check", "91350203M0001QAY9B"]);
-    assert_eq!(o.status.code(), Some(1), "a legacy pilot code is a warning but still fails");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a legacy pilot code is a warning but still fails"
+    );
     assert!(stderr(&o).contains("警告"), "{}", stderr(&o));
 }
 
@@ -61,19 +79,66 @@ fn calendar_years_are_added_and_used() {
     let dir = temp("calendar");
     let data = dir.join("data");
     let data = data.to_str().unwrap();
-    let o = yici(&["calendar", "--data", data, "add-days", "--from", "2026-12-28", "--days", "10"]);
+    let o = yici(&[
+        "calendar",
+        "--data",
+        data,
+        "add-days",
+        "--from",
+        "2026-12-28",
+        "--days",
+        "10",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("2027年的节假日安排尚未录入"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("2027年的节假日安排尚未录入"),
+        "{}",
+        stderr(&o)
+    );
     let file = dir.join("2027.json");
     std::fs::write(&file, r#"{"year": 2027, "source": "测试用安排", "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-01"}], "workdays": []}"#).unwrap();
-    let o = yici(&["calendar", "--data", data, "add-year", file.to_str().unwrap()]);
+    let o = yici(&[
+        "calendar",
+        "--data",
+        data,
+        "add-year",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = yici(&["calendar", "--data", data, "add-days", "--from", "2026-12-28", "--days", "5"]);
+    let o = yici(&[
+        "calendar",
+        "--data",
+        data,
+        "add-days",
+        "--from",
+        "2026-12-28",
+        "--days",
+        "5",
+    ]);
     assert_eq!(stdout(&o).trim(), "2027-01-05");
-    let o = yici(&["calendar", "--data", data, "between", "--from", "2026-09-30", "--to", "2026-10-20"]);
+    let o = yici(&[
+        "calendar",
+        "--data",
+        data,
+        "between",
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-10-20",
+    ]);
     assert_eq!(stdout(&o).trim(), "10");
-    std::fs::write(&file, r#"{"year": 2027, "source": "x", "holidays": [], "workdays": ["2027-03-01"]}"#).unwrap();
-    let o = yici(&["calendar", "--data", data, "add-year", file.to_str().unwrap()]);
+    std::fs::write(
+        &file,
+        r#"{"year": 2027, "source": "x", "holidays": [], "workdays": ["2027-03-01"]}"#,
+    )
+    .unwrap();
+    let o = yici(&[
+        "calendar",
+        "--data",
+        data,
+        "add-year",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("不是周末"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
@@ -83,14 +148,43 @@ fn calendar_years_are_added_and_used() {
 fn regions_and_users_are_administered_from_the_cli() {
     let dir = temp("admin");
     let data = dir.to_str().unwrap();
-    assert_eq!(yici(&["region", "--data", data, "add", "330000", "浙江省"]).status.code(), Some(0));
+    assert_eq!(
+        yici(&["region", "--data", data, "add", "330000", "浙江省"])
+            .status
+            .code(),
+        Some(0)
+    );
     let o = yici(&["region", "--data", data, "add", "330106", "西湖区"]);
     assert_eq!(o.status.code(), Some(2), "the parent city is missing");
     assert!(stderr(&o).contains("330100"), "{}", stderr(&o));
-    let o = yici(&["user", "--data", data, "add", "first.operator", "--name", "首任运营", "--role", "operator", "--region", "330000"]);
+    let o = yici(&[
+        "user",
+        "--data",
+        data,
+        "add",
+        "first.operator",
+        "--name",
+        "首任运营",
+        "--role",
+        "operator",
+        "--region",
+        "330000",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("password (shown once)"));
-    let o = yici(&["user", "--data", data, "add", "first.operator", "--name", "重复", "--role", "operator", "--region", "330000"]);
+    let o = yici(&[
+        "user",
+        "--data",
+        data,
+        "add",
+        "first.operator",
+        "--name",
+        "重复",
+        "--role",
+        "operator",
+        "--region",
+        "330000",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let o = yici(&["user", "--data", data, "list"]);
     assert!(stdout(&o).contains("first.operator") && stdout(&o).contains("operator"));
@@ -99,7 +193,13 @@ fn regions_and_users_are_administered_from_the_cli() {
 
 #[test]
 fn every_command_has_help() {
-    for args in [vec!["--help"], vec!["serve", "--help"], vec!["id", "check", "--help"], vec!["calendar", "--help"], vec!["user", "add", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["id", "check", "--help"],
+        vec!["calendar", "--help"],
+        vec!["user", "add", "--help"],
+    ] {
         let o = yici(&args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
         assert!(stdout(&o).contains("Usage"), "{args:?}");

@@ -39,9 +39,10 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The language asked for: `?lang=`, then the `yici_lang` cookie, then `Accept-Language`;
-/// Chinese when nothing says otherwise.
-pub fn negotiate_lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
+/// The language asked for: `?lang=`, then the `yici_lang` cookie, then (for the API only)
+/// `Accept-Language`; Chinese when nothing says otherwise. Pages ignore the browser's
+/// language header: the interface is Chinese unless the reader switches it.
+pub fn negotiate_lang(query: Option<&str>, headers: &HeaderMap, api: bool) -> Lang {
     let from_query = query.and_then(|q| {
         q.split('&')
             .filter_map(|p| p.split_once('='))
@@ -51,6 +52,9 @@ pub fn negotiate_lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
     from_query
         .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::from_tag))
         .or_else(|| {
+            if !api {
+                return None;
+            }
             headers
                 .get(axum::http::header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())
@@ -63,7 +67,8 @@ pub fn negotiate_lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
 /// Middleware: set the request id (from `x-request-id`, set by the layer outside) and the
 /// language for everything that runs inside.
 pub async fn scope(req: Request, next: Next) -> Response {
-    let lang = negotiate_lang(req.uri().query(), req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let lang = negotiate_lang(req.uri().query(), req.headers(), api);
     let id = req
         .headers()
         .get("x-request-id")

@@ -1,0 +1,155 @@
+// Browser tests: the demo server in headless Chromium (Debian's package), driven by playwright-core.
+// Run with `npm test` in this folder after `cargo build -p yici-cli`; `.ci/run` does both.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+const binary = process.env.YICI_BIN ?? join(root, 'target/debug/yici');
+const port = 18000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+const data = mkdtempSync(join(tmpdir(), 'yici-browser-'));
+let server;
+let browser;
+let creds;
+
+async function waitForServer() {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the server did not become ready');
+}
+
+before(async () => {
+  server = spawn(binary, ['serve', '--demo', '--data', data, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  await waitForServer();
+  creds = JSON.parse(readFileSync(join(data, 'demo-credentials.json'), 'utf8'));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  rmSync(data, { recursive: true, force: true });
+});
+
+const user = (role) => creds.users.find((u) => u.role === role);
+
+async function signIn(page, role) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('用户名').fill(user(role).username);
+  await page.getByLabel('密码').fill(user(role).password);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+test('signing in shows the navigation of the role, and signing out ends it', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'operator');
+  assert.equal(new URL(page.url()).pathname, '/');
+  const nav = page.getByRole('navigation', { name: '主导航' });
+  for (const item of ['行政区划', '部门', '应用系统', '用户与角色', '工作日历']) {
+    assert.equal(await nav.getByRole('link', { name: item, exact: true }).count(), 1, item);
+  }
+  await page.getByRole('button', { name: '退出登录' }).click();
+  assert.equal(await page.getByRole('link', { name: '工作人员登录' }).count() > 0, true);
+  await page.goto(`${base}/admin/departments`);
+  assert.equal(new URL(page.url()).pathname, '/login', 'pages need a session again');
+
+  // A data steward sees systems but not user administration.
+  await signIn(page, 'data_steward');
+  const stewardNav = page.getByRole('navigation', { name: '主导航' });
+  assert.equal(await stewardNav.getByRole('link', { name: '应用系统' }).count(), 1);
+  assert.equal(await stewardNav.getByRole('link', { name: '用户与角色' }).count(), 0);
+  await page.close();
+});
+
+test('a wrong password is reported in words, next to the field and in a summary', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('用户名').fill('operator');
+  await page.getByLabel('密码').fill('not-the-password');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /用户名或密码错误/);
+  assert.equal(await page.getByLabel('用户名').inputValue(), 'operator', 'entered data survives');
+  await page.close();
+});
+
+test('an operator adds a department, then issues and revokes a system token', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'operator');
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '部门', exact: true }).click();
+
+  // First with a wrong check character: the error names the field and keeps the input.
+  await page.getByLabel('部门名称').fill('浙江省教育厅');
+  await page.getByLabel('统一社会信用代码').fill('91350100M000100Y44');
+  await page.getByLabel('所在行政区划代码').fill('330000');
+  await page.getByRole('button', { name: '创建部门' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /校验码错误/);
+  assert.equal(await page.getByLabel('部门名称').inputValue(), '浙江省教育厅');
+  assert.equal(await page.getByLabel('统一社会信用代码').getAttribute('aria-invalid'), 'true');
+
+  // Then right.
+  await page.getByLabel('统一社会信用代码').fill('11330000MB0002014D');
+  await page.getByRole('button', { name: '创建部门' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /已创建/);
+  assert.equal(await page.getByRole('cell', { name: '浙江省教育厅' }).count(), 1);
+
+  // Register a system for it and issue a token, shown once.
+  await page.getByRole('link', { name: '浙江省教育厅' }).click();
+  await page.getByLabel('系统名称').fill('学籍管理系统');
+  await page.getByRole('button', { name: '登记' }).click();
+  await page.getByRole('button', { name: '签发令牌' }).click();
+  const token = (await page.locator('#new-token').innerText()).trim();
+  assert.match(token, /^yici_sys_/);
+  const ok = await fetch(`${base}/api/v1/regions`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(ok.status, 200);
+
+  await page.getByRole('button', { name: '吊销' }).click();
+  await page.getByRole('status').waitFor();
+  assert.equal(await page.getByRole('cell', { name: '已吊销' }).count(), 1);
+  const refused = await fetch(`${base}/api/v1/regions`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).code, 'invalid_token');
+  await page.close();
+});
+
+test('every form field has a label, keyboard focus is visible, and the page switches to English and large print', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'operator');
+  await page.goto(`${base}/admin/users`);
+  const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
+    els.filter((e) => !e.id || !document.querySelector(`label[for="${e.id}"]`)).map((e) => e.name));
+  assert.deepEqual(unlabelled, []);
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => document.activeElement.textContent);
+  assert.match(skip, /跳到主要内容/, 'the first tab stop skips to the content');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none');
+
+  await page.getByRole('link', { name: 'English' }).click();
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Users and roles');
+  await page.getByRole('link', { name: 'Large print / accessible' }).click();
+  assert.match(await page.getAttribute('body', 'class'), /elderly/);
+  const size = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  assert.ok(size >= 20, `large print font size ${size}`);
+  await page.close();
+});
