@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod jobs;
 pub mod obs;
 pub mod openapi;
 pub mod state;
@@ -71,9 +72,12 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 }
 
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let jobs = jobs::spawn(state.clone());
+    let result = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown())
-        .await
+        .await;
+    jobs.abort();
+    result
 }
 
 async fn shutdown() {

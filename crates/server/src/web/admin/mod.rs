@@ -1,0 +1,145 @@
+//! Administration pages: regions, departments, systems and their tokens, users and roles, the
+//! working-day calendar. Each page is a table with the forms that act on it.
+
+mod calendar;
+mod directory;
+mod systems;
+mod users;
+
+pub use calendar::*;
+pub use directory::*;
+pub use systems::*;
+pub use users::*;
+
+use super::{FieldView, FormView, Layout, encode, format_date, render};
+use crate::api::directory::{DepartmentInput, RegionInput, validate_department, validate_region};
+use crate::api::systems::{SystemInput, issue, system_target, validate_system};
+use crate::api::users::{RoleInput, UserInput, create, grant};
+use crate::auth::Auth;
+use crate::context::current_lang;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Form, Path, Query};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use yici_core::Lang;
+use yici_core::authz::{Permission, Principal, Target};
+use yici_core::id::RegionCode;
+use yici_core::org::{DepartmentKind, Role};
+use yici_store::Page;
+
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl Cell {
+    fn text(t: impl Into<String>) -> Self {
+        Cell {
+            text: t.into(),
+            href: None,
+        }
+    }
+    fn link(t: impl Into<String>, href: impl Into<String>) -> Self {
+        Cell {
+            text: t.into(),
+            href: Some(href.into()),
+        }
+    }
+}
+
+pub struct RowView {
+    pub cells: Vec<Cell>,
+    /// Buttons that post to an action: (url, label).
+    pub actions: Vec<(String, String)>,
+}
+
+pub struct FilterView {
+    pub action: String,
+    pub submit: String,
+    pub fields: Vec<FieldView>,
+}
+
+#[derive(Template)]
+#[template(path = "table.html")]
+pub struct TablePage {
+    pub l: Layout,
+    pub crumbs: Vec<(String, String)>,
+    pub intro: Vec<String>,
+    pub secret: Option<String>,
+    pub filter: Option<FilterView>,
+    pub caption: String,
+    pub head: Vec<String>,
+    pub rows: Vec<RowView>,
+    pub more: Option<String>,
+    pub forms: Vec<FormView>,
+}
+
+impl TablePage {
+    fn new(l: Layout, caption: &str, head: &[&str]) -> Self {
+        TablePage {
+            caption: caption.into(),
+            head: head.iter().map(|h| h.to_string()).collect(),
+            l,
+            crumbs: Vec::new(),
+            intro: Vec::new(),
+            secret: None,
+            filter: None,
+            rows: Vec::new(),
+            more: None,
+            forms: Vec::new(),
+        }
+    }
+}
+
+/// Notices shown after a successful action (post/redirect/get).
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+    pub parent: Option<String>,
+    pub region: Option<String>,
+    pub offset: Option<i64>,
+}
+
+fn notice_text(code: &str, lang: Lang) -> Option<String> {
+    let (zh, en) = match code {
+        "saved" => ("已保存。", "Saved."),
+        "created" => ("已创建。", "Created."),
+        "revoked" => ("已吊销。", "Revoked."),
+        "granted" => ("已授予角色。", "Role granted."),
+        "removed" => ("已撤销角色。", "Role removed."),
+        "disabled" => (
+            "账号已停用，其登录会话已结束。",
+            "Account disabled; its sessions have ended.",
+        ),
+        "enabled" => ("账号已启用。", "Account enabled."),
+        _ => return None,
+    };
+    Some(lang.pick(zh, en).to_string())
+}
+
+fn layout(
+    auth: &Auth,
+    headers: &HeaderMap,
+    path: &str,
+    zh: &str,
+    en: &str,
+    q: &NoticeQuery,
+) -> Layout {
+    let mut l = Layout::new(auth, headers, path, zh, en);
+    l.notice = q.notice.as_deref().and_then(|n| notice_text(n, l.lang));
+    l
+}
+
+fn redirect(to: &str, notice: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{sep}notice={notice}")).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeOnly {
+    pub notice: Option<String>,
+}
