@@ -5,7 +5,9 @@
 //! SM3 digest), and argon2id password hashes.
 #![forbid(unsafe_code)]
 
+pub mod merkle;
 pub mod password;
+pub mod sm2;
 pub mod token;
 
 use sm3::{Digest, Sm3};
@@ -18,6 +20,23 @@ pub fn sm3(data: &[u8]) -> [u8; 32] {
 /// SM3 digest as lower-case hex.
 pub fn sm3_hex(data: &[u8]) -> String {
     hex::encode(sm3(data))
+}
+
+/// HMAC-SM3 (RFC 2104 with SM3, block size 64 bytes).
+pub fn hmac_sm3(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&sm3(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sm3::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(data);
+    let mut outer = Sm3::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
 }
 
 /// `n` bytes from the operating system's cryptographic generator.
