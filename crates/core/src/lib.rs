@@ -6,6 +6,7 @@
 //! these functions and never re-implement them.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod authz;
 pub mod calendar;
 pub mod id;

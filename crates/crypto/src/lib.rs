@@ -5,6 +5,7 @@
 //! SM3 digest), and argon2id password hashes.
 #![forbid(unsafe_code)]
 
+pub mod auditlog;
 pub mod merkle;
 pub mod password;
 pub mod sm2;
