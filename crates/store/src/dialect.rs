@@ -27,17 +27,25 @@ impl Dialect {
 
     /// The migration files of this dialect, in order: (version, name, SQL).
     pub(crate) fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
+        macro_rules! migrations {
+            ($dir:literal) => {
+                &[
+                    (
+                        1,
+                        "foundation",
+                        include_str!(concat!("../migrations/", $dir, "/0001_foundation.sql")),
+                    ),
+                    (
+                        2,
+                        "audit",
+                        include_str!(concat!("../migrations/", $dir, "/0002_audit.sql")),
+                    ),
+                ]
+            };
+        }
         match self {
-            Dialect::Sqlite => &[(
-                1,
-                "foundation",
-                include_str!("../migrations/sqlite/0001_foundation.sql"),
-            )],
-            Dialect::Postgres => &[(
-                1,
-                "foundation",
-                include_str!("../migrations/postgres/0001_foundation.sql"),
-            )],
+            Dialect::Sqlite => migrations!("sqlite"),
+            Dialect::Postgres => migrations!("postgres"),
         }
     }
 

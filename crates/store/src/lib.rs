@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod applicants;
+pub mod audit;
 pub mod calendar;
 pub mod departments;
 pub mod dialect;
@@ -96,6 +97,7 @@ impl Page {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    audit: Option<std::sync::Arc<audit::AuditKeys>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -141,9 +143,19 @@ impl Store {
             }
             Dialect::Postgres => options.max_connections(16).connect(url).await?,
         };
-        let store = Store { pool, dialect };
+        let store = Store {
+            pool,
+            dialect,
+            audit: None,
+        };
         migrate::run(&store).await?;
         Ok(store)
+    }
+
+    /// The same store, writing its audit entries with `keys`.
+    pub fn with_audit_keys(mut self, keys: std::sync::Arc<audit::AuditKeys>) -> Self {
+        self.audit = Some(keys);
+        self
     }
 
     pub fn dialect(&self) -> Dialect {

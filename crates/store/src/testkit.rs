@@ -26,9 +26,19 @@ pub fn temp_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// Fresh audit keys for a test store.
+pub fn audit_keys() -> std::sync::Arc<crate::audit::AuditKeys> {
+    std::sync::Arc::new(crate::audit::AuditKeys::new(
+        yici_crypto::sm2::KeyPair::generate(),
+    ))
+}
+
 pub async fn sqlite() -> TempStore {
     let dir = temp_dir("sqlite");
-    let store = Store::open_dir(&dir).await.expect("SQLite store opens");
+    let store = Store::open_dir(&dir)
+        .await
+        .expect("SQLite store opens")
+        .with_audit_keys(audit_keys());
     TempStore { store, dir }
 }
 
@@ -59,7 +69,12 @@ pub async fn postgres_url() -> Option<String> {
 
 pub async fn postgres() -> Option<Store> {
     let url = postgres_url().await?;
-    Some(Store::open(&url).await.expect("PostgreSQL store opens"))
+    Some(
+        Store::open(&url)
+            .await
+            .expect("PostgreSQL store opens")
+            .with_audit_keys(audit_keys()),
+    )
 }
 
 /// Define a test that runs `$body` (an async fn taking `Store`) on SQLite and on PostgreSQL.

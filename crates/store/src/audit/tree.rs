@@ -1,0 +1,500 @@
+//! Sequencing entries into the Merkle tree, signing checkpoints, proofs, export, and
+//! verification of the stored log.
+
+use crate::{Result, Store, StoreError, get_i64, get_str, now_micros};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use std::collections::HashMap;
+use yici_crypto::auditlog::{Checkpoint, Export, ProvedEntry};
+use yici_crypto::merkle::{self, Frontier, Hash};
+use yici_crypto::sm2::PublicKeyInfo;
+
+/// The most entries one export may hold.
+pub const MAX_EXPORT: u64 = 100_000;
+
+fn hash_of(row: &AnyRow, col: &str) -> Result<Hash> {
+    let bytes: Vec<u8> = row.try_get(col)?;
+    <Hash>::try_from(bytes.as_slice())
+        .map_err(|_| StoreError::Invalid(format!("stored hash in {col} has {} bytes", bytes.len())))
+}
+
+/// Fetch the given `(level, index)` nodes.
+async fn fetch_nodes(
+    conn: &mut AnyConnection,
+    keys: &[(u32, u64)],
+) -> Result<HashMap<(u32, u64), Hash>> {
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(200) {
+        let mut sql = String::from("SELECT level, idx, hash FROM audit_nodes WHERE ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(" OR ");
+            }
+            sql.push_str(&format!(
+                "(level = ${} AND idx = ${})",
+                2 * i + 1,
+                2 * i + 2
+            ));
+        }
+        // Only numbered placeholders are interpolated; the values are bound.
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (level, idx) in chunk {
+            q = q.bind(*level as i64).bind(*idx as i64);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let key = (get_i64(&row, "level")? as u32, get_i64(&row, "idx")? as u64);
+            out.insert(key, hash_of(&row, "hash")?);
+        }
+    }
+    if let Some(missing) = keys.iter().find(|k| !out.contains_key(k)) {
+        return Err(StoreError::Invalid(format!(
+            "audit tree node {missing:?} is missing"
+        )));
+    }
+    Ok(out)
+}
+
+/// Multi-row insert of `rows` (each `width` bound values) in chunks.
+async fn insert_rows<T, F>(
+    conn: &mut AnyConnection,
+    head: &str,
+    width: usize,
+    rows: &[T],
+    bind: F,
+) -> Result<()>
+where
+    F: for<'q> Fn(
+        sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+        &T,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+{
+    for chunk in rows.chunks(300) {
+        let mut sql = String::from(head);
+        for (i, _) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { " (" } else { ", (" });
+            for j in 0..width {
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", i * width + j + 1));
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = bind(q, r);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn checkpoint(row: &AnyRow) -> Result<Checkpoint> {
+    let root = hash_of(row, "root")?;
+    let sig: Vec<u8> = row.try_get("signature")?;
+    Ok(Checkpoint {
+        size: get_i64(row, "size")? as u64,
+        root: hex::encode(root),
+        time: get_i64(row, "time")?,
+        key_id: get_str(row, "key_id")?,
+        signature: B64.encode(sig),
+    })
+}
+
+/// The outcome of [`Store::audit_verify`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub entries: u64,
+    pub checkpoints: usize,
+    /// The index (or, for unlogged rows, the entry id) of the first bad entry.
+    pub first_bad: Option<u64>,
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl Store {
+    /// The number of sequenced entries.
+    pub async fn audit_size(&self) -> Result<u64> {
+        let row = sqlx::query("SELECT size FROM audit_head WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(get_i64(&row, "size")? as u64)
+    }
+
+    /// Entries not yet sequenced.
+    pub async fn audit_pending_count(&self) -> Result<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_pending")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(get_i64(&row, "n")? as u64)
+    }
+
+    /// Give up to `limit` pending entries their leaf index and extend the tree; returns how many.
+    /// Runs under the lock on `audit_head`, so concurrent sequencers take turns.
+    pub async fn audit_sequence(&self, limit: i64) -> Result<u64> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE audit_head SET size = size WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let size = get_i64(
+            &sqlx::query("SELECT size FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?,
+            "size",
+        )? as u64;
+        let pending = sqlx::query(
+            "SELECT p.entry_id, e.content FROM audit_pending p JOIN audit_entries e ON e.id = p.entry_id ORDER BY p.entry_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let frontier_nodes = fetch_nodes(&mut tx, &Frontier::needed_at(size)).await?;
+        let mut frontier = Frontier::at(size, &frontier_nodes);
+        let mut leaves: Vec<(i64, i64)> = Vec::with_capacity(pending.len());
+        let mut nodes: Vec<(u32, u64, Hash)> = Vec::with_capacity(pending.len() * 2);
+        for row in &pending {
+            let entry_id = get_i64(row, "entry_id")?;
+            let content = get_str(row, "content")?;
+            let seq = frontier.size();
+            nodes.extend(frontier.push(merkle::leaf_hash(seq, content.as_bytes())));
+            leaves.push((seq as i64, entry_id));
+        }
+        insert_rows(
+            &mut tx,
+            "INSERT INTO audit_leaves (seq, entry_id) VALUES",
+            2,
+            &leaves,
+            |q, (s, e)| q.bind(*s).bind(*e),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "INSERT INTO audit_nodes (level, idx, hash) VALUES",
+            3,
+            &nodes,
+            |q, (l, i, h)| q.bind(*l as i64).bind(*i as i64).bind(h.to_vec()),
+        )
+        .await?;
+        sqlx::query("DELETE FROM audit_pending WHERE entry_id IN (SELECT entry_id FROM audit_leaves WHERE seq >= $1)")
+            .bind(size as i64)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE audit_head SET size = $1 WHERE id = 1")
+            .bind(frontier.size() as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(leaves.len() as u64)
+    }
+
+    /// Sequence everything pending.
+    pub async fn audit_sequence_all(&self) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let n = self.audit_sequence(5000).await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// Sign the current tree head (once per size: asking again returns the stored one).
+    pub async fn audit_checkpoint(&self) -> Result<Checkpoint> {
+        let keys = self.audit_keys()?;
+        let mut conn = self.pool().acquire().await?;
+        let size = get_i64(
+            &sqlx::query("SELECT size FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *conn)
+                .await?,
+            "size",
+        )? as u64;
+        if let Some(cp) = self.audit_checkpoint_at(size).await? {
+            return Ok(cp);
+        }
+        let wanted = merkle::needed(|n| {
+            merkle::root(n, size);
+        });
+        let nodes = fetch_nodes(&mut conn, &wanted).await?;
+        let root = merkle::root(&nodes, size);
+        let cp = Checkpoint::sign(keys.signing(), size, &root, now_micros());
+        let sig = B64.decode(&cp.signature).expect("we just encoded it");
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (size, time, root, key_id, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (size) DO NOTHING",
+        )
+        .bind(size as i64)
+        .bind(cp.time)
+        .bind(root.to_vec())
+        .bind(&cp.key_id)
+        .bind(sig)
+        .execute(&mut *conn)
+        .await?;
+        drop(conn);
+        self.audit_checkpoint_at(size)
+            .await?
+            .ok_or(StoreError::NotFound("checkpoint"))
+    }
+
+    pub async fn audit_checkpoint_at(&self, size: u64) -> Result<Option<Checkpoint>> {
+        let row = sqlx::query(
+            "SELECT size, time, root, key_id, signature FROM audit_checkpoints WHERE size = $1",
+        )
+        .bind(size as i64)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(checkpoint).transpose()
+    }
+
+    pub async fn audit_latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let row = sqlx::query("SELECT size, time, root, key_id, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(checkpoint).transpose()
+    }
+
+    pub async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        let rows = sqlx::query(
+            "SELECT size, time, root, key_id, signature FROM audit_checkpoints ORDER BY size",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(checkpoint).collect()
+    }
+
+    /// The entry at leaf `index` with its inclusion proof in the tree of `size` leaves.
+    pub async fn audit_inclusion(&self, index: u64, size: u64) -> Result<ProvedEntry> {
+        if index >= size {
+            return Err(StoreError::Invalid(format!(
+                "entry {index} is not in a tree of {size} entries"
+            )));
+        }
+        Ok(self.audit_proved_range(index, index, size).await?.remove(0))
+    }
+
+    /// Entries `from..=to` with inclusion proofs in the tree of `size` leaves.
+    async fn audit_proved_range(&self, from: u64, to: u64, size: u64) -> Result<Vec<ProvedEntry>> {
+        let mut conn = self.pool().acquire().await?;
+        let rows = sqlx::query(
+            "SELECT l.seq, e.content FROM audit_leaves l JOIN audit_entries e ON e.id = l.entry_id WHERE l.seq >= $1 AND l.seq <= $2 ORDER BY l.seq",
+        )
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.len() as u64 != to - from + 1 {
+            return Err(StoreError::NotFound("audit entry"));
+        }
+        let wanted = merkle::needed(|n| {
+            for i in from..=to {
+                merkle::inclusion_proof(n, i, size);
+            }
+        });
+        let nodes = fetch_nodes(&mut conn, &wanted).await?;
+        rows.iter()
+            .map(|r| {
+                let index = get_i64(r, "seq")? as u64;
+                Ok(ProvedEntry {
+                    index,
+                    content: B64.encode(get_str(r, "content")?),
+                    proof: merkle::inclusion_proof(&nodes, index, size)
+                        .iter()
+                        .map(hex::encode)
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// The consistency proof between the trees of `from` and `to` entries (hex hashes).
+    pub async fn audit_consistency(&self, from: u64, to: u64) -> Result<Vec<String>> {
+        let size = self.audit_size().await?;
+        if from > to || to > size {
+            return Err(StoreError::Invalid(format!(
+                "sizes must satisfy from ≤ to ≤ {size}; got {from} and {to}"
+            )));
+        }
+        let mut conn = self.pool().acquire().await?;
+        let wanted = merkle::needed(|n| {
+            merkle::consistency_proof(n, from, to);
+        });
+        let nodes = fetch_nodes(&mut conn, &wanted).await?;
+        Ok(merkle::consistency_proof(&nodes, from, to)
+            .iter()
+            .map(hex::encode)
+            .collect())
+    }
+
+    /// Entries `from..=to` with proofs against the latest checkpoint that covers them.
+    pub async fn audit_export(&self, from: u64, to: u64) -> Result<Export> {
+        if from > to {
+            return Err(StoreError::Invalid(format!(
+                "the range {from}..{to} is out of order"
+            )));
+        }
+        if to - from + 1 > MAX_EXPORT {
+            return Err(StoreError::Invalid(format!(
+                "at most {MAX_EXPORT} entries per export"
+            )));
+        }
+        let cp = self
+            .audit_latest_checkpoint()
+            .await?
+            .ok_or(StoreError::NotFound("checkpoint"))?;
+        if to >= cp.size {
+            return Err(StoreError::Invalid(format!(
+                "entry {to} is not covered by the latest checkpoint (size {}); make a checkpoint first",
+                cp.size
+            )));
+        }
+        let entries = self.audit_proved_range(from, to, cp.size).await?;
+        Ok(Export::new(cp, entries))
+    }
+
+    /// Recompute the whole tree from storage and check every checkpoint and its signature.
+    pub async fn audit_verify(&self, key: &PublicKeyInfo) -> Result<VerifyReport> {
+        let mut report = VerifyReport::default();
+        let checkpoints = self.audit_checkpoints().await?;
+        report.checkpoints = checkpoints.len();
+        let mut next_cp = checkpoints.iter().peekable();
+        let mut last_good = 0u64;
+        let mut frontier = Frontier::default();
+        let bad = |report: &mut VerifyReport, index: u64, text: String| {
+            report.first_bad = Some(report.first_bad.map_or(index, |b| b.min(index)));
+            report.problems.push(text);
+        };
+        for cp in &checkpoints {
+            if let Err(e) = cp.verify(key) {
+                bad(
+                    &mut report,
+                    cp.size,
+                    format!("checkpoint of size {}: {e}", cp.size),
+                );
+            }
+        }
+        let mut expected = 0u64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT l.seq, l.entry_id, e.content, n.hash FROM audit_leaves l
+                 LEFT JOIN audit_entries e ON e.id = l.entry_id
+                 LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = l.seq
+                 WHERE l.seq >= $1 ORDER BY l.seq LIMIT 5000",
+            )
+            .bind(expected as i64)
+            .fetch_all(self.pool())
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                let seq = get_i64(r, "seq")? as u64;
+                if seq != expected {
+                    bad(
+                        &mut report,
+                        expected,
+                        format!(
+                            "entry {expected} is missing from the log (next index found: {seq})"
+                        ),
+                    );
+                    expected = seq;
+                }
+                let content: Option<String> = r.try_get("content")?;
+                let stored: Option<Vec<u8>> = r.try_get("hash")?;
+                let leaf = match content {
+                    Some(c) => merkle::leaf_hash(seq, c.as_bytes()),
+                    None => {
+                        bad(
+                            &mut report,
+                            seq,
+                            format!("entry {seq} was removed (its row is gone)"),
+                        );
+                        [0u8; 32]
+                    }
+                };
+                if stored.as_deref() != Some(&leaf[..]) {
+                    bad(
+                        &mut report,
+                        seq,
+                        format!(
+                            "entry {seq} was changed, inserted or moved: its content does not match its leaf"
+                        ),
+                    );
+                }
+                frontier.push(leaf);
+                expected += 1;
+                while let Some(cp) = next_cp.next_if(|cp| cp.size == frontier.size()) {
+                    if cp.root_hash().ok() != Some(frontier.root()) {
+                        // Name the range; an entry already found bad inside it stays the first.
+                        let start = match report.first_bad {
+                            Some(b) if b >= last_good && b < cp.size => b,
+                            _ => last_good,
+                        };
+                        bad(
+                            &mut report,
+                            start,
+                            format!(
+                                "the tree of {} entries does not match its signed checkpoint: an entry in {}..{} was altered",
+                                cp.size, last_good, cp.size
+                            ),
+                        );
+                    } else {
+                        last_good = cp.size;
+                    }
+                }
+            }
+        }
+        report.entries = expected;
+        let head = self.audit_size().await?;
+        if head != expected {
+            bad(
+                &mut report,
+                expected.min(head),
+                format!("the log head says {head} entries, {expected} were found"),
+            );
+        }
+        // A checkpoint of size 0 covers nothing; any checkpoint beyond the entries found means
+        // entries were cut from the end.
+        while let Some(cp) = next_cp.next() {
+            if cp.size == 0 && cp.root_hash().ok() == Some(merkle::empty_root()) {
+                continue;
+            }
+            bad(
+                &mut report,
+                expected,
+                format!(
+                    "a checkpoint covers {} entries but only {expected} exist: entries were removed",
+                    cp.size
+                ),
+            );
+        }
+        let stray = sqlx::query(
+            "SELECT MIN(e.id) AS first, COUNT(*) AS n FROM audit_entries e
+             WHERE NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.entry_id = e.id)
+               AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.entry_id = e.id)",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        let n = get_i64(&stray, "n")?;
+        if n > 0 {
+            let first: Option<i64> = stray.try_get("first")?;
+            bad(
+                &mut report,
+                expected,
+                format!(
+                    "{n} entries (from row {}) were inserted outside the log",
+                    first.unwrap_or_default()
+                ),
+            );
+        }
+        Ok(report)
+    }
+}
