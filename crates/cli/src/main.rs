@@ -16,6 +16,7 @@ use yici_core::org::{Role, Scope, password_problem, valid_username};
 use yici_server::identity::DevIdentityProvider;
 use yici_server::{AppState, ServerConfig};
 use yici_store::Store;
+use yici_store::audit::{AuditKeys, AuditWriter};
 
 #[derive(Parser)]
 #[command(name = "yici", version, about = "一次 (Yici) — 最多跑一次 government services platform", long_about = None)]
@@ -33,19 +34,35 @@ struct StorageArgs {
     /// PostgreSQL URL (postgres://…); when given, used instead of SQLite.
     #[arg(long, env = "YICI_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
+    /// The platform's SM2 key that signs audit checkpoints (PKCS#8 PEM); created if missing.
+    /// Every instance of one deployment must use the same key. Default: DATA/audit-signing-key.pem.
+    #[arg(long, env = "YICI_AUDIT_KEY")]
+    audit_key: Option<PathBuf>,
 }
 
 impl StorageArgs {
+    fn audit_key_path(&self) -> PathBuf {
+        self.audit_key
+            .clone()
+            .unwrap_or_else(|| self.data.join("audit-signing-key.pem"))
+    }
+
+    fn audit_keys(&self) -> Result<Arc<AuditKeys>> {
+        let path = self.audit_key_path();
+        Ok(Arc::new(AuditKeys::load_or_create(&path).with_context(|| {
+            format!("cannot read or create the audit key {}", path.display())
+        })?))
+    }
+
     async fn open(&self) -> Result<Store> {
+        let keys = self.audit_keys()?;
         let store = match &self.database {
-            Some(url) => Store::open(url)
+            Some(url) => Store::open(url).await.context("cannot open the PostgreSQL database")?,
+            None => Store::open_dir(&self.data)
                 .await
-                .context("cannot open the PostgreSQL database")?,
-            None => Store::open_dir(&self.data).await.with_context(|| {
-                format!("cannot open the SQLite database in {}", self.data.display())
-            })?,
+                .with_context(|| format!("cannot open the SQLite database in {}", self.data.display()))?,
         };
-        Ok(store)
+        Ok(store.with_audit_keys(keys))
     }
 }
 
@@ -91,6 +108,13 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -132,6 +156,50 @@ enum CalendarCommand {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the tree from storage and check every checkpoint and its signature. Exits 1,
+    /// naming the first bad entry, if anything was changed, removed, inserted or reordered.
+    Verify {
+        /// Check against this published public key (PEM) instead of the local key file.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Write entries FROM..=TO with proofs against the latest checkpoint, verifiable with the
+    /// public key alone.
+    Export {
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        to: u64,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Sign a fresh checkpoint first so that the newest entries are covered.
+        #[arg(long)]
+        checkpoint: bool,
+    },
+    /// Check an export file (or a downloaded proof) with the platform's public key.
+    VerifyExport {
+        file: PathBuf,
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Sequence pending entries and sign a checkpoint now.
+    Checkpoint,
+    /// Print the public key (PEM) that verifies checkpoints.
+    PublicKey,
+    /// Measure durable appends per second from concurrent writers, and bytes per entry.
+    Bench {
+        /// Entries to append.
+        #[arg(long, default_value_t = 200_000)]
+        entries: usize,
+        /// Concurrent writers (simulated requests).
+        #[arg(long, default_value_t = 256)]
+        concurrency: usize,
+    },
+}
+
+#[derive(Subcommand)]
 enum RegionCommand {
     /// Register a region (its parent must be registered).
     Add { code: String, name: String },
@@ -166,8 +234,7 @@ enum UserCommand {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let json = std::env::var("YICI_LOG_FORMAT").as_deref() == Ok("json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -187,11 +254,15 @@ fn main() -> ExitCode {
     {
         return id_check(value, if *en { Lang::En } else { Lang::Zh });
     }
-    init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
+    if let Command::Audit {
+        command: AuditCommand::VerifyExport { file, public_key },
+        ..
+    } = &cli.command
     {
+        return verify_export(file, public_key);
+    }
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -247,6 +318,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Calendar { storage, command } => calendar(storage, command).await,
         Command::Region { storage, command } => region(storage, command).await,
         Command::User { storage, command } => user(storage, command).await,
+        Command::Audit { storage, command } => audit(storage, command).await,
         Command::Migrate { storage } => {
             let store = storage.open().await?;
             println!("migrations applied ({})", store.dialect().name());
@@ -255,16 +327,15 @@ async fn run(command: Command) -> Result<()> {
     }
 }
 
-async fn serve(
-    storage: StorageArgs,
-    listen: SocketAddr,
-    demo: bool,
-    secure_cookies: bool,
-) -> Result<()> {
+async fn serve(storage: StorageArgs, listen: SocketAddr, demo: bool, secure_cookies: bool) -> Result<()> {
     let store = storage.open().await?;
-    if store.dialect() == yici_store::Dialect::Sqlite {
+    // SQLite is single-node: a second server on the same data directory is refused.
+    let _lock = if store.dialect() == yici_store::Dialect::Sqlite {
         tracing::info!(data = %storage.data.display(), "using embedded SQLite (single node)");
-    }
+        Some(single_node_lock(&storage.data)?)
+    } else {
+        None
+    };
     if demo {
         let creds = yici_server::demo::seed(&store, &storage.data)
             .await
@@ -306,14 +377,15 @@ async fn calendar(storage: StorageArgs, command: CalendarCommand) -> Result<()> 
             }
         }
         CalendarCommand::AddYear { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let schedule: YearSchedule = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a valid year schedule", file.display()))?;
             schedule
                 .validate()
                 .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
-            store.save_calendar_year(&schedule).await?;
+            store
+                .save_calendar_year(&schedule, &cli_event("calendar.save", "calendar_year"))
+                .await?;
             println!(
                 "{} 年节假日安排已保存 / schedule for {} saved",
                 schedule.year, schedule.year
@@ -341,9 +413,10 @@ async fn region(storage: StorageArgs, command: RegionCommand) -> Result<()> {
     let store = storage.open().await?;
     match command {
         RegionCommand::Add { code, name } => {
-            let code =
-                RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
-            let r = store.upsert_region(&code, &name).await?;
+            let code = RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
+            let r = store
+                .upsert_region(&code, &name, &cli_event("region.save", "region"))
+                .await?;
             println!("{} {} (level {})", r.code, r.name, r.level);
         }
         RegionCommand::List { parent } => {
@@ -372,8 +445,7 @@ async fn user(storage: StorageArgs, command: UserCommand) -> Result<()> {
             let role = Role::from_code(&role).with_context(|| format!("unknown role {role}"))?;
             let scope = match (region, department) {
                 (Some(r), None) => Scope::Region {
-                    region: RegionCode::parse(&r)
-                        .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?,
+                    region: RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?,
                 },
                 (None, Some(d)) => {
                     let dept = store
@@ -405,14 +477,19 @@ async fn user(storage: StorageArgs, command: UserCommand) -> Result<()> {
                 Scope::Region { .. } => None,
             };
             let u = store
-                .create_user(&yici_store::users::NewUser {
-                    username: &username,
-                    display_name: &name,
-                    password_hash: &yici_crypto::password::hash(&password),
-                    department_id,
-                })
+                .create_user(
+                    &yici_store::users::NewUser {
+                        username: &username,
+                        display_name: &name,
+                        password_hash: &yici_crypto::password::hash(&password),
+                        department_id,
+                    },
+                    &cli_event("user.create", "user"),
+                )
                 .await?;
-            store.grant_role(u.id, role, &scope).await?;
+            store
+                .grant_role(u.id, role, &scope, &cli_event("role.grant", "user_role"))
+                .await?;
             println!("user {} created with role {}", u.username, role.code());
             if generated {
                 println!("password (shown once): {password}");
@@ -420,21 +497,199 @@ async fn user(storage: StorageArgs, command: UserCommand) -> Result<()> {
         }
         UserCommand::List => {
             for u in store.list_users(yici_store::Page::all()).await? {
-                let roles: Vec<String> = store
-                    .user_roles(u.id)
-                    .await?
-                    .into_iter()
-                    .map(|r| r.role)
-                    .collect();
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    u.id,
-                    u.username,
-                    u.display_name,
-                    roles.join(",")
-                );
+                let roles: Vec<String> = store.user_roles(u.id).await?.into_iter().map(|r| r.role).collect();
+                println!("{}\t{}\t{}\t{}", u.id, u.username, u.display_name, roles.join(","));
             }
         }
     }
     Ok(())
+}
+
+/// Hold an exclusive lock on DATA/yici.lock while serving from SQLite.
+fn single_node_lock(data: &std::path::Path) -> Result<std::fs::File> {
+    let path = data.join("yici.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => bail!(
+            "SQLite 为单节点模式：数据目录 {} 已被另一个 yici serve 实例使用。多实例部署请使用 PostgreSQL（--database）。\n\
+             SQLite is single-node: another `yici serve` is using {}. Run several instances on PostgreSQL (--database).",
+            data.display(),
+            data.display()
+        ),
+    }
+}
+
+async fn audit(storage: StorageArgs, command: AuditCommand) -> Result<()> {
+    let store = storage.open().await?;
+    match command {
+        AuditCommand::Verify { public_key } => {
+            let key = match public_key {
+                Some(p) => yici_crypto::sm2::PublicKeyInfo::from_pem(&std::fs::read_to_string(&p)?)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                None => store.audit_keys()?.public(),
+            };
+            let report = store.audit_verify(&key).await?;
+            let pending = store.audit_pending_count().await?;
+            if report.ok() {
+                println!(
+                    "审计日志完好 / audit log intact: {} entries, {} checkpoints verified ({} pending sequencing)",
+                    report.entries, report.checkpoints, pending
+                );
+                Ok(())
+            } else {
+                for p in &report.problems {
+                    eprintln!("  {p}");
+                }
+                eprintln!(
+                    "审计日志被篡改 / audit log tampered with: first bad entry {}",
+                    report.first_bad.map(|b| b.to_string()).unwrap_or_default()
+                );
+                std::process::exit(1);
+            }
+        }
+        AuditCommand::Export {
+            from,
+            to,
+            out,
+            checkpoint,
+        } => {
+            if checkpoint {
+                store.audit_sequence_all().await?;
+                store.audit_checkpoint().await?;
+            }
+            let export = store.audit_export(from, to).await?;
+            let text = serde_json::to_string_pretty(&export)?;
+            match out {
+                Some(p) => {
+                    std::fs::write(&p, text)?;
+                    eprintln!("{} entries written to {}", export.entries.len(), p.display());
+                }
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        AuditCommand::VerifyExport { .. } => unreachable!("handled before the runtime starts"),
+        AuditCommand::Checkpoint => {
+            store.audit_sequence_all().await?;
+            let cp = store.audit_checkpoint().await?;
+            println!("{}", serde_json::to_string_pretty(&cp)?);
+            Ok(())
+        }
+        AuditCommand::PublicKey => {
+            print!("{}", store.audit_keys()?.public().to_pem());
+            Ok(())
+        }
+        AuditCommand::Bench { entries, concurrency } => bench(store, entries, concurrency).await,
+    }
+}
+
+/// `yici audit verify-export`: 0 when every entry is proved under a checkpoint signed by the
+/// given key, 1 otherwise.
+fn verify_export(file: &std::path::Path, public_key: &std::path::Path) -> ExitCode {
+    let run = || -> Result<usize> {
+        let export: yici_crypto::auditlog::Export = serde_json::from_slice(&std::fs::read(file)?)
+            .with_context(|| format!("{} is not an audit export", file.display()))?;
+        let key = yici_crypto::sm2::PublicKeyInfo::from_pem(&std::fs::read_to_string(public_key)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", public_key.display()))?;
+        Ok(yici_crypto::auditlog::verify_export(&export, &key)?)
+    };
+    match run() {
+        Ok(n) => {
+            println!("核验通过 / verified: {n} entries are in the log signed by this key");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("核验失败 / verification failed: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Durable appends from `concurrency` concurrent writers through the group-commit writer,
+/// then sequencing; prints entries per second and bytes per entry.
+async fn bench(store: Store, entries: usize, concurrency: usize) -> Result<()> {
+    use yici_core::audit::{Actor, AuditEvent};
+    let workers = if store.dialect() == yici_store::Dialect::Sqlite {
+        1
+    } else {
+        4
+    };
+    let writer = AuditWriter::start(store.clone(), workers);
+    let before_bytes = store.audit_storage_bytes().await?;
+    let before_size = store.audit_size().await? + store.audit_pending_count().await?;
+    let bar = indicatif::ProgressBar::new(entries as u64);
+    let started = std::time::Instant::now();
+    let per_task = entries.div_ceil(concurrency.max(1));
+    let mut tasks = Vec::new();
+    for t in 0..concurrency.max(1) {
+        let (writer, bar) = (writer.clone(), bar.clone());
+        let n = per_task.min(entries.saturating_sub(t * per_task));
+        tasks.push(tokio::spawn(async move {
+            for i in 0..n {
+                let mut e = AuditEvent::new(
+                    yici_store::now_micros(),
+                    Actor::named("bench"),
+                    "applicant.read",
+                    "applicant",
+                    &format!("bench-{t}-{i}"),
+                )
+                .object(i)
+                .subject(if i % 2 == 0 {
+                    "11010519491231002X"
+                } else {
+                    "91350100M000100Y43"
+                })
+                .purpose("基准测试");
+                e.actor.department_id = Some(1);
+                e.actor.system_id = Some(1);
+                writer.append(e).await?;
+                bar.inc(1);
+            }
+            Ok::<_, yici_store::StoreError>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let append_secs = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let seq_started = std::time::Instant::now();
+    let sequenced = store.audit_sequence_all().await?;
+    let seq_secs = seq_started.elapsed().as_secs_f64();
+    store.audit_checkpoint().await?;
+    let bytes = store.audit_storage_bytes().await?.saturating_sub(before_bytes);
+    let added = store.audit_size().await? - before_size;
+    println!("backend: {}", store.dialect().name());
+    println!("appended: {entries} entries from {concurrency} concurrent writers in {append_secs:.2} s");
+    println!("durable appends: {:.0} entries/s", entries as f64 / append_secs);
+    println!(
+        "sequencing into the Merkle tree: {sequenced} entries in {seq_secs:.2} s ({:.0} entries/s)",
+        sequenced as f64 / seq_secs.max(1e-9)
+    );
+    println!(
+        "end to end (append + sequence): {:.0} entries/s",
+        entries as f64 / (append_secs + seq_secs)
+    );
+    println!(
+        "storage: {:.0} bytes per entry ({added} entries in the log now)",
+        bytes as f64 / entries.max(1) as f64
+    );
+    Ok(())
+}
+
+/// An audit entry for a change made from the command line, named with the operating-system user.
+fn cli_event(action: &str, object_type: &str) -> yici_core::audit::AuditEvent {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    yici_core::audit::AuditEvent::new(
+        yici_store::now_micros(),
+        yici_core::audit::Actor::named(&format!("cli:{who}")),
+        action,
+        object_type,
+        &format!("cli-{}", yici_crypto::token::short_id()),
+    )
 }

@@ -90,20 +90,10 @@ fn calendar_years_are_added_and_used() {
         "10",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("2027年的节假日安排尚未录入"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("2027年的节假日安排尚未录入"), "{}", stderr(&o));
     let file = dir.join("2027.json");
     std::fs::write(&file, r#"{"year": 2027, "source": "测试用安排", "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-01"}], "workdays": []}"#).unwrap();
-    let o = yici(&[
-        "calendar",
-        "--data",
-        data,
-        "add-year",
-        file.to_str().unwrap(),
-    ]);
+    let o = yici(&["calendar", "--data", data, "add-year", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = yici(&[
         "calendar",
@@ -132,13 +122,7 @@ fn calendar_years_are_added_and_used() {
         r#"{"year": 2027, "source": "x", "holidays": [], "workdays": ["2027-03-01"]}"#,
     )
     .unwrap();
-    let o = yici(&[
-        "calendar",
-        "--data",
-        data,
-        "add-year",
-        file.to_str().unwrap(),
-    ]);
+    let o = yici(&["calendar", "--data", data, "add-year", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("不是周末"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);

@@ -212,16 +212,10 @@ mod tests {
 
     #[test]
     fn content_hides_subjects_and_is_canonical() {
-        let e = AuditEvent::new(
-            1,
-            Actor::named("user:clerk"),
-            "applicant.read",
-            "applicant",
-            "r1",
-        )
-        .subject("11010519491231002X")
-        .object(7)
-        .purpose("窗口受理核验身份");
+        let e = AuditEvent::new(1, Actor::named("user:clerk"), "applicant.read", "applicant", "r1")
+            .subject("11010519491231002X")
+            .object(7)
+            .purpose("窗口受理核验身份");
         let c = e.content(|s| format!("d({})", s.len()));
         let bytes = c.canonical();
         let text = String::from_utf8(bytes.clone()).unwrap();

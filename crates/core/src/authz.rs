@@ -51,6 +51,12 @@ pub enum Permission {
     ManageUsers,
     /// Look up applicants by ID number or credit code.
     ReadApplicants,
+    /// Search the audit log and export it.
+    ReadAudit,
+    /// Make audit checkpoints on demand.
+    ManageAudit,
+    /// A citizen's or company's own "who used my data" (谁用了我的数据).
+    ReadOwnDataUses,
 }
 
 impl Permission {
@@ -58,10 +64,7 @@ impl Permission {
     pub fn describe(self, lang: crate::Lang) -> &'static str {
         use Permission::*;
         match self {
-            ReadDirectory => lang.pick(
-                "查看区划和部门目录",
-                "read the region and department directory",
-            ),
+            ReadDirectory => lang.pick("查看区划和部门目录", "read the region and department directory"),
             ReadCalendar => lang.pick("查看工作日历", "read the working-day calendar"),
             ManageCalendar => lang.pick("维护节假日安排", "maintain the holiday calendar"),
             ManageRegions => lang.pick("维护行政区划", "maintain regions"),
@@ -71,6 +74,9 @@ impl Permission {
             ReadUsers => lang.pick("查看用户", "read users"),
             ManageUsers => lang.pick("管理用户和角色", "manage users and roles"),
             ReadApplicants => lang.pick("查询申请人", "look up applicants"),
+            ReadAudit => lang.pick("查询审计日志", "search the audit log"),
+            ManageAudit => lang.pick("生成审计检查点", "make audit checkpoints"),
+            ReadOwnDataUses => lang.pick("查看本人数据使用记录", "read one's own data-use record"),
         }
     }
 }
@@ -101,12 +107,13 @@ fn roles_for(permission: Permission) -> &'static [Role] {
     use Role::*;
     match permission {
         ReadDirectory | ReadCalendar => &Role::ALL,
-        ManageCalendar | ManageRegions | ManageDepartments | ManageSystems | ManageUsers => {
-            &[Operator]
-        }
+        ManageCalendar | ManageRegions | ManageDepartments | ManageSystems | ManageUsers => &[Operator],
         ReadSystems => &[Operator, DataSteward],
         ReadUsers => &[Operator, Supervisor],
         ReadApplicants => &[Operator, WindowClerk],
+        ReadAudit => &[Operator, Supervisor],
+        ManageAudit => &[Operator],
+        ReadOwnDataUses => &[],
     }
 }
 
@@ -114,35 +121,31 @@ fn in_scope(grant: &RoleGrant, target: &Target) -> bool {
     match target {
         // Platform-wide actions need a scope over a whole region; any region scope is enough
         // for reading lists, which are filtered to the scope by the caller.
-        Target::Platform => {
-            matches!(grant.scope, crate::org::Scope::Region { .. }) || grant.role != Role::Operator
-        }
+        Target::Platform => matches!(grant.scope, crate::org::Scope::Region { .. }) || grant.role != Role::Operator,
         Target::Region(r) => grant.scope.covers_region(r),
         Target::Department { id, region } => grant.scope.covers_department(*id, region),
     }
 }
 
 /// Decide whether `principal` may exercise `permission` on `target`.
-pub fn decide(
-    principal: &Principal,
-    permission: Permission,
-    target: &Target,
-) -> Result<(), Denied> {
+pub fn decide(principal: &Principal, permission: Permission, target: &Target) -> Result<(), Denied> {
     let forbidden = Err(Denied::Forbidden { permission });
     match principal {
         Principal::Anonymous => Err(Denied::Unauthenticated),
-        Principal::System { .. } | Principal::Applicant { .. } => match permission {
+        Principal::System { .. } => match permission {
             Permission::ReadDirectory | Permission::ReadCalendar => Ok(()),
+            _ => forbidden,
+        },
+        Principal::Applicant { .. } => match permission {
+            Permission::ReadDirectory | Permission::ReadCalendar | Permission::ReadOwnDataUses => Ok(()),
             _ => forbidden,
         },
         Principal::User { grants, .. } => {
             let roles = roles_for(permission);
             let ok = grants.iter().any(|g| {
                 roles.contains(&g.role)
-                    && (matches!(
-                        permission,
-                        Permission::ReadDirectory | Permission::ReadCalendar
-                    ) || in_scope(g, target))
+                    && (matches!(permission, Permission::ReadDirectory | Permission::ReadCalendar)
+                        || in_scope(g, target))
             });
             if ok { Ok(()) } else { forbidden }
         }
@@ -255,21 +258,14 @@ mod tests {
     #[test]
     fn anonymous_is_unauthenticated_and_systems_only_read() {
         assert_eq!(
-            decide(
-                &Principal::Anonymous,
-                Permission::ReadDirectory,
-                &Target::Platform
-            ),
+            decide(&Principal::Anonymous, Permission::ReadDirectory, &Target::Platform),
             Err(Denied::Unauthenticated)
         );
         let sys = Principal::System {
             id: 1,
             department_id: 1,
         };
-        assert_eq!(
-            decide(&sys, Permission::ReadCalendar, &Target::Platform),
-            Ok(())
-        );
+        assert_eq!(decide(&sys, Permission::ReadCalendar, &Target::Platform), Ok(()));
         assert!(decide(&sys, Permission::ManageUsers, &Target::Platform).is_err());
     }
 }

@@ -46,9 +46,7 @@ impl CalendarError {
     pub fn message(&self, lang: crate::Lang) -> String {
         match (self, lang) {
             (CalendarError::YearNotCovered(y), crate::Lang::En) => {
-                format!(
-                    "the holiday schedule for {y} has not been entered; working days cannot be counted"
-                )
+                format!("the holiday schedule for {y} has not been entered; working days cannot be counted")
             }
             _ => self.to_string(),
         }
@@ -87,16 +85,10 @@ impl YearSchedule {
                 return bad("节假日名称不能为空".into());
             }
             if h.from.year() != self.year || h.to.year() != self.year {
-                return bad(format!(
-                    "{}的日期 {}—{} 不在 {} 年内",
-                    h.name, h.from, h.to, self.year
-                ));
+                return bad(format!("{}的日期 {}—{} 不在 {} 年内", h.name, h.from, h.to, self.year));
             }
             if h.from > h.to {
-                return bad(format!(
-                    "{}的开始日期 {} 晚于结束日期 {}",
-                    h.name, h.from, h.to
-                ));
+                return bad(format!("{}的开始日期 {} 晚于结束日期 {}", h.name, h.from, h.to));
             }
             for d in h.from.iter_days().take_while(|d| *d <= h.to) {
                 if !off.insert(d) {
@@ -151,8 +143,7 @@ impl WorkingCalendar {
             .iter()
             .flat_map(|h| h.from.iter_days().take_while(move |d| *d <= h.to))
             .collect();
-        self.years
-            .insert(s.year, (off, s.workdays.iter().copied().collect()));
+        self.years.insert(s.year, (off, s.workdays.iter().copied().collect()));
         Ok(())
     }
 
@@ -174,9 +165,7 @@ impl WorkingCalendar {
         let mut d = start;
         let mut left = n;
         while left > 0 {
-            d = d
-                .succ_opt()
-                .ok_or(CalendarError::YearNotCovered(d.year() + 1))?;
+            d = d.succ_opt().ok_or(CalendarError::YearNotCovered(d.year() + 1))?;
             if self.is_working_day(d)? {
                 left -= 1;
             }
@@ -185,16 +174,8 @@ impl WorkingCalendar {
     }
 
     /// Working days in `(from, to]`; negative when `to` is before `from`.
-    pub fn working_days_between(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<i64, CalendarError> {
-        let (lo, hi, sign) = if from <= to {
-            (from, to, 1)
-        } else {
-            (to, from, -1)
-        };
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> Result<i64, CalendarError> {
+        let (lo, hi, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
         let mut count = 0;
         for d in lo.iter_days().skip(1).take_while(|d| *d <= hi) {
             if self.is_working_day(d)? {
@@ -254,9 +235,7 @@ impl WorkingClock {
             return Err(CalendarError::Invalid("计时已暂停，不能重复暂停".into()));
         }
         if on < self.last_event() {
-            return Err(CalendarError::Invalid(format!(
-                "暂停日期 {on} 早于上一次计时事件"
-            )));
+            return Err(CalendarError::Invalid(format!("暂停日期 {on} 早于上一次计时事件")));
         }
         self.pauses.push(Pause {
             from: on,
@@ -271,10 +250,7 @@ impl WorkingClock {
         match self.pauses.last_mut() {
             Some(p) if p.until.is_none() => {
                 if on < p.from {
-                    return Err(CalendarError::Invalid(format!(
-                        "恢复日期 {on} 早于暂停日期 {}",
-                        p.from
-                    )));
+                    return Err(CalendarError::Invalid(format!("恢复日期 {on} 早于暂停日期 {}", p.from)));
                 }
                 p.until = Some(on);
                 Ok(())
@@ -291,17 +267,11 @@ impl WorkingClock {
     }
 
     fn paused_on(&self, d: NaiveDate) -> bool {
-        self.pauses
-            .iter()
-            .any(|p| d > p.from && p.until.is_none_or(|u| d <= u))
+        self.pauses.iter().any(|p| d > p.from && p.until.is_none_or(|u| d <= u))
     }
 
     /// The clock on `today`: working days used and left, and the deadline if running.
-    pub fn reading(
-        &self,
-        cal: &WorkingCalendar,
-        today: NaiveDate,
-    ) -> Result<ClockReading, CalendarError> {
+    pub fn reading(&self, cal: &WorkingCalendar, today: NaiveDate) -> Result<ClockReading, CalendarError> {
         let mut used = 0;
         for d in self.started.iter_days().skip(1).take_while(|d| *d <= today) {
             if !self.paused_on(d) && cal.is_working_day(d)? {
@@ -309,11 +279,7 @@ impl WorkingClock {
             }
         }
         let paused = self.is_paused();
-        let deadline = if paused {
-            None
-        } else {
-            Some(self.deadline(cal)?)
-        };
+        let deadline = if paused { None } else { Some(self.deadline(cal)?) };
         Ok(ClockReading {
             used,
             remaining: self.limit as i64 - used,
@@ -327,9 +293,7 @@ impl WorkingClock {
         let mut d = self.started;
         let mut left = self.limit;
         while left > 0 {
-            d = d
-                .succ_opt()
-                .ok_or(CalendarError::YearNotCovered(d.year() + 1))?;
+            d = d.succ_opt().ok_or(CalendarError::YearNotCovered(d.year() + 1))?;
             if !self.paused_on(d) && cal.is_working_day(d)? {
                 left -= 1;
             }
@@ -367,14 +331,8 @@ mod tests {
         // Received Wednesday 30 September 2026: 1–7 October off, Saturday 10 October worked.
         let deadline = cal.add_working_days(d("2026-09-30"), 10).unwrap();
         assert_eq!(deadline, d("2026-10-20"));
-        assert_eq!(
-            cal.working_days_between(d("2026-09-30"), deadline).unwrap(),
-            10
-        );
-        assert_eq!(
-            cal.working_days_between(deadline, d("2026-09-30")).unwrap(),
-            -10
-        );
+        assert_eq!(cal.working_days_between(d("2026-09-30"), deadline).unwrap(), 10);
+        assert_eq!(cal.working_days_between(deadline, d("2026-09-30")).unwrap(), -10);
     }
 
     #[test]
@@ -413,10 +371,7 @@ mod tests {
         );
         c.pause(d("2026-11-04"), "补正").unwrap(); // 2 days used
         let r = c.reading(&cal, d("2026-11-10")).unwrap();
-        assert_eq!(
-            (r.used, r.remaining, r.paused, r.deadline),
-            (2, 3, true, None)
-        );
+        assert_eq!((r.used, r.remaining, r.paused, r.deadline), (2, 3, true, None));
         c.resume(d("2026-11-11")).unwrap(); // Wednesday; counting restarts on the 12th
         let r = c.reading(&cal, d("2026-11-11")).unwrap();
         assert_eq!(r.used, 2);

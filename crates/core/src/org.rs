@@ -73,10 +73,7 @@ impl Role {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Scope {
     /// One department (and nothing else).
-    Department {
-        department_id: i64,
-        region: RegionCode,
-    },
+    Department { department_id: i64, region: RegionCode },
     /// A region and everything in it.
     Region { region: RegionCode },
 }
@@ -85,9 +82,7 @@ impl Scope {
     /// Whether this scope covers a department located in `region` with id `department_id`.
     pub fn covers_department(&self, department_id: i64, region: &RegionCode) -> bool {
         match self {
-            Scope::Department {
-                department_id: d, ..
-            } => *d == department_id,
+            Scope::Department { department_id: d, .. } => *d == department_id,
             Scope::Region { region: r } => r.contains(region),
         }
     }
@@ -231,9 +226,7 @@ pub fn password_problem(p: &str, lang: Lang) -> Option<&'static str> {
         (true, _, Lang::Zh) => Some("密码长度应为10至128个字符"),
         (true, _, Lang::En) => Some("the password must be 10 to 128 characters long"),
         (_, true, Lang::Zh) => Some("密码应至少包含字母、数字、符号中的两类"),
-        (_, true, Lang::En) => {
-            Some("the password must mix at least two of letters, digits and symbols")
-        }
+        (_, true, Lang::En) => Some("the password must mix at least two of letters, digits and symbols"),
         _ => None,
     }
 }

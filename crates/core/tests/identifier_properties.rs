@@ -19,20 +19,17 @@ fn region() -> impl Strategy<Value = String> {
 }
 
 fn org_code_with(alphabet: &'static [u8]) -> impl Strategy<Value = String> {
-    proptest::collection::vec(0..alphabet.len(), 8).prop_filter_map(
-        "check must be in alphabet",
-        move |idx| {
-            let body: String = idx.iter().map(|&i| alphabet[i] as char).collect();
-            let with_check = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "X"]
-                .iter()
-                .map(|c| format!("{body}{c}"))
-                .find(|s| OrgCode::parse(s).is_ok())?;
-            with_check
-                .bytes()
-                .all(|b| alphabet.contains(&b) || b == b'X')
-                .then_some(with_check)
-        },
-    )
+    proptest::collection::vec(0..alphabet.len(), 8).prop_filter_map("check must be in alphabet", move |idx| {
+        let body: String = idx.iter().map(|&i| alphabet[i] as char).collect();
+        let with_check = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "X"]
+            .iter()
+            .map(|c| format!("{body}{c}"))
+            .find(|s| OrgCode::parse(s).is_ok())?;
+        with_check
+            .bytes()
+            .all(|b| alphabet.contains(&b) || b == b'X')
+            .then_some(with_check)
+    })
 }
 
 fn uscc() -> impl Strategy<Value = Uscc> {
@@ -47,26 +44,20 @@ fn uscc() -> impl Strategy<Value = Uscc> {
         ("Y", "1"),
     ];
     (0..pairs.len(), region(), org_code_with(USCC_ALPHABET)).prop_map(move |(p, r, o)| {
-        Uscc::with_check(&format!("{}{}{}{}", pairs[p].0, pairs[p].1, r, o))
-            .expect("generated USCC is valid")
+        Uscc::with_check(&format!("{}{}{}{}", pairs[p].0, pairs[p].1, r, o)).expect("generated USCC is valid")
     })
 }
 
 fn citizen() -> impl Strategy<Value = CitizenId> {
     (region(), 1930i32..2020, 1u32..13, 1u32..29, 0u32..1000).prop_map(|(r, y, m, d, seq)| {
-        CitizenId::with_check(&format!("{r}{y:04}{m:02}{d:02}{seq:03}"))
-            .expect("generated ID is valid")
+        CitizenId::with_check(&format!("{r}{y:04}{m:02}{d:02}{seq:03}")).expect("generated ID is valid")
     })
 }
 
 /// Replace the character at `pos` by a different one from `alphabet`.
 fn mutate(s: &str, pos: usize, pick: usize, alphabet: &[u8]) -> String {
     let mut bytes = s.as_bytes().to_vec();
-    let candidates: Vec<u8> = alphabet
-        .iter()
-        .copied()
-        .filter(|&b| b != bytes[pos])
-        .collect();
+    let candidates: Vec<u8> = alphabet.iter().copied().filter(|&b| b != bytes[pos]).collect();
     bytes[pos] = candidates[pick % candidates.len()];
     String::from_utf8(bytes).unwrap()
 }

@@ -78,11 +78,8 @@ impl Checkpoint {
         let sig = B64
             .decode(&self.signature)
             .map_err(|_| VerifyError::Malformed("signature"))?;
-        key.verify(
-            Self::note(&self.key_id, self.size, &root, self.time).as_bytes(),
-            &sig,
-        )
-        .map_err(|_| VerifyError::BadSignature { size: self.size })
+        key.verify(Self::note(&self.key_id, self.size, &root, self.time).as_bytes(), &sig)
+            .map_err(|_| VerifyError::BadSignature { size: self.size })
     }
 }
 
@@ -168,10 +165,7 @@ pub fn verify_export(export: &Export, key: &PublicKeyInfo) -> Result<usize, Veri
     let size = export.checkpoint.size;
     for e in &export.entries {
         if e.index >= size {
-            return Err(VerifyError::OutOfRange {
-                index: e.index,
-                size,
-            });
+            return Err(VerifyError::OutOfRange { index: e.index, size });
         }
         let leaf = merkle::leaf_hash(e.index, &e.content_bytes()?);
         if !merkle::verify_inclusion(e.index, size, &leaf, &hashes(&e.proof)?, &root) {
@@ -212,9 +206,7 @@ mod tests {
     fn export_of(n: u64, key: &crate::sm2::KeyPair) -> Export {
         let mut f = Frontier::default();
         let mut nodes = HashMap::new();
-        let contents: Vec<Vec<u8>> = (0..n)
-            .map(|i| format!("{{\"entry\":{i}}}").into_bytes())
-            .collect();
+        let contents: Vec<Vec<u8>> = (0..n).map(|i| format!("{{\"entry\":{i}}}").into_bytes()).collect();
         for (i, c) in contents.iter().enumerate() {
             for (l, idx, h) in f.push(merkle::leaf_hash(i as u64, c)) {
                 nodes.insert((l, idx), h);
@@ -225,10 +217,7 @@ mod tests {
             .map(|i| ProvedEntry {
                 index: i,
                 content: B64.encode(&contents[i as usize]),
-                proof: inclusion_proof(&nodes, i, n)
-                    .iter()
-                    .map(hex::encode)
-                    .collect(),
+                proof: inclusion_proof(&nodes, i, n).iter().map(hex::encode).collect(),
             })
             .collect();
         Export::new(cp, entries)
@@ -243,10 +232,7 @@ mod tests {
 
         let mut changed = e.clone();
         changed.entries[4].content = B64.encode(b"{\"entry\":40}");
-        assert_eq!(
-            verify_export(&changed, &pk),
-            Err(VerifyError::NotIncluded { index: 4 })
-        );
+        assert_eq!(verify_export(&changed, &pk), Err(VerifyError::NotIncluded { index: 4 }));
 
         let mut moved = e.clone();
         moved.entries[2].index = 3;

@@ -78,7 +78,7 @@ fn largest_power_of_two_below(n: u64) -> u64 {
 
 /// MTH of the `n` leaves starting at `start` (`start` aligned to the subtree it begins).
 fn subtree(nodes: &dyn Nodes, start: u64, n: u64) -> Hash {
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         let level = n.trailing_zeros();
         return nodes.node(level, start >> level);
     }
@@ -88,11 +88,7 @@ fn subtree(nodes: &dyn Nodes, start: u64, n: u64) -> Hash {
 
 /// The root of the first `n` leaves.
 pub fn root(nodes: &dyn Nodes, n: u64) -> Hash {
-    if n == 0 {
-        empty_root()
-    } else {
-        subtree(nodes, 0, n)
-    }
+    if n == 0 { empty_root() } else { subtree(nodes, 0, n) }
 }
 
 /// RFC 9162 §2.1.3.1: the inclusion proof of leaf `m` in the tree of the first `n` leaves.
@@ -119,14 +115,7 @@ pub fn inclusion_proof(nodes: &dyn Nodes, m: u64, n: u64) -> Vec<Hash> {
 
 /// RFC 9162 §2.1.4.1: the consistency proof between the trees of the first `m` and `n` leaves.
 pub fn consistency_proof(nodes: &dyn Nodes, m: u64, n: u64) -> Vec<Hash> {
-    fn subproof(
-        nodes: &dyn Nodes,
-        m: u64,
-        start: u64,
-        n: u64,
-        complete: bool,
-        out: &mut Vec<Hash>,
-    ) {
+    fn subproof(nodes: &dyn Nodes, m: u64, start: u64, n: u64, complete: bool, out: &mut Vec<Hash>) {
         if m == n {
             if !complete {
                 out.push(subtree(nodes, start, n));
@@ -179,13 +168,7 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
 
 /// RFC 9162 §2.1.4.2: check that the tree of `size2` leaves with `root2` extends the tree of
 /// `size1` leaves with `root1`.
-pub fn verify_consistency(
-    size1: u64,
-    size2: u64,
-    root1: &Hash,
-    root2: &Hash,
-    proof: &[Hash],
-) -> bool {
+pub fn verify_consistency(size1: u64, size2: u64, root1: &Hash, root2: &Hash, proof: &[Hash]) -> bool {
     if size1 > size2 {
         return false;
     }

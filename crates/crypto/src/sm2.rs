@@ -5,9 +5,7 @@
 use ::sm2::dsa::signature::{Signer, Verifier};
 use ::sm2::dsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use ::sm2::elliptic_curve::Generate;
-use ::sm2::pkcs8::{
-    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
-};
+use ::sm2::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use ::sm2::{PublicKey, SecretKey};
 
 /// The distinguishing identifier used for every SM2 signature in Yici.
@@ -43,8 +41,7 @@ impl KeyPair {
     }
 
     fn from_secret(secret: SecretKey) -> Result<Self, Sm2Error> {
-        let signing =
-            SigningKey::new(DIST_ID, &secret).map_err(|e| Sm2Error::Key(e.to_string()))?;
+        let signing = SigningKey::new(DIST_ID, &secret).map_err(|e| Sm2Error::Key(e.to_string()))?;
         Ok(KeyPair { secret, signing })
     }
 
@@ -137,14 +134,11 @@ mod tests {
     #[test]
     fn standard_signature_verifies() {
         let key = KeyPair::from_bytes(
-            &hex::decode("3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8")
-                .unwrap(),
+            &hex::decode("3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8").unwrap(),
         )
         .unwrap();
-        let r = hex::decode("F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3")
-            .unwrap();
-        let s = hex::decode("B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA")
-            .unwrap();
+        let r = hex::decode("F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3").unwrap();
+        let s = hex::decode("B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA").unwrap();
         let sig = Signature::from_scalars(
             <[u8; 32]>::try_from(r.as_slice()).unwrap(),
             <[u8; 32]>::try_from(s.as_slice()).unwrap(),
@@ -152,10 +146,7 @@ mod tests {
         .unwrap();
         let der = sig.to_der().to_vec();
         key.public().verify(b"message digest", &der).unwrap();
-        assert_eq!(
-            key.public().verify(b"message digesT", &der),
-            Err(Sm2Error::Invalid)
-        );
+        assert_eq!(key.public().verify(b"message digesT", &der), Err(Sm2Error::Invalid));
     }
 
     #[test]

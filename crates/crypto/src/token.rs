@@ -25,10 +25,7 @@ impl std::fmt::Debug for NewToken {
 
 /// Generate a token whose text starts with `prefix` (for example `yici_sys_`).
 pub fn generate(prefix: &str) -> NewToken {
-    let plaintext = format!(
-        "{prefix}{}",
-        URL_SAFE_NO_PAD.encode(crate::random_bytes(32))
-    );
+    let plaintext = format!("{prefix}{}", URL_SAFE_NO_PAD.encode(crate::random_bytes(32)));
     let digest = digest(&plaintext);
     NewToken { plaintext, digest }
 }

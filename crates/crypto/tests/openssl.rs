@@ -75,11 +75,7 @@ fn our_key_pem_is_readable_by_openssl_and_its_signatures_verify_here() {
         .current_dir(&d)
         .output()
         .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let sig = std::fs::read(d.join("sig.der")).unwrap();
     key.public().verify(b"signed by openssl", &sig).unwrap();
     let _ = std::fs::remove_dir_all(&d);

@@ -9,7 +9,7 @@
 //! Handlers then call [`Auth::require`], which asks `yici_core::authz::decide`: the policy lives
 //! there and nowhere else.
 
-use crate::context::cookie;
+use crate::context::{cookie, current_request_id};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::body::Body;
@@ -19,6 +19,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use yici_core::Lang;
+use yici_core::audit::{Actor, AuditEvent, Outcome};
 use yici_core::authz::{Denied, Permission, Principal, Target, decide};
 use yici_core::org::RoleGrant;
 use yici_store::applicants::Applicant;
@@ -70,20 +71,58 @@ impl Auth {
             Err(Denied::Unauthenticated) => Err(ApiError::unauthenticated()),
             Err(Denied::Forbidden { permission }) => {
                 tracing::info!(?permission, principal = ?self.principal_label(), "authorisation refused");
-                Err(ApiError::new(
+                let refusal = self
+                    .event("access.refuse", "permission")
+                    .object(format!("{permission:?}"))
+                    .outcome(Outcome::Refused, permission.describe(Lang::En));
+                let mut e = ApiError::new(
                     StatusCode::FORBIDDEN,
                     "forbidden",
-                    format!(
-                        "无权执行此操作：需要“{}”的权限",
-                        permission.describe(Lang::Zh)
-                    ),
+                    format!("无权执行此操作：需要“{}”的权限", permission.describe(Lang::Zh)),
                     format!(
                         "Not allowed: this needs the permission to {}",
                         permission.describe(Lang::En)
                     ),
-                ))
+                );
+                e.audit = Some(Box::new(refusal));
+                Err(e)
             }
         }
+    }
+
+    /// Who is acting, for the audit log.
+    pub fn actor(&self) -> Actor {
+        match &self.principal {
+            Principal::Anonymous => Actor::named("anonymous"),
+            Principal::User { id, username, .. } => Actor {
+                label: format!("user:{username}"),
+                user_id: Some(*id),
+                department_id: self.user.as_ref().and_then(|u| u.department_id),
+                ..Default::default()
+            },
+            Principal::System { id, department_id } => Actor {
+                label: format!("system:{id}"),
+                system_id: Some(*id),
+                department_id: Some(*department_id),
+                ..Default::default()
+            },
+            Principal::Applicant { id } => Actor {
+                label: format!("applicant:{id}"),
+                applicant_id: Some(*id),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// An audit entry for an action of this principal in the current request.
+    pub fn event(&self, action: &str, object_type: &str) -> AuditEvent {
+        AuditEvent::new(
+            yici_store::now_micros(),
+            self.actor(),
+            action,
+            object_type,
+            &current_request_id(),
+        )
     }
 
     pub fn is_signed_in(&self) -> bool {
@@ -98,10 +137,7 @@ impl Auth {
     }
 
     pub fn csrf_token(&self) -> &str {
-        self.session
-            .as_ref()
-            .map(|s| s.csrf_token.as_str())
-            .unwrap_or("")
+        self.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or("")
     }
 
     fn principal_label(&self) -> String {
@@ -117,11 +153,7 @@ impl Auth {
 impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<Auth>()
-            .cloned()
-            .unwrap_or_else(Auth::anonymous))
+        Ok(parts.extensions.get::<Auth>().cloned().unwrap_or_else(Auth::anonymous))
     }
 }
 
@@ -194,10 +226,7 @@ fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
             match bytes[i] {
                 b'+' => out.push(b' '),
                 b'%' if i + 2 < bytes.len() => {
-                    match u8::from_str_radix(
-                        std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""),
-                        16,
-                    ) {
+                    match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
                         Ok(b) => {
                             out.push(b);
                             i += 2;
@@ -275,8 +304,7 @@ async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && !SIGN_IN_PATHS.contains(&req.uri().path()) {
         let expected = auth.csrf_token().to_string();
-        let header_ok =
-            req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
+        let header_ok = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
         if !header_ok {
             let is_form = req
                 .headers()
@@ -287,16 +315,14 @@ async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
                 return Err(csrf_failed());
             }
             let (parts, body) = req.into_parts();
-            let bytes = axum::body::to_bytes(body, state.config.body_limit)
-                .await
-                .map_err(|_| {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        "提交的内容过大",
-                        "The request body is too large",
-                    )
-                })?;
+            let bytes = axum::body::to_bytes(body, state.config.body_limit).await.map_err(|_| {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "提交的内容过大",
+                    "The request body is too large",
+                )
+            })?;
             if form_field(&bytes, "csrf_token").as_deref() != Some(expected.as_str()) {
                 return Err(csrf_failed());
             }
@@ -321,18 +347,17 @@ pub fn clear_session_cookie() -> HeaderValue {
     HeaderValue::from_static("yici_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
-/// Start a session for `principal`; returns the cookie value and the CSRF token.
-pub async fn start_session(
-    state: &AppState,
-    principal: SessionPrincipal,
-) -> ApiResult<(String, String)> {
+/// Start a session for `principal`; returns the cookie value and the CSRF token. The sign-in
+/// is recorded as done by `actor`.
+pub async fn start_session(state: &AppState, principal: SessionPrincipal, actor: Actor) -> ApiResult<(String, String)> {
+    let event = AuditEvent::new(now_micros(), actor, "session.sign_in", "session", &current_request_id());
     let cookie = yici_crypto::token::generate("s_");
     let csrf = yici_crypto::token::generate("c_").plaintext;
     let now = now_micros();
     let ttl = state.config.session_ttl.as_micros() as i64;
     state
         .store
-        .create_session(&cookie.digest, principal, &csrf, now, now + ttl)
+        .create_session(&cookie.digest, principal, &csrf, now, now + ttl, &event)
         .await?;
     Ok((cookie.plaintext, csrf))
 }

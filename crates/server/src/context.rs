@@ -19,9 +19,7 @@ pub fn current_lang() -> Lang {
 
 /// The id of the request being served (`-` outside a request).
 pub fn current_request_id() -> String {
-    REQUEST_ID
-        .try_with(|r| r.clone())
-        .unwrap_or_else(|_| "-".to_string())
+    REQUEST_ID.try_with(|r| r.clone()).unwrap_or_else(|_| "-".to_string())
 }
 
 pub const LANG_COOKIE: &str = "yici_lang";
@@ -93,10 +91,7 @@ pub async fn scope(req: Request, next: Next) -> Response {
 pub struct MakeRequestId;
 
 impl tower_http::request_id::MakeRequestId for MakeRequestId {
-    fn make_request_id<B>(
-        &mut self,
-        _req: &axum::http::Request<B>,
-    ) -> Option<tower_http::request_id::RequestId> {
+    fn make_request_id<B>(&mut self, _req: &axum::http::Request<B>) -> Option<tower_http::request_id::RequestId> {
         HeaderValue::from_str(&yici_crypto::token::short_id())
             .ok()
             .map(tower_http::request_id::RequestId::new)

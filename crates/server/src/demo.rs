@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use yici_core::audit::{Actor, AuditEvent};
 use yici_core::id::{RegionCode, Uscc, region_table};
 use yici_core::org::{DepartmentKind, Role, Scope};
 use yici_store::departments::{Department, NewDepartment};
@@ -144,21 +145,9 @@ const USERS: [(Role, &str, &str, &str, Option<&str>); 6] = [
     (Role::Operator, "operator", "王运营", "data", Some("330000")),
     (Role::DataSteward, "data_steward", "李数据", "market", None),
     (Role::CertIssuer, "cert_issuer", "赵证照", "market", None),
-    (
-        Role::WindowClerk,
-        "window_clerk",
-        "陈窗口",
-        "qz_data",
-        Some("330800"),
-    ),
+    (Role::WindowClerk, "window_clerk", "陈窗口", "qz_data", Some("330800")),
     (Role::Approver, "approver", "周审批", "land", None),
-    (
-        Role::Supervisor,
-        "supervisor",
-        "吴督察",
-        "data",
-        Some("330000"),
-    ),
+    (Role::Supervisor, "supervisor", "吴督察", "data", Some("330000")),
 ];
 
 /// Systems: (department key, name, purpose).
@@ -166,13 +155,26 @@ const SYSTEMS: [(&str, &str, &str); 5] = [
     ("market", "市场主体登记系统", "企业登记信息的提供与查询"),
     ("police", "人口信息管理系统", "户籍人口信息的提供与核验"),
     ("land", "不动产登记系统", "不动产权属信息的提供与查询"),
-    (
-        "qz_data",
-        "衢州一窗受理平台",
-        "综合窗口受理办件、调取共享材料",
-    ),
+    ("qz_data", "衢州一窗受理平台", "综合窗口受理办件、调取共享材料"),
     ("hrss", "社会保障信息系统", "参保信息的提供与查询"),
 ];
+
+/// An audit entry for a change made by the demo seeding.
+fn ev(action: &str, object_type: &str) -> AuditEvent {
+    AuditEvent::new(now_micros(), Actor::named("demo"), action, object_type, "demo-seed")
+}
+
+/// Register a region unless it is already registered under this name (so that reseeding adds
+/// nothing to the log).
+async fn region(store: &Store, code: &RegionCode, name: &str) -> Result<(), StoreError> {
+    match store.region(code.as_str()).await? {
+        Some(r) if r.name == name => Ok(()),
+        _ => store
+            .upsert_region(code, name, &ev("region.save", "region"))
+            .await
+            .map(|_| ()),
+    }
+}
 
 /// A random password that meets the password rule.
 fn new_password() -> String {
@@ -180,33 +182,31 @@ fn new_password() -> String {
 }
 
 async fn seed_regions(store: &Store) -> Result<(), StoreError> {
-    let province = RegionCode::parse("330000").expect("Zhejiang is in the table");
-    store.upsert_region(&province, "浙江省").await?;
+    let table = region_table();
+    region(
+        store,
+        &RegionCode::parse("330000").expect("Zhejiang is in the table"),
+        "浙江省",
+    )
+    .await?;
     for city in CITIES {
-        let table = region_table();
-        let city_entry = &table[city];
-        store
-            .upsert_region(
-                &RegionCode::parse(city).expect("city in table"),
-                &city_entry.name,
+        region(
+            store,
+            &RegionCode::parse(city).expect("city in table"),
+            &table[city].name,
+        )
+        .await?;
+        for county in table.values().filter(|e| e.parent.as_deref() == Some(city)) {
+            region(
+                store,
+                &RegionCode::parse(&county.code).expect("county in table"),
+                &county.name,
             )
             .await?;
-        for county in table.values().filter(|e| e.parent.as_deref() == Some(city)) {
-            store
-                .upsert_region(
-                    &RegionCode::parse(&county.code).expect("county in table"),
-                    &county.name,
-                )
-                .await?;
         }
     }
     for (code, name) in TOWNSHIPS.iter().chain(VILLAGES.iter()) {
-        store
-            .upsert_region(
-                &RegionCode::parse(code).expect("demo codes are valid"),
-                name,
-            )
-            .await?;
+        region(store, &RegionCode::parse(code).expect("demo codes are valid"), name).await?;
     }
     Ok(())
 }
@@ -229,7 +229,16 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
             parent_id: None,
             kind,
         };
-        departments.push((key, store.upsert_department(&d).await?));
+        let existing = store.department_by_uscc(d.uscc.as_str()).await?;
+        let dept = match existing {
+            Some(e) if e.name == d.name && e.region_code == d.region.as_str() && e.kind == d.kind.code() => e,
+            _ => {
+                store
+                    .upsert_department(&d, &ev("department.create", "department"))
+                    .await?
+            }
+        };
+        departments.push((key, dept));
     }
     let dept = |key: &str| {
         departments
@@ -249,13 +258,12 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
             .map(|u| u.password.clone());
         let user = match store.user_credentials(username).await? {
             Some((user, hash)) => {
-                let password = match remembered.filter(|p| yici_crypto::password::verify(p, &hash))
-                {
+                let password = match remembered.filter(|p| yici_crypto::password::verify(p, &hash)) {
                     Some(p) => p,
                     None => {
                         let p = new_password();
                         store
-                            .set_user_password(user.id, &yici_crypto::password::hash(&p))
+                            .set_user_password(user.id, &yici_crypto::password::hash(&p), &ev("user.password", "user"))
                             .await?;
                         p
                     }
@@ -265,12 +273,15 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
             None => {
                 let p = remembered.unwrap_or_else(new_password);
                 let user = store
-                    .create_user(&NewUser {
-                        username,
-                        display_name: display,
-                        password_hash: &yici_crypto::password::hash(&p),
-                        department_id: Some(d.id),
-                    })
+                    .create_user(
+                        &NewUser {
+                            username,
+                            display_name: display,
+                            password_hash: &yici_crypto::password::hash(&p),
+                            department_id: Some(d.id),
+                        },
+                        &ev("user.create", "user"),
+                    )
                     .await?;
                 (user, p)
             }
@@ -284,7 +295,9 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
                 region: d.region(),
             },
         };
-        store.grant_role(user.0.id, role, &scope).await?;
+        store
+            .grant_role(user.0.id, role, &scope, &ev("role.grant", "user_role"))
+            .await?;
         creds.users.push(UserCredential {
             role: role.code().to_string(),
             username: username.to_string(),
@@ -298,7 +311,11 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
         let d = dept(dept_key);
         let system = match store.system_by_name(d.id, name).await? {
             Some(s) => s,
-            None => store.create_system(d.id, name, purpose).await?,
+            None => {
+                store
+                    .create_system(d.id, name, purpose, &ev("system.create", "system"))
+                    .await?
+            }
         };
         let remembered = previous
             .systems
@@ -318,7 +335,13 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
                 let t = yici_crypto::token::generate("yici_sys_");
                 let hint: String = t.plaintext.chars().take(14).collect();
                 store
-                    .issue_system_token(system.id, &t.digest, &hint, now + 365 * 86_400_000_000)
+                    .issue_system_token(
+                        system.id,
+                        &t.digest,
+                        &hint,
+                        now + 365 * 86_400_000_000,
+                        &ev("token.issue", "system_token"),
+                    )
                     .await?;
                 t.plaintext
             }
@@ -331,10 +354,7 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
     }
 
     std::fs::create_dir_all(dir)?;
-    std::fs::write(
-        &file,
-        serde_json::to_vec_pretty(&creds).expect("credentials serialise"),
-    )?;
+    std::fs::write(&file, serde_json::to_vec_pretty(&creds).expect("credentials serialise"))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

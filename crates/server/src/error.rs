@@ -51,6 +51,8 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// Retry-After seconds, for 429 and 503.
     pub retry_after: Option<u64>,
+    /// The audit entry of a refused authorisation, written before the answer goes out.
+    pub audit: Option<Box<yici_core::audit::AuditEvent>>,
 }
 
 /// The problem document as serialised.
@@ -75,12 +77,7 @@ pub struct ProblemField {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -88,6 +85,7 @@ impl ApiError {
             en: en.into(),
             errors: Vec::new(),
             retry_after: None,
+            audit: None,
         }
     }
 
@@ -153,18 +151,14 @@ impl ApiError {
         if self.status.is_server_error() {
             detail = match lang {
                 Lang::Zh => format!("{detail}，请稍后重试；如需协助，请提供请求编号 {request_id}"),
-                Lang::En => format!(
-                    "{detail}; please try again, and quote request id {request_id} if you ask for help"
-                ),
+                Lang::En => {
+                    format!("{detail}; please try again, and quote request id {request_id} if you ask for help")
+                }
             };
         }
         Problem {
             kind: format!("urn:yici:problem:{}", self.code),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
+            title: self.status.canonical_reason().unwrap_or("Error").to_string(),
             status: self.status.as_u16(),
             detail,
             code: self.code.to_string(),
@@ -190,8 +184,7 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         if let Some(s) = self.retry_after {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         res.extensions_mut().insert(self);
         res
@@ -207,9 +200,7 @@ impl From<StoreError> for ApiError {
                 format!("所请求的对象不存在（{what}）"),
                 format!("{what} not found"),
             ),
-            StoreError::Conflict(m) => {
-                ApiError::conflict(format!("与已有数据冲突：{m}"), format!("Conflict: {m}"))
-            }
+            StoreError::Conflict(m) => ApiError::conflict(format!("与已有数据冲突：{m}"), format!("Conflict: {m}")),
             StoreError::Invalid(m) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation_failed",

@@ -103,10 +103,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
                 if text.contains("length limit") {
                     return too_large();
                 }
-                ApiError::bad_request(
-                    format!("表单内容有误：{text}"),
-                    format!("Invalid form: {text}"),
-                )
+                ApiError::bad_request(format!("表单内容有误：{text}"), format!("Invalid form: {text}"))
             })
     }
 }

@@ -1,20 +1,65 @@
-//! Background jobs of a running server.
+//! Background jobs of a running server: the audit sequencer, the checkpoint signer, and the
+//! expired-session purge. Every instance runs them; the store's locks and idempotent writes
+//! make that safe on one PostgreSQL database.
 
 use crate::state::AppState;
 use std::time::Duration;
 
-/// Start the periodic jobs: purge expired sessions every ten minutes. Every instance may run
-/// it; the delete is idempotent.
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            match state.store.purge_sessions(yici_store::now_micros()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(purged = n, "expired sessions removed"),
-                Err(e) => tracing::warn!(error = %e, "session purge failed"),
-            }
+/// Start the jobs; abort the returned handles to stop them.
+pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(sequencer(state.clone())),
+        tokio::spawn(checkpoints(state.clone())),
+        tokio::spawn(sessions(state)),
+    ]
+}
+
+/// Give new entries their place in the tree soon after they commit.
+async fn sequencer(state: AppState) {
+    let committed = state.audit.committed.clone();
+    loop {
+        tokio::select! {
+            _ = committed.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
-    })
+        if let Err(e) = state.store.audit_sequence_all().await {
+            tracing::warn!(error = %e, "audit sequencing failed; will retry");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+/// Sign the tree head at the configured interval when the log has grown.
+async fn checkpoints(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.checkpoint_interval);
+    loop {
+        tick.tick().await;
+        let grown = async {
+            let size = state.store.audit_size().await?;
+            let signed = state.store.audit_latest_checkpoint().await?.map_or(0, |c| c.size);
+            Ok::<_, yici_store::StoreError>(size > signed || (size == 0 && signed == 0))
+        };
+        match grown.await {
+            Ok(true) => {
+                if let Err(e) = state.store.audit_checkpoint().await {
+                    tracing::warn!(error = %e, "audit checkpoint failed");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "audit checkpoint check failed"),
+        }
+    }
+}
+
+/// Remove expired sessions every ten minutes.
+async fn sessions(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match state.store.purge_sessions(yici_store::now_micros()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "session purge failed"),
+        }
+    }
 }

@@ -44,23 +44,29 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(obs::readyz))
         .route("/metrics", get(obs::metrics))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::ApiDoc::openapi()))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::authenticate,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn(obs::record))
         .with_state(state.clone());
     app.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(request_id.clone(), context::MakeRequestId))
-            .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                }),
+            )
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(middleware::from_fn(context::scope))
-            .layer(middleware::from_fn(obs::problems))
-            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
+            .layer(middleware::from_fn_with_state(state.clone(), obs::problems))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                state.config.request_timeout,
+            ))
             .layer(DefaultBodyLimit::max(state.config.body_limit)),
     )
 }
@@ -76,7 +82,9 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     let result = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown())
         .await;
-    jobs.abort();
+    for job in jobs {
+        job.abort();
+    }
     result
 }
 
@@ -86,8 +94,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

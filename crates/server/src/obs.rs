@@ -18,9 +18,7 @@ pub fn metrics_handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             PrometheusBuilder::new()
-                .set_buckets(&[
-                    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-                ])
+                .set_buckets(&[0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0])
                 .expect("bucket list is not empty")
                 .install_recorder()
                 .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
@@ -89,7 +87,7 @@ fn wants_html(req_accept: Option<&str>, path: &str) -> bool {
 /// Middleware: an error response without a body of ours (unknown route, wrong method, timeout,
 /// body too large, extractor rejections) becomes a problem document, or an error page for a
 /// browser; a 500 is logged with the request id.
-pub async fn problems(req: Request, next: Next) -> Response {
+pub async fn problems(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let accept = req
         .headers()
         .get(header::ACCEPT)
@@ -102,6 +100,13 @@ pub async fn problems(req: Request, next: Next) -> Response {
         return res;
     }
     let ours = res.extensions().get::<ApiError>().cloned();
+    // A refused authorisation is recorded before the refusal goes out.
+    if let Some(event) = ours.as_ref().and_then(|e| e.audit.clone())
+        && let Err(e) = state.audit.append(*event).await
+    {
+        tracing::error!(request_id = %current_request_id(), error = %e, "refusal not recorded in the audit log");
+        return ApiError::internal().into_response();
+    }
     let is_html = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -125,16 +130,12 @@ pub async fn problems(req: Request, next: Next) -> Response {
                     "请求处理超时，请稍后重试",
                     "The request took too long; please try again",
                 ),
-                StatusCode::PAYLOAD_TOO_LARGE => (
-                    "payload_too_large",
-                    "提交的内容过大",
-                    "The request body is too large",
-                ),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-                    "unsupported_media_type",
-                    "不支持的内容类型",
-                    "Unsupported content type",
-                ),
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    ("payload_too_large", "提交的内容过大", "The request body is too large")
+                }
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                    ("unsupported_media_type", "不支持的内容类型", "Unsupported content type")
+                }
                 s if s.is_server_error() => ("internal", "服务器内部错误", "Internal server error"),
                 _ => ("bad_request", "请求无效", "Bad request"),
             };

@@ -5,6 +5,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use std::time::Duration;
 use yici_store::Store;
+use yici_store::audit::AuditWriter;
 
 /// Server settings with the defaults a province would start from.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Longest time a request may take before it is answered with 408.
     pub request_timeout: Duration,
+    /// How often the audit log's tree head is signed (when it has grown).
+    pub checkpoint_interval: Duration,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +32,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            checkpoint_interval: Duration::from_secs(60),
         }
     }
 }
@@ -38,15 +42,25 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub store: Store,
+    /// Group-committed audit entries (reads of personal data, refusals).
+    pub audit: AuditWriter,
     pub config: ServerConfig,
     pub identity: Arc<dyn IdentityProvider>,
     pub metrics: PrometheusHandle,
 }
 
 impl AppState {
+    /// The state over `store`, which must carry its audit keys. Starts the audit writer, so
+    /// it must be called inside a Tokio runtime.
     pub fn new(store: Store, config: ServerConfig, identity: Arc<dyn IdentityProvider>) -> Self {
+        let workers = match store.dialect() {
+            yici_store::Dialect::Sqlite => 1,
+            yici_store::Dialect::Postgres => 4,
+        };
+        let audit = AuditWriter::start(store.clone(), workers);
         AppState(Arc::new(Inner {
             store,
+            audit,
             config,
             identity,
             metrics: crate::obs::metrics_handle(),

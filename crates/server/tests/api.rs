@@ -39,10 +39,7 @@ async fn bad_input_gets_a_problem_and_writes_nothing(app: App) {
     let res = app.send(req).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert_eq!(res.code(), "bad_request");
-    assert_eq!(
-        res.headers[header::CONTENT_TYPE],
-        "application/problem+json"
-    );
+    assert_eq!(res.headers[header::CONTENT_TYPE], "application/problem+json");
 
     // Wrong content type.
     let req = Request::builder()
@@ -53,24 +50,17 @@ async fn bad_input_gets_a_problem_and_writes_nothing(app: App) {
         .header(header::CONTENT_TYPE, "text/plain")
         .body(Body::from("hello"))
         .unwrap();
-    assert_eq!(
-        app.send(req).await.status,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
-    );
+    assert_eq!(app.send(req).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     // Oversized body (the test server allows 64 KiB).
     let big = json!({"name": "x".repeat(100_000), "uscc": "", "region_code": "", "kind": ""});
-    let res = app
-        .call(Method::POST, "/api/v1/departments", s, Some(big))
-        .await;
+    let res = app.call(Method::POST, "/api/v1/departments", s, Some(big)).await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(res.code(), "payload_too_large");
 
     // Every invalid field is named, with where and why.
     let bad = json!({"name": "", "uscc": "91350100M000100Y44", "region_code": "339999", "kind": "ministry"});
-    let res = app
-        .call(Method::POST, "/api/v1/departments", s, Some(bad))
-        .await;
+    let res = app.call(Method::POST, "/api/v1/departments", s, Some(bad)).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.json();
     let fields: Vec<&str> = body["errors"]
@@ -81,29 +71,19 @@ async fn bad_input_gets_a_problem_and_writes_nothing(app: App) {
         .collect();
     assert_eq!(fields, vec!["name", "uscc", "region_code", "kind"]);
     assert!(
-        body["errors"][1]["message"]
-            .as_str()
-            .unwrap()
-            .contains("第18位"),
+        body["errors"][1]["message"].as_str().unwrap().contains("第18位"),
         "{body}"
     );
 
     // Missing fields.
     let res = app
-        .call(
-            Method::POST,
-            "/api/v1/departments",
-            s,
-            Some(json!({"name": "x"})),
-        )
+        .call(Method::POST, "/api/v1/departments", s, Some(json!({"name": "x"})))
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Duplicate credit code.
     let dup = json!({"name": "重复", "uscc": uscc("MB000102"), "region_code": "330000", "kind": "government"});
-    let res = app
-        .call(Method::POST, "/api/v1/departments", s, Some(dup))
-        .await;
+    let res = app.call(Method::POST, "/api/v1/departments", s, Some(dup)).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_eq!(res.code(), "conflict");
 
@@ -119,10 +99,7 @@ async fn bad_input_gets_a_problem_and_writes_nothing(app: App) {
     assert_eq!(department_count(&app).await, before, "nothing was written");
 
     // Path and query parameters of the wrong type, unknown ids and routes, wrong methods.
-    assert_eq!(
-        app.get("/api/v1/departments/abc", s).await.code(),
-        "bad_request"
-    );
+    assert_eq!(app.get("/api/v1/departments/abc", s).await.code(), "bad_request");
     assert_eq!(
         app.get("/api/v1/departments/999999", s).await.status,
         StatusCode::NOT_FOUND
@@ -131,30 +108,19 @@ async fn bad_input_gets_a_problem_and_writes_nothing(app: App) {
         app.get("/api/v1/departments?limit=x", s).await.status,
         StatusCode::BAD_REQUEST
     );
+    assert_eq!(app.get("/api/v1/no-such-thing", s).await.code(), "not_found");
     assert_eq!(
-        app.get("/api/v1/no-such-thing", s).await.code(),
-        "not_found"
-    );
-    assert_eq!(
-        app.call(Method::PATCH, "/api/v1/regions", s, None)
-            .await
-            .code(),
+        app.call(Method::PATCH, "/api/v1/regions", s, None).await.code(),
         "method_not_allowed"
     );
     assert_eq!(
-        app.get(
-            "/api/v1/calendar/add-working-days?from=2026-13-01&days=1",
-            s
-        )
-        .await
-        .status,
+        app.get("/api/v1/calendar/add-working-days?from=2026-13-01&days=1", s)
+            .await
+            .status,
         StatusCode::BAD_REQUEST
     );
     let res = app
-        .get(
-            "/api/v1/calendar/add-working-days?from=2026-12-20&days=30",
-            s,
-        )
+        .get("/api/v1/calendar/add-working-days?from=2026-12-20&days=30", s)
         .await;
     assert_eq!(res.code(), "calendar_year_missing");
     assert!(res.json()["detail"].as_str().unwrap().contains("2027"));
@@ -192,7 +158,14 @@ async fn bad_input_gets_a_problem_and_writes_nothing(app: App) {
         )
         .await;
     assert_eq!(res.json()["errors"].as_array().unwrap().len(), 3);
-    let res = app.call(Method::POST, "/api/v1/users", s, Some(json!({"username": "operator", "display_name": "重名", "password": "Another-2026-pw"}))).await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/users",
+            s,
+            Some(json!({"username": "operator", "display_name": "重名", "password": "Another-2026-pw"})),
+        )
+        .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     let market = app.department_id("市场监督管理局").await;
     let res = app
@@ -259,14 +232,8 @@ async fn bad_input_gets_a_problem_and_writes_nothing(app: App) {
             Some(json!({"role": "approver"})),
         )
         .await;
-    assert_eq!(
-        res.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "a role needs a scope"
-    );
-    let res = app
-        .get("/api/v1/ids/check?value=110101199001011234", s)
-        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "a role needs a scope");
+    let res = app.get("/api/v1/ids/check?value=110101199001011234", s).await;
     assert_eq!(res.code(), "invalid_identifier");
     assert!(res.json()["detail"].as_str().unwrap().contains("应为“7”"));
 }
@@ -318,12 +285,7 @@ async fn cookie_sessions_need_the_csrf_token(app: App) {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(department_count(&app).await, before);
     let ok = app
-        .call(
-            Method::POST,
-            "/api/v1/departments",
-            Auth::Session(&op),
-            Some(body),
-        )
+        .call(Method::POST, "/api/v1/departments", Auth::Session(&op), Some(body))
         .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
     assert_eq!(department_count(&app).await, before + 1);
@@ -348,14 +310,7 @@ async fn sign_in_rules(app: App) {
     assert_eq!(me["roles"][0]["role"], "operator");
     // Disabling an account ends its sessions and blocks sign-in.
     let approver = app.login("approver").await;
-    let id = app
-        .store
-        .user_credentials("approver")
-        .await
-        .unwrap()
-        .unwrap()
-        .0
-        .id;
+    let id = app.store.user_credentials("approver").await.unwrap().unwrap().0.id;
     let res = app
         .call(
             Method::PUT,
@@ -366,24 +321,11 @@ async fn sign_in_rules(app: App) {
         .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(
-        app.get("/api/v1/session", Auth::Session(&approver))
-            .await
-            .json()["kind"],
+        app.get("/api/v1/session", Auth::Session(&approver)).await.json()["kind"],
         "anonymous"
     );
-    assert!(
-        app.login_as("approver", &app.password("approver"))
-            .await
-            .is_none()
-    );
-    let me_id = app
-        .store
-        .user_credentials("operator")
-        .await
-        .unwrap()
-        .unwrap()
-        .0
-        .id;
+    assert!(app.login_as("approver", &app.password("approver")).await.is_none());
+    let me_id = app.store.user_credentials("operator").await.unwrap().unwrap().0.id;
     let res = app
         .call(
             Method::PUT,
@@ -433,21 +375,13 @@ async fn system_tokens_are_shown_once_and_stop_working_when_revoked(app: App) {
     let token = issued["token"].as_str().unwrap().to_string();
     assert!(token.starts_with("yici_sys_"));
     assert_eq!(
-        app.get("/api/v1/regions", Auth::Bearer(&token))
-            .await
-            .status,
+        app.get("/api/v1/regions", Auth::Bearer(&token)).await.status,
         StatusCode::OK
     );
     let listed = app
-        .get(
-            &format!("/api/v1/systems/{system}/tokens"),
-            Auth::Session(&op),
-        )
+        .get(&format!("/api/v1/systems/{system}/tokens"), Auth::Session(&op))
         .await;
-    assert!(
-        !listed.text.contains(&token),
-        "the token is never shown again"
-    );
+    assert!(!listed.text.contains(&token), "the token is never shown again");
     let token_id = issued["record"]["id"].as_i64().unwrap();
     let res = app
         .call(
@@ -510,22 +444,16 @@ async fn applicants_sign_in_through_the_identity_provider(app: App) {
     // The window clerk finds the applicant, masked.
     let clerk = app.login("window_clerk").await;
     let found = app
-        .get(
-            "/api/v1/applicants?number=11010519491231002X",
-            Auth::Session(&clerk),
-        )
+        .get("/api/v1/applicants?number=11010519491231002X", Auth::Session(&clerk))
         .await
         .json();
     assert_eq!(found["number"], "110105********002X");
     assert_eq!(found["name"], "张*");
     let stranger = yici_core::id::CitizenId::with_check("11010119900307051").unwrap();
     assert_eq!(
-        app.get(
-            &format!("/api/v1/applicants?number={stranger}"),
-            Auth::Session(&clerk)
-        )
-        .await
-        .status,
+        app.get(&format!("/api/v1/applicants?number={stranger}"), Auth::Session(&clerk))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -535,21 +463,15 @@ async fn calendar_arithmetic_and_added_years(app: App) {
     let op = app.login("operator").await;
     let s = Auth::Session(&op);
     assert_eq!(
-        app.get(
-            "/api/v1/calendar/add-working-days?from=2026-09-30&days=10",
-            s
-        )
-        .await
-        .json()["date"],
+        app.get("/api/v1/calendar/add-working-days?from=2026-09-30&days=10", s)
+            .await
+            .json()["date"],
         "2026-10-20"
     );
     assert_eq!(
-        app.get(
-            "/api/v1/calendar/working-days-between?from=2026-02-13&to=2026-02-24",
-            s
-        )
-        .await
-        .json()["working_days"],
+        app.get("/api/v1/calendar/working-days-between?from=2026-02-13&to=2026-02-24", s)
+            .await
+            .json()["working_days"],
         2
     );
     let clock = json!({"clock": {"started": "2026-11-02", "limit": 5, "pauses": [{"from": "2026-11-04", "until": "2026-11-11", "reason": "补正"}]}, "today": "2026-11-11"});
@@ -565,12 +487,9 @@ async fn calendar_arithmetic_and_added_years(app: App) {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(
-        app.get(
-            "/api/v1/calendar/add-working-days?from=2026-12-31&days=1",
-            s
-        )
-        .await
-        .json()["date"],
+        app.get("/api/v1/calendar/add-working-days?from=2026-12-31&days=1", s)
+            .await
+            .json()["date"],
         "2027-01-04"
     );
     assert_eq!(
@@ -590,11 +509,7 @@ async fn operations_and_documentation(app: App) {
     assert_eq!(app.get("/readyz", Auth::None).await.text, "ready");
     let _ = app.get("/api/v1/regions", Auth::None).await;
     let metrics = app.get("/metrics", Auth::None).await;
-    assert!(
-        metrics.text.contains("yici_http_requests_total"),
-        "{}",
-        metrics.text
-    );
+    assert!(metrics.text.contains("yici_http_requests_total"), "{}", metrics.text);
     let res = app.get("/api/v1/regions", Auth::None).await;
     assert_eq!(
         res.headers["x-request-id"].to_str().unwrap(),
@@ -634,10 +549,7 @@ async fn web_forms_keep_input_and_show_errors_by_the_field(app: App) {
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        res.text.contains("value=\"浙江省教育厅\""),
-        "entered data survives"
-    );
+    assert!(res.text.contains("value=\"浙江省教育厅\""), "entered data survives");
     assert!(res.text.contains("class=\"error-summary\""));
     assert!(res.text.contains("aria-invalid=\"true\""));
     assert!(res.text.contains("校验码错误"));
@@ -661,17 +573,11 @@ async fn web_forms_keep_input_and_show_errors_by_the_field(app: App) {
     let market = app.department_id("市场监督管理局").await;
     let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
     let res = app
-        .form(
-            &format!("/admin/systems/{system}/tokens"),
-            &op,
-            &[("valid_days", "30")],
-        )
+        .form(&format!("/admin/systems/{system}/tokens"), &op, &[("valid_days", "30")])
         .await;
     assert_eq!(res.status, StatusCode::CREATED);
     assert!(res.text.contains("id=\"new-token\">yici_sys_"));
-    let page = app
-        .page(&format!("/admin/systems/{system}"), Some(&op))
-        .await;
+    let page = app.page(&format!("/admin/systems/{system}"), Some(&op)).await;
     assert!(!page.text.contains("id=\"new-token\""));
     // English and the elderly mode are remembered per browser.
     let req = Request::builder()
@@ -712,33 +618,22 @@ async fn demo_seeding_is_idempotent(app: App) {
                     .await
                     .unwrap()
                     .len(),
-                store
-                    .list_users(yici_store::Page::all())
-                    .await
-                    .unwrap()
-                    .len(),
+                store.list_users(yici_store::Page::all()).await.unwrap().len(),
                 store.list_systems(None).await.unwrap().len(),
             )
         }
     };
     let before = count(&app).await;
-    assert!(
-        before.1 >= 10 && before.2 == 6 && before.0 > 30,
-        "{before:?}"
-    );
+    assert!(before.1 >= 10 && before.2 == 6 && before.0 > 30, "{before:?}");
     let again = yici_server::demo::seed(&app.store, &app.dir).await.unwrap();
     assert_eq!(count(&app).await, before);
     assert_eq!(
         again.users[0].password, app.creds.users[0].password,
         "passwords are kept"
     );
-    assert_eq!(
-        again.systems[0].token, app.creds.systems[0].token,
-        "tokens are kept"
-    );
+    assert_eq!(again.systems[0].token, app.creds.systems[0].token, "tokens are kept");
     let written: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
     let roles: Vec<&str> = written["users"]
         .as_array()
         .unwrap()
@@ -756,12 +651,7 @@ async fn demo_seeding_is_idempotent(app: App) {
             "supervisor"
         ]
     );
-    for d in app
-        .store
-        .list_departments(None, yici_store::Page::all())
-        .await
-        .unwrap()
-    {
+    for d in app.store.list_departments(None, yici_store::Page::all()).await.unwrap() {
         Uscc::parse(&d.uscc).unwrap();
     }
 }

@@ -35,12 +35,7 @@ struct Row {
     allowed: u8,
 }
 
-fn row(
-    method: Method,
-    path: impl Into<String>,
-    body: Option<serde_json::Value>,
-    allowed: u8,
-) -> Row {
+fn row(method: Method, path: impl Into<String>, body: Option<serde_json::Value>, allowed: u8) -> Row {
     Row {
         method,
         path: path.into(),
@@ -53,14 +48,7 @@ async fn every_role_every_endpoint(app: App) {
     let market = app.department_id("市场监督管理局").await;
     let police = app.department_id("公安厅").await;
     let market_system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
-    let approver = app
-        .store
-        .user_credentials("approver")
-        .await
-        .unwrap()
-        .unwrap()
-        .0
-        .id;
+    let approver = app.store.user_credentials("approver").await.unwrap().unwrap().0.id;
     let mut year = yici_core::calendar::YearSchedule::shipped().remove(1);
     year.year = 2027;
     year.holidays = vec![];
@@ -76,12 +64,7 @@ async fn every_role_every_endpoint(app: App) {
             OP,
         ),
         row(Method::GET, "/api/v1/departments", None, EVERYONE),
-        row(
-            Method::GET,
-            format!("/api/v1/departments/{market}"),
-            None,
-            EVERYONE,
-        ),
+        row(Method::GET, format!("/api/v1/departments/{market}"), None, EVERYONE),
         row(
             Method::POST,
             "/api/v1/departments",
@@ -104,12 +87,7 @@ async fn every_role_every_endpoint(app: App) {
             None,
             OP | STEWARD,
         ),
-        row(
-            Method::GET,
-            format!("/api/v1/departments/{police}/systems"),
-            None,
-            OP,
-        ),
+        row(Method::GET, format!("/api/v1/departments/{police}/systems"), None, OP),
         row(
             Method::POST,
             format!("/api/v1/departments/{market}/systems"),
@@ -135,18 +113,11 @@ async fn every_role_every_endpoint(app: App) {
             OP,
         ),
         row(Method::GET, "/api/v1/users", None, OP | SUPERVISOR),
-        row(
-            Method::GET,
-            format!("/api/v1/users/{approver}"),
-            None,
-            OP | SUPERVISOR,
-        ),
+        row(Method::GET, format!("/api/v1/users/{approver}"), None, OP | SUPERVISOR),
         row(
             Method::POST,
             "/api/v1/users",
-            Some(
-                json!({"username": "new.user", "display_name": "新用户", "password": "Matrix-2026-pw"}),
-            ),
+            Some(json!({"username": "new.user", "display_name": "新用户", "password": "Matrix-2026-pw"})),
             OP,
         ),
         row(
@@ -192,12 +163,7 @@ async fn every_role_every_endpoint(app: App) {
             None,
             EVERYONE,
         ),
-        row(
-            Method::POST,
-            "/api/v1/calendar/clock",
-            Some(clock),
-            EVERYONE,
-        ),
+        row(Method::POST, "/api/v1/calendar/clock", Some(clock), EVERYONE),
         row(
             Method::GET,
             "/api/v1/ids/check?value=91350100M000100Y43",
@@ -223,52 +189,27 @@ async fn every_role_every_endpoint(app: App) {
     let mut failures = Vec::new();
     for r in &rows {
         // Without credentials: always 401.
-        let res = app
-            .call(r.method.clone(), &r.path, Auth::None, r.body.clone())
-            .await;
+        let res = app.call(r.method.clone(), &r.path, Auth::None, r.body.clone()).await;
         if res.status != StatusCode::UNAUTHORIZED {
-            failures.push(format!(
-                "anonymous {} {} -> {}",
-                r.method, r.path, res.status
-            ));
+            failures.push(format!("anonymous {} {} -> {}", r.method, r.path, res.status));
         }
         for (role, bit, session) in &sessions {
             let res = app
-                .call(
-                    r.method.clone(),
-                    &r.path,
-                    Auth::Session(session),
-                    r.body.clone(),
-                )
+                .call(r.method.clone(), &r.path, Auth::Session(session), r.body.clone())
                 .await;
             check(&mut failures, role, r, res.status, r.allowed & bit != 0);
         }
         let res = app
-            .call(
-                r.method.clone(),
-                &r.path,
-                Auth::Bearer(&token),
-                r.body.clone(),
-            )
+            .call(r.method.clone(), &r.path, Auth::Bearer(&token), r.body.clone())
             .await;
-        check(
-            &mut failures,
-            "system",
-            r,
-            res.status,
-            r.allowed & SYSTEM != 0,
-        );
+        check(&mut failures, "system", r, res.status, r.allowed & SYSTEM != 0);
     }
     for (path, allowed) in pages {
         for (role, bit, session) in &sessions {
             let res = app.page(path, Some(session)).await;
             let ok = allowed & bit != 0;
-            if ok != (res.status == StatusCode::OK) || (!ok && res.status != StatusCode::FORBIDDEN)
-            {
-                failures.push(format!(
-                    "{role} page {path} -> {} (allowed: {ok})",
-                    res.status
-                ));
+            if ok != (res.status == StatusCode::OK) || (!ok && res.status != StatusCode::FORBIDDEN) {
+                failures.push(format!("{role} page {path} -> {} (allowed: {ok})", res.status));
             }
         }
         let anonymous = app.page(path, None).await;

@@ -4,6 +4,7 @@
 use crate::{Page, Result, Store, StoreError, get_i64, get_str, now_micros};
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use yici_core::audit::AuditEvent;
 use yici_core::org::ApplicantId;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,8 +42,10 @@ impl Store {
         id: &ApplicantId,
         name: &str,
         verified_by: &str,
+        audit: &AuditEvent,
     ) -> Result<Applicant> {
         let now = now_micros();
+        let mut tx = self.pool().begin().await?;
         let row = sqlx::query(concat!("INSERT INTO applicants (kind, id_number, name, verified_by, verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
              ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, verified_by = excluded.verified_by, verified_at = excluded.verified_at
              RETURNING ", columns_columns!()))
@@ -51,20 +54,20 @@ impl Store {
         .bind(name.trim())
         .bind(verified_by)
         .bind(now)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
-        applicant(&row)
+        let a = applicant(&row)?;
+        self.audit_in(&mut tx, &audit.clone().object(a.id).subject(a.applicant_id.as_str()))
+            .await?;
+        tx.commit().await?;
+        Ok(a)
     }
 
     pub async fn applicant(&self, id: i64) -> Result<Option<Applicant>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            columns_columns!(),
-            " FROM applicants WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(concat!("SELECT ", columns_columns!(), " FROM applicants WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(applicant).transpose()
     }
 

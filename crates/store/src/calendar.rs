@@ -2,14 +2,15 @@
 //! operator adds to them or replaces a shipped one.
 
 use crate::{Result, Store, StoreError, get_str, now_micros};
+use yici_core::audit::AuditEvent;
 use yici_core::calendar::{WorkingCalendar, YearSchedule};
 
 impl Store {
     /// Store a year's schedule after checking it. Saving a year again replaces it.
-    pub async fn save_calendar_year(&self, s: &YearSchedule) -> Result<()> {
-        s.validate()
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    pub async fn save_calendar_year(&self, s: &YearSchedule, audit: &AuditEvent) -> Result<()> {
+        s.validate().map_err(|e| StoreError::Invalid(e.to_string()))?;
         let json = serde_json::to_string(s).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO calendar_years (year, schedule, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (year) DO UPDATE SET schedule = excluded.schedule, updated_at = excluded.updated_at",
@@ -17,8 +18,10 @@ impl Store {
         .bind(s.year as i64)
         .bind(json)
         .bind(now_micros())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        self.audit_in(&mut tx, &audit.clone().object(s.year)).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -29,19 +32,16 @@ impl Store {
             .await?;
         rows.iter()
             .map(|r| {
-                serde_json::from_str(&get_str(r, "schedule")?).map_err(|e| {
-                    StoreError::Invalid(format!("stored calendar year is unreadable: {e}"))
-                })
+                serde_json::from_str(&get_str(r, "schedule")?)
+                    .map_err(|e| StoreError::Invalid(format!("stored calendar year is unreadable: {e}")))
             })
             .collect()
     }
 
     /// Shipped years overlaid with the stored ones, as schedules.
     pub async fn calendar_years(&self) -> Result<Vec<YearSchedule>> {
-        let mut years: std::collections::BTreeMap<i32, YearSchedule> = YearSchedule::shipped()
-            .into_iter()
-            .map(|s| (s.year, s))
-            .collect();
+        let mut years: std::collections::BTreeMap<i32, YearSchedule> =
+            YearSchedule::shipped().into_iter().map(|s| (s.year, s)).collect();
         for s in self.stored_calendar_years().await? {
             years.insert(s.year, s);
         }
@@ -50,7 +50,6 @@ impl Store {
 
     /// The working calendar in force.
     pub async fn working_calendar(&self) -> Result<WorkingCalendar> {
-        WorkingCalendar::new(self.calendar_years().await?)
-            .map_err(|e| StoreError::Invalid(e.to_string()))
+        WorkingCalendar::new(self.calendar_years().await?).map_err(|e| StoreError::Invalid(e.to_string()))
     }
 }

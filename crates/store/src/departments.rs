@@ -3,6 +3,7 @@
 use crate::{Page, Result, Store, StoreError, classify, get_i64, get_opt_i64, get_str, now_micros};
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use yici_core::audit::AuditEvent;
 use yici_core::id::{RegionCode, Uscc};
 use yici_core::org::DepartmentKind;
 
@@ -60,56 +61,64 @@ impl Store {
             ));
         }
         if self.region(d.region.as_str()).await?.is_none() {
-            return Err(StoreError::Conflict(format!(
-                "region {} is not registered",
-                d.region
-            )));
+            return Err(StoreError::Conflict(format!("region {} is not registered", d.region)));
         }
         if let Some(p) = d.parent_id {
             if Some(p) == own_id {
-                return Err(StoreError::Invalid(
-                    "a department cannot be its own parent".into(),
-                ));
+                return Err(StoreError::Invalid("a department cannot be its own parent".into()));
             }
             if self.department(p).await?.is_none() {
-                return Err(StoreError::Conflict(format!(
-                    "parent department {p} does not exist"
-                )));
+                return Err(StoreError::Conflict(format!("parent department {p} does not exist")));
             }
         }
         Ok(())
     }
 
-    pub async fn create_department(&self, d: &NewDepartment) -> Result<Department> {
+    pub async fn create_department(&self, d: &NewDepartment, audit: &AuditEvent) -> Result<Department> {
         self.check_department(d, None).await?;
         let now = now_micros();
-        let row = sqlx::query(concat!("INSERT INTO departments (name, uscc, region_code, parent_id, kind, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ", columns_columns!()))
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(concat!(
+            "INSERT INTO departments (name, uscc, region_code, parent_id, kind, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
+            columns_columns!()
+        ))
         .bind(d.name.trim())
         .bind(d.uscc.as_str())
         .bind(d.region.as_str())
         .bind(d.parent_id)
         .bind(d.kind.code())
         .bind(now)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| classify(e, "department with this credit code"))?;
-        department(&row)
+        let dep = department(&row)?;
+        self.audit_in(&mut tx, &audit.clone().object(dep.id)).await?;
+        tx.commit().await?;
+        Ok(dep)
     }
 
     /// Create the department, or update the one with the same credit code (demo seeding,
     /// re-imports).
-    pub async fn upsert_department(&self, d: &NewDepartment) -> Result<Department> {
+    pub async fn upsert_department(&self, d: &NewDepartment, audit: &AuditEvent) -> Result<Department> {
         match self.department_by_uscc(d.uscc.as_str()).await? {
-            Some(existing) => self.update_department(existing.id, d).await,
-            None => self.create_department(d).await,
+            Some(existing) => {
+                let mut audit = audit.clone();
+                audit.action = "department.update".into();
+                self.update_department(existing.id, d, &audit).await
+            }
+            None => self.create_department(d, audit).await,
         }
     }
 
-    pub async fn update_department(&self, id: i64, d: &NewDepartment) -> Result<Department> {
+    pub async fn update_department(&self, id: i64, d: &NewDepartment, audit: &AuditEvent) -> Result<Department> {
         self.check_department(d, Some(id)).await?;
-        let row = sqlx::query(concat!("UPDATE departments SET name = $1, uscc = $2, region_code = $3, parent_id = $4, kind = $5, updated_at = $6
-             WHERE id = $7 RETURNING ", columns_columns!()))
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(concat!(
+            "UPDATE departments SET name = $1, uscc = $2, region_code = $3, parent_id = $4, kind = $5, updated_at = $6
+             WHERE id = $7 RETURNING ",
+            columns_columns!()
+        ))
         .bind(d.name.trim())
         .bind(d.uscc.as_str())
         .bind(d.region.as_str())
@@ -117,13 +126,17 @@ impl Store {
         .bind(d.kind.code())
         .bind(now_micros())
         .bind(id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await
         .map_err(|e| classify(e, "department with this credit code"))?;
-        row.as_ref()
+        let dep = row
+            .as_ref()
             .map(department)
             .transpose()?
-            .ok_or(StoreError::NotFound("department"))
+            .ok_or(StoreError::NotFound("department"))?;
+        self.audit_in(&mut tx, &audit.clone().object(dep.id)).await?;
+        tx.commit().await?;
+        Ok(dep)
     }
 
     pub async fn department(&self, id: i64) -> Result<Option<Department>> {
@@ -151,13 +164,13 @@ impl Store {
     }
 
     /// Departments, optionally only those whose region code starts with `region_prefix`.
-    pub async fn list_departments(
-        &self,
-        region_prefix: Option<&str>,
-        page: Page,
-    ) -> Result<Vec<Department>> {
+    pub async fn list_departments(&self, region_prefix: Option<&str>, page: Page) -> Result<Vec<Department>> {
         let pattern = format!("{}%", region_prefix.unwrap_or(""));
-        let rows = sqlx::query(concat!("SELECT ", columns_columns!(), " FROM departments WHERE region_code LIKE $1 ORDER BY region_code, id LIMIT $2 OFFSET $3"))
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            columns_columns!(),
+            " FROM departments WHERE region_code LIKE $1 ORDER BY region_code, id LIMIT $2 OFFSET $3"
+        ))
         .bind(pattern)
         .bind(page.limit)
         .bind(page.offset)

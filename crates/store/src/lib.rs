@@ -102,21 +102,15 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("dialect", &self.dialect)
-            .finish()
+        f.debug_struct("Store").field("dialect", &self.dialect).finish()
     }
 }
 
 impl Store {
     /// Open the embedded SQLite database under `dir` (created if missing).
     pub async fn open_dir(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::Invalid(format!(
-                "cannot create data directory {}: {e}",
-                dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Invalid(format!("cannot create data directory {}: {e}", dir.display())))?;
         let file = dir.join("yici.db");
         Self::open(&format!("sqlite://{}?mode=rwc", file.display())).await
     }
@@ -124,9 +118,8 @@ impl Store {
     /// Open by URL (`sqlite://…` or `postgres://…`) and apply pending migrations.
     pub async fn open(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let dialect = Dialect::from_url(url).ok_or_else(|| {
-            StoreError::Invalid("database URL must start with sqlite:// or postgres://".into())
-        })?;
+        let dialect = Dialect::from_url(url)
+            .ok_or_else(|| StoreError::Invalid("database URL must start with sqlite:// or postgres://".into()))?;
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let pool = match dialect {
             Dialect::Sqlite => {

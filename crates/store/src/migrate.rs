@@ -28,14 +28,12 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
             .execute(&mut *tx)
             .await
             .map_err(|source| StoreError::Migration { version, source })?;
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        )
-        .bind(version)
-        .bind(name)
-        .bind(now_micros())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(version)
+            .bind(name)
+            .bind(now_micros())
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(())

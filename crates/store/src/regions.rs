@@ -3,6 +3,7 @@
 use crate::{Page, Result, Store, StoreError, classify, get_i64, get_opt_str, get_str, now_micros};
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use yici_core::audit::AuditEvent;
 use yici_core::id::RegionCode;
 
 /// A region as stored.
@@ -33,43 +34,42 @@ macro_rules! columns_columns {
 impl Store {
     /// Add a region or rename it. Its level and parent follow from the code; the parent must
     /// already be registered.
-    pub async fn upsert_region(&self, code: &RegionCode, name: &str) -> Result<Region> {
+    pub async fn upsert_region(&self, code: &RegionCode, name: &str, audit: &AuditEvent) -> Result<Region> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
-            return Err(StoreError::Invalid(
-                "region name must be 1 to 64 characters".into(),
-            ));
+            return Err(StoreError::Invalid("region name must be 1 to 64 characters".into()));
         }
         let parent = code.parent();
         if let Some(p) = &parent
             && self.region(p.as_str()).await?.is_none()
         {
-            return Err(StoreError::Conflict(format!(
-                "parent region {p} is not registered"
-            )));
+            return Err(StoreError::Conflict(format!("parent region {p} is not registered")));
         }
-        let row = sqlx::query(concat!("INSERT INTO regions (code, name, level, parent_code, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name RETURNING ", columns_columns!()))
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(concat!(
+            "INSERT INTO regions (code, name, level, parent_code, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name RETURNING ",
+            columns_columns!()
+        ))
         .bind(code.as_str())
         .bind(name)
         .bind(code.level().code())
         .bind(parent.as_ref().map(|p| p.as_str().to_string()))
         .bind(now_micros())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| classify(e, "region"))?;
-        region(&row)
+        let r = region(&row)?;
+        self.audit_in(&mut tx, &audit.clone().object(&r.code)).await?;
+        tx.commit().await?;
+        Ok(r)
     }
 
     pub async fn region(&self, code: &str) -> Result<Option<Region>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            columns_columns!(),
-            " FROM regions WHERE code = $1"
-        ))
-        .bind(code)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(concat!("SELECT ", columns_columns!(), " FROM regions WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(region).transpose()
     }
 

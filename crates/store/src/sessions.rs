@@ -2,6 +2,7 @@
 //! database leak reveals no usable cookie.
 
 use crate::{Result, Store, get_i64, get_str};
+use yici_core::audit::AuditEvent;
 
 /// Who a session belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +26,13 @@ impl Store {
         csrf_token: &str,
         now: i64,
         expires_at: i64,
+        audit: &AuditEvent,
     ) -> Result<()> {
         let (kind, id) = match principal {
             SessionPrincipal::User(id) => ("user", id),
             SessionPrincipal::Applicant(id) => ("applicant", id),
         };
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO sessions (id_digest, principal_kind, principal_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -39,8 +42,11 @@ impl Store {
         .bind(csrf_token)
         .bind(now)
         .bind(expires_at)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        self.audit_in(&mut tx, &audit.clone().object(format!("{kind}:{id}")))
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -66,11 +72,15 @@ impl Store {
         }))
     }
 
-    pub async fn delete_session(&self, digest: &str) -> Result<()> {
+    /// End a session; the entry records who signed out.
+    pub async fn delete_session(&self, digest: &str, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM sessions WHERE id_digest = $1")
             .bind(digest)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        self.audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 use crate::{Result, Store, StoreError, classify, get_i64, get_opt_i64, get_str, now_micros};
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use yici_core::audit::AuditEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct System {
@@ -62,6 +63,7 @@ impl Store {
         department_id: i64,
         name: &str,
         description: &str,
+        audit: &AuditEvent,
     ) -> Result<System> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 || description.chars().count() > 500 {
@@ -74,26 +76,29 @@ impl Store {
                 "department {department_id} does not exist"
             )));
         }
-        let row = sqlx::query(concat!("INSERT INTO systems (department_id, name, description, created_at) VALUES ($1, $2, $3, $4) RETURNING ", system_columns!()))
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(concat!(
+            "INSERT INTO systems (department_id, name, description, created_at) VALUES ($1, $2, $3, $4) RETURNING ",
+            system_columns!()
+        ))
         .bind(department_id)
         .bind(name)
         .bind(description.trim())
         .bind(now_micros())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| classify(e, "a system with this name in the department"))?;
-        system(&row)
+        let s = system(&row)?;
+        self.audit_in(&mut tx, &audit.clone().object(s.id)).await?;
+        tx.commit().await?;
+        Ok(s)
     }
 
     pub async fn system(&self, id: i64) -> Result<Option<System>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            system_columns!(),
-            " FROM systems WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(concat!("SELECT ", system_columns!(), " FROM systems WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(system).transpose()
     }
 
@@ -142,20 +147,25 @@ impl Store {
         digest: &str,
         hint: &str,
         expires_at: i64,
+        audit: &AuditEvent,
     ) -> Result<SystemToken> {
         if self.system(system_id).await?.is_none() {
             return Err(StoreError::NotFound("system"));
         }
+        let mut tx = self.pool().begin().await?;
         let row = sqlx::query(concat!("INSERT INTO system_tokens (system_id, token_digest, hint, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING ", token_columns!()))
         .bind(system_id)
         .bind(digest)
         .bind(hint)
         .bind(now_micros())
         .bind(expires_at)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| classify(e, "token"))?;
-        token(&row)
+        let t = token(&row)?;
+        self.audit_in(&mut tx, &audit.clone().object(t.id)).await?;
+        tx.commit().await?;
+        Ok(t)
     }
 
     pub async fn system_tokens(&self, system_id: i64) -> Result<Vec<SystemToken>> {
@@ -171,17 +181,22 @@ impl Store {
     }
 
     /// Revoke a token of `system_id`. Revoking twice keeps the first time and is not an error.
-    pub async fn revoke_system_token(&self, system_id: i64, token_id: i64) -> Result<SystemToken> {
+    pub async fn revoke_system_token(&self, system_id: i64, token_id: i64, audit: &AuditEvent) -> Result<SystemToken> {
+        let mut tx = self.pool().begin().await?;
         let row = sqlx::query(concat!("UPDATE system_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND system_id = $3 RETURNING ", token_columns!()))
         .bind(now_micros())
         .bind(token_id)
         .bind(system_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await?;
-        row.as_ref()
+        let t = row
+            .as_ref()
             .map(token)
             .transpose()?
-            .ok_or(StoreError::NotFound("token"))
+            .ok_or(StoreError::NotFound("token"))?;
+        self.audit_in(&mut tx, &audit.clone().object(t.id)).await?;
+        tx.commit().await?;
+        Ok(t)
     }
 
     /// The system holding the token with `digest`, if the token is neither revoked nor expired.

@@ -28,9 +28,7 @@ pub fn temp_dir(label: &str) -> PathBuf {
 
 /// Fresh audit keys for a test store.
 pub fn audit_keys() -> std::sync::Arc<crate::audit::AuditKeys> {
-    std::sync::Arc::new(crate::audit::AuditKeys::new(
-        yici_crypto::sm2::KeyPair::generate(),
-    ))
+    std::sync::Arc::new(crate::audit::AuditKeys::new(yici_crypto::sm2::KeyPair::generate()))
 }
 
 pub async fn sqlite() -> TempStore {
@@ -49,9 +47,7 @@ pub async fn postgres_url() -> Option<String> {
         if std::env::var("YICI_REQUIRE_SERVICES").as_deref() == Ok("1") {
             panic!("YICI_REQUIRE_SERVICES=1 but YICI_TEST_DATABASE_URL is not set");
         }
-        eprintln!(
-            "notice: YICI_TEST_DATABASE_URL is not set; skipping the PostgreSQL run of this test"
-        );
+        eprintln!("notice: YICI_TEST_DATABASE_URL is not set; skipping the PostgreSQL run of this test");
         return None;
     };
     sqlx::any::install_default_drivers();

@@ -1,11 +1,9 @@
 //! Users (civil servants) and their scoped roles.
 
-use crate::{
-    Page, Result, Store, StoreError, classify, get_i64, get_opt_i64, get_opt_str, get_str,
-    now_micros,
-};
+use crate::{Page, Result, Store, StoreError, classify, get_i64, get_opt_i64, get_opt_str, get_str, now_micros};
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use yici_core::audit::AuditEvent;
 use yici_core::id::RegionCode;
 use yici_core::org::{Role, RoleGrant, Scope};
 
@@ -33,10 +31,7 @@ impl UserRole {
         let role = Role::from_code(&self.role)?;
         let region = RegionCode::parse(&self.region_code).ok()?;
         let scope = match self.department_id {
-            Some(department_id) => Scope::Department {
-                department_id,
-                region,
-            },
+            Some(department_id) => Scope::Department { department_id, region },
             None => Scope::Region { region },
         };
         Some(RoleGrant { role, scope })
@@ -67,37 +62,38 @@ macro_rules! user_columns {
 }
 
 impl Store {
-    pub async fn create_user(&self, u: &NewUser<'_>) -> Result<User> {
+    pub async fn create_user(&self, u: &NewUser<'_>, audit: &AuditEvent) -> Result<User> {
         if let Some(d) = u.department_id
             && self.department(d).await?.is_none()
         {
-            return Err(StoreError::Conflict(format!(
-                "department {d} does not exist"
-            )));
+            return Err(StoreError::Conflict(format!("department {d} does not exist")));
         }
         let now = now_micros();
-        let row = sqlx::query(concat!("INSERT INTO users (username, display_name, password_hash, department_id, disabled, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 0, $5, $5) RETURNING ", user_columns!()))
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(concat!(
+            "INSERT INTO users (username, display_name, password_hash, department_id, disabled, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 0, $5, $5) RETURNING ",
+            user_columns!()
+        ))
         .bind(u.username)
         .bind(u.display_name.trim())
         .bind(u.password_hash)
         .bind(u.department_id)
         .bind(now)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| classify(e, "user with this username"))?;
-        user(&row)
+        let u = user(&row)?;
+        self.audit_in(&mut tx, &audit.clone().object(u.id)).await?;
+        tx.commit().await?;
+        Ok(u)
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(user).transpose()
     }
 
@@ -130,23 +126,25 @@ impl Store {
         rows.iter().map(user).collect()
     }
 
-    pub async fn set_user_password(&self, id: i64, password_hash: &str) -> Result<()> {
+    pub async fn set_user_password(&self, id: i64, password_hash: &str, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
         let n = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(password_hash)
             .bind(now_micros())
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if n == 0 {
-            Err(StoreError::NotFound("user"))
-        } else {
-            Ok(())
+            return Err(StoreError::NotFound("user"));
         }
+        self.audit_in(&mut tx, &audit.clone().object(id)).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Disable or re-enable an account; disabling also ends its sessions.
-    pub async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<User> {
+    pub async fn set_user_disabled(&self, id: i64, disabled: bool, audit: &AuditEvent) -> Result<User> {
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(concat!(
             "UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3 RETURNING ",
@@ -168,29 +166,25 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        self.audit_in(&mut tx, &audit.clone().object(u.id)).await?;
         tx.commit().await?;
         Ok(u)
     }
 
     /// Give a user a role in a scope. Granting the same role in the same scope again returns
     /// the existing grant.
-    pub async fn grant_role(&self, user_id: i64, role: Role, scope: &Scope) -> Result<UserRole> {
+    pub async fn grant_role(&self, user_id: i64, role: Role, scope: &Scope, audit: &AuditEvent) -> Result<UserRole> {
         let (department_id, region, key) = match scope {
             Scope::Department { department_id, .. } => {
-                let d = self.department(*department_id).await?.ok_or_else(|| {
-                    StoreError::Conflict(format!("department {department_id} does not exist"))
-                })?;
-                (
-                    Some(*department_id),
-                    d.region_code,
-                    format!("d:{department_id}"),
-                )
+                let d = self
+                    .department(*department_id)
+                    .await?
+                    .ok_or_else(|| StoreError::Conflict(format!("department {department_id} does not exist")))?;
+                (Some(*department_id), d.region_code, format!("d:{department_id}"))
             }
             Scope::Region { region } => {
                 if self.region(region.as_str()).await?.is_none() {
-                    return Err(StoreError::Conflict(format!(
-                        "region {region} is not registered"
-                    )));
+                    return Err(StoreError::Conflict(format!("region {region} is not registered")));
                 }
                 (None, region.to_string(), format!("r:{region}"))
             }
@@ -198,7 +192,8 @@ impl Store {
         if self.user(user_id).await?.is_none() {
             return Err(StoreError::NotFound("user"));
         }
-        sqlx::query(
+        let mut tx = self.pool().begin().await?;
+        let inserted = sqlx::query(
             "INSERT INTO user_roles (user_id, role, department_id, region_code, scope_key) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (user_id, role, scope_key) DO NOTHING",
         )
@@ -207,9 +202,10 @@ impl Store {
         .bind(department_id)
         .bind(&region)
         .bind(&key)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
-        .map_err(|e| classify(e, "role"))?;
+        .map_err(|e| classify(e, "role"))?
+        .rows_affected();
         let row = sqlx::query(
             "SELECT r.id, r.role, r.department_id, COALESCE(d.region_code, r.region_code) AS region_code
              FROM user_roles r LEFT JOIN departments d ON d.id = r.department_id
@@ -218,23 +214,30 @@ impl Store {
         .bind(user_id)
         .bind(role.code())
         .bind(&key)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
-        user_role(&row)
+        let r = user_role(&row)?;
+        if inserted > 0 {
+            self.audit_in(&mut tx, &audit.clone().object(r.id)).await?;
+        }
+        tx.commit().await?;
+        Ok(r)
     }
 
-    pub async fn revoke_role(&self, user_id: i64, role_id: i64) -> Result<()> {
+    pub async fn revoke_role(&self, user_id: i64, role_id: i64, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
         let n = sqlx::query("DELETE FROM user_roles WHERE id = $1 AND user_id = $2")
             .bind(role_id)
             .bind(user_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if n == 0 {
-            Err(StoreError::NotFound("role"))
-        } else {
-            Ok(())
+            return Err(StoreError::NotFound("role"));
         }
+        self.audit_in(&mut tx, &audit.clone().object(role_id)).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A user's roles; a department scope carries the department's current region.

@@ -20,7 +20,7 @@ fn event(i: usize) -> AuditEvent {
     .purpose("窗口受理核验身份");
     e.actor.department_id = Some((i % 3) as i64 + 1);
     e.actor.system_id = Some((i % 2) as i64 + 10);
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         e = e.subject("11010519491231002X");
     } else {
         e = e.subject("91350100M000100Y43");
@@ -39,11 +39,7 @@ async fn tree_checkpoints_and_proofs(store: Store) {
     assert_eq!(store.audit_sequence_all().await.unwrap(), 37);
     let cp1 = store.audit_checkpoint().await.unwrap();
     assert_eq!(cp1.size, 37);
-    assert_eq!(
-        store.audit_checkpoint().await.unwrap(),
-        cp1,
-        "one checkpoint per size"
-    );
+    assert_eq!(store.audit_checkpoint().await.unwrap(), cp1, "one checkpoint per size");
     append(&store, 20).await;
     store.audit_sequence_all().await.unwrap();
     let cp2 = store.audit_checkpoint().await.unwrap();
@@ -76,14 +72,8 @@ async fn tree_checkpoints_and_proofs(store: Store) {
     assert!(verify_export(&tampered, &key).is_err());
 
     assert!(store.audit_export(40, 5).await.is_err(), "out of order");
-    assert!(
-        store.audit_export(50, 60).await.is_err(),
-        "beyond the checkpoint"
-    );
-    assert!(
-        store.audit_inclusion(57, 57).await.is_err(),
-        "unknown entry"
-    );
+    assert!(store.audit_export(50, 60).await.is_err(), "beyond the checkpoint");
+    assert!(store.audit_inclusion(57, 57).await.is_err(), "unknown entry");
     assert!(store.audit_consistency(57, 30).await.is_err());
     let report = store.audit_verify(&key).await.unwrap();
     assert!(report.ok(), "{report:?}");
@@ -197,22 +187,18 @@ async fn tampering_is_detected_and_named(store: Store) {
 
     // Changed content.
     let id = entry_of(17).await;
-    sqlx::query(
-        "UPDATE audit_entries SET content = REPLACE(content, 'req-17', 'req-71') WHERE id = $1",
-    )
-    .bind(id)
-    .execute(pool)
-    .await
-    .unwrap();
+    sqlx::query("UPDATE audit_entries SET content = REPLACE(content, 'req-17', 'req-71') WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
     let report = store.audit_verify(&key).await.unwrap();
     assert_eq!(report.first_bad, Some(17), "{report:?}");
-    sqlx::query(
-        "UPDATE audit_entries SET content = REPLACE(content, 'req-71', 'req-17') WHERE id = $1",
-    )
-    .bind(id)
-    .execute(pool)
-    .await
-    .unwrap();
+    sqlx::query("UPDATE audit_entries SET content = REPLACE(content, 'req-71', 'req-17') WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
     assert!(store.audit_verify(&key).await.unwrap().ok());
 
     // Reordered: two leaves swap their entries.
@@ -266,11 +252,7 @@ async fn tampering_is_detected_and_named(store: Store) {
         .unwrap();
     let report = store.audit_verify(&key).await.unwrap();
     assert!(
-        !report.ok()
-            && report
-                .problems
-                .iter()
-                .any(|p| p.contains("inserted outside the log")),
+        !report.ok() && report.problems.iter().any(|p| p.contains("inserted outside the log")),
         "{report:?}"
     );
 }

@@ -84,8 +84,7 @@ impl CertificateId {
                 None => Ok(()),
             }
         };
-        let (ty, issuer, serial, version, check) =
-            (parts[0], parts[1], parts[2], parts[3], parts[4]);
+        let (ty, issuer, serial, version, check) = (parts[0], parts[1], parts[2], parts[3], parts[4]);
         alnum(ty, starts[0])?;
         if ty.len() != 21 || !ty[18..].chars().all(|c| c.is_ascii_digit()) {
             return Err(IdError::new(
@@ -138,44 +137,27 @@ impl CertificateId {
         let expected = mod37_36_check(&body).expect("alphabet checked above");
         let found = check.chars().next().unwrap_or(' ');
         if check.chars().count() != 1 || found != expected {
-            return Err(IdError::new(
-                KIND,
-                Some(starts[4]),
-                IdReason::Check { expected, found },
-            ));
+            return Err(IdError::new(KIND, Some(starts[4]), IdReason::Check { expected, found }));
         }
         Ok(CertificateId(s.to_string()))
     }
 
     /// Compose an identifier and generate its check character.
-    pub fn generate(
-        type_code: &str,
-        issuer: &str,
-        serial: &str,
-        version: u16,
-    ) -> Result<Self, IdError> {
+    pub fn generate(type_code: &str, issuer: &str, serial: &str, version: u16) -> Result<Self, IdError> {
         let version = format!("{version:03}");
         let body = format!("{type_code}{issuer}{serial}{version}");
         let check = mod37_36_check(&body).ok_or_else(|| {
             IdError::new(
                 KIND,
                 None,
-                layout(
-                    "只能包含数字和大写字母",
-                    "only digits and capitals are allowed",
-                ),
+                layout("只能包含数字和大写字母", "only digits and capitals are allowed"),
             )
         })?;
-        Self::parse(&format!(
-            "{ROOT}.{type_code}.{issuer}.{serial}.{version}.{check}"
-        ))
+        Self::parse(&format!("{ROOT}.{type_code}.{issuer}.{serial}.{version}.{check}"))
     }
 
     fn part(&self, i: usize) -> &str {
-        self.0[ROOT.len() + 1..]
-            .split('.')
-            .nth(i)
-            .expect("validated at parse")
+        self.0[ROOT.len() + 1..].split('.').nth(i).expect("validated at parse")
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -225,9 +207,7 @@ mod tests {
 
     #[test]
     fn generation_reproduces_the_vectors() {
-        let a =
-            CertificateId::generate("11100000000013338W032", "11220000013544541J", "2430599", 1)
-                .unwrap();
+        let a = CertificateId::generate("11100000000013338W032", "11220000013544541J", "2430599", 1).unwrap();
         assert_eq!(a.as_str(), VECTORS[0]);
         let b = CertificateId::generate("11100000MB03271699022", "340100", "000000016", 1).unwrap();
         assert_eq!(b.as_str(), VECTORS[1]);
@@ -249,10 +229,8 @@ mod tests {
 
     #[test]
     fn wrong_root_is_rejected() {
-        let e = CertificateId::parse(
-            "1.2.156.3006.2.11100000000013338W032.11220000013544541J.2430599.001.F",
-        )
-        .unwrap_err();
+        let e =
+            CertificateId::parse("1.2.156.3006.2.11100000000013338W032.11220000013544541J.2430599.001.F").unwrap_err();
         assert!(matches!(e.reason, IdReason::Layout { .. }));
     }
 }

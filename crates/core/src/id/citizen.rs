@@ -49,12 +49,7 @@ pub(crate) fn check_char(body17: &str) -> Option<char> {
 }
 
 fn digits(s: &str, upto: usize) -> Result<(), IdError> {
-    match s
-        .chars()
-        .take(upto)
-        .enumerate()
-        .find(|(_, c)| !c.is_ascii_digit())
-    {
+    match s.chars().take(upto).enumerate().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, c)) => Err(IdError::new(
             KIND,
             Some(i + 1),
@@ -71,15 +66,7 @@ fn birth_date(text: &str, position: usize) -> Result<NaiveDate, IdError> {
     NaiveDate::parse_from_str(text, "%Y%m%d")
         .ok()
         .filter(|d| d.format("%Y%m%d").to_string() == text && d.year_ce().1 >= 1850)
-        .ok_or_else(|| {
-            IdError::new(
-                KIND,
-                Some(position),
-                IdReason::Date {
-                    text: text.to_string(),
-                },
-            )
-        })
+        .ok_or_else(|| IdError::new(KIND, Some(position), IdReason::Date { text: text.to_string() }))
 }
 
 use chrono::Datelike;
@@ -95,27 +82,13 @@ impl CitizenId {
                 let last = s.chars().nth(17).expect("length checked");
                 if !(last.is_ascii_digit() || last == 'X') {
                     let allowed = "0-9 或大写 X / 0-9 or upper-case X";
-                    return Err(IdError::new(
-                        KIND,
-                        Some(18),
-                        IdReason::Char {
-                            found: last,
-                            allowed,
-                        },
-                    ));
+                    return Err(IdError::new(KIND, Some(18), IdReason::Char { found: last, allowed }));
                 }
                 check_embedded_region(KIND, &s[..6], 1)?;
                 birth_date(&s[6..14], 7)?;
                 let expected = check_char(&s[..17]).expect("digits checked");
                 if expected != last {
-                    return Err(IdError::new(
-                        KIND,
-                        Some(18),
-                        IdReason::Check {
-                            expected,
-                            found: last,
-                        },
-                    ));
+                    return Err(IdError::new(KIND, Some(18), IdReason::Check { expected, found: last }));
                 }
                 Ok(CitizenId(s.to_string()))
             }
@@ -195,10 +168,7 @@ mod tests {
     fn standard_vector_is_valid_with_fields() {
         let id = CitizenId::parse("11010519491231002X").unwrap();
         assert_eq!(id.region(), "110105");
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(id.masked(), "110105********002X");
         assert_eq!(format!("{id:?}"), "CitizenId(110105********002X)");

@@ -16,12 +16,7 @@ pub struct Field {
 }
 
 impl Field {
-    fn new(
-        key: &'static str,
-        label_zh: &'static str,
-        label_en: &'static str,
-        value: impl Into<String>,
-    ) -> Self {
+    fn new(key: &'static str, label_zh: &'static str, label_en: &'static str, value: impl Into<String>) -> Self {
         Field {
             key,
             label_zh,
@@ -68,12 +63,7 @@ pub fn detect(value: &str) -> Result<Detected, IdError> {
             kind: IdKind::CertificateId,
             canonical: id.to_string(),
             fields: vec![
-                Field::new(
-                    "type_code",
-                    "证照类型代码",
-                    "certificate type code",
-                    id.type_code(),
-                ),
+                Field::new("type_code", "证照类型代码", "certificate type code", id.type_code()),
                 Field::new(
                     "defining_department",
                     "证照定义机构",
@@ -82,12 +72,7 @@ pub fn detect(value: &str) -> Result<Detected, IdError> {
                 ),
                 Field::new("issuer", "颁发机构代码", "issuer code", id.issuer()),
                 Field::new("serial", "流水号", "serial", id.serial()),
-                Field::new(
-                    "version",
-                    "版本号",
-                    "version",
-                    format!("{:03}", id.version()),
-                ),
+                Field::new("version", "版本号", "version", format!("{:03}", id.version())),
                 Field::new("check", "校验位", "check character", id.check().to_string()),
             ],
         });
@@ -109,12 +94,7 @@ pub fn detect(value: &str) -> Result<Detected, IdError> {
                 "address code",
                 format!("{} {}", id.region(), region_name(id.region())),
             ),
-            Field::new(
-                "birth_date",
-                "出生日期",
-                "birth date",
-                id.birth_date().to_string(),
-            ),
+            Field::new("birth_date", "出生日期", "birth date", id.birth_date().to_string()),
             Field::new(
                 "sex",
                 "性别",
@@ -156,11 +136,7 @@ pub fn detect(value: &str) -> Result<Detected, IdError> {
             "level",
             "层级",
             "level",
-            format!(
-                "{} / {}",
-                code.level().name(Lang::Zh),
-                code.level().name(Lang::En)
-            ),
+            format!("{} / {}", code.level().name(Lang::Zh), code.level().name(Lang::En)),
         ),
         Field::new("path", "所属区划", "within", code.path_names().join(" / ")),
         Field::new(
@@ -230,10 +206,7 @@ mod tests {
 
     #[test]
     fn each_kind_is_recognised() {
-        assert_eq!(
-            detect("11010519491231002X").unwrap().kind,
-            IdKind::CitizenId
-        );
+        assert_eq!(detect("11010519491231002X").unwrap().kind, IdKind::CitizenId);
         assert_eq!(detect("11100000000013338W").unwrap().kind, IdKind::Uscc);
         assert_eq!(detect("91350100M000100Y43").unwrap().kind, IdKind::Uscc);
         assert_eq!(detect("D2143569-X").unwrap().kind, IdKind::OrgCode);
@@ -258,10 +231,7 @@ mod tests {
 
     #[test]
     fn invalid_values_report_the_likely_kind() {
-        assert_eq!(
-            detect("110101199001011234").unwrap_err().kind,
-            IdKind::CitizenId
-        );
+        assert_eq!(detect("110101199001011234").unwrap_err().kind, IdKind::CitizenId);
         assert_eq!(detect("91350203M0001QAY9B").unwrap_err().kind, IdKind::Uscc);
         assert_eq!(detect("abc").unwrap_err().kind, IdKind::RegionCode);
     }

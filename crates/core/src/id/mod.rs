@@ -143,10 +143,7 @@ impl IdError {
                 format!("wrong check character: expected '{expected}', found '{found}'")
             }
             (IdReason::UnknownRegion { code }, Lang::Zh) => {
-                format!(
-                    "行政区划代码 {code} 不在区划代码表（{}）中",
-                    region_table_date()
-                )
+                format!("行政区划代码 {code} 不在区划代码表（{}）中", region_table_date())
             }
             (IdReason::UnknownRegion { code }, Lang::En) => format!(
                 "region code {code} is not in the code table (dated {})",
@@ -158,9 +155,7 @@ impl IdError {
                 format!("“{found}”不是标准规定的登记管理部门或机构类别代码")
             }
             (IdReason::Category { found }, Lang::En) => {
-                format!(
-                    "'{found}' is not a registration authority or category defined by the standard"
-                )
+                format!("'{found}' is not a registration authority or category defined by the standard")
             }
             (IdReason::Layout { zh, .. }, Lang::Zh) => zh.to_string(),
             (IdReason::Layout { en, .. }, Lang::En) => en.to_string(),
@@ -172,9 +167,7 @@ impl IdError {
         if self.legacy_hint {
             text.push_str(match lang {
                 Lang::Zh => "（可能是早期试点代码，仅可在导入历史数据时作为警告放行）",
-                Lang::En => {
-                    " (possibly an early pilot code; legacy imports may accept it with a warning)"
-                }
+                Lang::En => " (possibly an early pilot code; legacy imports may accept it with a warning)",
             });
         }
         text

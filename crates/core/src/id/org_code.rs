@@ -79,10 +79,7 @@ impl OrgCode {
             return Err(IdError::new(
                 KIND,
                 Some(chars.len()),
-                IdReason::Check {
-                    expected,
-                    found: check,
-                },
+                IdReason::Check { expected, found: check },
             ));
         }
         Ok(OrgCode(format!("{body}{check}")))
@@ -107,10 +104,7 @@ mod tests {
         for v in ["D2143569-X", "12345678-8", "MA1FL0LY-9", "D2143569X"] {
             OrgCode::parse(v).unwrap_or_else(|e| panic!("{v}: {e}"));
         }
-        assert_eq!(
-            OrgCode::parse("D2143569X").unwrap().hyphenated(),
-            "D2143569-X"
-        );
+        assert_eq!(OrgCode::parse("D2143569X").unwrap().hyphenated(), "D2143569-X");
     }
 
     #[test]

@@ -102,11 +102,7 @@ pub fn region_table_date() -> &'static str {
 
 /// A region code embedded in another identifier: six digits with a known province, or the
 /// central-level `100000`. `offset` is the 1-based position of its first character.
-pub(crate) fn check_embedded_region(
-    kind: IdKind,
-    code: &str,
-    offset: usize,
-) -> Result<(), IdError> {
+pub(crate) fn check_embedded_region(kind: IdKind, code: &str, offset: usize) -> Result<(), IdError> {
     if let Some((i, c)) = code.chars().enumerate().find(|(_, c)| !c.is_ascii_digit()) {
         return Err(IdError::new(
             kind,
@@ -124,9 +120,7 @@ pub(crate) fn check_embedded_region(
         Err(IdError::new(
             kind,
             Some(offset),
-            IdReason::UnknownRegion {
-                code: code.to_string(),
-            },
+            IdReason::UnknownRegion { code: code.to_string() },
         ))
     }
 }
@@ -174,9 +168,7 @@ impl RegionCode {
             return Err(IdError::new(
                 KIND,
                 Some(position),
-                IdReason::UnknownRegion {
-                    code: head.to_string(),
-                },
+                IdReason::UnknownRegion { code: head.to_string() },
             ));
         }
         let full = format!("{s:0<12}");
@@ -190,11 +182,7 @@ impl RegionCode {
                 },
             ));
         }
-        let canonical = if &full[6..] == "000000" {
-            head.to_string()
-        } else {
-            full
-        };
+        let canonical = if &full[6..] == "000000" { head.to_string() } else { full };
         Ok(RegionCode(canonical))
     }
 
@@ -214,10 +202,7 @@ impl RegionCode {
         } else if &s[4..] == "00000000" {
             RegionLevel::City
         } else if &s[6..] == "000000" {
-            REGIONS
-                .get(&s[..6])
-                .map(|e| e.level)
-                .unwrap_or(RegionLevel::County)
+            REGIONS.get(&s[..6]).map(|e| e.level).unwrap_or(RegionLevel::County)
         } else if &s[9..] == "000" {
             RegionLevel::Township
         } else {
@@ -232,10 +217,7 @@ impl RegionCode {
             RegionLevel::Province => None,
             RegionLevel::Village => Some(RegionCode(format!("{}000", &s[..9]))),
             RegionLevel::Township => Some(RegionCode(s[..6].to_string())),
-            _ => REGIONS
-                .get(&s[..6])
-                .and_then(|e| e.parent.clone())
-                .map(RegionCode),
+            _ => REGIONS.get(&s[..6]).and_then(|e| e.parent.clone()).map(RegionCode),
         }
     }
 
@@ -248,15 +230,10 @@ impl RegionCode {
     pub fn path_names(&self) -> Vec<&'static str> {
         let s = self.statistical();
         let mut names = Vec::new();
-        for key in [
-            format!("{}0000", &s[..2]),
-            format!("{}00", &s[..4]),
-            s[..6].to_string(),
-        ] {
+        for key in [format!("{}0000", &s[..2]), format!("{}00", &s[..4]), s[..6].to_string()] {
             if let Some(e) = REGIONS.get(&key) {
                 // Placeholder city levels of municipalities (市辖区, 县) are not names.
-                let placeholder =
-                    e.level == RegionLevel::City && matches!(e.name.as_str(), "市辖区" | "县");
+                let placeholder = e.level == RegionLevel::City && matches!(e.name.as_str(), "市辖区" | "县");
                 if !placeholder && names.last() != Some(&e.name.as_str()) {
                     names.push(e.name.as_str());
                 }
@@ -291,46 +268,24 @@ mod tests {
     #[test]
     fn table_covers_every_province_and_many_counties() {
         let t = region_table();
-        let provinces = t
-            .values()
-            .filter(|e| e.level == RegionLevel::Province)
-            .count();
-        let counties = t
-            .values()
-            .filter(|e| e.level == RegionLevel::County)
-            .count();
+        let provinces = t.values().filter(|e| e.level == RegionLevel::Province).count();
+        let counties = t.values().filter(|e| e.level == RegionLevel::County).count();
         assert_eq!(provinces, 31);
         assert!(counties > 2800, "{counties}");
     }
 
     #[test]
     fn six_and_twelve_digit_forms() {
-        assert_eq!(
-            RegionCode::parse("330106").unwrap().level(),
-            RegionLevel::County
-        );
-        assert_eq!(
-            RegionCode::parse("330000").unwrap().level(),
-            RegionLevel::Province
-        );
-        assert_eq!(
-            RegionCode::parse("330100").unwrap().level(),
-            RegionLevel::City
-        );
+        assert_eq!(RegionCode::parse("330106").unwrap().level(), RegionLevel::County);
+        assert_eq!(RegionCode::parse("330000").unwrap().level(), RegionLevel::Province);
+        assert_eq!(RegionCode::parse("330100").unwrap().level(), RegionLevel::City);
         let v = RegionCode::parse("330106008001").unwrap();
         assert_eq!(v.level(), RegionLevel::Village);
         assert_eq!(v.parent().unwrap().as_str(), "330106008000");
         assert_eq!(v.parent().unwrap().parent().unwrap().as_str(), "330106");
+        assert_eq!(RegionCode::parse("330106000000").unwrap().as_str(), "330106");
         assert_eq!(
-            RegionCode::parse("330106000000").unwrap().as_str(),
-            "330106"
-        );
-        assert_eq!(
-            RegionCode::parse("330106")
-                .unwrap()
-                .parent()
-                .unwrap()
-                .as_str(),
+            RegionCode::parse("330106").unwrap().parent().unwrap().as_str(),
             "330100"
         );
     }

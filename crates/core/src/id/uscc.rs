@@ -7,9 +7,7 @@ use super::region::check_embedded_region;
 use super::{IdError, IdKind, IdReason, OrgCode, require_text, text_identifier};
 
 const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 const KIND: IdKind = IdKind::Uscc;
 
 /// A validated unified social credit code.
@@ -114,26 +112,14 @@ impl Uscc {
         for (i, &c) in chars.iter().enumerate() {
             if value(c).is_none() {
                 let allowed = "0-9 及大写字母（不含 I O S V Z）/ 0-9 and A-Z except I O S V Z";
-                return Err(IdError::new(
-                    KIND,
-                    Some(i + 1),
-                    IdReason::Char { found: c, allowed },
-                ));
+                return Err(IdError::new(KIND, Some(i + 1), IdReason::Char { found: c, allowed }));
             }
         }
         if uscc_registration_authority_name(chars[0]).is_none() {
-            return Err(IdError::new(
-                KIND,
-                Some(1),
-                IdReason::Category { found: chars[0] },
-            ));
+            return Err(IdError::new(KIND, Some(1), IdReason::Category { found: chars[0] }));
         }
         if uscc_category_name(chars[0], chars[1]).is_none() {
-            return Err(IdError::new(
-                KIND,
-                Some(2),
-                IdReason::Category { found: chars[1] },
-            ));
+            return Err(IdError::new(KIND, Some(2), IdReason::Category { found: chars[1] }));
         }
         let region: String = chars[2..8].iter().collect();
         check_embedded_region(KIND, &region, 3)?;
@@ -185,11 +171,7 @@ impl Uscc {
     /// Compose a valid code from its parts: the two-character authority and category, the
     /// six-digit region and the eight-character organisation code body; both check characters
     /// are computed.
-    pub fn generate(
-        authority_category: &str,
-        region: &str,
-        org_body: &str,
-    ) -> Result<Self, IdError> {
+    pub fn generate(authority_category: &str, region: &str, org_body: &str) -> Result<Self, IdError> {
         let org_check = super::org_code::check_char(org_body)
             .filter(|_| org_body.len() == 8)
             .ok_or_else(|| {
@@ -202,9 +184,7 @@ impl Uscc {
                     },
                 )
             })?;
-        Self::with_check(&format!(
-            "{authority_category}{region}{org_body}{org_check}"
-        ))
+        Self::with_check(&format!("{authority_category}{region}{org_body}{org_check}"))
     }
 
     pub fn as_str(&self) -> &str {

@@ -45,10 +45,7 @@ pub struct ClockInput {
 
 #[utoipa::path(get, path = "/api/v1/calendar/years", tag = "calendar",
     responses((status = 200, body = Vec<YearSchedule>)))]
-pub async fn list_years(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> ApiResult<axum::Json<Vec<YearSchedule>>> {
+pub async fn list_years(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Vec<YearSchedule>>> {
     auth.require(Permission::ReadCalendar, &Target::Platform)?;
     Ok(axum::Json(state.store.calendar_years().await?))
 }
@@ -67,14 +64,14 @@ pub async fn put_year(
         return Err(ApiError::field(
             "year",
             format!("正文中的年份 {} 与地址中的 {year} 不一致", schedule.year),
-            format!(
-                "year {} in the body does not match {year} in the path",
-                schedule.year
-            ),
+            format!("year {} in the body does not match {year} in the path", schedule.year),
         ));
     }
     schedule.validate()?;
-    state.store.save_calendar_year(&schedule).await?;
+    state
+        .store
+        .save_calendar_year(&schedule, &auth.event("calendar.save", "calendar_year"))
+        .await?;
     Ok(axum::Json(schedule))
 }
 

@@ -37,9 +37,7 @@ pub async fn list_regions(
     Query(q): Query<RegionQuery>,
 ) -> ApiResult<axum::Json<Vec<Region>>> {
     auth.require(Permission::ReadDirectory, &Target::Platform)?;
-    Ok(axum::Json(
-        state.store.region_children(q.parent.as_deref()).await?,
-    ))
+    Ok(axum::Json(state.store.region_children(q.parent.as_deref()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "directory",
@@ -91,7 +89,12 @@ pub async fn create_region(
     auth.require(Permission::ManageRegions, &Target::Region(code.clone()))?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(state.store.upsert_region(&code, &name).await?),
+        axum::Json(
+            state
+                .store
+                .upsert_region(&code, &name, &auth.event("region.save", "region"))
+                .await?,
+        ),
     ))
 }
 
@@ -124,11 +127,9 @@ pub async fn list_departments(
 ) -> ApiResult<axum::Json<Paged<Department>>> {
     auth.require(Permission::ReadDirectory, &Target::Platform)?;
     let prefix = match q.region.as_deref().filter(|r| !r.is_empty()) {
-        Some(r) => Some(
-            (RegionCode::parse(r)
-                .map_err(|e| ApiError::validation(vec![FieldError::id("region", &e)]))?)
-            .prefix(),
-        ),
+        Some(r) => {
+            Some((RegionCode::parse(r).map_err(|e| ApiError::validation(vec![FieldError::id("region", &e)]))?).prefix())
+        }
         None => None,
     };
     let page = PageQuery {
@@ -137,10 +138,7 @@ pub async fn list_departments(
     }
     .page();
     Ok(axum::Json(Paged::new(
-        state
-            .store
-            .list_departments(prefix.as_deref(), page)
-            .await?,
+        state.store.list_departments(prefix.as_deref(), page).await?,
         page,
     )))
 }
@@ -210,13 +208,15 @@ pub async fn create_department(
 ) -> ApiResult<(StatusCode, axum::Json<Department>)> {
     auth.require(Permission::ManageDepartments, &Target::Platform)?;
     let d = validate_department(&input)?;
-    auth.require(
-        Permission::ManageDepartments,
-        &Target::Region(d.region.clone()),
-    )?;
+    auth.require(Permission::ManageDepartments, &Target::Region(d.region.clone()))?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(state.store.create_department(&d).await?),
+        axum::Json(
+            state
+                .store
+                .create_department(&d, &auth.event("department.create", "department"))
+                .await?,
+        ),
     ))
 }
 
@@ -238,9 +238,11 @@ pub async fn update_department(
         },
     )?;
     let d = validate_department(&input)?;
-    auth.require(
-        Permission::ManageDepartments,
-        &Target::Region(d.region.clone()),
-    )?;
-    Ok(axum::Json(state.store.update_department(id, &d).await?))
+    auth.require(Permission::ManageDepartments, &Target::Region(d.region.clone()))?;
+    Ok(axum::Json(
+        state
+            .store
+            .update_department(id, &d, &auth.event("department.update", "department"))
+            .await?,
+    ))
 }

@@ -36,11 +36,7 @@ pub struct CheckAnswer {
 pub async fn check(auth: Auth, Query(q): Query<CheckQuery>) -> ApiResult<axum::Json<CheckAnswer>> {
     auth.require(Permission::ReadDirectory, &Target::Platform)?;
     if q.value.len() > 100 {
-        return Err(ApiError::field(
-            "value",
-            "输入过长",
-            "The value is too long",
-        ));
+        return Err(ApiError::field("value", "输入过长", "The value is too long"));
     }
     let lang = current_lang();
     match detect(&q.value) {

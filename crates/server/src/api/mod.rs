@@ -2,6 +2,7 @@
 //! parsers, ask [`crate::auth::Auth::require`], and call the store.
 
 pub mod applicants;
+pub mod audit;
 pub mod calendar;
 pub mod directory;
 pub mod ids;
@@ -52,15 +53,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/session",
-            post(session::sign_in)
-                .get(session::current)
-                .delete(session::sign_out),
+            post(session::sign_in).get(session::current).delete(session::sign_out),
         )
         .route("/session/applicant", post(session::sign_in_applicant))
-        .route(
-            "/regions",
-            get(directory::list_regions).post(directory::create_region),
-        )
+        .route("/regions", get(directory::list_regions).post(directory::create_region))
         .route("/regions/{code}", get(directory::get_region))
         .route(
             "/departments",
@@ -78,10 +74,7 @@ pub fn router() -> Router<AppState> {
             "/systems/{id}/tokens",
             get(systems::list_tokens).post(systems::issue_token),
         )
-        .route(
-            "/systems/{id}/tokens/{token_id}",
-            delete(systems::revoke_token),
-        )
+        .route("/systems/{id}/tokens/{token_id}", delete(systems::revoke_token))
         .route("/users", get(users::list_users).post(users::create_user))
         .route("/users/{id}", get(users::get_user))
         .route("/users/{id}/disabled", put(users::set_disabled))
@@ -90,14 +83,17 @@ pub fn router() -> Router<AppState> {
         .route("/applicants", get(applicants::find_applicant))
         .route("/calendar/years", get(calendar::list_years))
         .route("/calendar/years/{year}", put(calendar::put_year))
-        .route(
-            "/calendar/add-working-days",
-            get(calendar::add_working_days),
-        )
-        .route(
-            "/calendar/working-days-between",
-            get(calendar::working_days_between),
-        )
+        .route("/calendar/add-working-days", get(calendar::add_working_days))
+        .route("/calendar/working-days-between", get(calendar::working_days_between))
         .route("/calendar/clock", post(calendar::clock_reading))
         .route("/ids/check", get(ids::check))
+        .route("/audit/entries", get(audit::search))
+        .route("/audit/entries/{index}/proof", get(audit::inclusion_proof))
+        .route("/audit/checkpoint", get(audit::latest_checkpoint))
+        .route("/audit/checkpoints", post(audit::make_checkpoint))
+        .route("/audit/public-key", get(audit::public_key))
+        .route("/audit/consistency", get(audit::consistency))
+        .route("/audit/export", get(audit::export))
+        .route("/me/data-uses", get(audit::my_data_uses))
+        .route("/me/data-uses/{id}/proof", get(audit::my_proof))
 }

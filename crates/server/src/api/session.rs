@@ -1,6 +1,7 @@
 //! Signing in and out: users with a password, applicants through the identity provider.
 
 use crate::auth::{Auth, clear_session_cookie, session_cookie, start_session};
+use crate::context::current_request_id;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::Json;
 use crate::identity::Verification;
@@ -9,6 +10,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use yici_core::audit::{Actor, AuditEvent};
 use yici_core::authz::Principal;
 use yici_core::org::ApplicantId;
 use yici_store::sessions::SessionPrincipal;
@@ -42,11 +44,7 @@ pub struct SessionView {
 
 /// Check a username and password; `None` when they do not match an enabled account. The
 /// password is verified against a dummy hash for unknown users so timing does not tell.
-pub async fn check_password(
-    state: &AppState,
-    username: &str,
-    password: &str,
-) -> ApiResult<Option<User>> {
+pub async fn check_password(state: &AppState, username: &str, password: &str) -> ApiResult<Option<User>> {
     let found = state.store.user_credentials(username.trim()).await?;
     let (user, hash) = match &found {
         Some((u, h)) => (Some(u.clone()), h.clone()),
@@ -76,17 +74,14 @@ fn with_cookie(mut res: Response, value: axum::http::HeaderValue) -> Response {
 /// Sign in with username and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
     responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem)))]
-pub async fn sign_in(
-    State(state): State<AppState>,
-    Json(input): Json<SignIn>,
-) -> ApiResult<Response> {
+pub async fn sign_in(State(state): State<AppState>, Json(input): Json<SignIn>) -> ApiResult<Response> {
     if input.username.len() > 64 || input.password.len() > 256 {
         return Err(invalid_credentials());
     }
     let user = check_password(&state, &input.username, &input.password)
         .await?
         .ok_or_else(invalid_credentials)?;
-    let (cookie, csrf) = start_session(&state, SessionPrincipal::User(user.id)).await?;
+    let (cookie, csrf) = start_session(&state, SessionPrincipal::User(user.id), user_actor(&user)).await?;
     let roles = state.store.user_roles(user.id).await?;
     tracing::info!(user = %user.username, "signed in");
     let view = SessionView {
@@ -104,13 +99,42 @@ pub async fn sign_in(
 }
 
 /// Validate an applicant sign-in and verify it with the identity provider.
+/// The entry of a real-name verification: done by the identity provider.
+fn verify_event(state: &AppState) -> AuditEvent {
+    AuditEvent::new(
+        yici_store::now_micros(),
+        Actor::named(&format!("identity:{}", state.identity.name())),
+        "applicant.verify",
+        "applicant",
+        &current_request_id(),
+    )
+}
+
+/// The actor of a user signing in.
+pub fn user_actor(user: &User) -> Actor {
+    Actor {
+        label: format!("user:{}", user.username),
+        user_id: Some(user.id),
+        department_id: user.department_id,
+        ..Default::default()
+    }
+}
+
+/// The actor of an applicant signing in.
+pub fn applicant_actor(id: i64) -> Actor {
+    Actor {
+        label: format!("applicant:{id}"),
+        applicant_id: Some(id),
+        ..Default::default()
+    }
+}
+
 pub async fn verify_applicant(
     state: &AppState,
     id_number: &str,
     name: &str,
 ) -> ApiResult<yici_store::applicants::Applicant> {
-    let id = ApplicantId::parse(id_number)
-        .map_err(|e| ApiError::validation(vec![FieldError::id("id_number", &e)]))?;
+    let id = ApplicantId::parse(id_number).map_err(|e| ApiError::validation(vec![FieldError::id("id_number", &e)]))?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(ApiError::field(
@@ -122,7 +146,7 @@ pub async fn verify_applicant(
     match state.identity.verify(&id, name).await {
         Ok(Verification::Verified) => Ok(state
             .store
-            .upsert_applicant(&id, name, state.identity.name())
+            .upsert_applicant(&id, name, state.identity.name(), &verify_event(state))
             .await?),
         Ok(Verification::Mismatch) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -152,7 +176,12 @@ pub async fn sign_in_applicant(
     Json(input): Json<ApplicantSignIn>,
 ) -> ApiResult<Response> {
     let applicant = verify_applicant(&state, &input.id_number, &input.name).await?;
-    let (cookie, csrf) = start_session(&state, SessionPrincipal::Applicant(applicant.id)).await?;
+    let (cookie, csrf) = start_session(
+        &state,
+        SessionPrincipal::Applicant(applicant.id),
+        applicant_actor(applicant.id),
+    )
+    .await?;
     let view = SessionView {
         kind: "applicant",
         user: None,
@@ -169,10 +198,7 @@ pub async fn sign_in_applicant(
 
 /// Who is signed in.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session", responses((status = 200, body = SessionView)))]
-pub async fn current(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> ApiResult<axum::Json<SessionView>> {
+pub async fn current(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<SessionView>> {
     let (kind, roles) = match &auth.principal {
         Principal::User { id, .. } => ("user", state.store.user_roles(*id).await?),
         Principal::Applicant { .. } => ("applicant", vec![]),
@@ -192,7 +218,10 @@ pub async fn current(
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
 pub async fn sign_out(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
     if let Some(s) = &auth.session {
-        state.store.delete_session(&s.digest).await?;
+        state
+            .store
+            .delete_session(&s.digest, &auth.event("session.sign_out", "session"))
+            .await?;
     }
     Ok(with_cookie(
         StatusCode::NO_CONTENT.into_response(),

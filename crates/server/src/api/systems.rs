@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use yici_core::audit::AuditEvent;
 use yici_core::authz::{Permission, Target};
 use yici_store::now_micros;
 use yici_store::systems::{System, SystemToken};
@@ -64,10 +65,7 @@ pub async fn list_systems(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<System>>> {
-    auth.require(
-        Permission::ReadSystems,
-        &department_target(&state, id).await?,
-    )?;
+    auth.require(Permission::ReadSystems, &department_target(&state, id).await?)?;
     Ok(axum::Json(state.store.list_systems(Some(id)).await?))
 }
 
@@ -104,17 +102,19 @@ pub async fn create_system(
     Json(input): Json<SystemInput>,
 ) -> ApiResult<(StatusCode, axum::Json<System>)> {
     auth.require(Permission::ManageSystems, &Target::Platform)?;
-    auth.require(
-        Permission::ManageSystems,
-        &department_target(&state, id).await?,
-    )?;
+    auth.require(Permission::ManageSystems, &department_target(&state, id).await?)?;
     validate_system(&input)?;
     Ok((
         StatusCode::CREATED,
         axum::Json(
             state
                 .store
-                .create_system(id, &input.name, &input.description)
+                .create_system(
+                    id,
+                    &input.name,
+                    &input.description,
+                    &auth.event("system.create", "system"),
+                )
                 .await?,
         ),
     ))
@@ -132,11 +132,12 @@ pub async fn list_tokens(
     Ok(axum::Json(state.store.system_tokens(id).await?))
 }
 
-/// Issue a token for a system (validity checked, plaintext returned once).
+/// Issue a token for a system (validity checked, plaintext returned once); `event` records it.
 pub async fn issue(
     state: &AppState,
     system_id: i64,
     valid_days: Option<u32>,
+    event: &AuditEvent,
 ) -> ApiResult<IssuedToken> {
     let days = valid_days.unwrap_or(state.config.token_validity_days);
     if !(1..=1095).contains(&days) {
@@ -151,7 +152,7 @@ pub async fn issue(
     let hint: String = token.plaintext.chars().take(14).collect();
     let record = state
         .store
-        .issue_system_token(system_id, &token.digest, &hint, expires)
+        .issue_system_token(system_id, &token.digest, &hint, expires, event)
         .await?;
     Ok(IssuedToken {
         token: token.plaintext,
@@ -172,7 +173,7 @@ pub async fn issue_token(
     auth.require(Permission::ManageSystems, &target)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(issue(&state, id, input.valid_days).await?),
+        axum::Json(issue(&state, id, input.valid_days, &auth.event("token.issue", "system_token")).await?),
     ))
 }
 
@@ -187,6 +188,9 @@ pub async fn revoke_token(
     let (_, target) = system_target(&state, id).await?;
     auth.require(Permission::ManageSystems, &target)?;
     Ok(axum::Json(
-        state.store.revoke_system_token(id, token_id).await?,
+        state
+            .store
+            .revoke_system_token(id, token_id, &auth.event("token.revoke", "system_token"))
+            .await?,
     ))
 }

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use yici_core::Lang;
+use yici_core::audit::AuditEvent;
 use yici_core::authz::{Permission, Target};
 use yici_core::id::RegionCode;
 use yici_core::org::{Role, Scope, password_problem, valid_username};
@@ -53,10 +54,7 @@ pub async fn list_users(
 ) -> ApiResult<axum::Json<Paged<User>>> {
     auth.require(Permission::ReadUsers, &Target::Platform)?;
     let page = q.page();
-    Ok(axum::Json(Paged::new(
-        state.store.list_users(page).await?,
-        page,
-    )))
+    Ok(axum::Json(Paged::new(state.store.list_users(page).await?, page)))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
@@ -111,7 +109,7 @@ pub fn validate_user(input: &UserInput) -> ApiResult<()> {
 }
 
 /// Create an account (its password hashed with argon2id).
-pub async fn create(state: &AppState, input: &UserInput) -> ApiResult<User> {
+pub async fn create(state: &AppState, input: &UserInput, event: &AuditEvent) -> ApiResult<User> {
     validate_user(input)?;
     let password = input.password.clone();
     let hash = tokio::task::spawn_blocking(move || yici_crypto::password::hash(&password))
@@ -119,12 +117,15 @@ pub async fn create(state: &AppState, input: &UserInput) -> ApiResult<User> {
         .map_err(|_| ApiError::internal())?;
     Ok(state
         .store
-        .create_user(&NewUser {
-            username: input.username.trim(),
-            display_name: input.display_name.trim(),
-            password_hash: &hash,
-            department_id: input.department_id,
-        })
+        .create_user(
+            &NewUser {
+                username: input.username.trim(),
+                display_name: input.display_name.trim(),
+                password_hash: &hash,
+                department_id: input.department_id,
+            },
+            event,
+        )
         .await?)
 }
 
@@ -138,7 +139,7 @@ pub async fn create_user(
     auth.require(Permission::ManageUsers, &Target::Platform)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(create(&state, &input).await?),
+        axum::Json(create(&state, &input, &auth.event("user.create", "user")).await?),
     ))
 }
 
@@ -158,17 +159,19 @@ pub async fn set_disabled(
         ));
     }
     Ok(axum::Json(
-        state.store.set_user_disabled(id, input.disabled).await?,
+        state
+            .store
+            .set_user_disabled(
+                id,
+                input.disabled,
+                &auth.event(if input.disabled { "user.disable" } else { "user.enable" }, "user"),
+            )
+            .await?,
     ))
 }
 
 /// Resolve and authorise the scope of a role being granted: the granting operator must cover it.
-pub async fn grant(
-    state: &AppState,
-    auth: &Auth,
-    user_id: i64,
-    input: &RoleInput,
-) -> ApiResult<UserRole> {
+pub async fn grant(state: &AppState, auth: &Auth, user_id: i64, input: &RoleInput) -> ApiResult<UserRole> {
     let role = Role::from_code(input.role.trim()).ok_or_else(|| {
         ApiError::field(
             "role",
@@ -176,11 +179,7 @@ pub async fn grant(
             "role must be operator, data_steward, cert_issuer, window_clerk, approver or supervisor",
         )
     })?;
-    let region_code = input
-        .region_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
+    let region_code = input.region_code.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let scope = match (input.department_id, region_code) {
         (Some(d), None) => {
             let dept = super::directory::find_department(state, d).await?;
@@ -197,8 +196,8 @@ pub async fn grant(
             }
         }
         (None, Some(r)) => {
-            let region = RegionCode::parse(r)
-                .map_err(|e| ApiError::validation(vec![FieldError::id("region_code", &e)]))?;
+            let region =
+                RegionCode::parse(r).map_err(|e| ApiError::validation(vec![FieldError::id("region_code", &e)]))?;
             auth.require(Permission::ManageUsers, &Target::Region(region.clone()))?;
             Scope::Region { region }
         }
@@ -210,7 +209,10 @@ pub async fn grant(
             ));
         }
     };
-    Ok(state.store.grant_role(user_id, role, &scope).await?)
+    Ok(state
+        .store
+        .grant_role(user_id, role, &scope, &auth.event("role.grant", "user_role"))
+        .await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/roles", tag = "users", request_body = RoleInput,
@@ -222,10 +224,7 @@ pub async fn grant_role(
     Json(input): Json<RoleInput>,
 ) -> ApiResult<(StatusCode, axum::Json<UserRole>)> {
     auth.require(Permission::ManageUsers, &Target::Platform)?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(grant(&state, &auth, id, &input).await?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(grant(&state, &auth, id, &input).await?)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}/roles/{role_id}", tag = "users",
@@ -236,6 +235,9 @@ pub async fn revoke_role(
     Path((id, role_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
     auth.require(Permission::ManageUsers, &Target::Platform)?;
-    state.store.revoke_role(id, role_id).await?;
+    state
+        .store
+        .revoke_role(id, role_id, &auth.event("role.revoke", "user_role"))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

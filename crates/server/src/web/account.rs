@@ -1,7 +1,7 @@
 //! Home, sign-in and sign-out pages.
 
 use super::{FieldView, FormView, Layout, render};
-use crate::api::session::{check_password, invalid_credentials, verify_applicant};
+use crate::api::session::{applicant_actor, check_password, invalid_credentials, user_actor, verify_applicant};
 use crate::auth::{Auth, clear_session_cookie, session_cookie, start_session};
 use crate::context::current_lang;
 use crate::error::ApiError;
@@ -96,25 +96,14 @@ fn login_form(l: &Layout, username: &str, next: &str) -> FormView {
 pub async fn login_page(auth: Auth, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
     let l = Layout::new(&auth, &headers, "/login", "工作人员登录", "Staff sign-in");
     let form = login_form(&l, "", q.next.as_deref().unwrap_or("/"));
-    render(
-        StatusCode::OK,
-        &LoginPage {
-            l,
-            intro: None,
-            form,
-        },
-    )
+    render(StatusCode::OK, &LoginPage { l, intro: None, form })
 }
 
 fn signed_in(state: &AppState, cookie: &str, to: &str) -> Response {
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        session_cookie(
-            cookie,
-            state.config.session_ttl.as_secs(),
-            state.config.secure_cookies,
-        ),
+        session_cookie(cookie, state.config.session_ttl.as_secs(), state.config.secure_cookies),
     );
     res
 }
@@ -131,7 +120,7 @@ pub async fn login(
         check_password(&state, &f.username, &f.password).await
     };
     let result = match user {
-        Ok(Some(u)) => start_session(&state, SessionPrincipal::User(u.id)).await,
+        Ok(Some(u)) => start_session(&state, SessionPrincipal::User(u.id), user_actor(&u)).await,
         Ok(None) => Err(invalid_credentials()),
         Err(e) => Err(e),
     };
@@ -140,14 +129,7 @@ pub async fn login(
         Err(e) => {
             let l = Layout::new(&auth, &headers, "/login", "工作人员登录", "Staff sign-in");
             let form = login_form(&l, &f.username, &f.next).with_error(&e, current_lang());
-            render(
-                e.status,
-                &LoginPage {
-                    l,
-                    intro: None,
-                    form,
-                },
-            )
+            render(e.status, &LoginPage { l, intro: None, form })
         }
     }
 }
@@ -223,11 +205,10 @@ pub async fn applicant_login(
     headers: HeaderMap,
     Form(f): Form<ApplicantForm>,
 ) -> Response {
-    let result: Result<(String, String), ApiError> =
-        match verify_applicant(&state, &f.id_number, &f.name).await {
-            Ok(a) => start_session(&state, SessionPrincipal::Applicant(a.id)).await,
-            Err(e) => Err(e),
-        };
+    let result: Result<(String, String), ApiError> = match verify_applicant(&state, &f.id_number, &f.name).await {
+        Ok(a) => start_session(&state, SessionPrincipal::Applicant(a.id), applicant_actor(a.id)).await,
+        Err(e) => Err(e),
+    };
     match result {
         Ok((cookie, _)) => signed_in(&state, &cookie, "/"),
         Err(e) => {
@@ -253,12 +234,14 @@ pub async fn applicant_login(
 
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> Response {
     if let Some(s) = &auth.session
-        && let Err(e) = state.store.delete_session(&s.digest).await
+        && let Err(e) = state
+            .store
+            .delete_session(&s.digest, &auth.event("session.sign_out", "session"))
+            .await
     {
         return ApiError::from(e).into_response();
     }
     let mut res = Redirect::to("/").into_response();
-    res.headers_mut()
-        .append(header::SET_COOKIE, clear_session_cookie());
+    res.headers_mut().append(header::SET_COOKIE, clear_session_cookie());
     res
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod audit;
 
 use crate::auth::Auth;
 use crate::context::{LANG_COOKIE, MODE_COOKIE, cookie, current_lang, current_request_id};
@@ -28,18 +29,12 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/prefs", get(prefs))
         .route("/static/yici.css", get(stylesheet))
-        .route(
-            "/admin/regions",
-            get(admin::regions).post(admin::create_region),
-        )
+        .route("/admin/regions", get(admin::regions).post(admin::create_region))
         .route(
             "/admin/departments",
             get(admin::departments).post(admin::create_department),
         )
-        .route(
-            "/admin/systems",
-            get(admin::systems).post(admin::create_system),
-        )
+        .route("/admin/systems", get(admin::systems).post(admin::create_system))
         .route("/admin/systems/{id}", get(admin::system))
         .route("/admin/systems/{id}/tokens", post(admin::issue_token))
         .route(
@@ -49,12 +44,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", get(admin::user))
         .route("/admin/users/{id}/roles", post(admin::grant_role))
-        .route(
-            "/admin/users/{id}/roles/{role_id}/revoke",
-            post(admin::revoke_role),
-        )
+        .route("/admin/users/{id}/roles/{role_id}/revoke", post(admin::revoke_role))
         .route("/admin/users/{id}/disabled", post(admin::set_disabled))
         .route("/calendar", get(admin::calendar))
+        .route("/audit", get(audit::search))
+        .route("/me/data-uses", get(audit::my_data_uses))
+        .route("/me/data-uses/{id}/proof", get(audit::my_proof))
 }
 
 async fn stylesheet() -> Response {
@@ -89,13 +84,7 @@ pub struct Layout {
 
 impl Layout {
     /// The frame for `path`, with navigation for what the principal may do.
-    pub fn new(
-        auth: &Auth,
-        headers: &HeaderMap,
-        path: &str,
-        title_zh: &str,
-        title_en: &str,
-    ) -> Self {
+    pub fn new(auth: &Auth, headers: &HeaderMap, path: &str, title_zh: &str, title_en: &str) -> Self {
         let lang = current_lang();
         let who = match (&auth.principal, &auth.user, &auth.applicant) {
             (Principal::User { .. }, Some(u), _) => Some(u.display_name.clone()),
@@ -140,8 +129,7 @@ pub fn format_date(micros: i64, lang: Lang) -> String {
     let Some(t) = chrono::DateTime::from_timestamp_micros(micros) else {
         return String::new();
     };
-    let t =
-        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"));
+    let t = t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"));
     match lang {
         Lang::Zh => t.format("%Y年%m月%d日").to_string(),
         Lang::En => t.format("%Y-%m-%d").to_string(),
@@ -152,9 +140,7 @@ pub fn format_date(micros: i64, lang: Lang) -> String {
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -167,24 +153,14 @@ fn navigation(principal: &Principal, path: &str, lang: Lang) -> Vec<NavItem> {
     }
     let can = |p: Permission| decide(principal, p, &Target::Platform).is_ok();
     let mut items = vec![("/", "首页", "Home", true)];
-    items.push((
-        "/admin/regions",
-        "行政区划",
-        "Regions",
-        can(Permission::ManageRegions),
-    ));
+    items.push(("/admin/regions", "行政区划", "Regions", can(Permission::ManageRegions)));
     items.push((
         "/admin/departments",
         "部门",
         "Departments",
         can(Permission::ManageDepartments),
     ));
-    items.push((
-        "/admin/systems",
-        "应用系统",
-        "Systems",
-        can(Permission::ReadSystems),
-    ));
+    items.push(("/admin/systems", "应用系统", "Systems", can(Permission::ReadSystems)));
     items.push((
         "/admin/users",
         "用户与角色",
@@ -196,6 +172,13 @@ fn navigation(principal: &Principal, path: &str, lang: Lang) -> Vec<NavItem> {
         "工作日历",
         "Working-day calendar",
         can(Permission::ReadCalendar),
+    ));
+    items.push(("/audit", "审计日志", "Audit log", can(Permission::ReadAudit)));
+    items.push((
+        "/me/data-uses",
+        "谁用了我的数据",
+        "Who used my data",
+        can(Permission::ReadOwnDataUses),
     ));
     items
         .into_iter()
@@ -278,11 +261,7 @@ impl FormView {
     /// Put an error's messages next to their fields and into the summary. Errors that name no
     /// field of this form are shown against the first field.
     pub fn with_error(mut self, e: &ApiError, lang: Lang) -> Self {
-        let first = self
-            .fields
-            .first()
-            .map(|f| f.name.clone())
-            .unwrap_or_default();
+        let first = self.fields.first().map(|f| f.name.clone()).unwrap_or_default();
         if e.errors.is_empty() {
             let msg = e.message(lang).to_string();
             if let Some(f) = self.fields.first_mut() {
@@ -375,13 +354,8 @@ async fn prefs(crate::extract::Query(q): crate::extract::Query<PrefsQuery>) -> R
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    if let Some(mode) = q
-        .mode
-        .as_deref()
-        .filter(|m| *m == "elderly" || *m == "standard")
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "{MODE_COOKIE}={mode}; Path=/; Max-Age={year}; SameSite=Lax"
-        ))
+    if let Some(mode) = q.mode.as_deref().filter(|m| *m == "elderly" || *m == "standard")
+        && let Ok(v) = HeaderValue::from_str(&format!("{MODE_COOKIE}={mode}; Path=/; Max-Age={year}; SameSite=Lax"))
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -59,9 +59,7 @@ impl App {
             Backend::Postgres => (yici_store::testkit::postgres().await?, None),
         };
         let dir = temp_dir("server");
-        let creds = yici_server::demo::seed(&store, &dir)
-            .await
-            .expect("demo seeds");
+        let creds = yici_server::demo::seed(&store, &dir).await.expect("demo seeds");
         let state = AppState::new(
             store.clone(),
             ServerConfig {
@@ -100,12 +98,7 @@ impl App {
     }
 
     pub async fn send(&self, req: Request<Body>) -> Response {
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers");
+        let res = self.router.clone().oneshot(req).await.expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
@@ -119,13 +112,7 @@ impl App {
     }
 
     /// A JSON request, optionally in a session (with its CSRF header) or with a bearer token.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        auth: Auth<'_>,
-        body: Option<Value>,
-    ) -> Response {
+    pub async fn call(&self, method: Method, path: &str, auth: Auth<'_>, body: Option<Value>) -> Response {
         let mut b = Request::builder().method(method).uri(path);
         match auth {
             Auth::None => {}
@@ -166,9 +153,7 @@ impl App {
 
     pub async fn login_as(&self, username: &str, password: &str) -> Option<Session> {
         let body = serde_json::json!({"username": username, "password": password});
-        let res = self
-            .call(Method::POST, "/api/v1/session", Auth::None, Some(body))
-            .await;
+        let res = self.call(Method::POST, "/api/v1/session", Auth::None, Some(body)).await;
         if res.status != StatusCode::OK {
             return None;
         }
@@ -188,10 +173,7 @@ impl App {
 
     /// A browser form post in a session (CSRF token in the form).
     pub async fn form(&self, path: &str, session: &Session, fields: &[(&str, &str)]) -> Response {
-        let mut body: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect();
+        let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
         body.push(format!("csrf_token={}", enc(&session.csrf)));
         let req = Request::builder()
             .method(Method::POST)
@@ -205,9 +187,7 @@ impl App {
     }
 
     pub async fn page(&self, path: &str, session: Option<&Session>) -> Response {
-        let mut b = Request::builder()
-            .uri(path)
-            .header(header::ACCEPT, "text/html");
+        let mut b = Request::builder().uri(path).header(header::ACCEPT, "text/html");
         if let Some(s) = session {
             b = b.header(header::COOKIE, format!("yici_session={}", s.cookie));
         }
@@ -243,9 +223,7 @@ pub enum Auth<'a> {
 pub fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -265,9 +243,7 @@ macro_rules! on_both {
             }
             #[tokio::test]
             async fn postgres() {
-                if let Some(app) =
-                    $crate::common::App::start($crate::common::Backend::Postgres).await
-                {
+                if let Some(app) = $crate::common::App::start($crate::common::Backend::Postgres).await {
                     super::$name(app).await;
                 }
             }

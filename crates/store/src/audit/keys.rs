@@ -20,23 +20,16 @@ impl std::fmt::Debug for AuditKeys {
 
 impl AuditKeys {
     pub fn new(signing: KeyPair) -> Self {
-        let subject_key =
-            yici_crypto::hmac_sm3(&signing.secret_bytes(), b"yici-audit-subject-key/1");
-        AuditKeys {
-            signing,
-            subject_key,
-        }
+        let subject_key = yici_crypto::hmac_sm3(&signing.secret_bytes(), b"yici-audit-subject-key/1");
+        AuditKeys { signing, subject_key }
     }
 
     /// Read the PKCS#8 PEM key at `path`, or create one there (mode 0600) if there is none.
     pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
         match std::fs::read_to_string(path) {
-            Ok(pem) => KeyPair::from_pkcs8_pem(&pem).map(Self::new).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: {e}", path.display()),
-                )
-            }),
+            Ok(pem) => KeyPair::from_pkcs8_pem(&pem)
+                .map(Self::new)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = KeyPair::generate();
                 if let Some(dir) = path.parent() {
@@ -59,10 +52,7 @@ impl AuditKeys {
 
     /// The keyed digest (HMAC-SM3, hex) under which a data subject is stored and searched.
     pub fn subject_digest(&self, subject: &str) -> String {
-        hex::encode(yici_crypto::hmac_sm3(
-            &self.subject_key,
-            subject.trim().as_bytes(),
-        ))
+        hex::encode(yici_crypto::hmac_sm3(&self.subject_key, subject.trim().as_bytes()))
     }
 }
 

@@ -51,22 +51,13 @@ impl Store {
             ));
         }
         if let Some(d) = filter.department_id {
-            conditions.push(format!(
-                "e.department_id = {}",
-                param(&mut values, Value::Int(d))
-            ));
+            conditions.push(format!("e.department_id = {}", param(&mut values, Value::Int(d))));
         }
         if let Some(s) = filter.system_id {
-            conditions.push(format!(
-                "e.system_id = {}",
-                param(&mut values, Value::Int(s))
-            ));
+            conditions.push(format!("e.system_id = {}", param(&mut values, Value::Int(s))));
         }
         if let Some(a) = &filter.action {
-            conditions.push(format!(
-                "e.action = {}",
-                param(&mut values, Value::Text(a.clone()))
-            ));
+            conditions.push(format!("e.action = {}", param(&mut values, Value::Text(a.clone()))));
         }
         if let Some(f) = filter.from {
             conditions.push(format!("e.time >= {}", param(&mut values, Value::Int(f))));
@@ -80,9 +71,7 @@ impl Store {
         }
         let limit = param(&mut values, Value::Int(page.limit));
         let offset = param(&mut values, Value::Int(page.offset));
-        sql.push_str(&format!(
-            " ORDER BY e.id DESC LIMIT {limit} OFFSET {offset}"
-        ));
+        sql.push_str(&format!(" ORDER BY e.id DESC LIMIT {limit} OFFSET {offset}"));
         // Only column names and numbered placeholders are interpolated; values are bound.
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for v in values {
@@ -98,9 +87,8 @@ impl Store {
                 Ok(LoggedEntry {
                     id: get_i64(r, "id")?,
                     index: r.try_get::<Option<i64>, _>("seq")?.map(|s| s as u64),
-                    content: EntryContent::parse(content.as_bytes()).map_err(|e| {
-                        crate::StoreError::Invalid(format!("audit entry is unreadable: {e}"))
-                    })?,
+                    content: EntryContent::parse(content.as_bytes())
+                        .map_err(|e| crate::StoreError::Invalid(format!("audit entry is unreadable: {e}")))?,
                 })
             })
             .collect()
@@ -116,9 +104,8 @@ impl Store {
             Ok(LoggedEntry {
                 id: get_i64(&r, "id")?,
                 index: r.try_get::<Option<i64>, _>("seq")?.map(|s| s as u64),
-                content: EntryContent::parse(get_str(&r, "content")?.as_bytes()).map_err(|e| {
-                    crate::StoreError::Invalid(format!("audit entry is unreadable: {e}"))
-                })?,
+                content: EntryContent::parse(get_str(&r, "content")?.as_bytes())
+                    .map_err(|e| crate::StoreError::Invalid(format!("audit entry is unreadable: {e}")))?,
             })
         })
         .transpose()
@@ -127,13 +114,11 @@ impl Store {
     /// Whether `subject` is among the data subjects of entry `id`.
     pub async fn audit_entry_concerns(&self, id: i64, subject: &str) -> Result<bool> {
         let digest = self.audit_keys()?.subject_digest(subject);
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM audit_subjects WHERE entry_id = $1 AND subject_digest = $2",
-        )
-        .bind(id)
-        .bind(digest)
-        .fetch_one(self.pool())
-        .await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_subjects WHERE entry_id = $1 AND subject_digest = $2")
+            .bind(id)
+            .bind(digest)
+            .fetch_one(self.pool())
+            .await?;
         Ok(get_i64(&row, "n")? > 0)
     }
 

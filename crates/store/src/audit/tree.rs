@@ -21,10 +21,7 @@ fn hash_of(row: &AnyRow, col: &str) -> Result<Hash> {
 }
 
 /// Fetch the given `(level, index)` nodes.
-async fn fetch_nodes(
-    conn: &mut AnyConnection,
-    keys: &[(u32, u64)],
-) -> Result<HashMap<(u32, u64), Hash>> {
+async fn fetch_nodes(conn: &mut AnyConnection, keys: &[(u32, u64)]) -> Result<HashMap<(u32, u64), Hash>> {
     let mut out = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(200) {
         let mut sql = String::from("SELECT level, idx, hash FROM audit_nodes WHERE ");
@@ -32,11 +29,7 @@ async fn fetch_nodes(
             if i > 0 {
                 sql.push_str(" OR ");
             }
-            sql.push_str(&format!(
-                "(level = ${} AND idx = ${})",
-                2 * i + 1,
-                2 * i + 2
-            ));
+            sql.push_str(&format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2));
         }
         // Only numbered placeholders are interpolated; the values are bound.
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -49,21 +42,13 @@ async fn fetch_nodes(
         }
     }
     if let Some(missing) = keys.iter().find(|k| !out.contains_key(k)) {
-        return Err(StoreError::Invalid(format!(
-            "audit tree node {missing:?} is missing"
-        )));
+        return Err(StoreError::Invalid(format!("audit tree node {missing:?} is missing")));
     }
     Ok(out)
 }
 
 /// Multi-row insert of `rows` (each `width` bound values) in chunks.
-async fn insert_rows<T, F>(
-    conn: &mut AnyConnection,
-    head: &str,
-    width: usize,
-    rows: &[T],
-    bind: F,
-) -> Result<()>
+async fn insert_rows<T, F>(conn: &mut AnyConnection, head: &str, width: usize, rows: &[T], bind: F) -> Result<()>
 where
     F: for<'q> Fn(
         sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
@@ -246,28 +231,25 @@ impl Store {
     }
 
     pub async fn audit_checkpoint_at(&self, size: u64) -> Result<Option<Checkpoint>> {
-        let row = sqlx::query(
-            "SELECT size, time, root, key_id, signature FROM audit_checkpoints WHERE size = $1",
-        )
-        .bind(size as i64)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(checkpoint).transpose()
-    }
-
-    pub async fn audit_latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
-        let row = sqlx::query("SELECT size, time, root, key_id, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
+        let row = sqlx::query("SELECT size, time, root, key_id, signature FROM audit_checkpoints WHERE size = $1")
+            .bind(size as i64)
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(checkpoint).transpose()
     }
 
+    pub async fn audit_latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let row =
+            sqlx::query("SELECT size, time, root, key_id, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?;
+        row.as_ref().map(checkpoint).transpose()
+    }
+
     pub async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>> {
-        let rows = sqlx::query(
-            "SELECT size, time, root, key_id, signature FROM audit_checkpoints ORDER BY size",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query("SELECT size, time, root, key_id, signature FROM audit_checkpoints ORDER BY size")
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(checkpoint).collect()
     }
 
@@ -337,14 +319,10 @@ impl Store {
     /// Entries `from..=to` with proofs against the latest checkpoint that covers them.
     pub async fn audit_export(&self, from: u64, to: u64) -> Result<Export> {
         if from > to {
-            return Err(StoreError::Invalid(format!(
-                "the range {from}..{to} is out of order"
-            )));
+            return Err(StoreError::Invalid(format!("the range {from}..{to} is out of order")));
         }
         if to - from + 1 > MAX_EXPORT {
-            return Err(StoreError::Invalid(format!(
-                "at most {MAX_EXPORT} entries per export"
-            )));
+            return Err(StoreError::Invalid(format!("at most {MAX_EXPORT} entries per export")));
         }
         let cp = self
             .audit_latest_checkpoint()
@@ -374,11 +352,7 @@ impl Store {
         };
         for cp in &checkpoints {
             if let Err(e) = cp.verify(key) {
-                bad(
-                    &mut report,
-                    cp.size,
-                    format!("checkpoint of size {}: {e}", cp.size),
-                );
+                bad(&mut report, cp.size, format!("checkpoint of size {}: {e}", cp.size));
             }
         }
         let mut expected = 0u64;
@@ -401,9 +375,7 @@ impl Store {
                     bad(
                         &mut report,
                         expected,
-                        format!(
-                            "entry {expected} is missing from the log (next index found: {seq})"
-                        ),
+                        format!("entry {expected} is missing from the log (next index found: {seq})"),
                     );
                     expected = seq;
                 }
@@ -412,11 +384,7 @@ impl Store {
                 let leaf = match content {
                     Some(c) => merkle::leaf_hash(seq, c.as_bytes()),
                     None => {
-                        bad(
-                            &mut report,
-                            seq,
-                            format!("entry {seq} was removed (its row is gone)"),
-                        );
+                        bad(&mut report, seq, format!("entry {seq} was removed (its row is gone)"));
                         [0u8; 32]
                     }
                 };
@@ -424,9 +392,7 @@ impl Store {
                     bad(
                         &mut report,
                         seq,
-                        format!(
-                            "entry {seq} was changed, inserted or moved: its content does not match its leaf"
-                        ),
+                        format!("entry {seq} was changed, inserted or moved: its content does not match its leaf"),
                     );
                 }
                 frontier.push(leaf);
@@ -463,7 +429,7 @@ impl Store {
         }
         // A checkpoint of size 0 covers nothing; any checkpoint beyond the entries found means
         // entries were cut from the end.
-        while let Some(cp) = next_cp.next() {
+        for cp in next_cp {
             if cp.size == 0 && cp.root_hash().ok() == Some(merkle::empty_root()) {
                 continue;
             }

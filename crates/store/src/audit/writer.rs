@@ -7,10 +7,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 use yici_core::audit::AuditEvent;
 
-type Job = (
-    AuditEvent,
-    oneshot::Sender<std::result::Result<i64, String>>,
-);
+type Job = (AuditEvent, oneshot::Sender<std::result::Result<i64, String>>);
 
 /// The largest group written in one transaction.
 const MAX_GROUP: usize = 2000;

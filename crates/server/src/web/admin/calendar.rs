@@ -2,26 +2,13 @@
 
 use super::*;
 
-pub async fn calendar(
-    State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
+pub async fn calendar(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
     auth.require(Permission::ReadCalendar, &Target::Platform)?;
-    let l = Layout::new(
-        &auth,
-        &headers,
-        "/calendar",
-        "工作日历",
-        "Working-day calendar",
-    );
+    let l = Layout::new(&auth, &headers, "/calendar", "工作日历", "Working-day calendar");
     let lang = l.lang;
     let mut page = TablePage::new(
         l,
-        lang.pick(
-            "法定节假日和调休安排",
-            "Public holidays and make-up working days",
-        ),
+        lang.pick("法定节假日和调休安排", "Public holidays and make-up working days"),
         &[
             lang.pick("年份", "Year"),
             lang.pick("节假日", "Holiday"),
@@ -45,11 +32,7 @@ pub async fn calendar(
                     Cell::text(y.year.to_string()),
                     Cell::text(&h.name),
                     Cell::text(format!("{} — {}", h.from, h.to)),
-                    Cell::text(if i == 0 {
-                        workdays.join("、")
-                    } else {
-                        String::new()
-                    }),
+                    Cell::text(if i == 0 { workdays.join("、") } else { String::new() }),
                 ],
                 actions: vec![],
             });

@@ -104,15 +104,17 @@ pub async fn create_region(
     let result = async {
         let (code, name) = validate_region(&input)?;
         auth.require(Permission::ManageRegions, &Target::Region(code.clone()))?;
-        Ok::<_, ApiError>(state.store.upsert_region(&code, &name).await?)
+        Ok::<_, ApiError>(
+            state
+                .store
+                .upsert_region(&code, &name, &auth.event("region.save", "region"))
+                .await?,
+        )
     }
     .await;
     match result {
         Ok(r) => Ok(redirect(
-            &format!(
-                "/admin/regions?parent={}",
-                r.parent_code.unwrap_or_default()
-            ),
+            &format!("/admin/regions?parent={}", r.parent_code.unwrap_or_default()),
             "saved",
         )),
         Err(e) => {
@@ -156,8 +158,7 @@ fn department_form(l: &Layout, f: &DepartmentForm) -> FormView {
     } else {
         f.kind.clone()
     };
-    let mut kind_field =
-        FieldView::text("kind", l.t("部门类型", "Kind"), "", &kind).select(kind_options(l.lang));
+    let mut kind_field = FieldView::text("kind", l.t("部门类型", "Kind"), "", &kind).select(kind_options(l.lang));
     kind_field.hint = l
         .t(
             "政府组成部门、直属机构或事业单位、垂直管理部门或其他",
@@ -178,10 +179,7 @@ fn department_form(l: &Layout, f: &DepartmentForm) -> FormView {
             FieldView::text(
                 "uscc",
                 l.t("统一社会信用代码", "Unified social credit code"),
-                l.t(
-                    "18位，末位为校验码",
-                    "18 characters, the last is a check character",
-                ),
+                l.t("18位，末位为校验码", "18 characters, the last is a check character"),
                 &f.uscc,
             ),
             FieldView::text(
@@ -229,14 +227,7 @@ async fn departments_page(
     q: &NoticeQuery,
     form: Option<FormView>,
 ) -> ApiResult<TablePage> {
-    let l = layout(
-        auth,
-        headers,
-        "/admin/departments",
-        "部门",
-        "Departments",
-        q,
-    );
+    let l = layout(auth, headers, "/admin/departments", "部门", "Departments", q);
     let lang = l.lang;
     let region = q.region.as_deref().unwrap_or("").trim().to_string();
     let prefix = if region.is_empty() {
@@ -244,9 +235,7 @@ async fn departments_page(
     } else {
         Some(
             RegionCode::parse(&region)
-                .map_err(|e| {
-                    ApiError::validation(vec![crate::error::FieldError::id("region", &e)])
-                })?
+                .map_err(|e| ApiError::validation(vec![crate::error::FieldError::id("region", &e)]))?
                 .prefix(),
         )
     };
@@ -285,9 +274,7 @@ async fn departments_page(
         ));
     }
     for d in list {
-        let kind = DepartmentKind::from_code(&d.kind)
-            .map(|k| k.name(lang))
-            .unwrap_or("");
+        let kind = DepartmentKind::from_code(&d.kind).map(|k| k.name(lang)).unwrap_or("");
         let region_name = d.region().path_names().join("");
         page.rows.push(RowView {
             cells: vec![
@@ -327,11 +314,13 @@ pub async fn create_department(
     auth.require(Permission::ManageDepartments, &Target::Platform)?;
     let result = async {
         let d = validate_department(&department_input(&f)?)?;
-        auth.require(
-            Permission::ManageDepartments,
-            &Target::Region(d.region.clone()),
-        )?;
-        Ok::<_, ApiError>(state.store.create_department(&d).await?)
+        auth.require(Permission::ManageDepartments, &Target::Region(d.region.clone()))?;
+        Ok::<_, ApiError>(
+            state
+                .store
+                .create_department(&d, &auth.event("department.create", "department"))
+                .await?,
+        )
     }
     .await;
     match result {
@@ -341,8 +330,7 @@ pub async fn create_department(
             let form = department_form(&l, &f).with_error(&e, current_lang());
             Ok(render(
                 e.status,
-                &departments_page(&state, &auth, &headers, &NoticeQuery::default(), Some(form))
-                    .await?,
+                &departments_page(&state, &auth, &headers, &NoticeQuery::default(), Some(form)).await?,
             ))
         }
     }

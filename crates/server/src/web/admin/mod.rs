@@ -37,13 +37,13 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn text(t: impl Into<String>) -> Self {
+    pub fn text(t: impl Into<String>) -> Self {
         Cell {
             text: t.into(),
             href: None,
         }
     }
-    fn link(t: impl Into<String>, href: impl Into<String>) -> Self {
+    pub fn link(t: impl Into<String>, href: impl Into<String>) -> Self {
         Cell {
             text: t.into(),
             href: Some(href.into()),
@@ -79,7 +79,7 @@ pub struct TablePage {
 }
 
 impl TablePage {
-    fn new(l: Layout, caption: &str, head: &[&str]) -> Self {
+    pub fn new(l: Layout, caption: &str, head: &[&str]) -> Self {
         TablePage {
             caption: caption.into(),
             head: head.iter().map(|h| h.to_string()).collect(),
@@ -121,14 +121,7 @@ fn notice_text(code: &str, lang: Lang) -> Option<String> {
     Some(lang.pick(zh, en).to_string())
 }
 
-fn layout(
-    auth: &Auth,
-    headers: &HeaderMap,
-    path: &str,
-    zh: &str,
-    en: &str,
-    q: &NoticeQuery,
-) -> Layout {
+fn layout(auth: &Auth, headers: &HeaderMap, path: &str, zh: &str, en: &str, q: &NoticeQuery) -> Layout {
     let mut l = Layout::new(auth, headers, path, zh, en);
     l.notice = q.notice.as_deref().and_then(|n| notice_text(n, l.lang));
     l

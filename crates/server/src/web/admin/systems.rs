@@ -20,10 +20,7 @@ pub struct SystemForm {
 
 /// The departments whose systems the principal may see: all for region-scoped operators and
 /// stewards' own departments otherwise.
-async fn visible_departments(
-    state: &AppState,
-    auth: &Auth,
-) -> ApiResult<Vec<yici_store::departments::Department>> {
+async fn visible_departments(state: &AppState, auth: &Auth) -> ApiResult<Vec<yici_store::departments::Department>> {
     let all = state.store.list_departments(None, Page::all()).await?;
     Ok(all
         .into_iter()
@@ -40,15 +37,8 @@ async fn visible_departments(
         .collect())
 }
 
-fn system_form(
-    l: &Layout,
-    f: &SystemForm,
-    departments: &[yici_store::departments::Department],
-) -> FormView {
-    let options = departments
-        .iter()
-        .map(|d| (d.id.to_string(), d.name.clone()))
-        .collect();
+fn system_form(l: &Layout, f: &SystemForm, departments: &[yici_store::departments::Department]) -> FormView {
+    let options = departments.iter().map(|d| (d.id.to_string(), d.name.clone())).collect();
     FormView::new(
         "/admin/systems",
         l.t("登记应用系统", "Register a system"),
@@ -102,10 +92,7 @@ async fn systems_page(
             lang.pick("用途", "Purpose"),
         ],
     );
-    for d in departments
-        .iter()
-        .filter(|d| q.department.is_none_or(|id| id == d.id))
-    {
+    for d in departments.iter().filter(|d| q.department.is_none_or(|id| id == d.id)) {
         for s in state.store.list_systems(Some(d.id)).await? {
             page.rows.push(RowView {
                 cells: vec![
@@ -118,10 +105,7 @@ async fn systems_page(
             });
         }
     }
-    if auth
-        .require(Permission::ManageSystems, &Target::Platform)
-        .is_ok()
-    {
+    if auth.require(Permission::ManageSystems, &Target::Platform).is_ok() {
         let default = SystemForm {
             department_id: q.department.map(|d| d.to_string()).unwrap_or_default(),
             ..Default::default()
@@ -153,16 +137,15 @@ pub async fn create_system(
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageSystems, &Target::Platform)?;
     let result = async {
-        let id: i64 = f.department_id.trim().parse().map_err(|_| {
-            ApiError::field("department_id", "请选择所属部门", "Choose the department")
-        })?;
+        let id: i64 = f
+            .department_id
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::field("department_id", "请选择所属部门", "Choose the department"))?;
         let d = crate::api::directory::find_department(&state, id).await?;
         auth.require(
             Permission::ManageSystems,
-            &Target::Department {
-                id,
-                region: d.region(),
-            },
+            &Target::Department { id, region: d.region() },
         )?;
         let input = SystemInput {
             name: f.name.clone(),
@@ -172,7 +155,12 @@ pub async fn create_system(
         Ok::<_, ApiError>(
             state
                 .store
-                .create_system(id, &input.name, &input.description)
+                .create_system(
+                    id,
+                    &input.name,
+                    &input.description,
+                    &auth.event("system.create", "system"),
+                )
                 .await?,
         )
     }
@@ -185,14 +173,7 @@ pub async fn create_system(
             let form = system_form(&l, &f, &departments).with_error(&e, current_lang());
             Ok(render(
                 e.status,
-                &systems_page(
-                    &state,
-                    &auth,
-                    &headers,
-                    &SystemsQuery::default(),
-                    Some(form),
-                )
-                .await?,
+                &systems_page(&state, &auth, &headers, &SystemsQuery::default(), Some(form)).await?,
             ))
         }
     }
@@ -229,17 +210,10 @@ async fn system_page(
     }
     let mut page = TablePage::new(
         l,
-        &format!(
-            "{} — {}",
-            system.name,
-            lang.pick("访问令牌", "access tokens")
-        ),
+        &format!("{} — {}", system.name, lang.pick("访问令牌", "access tokens")),
         &head,
     );
-    page.crumbs = vec![(
-        "/admin/systems".into(),
-        lang.pick("应用系统", "Systems").into(),
-    )];
+    page.crumbs = vec![("/admin/systems".into(), lang.pick("应用系统", "Systems").into())];
     page.intro.push(
         lang.pick(
             "令牌只在签发时显示一次，平台仅保存其摘要。系统调用接口时在请求头中携带：Authorization: Bearer <令牌>。",
@@ -290,10 +264,7 @@ fn token_form(l: &Layout, id: i64, days: &str) -> FormView {
             FieldView::text(
                 "valid_days",
                 l.t("有效天数", "Valid for (days)"),
-                l.t(
-                    "1至1095天，不填为365天",
-                    "1 to 1,095 days; 365 when left empty",
-                ),
+                l.t("1至1095天，不填为365天", "1 to 1,095 days; 365 when left empty"),
                 days,
             )
             .kind("number")
@@ -343,7 +314,7 @@ pub async fn issue_token(
         }),
     };
     match days {
-        Ok(days) => match issue(&state, id, days).await {
+        Ok(days) => match issue(&state, id, days, &auth.event("token.issue", "system_token")).await {
             // The token is rendered in this response only; it is never stored or shown again.
             Ok(t) => Ok(render(
                 StatusCode::CREATED,
@@ -379,6 +350,9 @@ pub async fn revoke_token(
     auth.require(Permission::ManageSystems, &Target::Platform)?;
     let (_, target) = system_target(&state, id).await?;
     auth.require(Permission::ManageSystems, &target)?;
-    state.store.revoke_system_token(id, token_id).await?;
+    state
+        .store
+        .revoke_system_token(id, token_id, &auth.event("token.revoke", "system_token"))
+        .await?;
     Ok(redirect(&format!("/admin/systems/{id}"), "revoked"))
 }

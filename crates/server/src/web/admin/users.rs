@@ -14,20 +14,9 @@ pub struct UserForm {
     department_id: String,
 }
 
-fn user_form(
-    l: &Layout,
-    f: &UserForm,
-    departments: &[yici_store::departments::Department],
-) -> FormView {
-    let mut options = vec![(
-        String::new(),
-        l.t("（不属于具体部门）", "(no department)").to_string(),
-    )];
-    options.extend(
-        departments
-            .iter()
-            .map(|d| (d.id.to_string(), d.name.clone())),
-    );
+fn user_form(l: &Layout, f: &UserForm, departments: &[yici_store::departments::Department]) -> FormView {
+    let mut options = vec![(String::new(), l.t("（不属于具体部门）", "(no department)").to_string())];
+    options.extend(departments.iter().map(|d| (d.id.to_string(), d.name.clone())));
     FormView::new(
         "/admin/users",
         l.t("新增用户", "Add a user"),
@@ -79,20 +68,10 @@ async fn users_page(
     q: &NoticeQuery,
     form: Option<FormView>,
 ) -> ApiResult<TablePage> {
-    let l = layout(
-        auth,
-        headers,
-        "/admin/users",
-        "用户与角色",
-        "Users and roles",
-        q,
-    );
+    let l = layout(auth, headers, "/admin/users", "用户与角色", "Users and roles", q);
     let lang = l.lang;
     let offset = q.offset.unwrap_or(0).max(0);
-    let users = state
-        .store
-        .list_users(Page::new(Some(50), Some(offset)))
-        .await?;
+    let users = state.store.list_users(Page::new(Some(50), Some(offset))).await?;
     let departments = state.store.list_departments(None, Page::all()).await?;
     let mut page = TablePage::new(
         l,
@@ -137,10 +116,7 @@ async fn users_page(
             actions: vec![],
         });
     }
-    if auth
-        .require(Permission::ManageUsers, &Target::Platform)
-        .is_ok()
-    {
+    if auth.require(Permission::ManageUsers, &Target::Platform).is_ok() {
         let default_form = user_form(&page.l, &UserForm::default(), &departments);
         page.forms.push(form.unwrap_or(default_form));
     }
@@ -170,9 +146,10 @@ pub async fn create_user(
     let result = async {
         let department_id = match f.department_id.trim() {
             "" => None,
-            d => Some(d.parse::<i64>().map_err(|_| {
-                ApiError::field("department_id", "请选择部门", "Choose a department")
-            })?),
+            d => Some(
+                d.parse::<i64>()
+                    .map_err(|_| ApiError::field("department_id", "请选择部门", "Choose a department"))?,
+            ),
         };
         let input = UserInput {
             username: f.username.clone(),
@@ -180,7 +157,7 @@ pub async fn create_user(
             password: f.password.clone(),
             department_id,
         };
-        create(&state, &input).await
+        create(&state, &input, &auth.event("user.create", "user")).await
     }
     .await;
     match result {
@@ -218,12 +195,7 @@ fn role_form(
         .collect();
     let mut scopes: Vec<(String, String)> = regions
         .iter()
-        .map(|r| {
-            (
-                format!("r:{}", r.code),
-                format!("{} {}", l.t("区划", "Region"), r.name),
-            )
-        })
+        .map(|r| (format!("r:{}", r.code), format!("{} {}", l.t("区划", "Region"), r.name)))
         .collect();
     scopes.extend(departments.iter().map(|d| {
         (
@@ -271,23 +243,14 @@ async fn user_page(
     let path = format!("/admin/users/{id}");
     let l = layout(auth, headers, &path, "用户详情", "User", &nq);
     let lang = l.lang;
-    let manage = auth
-        .require(Permission::ManageUsers, &Target::Platform)
-        .is_ok();
+    let manage = auth.require(Permission::ManageUsers, &Target::Platform).is_ok();
     let departments = state.store.list_departments(None, Page::all()).await?;
     let mut head = vec![lang.pick("角色", "Role"), lang.pick("范围", "Scope")];
     if manage {
         head.push(lang.pick("操作", "Actions"));
     }
-    let mut page = TablePage::new(
-        l,
-        &format!("{}（{}）", user.display_name, user.username),
-        &head,
-    );
-    page.crumbs = vec![(
-        "/admin/users".into(),
-        lang.pick("用户与角色", "Users and roles").into(),
-    )];
+    let mut page = TablePage::new(l, &format!("{}（{}）", user.display_name, user.username), &head);
+    page.crumbs = vec![("/admin/users".into(), lang.pick("用户与角色", "Users and roles").into())];
     for r in state.store.user_roles(id).await? {
         let scope = match r.department_id {
             Some(d) => departments
@@ -386,10 +349,7 @@ pub async fn grant_role(
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => Err(e),
         Err(e) => {
             let departments = state.store.list_departments(None, Page::all()).await?;
-            let regions = state
-                .store
-                .list_regions(Page::new(Some(200), Some(0)))
-                .await?;
+            let regions = state.store.list_regions(Page::new(Some(200), Some(0))).await?;
             let l = Layout::new(&auth, &headers, "/admin/users", "", "");
             let mut e = e;
             for fe in &mut e.errors {
@@ -412,7 +372,10 @@ pub async fn revoke_role(
     Path((id, role_id)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageUsers, &Target::Platform)?;
-    state.store.revoke_role(id, role_id).await?;
+    state
+        .store
+        .revoke_role(id, role_id, &auth.event("role.revoke", "user_role"))
+        .await?;
     Ok(redirect(&format!("/admin/users/{id}"), "removed"))
 }
 
@@ -436,7 +399,14 @@ pub async fn set_disabled(
             "You cannot disable your own account",
         ));
     }
-    state.store.set_user_disabled(id, disabled).await?;
+    state
+        .store
+        .set_user_disabled(
+            id,
+            disabled,
+            &auth.event(if disabled { "user.disable" } else { "user.enable" }, "user"),
+        )
+        .await?;
     Ok(redirect(
         &format!("/admin/users/{id}"),
         if disabled { "disabled" } else { "enabled" },

@@ -1,0 +1,242 @@
+//! Audit pages: "who used my data" (谁用了我的数据) for citizens and companies, and the log
+//! search for operators and supervisors.
+
+use super::admin::{Cell, FilterView, RowView, TablePage};
+use super::{FieldView, Layout, encode, render};
+use crate::api::audit::{SearchQuery, my_entries, my_proof_bundle};
+use crate::auth::Auth;
+use crate::error::ApiResult;
+use crate::extract::{Path, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use yici_core::Lang;
+use yici_core::audit::{EntryContent, action_name};
+use yici_core::authz::{Permission, Target};
+use yici_store::Page;
+
+/// Names of departments and systems, looked up once per page.
+#[derive(Default)]
+struct Names {
+    departments: HashMap<i64, String>,
+    systems: HashMap<i64, String>,
+}
+
+impl Names {
+    async fn department(&mut self, state: &AppState, id: Option<i64>) -> ApiResult<String> {
+        let Some(id) = id else { return Ok(String::new()) };
+        if let Some(n) = self.departments.get(&id) {
+            return Ok(n.clone());
+        }
+        let name = state
+            .store
+            .department(id)
+            .await?
+            .map(|d| d.name)
+            .unwrap_or_else(|| format!("#{id}"));
+        self.departments.insert(id, name.clone());
+        Ok(name)
+    }
+    async fn system(&mut self, state: &AppState, id: Option<i64>) -> ApiResult<String> {
+        let Some(id) = id else { return Ok(String::new()) };
+        if let Some(n) = self.systems.get(&id) {
+            return Ok(n.clone());
+        }
+        let name = state
+            .store
+            .system(id)
+            .await?
+            .map(|s| s.name)
+            .unwrap_or_else(|| format!("#{id}"));
+        self.systems.insert(id, name.clone());
+        Ok(name)
+    }
+}
+
+fn when(c: &EntryContent, lang: Lang) -> String {
+    let Some(t) = chrono::DateTime::from_timestamp_micros(c.time) else {
+        return String::new();
+    };
+    let t = t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
+    match lang {
+        Lang::Zh => t.format("%Y年%m月%d日 %H:%M:%S").to_string(),
+        Lang::En => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct OffsetQuery {
+    offset: Option<i64>,
+}
+
+/// 谁用了我的数据.
+pub async fn my_data_uses(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<OffsetQuery>,
+) -> ApiResult<Response> {
+    let offset = q.offset.unwrap_or(0).max(0);
+    let entries = my_entries(&state, &auth, Page::new(Some(50), Some(offset))).await?;
+    let l = Layout::new(&auth, &headers, "/me/data-uses", "谁用了我的数据", "Who used my data");
+    let lang = l.lang;
+    let mut page = TablePage::new(
+        l,
+        lang.pick("使用我的数据的记录", "Uses of my data"),
+        &[
+            lang.pick("时间", "Time"),
+            lang.pick("部门", "Department"),
+            lang.pick("系统", "System"),
+            lang.pick("操作", "Action"),
+            lang.pick("用途", "Purpose"),
+            lang.pick("关联办件或授权", "Case or grant"),
+            lang.pick("结果", "Outcome"),
+            lang.pick("核验凭证", "Proof"),
+        ],
+    );
+    page.intro.push(
+        lang.pick(
+            "这里列出政府部门和应用系统每一次使用您的数据的记录。每条记录都写入防篡改的审计日志，可下载其存在性证明，用平台公布的公钥（/api/v1/audit/public-key）通过命令 yici audit verify-export 独立核验。",
+            "Every use of your data by a department or a system is listed here. Each is an entry of the tamper-evident audit log: download its inclusion proof and check it yourself with the platform's published key (/api/v1/audit/public-key) and `yici audit verify-export`.",
+        )
+        .into(),
+    );
+    let mut names = Names::default();
+    let count = entries.len();
+    for e in entries {
+        let c = &e.content;
+        let case = c.case_ref.clone().or_else(|| c.grant_ref.clone()).unwrap_or_default();
+        page.rows.push(RowView {
+            cells: vec![
+                Cell::text(when(c, lang)),
+                Cell::text(names.department(&state, c.actor.department_id).await?),
+                Cell::text(names.system(&state, c.actor.system_id).await?),
+                Cell::text(action_name(&c.action, lang)),
+                Cell::text(c.purpose.clone().unwrap_or_default()),
+                Cell::text(case),
+                Cell::text(c.outcome.name(lang)),
+                Cell::link(
+                    lang.pick("下载证明", "Download proof"),
+                    format!("/me/data-uses/{}/proof", e.id),
+                ),
+            ],
+            actions: vec![],
+        });
+    }
+    if count == 50 {
+        page.more = Some(format!("/me/data-uses?offset={}", offset + 50));
+    }
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The proof bundle of one of my entries, as a download.
+pub async fn my_proof(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    let bundle = my_proof_bundle(&state, &auth, id).await?;
+    let body = serde_json::to_vec_pretty(&bundle).expect("bundle serialises");
+    let disposition = format!("attachment; filename=\"yici-audit-proof-{id}.json\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The log search for operators and supervisors.
+pub async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Response> {
+    auth.require(Permission::ReadAudit, &Target::Platform)?;
+    let filter = q.filter()?;
+    let offset = q.offset.unwrap_or(0).max(0);
+    let entries = state
+        .store
+        .audit_search(&filter, Page::new(Some(50), Some(offset)))
+        .await?;
+    let l = Layout::new(&auth, &headers, "/audit", "审计日志", "Audit log");
+    let lang = l.lang;
+    let mut page = TablePage::new(
+        l,
+        lang.pick("审计日志条目（新的在前）", "Audit log entries, newest first"),
+        &[
+            lang.pick("序号", "Index"),
+            lang.pick("时间", "Time"),
+            lang.pick("操作者", "Actor"),
+            lang.pick("部门", "Department"),
+            lang.pick("系统", "System"),
+            lang.pick("操作", "Action"),
+            lang.pick("对象", "Object"),
+            lang.pick("用途", "Purpose"),
+            lang.pick("结果", "Outcome"),
+            lang.pick("请求编号", "Request id"),
+        ],
+    );
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    page.filter = Some(FilterView {
+        action: "/audit".into(),
+        submit: lang.pick("查询", "Search").into(),
+        fields: vec![
+            FieldView::text(
+                "department",
+                lang.pick("部门编号", "Department no."),
+                "",
+                &q.department.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+            FieldView::text(
+                "system",
+                lang.pick("系统编号", "System no."),
+                "",
+                &q.system.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+            FieldView::text("subject", lang.pick("证件号码", "ID number"), "", &text(&q.subject)),
+            FieldView::text("action", lang.pick("操作代码", "Action code"), "", &text(&q.action)),
+            FieldView::text("from", lang.pick("起始日期", "From"), "", &text(&q.from)),
+            FieldView::text("to", lang.pick("截止日期", "To"), "", &text(&q.to)),
+        ],
+    });
+    let mut names = Names::default();
+    let count = entries.len();
+    for e in entries {
+        let c = &e.content;
+        page.rows.push(RowView {
+            cells: vec![
+                Cell::text(
+                    e.index
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| lang.pick("待排序", "pending").into()),
+                ),
+                Cell::text(when(c, lang)),
+                Cell::text(&c.actor.label),
+                Cell::text(names.department(&state, c.actor.department_id).await?),
+                Cell::text(names.system(&state, c.actor.system_id).await?),
+                Cell::text(action_name(&c.action, lang)),
+                Cell::text(format!("{} {}", c.object_type, c.object_ids.join(","))),
+                Cell::text(c.purpose.clone().unwrap_or_default()),
+                Cell::text(c.outcome.name(lang)),
+                Cell::text(&c.request_id),
+            ],
+            actions: vec![],
+        });
+    }
+    if count == 50 {
+        let keep = |k: &str, v: &Option<String>| v.as_ref().map(|v| format!("&{k}={}", encode(v))).unwrap_or_default();
+        page.more = Some(format!(
+            "/audit?offset={}{}{}{}{}{}{}",
+            offset + 50,
+            q.department.map(|d| format!("&department={d}")).unwrap_or_default(),
+            q.system.map(|d| format!("&system={d}")).unwrap_or_default(),
+            keep("subject", &q.subject),
+            keep("action", &q.action),
+            keep("from", &q.from),
+            keep("to", &q.to),
+        ));
+    }
+    Ok(render(StatusCode::OK, &page))
+}
