@@ -170,6 +170,11 @@ async fn every_role_every_endpoint(app: App) {
             None,
             EVERYONE,
         ),
+        row(Method::GET, "/api/v1/audit/entries", None, OP | SUPERVISOR),
+        row(Method::GET, "/api/v1/audit/entries/0/proof", None, OP | SUPERVISOR),
+        row(Method::GET, "/api/v1/audit/export?from=0&to=0", None, OP | SUPERVISOR),
+        row(Method::POST, "/api/v1/audit/checkpoints", None, OP),
+        row(Method::GET, "/api/v1/me/data-uses", None, 0),
     ];
     let pages = [
         ("/admin/regions", OP),
@@ -179,6 +184,8 @@ async fn every_role_every_endpoint(app: App) {
         ("/admin/users", OP | SUPERVISOR),
         (&*format!("/admin/users/{approver}"), OP | SUPERVISOR),
         ("/calendar", STAFF),
+        ("/audit", OP | SUPERVISOR),
+        ("/me/data-uses", 0),
     ];
 
     let mut sessions = Vec::new();

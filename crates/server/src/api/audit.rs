@@ -286,8 +286,10 @@ pub async fn my_entries(state: &AppState, auth: &Auth, page: yici_store::Page) -
         ..Default::default()
     };
     let found = state.store.audit_search(&filter, page).await?;
+    // My own sign-ins (and their real-name verification) are not uses of my data by others.
     Ok(found
         .into_iter()
+        .filter(|e| e.content.action != "applicant.verify")
         .filter(|e| e.content.actor.applicant_id.is_none() || e.content.actor.applicant_id != me)
         .collect())
 }
