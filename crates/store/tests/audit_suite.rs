@@ -34,6 +34,8 @@ async fn append(store: &Store, n: usize) {
 }
 
 async fn tree_checkpoints_and_proofs(store: Store) {
+    let empty = store.audit_checkpoint().await.unwrap();
+    assert_eq!(empty.size, 0);
     append(&store, 37).await;
     assert_eq!(store.audit_size().await.unwrap(), 0, "not sequenced yet");
     assert_eq!(store.audit_sequence_all().await.unwrap(), 37);
@@ -77,7 +79,7 @@ async fn tree_checkpoints_and_proofs(store: Store) {
     assert!(store.audit_consistency(57, 30).await.is_err());
     let report = store.audit_verify(&key).await.unwrap();
     assert!(report.ok(), "{report:?}");
-    assert_eq!((report.entries, report.checkpoints), (57, 2));
+    assert_eq!((report.entries, report.checkpoints), (57, 3));
     let other = yici_crypto::sm2::KeyPair::generate().public();
     let report = store.audit_verify(&other).await.unwrap();
     assert!(
