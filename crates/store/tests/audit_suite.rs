@@ -248,7 +248,7 @@ async fn tampering_is_detected_and_named(store: Store) {
     assert!(store.audit_verify(&key).await.unwrap().ok());
 
     // Inserted: a row slipped into the entries table outside the log.
-    sqlx::query("INSERT INTO audit_entries (time, action, object_type, outcome, request_id, content) VALUES (1, 'x', 'x', 'success', 'forged', '{}')")
+    sqlx::query("INSERT INTO audit_entries (time, action, object_type, outcome, request_id, entry_key, content) VALUES (1, 'x', 'x', 'success', 'forged', 'forged', '{}')")
         .execute(pool)
         .await
         .unwrap();

@@ -13,12 +13,13 @@ CREATE TABLE audit_entries (
     applicant_id  BIGINT,
     outcome       TEXT NOT NULL,
     request_id    TEXT NOT NULL,
+    -- A random key chosen by the writer, so that a multi-row insert can tell its ids apart
+    -- (RETURNING does not promise row order). Searches by time or action scan by id, newest first.
+    entry_key     TEXT NOT NULL,
     content       TEXT NOT NULL
 );
-CREATE INDEX audit_entries_time ON audit_entries(time);
 CREATE INDEX audit_entries_department ON audit_entries(department_id, time);
 CREATE INDEX audit_entries_system ON audit_entries(system_id, time);
-CREATE INDEX audit_entries_action ON audit_entries(action, time);
 
 CREATE TABLE audit_subjects (
     subject_digest TEXT NOT NULL,

@@ -19,7 +19,7 @@ pub use tree::VerifyReport;
 pub use writer::AuditWriter;
 
 use crate::{Result, Store, StoreError};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AssertSqlSafe};
 use yici_core::audit::AuditEvent;
 
 impl Store {
@@ -33,49 +33,122 @@ impl Store {
     /// Append an entry inside an open transaction: the change and its entry commit together or
     /// not at all.
     pub async fn audit_in(&self, conn: &mut AnyConnection, event: &AuditEvent) -> Result<i64> {
+        Ok(self.audit_rows(conn, std::slice::from_ref(event)).await?[0])
+    }
+
+    /// Insert entries with their subject digests and pending marks, a few statements per
+    /// hundred entries; returns their ids in order.
+    async fn audit_rows(&self, conn: &mut AnyConnection, events: &[AuditEvent]) -> Result<Vec<i64>> {
         let keys = self.audit_keys()?;
-        let content = event.content(|s| keys.subject_digest(s));
-        let row = sqlx::query(
-            "INSERT INTO audit_entries (time, action, object_type, user_id, system_id, department_id, applicant_id, outcome, request_id, content)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(event.time)
-        .bind(&event.action)
-        .bind(&event.object_type)
-        .bind(event.actor.user_id)
-        .bind(event.actor.system_id)
-        .bind(event.actor.department_id)
-        .bind(event.actor.applicant_id)
-        .bind(event.outcome.code())
-        .bind(&event.request_id)
-        .bind(String::from_utf8(content.canonical()).expect("JSON is UTF-8"))
-        .fetch_one(&mut *conn)
-        .await?;
-        let id = crate::get_i64(&row, "id")?;
-        let mut digests: Vec<&String> = content.subjects.iter().collect();
-        digests.sort();
-        digests.dedup();
-        for d in digests {
-            sqlx::query("INSERT INTO audit_subjects (subject_digest, entry_id) VALUES ($1, $2)")
-                .bind(d)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+        let mut ids = Vec::with_capacity(events.len());
+        for chunk in events.chunks(100) {
+            let rows: Vec<(String, String, &AuditEvent, Vec<String>)> = chunk
+                .iter()
+                .map(|e| {
+                    let content = e.content(|s| keys.subject_digest(s));
+                    let mut digests = content.subjects.clone();
+                    digests.sort();
+                    digests.dedup();
+                    let json = String::from_utf8(content.canonical()).expect("JSON is UTF-8");
+                    (
+                        yici_crypto::token::short_id() + &yici_crypto::token::short_id(),
+                        json,
+                        e,
+                        digests,
+                    )
+                })
+                .collect();
+            let mut sql = String::from(
+                "INSERT INTO audit_entries (time, action, object_type, user_id, system_id, department_id, applicant_id, outcome, request_id, entry_key, content) VALUES",
+            );
+            for i in 0..rows.len() {
+                let b = i * 11;
+                sql.push_str(&format!(
+                    "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    if i == 0 { " " } else { ", " },
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11
+                ));
+            }
+            sql.push_str(" RETURNING id, entry_key");
+            // Only numbered placeholders are interpolated; every value is bound.
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (key, json, e, _) in &rows {
+                q = q
+                    .bind(e.time)
+                    .bind(e.action.clone())
+                    .bind(e.object_type.clone())
+                    .bind(e.actor.user_id)
+                    .bind(e.actor.system_id)
+                    .bind(e.actor.department_id)
+                    .bind(e.actor.applicant_id)
+                    .bind(e.outcome.code())
+                    .bind(e.request_id.clone())
+                    .bind(key.clone())
+                    .bind(json.clone());
+            }
+            let returned = q.fetch_all(&mut *conn).await?;
+            let mut by_key = std::collections::HashMap::with_capacity(returned.len());
+            for r in &returned {
+                by_key.insert(crate::get_str(r, "entry_key")?, crate::get_i64(r, "id")?);
+            }
+            let chunk_ids: Vec<i64> = rows
+                .iter()
+                .map(|(k, ..)| {
+                    by_key
+                        .get(k)
+                        .copied()
+                        .ok_or_else(|| StoreError::Invalid("audit insert lost a row".into()))
+                })
+                .collect::<Result<_>>()?;
+            let subjects: Vec<(String, i64)> = rows
+                .iter()
+                .zip(&chunk_ids)
+                .flat_map(|((.., ds), id)| ds.iter().map(move |d| (d.clone(), *id)))
+                .collect();
+            for part in subjects.chunks(400) {
+                let mut sql = String::from("INSERT INTO audit_subjects (subject_digest, entry_id) VALUES");
+                for i in 0..part.len() {
+                    sql.push_str(&format!(
+                        "{}(${}, ${})",
+                        if i == 0 { " " } else { ", " },
+                        2 * i + 1,
+                        2 * i + 2
+                    ));
+                }
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for (d, id) in part {
+                    q = q.bind(d.clone()).bind(*id);
+                }
+                q.execute(&mut *conn).await?;
+            }
+            let mut sql = String::from("INSERT INTO audit_pending (entry_id) VALUES");
+            for i in 0..chunk_ids.len() {
+                sql.push_str(&format!("{}(${})", if i == 0 { " " } else { ", " }, i + 1));
+            }
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in &chunk_ids {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *conn).await?;
+            ids.extend(chunk_ids);
         }
-        sqlx::query("INSERT INTO audit_pending (entry_id) VALUES ($1)")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        Ok(id)
+        Ok(ids)
     }
 
     /// Append entries in one transaction (a group commit); returns their ids in order.
     pub async fn audit_append_batch(&self, events: &[AuditEvent]) -> Result<Vec<i64>> {
         let mut tx = self.pool().begin().await?;
-        let mut ids = Vec::with_capacity(events.len());
-        for e in events {
-            ids.push(self.audit_in(&mut tx, e).await?);
-        }
+        let ids = self.audit_rows(&mut tx, events).await?;
         tx.commit().await?;
         Ok(ids)
     }
