@@ -81,6 +81,9 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long, env = "YICI_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Seconds between signed audit checkpoints (when the log has grown).
+        #[arg(long, env = "YICI_CHECKPOINT_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        checkpoint_interval: u64,
     },
     /// Identifiers: check and explain.
     Id {
@@ -313,7 +316,15 @@ async fn run(command: Command) -> Result<()> {
             listen,
             demo,
             secure_cookies,
-        } => serve(storage, listen, demo, secure_cookies).await,
+            checkpoint_interval,
+        } => {
+            let config = ServerConfig {
+                secure_cookies,
+                checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval),
+                ..ServerConfig::default()
+            };
+            serve(storage, listen, demo, config).await
+        }
         Command::Id { .. } => unreachable!("handled before the runtime starts"),
         Command::Calendar { storage, command } => calendar(storage, command).await,
         Command::Region { storage, command } => region(storage, command).await,
@@ -327,7 +338,7 @@ async fn run(command: Command) -> Result<()> {
     }
 }
 
-async fn serve(storage: StorageArgs, listen: SocketAddr, demo: bool, secure_cookies: bool) -> Result<()> {
+async fn serve(storage: StorageArgs, listen: SocketAddr, demo: bool, config: ServerConfig) -> Result<()> {
     let store = storage.open().await?;
     // SQLite is single-node: a second server on the same data directory is refused.
     let _lock = if store.dialect() == yici_store::Dialect::Sqlite {
@@ -347,10 +358,6 @@ async fn serve(storage: StorageArgs, listen: SocketAddr, demo: bool, secure_cook
             storage.data.join("demo-credentials.json").display()
         );
     }
-    let config = ServerConfig {
-        secure_cookies,
-        ..ServerConfig::default()
-    };
     let state = AppState::new(store, config, Arc::new(DevIdentityProvider));
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -166,13 +166,19 @@ fn invalid_token() -> ApiError {
     )
 }
 
-fn csrf_failed() -> ApiError {
-    ApiError::new(
+/// A request without the session's CSRF token is refused, and the refusal recorded.
+fn csrf_failed(auth: &Auth) -> ApiError {
+    let mut e = ApiError::new(
         StatusCode::FORBIDDEN,
         "csrf_failed",
         "页面已过期或请求来源不可信，请刷新页面后重试",
         "The form has expired or the request did not come from this site; reload the page and try again",
-    )
+    );
+    let refusal = auth
+        .event("access.refuse", "csrf_token")
+        .outcome(Outcome::Refused, "missing or wrong CSRF token");
+    e.audit = Some(Box::new(refusal));
+    e
 }
 
 /// Resolve the principal of a session: a user (with roles) or an applicant.
@@ -312,7 +318,7 @@ async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
             if !is_form {
-                return Err(csrf_failed());
+                return Err(csrf_failed(&auth));
             }
             let (parts, body) = req.into_parts();
             let bytes = axum::body::to_bytes(body, state.config.body_limit).await.map_err(|_| {
@@ -324,7 +330,7 @@ async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
                 )
             })?;
             if form_field(&bytes, "csrf_token").as_deref() != Some(expected.as_str()) {
-                return Err(csrf_failed());
+                return Err(csrf_failed(&auth));
             }
             req = Request::from_parts(parts, Body::from(bytes));
         }
