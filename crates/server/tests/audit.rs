@@ -82,6 +82,22 @@ async fn changes_and_refusals_are_recorded(app: App) {
         !entries(&app, "session.sign_in").await.is_empty(),
         "sign-ins are recorded"
     );
+    // A forged form post (wrong CSRF token) is a refusal too.
+    let forged = common::Session {
+        cookie: op.cookie.clone(),
+        csrf: "c_forged".into(),
+    };
+    assert_eq!(
+        app.form("/admin/regions", &forged, &[("code", "330102"), ("name", "x")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = &entries(&app, "access.refuse").await[0].content;
+    assert_eq!(
+        (r.object_type.as_str(), r.actor.label.as_str()),
+        ("csrf_token", "user:operator")
+    );
 }
 on_both!(changes_and_refusals_are_recorded);
 
