@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod authz;
 pub mod calendar;
+pub mod catalogue;
 pub mod id;
 pub mod org;
 
