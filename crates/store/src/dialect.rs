@@ -40,6 +40,11 @@ impl Dialect {
                         "audit",
                         include_str!(concat!("../migrations/", $dir, "/0002_audit.sql")),
                     ),
+                    (
+                        3,
+                        "catalogue",
+                        include_str!(concat!("../migrations/", $dir, "/0003_catalogue.sql")),
+                    ),
                 ]
             };
         }

@@ -14,6 +14,7 @@
 pub mod applicants;
 pub mod audit;
 pub mod calendar;
+pub mod catalogue;
 pub mod departments;
 pub mod dialect;
 mod migrate;
