@@ -118,6 +118,13 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The public data resource catalogue.
+    Catalog {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -156,6 +163,28 @@ enum CalendarCommand {
         #[arg(long)]
         to: chrono::NaiveDate,
     },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Search the published catalogue (Chinese full text).
+    Search {
+        query: String,
+        /// Rows to print.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Write the published catalogue to standard output.
+    Export {
+        /// dcat-ttl, dcat-jsonld or csv.
+        #[arg(long, default_value = "dcat-ttl")]
+        format: String,
+        /// The platform's public address, used in the exported IRIs.
+        #[arg(long, env = "YICI_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Seed the demo province and publish the demo catalogue (idempotent).
+    SeedDemo,
 }
 
 #[derive(Subcommand)]
@@ -330,6 +359,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Region { storage, command } => region(storage, command).await,
         Command::User { storage, command } => user(storage, command).await,
         Command::Audit { storage, command } => audit(storage, command).await,
+        Command::Catalog { storage, command } => catalog(storage, command).await,
         Command::Migrate { storage } => {
             let store = storage.open().await?;
             println!("migrations applied ({})", store.dialect().name());
@@ -347,10 +377,17 @@ async fn serve(storage: StorageArgs, listen: SocketAddr, demo: bool, config: Ser
     } else {
         None
     };
+    store.catalogue_seed_standards().await?;
     if demo {
         let creds = yici_server::demo::seed(&store, &storage.data)
             .await
             .context("seeding the demo province failed")?;
+        let added = yici_server::demo::seed_catalogue(&store)
+            .await
+            .context("seeding the demo catalogue failed")?;
+        if added > 0 {
+            println!("演示目录已发布 / demo catalogue published: {added} resources");
+        }
         println!(
             "演示数据已就绪 / demo data ready: {} users, {} systems; credentials in {}",
             creds.users.len(),
@@ -576,7 +613,7 @@ async fn audit(storage: StorageArgs, command: AuditCommand) -> Result<()> {
                     std::fs::write(&p, text)?;
                     eprintln!("{} entries written to {}", export.entries.len(), p.display());
                 }
-                None => println!("{text}"),
+                None => write_stdout(&format!("{text}\n"))?,
             }
             Ok(())
         }
@@ -699,4 +736,50 @@ fn cli_event(action: &str, object_type: &str) -> yici_core::audit::AuditEvent {
         object_type,
         &format!("cli-{}", yici_crypto::token::short_id()),
     )
+}
+
+async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Result<()> {
+    let store = storage.open().await?;
+    match command {
+        CatalogCommand::Search { query, limit } => {
+            let filter = yici_store::catalogue::CatalogueFilter {
+                query: Some(query),
+                ..Default::default()
+            };
+            let (hits, total) = store
+                .catalogue_search(&filter, yici_store::Page::new(Some(limit), None))
+                .await?;
+            println!("共 {total} 条 / {total} matches");
+            for h in hits {
+                let share = yici_core::catalogue::ShareType::from_code(h.share_type)
+                    .map(|s| s.name(Lang::Zh))
+                    .unwrap_or("");
+                println!("{}\t{}\t{}", h.code, h.name, share);
+            }
+        }
+        CatalogCommand::Export { format, base_url } => {
+            let text = yici_server::api::catalogue::export_text(&store, &format, &base_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
+            write_stdout(&text)?;
+        }
+        CatalogCommand::SeedDemo => {
+            yici_server::demo::seed(&store, &storage.data)
+                .await
+                .context("seeding the demo province failed")?;
+            let n = yici_server::demo::seed_catalogue(&store).await?;
+            println!("{n} resources published");
+        }
+    }
+    Ok(())
+}
+
+/// Write to standard output; a reader that stops early (`| head`) is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

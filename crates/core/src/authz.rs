@@ -57,6 +57,13 @@ pub enum Permission {
     ManageAudit,
     /// A citizen's or company's own "who used my data" (谁用了我的数据).
     ReadOwnDataUses,
+    /// Read the government catalogue (all published resources) and its statistics.
+    ReadCatalogue,
+    /// Create and edit a department's catalogue resources and mapping rules, submit them for
+    /// review, ask to withdraw them: the provider's data stewards only.
+    ManageCatalogue,
+    /// Approve or reject catalogue resources and withdrawals.
+    ReviewCatalogue,
 }
 
 impl Permission {
@@ -77,6 +84,9 @@ impl Permission {
             ReadAudit => lang.pick("查询审计日志", "search the audit log"),
             ManageAudit => lang.pick("生成审计检查点", "make audit checkpoints"),
             ReadOwnDataUses => lang.pick("查看本人数据使用记录", "read one's own data-use record"),
+            ReadCatalogue => lang.pick("查看政务数据资源目录", "read the government catalogue"),
+            ManageCatalogue => lang.pick("编目本部门数据资源", "catalogue the department's resources"),
+            ReviewCatalogue => lang.pick("审核数据资源目录", "review catalogue resources"),
         }
     }
 }
@@ -114,6 +124,9 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         ReadAudit => &[Operator, Supervisor],
         ManageAudit => &[Operator],
         ReadOwnDataUses => &[],
+        ReadCatalogue => &Role::ALL,
+        ManageCatalogue => &[DataSteward],
+        ReviewCatalogue => &[Operator],
     }
 }
 
@@ -133,7 +146,7 @@ pub fn decide(principal: &Principal, permission: Permission, target: &Target) ->
     match principal {
         Principal::Anonymous => Err(Denied::Unauthenticated),
         Principal::System { .. } => match permission {
-            Permission::ReadDirectory | Permission::ReadCalendar => Ok(()),
+            Permission::ReadDirectory | Permission::ReadCalendar | Permission::ReadCatalogue => Ok(()),
             _ => forbidden,
         },
         Principal::Applicant { .. } => match permission {
@@ -144,8 +157,10 @@ pub fn decide(principal: &Principal, permission: Permission, target: &Target) ->
             let roles = roles_for(permission);
             let ok = grants.iter().any(|g| {
                 roles.contains(&g.role)
-                    && (matches!(permission, Permission::ReadDirectory | Permission::ReadCalendar)
-                        || in_scope(g, target))
+                    && (matches!(
+                        permission,
+                        Permission::ReadDirectory | Permission::ReadCalendar | Permission::ReadCatalogue
+                    ) || in_scope(g, target))
             });
             if ok { Ok(()) } else { forbidden }
         }

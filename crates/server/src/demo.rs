@@ -374,3 +374,120 @@ pub mod anyhow_like {
     }
     pub type Result<T> = std::result::Result<T, Error>;
 }
+
+/// The demo catalogue: templates in `data/demo-catalogue.tsv`, each published by its provider for
+/// the province and, for provincial departments, for each demo city.
+const CATALOGUE: &str = include_str!("../data/demo-catalogue.tsv");
+const CITY_NAMES: [&str; 3] = ["杭州市", "宁波市", "衢州市"];
+
+fn item(spec: &str) -> yici_core::catalogue::DataItem {
+    let mut f = spec.split(':');
+    let name = f.next().unwrap_or_default().to_string();
+    let element = f.next().filter(|e| *e != "-").map(str::to_string);
+    let data_type = f.next().and_then(|t| t.parse().ok()).unwrap_or(1);
+    let length = f.next().and_then(|l| l.parse().ok());
+    yici_core::catalogue::DataItem {
+        name,
+        element,
+        data_type,
+        length,
+        share_type: None,
+    }
+}
+
+/// The drafts of the demo catalogue for the seeded departments.
+pub async fn catalogue_drafts(store: &Store) -> Result<Vec<yici_core::catalogue::ResourceDraft>, StoreError> {
+    let mut drafts = Vec::new();
+    for line in CATALOGUE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [
+            key,
+            classification,
+            name,
+            share,
+            open,
+            format_class,
+            format_type,
+            cycle,
+            sensitivity,
+            items,
+            summary,
+        ] = f[..]
+        else {
+            continue;
+        };
+        let Some((_, _, region, org, _)) = DEPARTMENTS.iter().find(|d| d.0 == key) else {
+            continue;
+        };
+        let uscc = Uscc::generate("11", region, org).expect("demo credit codes are valid");
+        let Some(dept) = store.department_by_uscc(uscc.as_str()).await? else {
+            continue;
+        };
+        let share: i64 = share.parse().unwrap_or(1);
+        let open: i64 = open.parse().unwrap_or(3);
+        let variants: Vec<Option<&str>> = if key.starts_with("qz_") {
+            vec![None]
+        } else {
+            std::iter::once(None)
+                .chain(CITY_NAMES.iter().map(|c| Some(*c)))
+                .collect()
+        };
+        for city in variants {
+            drafts.push(yici_core::catalogue::ResourceDraft {
+                classification: classification.to_string(),
+                name: match city {
+                    Some(c) => format!("{c}{name}"),
+                    None => name.to_string(),
+                },
+                summary: match city {
+                    Some(c) => format!("{c}范围内的{summary}"),
+                    None => summary.to_string(),
+                },
+                provider_department_id: dept.id,
+                format_class: format_class.parse().unwrap_or(3),
+                format_type: format_type.to_string(),
+                share_type: share,
+                share_condition: if share == 2 {
+                    "依法履职需要，经提供部门审核同意后共享，仅用于申请时载明的应用场景".into()
+                } else {
+                    String::new()
+                },
+                legal_basis: if share == 3 {
+                    "《中华人民共和国个人信息保护法》第十三条、第三十四条".into()
+                } else {
+                    String::new()
+                },
+                share_mode: 1,
+                open_type: open,
+                open_condition: if open == 2 {
+                    "经申请并签订数据利用协议后开放".into()
+                } else {
+                    String::new()
+                },
+                update_cycle: cycle.parse().unwrap_or(1),
+                sensitivity: sensitivity.parse().unwrap_or(2),
+                secret: false,
+                related: vec![],
+                items: items.split(',').map(item).collect(),
+            });
+        }
+    }
+    Ok(drafts)
+}
+
+/// Publish the demo catalogue (idempotent) and the shipped data elements.
+pub async fn seed_catalogue(store: &Store) -> Result<usize, StoreError> {
+    store.catalogue_seed_standards().await?;
+    let drafts = catalogue_drafts(store).await?;
+    for d in &drafts {
+        if let Some(p) = d.problems().first() {
+            return Err(StoreError::Invalid(format!("demo resource {}: {}", d.name, p.en)));
+        }
+    }
+    store
+        .catalogue_publish_new(&drafts, &ev("catalogue.create", "catalogue_resource"))
+        .await
+}

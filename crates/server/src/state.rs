@@ -22,6 +22,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// How often the audit log's tree head is signed (when it has grown).
     pub checkpoint_interval: Duration,
+    /// The platform's public address, used in exported IRIs and links.
+    pub public_url: String,
 }
 
 impl Default for ServerConfig {
@@ -33,6 +35,7 @@ impl Default for ServerConfig {
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             checkpoint_interval: Duration::from_secs(60),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! a condition is required unless the share type is unconditional; not shared needs a legal
 //! basis; a not-shared resource cannot expose a shareable item.
 
+pub mod dcat;
 pub mod elements;
 mod lifecycle;
 
@@ -417,7 +418,7 @@ impl ResourceDraft {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn draft() -> ResourceDraft {

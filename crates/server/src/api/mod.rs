@@ -4,6 +4,8 @@
 pub mod applicants;
 pub mod audit;
 pub mod calendar;
+pub mod catalogue;
+pub mod catalogue_csv;
 pub mod directory;
 pub mod ids;
 pub mod session;
@@ -94,6 +96,24 @@ pub fn router() -> Router<AppState> {
         .route("/audit/public-key", get(audit::public_key))
         .route("/audit/consistency", get(audit::consistency))
         .route("/audit/export", get(audit::export))
+        .route("/catalogue/resources", get(catalogue::search_government))
+        .route("/catalogue/resources/{id}", get(catalogue::get_resource))
+        .route("/catalogue/resources/{id}/versions", get(catalogue::versions))
+        .route(
+            "/catalogue/drafts",
+            get(catalogue::list_drafts).post(catalogue::create_draft),
+        )
+        .route("/catalogue/drafts/{id}", put(catalogue::edit))
+        .route("/catalogue/drafts/{id}/{action}", post(catalogue::review_step))
+        .route("/catalogue/export", get(catalogue::export))
+        .route("/catalogue/statistics", get(catalogue::stats))
+        .route("/catalogue/elements", get(catalogue::elements))
+        .route(
+            "/departments/{id}/field-mappings",
+            get(catalogue::mappings).put(catalogue::put_mapping),
+        )
+        .route("/public/catalogue/resources", get(catalogue::search_public))
+        .route("/public/catalogue/resources/{id}", get(catalogue::get_public_resource))
         .route("/me/data-uses", get(audit::my_data_uses))
         .route("/me/data-uses/{id}/proof", get(audit::my_proof))
 }

@@ -399,4 +399,36 @@ impl Store {
         };
         Ok(Some((r, version)))
     }
+
+    /// Create, submit and approve each draft whose provider has no resource of that name yet,
+    /// all in one transaction (demo and bulk seeding). Returns how many were added.
+    pub async fn catalogue_publish_new(&self, drafts: &[ResourceDraft], audit: &AuditEvent) -> Result<usize> {
+        let mut tx = self.pool().begin().await?;
+        let mut added = 0;
+        for d in drafts {
+            let exists = sqlx::query("SELECT id FROM catalogue_resources WHERE department_id = $1 AND name = $2")
+                .bind(d.provider_department_id)
+                .bind(d.name.trim())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_some() {
+                continue;
+            }
+            let step = |action: &str| {
+                let mut e = audit.clone();
+                e.action = action.to_string();
+                e
+            };
+            let r = self
+                .catalogue_create_in(&mut tx, d, None, &step("catalogue.create"))
+                .await?;
+            self.catalogue_transition_in(&mut tx, r.id, Transition::Submit, None, "", &step("catalogue.submit"))
+                .await?;
+            self.catalogue_transition_in(&mut tx, r.id, Transition::Approve, None, "", &step("catalogue.approve"))
+                .await?;
+            added += 1;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
 }
