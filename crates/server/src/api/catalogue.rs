@@ -478,12 +478,12 @@ pub async fn export_text(store: &Store, format: &str, base_url: &str) -> ApiResu
     let mut departments = std::collections::HashMap::new();
     for h in &hits {
         if let Some((r, v)) = store.catalogue_published(h.id).await? {
-            if !departments.contains_key(&r.department_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = departments.entry(r.department_id) {
                 let d = store
                     .department(r.department_id)
                     .await?
                     .ok_or_else(|| ApiError::not_found("部门", "department"))?;
-                departments.insert(r.department_id, d);
+                slot.insert(d);
             }
             published.push((r, v));
         }
