@@ -44,7 +44,16 @@ fn row(method: Method, path: impl Into<String>, body: Option<serde_json::Value>,
     }
 }
 
+fn catalogue_draft(dept: i64) -> serde_json::Value {
+    json!({
+        "classification": "102001", "name": "法人基础信息", "summary": "市场主体基础信息", "provider_department_id": dept,
+        "format_class": 3, "format_type": "API", "share_type": 1, "share_mode": 1, "open_type": 1, "update_cycle": 3,
+        "sensitivity": 1, "items": [{"name": "单位名称", "data_type": 1}]
+    })
+}
+
 async fn every_role_every_endpoint(app: App) {
+    app.store.catalogue_seed_standards().await.unwrap();
     let market = app.department_id("市场监督管理局").await;
     let police = app.department_id("公安厅").await;
     let market_system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
@@ -175,6 +184,34 @@ async fn every_role_every_endpoint(app: App) {
         row(Method::GET, "/api/v1/audit/export?from=0&to=0", None, OP | SUPERVISOR),
         row(Method::POST, "/api/v1/audit/checkpoints", None, OP),
         row(Method::GET, "/api/v1/me/data-uses", None, 0),
+        row(
+            Method::GET,
+            "/api/v1/catalogue/resources?q=%E4%BF%A1%E6%81%AF",
+            None,
+            EVERYONE,
+        ),
+        row(Method::GET, "/api/v1/catalogue/statistics", None, EVERYONE),
+        row(Method::GET, "/api/v1/catalogue/elements", None, EVERYONE),
+        row(Method::GET, "/api/v1/catalogue/export?format=csv", None, EVERYONE),
+        row(
+            Method::GET,
+            format!("/api/v1/departments/{market}/field-mappings"),
+            None,
+            EVERYONE,
+        ),
+        row(
+            Method::PUT,
+            format!("/api/v1/departments/{market}/field-mappings"),
+            Some(json!({"local_field": "XB", "element": "DE0003", "values": {"M": "1"}})),
+            STEWARD,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/catalogue/drafts",
+            Some(catalogue_draft(market)),
+            STEWARD,
+        ),
+        row(Method::GET, "/api/v1/catalogue/drafts?queue=pending", None, OP),
     ];
     let pages = [
         ("/admin/regions", OP),
@@ -225,6 +262,13 @@ async fn every_role_every_endpoint(app: App) {
                 "anonymous page {path} -> {} (expected a redirect to sign-in)",
                 anonymous.status
             ));
+        }
+    }
+    // The public catalogue, checkpoints and the public key need no sign-in.
+    for path in ["/api/v1/public/catalogue/resources", "/api/v1/audit/public-key"] {
+        let res = app.call(Method::GET, path, Auth::None, None).await;
+        if res.status != StatusCode::OK {
+            failures.push(format!("anonymous GET {path} -> {}", res.status));
         }
     }
     assert!(

@@ -1,0 +1,320 @@
+//! The catalogue through the API: stewards catalogue their own department's resources,
+//! operators review, everyone searches; bad input is refused field by field.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{App, Auth};
+use serde_json::{Value, json};
+
+fn draft(dept: i64, name: &str, share: i64, open: i64) -> Value {
+    json!({
+        "classification": "102001",
+        "name": name,
+        "summary": format!("{name}，供各部门办理业务时核验"),
+        "provider_department_id": dept,
+        "format_class": 3,
+        "format_type": "API",
+        "share_type": share,
+        "share_condition": if share == 2 { "仅用于法定职责" } else { "" },
+        "legal_basis": if share == 3 { "《个人信息保护法》" } else { "" },
+        "share_mode": 1,
+        "open_type": open,
+        "update_cycle": 3,
+        "sensitivity": 1,
+        "items": [
+            {"name": "单位名称", "element": "DE0012", "data_type": 1, "length": 200},
+            {"name": "统一社会信用代码", "element": "DE0008", "data_type": 1, "length": 18}
+        ]
+    })
+}
+
+async fn stewards_catalogue_and_operators_review(app: App) {
+    let steward = app.login("data_steward").await;
+    let op = app.login("operator").await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let police = app.department_id("公安厅").await;
+
+    // Only the provider's stewards create; the rules are checked field by field.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/catalogue/drafts",
+            Auth::Session(&op),
+            Some(draft(market, "法人基础信息", 1, 1)),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/catalogue/drafts",
+            Auth::Session(&steward),
+            Some(draft(police, "人口信息", 1, 3)),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "another department's resource");
+    let mut bad = draft(market, "法人基础信息", 2, 1);
+    bad["share_condition"] = json!("");
+    bad["items"][1]["name"] = json!("单位名称");
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/catalogue/drafts",
+            Auth::Session(&steward),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = res.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["share_condition", "items[1].name"]);
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/catalogue/drafts",
+            Auth::Session(&steward),
+            Some(draft(market, "法人基础信息", 1, 1)),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let id = res.json()["id"].as_i64().unwrap();
+    assert_eq!(res.json()["code"], "102001/000001");
+
+    // Review: stewards submit, operators approve; out-of-order steps are conflicts.
+    let step = |action: &'static str, who: &common::Session, body: Option<Value>| {
+        let path = format!("/api/v1/catalogue/drafts/{id}/{action}");
+        let who = who.clone();
+        let app = &app;
+        async move { app.call(Method::POST, &path, Auth::Session(&who), body).await }
+    };
+    assert_eq!(step("approve", &op, None).await.status, StatusCode::CONFLICT);
+    assert_eq!(step("submit", &steward, None).await.status, StatusCode::OK);
+    assert_eq!(step("approve", &steward, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        step("reject", &op, None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a rejection needs its reason"
+    );
+    let rejected = step("reject", &op, Some(json!({"reason": "摘要需说明数据来源"})))
+        .await
+        .json();
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["review_note"], "摘要需说明数据来源");
+    let mut edited = draft(market, "法人基础信息", 1, 1);
+    edited["summary"] = json!("来源于市场主体登记系统的法人基础信息");
+    assert_eq!(
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/catalogue/drafts/{id}"),
+            Auth::Session(&steward),
+            Some(edited)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(step("submit", &steward, None).await.status, StatusCode::OK);
+    let queue = app
+        .get("/api/v1/catalogue/drafts?queue=pending", Auth::Session(&op))
+        .await
+        .json();
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/api/v1/catalogue/drafts?queue=pending", Auth::Session(&steward))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(step("approve", &op, None).await.json()["status"], "published");
+    assert_eq!(step("explode", &op, None).await.status, StatusCode::NOT_FOUND);
+
+    // Everyone finds it; the public sees it because it is open.
+    let token = app.token("人口信息管理系统");
+    let found = app
+        .get("/api/v1/catalogue/resources?q=%E6%B3%95%E4%BA%BA", Auth::Bearer(&token))
+        .await
+        .json();
+    assert_eq!(found["total"], 1);
+    assert_eq!(
+        app.get("/api/v1/public/catalogue/resources?q=%E6%B3%95%E4%BA%BA", Auth::None)
+            .await
+            .json()["total"],
+        1
+    );
+    let detail = app
+        .get(&format!("/api/v1/public/catalogue/resources/{id}"), Auth::None)
+        .await
+        .json();
+    assert_eq!(detail["resource"]["items"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["version"], 1);
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/catalogue/resources/{id}/versions"),
+            Auth::Session(&steward)
+        )
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len(),
+        1
+    );
+
+    // A resource that is not open stays out of the public catalogue.
+    let closed = app
+        .call(
+            Method::POST,
+            "/api/v1/catalogue/drafts",
+            Auth::Session(&steward),
+            Some(draft(market, "纳税人内部信息", 3, 3)),
+        )
+        .await
+        .json();
+    let closed_id = closed["id"].as_i64().unwrap();
+    for (action, who) in [("submit", &steward), ("approve", &op)] {
+        app.call(
+            Method::POST,
+            &format!("/api/v1/catalogue/drafts/{closed_id}/{action}"),
+            Auth::Session(who),
+            None,
+        )
+        .await;
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/public/catalogue/resources/{closed_id}"), Auth::None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/catalogue/resources/{closed_id}"), Auth::Session(&op))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/public/catalogue/resources", Auth::None).await.json()["total"],
+        1
+    );
+    assert_eq!(
+        app.get("/api/v1/catalogue/resources?share_type=3", Auth::Session(&op))
+            .await
+            .json()["total"],
+        1
+    );
+    assert_eq!(
+        app.get("/api/v1/catalogue/resources?region=9999", Auth::Session(&op))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Statistics and export.
+    let stats = app.get("/api/v1/catalogue/statistics", Auth::Session(&op)).await.json();
+    assert_eq!(
+        (stats["total"].as_i64(), stats["shareable"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let ttl = app.get("/api/v1/catalogue/export", Auth::Session(&op)).await;
+    assert!(ttl.text.contains("http://www.w3.org/ns/dcat#Dataset") && ttl.text.contains("法人基础信息"));
+    let csv = app.get("/api/v1/catalogue/export?format=csv", Auth::Session(&op)).await;
+    assert!(csv.text.starts_with("资源代码,分类代码"));
+    assert_eq!(
+        app.get("/api/v1/catalogue/export?format=rdfxml", Auth::Session(&op))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Every step was an audit entry.
+    let entries = app
+        .get("/api/v1/audit/entries?action=catalogue.approve", Auth::Session(&op))
+        .await
+        .json();
+    assert_eq!(entries["items"].as_array().unwrap().len(), 2);
+}
+on_both!(stewards_catalogue_and_operators_review);
+
+async fn mapping_rules_use_the_standard_code_sets(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let steward = app.login("data_steward").await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let police = app.department_id("公安厅").await;
+    let path = format!("/api/v1/departments/{market}/field-mappings");
+    let ok = json!({"local_field": "XB", "element": "DE0003", "values": {"M": "1", "F": "2"}});
+    assert_eq!(
+        app.call(Method::PUT, &path, Auth::Session(&steward), Some(ok))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let bad = json!({"local_field": "XB", "element": "DE0003", "values": {"M": "7"}});
+    assert_eq!(
+        app.call(Method::PUT, &path, Auth::Session(&steward), Some(bad))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let unknown = json!({"local_field": "XB", "element": "DE9999", "values": {}});
+    assert_eq!(
+        app.call(Method::PUT, &path, Auth::Session(&steward), Some(unknown))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let other = json!({"local_field": "XB", "element": "DE0003", "values": {}});
+    assert_eq!(
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/departments/{police}/field-mappings"),
+            Auth::Session(&steward),
+            Some(other)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&path, Auth::Session(&steward))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let standards = app
+        .get("/api/v1/catalogue/elements", Auth::Session(&steward))
+        .await
+        .json();
+    assert!(
+        standards["code_sets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "GB/T 2261.1")
+    );
+    // The demo catalogue is searchable in Chinese.
+    let found = app
+        .get(
+            "/api/v1/catalogue/resources?q=%E4%B8%8D%E5%8A%A8%E4%BA%A7%E7%99%BB%E8%AE%B0",
+            Auth::Session(&steward),
+        )
+        .await
+        .json();
+    assert!(found["total"].as_i64().unwrap() >= 4, "{found}");
+    assert!(
+        app.get("/api/v1/catalogue/statistics", Auth::Session(&steward))
+            .await
+            .json()["total"]
+            .as_i64()
+            .unwrap()
+            >= 200
+    );
+}
+on_both!(mapping_rules_use_the_standard_code_sets);
