@@ -183,6 +183,14 @@ enum CatalogCommand {
         #[arg(long, env = "YICI_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
         base_url: String,
     },
+    /// Import resources from the spreadsheet template (.xlsx or .csv). All or nothing unless
+    /// --partial; exits 1 listing every problem by row and column.
+    Import {
+        file: PathBuf,
+        /// Import the valid resources and quarantine the rows of the others.
+        #[arg(long)]
+        partial: bool,
+    },
     /// Seed the demo province and publish the demo catalogue (idempotent).
     SeedDemo,
 }
@@ -762,6 +770,45 @@ async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
             write_stdout(&text)?;
+        }
+        CatalogCommand::Import { file, partial } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let grid = yici_server::import::read_grid(&name, &bytes).map_err(|e| anyhow::anyhow!("{}", e.0))?;
+            let bar = indicatif::ProgressBar::new(grid.len().saturating_sub(1) as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 资源 {msg}").expect("valid template"),
+            );
+            let tick = |n: usize| bar.set_position(n as u64);
+            let report = yici_server::import::import(
+                &store,
+                &name,
+                &grid,
+                partial,
+                &|_| true,
+                &cli_event("catalogue.import", "catalogue_resource"),
+                &tick,
+            )
+            .await
+            .map_err(|f| match f {
+                yici_server::import::ImportFailure::File(e) => anyhow::anyhow!("{}", e.0),
+                yici_server::import::ImportFailure::Store(e) => anyhow::anyhow!("{e}"),
+            })?;
+            bar.finish_and_clear();
+            for e in &report.errors {
+                eprintln!("第{}行 {}：{}", e.row, e.column, e.message);
+            }
+            println!(
+                "{} 行，{} 个资源：新增 {}，更新 {}，未变 {}，隔离 {} 行",
+                report.rows, report.resources, report.created, report.updated, report.unchanged, report.quarantined
+            );
+            if !report.written && !report.errors.is_empty() {
+                eprintln!("导入未执行：文件中的内容均未写入 / nothing was imported");
+                std::process::exit(1);
+            }
         }
         CatalogCommand::SeedDemo => {
             yici_server::demo::seed(&store, &storage.data)

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod import;
 pub mod jobs;
 pub mod obs;
 pub mod openapi;

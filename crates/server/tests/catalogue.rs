@@ -318,3 +318,168 @@ async fn mapping_rules_use_the_standard_code_sets(app: App) {
     );
 }
 on_both!(mapping_rules_use_the_standard_code_sets);
+
+async fn upload(app: &App, who: &common::Session, name: &str, body: Vec<u8>, partial: bool) -> common::Response {
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(format!(
+            "/api/v1/catalogue/import?filename={}&partial={partial}",
+            common::enc(name)
+        ))
+        .header(axum::http::header::COOKIE, format!("yici_session={}", who.cookie))
+        .header("x-csrf-token", &who.csrf)
+        .header(axum::http::header::CONTENT_TYPE, "application/octet-stream")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn spreadsheets_import_all_or_nothing_or_partially(app: App) {
+    app.store.catalogue_seed_standards().await.unwrap();
+    let steward = app.login("data_steward").await;
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/catalogue-template.csv"
+    ))
+    .unwrap();
+    let count = |app: &App| {
+        let store = app.store.clone();
+        async move {
+            store
+                .catalogue_list(&[], None, yici_store::Page::all())
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+
+    // A second resource with a bad row: by default nothing is written and every problem is named.
+    let bad_rows: String = template
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.replace("企业年报信息", "企业年报信息（历史）")
+                .replace(",1,否,", ",1,也许,")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mixed = format!("{template}{bad_rows}\n");
+    let res = upload(&app, &steward, "目录.csv", mixed.clone().into_bytes(), false).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert_eq!(res.code(), "import_refused");
+    let errors = res.json()["errors"].as_array().unwrap().clone();
+    assert_eq!(errors.len(), 3);
+    assert_eq!(errors[0]["field"], "第5行 P（是否涉密）");
+    assert_eq!(count(&app).await, 0, "nothing was written");
+
+    // With partial, the good resource goes in and the bad rows wait in quarantine.
+    let res = upload(&app, &steward, "目录.csv", mixed.into_bytes(), true).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let report = res.json();
+    assert_eq!(
+        (report["created"].as_i64(), report["quarantined"].as_i64()),
+        (Some(1), Some(3))
+    );
+    assert_eq!(count(&app).await, 1);
+    assert_eq!(
+        app.store
+            .catalogue_quarantine(yici_store::Page::all())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // Importing the same data again (CSV or xlsx) updates rather than duplicates.
+    let res = upload(&app, &steward, "目录.csv", template.clone().into_bytes(), false).await;
+    assert_eq!(res.json()["unchanged"], 1);
+    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalogue.xlsx")).unwrap();
+    assert_eq!(
+        upload(&app, &steward, "目录.xlsx", xlsx, false).await.json()["unchanged"],
+        1
+    );
+    let changed = template.replace("企业年度报告公示的基本信息", "企业年度报告公示的基本信息（修订）");
+    assert_eq!(
+        upload(&app, &steward, "目录.csv", changed.into_bytes(), false)
+            .await
+            .json()["updated"],
+        1
+    );
+    assert_eq!(count(&app).await, 1);
+
+    // Files that cannot be read are refused as a whole.
+    let merged = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/catalogue-merged.xlsx"
+    ))
+    .unwrap();
+    let res = upload(&app, &steward, "目录.xlsx", merged, false).await;
+    assert!(
+        res.json()["detail"].as_str().unwrap().contains("合并单元格"),
+        "{}",
+        res.text
+    );
+    let res = upload(
+        &app,
+        &steward,
+        "目录.csv",
+        template.replace("分类代码", "分类").into_bytes(),
+        false,
+    )
+    .await;
+    assert!(res.json()["detail"].as_str().unwrap().contains("第B列应为“分类代码”"));
+    assert_eq!(
+        upload(&app, &steward, "目录.pdf", b"%PDF".to_vec(), false).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        upload(&app, &steward, "目录.csv", vec![b'a'; 11 * 1024 * 1024], false)
+            .await
+            .status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+
+    // Another department's stewards cannot import for this one; operators cannot import at all.
+    let op = app.login("operator").await;
+    assert_eq!(
+        upload(&app, &op, "目录.csv", template.clone().into_bytes(), false)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let police = yici_core::id::Uscc::generate("11", "330000", "MB000103").unwrap();
+    let other = template.replace("11330000MB000102XL", police.as_str());
+    let res = upload(&app, &steward, "目录.csv", other.into_bytes(), false).await;
+    assert!(
+        res.json()["errors"][0]["message"].as_str().unwrap().contains("无权"),
+        "{}",
+        res.text
+    );
+    // Rows carrying the resource's code update that resource.
+    let code = app
+        .store
+        .catalogue_list(&[], None, yici_store::Page::all())
+        .await
+        .unwrap()[0]
+        .code
+        .clone();
+    let with_code = template
+        .lines()
+        .map(|l| {
+            if l.starts_with(",") {
+                format!("{code}{l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        upload(&app, &steward, "目录.csv", with_code.into_bytes(), false)
+            .await
+            .json()["updated"],
+        1
+    );
+    assert_eq!(count(&app).await, 1);
+}
+on_both!(spreadsheets_import_all_or_nothing_or_partially);

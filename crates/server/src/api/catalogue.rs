@@ -657,3 +657,75 @@ pub async fn put_mapping(
         .await?;
     Ok(axum::Json(m))
 }
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The file's name; its extension (`.xlsx` or `.csv`) says how to read the body.
+    pub filename: String,
+    /// Import the valid resources and quarantine the rows of the others (default: all or nothing).
+    #[serde(default)]
+    pub partial: bool,
+}
+
+/// Upload a catalogue spreadsheet (the template, as .xlsx or .csv) as the request body.
+#[utoipa::path(post, path = "/api/v1/catalogue/import", tag = "catalogue", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = crate::import::ImportReport), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn import(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<crate::import::ImportReport>> {
+    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    let grid = crate::import::read_grid(&q.filename, &body)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_refused", e.0.clone(), e.0))?;
+    let may = |d: &yici_store::departments::Department| {
+        auth.require(
+            Permission::ManageCatalogue,
+            &Target::Department {
+                id: d.id,
+                region: d.region(),
+            },
+        )
+        .is_ok()
+    };
+    let report = crate::import::import(
+        &state.store,
+        &q.filename,
+        &grid,
+        q.partial,
+        &may,
+        &auth.event("catalogue.import", "catalogue_resource"),
+        &|_| {},
+    )
+    .await
+    .map_err(|f| match f {
+        crate::import::ImportFailure::File(e) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_refused", e.0.clone(), e.0)
+        }
+        crate::import::ImportFailure::Store(e) => e.into(),
+    })?;
+    if !report.written && !report.errors.is_empty() {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "import_refused",
+            format!("导入未执行：{} 处错误，文件中的内容均未写入", report.errors.len()),
+            format!("Nothing was imported: {} problems", report.errors.len()),
+        );
+        e.errors = report
+            .errors
+            .iter()
+            .map(|r| {
+                FieldError::new(
+                    &format!("第{}行 {}", r.row, r.column),
+                    r.message.clone(),
+                    r.message.clone(),
+                )
+            })
+            .collect();
+        return Err(e);
+    }
+    Ok(axum::Json(report))
+}

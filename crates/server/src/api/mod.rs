@@ -106,6 +106,10 @@ pub fn router() -> Router<AppState> {
         .route("/catalogue/drafts/{id}", put(catalogue::edit))
         .route("/catalogue/drafts/{id}/{action}", post(catalogue::review_step))
         .route("/catalogue/export", get(catalogue::export))
+        .route(
+            "/catalogue/import",
+            post(catalogue::import).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
+        )
         .route("/catalogue/statistics", get(catalogue::stats))
         .route("/catalogue/elements", get(catalogue::elements))
         .route(

@@ -431,4 +431,88 @@ impl Store {
         tx.commit().await?;
         Ok(added)
     }
+
+    /// The resource of `department_id` named `name`, if any.
+    pub async fn catalogue_find(&self, department_id: i64, name: &str) -> Result<Option<Resource>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            resource_columns!(),
+            " FROM catalogue_resources WHERE department_id = $1 AND name = $2"
+        ))
+        .bind(department_id)
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(resource).transpose()
+    }
+
+    /// Apply an import in one transaction: create and update working copies and keep the
+    /// quarantined rows `(row number, raw row JSON, problems JSON)`. Returns (created, updated).
+    pub async fn catalogue_import(
+        &self,
+        source: &str,
+        changes: &[ImportChange],
+        quarantine: &[(usize, String, String)],
+        audit: &AuditEvent,
+    ) -> Result<(usize, usize)> {
+        let mut tx = self.pool().begin().await?;
+        let (mut created, mut updated) = (0, 0);
+        for c in changes {
+            match c {
+                ImportChange::Create { code, draft } => {
+                    let mut e = audit.clone();
+                    e.action = "catalogue.create".into();
+                    self.catalogue_create_in(&mut tx, draft, code.as_deref(), &e).await?;
+                    created += 1;
+                }
+                ImportChange::Update { id, draft } => {
+                    let mut e = audit.clone();
+                    e.action = "catalogue.edit".into();
+                    self.catalogue_transition_in(&mut tx, *id, Transition::Edit, Some(draft), "", &e)
+                        .await?;
+                    updated += 1;
+                }
+            }
+        }
+        let now = now_micros();
+        for (row, raw, problems) in quarantine {
+            sqlx::query("INSERT INTO catalogue_quarantine (source, row_number, raw, problems, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(source)
+                .bind(*row as i64)
+                .bind(raw)
+                .bind(problems)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok((created, updated))
+    }
+
+    /// Quarantined rows, newest first: (id, source, row number, raw JSON, problems JSON).
+    pub async fn catalogue_quarantine(&self, page: Page) -> Result<Vec<(i64, String, i64, String, String)>> {
+        let rows = sqlx::query("SELECT id, source, row_number, raw, problems FROM catalogue_quarantine ORDER BY id DESC LIMIT $1 OFFSET $2")
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get_i64(r, "id")?,
+                    get_str(r, "source")?,
+                    get_i64(r, "row_number")?,
+                    get_str(r, "raw")?,
+                    get_str(r, "problems")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// One change of an import.
+#[derive(Debug, Clone)]
+pub enum ImportChange {
+    Create { code: Option<String>, draft: ResourceDraft },
+    Update { id: i64, draft: ResourceDraft },
 }
