@@ -222,6 +222,10 @@ async fn every_role_every_endpoint(app: App) {
         (&*format!("/admin/users/{approver}"), OP | SUPERVISOR),
         ("/calendar", STAFF),
         ("/audit", OP | SUPERVISOR),
+        ("/gov/catalogue", STAFF),
+        ("/catalogue/drafts", STEWARD),
+        ("/catalogue/review", OP),
+        ("/catalogue/statistics", STAFF),
         ("/me/data-uses", 0),
     ];
 

@@ -483,3 +483,98 @@ async fn spreadsheets_import_all_or_nothing_or_partially(app: App) {
     assert_eq!(count(&app).await, 1);
 }
 on_both!(spreadsheets_import_all_or_nothing_or_partially);
+
+async fn catalogue_pages_search_edit_and_review(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    // The public catalogue needs no sign-in and lists only open resources.
+    let page = app
+        .page("/catalogue?q=%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7", None)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("营业执照信息"), "{}", page.text);
+    let closed = app
+        .page("/catalogue?q=%E7%A4%BE%E4%BF%9D%E7%BC%B4%E8%B4%B9", None)
+        .await;
+    assert!(
+        !closed.text.contains("社保缴费信息"),
+        "not-open resources stay out of the public catalogue"
+    );
+    let op = app.login("operator").await;
+    let gov = app
+        .page(
+            "/gov/catalogue?q=%E7%A4%BE%E4%BF%9D%E7%BC%B4%E8%B4%B9&share_type=",
+            Some(&op),
+        )
+        .await;
+    assert!(gov.text.contains("社保缴费信息"));
+    let stats = app.page("/catalogue/statistics", Some(&op)).await;
+    assert!(stats.text.contains("可共享比例"));
+
+    // A steward's form keeps the input and names the wrong fields.
+    let steward = app.login("data_steward").await;
+    let market = app.department_id("浙江省市场监督管理局").await.to_string();
+    let mut fields = vec![
+        ("provider_department_id", market.as_str()),
+        ("classification", "102009"),
+        ("name", "广告经营登记信息"),
+        ("summary", "广告发布登记信息"),
+        ("format_class", "3"),
+        ("format_type", "API"),
+        ("share_type", "2"),
+        ("share_condition", ""),
+        ("legal_basis", ""),
+        ("share_mode", "1"),
+        ("open_type", "1"),
+        ("open_condition", ""),
+        ("update_cycle", "3"),
+        ("sensitivity", "1"),
+        ("secret", "0"),
+        ("item0_name", "广告发布单位"),
+        ("item0_element", "DE0012"),
+        ("item0_type", "1"),
+        ("item0_length", "x"),
+        ("item0_share", ""),
+        ("item1_name", ""),
+    ];
+    let res = app.form("/catalogue/drafts", &steward, &fields).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text.contains("value=\"广告经营登记信息\""));
+    assert!(res.text.contains("长度应为整数"));
+    fields[18] = ("item0_length", "200");
+    let res = app.form("/catalogue/drafts", &steward, &fields).await;
+    assert!(res.text.contains("有条件共享必须填写共享条件"), "{}", res.text);
+    fields[7] = ("share_condition", "用于广告监管");
+    let res = app.form("/catalogue/drafts", &steward, &fields).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let draft = app
+        .store
+        .catalogue_find(market.parse().unwrap(), "广告经营登记信息")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.form(&format!("/catalogue/drafts/{}/submit", draft.id), &steward, &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // The operator sees it in the queue and approves it; then it is in the catalogue.
+    let queue = app.page("/catalogue/review", Some(&op)).await;
+    assert!(queue.text.contains("广告经营登记信息"));
+    assert_eq!(
+        app.form(&format!("/catalogue/drafts/{}/approve", draft.id), &op, &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let found = app.page("/catalogue?q=%E5%B9%BF%E5%91%8A", None).await;
+    assert!(found.text.contains("广告经营登记信息"));
+    let detail = app.page(&format!("/catalogue/{}", draft.id), None).await;
+    assert!(detail.text.contains("广告发布单位"));
+    assert_eq!(
+        app.page("/catalogue/review", Some(&steward)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+on_both!(catalogue_pages_search_edit_and_review);

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod audit;
+mod catalogue;
 
 use crate::auth::Auth;
 use crate::context::{LANG_COOKIE, MODE_COOKIE, cookie, current_lang, current_request_id};
@@ -48,6 +49,20 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/disabled", post(admin::set_disabled))
         .route("/calendar", get(admin::calendar))
         .route("/audit", get(audit::search))
+        .route("/catalogue", get(catalogue::public_catalogue))
+        .route("/catalogue/{id}", get(catalogue::detail))
+        .route("/gov/catalogue", get(catalogue::government_catalogue))
+        .route(
+            "/catalogue/drafts",
+            get(catalogue::drafts).post(catalogue::create_draft),
+        )
+        .route(
+            "/catalogue/drafts/{id}",
+            get(catalogue::edit_form).post(catalogue::save_draft),
+        )
+        .route("/catalogue/drafts/{id}/{action}", post(catalogue::page_step))
+        .route("/catalogue/review", get(catalogue::review))
+        .route("/catalogue/statistics", get(catalogue::stats_page))
         .route("/me/data-uses", get(audit::my_data_uses))
         .route("/me/data-uses/{id}/proof", get(audit::my_proof))
 }
@@ -180,6 +195,30 @@ fn navigation(principal: &Principal, path: &str, lang: Lang) -> Vec<NavItem> {
         "Who used my data",
         can(Permission::ReadOwnDataUses),
     ));
+    items.push((
+        "/gov/catalogue",
+        "数据资源目录",
+        "Data catalogue",
+        can(Permission::ReadCatalogue),
+    ));
+    items.push((
+        "/catalogue/drafts",
+        "资源编目",
+        "Cataloguing",
+        can(Permission::ManageCatalogue),
+    ));
+    items.push((
+        "/catalogue/review",
+        "目录审核",
+        "Catalogue review",
+        can(Permission::ReviewCatalogue),
+    ));
+    items.push((
+        "/catalogue/statistics",
+        "目录统计",
+        "Catalogue statistics",
+        can(Permission::ReadCatalogue),
+    ));
     items
         .into_iter()
         .filter(|(_, _, _, ok)| *ok)
@@ -193,6 +232,8 @@ fn navigation(principal: &Principal, path: &str, lang: Lang) -> Vec<NavItem> {
 
 /// A form field as rendered: label, hint, value kept across errors, and its error.
 pub struct FieldView {
+    /// The element id suffix (`f-<id>`); the name unless several forms share a field name.
+    pub id: String,
     pub name: String,
     pub label: String,
     pub hint: String,
@@ -207,6 +248,7 @@ pub struct FieldView {
 impl FieldView {
     pub fn text(name: &str, label: &str, hint: &str, value: &str) -> Self {
         FieldView {
+            id: name.into(),
             name: name.into(),
             label: label.into(),
             hint: hint.into(),
