@@ -481,6 +481,27 @@ async fn spreadsheets_import_all_or_nothing_or_partially(app: App) {
         1
     );
     assert_eq!(count(&app).await, 1);
+    // The same resource code on rows that disagree about the resource is refused.
+    let second = template.lines().nth(1).unwrap().replace("企业年报信息", "另一个资源");
+    let coded: Vec<String> = template
+        .lines()
+        .map(|l| {
+            if l.starts_with(',') {
+                format!("{code}{l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let dup = format!("{}\n{code}{second}\n", coded.join("\n"));
+    let res = upload(&app, &steward, "目录.csv", dup.into_bytes(), false).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert!(
+        res.json()["errors"][0]["message"].as_str().unwrap().contains("不一致"),
+        "{}",
+        res.text
+    );
+    assert_eq!(count(&app).await, 1);
 }
 on_both!(spreadsheets_import_all_or_nothing_or_partially);
 
