@@ -424,7 +424,8 @@ pub async fn import(
         resources: groups.len(),
         ..Default::default()
     };
-    // Provider departments, permissions and existing resources.
+    // Provider departments, permissions, data elements and existing resources.
+    let elements = store.data_elements().await.map_err(ImportFailure::Store)?;
     let mut plan = Vec::new();
     for (i, g) in groups.iter_mut().enumerate() {
         progress(i + 1);
@@ -455,12 +456,7 @@ pub async fn import(
         g.draft.provider_department_id = dept.id;
         for (k, item) in g.draft.items.iter().enumerate() {
             if let Some(e) = &item.element
-                && !store
-                    .data_elements()
-                    .await
-                    .map_err(ImportFailure::Store)?
-                    .iter()
-                    .any(|d| &d.code == e)
+                && !elements.iter().any(|d| &d.code == e)
             {
                 g.errors.push(RowError {
                     row: g.rows[k],
