@@ -11,7 +11,9 @@ pub mod authz;
 pub mod calendar;
 pub mod catalogue;
 pub mod id;
+pub mod masking;
 pub mod org;
+pub mod sharing;
 
 use serde::{Deserialize, Serialize};
 

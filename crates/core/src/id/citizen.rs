@@ -156,7 +156,7 @@ impl CitizenId {
     /// The masked form used wherever a grant does not allow the full number: the first six
     /// and last four characters stay (`110105********002X`).
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.0[..6], &self.0[14..])
+        crate::masking::mask(crate::masking::ValueKind::IdNumber, &self.0)
     }
 }
 
