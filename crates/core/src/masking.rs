@@ -77,11 +77,10 @@ impl MaskingProfile {
             .find(|p| p.code() == code)
     }
     fn masks(self, kind: ValueKind) -> bool {
-        match (self, kind) {
-            (_, ValueKind::Plain) | (MaskingProfile::None, _) => false,
-            (MaskingProfile::Standard, ValueKind::Name) => false,
-            _ => true,
-        }
+        !matches!(
+            (self, kind),
+            (_, ValueKind::Plain) | (MaskingProfile::None, _) | (MaskingProfile::Standard, ValueKind::Name)
+        )
     }
 
     /// The value as it may leave the platform under this profile.
