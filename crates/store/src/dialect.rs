@@ -45,6 +45,11 @@ impl Dialect {
                         "catalogue",
                         include_str!(concat!("../migrations/", $dir, "/0003_catalogue.sql")),
                     ),
+                    (
+                        4,
+                        "sharing",
+                        include_str!(concat!("../migrations/", $dir, "/0004_sharing.sql")),
+                    ),
                 ]
             };
         }

@@ -20,6 +20,7 @@ pub mod dialect;
 mod migrate;
 pub mod regions;
 pub mod sessions;
+pub mod sharing;
 pub mod systems;
 pub mod testkit;
 pub mod users;
