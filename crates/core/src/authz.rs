@@ -64,6 +64,14 @@ pub enum Permission {
     ManageCatalogue,
     /// Approve or reject catalogue resources and withdrawals.
     ReviewCatalogue,
+    /// File a sharing request for one's department (its data stewards).
+    RequestSharing,
+    /// Answer the sharing requests addressed to one's department, revoke its grants.
+    AnswerSharing,
+    /// Coordinate escalated sharing requests and revoke any grant (operators).
+    CoordinateSharing,
+    /// Read sharing requests, grants and notifications.
+    ReadSharing,
 }
 
 impl Permission {
@@ -87,6 +95,10 @@ impl Permission {
             ReadCatalogue => lang.pick("查看政务数据资源目录", "read the government catalogue"),
             ManageCatalogue => lang.pick("编目本部门数据资源", "catalogue the department's resources"),
             ReviewCatalogue => lang.pick("审核数据资源目录", "review catalogue resources"),
+            RequestSharing => lang.pick("提交共享申请", "file sharing requests"),
+            AnswerSharing => lang.pick("答复共享申请", "answer sharing requests"),
+            CoordinateSharing => lang.pick("协调共享争议", "coordinate sharing disputes"),
+            ReadSharing => lang.pick("查看共享申请和授权", "read sharing requests and grants"),
         }
     }
 }
@@ -127,6 +139,9 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         ReadCatalogue => &Role::ALL,
         ManageCatalogue => &[DataSteward],
         ReviewCatalogue => &[Operator],
+        RequestSharing | AnswerSharing => &[DataSteward],
+        CoordinateSharing => &[Operator],
+        ReadSharing => &[Operator, DataSteward, Supervisor],
     }
 }
 

@@ -10,6 +10,7 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(sequencer(state.clone())),
         tokio::spawn(checkpoints(state.clone())),
+        tokio::spawn(sharing_deadlines(state.clone())),
         tokio::spawn(sessions(state)),
     ]
 }
@@ -47,6 +48,20 @@ async fn checkpoints(state: AppState) {
             }
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "audit checkpoint check failed"),
+        }
+    }
+}
+
+/// Every ten minutes: remind providers of requests about to fall due, escalate overdue ones.
+async fn sharing_deadlines(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        match crate::api::sharing::enforce_deadlines(&state, today).await {
+            Ok((0, 0)) => {}
+            Ok((reminded, escalated)) => tracing::info!(reminded, escalated, "sharing request deadlines enforced"),
+            Err(e) => tracing::warn!(error = %e.en, "sharing deadlines not enforced"),
         }
     }
 }

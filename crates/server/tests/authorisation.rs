@@ -212,6 +212,32 @@ async fn every_role_every_endpoint(app: App) {
             STEWARD,
         ),
         row(Method::GET, "/api/v1/catalogue/drafts?queue=pending", None, OP),
+        row(
+            Method::GET,
+            "/api/v1/sharing/requests?view=outgoing",
+            None,
+            OP | STEWARD | SUPERVISOR,
+        ),
+        row(Method::GET, "/api/v1/sharing/requests?view=escalated", None, OP),
+        row(Method::GET, "/api/v1/sharing/grants", None, OP | STEWARD | SUPERVISOR),
+        // Unknown objects are not revealed to those who may not deal with them.
+        row(Method::GET, "/api/v1/departments/999999/systems", None, OP | STEWARD),
+        row(Method::GET, "/api/v1/systems/999999/tokens", None, OP | STEWARD),
+        row(Method::POST, "/api/v1/catalogue/drafts/999999/submit", None, STEWARD),
+        row(Method::POST, "/api/v1/catalogue/drafts/999999/approve", None, OP),
+        row(Method::GET, "/api/v1/notifications", None, OP | STEWARD | SUPERVISOR),
+        row(
+            Method::DELETE,
+            "/api/v1/sharing/grants/999999",
+            None,
+            OP | STEWARD | SUPERVISOR,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/sharing/requests/999999/decision",
+            Some(json!({"decision": "refuse", "reasons": "x"})),
+            OP | STEWARD | SUPERVISOR,
+        ),
     ];
     let pages = [
         ("/admin/regions", OP),

@@ -305,7 +305,6 @@ pub async fn step(
     draft: Option<&ResourceDraft>,
     note: &str,
 ) -> ApiResult<Resource> {
-    let current = working_copy(state, id).await?;
     let (permission, action) = match t {
         Transition::Edit => (Permission::ManageCatalogue, "catalogue.edit"),
         Transition::Submit => (Permission::ManageCatalogue, "catalogue.submit"),
@@ -314,6 +313,7 @@ pub async fn step(
         Transition::Reject => (Permission::ReviewCatalogue, "catalogue.reject"),
     };
     auth.require(permission, &Target::Platform)?;
+    let current = working_copy(state, id).await?;
     auth.require(permission, &department_target(state, current.department_id).await?)?;
     if let Some(d) = draft {
         validate(d)?;

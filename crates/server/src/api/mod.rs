@@ -9,6 +9,7 @@ pub mod catalogue_csv;
 pub mod directory;
 pub mod ids;
 pub mod session;
+pub mod sharing;
 pub mod systems;
 pub mod users;
 
@@ -118,6 +119,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/public/catalogue/resources", get(catalogue::search_public))
         .route("/public/catalogue/resources/{id}", get(catalogue::get_public_resource))
+        .route("/sharing/requests", get(sharing::list).post(sharing::create))
+        .route("/sharing/requests/{id}/decision", post(sharing::decide))
+        .route("/sharing/grants", get(sharing::grants))
+        .route("/sharing/grants/{id}", delete(sharing::revoke))
+        .route("/notifications", get(sharing::notifications))
         .route("/me/data-uses", get(audit::my_data_uses))
         .route("/me/data-uses/{id}/proof", get(audit::my_proof))
 }

@@ -65,6 +65,7 @@ pub async fn list_systems(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<System>>> {
+    auth.require(Permission::ReadSystems, &Target::Platform)?;
     auth.require(Permission::ReadSystems, &department_target(&state, id).await?)?;
     Ok(axum::Json(state.store.list_systems(Some(id)).await?))
 }
@@ -127,6 +128,7 @@ pub async fn list_tokens(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<SystemToken>>> {
+    auth.require(Permission::ReadSystems, &Target::Platform)?;
     let (_, target) = system_target(&state, id).await?;
     auth.require(Permission::ReadSystems, &target)?;
     Ok(axum::Json(state.store.system_tokens(id).await?))

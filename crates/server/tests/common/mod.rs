@@ -16,6 +16,7 @@ use yici_store::testkit::{TempStore, temp_dir};
 
 pub struct App {
     pub router: Router,
+    pub state: AppState,
     pub store: Store,
     pub creds: Credentials,
     pub dir: PathBuf,
@@ -69,7 +70,8 @@ impl App {
             Arc::new(DevIdentityProvider),
         );
         Some(App {
-            router: yici_server::router(state),
+            router: yici_server::router(state.clone()),
+            state,
             store,
             creds,
             dir,

@@ -1,0 +1,436 @@
+//! Sharing requests and grants over HTTP: consumers apply, providers answer within the
+//! working-day limit, operators coordinate escalated requests, everyone involved sees who holds
+//! what; notifications for each party.
+
+use super::PageQuery;
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use yici_core::authz::{Permission, Principal, Target};
+use yici_core::catalogue::ShareType;
+use yici_core::masking::MaskingProfile;
+use yici_core::sharing::{
+    DEFAULT_ANSWER_DAYS, Decision, Grant, RequestDraft, RequestStatus, after_decision, answer_deadline, initial_status,
+};
+use yici_store::sharing::{Notification, RequestFilter, SharingRequest};
+
+/// Lookups a new grant allows per day unless the decision sets another quota.
+pub const DEFAULT_DAILY_QUOTA: i64 = 10_000;
+
+/// A request as shown.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RequestView {
+    pub id: i64,
+    pub provider_department_id: i64,
+    /// `pending`, `granted`, `partially_granted`, `escalated`, `refused` or `cancelled`.
+    #[schema(value_type = String)]
+    pub status: RequestStatus,
+    pub status_name: String,
+    pub deadline: chrono::NaiveDate,
+    pub decision_note: String,
+    pub request: RequestDraft,
+}
+
+impl From<SharingRequest> for RequestView {
+    fn from(r: SharingRequest) -> Self {
+        RequestView {
+            id: r.id,
+            provider_department_id: r.provider_department_id,
+            status: r.status,
+            status_name: r.status.name(crate::context::current_lang()).to_string(),
+            deadline: r.deadline,
+            decision_note: r.decision_note,
+            request: r.request,
+        }
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+async fn department_target(state: &AppState, id: i64, field: &str) -> ApiResult<Target> {
+    let d = state
+        .store
+        .department(id)
+        .await?
+        .ok_or_else(|| ApiError::field(field, "部门不存在", "No such department"))?;
+    Ok(Target::Department {
+        id: d.id,
+        region: d.region(),
+    })
+}
+
+/// The grant issued for `items` of a request.
+fn grant_for(r: &RequestDraft, items: Vec<String>, quota: Option<i64>, masking: MaskingProfile) -> Grant {
+    Grant {
+        id: 0,
+        system_id: r.system_id,
+        resource_id: r.resource_id,
+        items,
+        purpose: r.purpose.clone(),
+        valid_from: r.valid_from,
+        valid_until: r.valid_until,
+        daily_quota: quota.unwrap_or(DEFAULT_DAILY_QUOTA),
+        masking,
+        revoked: false,
+    }
+}
+
+/// File a request (stewards of the consumer department, for one of its systems).
+#[utoipa::path(post, path = "/api/v1/sharing/requests", tag = "sharing", request_body = RequestDraft,
+    responses((status = 201, body = RequestView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(r): Json<RequestDraft>,
+) -> ApiResult<(StatusCode, axum::Json<RequestView>)> {
+    auth.require(Permission::RequestSharing, &Target::Platform)?;
+    auth.require(
+        Permission::RequestSharing,
+        &department_target(&state, r.consumer_department_id, "consumer_department_id").await?,
+    )?;
+    let system = state.store.system(r.system_id).await?;
+    if system.is_none_or(|s| s.department_id != r.consumer_department_id) {
+        return Err(ApiError::field(
+            "system_id",
+            "应用系统不属于申请部门",
+            "The system does not belong to the requesting department",
+        ));
+    }
+    let (resource, published) = state.store.catalogue_published(r.resource_id).await?.ok_or_else(|| {
+        ApiError::field(
+            "resource_id",
+            "目录中没有该资源（未发布或已撤销）",
+            "No such published resource",
+        )
+    })?;
+    if resource.department_id == r.consumer_department_id {
+        return Err(ApiError::field(
+            "resource_id",
+            "不能申请本部门的资源",
+            "A department does not request its own resource",
+        ));
+    }
+    let today = today();
+    let problems = r.problems(&published.draft, today);
+    if !problems.is_empty() {
+        return Err(ApiError::validation(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new(&p.field, p.zh, p.en))
+                .collect(),
+        ));
+    }
+    let share = ShareType::from_code(published.draft.share_type).unwrap_or(ShareType::NotShared);
+    let status = initial_status(share);
+    let cal = state.store.working_calendar().await?;
+    let deadline = answer_deadline(&cal, today, DEFAULT_ANSWER_DAYS)?;
+    let grant =
+        (status == RequestStatus::Granted).then(|| grant_for(&r, r.items.clone(), None, MaskingProfile::Standard));
+    let created = state
+        .store
+        .sharing_request_create(
+            &r,
+            resource.department_id,
+            status,
+            deadline,
+            grant.as_ref(),
+            &auth.event("sharing.request", "sharing_request"),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(created.into())))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `incoming` (addressed to my department), `outgoing` (filed by it) or `escalated`
+    /// (operators' coordination queue).
+    pub view: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+fn own_department(auth: &Auth) -> ApiResult<i64> {
+    auth.user.as_ref().and_then(|u| u.department_id).ok_or_else(|| {
+        ApiError::field(
+            "view",
+            "您的账号不属于具体部门",
+            "Your account belongs to no department",
+        )
+    })
+}
+
+/// Requests for my part: incoming, outgoing, or (operators) escalated.
+#[utoipa::path(get, path = "/api/v1/sharing/requests", tag = "sharing", params(ListQuery),
+    responses((status = 200, body = Vec<RequestView>), (status = 403, body = crate::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<Vec<RequestView>>> {
+    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    let page = PageQuery {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .page();
+    let filter = match q.view.as_deref().unwrap_or("incoming") {
+        "escalated" => {
+            auth.require(Permission::CoordinateSharing, &Target::Platform)?;
+            RequestFilter {
+                status: Some(RequestStatus::Escalated),
+                ..Default::default()
+            }
+        }
+        "outgoing" => RequestFilter {
+            consumer_department_id: Some(own_department(&auth)?),
+            ..Default::default()
+        },
+        "incoming" => RequestFilter {
+            provider_department_id: Some(own_department(&auth)?),
+            ..Default::default()
+        },
+        other => {
+            return Err(ApiError::field(
+                "view",
+                format!("未知视图“{other}”"),
+                format!("unknown view '{other}'"),
+            ));
+        }
+    };
+    Ok(axum::Json(
+        state
+            .store
+            .sharing_requests(&filter, page)
+            .await?
+            .into_iter()
+            .map(RequestView::from)
+            .collect(),
+    ))
+}
+
+/// A decision with the grant's terms.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DecisionInput {
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// Lookups per day for the grant (default 10,000).
+    pub daily_quota: Option<i64>,
+    /// `strict` (default), `standard` or `none`.
+    pub masking: Option<String>,
+}
+
+/// Answer a request: its provider's stewards while pending, operators once escalated.
+#[utoipa::path(post, path = "/api/v1/sharing/requests/{id}/decision", tag = "sharing", request_body = DecisionInput,
+    responses((status = 200, body = RequestView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<DecisionInput>,
+) -> ApiResult<axum::Json<RequestView>> {
+    // Nobody learns whether a request exists before showing they may deal with requests.
+    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    let current = state
+        .store
+        .sharing_request(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("共享申请", "sharing request"))?;
+    let by_operator = current.status == RequestStatus::Escalated;
+    if by_operator {
+        auth.require(Permission::CoordinateSharing, &Target::Platform)?;
+    } else {
+        auth.require(Permission::AnswerSharing, &Target::Platform)?;
+        auth.require(
+            Permission::AnswerSharing,
+            &department_target(&state, current.provider_department_id, "id").await?,
+        )?;
+    }
+    let masking = match input.masking.as_deref() {
+        None => MaskingProfile::Strict,
+        Some(m) => MaskingProfile::from_code(m).ok_or_else(|| {
+            ApiError::field(
+                "masking",
+                "脱敏规则应为 strict、standard 或 none",
+                "masking must be strict, standard or none",
+            )
+        })?,
+    };
+    if input.daily_quota.is_some_and(|q| !(1..=10_000_000).contains(&q)) {
+        return Err(ApiError::field(
+            "daily_quota",
+            "每日调用上限应为1至10000000",
+            "daily_quota must be 1 to 10,000,000",
+        ));
+    }
+    let next = after_decision(current.status, by_operator, &input.decision, &current.request.items).ok_or_else(
+        || match &input.decision {
+            Decision::Refuse { reasons } if reasons.trim().is_empty() => {
+                ApiError::field("reasons", "拒绝时必须说明理由", "A refusal needs its reasons")
+            }
+            Decision::Approve { items }
+                if items.is_empty() || items.iter().any(|i| !current.request.items.contains(i)) =>
+            {
+                ApiError::field(
+                    "items",
+                    "只能授权申请中的信息项，且至少一项",
+                    "Grant at least one of the items asked for, and only those",
+                )
+            }
+            _ => ApiError::conflict(
+                format!("申请当前为“{}”，不能再作决定", current.status.name(yici_core::Lang::Zh)),
+                format!(
+                    "The request is {}; no decision can be taken now",
+                    current.status.name(yici_core::Lang::En)
+                ),
+            ),
+        },
+    )?;
+    let (grant, note) = match &input.decision {
+        Decision::Approve { items } => (
+            Some(grant_for(&current.request, items.clone(), input.daily_quota, masking)),
+            String::new(),
+        ),
+        Decision::Refuse { reasons } => (None, reasons.clone()),
+    };
+    let action = if by_operator {
+        "sharing.coordinate"
+    } else {
+        "sharing.decide"
+    };
+    let r = state
+        .store
+        .sharing_request_decide(
+            id,
+            current.status,
+            next,
+            &note,
+            grant.as_ref(),
+            &auth.event(action, "sharing_request"),
+        )
+        .await?;
+    Ok(axum::Json(r.into()))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GrantQuery {
+    pub resource: Option<i64>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Who holds what: the grants, optionally of one resource.
+#[utoipa::path(get, path = "/api/v1/sharing/grants", tag = "sharing", params(GrantQuery),
+    responses((status = 200, body = Vec<Grant>), (status = 403, body = crate::error::Problem)))]
+pub async fn grants(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<GrantQuery>,
+) -> ApiResult<axum::Json<Vec<Grant>>> {
+    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    let page = PageQuery {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .page();
+    Ok(axum::Json(state.store.grants(q.resource, page).await?))
+}
+
+/// Revoke a grant: operators, or stewards of the providing department.
+#[utoipa::path(delete, path = "/api/v1/sharing/grants/{id}", tag = "sharing",
+    responses((status = 200, body = Grant), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn revoke(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Grant>> {
+    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    let g = state
+        .store
+        .grant(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("授权", "grant"))?;
+    if auth.require(Permission::CoordinateSharing, &Target::Platform).is_err() {
+        auth.require(Permission::AnswerSharing, &Target::Platform)?;
+        let resource = state
+            .store
+            .catalogue_resource(g.resource_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("数据资源", "resource"))?;
+        auth.require(
+            Permission::AnswerSharing,
+            &department_target(&state, resource.department_id, "id").await?,
+        )?;
+    }
+    Ok(axum::Json(
+        state
+            .store
+            .grant_revoke(id, &auth.event("grant.revoke", "grant"))
+            .await?,
+    ))
+}
+
+/// My department's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "sharing", params(PageQuery),
+    responses((status = 200, body = Vec<Notification>), (status = 403, body = crate::error::Problem)))]
+pub async fn notifications(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<Vec<Notification>>> {
+    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    let dept = match &auth.principal {
+        Principal::User { .. } => own_department(&auth)?,
+        _ => return Err(ApiError::unauthenticated()),
+    };
+    Ok(axum::Json(state.store.notifications(dept, q.page()).await?))
+}
+
+/// Remind providers of requests due within two working days (once), and escalate requests whose
+/// answer period has passed. Returns (reminded, escalated).
+pub async fn enforce_deadlines(state: &AppState, today: chrono::NaiveDate) -> ApiResult<(usize, usize)> {
+    let cal = state.store.working_calendar().await?;
+    let soon = cal.add_working_days(today, yici_core::sharing::REMIND_DAYS as u32)?;
+    let mut reminded = 0;
+    for r in state.store.sharing_requests_due(soon).await? {
+        if r.deadline >= today
+            && state
+                .store
+                .sharing_request_remind(r.id, &format!("共享申请将于{}到期，请及时答复", r.deadline))
+                .await?
+        {
+            reminded += 1;
+        }
+    }
+    let mut escalated = 0;
+    let yesterday = today.pred_opt().unwrap_or(today);
+    for r in state.store.sharing_requests_due(yesterday).await? {
+        let event = yici_core::audit::AuditEvent::new(
+            yici_store::now_micros(),
+            yici_core::audit::Actor::named("deadline"),
+            "sharing.escalate",
+            "sharing_request",
+            &crate::context::current_request_id(),
+        );
+        match state
+            .store
+            .sharing_request_decide(
+                r.id,
+                RequestStatus::Pending,
+                RequestStatus::Escalated,
+                "提供部门逾期未答复",
+                None,
+                &event,
+            )
+            .await
+        {
+            Ok(_) => escalated += 1,
+            Err(yici_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((reminded, escalated))
+}

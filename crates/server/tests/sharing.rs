@@ -1,0 +1,379 @@
+//! Sharing requests through the API: the share type decides the path, providers answer within
+//! the working-day limit, refusals and overdue requests escalate to the operator.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{App, Auth, Session};
+use serde_json::{Value, json};
+use yici_core::org::{Role, Scope};
+
+/// A data steward of the police department (the demo has one for market supervision only).
+async fn police_steward(app: &App) -> Session {
+    let police = app
+        .store
+        .department_by_uscc(
+            yici_core::id::Uscc::generate("11", "330000", "MB000103")
+                .unwrap()
+                .as_str(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "t");
+    let u = app
+        .store
+        .create_user(
+            &yici_store::users::NewUser {
+                username: "police.steward",
+                display_name: "公安数据管理员",
+                password_hash: &yici_crypto::password::hash("Police-2026-pw"),
+                department_id: Some(police.id),
+            },
+            &ev,
+        )
+        .await
+        .unwrap();
+    let scope = Scope::Department {
+        department_id: police.id,
+        region: police.region(),
+    };
+    app.store
+        .grant_role(u.id, Role::DataSteward, &scope, &ev)
+        .await
+        .unwrap();
+    app.login_as("police.steward", "Police-2026-pw").await.unwrap()
+}
+
+async fn resource(app: &App, name: &str) -> i64 {
+    let filter = yici_store::catalogue::CatalogueFilter {
+        query: Some(name.into()),
+        ..Default::default()
+    };
+    let (hits, _) = app
+        .store
+        .catalogue_search(&filter, yici_store::Page::all())
+        .await
+        .unwrap();
+    hits.into_iter()
+        .find(|h| h.name == name)
+        .unwrap_or_else(|| panic!("{name}"))
+        .id
+}
+
+fn request(resource: i64, consumer: i64, system: i64, items: &[&str]) -> Value {
+    json!({
+        "resource_id": resource,
+        "consumer_department_id": consumer,
+        "system_id": system,
+        "items": items,
+        "purpose": "企业开办时核验法定代表人身份",
+        "legal_basis": "《市场主体登记管理条例》",
+        "valid_from": "2026-11-27",
+        "valid_until": "2027-11-26"
+    })
+}
+
+async fn share_type_decides_the_path(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let steward = app.login("data_steward").await;
+    let op = app.login("operator").await;
+    let police = police_steward(&app).await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let s = Auth::Session(&steward);
+
+    // Bad requests are refused field by field.
+    let people = resource(&app, "人口基础信息").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            s,
+            Some(request(people, market, system, &["姓名", "照片"])),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["errors"][0]["field"], "items[1]");
+    let police_dept = app.department_id("公安厅").await;
+    let police_system = app.store.list_systems(Some(police_dept)).await.unwrap()[0].id;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            s,
+            Some(request(people, market, police_system, &["姓名"])),
+        )
+        .await;
+    assert_eq!(res.json()["errors"][0]["field"], "system_id");
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            s,
+            Some(request(people, police_dept, police_system, &["姓名"])),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "only the consumer's stewards apply");
+    assert_eq!(
+        app.call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            Auth::Session(&op),
+            Some(request(people, market, system, &["姓名"]))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Conditional: the provider answers; a partial grant covers only what it names.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            s,
+            Some(request(people, market, system, &["姓名", "公民身份号码"])),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let pending = res.json();
+    assert_eq!(pending["status"], "pending");
+    let id = pending["id"].as_i64().unwrap();
+    let decide = |who: &Session, body: Value| {
+        let (app, who) = (&app, who.clone());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/sharing/requests/{id}/decision"),
+                Auth::Session(&who),
+                Some(body),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        decide(&steward, json!({"decision": "approve", "items": ["姓名"]}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "not the provider"
+    );
+    assert_eq!(
+        decide(&op, json!({"decision": "approve", "items": ["姓名"]}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "operators coordinate escalated requests"
+    );
+    assert_eq!(
+        decide(&police, json!({"decision": "approve", "items": ["照片"]}))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let res = decide(
+        &police,
+        json!({"decision": "approve", "items": ["姓名"], "daily_quota": 500, "masking": "standard"}),
+    )
+    .await;
+    assert_eq!(res.json()["status"], "partially_granted", "{}", res.text);
+    assert_eq!(
+        decide(&police, json!({"decision": "approve", "items": ["姓名"]}))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let grants = app
+        .get(&format!("/api/v1/sharing/grants?resource={people}"), Auth::Session(&op))
+        .await
+        .json();
+    assert_eq!(grants[0]["items"], json!(["姓名"]));
+    assert_eq!(grants[0]["daily_quota"], 500);
+    let notes = app.get("/api/v1/notifications", s).await.json();
+    assert_eq!(notes[0]["message"], "共享申请已获部分授权");
+    let incoming = app
+        .get("/api/v1/sharing/requests?view=incoming", Auth::Session(&police))
+        .await
+        .json();
+    assert_eq!(incoming.as_array().unwrap().len(), 1);
+
+    // A refusal needs reasons and escalates; the operator's decision is final.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            s,
+            Some(request(people, market, system, &["住址"])),
+        )
+        .await;
+    let id2 = res.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/sharing/requests/{id2}/decision");
+    assert_eq!(
+        app.call(
+            Method::POST,
+            &path,
+            Auth::Session(&police),
+            Some(json!({"decision": "refuse", "reasons": ""}))
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let res = app
+        .call(
+            Method::POST,
+            &path,
+            Auth::Session(&police),
+            Some(json!({"decision": "refuse", "reasons": "住址属敏感信息"})),
+        )
+        .await;
+    assert_eq!(res.json()["status"], "escalated");
+    let queue = app
+        .get("/api/v1/sharing/requests?view=escalated", Auth::Session(&op))
+        .await
+        .json();
+    assert_eq!(queue.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/api/v1/sharing/requests?view=escalated", s).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = app
+        .call(
+            Method::POST,
+            &path,
+            Auth::Session(&op),
+            Some(json!({"decision": "approve", "items": ["住址"]})),
+        )
+        .await;
+    assert_eq!(res.json()["status"], "granted", "{}", res.text);
+
+    // Unconditional: granted at once. Not shared: straight to coordination.
+    let plan = resource(&app, "国土空间规划信息").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            s,
+            Some(request(plan, market, system, &["规划名称"])),
+        )
+        .await;
+    assert_eq!(res.json()["status"], "granted");
+    let fees = resource(&app, "社保缴费信息").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            s,
+            Some(request(fees, market, system, &["姓名"])),
+        )
+        .await;
+    assert_eq!(res.json()["status"], "escalated", "{}", res.text);
+
+    // Grants can be revoked by the provider or an operator, not by the consumer.
+    let gid = grants[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        app.call(Method::DELETE, &format!("/api/v1/sharing/grants/{gid}"), s, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let res = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/sharing/grants/{gid}"),
+            Auth::Session(&police),
+            None,
+        )
+        .await;
+    assert_eq!(res.json()["revoked"], true);
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            "/api/v1/sharing/grants/999999",
+            Auth::Session(&op),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Every step is in the audit log.
+    let log = app
+        .get("/api/v1/audit/entries?action=sharing.decide", Auth::Session(&op))
+        .await
+        .json();
+    assert_eq!(log["items"].as_array().unwrap().len(), 2);
+}
+on_both!(share_type_decides_the_path);
+
+async fn overdue_requests_escalate_after_a_reminder(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let steward = app.login("data_steward").await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let people = resource(&app, "人口基础信息").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            Auth::Session(&steward),
+            Some(request(people, market, system, &["姓名"])),
+        )
+        .await;
+    let deadline: chrono::NaiveDate = res.json()["deadline"].as_str().unwrap().parse().unwrap();
+    let cal = app.store.working_calendar().await.unwrap();
+    let two_before = {
+        let mut d = deadline;
+        let mut left = 2;
+        while left > 0 {
+            d = d.pred_opt().unwrap();
+            if cal.is_working_day(d).unwrap() {
+                left -= 1;
+            }
+        }
+        d
+    };
+    let police = app.department_id("公安厅").await;
+    assert_eq!(
+        yici_server::api::sharing::enforce_deadlines(&app.state, two_before)
+            .await
+            .unwrap(),
+        (1, 0)
+    );
+    assert_eq!(
+        yici_server::api::sharing::enforce_deadlines(&app.state, two_before)
+            .await
+            .unwrap(),
+        (0, 0),
+        "one reminder"
+    );
+    assert_eq!(
+        app.store.notifications(police, yici_store::Page::all()).await.unwrap()[0].kind,
+        "reminder"
+    );
+    assert_eq!(
+        yici_server::api::sharing::enforce_deadlines(&app.state, deadline)
+            .await
+            .unwrap(),
+        (0, 0),
+        "the last day still counts"
+    );
+    let after = deadline.succ_opt().unwrap();
+    assert_eq!(
+        yici_server::api::sharing::enforce_deadlines(&app.state, after)
+            .await
+            .unwrap(),
+        (0, 1)
+    );
+    let r = app
+        .store
+        .sharing_request(res.json()["id"].as_i64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status, yici_core::sharing::RequestStatus::Escalated);
+    assert_eq!(r.decision_note, "提供部门逾期未答复");
+}
+on_both!(overdue_requests_escalate_after_a_reminder);
