@@ -72,6 +72,8 @@ pub enum Permission {
     CoordinateSharing,
     /// Read sharing requests, grants and notifications.
     ReadSharing,
+    /// Call the exchange API: department systems only, and then only under a grant.
+    CallExchange,
 }
 
 impl Permission {
@@ -99,6 +101,7 @@ impl Permission {
             AnswerSharing => lang.pick("答复共享申请", "answer sharing requests"),
             CoordinateSharing => lang.pick("协调共享争议", "coordinate sharing disputes"),
             ReadSharing => lang.pick("查看共享申请和授权", "read sharing requests and grants"),
+            CallExchange => lang.pick("调用共享交换接口（仅限应用系统）", "call the exchange (systems only)"),
         }
     }
 }
@@ -142,6 +145,7 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         RequestSharing | AnswerSharing => &[DataSteward],
         CoordinateSharing => &[Operator],
         ReadSharing => &[Operator, DataSteward, Supervisor],
+        CallExchange => &[],
     }
 }
 
@@ -161,7 +165,10 @@ pub fn decide(principal: &Principal, permission: Permission, target: &Target) ->
     match principal {
         Principal::Anonymous => Err(Denied::Unauthenticated),
         Principal::System { .. } => match permission {
-            Permission::ReadDirectory | Permission::ReadCalendar | Permission::ReadCatalogue => Ok(()),
+            Permission::ReadDirectory
+            | Permission::ReadCalendar
+            | Permission::ReadCatalogue
+            | Permission::CallExchange => Ok(()),
             _ => forbidden,
         },
         Principal::Applicant { .. } => match permission {

@@ -220,6 +220,8 @@ async fn every_role_every_endpoint(app: App) {
         ),
         row(Method::GET, "/api/v1/sharing/requests?view=escalated", None, OP),
         row(Method::GET, "/api/v1/sharing/grants", None, OP | STEWARD | SUPERVISOR),
+        row(Method::GET, "/api/v1/exchange/101001/000099/records?x=1", None, SYSTEM),
+        row(Method::POST, "/api/v1/datasets/999999/rows", Some(json!([])), STEWARD),
         // Unknown objects are not revealed to those who may not deal with them.
         row(Method::GET, "/api/v1/departments/999999/systems", None, OP | STEWARD),
         row(Method::GET, "/api/v1/systems/999999/tokens", None, OP | STEWARD),

@@ -50,6 +50,11 @@ impl Dialect {
                         "sharing",
                         include_str!(concat!("../migrations/", $dir, "/0004_sharing.sql")),
                     ),
+                    (
+                        5,
+                        "datasets",
+                        include_str!(concat!("../migrations/", $dir, "/0005_datasets.sql")),
+                    ),
                 ]
             };
         }

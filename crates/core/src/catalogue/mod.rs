@@ -206,6 +206,63 @@ pub struct DataItem {
     pub share_type: Option<i64>,
 }
 
+impl DataItem {
+    /// Check and normalise a value for this item: its data type, its length and, for standard
+    /// identifier elements, the identifier's own rules.
+    pub fn check_value(&self, value: &str) -> Result<String, String> {
+        let v = value.trim();
+        if let Some(max) = self.length
+            && v.chars().count() as i64 > max
+        {
+            return Err(format!("“{}”超过长度{max}", self.name));
+        }
+        match self.element.as_deref() {
+            Some("DE0002") => {
+                return crate::id::CitizenId::parse(v)
+                    .map(|c| c.to_string())
+                    .map_err(|e| e.message(Lang::Zh));
+            }
+            Some("DE0008") => {
+                return crate::id::Uscc::parse(v)
+                    .map(|c| c.to_string())
+                    .map_err(|e| e.message(Lang::Zh));
+            }
+            Some("DE0007") => {
+                return crate::id::RegionCode::parse(v)
+                    .map(|c| c.to_string())
+                    .map_err(|e| e.message(Lang::Zh));
+            }
+            _ => {}
+        }
+        let ok = match DataType::from_code(self.data_type) {
+            Some(DataType::Number | DataType::Currency) => v.is_empty() || v.parse::<f64>().is_ok_and(f64::is_finite),
+            Some(DataType::Date) => {
+                v.is_empty()
+                    || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+                    || chrono::NaiveDate::parse_from_str(v, "%Y%m%d").is_ok()
+            }
+            Some(DataType::DateTime) => {
+                v.is_empty()
+                    || chrono::DateTime::parse_from_rfc3339(v).is_ok()
+                    || chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S").is_ok()
+            }
+            Some(DataType::Boolean) => matches!(v, "" | "true" | "false" | "是" | "否" | "0" | "1"),
+            _ => true,
+        };
+        if ok {
+            Ok(v.to_string())
+        } else {
+            Err(format!(
+                "“{}”的值“{v}”不是{}",
+                self.name,
+                DataType::from_code(self.data_type)
+                    .map(|t| t.name(Lang::Zh))
+                    .unwrap_or("")
+            ))
+        }
+    }
+}
+
 /// A resource as entered by a data steward (before it has a code or a status).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -411,6 +468,16 @@ impl ResourceDraft {
         p
     }
 
+    /// The item that identifies a row (the lookup key of the exchange): the first item holding
+    /// an identifier (ID number, credit code, unit or certificate number), else the first item.
+    pub fn key_item(&self) -> Option<&DataItem> {
+        const KEYS: [&str; 5] = ["DE0002", "DE0006", "DE0008", "DE0017", "DE0018"];
+        self.items
+            .iter()
+            .find(|i| i.element.as_deref().is_some_and(|e| KEYS.contains(&e)))
+            .or_else(|| self.items.first())
+    }
+
     /// The share type in force for an item.
     pub fn item_share_type(&self, item: &DataItem) -> Option<ShareType> {
         ShareType::from_code(item.share_type.unwrap_or(self.share_type))
@@ -442,14 +509,14 @@ pub(crate) mod tests {
             items: vec![
                 DataItem {
                     name: "姓名".into(),
-                    element: Some("DE00001".into()),
+                    element: Some("DE0001".into()),
                     data_type: 1,
                     length: Some(50),
                     share_type: None,
                 },
                 DataItem {
                     name: "公民身份号码".into(),
-                    element: Some("DE00002".into()),
+                    element: Some("DE0002".into()),
                     data_type: 1,
                     length: Some(18),
                     share_type: None,
@@ -503,6 +570,32 @@ pub(crate) mod tests {
             fields(&d),
             ["classification", "open_type", "related[0]", "items[2].name"]
         );
+    }
+
+    #[test]
+    fn values_are_checked_by_type_and_identifier_rules() {
+        let d = draft();
+        assert_eq!(d.key_item().unwrap().name, "公民身份号码");
+        let id = &d.items[1];
+        assert!(id.check_value("110101199001011234").unwrap_err().contains("校验码"));
+        assert_eq!(id.check_value("11010519491231002X").unwrap(), "11010519491231002X");
+        let n = DataItem {
+            name: "面积".into(),
+            element: None,
+            data_type: 2,
+            length: None,
+            share_type: None,
+        };
+        assert!(n.check_value("12.5").is_ok() && n.check_value("十二").is_err() && n.check_value("NaN").is_err());
+        let day = DataItem {
+            name: "登记日期".into(),
+            element: None,
+            data_type: 4,
+            length: None,
+            share_type: None,
+        };
+        assert!(day.check_value("2026-02-30").is_err() && day.check_value("2026-02-28").is_ok());
+        assert!(d.items[0].check_value(&"张".repeat(51)).is_err());
     }
 
     #[test]

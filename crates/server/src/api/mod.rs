@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_csv;
 pub mod directory;
+pub mod exchange;
 pub mod ids;
 pub mod session;
 pub mod sharing;
@@ -124,6 +125,14 @@ pub fn router() -> Router<AppState> {
         .route("/sharing/grants", get(sharing::grants))
         .route("/sharing/grants/{id}", delete(sharing::revoke))
         .route("/notifications", get(sharing::notifications))
+        .route(
+            "/exchange/{class}/{sequence}/records",
+            get(exchange::get_records).post(exchange::post_records),
+        )
+        .route(
+            "/datasets/{id}/rows",
+            post(exchange::load).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
+        )
         .route("/me/data-uses", get(audit::my_data_uses))
         .route("/me/data-uses/{id}/proof", get(audit::my_proof))
 }

@@ -1,0 +1,437 @@
+//! 共享交换 — the exchange API for department systems, and the providers' data loads.
+//!
+//! `GET /api/v1/exchange/{resource_code}/records?{key item}={value}` and `POST` with up to 1,000
+//! keys. Each call needs the system's bearer token, `X-Yici-Purpose` and optionally
+//! `X-Yici-Case`; it returns only the items of a valid grant, masked by the grant's profile,
+//! counts against the grant's daily quota, and is one audit entry naming its data subjects.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use yici_core::Lang;
+use yici_core::authz::{Permission, Principal, Target};
+use yici_core::catalogue::ResourceDraft;
+use yici_core::masking::ValueKind;
+use yici_core::sharing::{Grant, GrantRefusal};
+use yici_store::catalogue::Resource;
+
+/// Most keys in one batch call.
+pub const MAX_KEYS: usize = 1000;
+/// Longest key value accepted.
+pub const MAX_KEY_LEN: usize = 128;
+
+/// The answer of a lookup.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Records {
+    pub resource: String,
+    /// The items returned (those of the grant).
+    pub items: Vec<String>,
+    pub records: Vec<BTreeMap<String, String>>,
+    /// Keys asked for and not found.
+    pub missing: Vec<String>,
+}
+
+fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn forbidden(refusal: &GrantRefusal) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "grant_missing",
+        refusal.message(Lang::Zh),
+        refusal.message(Lang::En),
+    )
+}
+
+/// The published resource with this code.
+async fn resource_by_code(state: &AppState, code: &str) -> ApiResult<(Resource, ResourceDraft)> {
+    let not_found = || ApiError::not_found(&format!("数据资源{code}"), &format!("resource {code}"));
+    let r = state
+        .store
+        .catalogue_resource_by_code(code)
+        .await?
+        .ok_or_else(not_found)?;
+    let (r, v) = state.store.catalogue_published(r.id).await?.ok_or_else(not_found)?;
+    Ok((r, v.draft))
+}
+
+/// The system's valid grant for the resource, or a refusal naming what is missing.
+async fn valid_grant(state: &AppState, system_id: i64, resource_id: i64) -> Result<Grant, GrantRefusal> {
+    let grants = state.store.grants_for(system_id, resource_id).await.unwrap_or_default();
+    let today = today();
+    let mut last = GrantRefusal::NoGrant;
+    for g in grants {
+        match g.permits(today, &[]) {
+            Ok(()) => return Ok(g),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// A text header: UTF-8 bytes, or percent-encoded UTF-8 for clients limited to ASCII.
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    let raw = std::str::from_utf8(headers.get(name)?.as_bytes()).ok()?.trim();
+    let text = if raw.is_ascii() && raw.contains('%') {
+        percent_decode(raw).unwrap_or_else(|| raw.to_string())
+    } else {
+        raw.to_string()
+    };
+    Some(text).filter(|v| !v.is_empty())
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).ok()?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A hostile or oversized key is a 400, never a lookup.
+fn check_key(key: &str) -> ApiResult<()> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN || key.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            format!("查询键值无效：不能为空、不超过{MAX_KEY_LEN}字节、不含控制字符"),
+            format!("Invalid key: it must be 1 to {MAX_KEY_LEN} bytes without control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Look up `keys` for the calling system, under its grant.
+async fn lookup(
+    state: &AppState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    code: &str,
+    keys: Vec<String>,
+) -> ApiResult<Records> {
+    auth.require(Permission::CallExchange, &Target::Platform)?;
+    let Principal::System { id: system_id, .. } = auth.principal else {
+        return Err(ApiError::unauthenticated());
+    };
+    let purpose = header(headers, "x-yici-purpose")
+        .filter(|p| p.chars().count() <= 200)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "purpose_required",
+                "请在 X-Yici-Purpose 请求头中说明用途（不超过200字）",
+                "State the purpose in the X-Yici-Purpose header (at most 200 characters)",
+            )
+        })?;
+    let case = header(headers, "x-yici-case").filter(|c| c.len() <= 64);
+    for k in &keys {
+        check_key(k)?;
+    }
+    let (resource, draft) = resource_by_code(state, code).await?;
+    if let Some(key_item) = draft.key_item() {
+        for k in &keys {
+            if let Err(reason) = key_item.check_value(k) {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_key",
+                    format!("查询键值无效：{reason}"),
+                    format!("Invalid key: {reason}"),
+                ));
+            }
+        }
+    }
+    let grant = match valid_grant(state, system_id, resource.id).await {
+        Ok(g) => g,
+        Err(refusal) => {
+            let mut e = forbidden(&refusal);
+            e.audit = Some(Box::new(
+                auth.event("exchange.refuse", "catalogue_resource")
+                    .object(&resource.code)
+                    .purpose(purpose)
+                    .outcome(yici_core::audit::Outcome::Refused, refusal.message(Lang::En)),
+            ));
+            return Err(e);
+        }
+    };
+    let today = today();
+    if !state
+        .store
+        .grant_use(grant.id, today, keys.len() as i64, grant.daily_quota)
+        .await?
+    {
+        let now = chrono::Utc::now() + chrono::Duration::hours(8);
+        let midnight = (now.date_naive() + chrono::Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists");
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "quota_exceeded",
+            format!("已达到授权的每日调用上限（{}次）", grant.daily_quota),
+            format!("The grant's daily quota of {} lookups is used up", grant.daily_quota),
+        );
+        e.retry_after = Some((midnight - now.naive_local()).num_seconds().max(1) as u64);
+        return Err(e);
+    }
+    let items: Vec<&yici_core::catalogue::DataItem> =
+        draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();
+    let rows = state.store.dataset_lookup(resource.id, &keys).await?;
+    let found: std::collections::HashSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+    let missing: Vec<String> = keys.iter().filter(|k| !found.contains(k.as_str())).cloned().collect();
+    // The data subjects are the people and companies whose identifiers were asked for or returned.
+    let mut subjects: Vec<String> = Vec::new();
+    let key_kind = draft
+        .key_item()
+        .map(|i| ValueKind::of_item(i.element.as_deref(), &i.name));
+    let is_subject = |item: &yici_core::catalogue::DataItem| {
+        matches!(item.element.as_deref(), Some("DE0002" | "DE0008"))
+            || ValueKind::of_item(item.element.as_deref(), &item.name) == ValueKind::IdNumber
+    };
+    if draft.key_item().is_some_and(is_subject) || key_kind == Some(ValueKind::IdNumber) {
+        subjects.extend(keys.iter().cloned());
+    }
+    let mut records = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut out = BTreeMap::new();
+        for item in &items {
+            let Some(value) = row.values.get(&item.name) else {
+                continue;
+            };
+            if is_subject(item) && !subjects.contains(value) {
+                subjects.push(value.clone());
+            }
+            let kind = ValueKind::of_item(item.element.as_deref(), &item.name);
+            out.insert(item.name.clone(), grant.masking.apply(kind, value));
+        }
+        records.push(out);
+    }
+    let mut event = auth
+        .event("exchange.read", "catalogue_resource")
+        .object(&resource.code)
+        .purpose(purpose);
+    event.subjects = subjects;
+    event.case_ref = case;
+    event.grant_ref = Some(grant.id.to_string());
+    event.legal_basis = None;
+    state.audit.append(event).await?;
+    Ok(Records {
+        resource: resource.code,
+        items: items.iter().map(|i| i.name.clone()).collect(),
+        records,
+        missing,
+    })
+}
+
+/// One lookup by the resource's key item, given as the query parameter named after it.
+#[utoipa::path(get, path = "/api/v1/exchange/{class}/{sequence}/records", tag = "exchange",
+    params(("class" = String, Path, description = "classification code (first part of the resource code)"),
+           ("sequence" = String, Path, description = "sequence (second part of the resource code)")),
+    responses((status = 200, body = Records), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn get_records(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path((class, sequence)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<axum::Json<Records>> {
+    auth.require(Permission::CallExchange, &Target::Platform)?;
+    let code = format!("{class}/{sequence}");
+    let key = match q.len() {
+        1 => q.into_values().next().expect("one value"),
+        _ => {
+            return Err(ApiError::bad_request(
+                "请以资源的键信息项为参数名给出一个查询值，例如 ?公民身份号码=…",
+                "Give exactly one query parameter, named after the resource's key item",
+            ));
+        }
+    };
+    Ok(axum::Json(lookup(&state, &auth, &headers, &code, vec![key]).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BatchInput {
+    /// Up to 1,000 key values.
+    pub keys: Vec<String>,
+}
+
+/// Batch lookup of up to 1,000 keys.
+#[utoipa::path(post, path = "/api/v1/exchange/{class}/{sequence}/records", tag = "exchange", request_body = BatchInput,
+    responses((status = 200, body = Records), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn post_records(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path((class, sequence)): Path<(String, String)>,
+    Json(input): Json<BatchInput>,
+) -> ApiResult<axum::Json<Records>> {
+    auth.require(Permission::CallExchange, &Target::Platform)?;
+    if input.keys.is_empty() || input.keys.len() > MAX_KEYS {
+        return Err(ApiError::bad_request(
+            format!("一次查询1至{MAX_KEYS}个键值"),
+            format!("Give 1 to {MAX_KEYS} keys"),
+        ));
+    }
+    let mut keys = input.keys;
+    keys.sort();
+    keys.dedup();
+    Ok(axum::Json(
+        lookup(&state, &auth, &headers, &format!("{class}/{sequence}"), keys).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LoadQuery {
+    /// Load the valid rows and report the others (default: all or nothing).
+    #[serde(default)]
+    pub partial: bool,
+}
+
+/// What a load did, with every bad row.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoadReport {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub errors: Vec<crate::import::RowError>,
+}
+
+/// Load rows into an aggregated resource (its provider's stewards): each row an object of data
+/// item → value; checked against item types and identifier rules; upserted by the key item.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/rows", tag = "exchange", params(LoadQuery),
+    request_body = Vec<Object>,
+    responses((status = 200, body = LoadReport), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn load(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<LoadQuery>,
+    Json(rows): Json<Vec<BTreeMap<String, serde_json::Value>>>,
+) -> ApiResult<axum::Json<LoadReport>> {
+    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    let (resource, v) = state
+        .store
+        .catalogue_published(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("已发布的数据资源", "published resource"))?;
+    let dept = state
+        .store
+        .department(resource.department_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("部门", "department"))?;
+    auth.require(
+        Permission::ManageCatalogue,
+        &Target::Department {
+            id: dept.id,
+            region: dept.region(),
+        },
+    )?;
+    if rows.len() > 10_000 {
+        return Err(ApiError::bad_request(
+            "一次最多上传10000行",
+            "At most 10,000 rows per load",
+        ));
+    }
+    let draft = v.draft;
+    let key_item = draft
+        .key_item()
+        .ok_or_else(|| ApiError::conflict("资源没有信息项", "The resource has no data items"))?
+        .clone();
+    let mut good = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, row) in rows.iter().enumerate() {
+        let line = i + 1;
+        let mut err = |column: &str, message: String| {
+            errors.push(crate::import::RowError {
+                row: line,
+                column: column.to_string(),
+                message,
+            })
+        };
+        let mut values = BTreeMap::new();
+        let mut bad = false;
+        for (name, value) in row {
+            let Some(item) = draft.items.iter().find(|it| &it.name == name) else {
+                err(name, format!("资源中没有信息项“{name}”"));
+                bad = true;
+                continue;
+            };
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                serde_json::Value::Null => String::new(),
+                _ => {
+                    err(name, "值应为文本、数字或布尔值".into());
+                    bad = true;
+                    continue;
+                }
+            };
+            match item.check_value(&text) {
+                Ok(v) => {
+                    values.insert(name.clone(), v);
+                }
+                Err(m) => {
+                    err(name, m);
+                    bad = true;
+                }
+            }
+        }
+        match values.get(&key_item.name).filter(|k| !k.is_empty()) {
+            None if !bad => {
+                err(&key_item.name, format!("缺少键信息项“{}”", key_item.name));
+                bad = true;
+            }
+            Some(k) if !seen.insert(k.clone()) => {
+                err(&key_item.name, format!("键值“{k}”在本次上传中重复"));
+                bad = true;
+            }
+            _ => {}
+        }
+        if !bad {
+            good.push((values[&key_item.name].clone(), values));
+        }
+    }
+    let rejected = rows.len() - good.len();
+    if !errors.is_empty() && !q.partial {
+        let mut e = ApiError::validation(
+            errors
+                .iter()
+                .map(|r| {
+                    FieldError::new(
+                        &format!("第{}行 {}", r.row, r.column),
+                        r.message.clone(),
+                        r.message.clone(),
+                    )
+                })
+                .collect(),
+        );
+        e.zh = format!("上传未执行：{rejected} 行有误，所有行均未写入");
+        e.en = format!("Nothing was loaded: {rejected} rows are invalid");
+        return Err(e);
+    }
+    let count = state
+        .store
+        .dataset_load(id, &good, &auth.event("dataset.load", "catalogue_resource"))
+        .await?;
+    Ok(axum::Json(LoadReport {
+        inserted: count.inserted,
+        updated: count.updated,
+        unchanged: count.unchanged,
+        rejected,
+        errors,
+    }))
+}

@@ -1,0 +1,302 @@
+//! The exchange: providers load rows, systems look them up under a grant, masked, counted and
+//! audited; everything outside the grant is refused.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::{App, Auth, Session};
+use serde_json::{Value, json};
+use yici_core::id::CitizenId;
+use yici_core::org::{Role, Scope};
+
+async fn police_steward(app: &App) -> Session {
+    let police = app
+        .store
+        .department_by_uscc(
+            yici_core::id::Uscc::generate("11", "330000", "MB000103")
+                .unwrap()
+                .as_str(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "t");
+    let u = app
+        .store
+        .create_user(
+            &yici_store::users::NewUser {
+                username: "police.steward",
+                display_name: "公安数据管理员",
+                password_hash: &yici_crypto::password::hash("Police-2026-pw"),
+                department_id: Some(police.id),
+            },
+            &ev,
+        )
+        .await
+        .unwrap();
+    app.store
+        .grant_role(
+            u.id,
+            Role::DataSteward,
+            &Scope::Department {
+                department_id: police.id,
+                region: police.region(),
+            },
+            &ev,
+        )
+        .await
+        .unwrap();
+    app.login_as("police.steward", "Police-2026-pw").await.unwrap()
+}
+
+fn person(n: u32) -> String {
+    CitizenId::with_check(&format!("33010619800101{n:03}"))
+        .unwrap()
+        .to_string()
+}
+
+async fn lookup(app: &App, token: &str, code: &str, query: &str, purpose: Option<&str>) -> common::Response {
+    let mut b = Request::builder()
+        .uri(format!("/api/v1/exchange/{code}/records?{query}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(p) = purpose {
+        b = b.header("x-yici-purpose", p).header("x-yici-case", "CASE-2026-0001");
+    }
+    app.send(b.body(Body::empty()).unwrap()).await
+}
+
+fn enc(s: &str) -> String {
+    common::enc(s)
+}
+
+async fn exchange_lookups_under_a_grant(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let police = police_steward(&app).await;
+    let steward = app.login("data_steward").await;
+    let (hits, _) = app
+        .store
+        .catalogue_search(
+            &yici_store::catalogue::CatalogueFilter {
+                query: Some("人口基础信息".into()),
+                ..Default::default()
+            },
+            yici_store::Page::all(),
+        )
+        .await
+        .unwrap();
+    let people = hits.iter().find(|h| h.name == "人口基础信息").unwrap().clone();
+
+    // Loads are checked row by row; by default nothing is written when a row is wrong.
+    let rows = json!([
+        {"姓名": "张三", "公民身份号码": person(1), "住址": "浙江省杭州市西湖区文三路90号", "出生日期": "19800101"},
+        {"姓名": "李四", "公民身份号码": person(2), "住址": "浙江省杭州市上城区解放路1号"},
+        {"姓名": "王五", "公民身份号码": "110101199001011234"},
+        {"姓名": "赵六", "公民身份号码": person(1)},
+        {"姓名": "钱七"},
+        {"姓名": "孙八", "公民身份号码": person(3), "出生日期": "19800230"},
+        {"姓名": "周九", "公民身份号码": person(4), "照片": "x"}
+    ]);
+    let path = format!("/api/v1/datasets/{}/rows", people.id);
+    let res = app
+        .call(Method::POST, &path, Auth::Session(&police), Some(rows.clone()))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    let fields: Vec<String> = res.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "第3行 公民身份号码",
+            "第4行 公民身份号码",
+            "第5行 公民身份号码",
+            "第6行 出生日期",
+            "第7行 照片"
+        ]
+    );
+    assert_eq!(
+        app.call(Method::POST, &path, Auth::Session(&steward), Some(rows.clone()))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "not the provider"
+    );
+    let res = app
+        .call(
+            Method::POST,
+            &format!("{path}?partial=true"),
+            Auth::Session(&police),
+            Some(rows),
+        )
+        .await;
+    assert_eq!(
+        (res.json()["inserted"].as_i64(), res.json()["rejected"].as_i64()),
+        (Some(2), Some(5)),
+        "{}",
+        res.text
+    );
+
+    // The market system asks for name and ID number; the provider grants them, masked.
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let token = app.token("市场主体登记系统");
+    let key = format!("{}={}", enc("公民身份号码"), person(1));
+    let res = lookup(&app, &token, &people.code, &key, Some("企业开办核验")).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "no grant yet: {}", res.text);
+    assert_eq!(res.code(), "grant_missing");
+    assert!(res.json()["detail"].as_str().unwrap().contains("没有该资源的共享授权"));
+    let req = json!({"resource_id": people.id, "consumer_department_id": market, "system_id": system, "items": ["姓名", "公民身份号码"],
+        "purpose": "企业开办时核验法定代表人身份", "legal_basis": "《市场主体登记管理条例》", "valid_from": "2026-01-01", "valid_until": "2027-11-26"});
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            Auth::Session(&steward),
+            Some(req),
+        )
+        .await
+        .json();
+    let id = created["id"].as_i64().unwrap();
+    let decided = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/sharing/requests/{id}/decision"),
+            Auth::Session(&police),
+            Some(json!({"decision": "approve", "items": ["姓名", "公民身份号码"], "daily_quota": 4})),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.text);
+
+    let res = lookup(&app, &token, &people.code, &key, Some("企业开办核验")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let body = res.json();
+    assert_eq!(body["records"][0]["姓名"], "张*");
+    assert_eq!(
+        body["records"][0]["公民身份号码"],
+        "330106********0019".replace("0019", &person(1)[14..])
+    );
+    assert!(
+        body["records"][0].get("住址").is_none(),
+        "items outside the grant never come back"
+    );
+    assert!(!res.text.contains("张三") && !res.text.contains("文三路"));
+
+    // Missing purpose, bad keys, batch lookups, quota.
+    assert_eq!(
+        lookup(&app, &token, &people.code, &key, None).await.code(),
+        "purpose_required"
+    );
+    let hostile = format!("{}={}", enc("公民身份号码"), enc("' OR 1=1 --"));
+    assert_eq!(
+        lookup(&app, &token, &people.code, &hostile, Some("核验")).await.code(),
+        "invalid_key"
+    );
+    let long = format!("{}={}", enc("公民身份号码"), "9".repeat(500));
+    assert_eq!(
+        lookup(&app, &token, &people.code, &long, Some("核验")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let not_utf8 = format!("{}=%FF%FE", enc("公民身份号码"));
+    assert_eq!(
+        lookup(&app, &token, &people.code, &not_utf8, Some("核验")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let batch = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/exchange/{}/records", people.code))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header("x-yici-purpose", "批量核验")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"keys": [person(1), person(2), person(9)]}).to_string(),
+        ))
+        .unwrap();
+    let res = app.send(batch).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.json()["records"].as_array().unwrap().len(), 2);
+    assert_eq!(res.json()["missing"], json!([person(9)]));
+    let res = lookup(&app, &token, &people.code, &key, Some("企业开办核验")).await;
+    assert_eq!(
+        res.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "1 + 3 lookups used the quota of 4: {}",
+        res.text
+    );
+    assert!(res.headers.contains_key(header::RETRY_AFTER));
+
+    // Another department's system holds no grant for this; users cannot call the exchange.
+    let other = app.token("不动产登记系统");
+    assert_eq!(
+        lookup(&app, &other, &people.code, &key, Some("核验")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/exchange/{}/records?{key}", people.code),
+            Auth::Session(&steward)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Revoked: 403 again.
+    let grants = app
+        .get(
+            &format!("/api/v1/sharing/grants?resource={}", people.id),
+            Auth::Session(&police),
+        )
+        .await
+        .json();
+    let gid = grants[0]["id"].as_i64().unwrap();
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/sharing/grants/{gid}"),
+        Auth::Session(&police),
+        None,
+    )
+    .await;
+    let res = lookup(&app, &token, &people.code, &key, Some("企业开办核验")).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.json()["detail"].as_str().unwrap().contains("撤销"));
+
+    // The person whose data was read sees it, with the purpose and the case.
+    let me = app
+        .call(
+            Method::POST,
+            "/api/v1/session/applicant",
+            Auth::None,
+            Some(json!({"id_number": person(1), "name": "张三"})),
+        )
+        .await;
+    let cookie = me
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|v| {
+            v.to_str()
+                .ok()?
+                .strip_prefix("yici_session=")
+                .map(|v| v.split(';').next().unwrap().to_string())
+        })
+        .unwrap();
+    let citizen = Session {
+        cookie,
+        csrf: me.json()["csrf_token"].as_str().unwrap().into(),
+    };
+    let uses = app.get("/api/v1/me/data-uses", Auth::Session(&citizen)).await.json();
+    let reads: Vec<&Value> = uses["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["content"]["action"] == "exchange.read")
+        .collect();
+    assert_eq!(reads.len(), 2, "the single and the batch lookup: {uses}");
+    assert_eq!(reads[1]["content"]["purpose"], "企业开办核验");
+    assert_eq!(reads[1]["content"]["case_ref"], "CASE-2026-0001");
+}
+on_both!(exchange_lookups_under_a_grant);

@@ -1,0 +1,146 @@
+//! Aggregated data (归集): rows loaded by providers, looked up by key, with a change feed.
+
+use crate::{Result, Store, StoreError, get_i64, get_str, now_micros};
+use std::collections::BTreeMap;
+use yici_core::audit::AuditEvent;
+
+/// A row: its key, version and values (data item name → value).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DataRow {
+    pub key: String,
+    pub version: i64,
+    pub values: BTreeMap<String, String>,
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LoadCount {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// One change of the feed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    pub seq: i64,
+    pub key: String,
+    pub version: i64,
+    pub values: BTreeMap<String, String>,
+}
+
+fn values(text: &str) -> Result<BTreeMap<String, String>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Invalid(format!("stored row is unreadable: {e}")))
+}
+
+impl Store {
+    /// Upsert rows by key in one transaction; changed rows get a new version and a feed entry.
+    /// The rows must have been validated. One audit entry records the load.
+    pub async fn dataset_load(
+        &self,
+        resource_id: i64,
+        rows: &[(String, BTreeMap<String, String>)],
+        audit: &AuditEvent,
+    ) -> Result<LoadCount> {
+        let mut tx = self.pool().begin().await?;
+        let mut count = LoadCount::default();
+        let now = now_micros();
+        for (key, vals) in rows {
+            let content = serde_json::to_string(vals).expect("values serialise");
+            let current =
+                sqlx::query("SELECT version, content FROM dataset_rows WHERE resource_id = $1 AND row_key = $2")
+                    .bind(resource_id)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let version = match current {
+                Some(r) if get_str(&r, "content")? == content => {
+                    count.unchanged += 1;
+                    continue;
+                }
+                Some(r) => {
+                    count.updated += 1;
+                    get_i64(&r, "version")? + 1
+                }
+                None => {
+                    count.inserted += 1;
+                    1
+                }
+            };
+            sqlx::query(
+                "INSERT INTO dataset_rows (resource_id, row_key, version, content, updated_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (resource_id, row_key) DO UPDATE SET version = excluded.version, content = excluded.content, updated_at = excluded.updated_at",
+            )
+            .bind(resource_id)
+            .bind(key)
+            .bind(version)
+            .bind(&content)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO dataset_changes (resource_id, row_key, version, content, changed_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(resource_id)
+                .bind(key)
+                .bind(version)
+                .bind(&content)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut e = audit.clone().object(resource_id);
+        e.detail = Some(format!(
+            "inserted {}, updated {}, unchanged {}",
+            count.inserted, count.updated, count.unchanged
+        ));
+        self.audit_in(&mut tx, &e).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// The rows with these keys (missing keys are simply absent).
+    pub async fn dataset_lookup(&self, resource_id: i64, keys: &[String]) -> Result<Vec<DataRow>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(200) {
+            let mut sql = String::from(
+                "SELECT row_key, version, content FROM dataset_rows WHERE resource_id = $1 AND row_key IN (",
+            );
+            for i in 0..chunk.len() {
+                sql.push_str(&format!("{}${}", if i > 0 { ", " } else { "" }, i + 2));
+            }
+            sql.push(')');
+            // Only numbered placeholders are interpolated; the keys are bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(resource_id);
+            for k in chunk {
+                q = q.bind(k.clone());
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.push(DataRow {
+                    key: get_str(&r, "row_key")?,
+                    version: get_i64(&r, "version")?,
+                    values: values(&get_str(&r, "content")?)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Changes after `after`, oldest first, at most `limit`.
+    pub async fn dataset_changes(&self, resource_id: i64, after: i64, limit: i64) -> Result<Vec<Change>> {
+        let rows = sqlx::query("SELECT seq, row_key, version, content FROM dataset_changes WHERE resource_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+            .bind(resource_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Change {
+                    seq: get_i64(r, "seq")?,
+                    key: get_str(r, "row_key")?,
+                    version: get_i64(r, "version")?,
+                    values: values(&get_str(r, "content")?)?,
+                })
+            })
+            .collect()
+    }
+}
