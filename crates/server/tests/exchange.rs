@@ -185,6 +185,28 @@ async fn exchange_lookups_under_a_grant(app: App) {
     );
     assert!(!res.text.contains("张三") && !res.text.contains("文三路"));
 
+    // The change feed carries the same items, masked, from a position on.
+    let feed = Request::builder()
+        .uri(format!("/api/v1/exchange/{}/changes?after=0", people.code))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header("x-yici-purpose", "%E5%90%8C%E6%AD%A5")
+        .body(Body::empty())
+        .unwrap();
+    let changes = app.send(feed).await;
+    assert_eq!(changes.status, StatusCode::OK, "{}", changes.text);
+    let list = changes.json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["record"]["姓名"], "张*");
+    assert!(list[0]["record"].get("住址").is_none());
+    let after = list[0]["position"].as_i64().unwrap();
+    let feed = Request::builder()
+        .uri(format!("/api/v1/exchange/{}/changes?after={after}", people.code))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header("x-yici-purpose", "sync")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(feed).await.json().as_array().unwrap().len(), 1);
+
     // Missing purpose, bad keys, batch lookups, quota.
     assert_eq!(
         lookup(&app, &token, &people.code, &key, None).await.code(),

@@ -113,6 +113,16 @@ fn check_key(key: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// A provider's local code converted to the standard one, by its mapping rule for the item.
+fn standard_value(mappings: &[yici_core::catalogue::elements::FieldMapping], item: &str, value: &str) -> String {
+    mappings
+        .iter()
+        .find(|m| m.local_field == item)
+        .and_then(|m| m.values.get(value))
+        .cloned()
+        .unwrap_or_else(|| value.to_string())
+}
+
 /// Look up `keys` for the calling system, under its grant.
 async fn lookup(
     state: &AppState,
@@ -187,6 +197,7 @@ async fn lookup(
     let items: Vec<&yici_core::catalogue::DataItem> =
         draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();
     let rows = state.store.dataset_lookup(resource.id, &keys).await?;
+    let mappings = state.store.field_mappings(resource.department_id).await?;
     let found: std::collections::HashSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
     let missing: Vec<String> = keys.iter().filter(|k| !found.contains(k.as_str())).cloned().collect();
     // The data subjects are the people and companies whose identifiers were asked for or returned.
@@ -211,8 +222,9 @@ async fn lookup(
             if is_subject(item) && !subjects.contains(value) {
                 subjects.push(value.clone());
             }
+            let value = standard_value(&mappings, &item.name, value);
             let kind = ValueKind::of_item(item.element.as_deref(), &item.name);
-            out.insert(item.name.clone(), grant.masking.apply(kind, value));
+            out.insert(item.name.clone(), grant.masking.apply(kind, &value));
         }
         records.push(out);
     }
@@ -434,4 +446,97 @@ pub async fn load(
         rejected,
         errors,
     }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// Return changes after this position (0 for the beginning).
+    #[serde(default)]
+    pub after: i64,
+    /// At most this many (1 to 1,000, default 100).
+    pub limit: Option<i64>,
+}
+
+/// One change of the feed, restricted to the grant's items and masked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangeView {
+    pub position: i64,
+    pub version: i64,
+    pub record: BTreeMap<String, String>,
+}
+
+/// New and changed rows since a position, under the same grant rules as lookups.
+#[utoipa::path(get, path = "/api/v1/exchange/{class}/{sequence}/changes", tag = "exchange", params(ChangesQuery),
+    responses((status = 200, body = Vec<ChangeView>), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path((class, sequence)): Path<(String, String)>,
+    Query(q): Query<ChangesQuery>,
+) -> ApiResult<axum::Json<Vec<ChangeView>>> {
+    auth.require(Permission::CallExchange, &Target::Platform)?;
+    let Principal::System { id: system_id, .. } = auth.principal else {
+        return Err(ApiError::unauthenticated());
+    };
+    let purpose = header(&headers, "x-yici-purpose")
+        .filter(|p| p.chars().count() <= 200)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "purpose_required",
+                "请在 X-Yici-Purpose 请求头中说明用途（不超过200字）",
+                "State the purpose in the X-Yici-Purpose header (at most 200 characters)",
+            )
+        })?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) || q.after < 0 {
+        return Err(ApiError::bad_request(
+            "limit 应为1至1000，after 不小于0",
+            "limit must be 1 to 1,000 and after at least 0",
+        ));
+    }
+    let (resource, draft) = resource_by_code(&state, &format!("{class}/{sequence}")).await?;
+    let grant = valid_grant(&state, system_id, resource.id)
+        .await
+        .map_err(|r| forbidden(&r))?;
+    let mappings = state.store.field_mappings(resource.department_id).await?;
+    let items: Vec<&yici_core::catalogue::DataItem> =
+        draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();
+    let rows = state.store.dataset_changes(resource.id, q.after, limit).await?;
+    let mut subjects = Vec::new();
+    let out: Vec<ChangeView> = rows
+        .into_iter()
+        .map(|c| {
+            let mut record = BTreeMap::new();
+            for item in &items {
+                if let Some(v) = c.values.get(&item.name) {
+                    if matches!(item.element.as_deref(), Some("DE0002" | "DE0008")) {
+                        subjects.push(v.clone());
+                    }
+                    let v = standard_value(&mappings, &item.name, v);
+                    record.insert(
+                        item.name.clone(),
+                        grant
+                            .masking
+                            .apply(ValueKind::of_item(item.element.as_deref(), &item.name), &v),
+                    );
+                }
+            }
+            ChangeView {
+                position: c.seq,
+                version: c.version,
+                record,
+            }
+        })
+        .collect();
+    let mut event = auth
+        .event("exchange.changes", "catalogue_resource")
+        .object(&resource.code)
+        .purpose(purpose);
+    event.subjects = subjects;
+    event.grant_ref = Some(grant.id.to_string());
+    state.audit.append(event).await?;
+    Ok(axum::Json(out))
 }

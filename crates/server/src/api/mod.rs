@@ -129,6 +129,7 @@ pub fn router() -> Router<AppState> {
             "/exchange/{class}/{sequence}/records",
             get(exchange::get_records).post(exchange::post_records),
         )
+        .route("/exchange/{class}/{sequence}/changes", get(exchange::changes))
         .route(
             "/datasets/{id}/rows",
             post(exchange::load).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
