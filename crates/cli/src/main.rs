@@ -406,6 +406,9 @@ async fn serve(storage: StorageArgs, listen: SocketAddr, demo: bool, config: Ser
         if added > 0 {
             println!("演示目录已发布 / demo catalogue published: {added} resources");
         }
+        yici_server::demo::seed_exchange(&store, &storage.data)
+            .await
+            .context("seeding the demo exchange failed")?;
         println!(
             "演示数据已就绪 / demo data ready: {} users, {} systems; credentials in {}",
             creds.users.len(),
@@ -832,6 +835,9 @@ async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Result<()> {
                 .await
                 .context("seeding the demo province failed")?;
             let n = yici_server::demo::seed_catalogue(&store).await?;
+            yici_server::demo::seed_exchange(&store, &storage.data)
+                .await
+                .context("seeding the demo exchange failed")?;
             println!("{n} resources published");
         }
     }

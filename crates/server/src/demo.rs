@@ -34,6 +34,16 @@ pub struct SystemCredential {
     pub department: String,
     pub name: String,
     pub token: String,
+    /// For systems that hold grants: one call the grants allow (returning masked values) and
+    /// one they do not. Send them with `X-Yici-Purpose`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example_calls: Option<ExampleCalls>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExampleCalls {
+    pub allowed: String,
+    pub forbidden: String,
 }
 
 /// The province, its three cities, townships and villages (name, code).
@@ -346,10 +356,16 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
                 t.plaintext
             }
         };
+        let example_calls = previous
+            .systems
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.example_calls.clone());
         creds.systems.push(SystemCredential {
             department: d.name.clone(),
             name: name.to_string(),
             token,
+            example_calls,
         });
     }
 
@@ -490,4 +506,114 @@ pub async fn seed_catalogue(store: &Store) -> Result<usize, StoreError> {
     store
         .catalogue_publish_new(&drafts, &ev("catalogue.create", "catalogue_resource"))
         .await
+}
+
+/// Demo people in the population resource: (name, ID number body, address).
+const PEOPLE: [(&str, &str, &str); 3] = [
+    ("张三", "33010619800101001", "浙江省杭州市西湖区文三路90号"),
+    ("李四", "33080219851212002", "浙江省衢州市柯城区府山街道1号"),
+    ("王芳", "33021219900606004", "浙江省宁波市鄞州区下应街道8号"),
+];
+
+/// Exchange demo: load a few people into 人口基础信息, grant the market system name, ID number
+/// and address (strictly masked), and write example calls into `demo-credentials.json`.
+pub async fn seed_exchange(store: &Store, dir: &Path) -> anyhow_like::Result<()> {
+    use yici_core::sharing::{Grant, RequestDraft, RequestStatus};
+    let uscc = |org: &str| Uscc::generate("11", "330000", org).expect("demo credit codes are valid");
+    let (Some(police), Some(market)) = (
+        store.department_by_uscc(uscc("MB000103").as_str()).await?,
+        store.department_by_uscc(uscc("MB000102").as_str()).await?,
+    ) else {
+        return Ok(());
+    };
+    let Some(people) = store.catalogue_find(police.id, "人口基础信息").await? else {
+        return Ok(());
+    };
+    let Some(land) = store.department_by_uscc(uscc("MB000104").as_str()).await? else {
+        return Ok(());
+    };
+    let Some(estate) = store.catalogue_find(land.id, "不动产登记信息").await? else {
+        return Ok(());
+    };
+    let rows: Vec<(String, std::collections::BTreeMap<String, String>)> = PEOPLE
+        .iter()
+        .map(|(name, body, address)| {
+            let id = yici_core::id::CitizenId::with_check(body)
+                .expect("demo ID numbers are valid")
+                .to_string();
+            let values = [
+                ("姓名", name.to_string()),
+                ("公民身份号码", id.clone()),
+                ("住址", address.to_string()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            (id, values)
+        })
+        .collect();
+    store
+        .dataset_load(people.id, &rows, &ev("dataset.load", "catalogue_resource"))
+        .await?;
+    let Some(system) = store.system_by_name(market.id, "市场主体登记系统").await? else {
+        return Ok(());
+    };
+    if store.grants_for(system.id, people.id).await?.is_empty() {
+        let today = chrono::Utc::now().date_naive();
+        let request = RequestDraft {
+            resource_id: people.id,
+            consumer_department_id: market.id,
+            system_id: system.id,
+            items: vec!["姓名".into(), "公民身份号码".into(), "住址".into()],
+            purpose: "企业开办时核验法定代表人身份".into(),
+            legal_basis: "《市场主体登记管理条例》".into(),
+            service_items: vec![],
+            valid_from: today,
+            valid_until: today + chrono::Duration::days(365),
+        };
+        let grant = Grant {
+            id: 0,
+            system_id: system.id,
+            resource_id: people.id,
+            items: request.items.clone(),
+            purpose: request.purpose.clone(),
+            valid_from: request.valid_from,
+            valid_until: request.valid_until,
+            daily_quota: 100_000,
+            masking: yici_core::masking::MaskingProfile::Strict,
+            revoked: false,
+        };
+        store
+            .sharing_request_create(
+                &request,
+                police.id,
+                RequestStatus::Granted,
+                today,
+                Some(&grant),
+                &ev("sharing.request", "sharing_request"),
+            )
+            .await?;
+    }
+    let file = dir.join("demo-credentials.json");
+    let mut creds: Credentials = std::fs::read(&file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let key = crate::web::encode("公民身份号码");
+    let first = &rows[0].0;
+    for s in &mut creds.systems {
+        if s.name == "市场主体登记系统" {
+            s.example_calls = Some(ExampleCalls {
+                allowed: format!("/api/v1/exchange/{}/records?{key}={first}", people.code),
+                forbidden: format!(
+                    "/api/v1/exchange/{}/records?{}={}",
+                    estate.code,
+                    crate::web::encode("不动产单元号"),
+                    "330106001001GB00001F00010001"
+                ),
+            });
+        }
+    }
+    std::fs::write(&file, serde_json::to_vec_pretty(&creds).expect("credentials serialise"))?;
+    Ok(())
 }

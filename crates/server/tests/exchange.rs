@@ -322,3 +322,45 @@ async fn exchange_lookups_under_a_grant(app: App) {
     assert_eq!(reads[1]["content"]["case_ref"], "CASE-2026-0001");
 }
 on_both!(exchange_lookups_under_a_grant);
+
+async fn demo_credentials_carry_example_calls(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    let creds: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
+    let system = creds["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.get("example_calls").is_some())
+        .expect("a system with example calls");
+    let token = system["token"].as_str().unwrap();
+    let call = |path: &str| {
+        Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("x-yici-purpose", "demo")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = app
+        .send(call(system["example_calls"]["allowed"].as_str().unwrap()))
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.text);
+    let record = &allowed.json()["records"][0];
+    assert_eq!(record["姓名"], "张*");
+    assert!(record["公民身份号码"].as_str().unwrap().contains("********"));
+    let forbidden = app
+        .send(call(system["example_calls"]["forbidden"].as_str().unwrap()))
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN, "{}", forbidden.text);
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let sys = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let grants = app.store.grants(None, yici_store::Page::all()).await.unwrap();
+    assert_eq!(
+        grants.iter().filter(|g| g.system_id == sys).count(),
+        1,
+        "seeding twice grants once"
+    );
+}
+on_both!(demo_credentials_carry_example_calls);

@@ -87,12 +87,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut e = audit.clone().object(resource_id);
-        e.detail = Some(format!(
-            "inserted {}, updated {}, unchanged {}",
-            count.inserted, count.updated, count.unchanged
-        ));
-        self.audit_in(&mut tx, &e).await?;
+        if count.inserted + count.updated > 0 {
+            let mut e = audit.clone().object(resource_id);
+            e.detail = Some(format!(
+                "inserted {}, updated {}, unchanged {}",
+                count.inserted, count.updated, count.unchanged
+            ));
+            self.audit_in(&mut tx, &e).await?;
+        }
         tx.commit().await?;
         Ok(count)
     }
