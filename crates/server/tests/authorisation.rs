@@ -254,6 +254,8 @@ async fn every_role_every_endpoint(app: App) {
         ("/catalogue/drafts", STEWARD),
         ("/catalogue/review", OP),
         ("/catalogue/statistics", STAFF),
+        ("/sharing/requests?view=outgoing", STEWARD | SUPERVISOR | OP),
+        ("/sharing/grants", STEWARD | SUPERVISOR | OP),
         ("/me/data-uses", 0),
     ];
 

@@ -377,3 +377,46 @@ async fn overdue_requests_escalate_after_a_reminder(app: App) {
     assert_eq!(r.decision_note, "提供部门逾期未答复");
 }
 on_both!(overdue_requests_escalate_after_a_reminder);
+
+async fn sharing_pages_for_each_party(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let steward = app.login("data_steward").await;
+    let police = police_steward(&app).await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let people = resource(&app, "人口基础信息").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            Auth::Session(&steward),
+            Some(request(people, market, system, &["姓名", "公民身份号码"])),
+        )
+        .await;
+    let id = res.json()["id"].as_i64().unwrap();
+    let page = app.page("/sharing/requests?view=incoming", Some(&police)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("企业开办时核验法定代表人身份")
+            && page.text.contains(&format!("/sharing/requests/{id}/approve"))
+    );
+    let res = app
+        .form(
+            &format!("/sharing/requests/{id}/approve"),
+            &police,
+            &[("items", "姓名"), ("masking", "strict")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let grants = app.page("/sharing/grants", Some(&police)).await;
+    assert!(grants.text.contains("市场主体登记系统") && grants.text.contains("strict"));
+    let mine = app.page("/sharing/requests?view=outgoing", Some(&steward)).await;
+    assert!(mine.text.contains("部分授权"));
+    let notes = app.page("/notifications", Some(&steward)).await;
+    assert!(notes.text.contains("共享申请已获部分授权"));
+    let refused = app
+        .form(&format!("/sharing/requests/{id}/refuse"), &police, &[("reasons", "x")])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "already decided");
+}
+on_both!(sharing_pages_for_each_party);

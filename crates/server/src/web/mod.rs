@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod audit;
 mod catalogue;
+mod sharing;
 
 use crate::auth::Auth;
 use crate::context::{LANG_COOKIE, MODE_COOKIE, cookie, current_lang, current_request_id};
@@ -49,6 +50,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/disabled", post(admin::set_disabled))
         .route("/calendar", get(admin::calendar))
         .route("/audit", get(audit::search))
+        .route("/sharing/requests", get(sharing::requests))
+        .route("/sharing/requests/{id}", get(sharing::one))
+        .route("/sharing/requests/{id}/{action}", post(sharing::decide))
+        .route("/sharing/grants", get(sharing::grants))
+        .route("/notifications", get(sharing::notifications))
         .route("/catalogue", get(catalogue::public_catalogue))
         .route("/catalogue/{id}", get(catalogue::detail))
         .route("/gov/catalogue", get(catalogue::government_catalogue))
@@ -194,6 +200,19 @@ fn navigation(principal: &Principal, path: &str, lang: Lang) -> Vec<NavItem> {
         "谁用了我的数据",
         "Who used my data",
         can(Permission::ReadOwnDataUses),
+    ));
+    items.push((
+        "/sharing/requests",
+        "共享申请",
+        "Sharing requests",
+        can(Permission::ReadSharing),
+    ));
+    items.push(("/sharing/grants", "共享授权", "Grants", can(Permission::ReadSharing)));
+    items.push((
+        "/notifications",
+        "消息通知",
+        "Notifications",
+        can(Permission::ReadSharing),
     ));
     items.push((
         "/gov/catalogue",
