@@ -681,25 +681,7 @@ pub async fn drafts(
     }
     let departments = steward_departments(&state, &auth).await?;
     let first = departments.first().map(|d| d.0).unwrap_or_default();
-    let blank = ResourceDraft {
-        classification: String::new(),
-        name: String::new(),
-        summary: String::new(),
-        provider_department_id: first,
-        format_class: 3,
-        format_type: "API".into(),
-        share_type: 1,
-        share_condition: String::new(),
-        legal_basis: String::new(),
-        share_mode: 1,
-        open_type: 3,
-        open_condition: String::new(),
-        update_cycle: 1,
-        sensitivity: 1,
-        secret: false,
-        related: vec![],
-        items: vec![],
-    };
+    let blank = blank_draft(first, 0);
     let mut form = draft_form(&t.l, "/catalogue/drafts", &blank, &departments);
     form.title = lang.pick("新建资源", "New resource").into();
     t.forms.push(form);
@@ -738,7 +720,7 @@ async fn edit_page(
         .unwrap_or_else(|| "/catalogue/drafts".into());
     let l = Layout::new(auth, headers, "/catalogue/drafts", "编辑数据资源", "Edit resource");
     let departments = steward_departments(state, auth).await?;
-    let mut form = draft_form(&l, &action, &ResourceDraft::default_for_form(), &departments);
+    let mut form = draft_form(&l, &action, &blank_draft(0, 20), &departments);
     for field in &mut form.fields {
         if let Some(v) = f.get(&field.name) {
             field.value = v.clone();
@@ -750,39 +732,33 @@ async fn edit_page(
     Ok(render(e.status, &t))
 }
 
-trait FormDefault {
-    fn default_for_form() -> Self;
-}
-
-impl FormDefault for ResourceDraft {
-    /// An empty draft with as many item rows as a form may have posted.
-    fn default_for_form() -> Self {
-        let item = DataItem {
-            name: String::new(),
-            element: None,
-            data_type: 1,
-            length: None,
-            share_type: None,
-        };
-        ResourceDraft {
-            classification: String::new(),
-            name: String::new(),
-            summary: String::new(),
-            provider_department_id: 0,
-            format_class: 3,
-            format_type: String::new(),
-            share_type: 1,
-            share_condition: String::new(),
-            legal_basis: String::new(),
-            share_mode: 1,
-            open_type: 3,
-            open_condition: String::new(),
-            update_cycle: 1,
-            sensitivity: 1,
-            secret: false,
-            related: vec![],
-            items: vec![item; 20],
-        }
+/// An empty draft for the form, with `item_rows` blank item rows.
+fn blank_draft(provider_department_id: i64, item_rows: usize) -> ResourceDraft {
+    let item = DataItem {
+        name: String::new(),
+        element: None,
+        data_type: 1,
+        length: None,
+        share_type: None,
+    };
+    ResourceDraft {
+        classification: String::new(),
+        name: String::new(),
+        summary: String::new(),
+        provider_department_id,
+        format_class: 3,
+        format_type: "API".into(),
+        share_type: 1,
+        share_condition: String::new(),
+        legal_basis: String::new(),
+        share_mode: 1,
+        open_type: 3,
+        open_condition: String::new(),
+        update_cycle: 1,
+        sensitivity: 1,
+        secret: false,
+        related: vec![],
+        items: vec![item; item_rows],
     }
 }
 
