@@ -364,3 +364,80 @@ async fn demo_credentials_carry_example_calls(app: App) {
     );
 }
 on_both!(demo_credentials_carry_example_calls);
+
+async fn local_codes_come_back_as_standard_codes(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let police = police_steward(&app).await;
+    let steward = app.login("data_steward").await;
+    let (hits, _) = app
+        .store
+        .catalogue_search(
+            &yici_store::catalogue::CatalogueFilter {
+                query: Some("人口基础信息".into()),
+                ..Default::default()
+            },
+            yici_store::Page::all(),
+        )
+        .await
+        .unwrap();
+    let people = hits.iter().find(|h| h.name == "人口基础信息").unwrap().clone();
+    let police_dept = app.department_id("公安厅").await;
+    let mapping = json!({"local_field": "性别代码", "element": "DE0003", "values": {"M": "1", "F": "2"}});
+    assert_eq!(
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/departments/{police_dept}/field-mappings"),
+            Auth::Session(&police),
+            Some(mapping)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let rows = json!([{"姓名": "张三", "公民身份号码": person(1), "性别代码": "F"}]);
+    app.call(
+        Method::POST,
+        &format!("/api/v1/datasets/{}/rows", people.id),
+        Auth::Session(&police),
+        Some(rows),
+    )
+    .await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let req = json!({"resource_id": people.id, "consumer_department_id": market, "system_id": system, "items": ["公民身份号码", "性别代码"],
+        "purpose": "核验当事人性别信息", "legal_basis": "《市场主体登记管理条例》", "valid_from": "2026-01-01", "valid_until": "2027-11-26"});
+    let id = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            Auth::Session(&steward),
+            Some(req),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.call(
+        Method::POST,
+        &format!("/api/v1/sharing/requests/{id}/decision"),
+        Auth::Session(&police),
+        Some(json!({"decision": "approve", "items": ["公民身份号码", "性别代码"]})),
+    )
+    .await;
+    let token = app.token("市场主体登记系统");
+    let res = lookup(
+        &app,
+        &token,
+        &people.code,
+        &format!("{}={}", enc("公民身份号码"), person(1)),
+        Some("核验"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(
+        res.json()["records"][0]["性别代码"],
+        "2",
+        "the local F became the GB/T 2261.1 code 2"
+    );
+}
+on_both!(local_codes_come_back_as_standard_codes);
