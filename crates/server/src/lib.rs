@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod obs;
 pub mod openapi;
 pub mod state;
+pub mod upstream;
 pub mod web;
 
 pub use state::{AppState, ServerConfig};

@@ -24,6 +24,10 @@ pub struct ServerConfig {
     pub checkpoint_interval: Duration,
     /// The platform's public address, used in exported IRIs and links.
     pub public_url: String,
+    /// How long one call to a provider's endpoint may take (proxy mode).
+    pub upstream_timeout: Duration,
+    /// Retries of a failed call to a provider's endpoint.
+    pub upstream_retries: u32,
 }
 
 impl Default for ServerConfig {
@@ -36,6 +40,8 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             checkpoint_interval: Duration::from_secs(60),
             public_url: "http://127.0.0.1:8080".into(),
+            upstream_timeout: Duration::from_secs(2),
+            upstream_retries: 1,
         }
     }
 }
@@ -47,6 +53,8 @@ pub struct Inner {
     pub store: Store,
     /// Group-committed audit entries (reads of personal data, refusals).
     pub audit: AuditWriter,
+    /// Provider endpoints (proxy mode), with their circuit breakers.
+    pub upstreams: Arc<crate::upstream::Upstreams>,
     pub config: ServerConfig,
     pub identity: Arc<dyn IdentityProvider>,
     pub metrics: PrometheusHandle,
@@ -61,9 +69,14 @@ impl AppState {
             yici_store::Dialect::Postgres => 4,
         };
         let audit = AuditWriter::start(store.clone(), workers);
+        let upstreams = Arc::new(crate::upstream::Upstreams::new(
+            config.upstream_timeout,
+            config.upstream_retries,
+        ));
         AppState(Arc::new(Inner {
             store,
             audit,
+            upstreams,
             config,
             identity,
             metrics: crate::obs::metrics_handle(),

@@ -145,4 +145,40 @@ impl Store {
             })
             .collect()
     }
+
+    /// Serve a resource from the provider's endpoint (or stop, with `None`).
+    pub async fn endpoint_set(&self, resource_id: i64, url: Option<&str>, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        match url {
+            Some(u) => {
+                sqlx::query(
+                    "INSERT INTO resource_endpoints (resource_id, url, updated_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (resource_id) DO UPDATE SET url = excluded.url, updated_at = excluded.updated_at",
+                )
+                .bind(resource_id)
+                .bind(u)
+                .bind(now_micros())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM resource_endpoints WHERE resource_id = $1")
+                    .bind(resource_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        self.audit_in(&mut tx, &audit.clone().object(resource_id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The provider endpoint of a resource in proxy mode.
+    pub async fn endpoint(&self, resource_id: i64) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT url FROM resource_endpoints WHERE resource_id = $1")
+            .bind(resource_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| get_str(&r, "url")).transpose()
+    }
 }

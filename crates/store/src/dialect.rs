@@ -55,6 +55,11 @@ impl Dialect {
                         "datasets",
                         include_str!(concat!("../migrations/", $dir, "/0005_datasets.sql")),
                     ),
+                    (
+                        6,
+                        "endpoints",
+                        include_str!(concat!("../migrations/", $dir, "/0006_endpoints.sql")),
+                    ),
                 ]
             };
         }

@@ -113,6 +113,88 @@ fn check_key(key: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// A failing provider endpoint as a problem document.
+fn upstream_error(e: crate::upstream::UpstreamError) -> ApiError {
+    use crate::upstream::UpstreamError::*;
+    match e {
+        Timeout => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            "提供部门的接口响应超时，请稍后重试",
+            "The provider's endpoint did not answer in time",
+        ),
+        CircuitOpen(secs) => {
+            let mut err = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upstream_circuit_open",
+                "提供部门的接口连续失败，已暂停调用，请稍后重试",
+                "The provider's endpoint keeps failing; calls are paused for a while",
+            );
+            err.retry_after = Some(secs);
+            err
+        }
+        Unavailable(m) | Invalid(m) => {
+            tracing::warn!(error = %m, "provider endpoint failed");
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unavailable",
+                "提供部门的接口暂不可用",
+                "The provider's endpoint is unavailable",
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EndpointInput {
+    /// `http://…` endpoint of the provider, or null to serve loaded rows again.
+    pub url: Option<String>,
+}
+
+/// Serve a resource from the provider's own endpoint (proxy mode), or stop doing so.
+#[utoipa::path(put, path = "/api/v1/datasets/{id}/endpoint", tag = "exchange", request_body = EndpointInput,
+    responses((status = 204), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn set_endpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<EndpointInput>,
+) -> ApiResult<StatusCode> {
+    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    let (resource, _) = state
+        .store
+        .catalogue_published(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("已发布的数据资源", "published resource"))?;
+    let dept = state
+        .store
+        .department(resource.department_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("部门", "department"))?;
+    auth.require(
+        Permission::ManageCatalogue,
+        &Target::Department {
+            id: dept.id,
+            region: dept.region(),
+        },
+    )?;
+    let url = input.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    if let Some(u) = url
+        && !crate::upstream::valid_endpoint(u)
+    {
+        return Err(ApiError::field(
+            "url",
+            "接口地址应为 http:// 开头的有效地址（暂不支持 https）",
+            "The endpoint must be a valid http:// address (https is not supported yet)",
+        ));
+    }
+    state
+        .store
+        .endpoint_set(id, url, &auth.event("dataset.endpoint", "catalogue_resource"))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// A provider's local code converted to the standard one, by its mapping rule for the item.
 fn standard_value(mappings: &[yici_core::catalogue::elements::FieldMapping], item: &str, value: &str) -> String {
     mappings
@@ -196,7 +278,25 @@ async fn lookup(
     }
     let items: Vec<&yici_core::catalogue::DataItem> =
         draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();
-    let rows = state.store.dataset_lookup(resource.id, &keys).await?;
+    let rows = match state.store.endpoint(resource.id).await? {
+        None => state.store.dataset_lookup(resource.id, &keys).await?,
+        Some(endpoint) => {
+            let key_item = draft.key_item().map(|i| i.name.clone()).unwrap_or_default();
+            let mut rows = Vec::with_capacity(keys.len());
+            for k in &keys {
+                match state.upstreams.fetch(&endpoint, &key_item, k).await {
+                    Ok(Some(values)) => rows.push(yici_store::datasets::DataRow {
+                        key: k.clone(),
+                        version: 0,
+                        values,
+                    }),
+                    Ok(None) => {}
+                    Err(e) => return Err(upstream_error(e)),
+                }
+            }
+            rows
+        }
+    };
     let mappings = state.store.field_mappings(resource.department_id).await?;
     let found: std::collections::HashSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
     let missing: Vec<String> = keys.iter().filter(|k| !found.contains(k.as_str())).cloned().collect();

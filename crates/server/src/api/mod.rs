@@ -125,6 +125,7 @@ pub fn router() -> Router<AppState> {
         .route("/sharing/grants", get(sharing::grants))
         .route("/sharing/grants/{id}", delete(sharing::revoke))
         .route("/notifications", get(sharing::notifications))
+        .route("/datasets/{id}/endpoint", put(exchange::set_endpoint))
         .route(
             "/exchange/{class}/{sequence}/records",
             get(exchange::get_records).post(exchange::post_records),

@@ -52,6 +52,11 @@ pub enum Backend {
 
 impl App {
     pub async fn start(backend: Backend) -> Option<App> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Start with adjusted server settings.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut ServerConfig)) -> Option<App> {
         let (store, sqlite) = match backend {
             Backend::Sqlite => {
                 let t = yici_store::testkit::sqlite().await;
@@ -61,14 +66,12 @@ impl App {
         };
         let dir = temp_dir("server");
         let creds = yici_server::demo::seed(&store, &dir).await.expect("demo seeds");
-        let state = AppState::new(
-            store.clone(),
-            ServerConfig {
-                body_limit: 64 * 1024,
-                ..ServerConfig::default()
-            },
-            Arc::new(DevIdentityProvider),
-        );
+        let mut config = ServerConfig {
+            body_limit: 64 * 1024,
+            ..ServerConfig::default()
+        };
+        adjust(&mut config);
+        let state = AppState::new(store.clone(), config, Arc::new(DevIdentityProvider));
         Some(App {
             router: yici_server::router(state.clone()),
             state,

@@ -1,0 +1,168 @@
+//! Proxy mode: resources served from the provider department's own HTTP endpoint.
+//!
+//! The platform calls `GET {endpoint}?{key item}={value}`; the endpoint answers 200 with a JSON
+//! object of data item → value, or 404 when it has no such row. Calls have a timeout and are
+//! retried (a GET is idempotent); an endpoint that keeps failing is cut off for a while by a
+//! circuit breaker so that callers get a quick answer instead of waiting on it. The answer then
+//! goes through the same grant filter, conversion and masking as loaded rows.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Consecutive failures that open the circuit.
+pub const FAILURES_TO_OPEN: u32 = 5;
+/// How long an open circuit refuses calls.
+pub const OPEN_FOR: Duration = Duration::from_secs(30);
+/// Largest answer accepted from an endpoint.
+const MAX_ANSWER: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamError {
+    Timeout,
+    Unavailable(String),
+    /// The circuit is open; retry after this many seconds.
+    CircuitOpen(u64),
+    Invalid(String),
+}
+
+#[derive(Default)]
+struct Breaker {
+    failures: u32,
+    open_until: Option<Instant>,
+}
+
+/// The client for provider endpoints, with one circuit breaker per endpoint.
+pub struct Upstreams {
+    client: Client<HttpConnector, Empty<Bytes>>,
+    timeout: Duration,
+    retries: u32,
+    breakers: Mutex<HashMap<String, Breaker>>,
+}
+
+impl Upstreams {
+    pub fn new(timeout: Duration, retries: u32) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(timeout));
+        Upstreams {
+            client: Client::builder(TokioExecutor::new()).build(connector),
+            timeout,
+            retries,
+            breakers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn check_open(&self, endpoint: &str) -> Result<(), UpstreamError> {
+        let breakers = self.breakers.lock().expect("breaker lock");
+        if let Some(until) = breakers.get(endpoint).and_then(|b| b.open_until)
+            && until > Instant::now()
+        {
+            return Err(UpstreamError::CircuitOpen((until - Instant::now()).as_secs().max(1)));
+        }
+        Ok(())
+    }
+
+    fn record(&self, endpoint: &str, ok: bool) {
+        let mut breakers = self.breakers.lock().expect("breaker lock");
+        let b = breakers.entry(endpoint.to_string()).or_default();
+        if ok {
+            *b = Breaker::default();
+        } else {
+            b.failures += 1;
+            if b.failures >= FAILURES_TO_OPEN {
+                b.open_until = Some(Instant::now() + OPEN_FOR);
+                b.failures = 0;
+            }
+        }
+    }
+
+    async fn attempt(&self, uri: &axum::http::Uri) -> Result<Option<BTreeMap<String, String>>, UpstreamError> {
+        let call = async {
+            let res = self
+                .client
+                .get(uri.clone())
+                .await
+                .map_err(|e| UpstreamError::Unavailable(e.to_string()))?;
+            let status = res.status();
+            if status == axum::http::StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            if !status.is_success() {
+                return Err(UpstreamError::Unavailable(format!("endpoint answered {status}")));
+            }
+            let body = http_body_util::Limited::new(res.into_body(), MAX_ANSWER)
+                .collect()
+                .await
+                .map_err(|e| UpstreamError::Invalid(e.to_string()))?
+                .to_bytes();
+            let value: BTreeMap<String, serde_json::Value> =
+                serde_json::from_slice(&body).map_err(|e| UpstreamError::Invalid(format!("not a JSON object: {e}")))?;
+            Ok(Some(
+                value
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            k,
+                            match v {
+                                serde_json::Value::String(s) => s,
+                                serde_json::Value::Null => String::new(),
+                                other => other.to_string(),
+                            },
+                        )
+                    })
+                    .collect(),
+            ))
+        };
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| UpstreamError::Timeout)?
+    }
+
+    /// The row for `key` at `endpoint`, `None` when the endpoint has none.
+    pub async fn fetch(
+        &self,
+        endpoint: &str,
+        key_item: &str,
+        key: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, UpstreamError> {
+        self.check_open(endpoint)?;
+        let sep = if endpoint.contains('?') { '&' } else { '?' };
+        let uri: axum::http::Uri = format!(
+            "{endpoint}{sep}{}={}",
+            crate::web::encode(key_item),
+            crate::web::encode(key)
+        )
+        .parse()
+        .map_err(|e| UpstreamError::Invalid(format!("{e}")))?;
+        let mut last = UpstreamError::Timeout;
+        for attempt in 0..=self.retries {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            match self.attempt(&uri).await {
+                Ok(found) => {
+                    self.record(endpoint, true);
+                    return Ok(found);
+                }
+                Err(UpstreamError::Invalid(e)) => {
+                    self.record(endpoint, false);
+                    return Err(UpstreamError::Invalid(e));
+                }
+                Err(e) => last = e,
+            }
+        }
+        self.record(endpoint, false);
+        Err(last)
+    }
+}
+
+/// Whether `url` can be an endpoint: plain HTTP with a host (the platform calls departments on
+/// the government extranet; TLS endpoints are not supported yet).
+pub fn valid_endpoint(url: &str) -> bool {
+    url.len() <= 500 && url.starts_with("http://") && url.parse::<axum::http::Uri>().is_ok_and(|u| u.host().is_some())
+}
