@@ -11,6 +11,7 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(sequencer(state.clone())),
         tokio::spawn(checkpoints(state.clone())),
         tokio::spawn(sharing_deadlines(state.clone())),
+        tokio::spawn(relay(state.clone())),
         tokio::spawn(sessions(state)),
     ]
 }
@@ -62,6 +63,17 @@ async fn sharing_deadlines(state: AppState) {
             Ok((0, 0)) => {}
             Ok((reminded, escalated)) => tracing::info!(reminded, escalated, "sharing request deadlines enforced"),
             Err(e) => tracing::warn!(error = %e.en, "sharing deadlines not enforced"),
+        }
+    }
+}
+
+/// Deliver the change feed to subscribed webhooks, every second.
+async fn relay(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::api::exchange::relay_once(&state, yici_store::now_micros()).await {
+            tracing::warn!(error = %e.en, "change-feed relay failed; will retry");
         }
     }
 }

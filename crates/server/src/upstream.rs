@@ -166,3 +166,21 @@ impl Upstreams {
 pub fn valid_endpoint(url: &str) -> bool {
     url.len() <= 500 && url.starts_with("http://") && url.parse::<axum::http::Uri>().is_ok_and(|u| u.host().is_some())
 }
+
+/// Deliver a signed change to a subscriber's webhook; `Ok` when it answers 2xx.
+pub async fn post_signed(url: &str, body: Vec<u8>, signature: &str, timeout: Duration) -> Result<(), String> {
+    use http_body_util::Full;
+    static CLIENT: std::sync::OnceLock<Client<HttpConnector, Full<Bytes>>> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| Client::builder(TokioExecutor::new()).build(HttpConnector::new()));
+    let req = axum::http::Request::post(url)
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .header("x-yici-signature", format!("hmac-sm3={signature}"))
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| e.to_string())?;
+    match tokio::time::timeout(timeout, client.request(req)).await {
+        Err(_) => Err("timeout".into()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Ok(res)) if res.status().is_success() => Ok(()),
+        Ok(Ok(res)) => Err(format!("answered {}", res.status())),
+    }
+}

@@ -221,6 +221,12 @@ async fn every_role_every_endpoint(app: App) {
         row(Method::GET, "/api/v1/sharing/requests?view=escalated", None, OP),
         row(Method::GET, "/api/v1/sharing/grants", None, OP | STEWARD | SUPERVISOR),
         row(Method::GET, "/api/v1/exchange/101001/000099/records?x=1", None, SYSTEM),
+        row(
+            Method::POST,
+            "/api/v1/exchange/101001/000099/webhooks",
+            Some(json!({"url": "http://127.0.0.1:9/hook"})),
+            SYSTEM,
+        ),
         row(Method::POST, "/api/v1/datasets/999999/rows", Some(json!([])), STEWARD),
         // Unknown objects are not revealed to those who may not deal with them.
         row(Method::GET, "/api/v1/departments/999999/systems", None, OP | STEWARD),

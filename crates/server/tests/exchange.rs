@@ -441,3 +441,135 @@ async fn local_codes_come_back_as_standard_codes(app: App) {
     );
 }
 on_both!(local_codes_come_back_as_standard_codes);
+
+async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
+    use std::sync::{Arc, Mutex};
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    // A subscriber that refuses the first delivery and accepts the next.
+    /// Signature header and body of each accepted delivery.
+    type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+    let received: Received = Arc::default();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (r2, c2) = (received.clone(), calls.clone());
+    let hook = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let (received, calls) = (r2.clone(), c2.clone());
+            async move {
+                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    return StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                let sig = headers
+                    .get("x-yici-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                received.lock().unwrap().push((sig, body.to_vec()));
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+
+    let creds: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
+    let token = creds["systems"][0]["token"].as_str().unwrap().to_string();
+    let allowed = creds["systems"][0]["example_calls"]["allowed"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = allowed
+        .trim_start_matches("/api/v1/exchange/")
+        .split("/records")
+        .next()
+        .unwrap()
+        .to_string();
+    let subscribe = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/exchange/{code}/webhooks"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"url": format!("http://{addr}/hook")}).to_string()))
+        .unwrap();
+    let res = app.send(subscribe).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let secret = res.json()["secret"].as_str().unwrap().to_string();
+
+    // A provider changes a row: the outbox row commits with it.
+    let police = police_steward(&app).await;
+    let (hits, _) = app
+        .store
+        .catalogue_search(
+            &yici_store::catalogue::CatalogueFilter {
+                query: Some("人口基础信息".into()),
+                ..Default::default()
+            },
+            yici_store::Page::all(),
+        )
+        .await
+        .unwrap();
+    let people = hits.iter().find(|h| h.name == "人口基础信息").unwrap().clone();
+    let rows = json!([{"姓名": "张三", "公民身份号码": CitizenId::with_check("33010619800101001").unwrap().to_string(), "住址": "浙江省杭州市西湖区新址1号"}]);
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/datasets/{}/rows", people.id),
+            Auth::Session(&police),
+            Some(rows),
+        )
+        .await;
+    assert_eq!(res.json()["updated"], 1, "{}", res.text);
+
+    // The three demo rows not yet relayed and the change are due; the subscriber refuses the first.
+    let now = yici_store::now_micros();
+    assert_eq!(
+        yici_server::api::exchange::relay_once(&app.state, now).await.unwrap(),
+        (3, 1)
+    );
+    assert_eq!(
+        yici_server::api::exchange::relay_once(&app.state, now).await.unwrap(),
+        (0, 0),
+        "not due again yet"
+    );
+    assert_eq!(
+        yici_server::api::exchange::relay_once(&app.state, now + 10_000_000)
+            .await
+            .unwrap(),
+        (1, 0),
+        "retried and accepted"
+    );
+    assert_eq!(
+        yici_server::api::exchange::relay_once(&app.state, now + 20_000_000)
+            .await
+            .unwrap(),
+        (0, 0),
+        "each delivered once accepted"
+    );
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 4);
+    for (sig, body) in &got {
+        assert_eq!(
+            sig,
+            &format!(
+                "hmac-sm3={}",
+                hex::encode(yici_crypto::hmac_sm3(secret.as_bytes(), body))
+            )
+        );
+        let pushed: Value = serde_json::from_slice(body).unwrap();
+        assert!(
+            pushed["record"]["姓名"].as_str().unwrap().ends_with('*'),
+            "masked as in lookups: {pushed}"
+        );
+    }
+    let versions: Vec<i64> = got
+        .iter()
+        .map(|(_, b)| serde_json::from_slice::<Value>(b).unwrap()["version"].as_i64().unwrap())
+        .collect();
+    assert!(
+        versions.contains(&2),
+        "the changed row arrives as version 2: {versions:?}"
+    );
+}
+on_both!(changes_are_pushed_to_signed_webhooks_at_least_once);

@@ -78,11 +78,20 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("INSERT INTO dataset_changes (resource_id, row_key, version, content, changed_at) VALUES ($1, $2, $3, $4, $5)")
+            let change = sqlx::query(
+                "INSERT INTO dataset_changes (resource_id, row_key, version, content, changed_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            )
                 .bind(resource_id)
                 .bind(key)
                 .bind(version)
                 .bind(&content)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            // The outbox row commits with the change, so no change is lost to subscribers.
+            sqlx::query("INSERT INTO outbox (resource_id, change_seq, created_at) VALUES ($1, $2, $3)")
+                .bind(resource_id)
+                .bind(get_i64(&change, "seq")?)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;

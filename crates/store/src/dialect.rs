@@ -60,6 +60,11 @@ impl Dialect {
                         "endpoints",
                         include_str!(concat!("../migrations/", $dir, "/0006_endpoints.sql")),
                     ),
+                    (
+                        7,
+                        "outbox",
+                        include_str!(concat!("../migrations/", $dir, "/0007_outbox.sql")),
+                    ),
                 ]
             };
         }

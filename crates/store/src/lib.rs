@@ -19,6 +19,7 @@ pub mod datasets;
 pub mod departments;
 pub mod dialect;
 mod migrate;
+pub mod outbox;
 pub mod regions;
 pub mod sessions;
 pub mod sharing;

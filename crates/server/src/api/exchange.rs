@@ -640,3 +640,125 @@ pub async fn changes(
     state.audit.append(event).await?;
     Ok(axum::Json(out))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct WebhookInput {
+    /// `http://…` address that receives the changes.
+    pub url: String,
+}
+
+/// A new subscription; `secret` (shown once) verifies the `X-Yici-Signature` of deliveries:
+/// `hmac-sm3=` + hex HMAC-SM3 of the body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookCreated {
+    pub id: i64,
+    pub secret: String,
+}
+
+/// Subscribe the calling system to a resource's changes (it needs a valid grant).
+#[utoipa::path(post, path = "/api/v1/exchange/{class}/{sequence}/webhooks", tag = "exchange", request_body = WebhookInput,
+    responses((status = 201, body = WebhookCreated), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn subscribe(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((class, sequence)): Path<(String, String)>,
+    Json(input): Json<WebhookInput>,
+) -> ApiResult<(StatusCode, axum::Json<WebhookCreated>)> {
+    auth.require(Permission::CallExchange, &Target::Platform)?;
+    let Principal::System { id: system_id, .. } = auth.principal else {
+        return Err(ApiError::unauthenticated());
+    };
+    let (resource, _) = resource_by_code(&state, &format!("{class}/{sequence}")).await?;
+    valid_grant(&state, system_id, resource.id)
+        .await
+        .map_err(|r| forbidden(&r))?;
+    if !crate::upstream::valid_endpoint(input.url.trim()) {
+        return Err(ApiError::field(
+            "url",
+            "地址应为 http:// 开头的有效地址",
+            "The address must be a valid http:// URL",
+        ));
+    }
+    let secret = yici_crypto::token::generate("whsec_").plaintext;
+    let hook = state
+        .store
+        .webhook_add(
+            system_id,
+            resource.id,
+            input.url.trim(),
+            &secret,
+            &auth.event("webhook.add", "webhook"),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(WebhookCreated { id: hook.id, secret })))
+}
+
+/// One change as pushed to a webhook.
+#[derive(Debug, Serialize)]
+struct Pushed<'a> {
+    resource: &'a str,
+    position: i64,
+    version: i64,
+    record: BTreeMap<String, String>,
+}
+
+/// Fan out new changes and deliver what is due; returns (delivered, failed). Failed deliveries
+/// are retried with a growing delay (2^attempts seconds, at most 5 minutes); a subscriber whose
+/// grant has lapsed gets nothing more.
+pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)> {
+    state.store.outbox_fan_out(500).await?;
+    let (mut delivered, mut failed) = (0, 0);
+    for d in state.store.outbox_due(now, 200).await? {
+        let outcome = async {
+            let grant = valid_grant(state, d.webhook.system_id, d.webhook.resource_id)
+                .await
+                .map_err(|r| r.message(Lang::En))?;
+            let (resource, draft) = match state.store.catalogue_published(d.webhook.resource_id).await {
+                Ok(Some((r, v))) => (r, v.draft),
+                _ => return Err("resource no longer published".to_string()),
+            };
+            let mappings = state
+                .store
+                .field_mappings(resource.department_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut record = BTreeMap::new();
+            for item in draft.items.iter().filter(|i| grant.items.contains(&i.name)) {
+                if let Some(v) = d.change.values.get(&item.name) {
+                    let v = standard_value(&mappings, &item.name, v);
+                    record.insert(
+                        item.name.clone(),
+                        grant
+                            .masking
+                            .apply(ValueKind::of_item(item.element.as_deref(), &item.name), &v),
+                    );
+                }
+            }
+            let body = serde_json::to_vec(&Pushed {
+                resource: &resource.code,
+                position: d.change.seq,
+                version: d.change.version,
+                record,
+            })
+            .expect("JSON");
+            let signature = hex::encode(yici_crypto::hmac_sm3(d.secret.as_bytes(), &body));
+            crate::upstream::post_signed(&d.webhook.url, body, &signature, state.config.upstream_timeout).await
+        }
+        .await;
+        match outcome {
+            Ok(()) => {
+                state.store.outbox_attempted(d.outbox_id, d.webhook.id, Ok(now)).await?;
+                delivered += 1;
+            }
+            Err(e) => {
+                let delay = 1_000_000i64 << d.attempts.clamp(0, 8).min(8);
+                state
+                    .store
+                    .outbox_attempted(d.outbox_id, d.webhook.id, Err((now + delay.min(300_000_000), e)))
+                    .await?;
+                failed += 1;
+            }
+        }
+    }
+    Ok((delivered, failed))
+}

@@ -131,6 +131,7 @@ pub fn router() -> Router<AppState> {
             get(exchange::get_records).post(exchange::post_records),
         )
         .route("/exchange/{class}/{sequence}/changes", get(exchange::changes))
+        .route("/exchange/{class}/{sequence}/webhooks", post(exchange::subscribe))
         .route(
             "/datasets/{id}/rows",
             post(exchange::load).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
