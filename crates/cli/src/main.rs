@@ -125,6 +125,13 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// 共享交换 — the data exchange.
+    Exchange {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: ExchangeCommand,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -203,6 +210,24 @@ enum CatalogCommand {
     },
     /// Seed the demo province and publish the demo catalogue (idempotent).
     SeedDemo,
+}
+
+#[derive(Subcommand)]
+enum ExchangeCommand {
+    /// Measure exchange lookups over HTTP on loopback (grant check, lookup, masking, quota and
+    /// the durable audit entry) against a bare handler answering a body of the same size; print
+    /// both rates, their ratio, p50/p99 latency at full speed and at half that rate, and memory.
+    Bench {
+        /// Lookups (and bare calls) at full speed.
+        #[arg(long, default_value_t = 200_000)]
+        calls: usize,
+        /// Rows in the benchmark dataset, looked up in turn.
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -378,6 +403,7 @@ async fn run(command: Command) -> Result<()> {
         Command::User { storage, command } => user(storage, command).await,
         Command::Audit { storage, command } => audit(storage, command).await,
         Command::Catalog { storage, command } => catalog(storage, command).await,
+        Command::Exchange { storage, command } => exchange(storage, command).await,
         Command::Migrate { storage } => {
             let store = storage.open().await?;
             println!("migrations applied ({})", store.dialect().name());
@@ -757,6 +783,57 @@ fn cli_event(action: &str, object_type: &str) -> yici_core::audit::AuditEvent {
         object_type,
         &format!("cli-{}", yici_crypto::token::short_id()),
     )
+}
+
+async fn exchange(storage: StorageArgs, command: ExchangeCommand) -> Result<()> {
+    let store = storage.open().await?;
+    let ExchangeCommand::Bench {
+        calls,
+        rows,
+        concurrency,
+    } = command;
+    println!(
+        "loading {rows} rows, then {calls} calls over {concurrency} connections ({})",
+        store.dialect().name()
+    );
+    let cfg = yici_server::bench::BenchConfig {
+        rows,
+        calls,
+        concurrency,
+    };
+    let r = yici_server::bench::exchange(store, &storage.data, cfg)
+        .await
+        .context("the exchange benchmark failed")?;
+    let line = |name: &str, run: &yici_server::bench::Run| {
+        println!(
+            "{name:<22} {:>9.0} calls/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} calls, {} failed, {:.1} s)",
+            run.rate(),
+            run.p50_ms,
+            run.p99_ms,
+            run.calls,
+            run.failures,
+            run.seconds
+        );
+    };
+    println!("response body: {} bytes", r.body_bytes);
+    line("bare handler", &r.bare);
+    line("exchange lookup", &r.exchange);
+    line("exchange at half rate", &r.paced);
+    println!(
+        "ratio exchange/bare: {:.3}",
+        r.exchange.rate() / r.bare.rate().max(1e-9)
+    );
+    if let (Some(first), Some(last), Some(max)) = (r.rss_kib.first(), r.rss_kib.last(), r.rss_kib.iter().max()) {
+        println!(
+            "resident memory during the lookups: first {} MiB, last {} MiB, highest {} MiB ({} samples); peak {} MiB",
+            first / 1024,
+            last / 1024,
+            max / 1024,
+            r.rss_kib.len(),
+            r.peak_kib / 1024
+        );
+    }
+    Ok(())
 }
 
 async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Result<()> {

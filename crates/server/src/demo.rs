@@ -170,7 +170,7 @@ const SYSTEMS: [(&str, &str, &str); 5] = [
 ];
 
 /// An audit entry for a change made by the demo seeding.
-fn ev(action: &str, object_type: &str) -> AuditEvent {
+pub(crate) fn ev(action: &str, object_type: &str) -> AuditEvent {
     AuditEvent::new(now_micros(), Actor::named("demo"), action, object_type, "demo-seed")
 }
 

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod bench;
 pub mod context;
 pub mod demo;
 pub mod error;

@@ -1,0 +1,426 @@
+//! The exchange benchmark: lookups over HTTP on loopback, each with the grant check, the data
+//! lookup, masking, the quota count and the durable audit entry, measured against a bare axum
+//! handler that returns a fixed JSON body of the same size.
+//!
+//! The client is a minimal HTTP/1.1 keep-alive client on one connection per worker, so that
+//! the figures measure the server and not a client library.
+
+use crate::demo::ev;
+use crate::identity::DevIdentityProvider;
+use crate::{AppState, ServerConfig};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use yici_core::id::{CitizenId, Uscc};
+use yici_store::{Store, now_micros};
+
+/// What to run.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchConfig {
+    /// Rows loaded into the benchmark dataset (looked up in turn).
+    pub rows: usize,
+    /// Lookups in the full-speed run (and calls to the bare handler).
+    pub calls: usize,
+    /// Concurrent keep-alive connections.
+    pub concurrency: usize,
+}
+
+/// One run's figures.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    pub calls: usize,
+    /// Answers other than 200, and broken connections.
+    pub failures: usize,
+    pub seconds: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Run {
+    pub fn rate(&self) -> f64 {
+        self.calls as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// The benchmark's report.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub body_bytes: usize,
+    pub exchange: Run,
+    pub bare: Run,
+    /// The exchange paced at half the rate reached at full speed.
+    pub paced: Run,
+    /// Resident memory (KiB) sampled each second during the full-speed run.
+    pub rss_kib: Vec<u64>,
+    /// Peak resident memory of the process (KiB).
+    pub peak_kib: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Seed(#[from] crate::demo::anyhow_like::Error),
+    #[error(transparent)]
+    Store(#[from] yici_store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Setup(String),
+}
+
+const SYSTEM: &str = "共享交换性能测试系统";
+
+/// A valid citizen ID for row `i` (unique for i below 36,500,000).
+fn citizen(i: usize) -> String {
+    let birth =
+        chrono::NaiveDate::from_ymd_opt(1950, 1, 1).expect("valid date") + chrono::Duration::days((i / 999) as i64);
+    let body = format!("330106{}{:03}", birth.format("%Y%m%d"), i % 999 + 1);
+    CitizenId::with_check(&body)
+        .expect("generated IDs are valid")
+        .to_string()
+}
+
+/// Seed the demo province, load `rows` people, give the benchmark system a grant and a token,
+/// then run the bare handler, the exchange at full speed and the exchange at half that rate.
+pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Report, BenchError> {
+    use yici_core::sharing::{Grant, RequestDraft, RequestStatus};
+    crate::demo::seed(&store, dir).await?;
+    crate::demo::seed_catalogue(&store).await?;
+    crate::demo::seed_exchange(&store, dir).await?;
+    let setup = |m: &str| BenchError::Setup(m.to_string());
+    let uscc = |org: &str| Uscc::generate("11", "330000", org).expect("demo credit codes are valid");
+    let police = store
+        .department_by_uscc(uscc("MB000103").as_str())
+        .await?
+        .ok_or_else(|| setup("demo police department missing"))?;
+    let market = store
+        .department_by_uscc(uscc("MB000102").as_str())
+        .await?
+        .ok_or_else(|| setup("demo market department missing"))?;
+    let people = store
+        .catalogue_find(police.id, "人口基础信息")
+        .await?
+        .ok_or_else(|| setup("demo resource 人口基础信息 missing"))?;
+    let keys: Vec<String> = (0..cfg.rows.max(1)).map(citizen).collect();
+    for chunk in keys.chunks(10_000) {
+        let rows: Vec<(String, std::collections::BTreeMap<String, String>)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(n, id)| {
+                let values = [
+                    ("姓名", format!("测试{n}")),
+                    ("公民身份号码", id.clone()),
+                    ("住址", "浙江省杭州市西湖区文三路90号".to_string()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+                (id.clone(), values)
+            })
+            .collect();
+        store
+            .dataset_load(people.id, &rows, &ev("dataset.load", "catalogue_resource"))
+            .await?;
+    }
+    let system = match store.system_by_name(market.id, SYSTEM).await? {
+        Some(s) => s,
+        None => {
+            store
+                .create_system(market.id, SYSTEM, "共享交换性能测试", &ev("system.create", "system"))
+                .await?
+        }
+    };
+    if store.grants_for(system.id, people.id).await?.is_empty() {
+        let today = chrono::Utc::now().date_naive();
+        let request = RequestDraft {
+            resource_id: people.id,
+            consumer_department_id: market.id,
+            system_id: system.id,
+            items: vec!["姓名".into(), "公民身份号码".into(), "住址".into()],
+            purpose: "共享交换性能测试".into(),
+            legal_basis: "性能测试".into(),
+            service_items: vec![],
+            valid_from: today,
+            valid_until: today + chrono::Duration::days(3650),
+        };
+        let grant = Grant {
+            id: 0,
+            system_id: system.id,
+            resource_id: people.id,
+            items: request.items.clone(),
+            purpose: request.purpose.clone(),
+            valid_from: request.valid_from,
+            valid_until: request.valid_until,
+            daily_quota: 1_000_000_000_000,
+            masking: yici_core::masking::MaskingProfile::Strict,
+            revoked: false,
+        };
+        store
+            .sharing_request_create(
+                &request,
+                police.id,
+                RequestStatus::Granted,
+                today,
+                Some(&grant),
+                &ev("sharing.request", "sharing_request"),
+            )
+            .await?;
+    }
+    let token = yici_crypto::token::generate("yici_sys_");
+    store
+        .issue_system_token(
+            system.id,
+            &token.digest,
+            "bench",
+            now_micros() + 86_400_000_000,
+            &ev("token.issue", "system_token"),
+        )
+        .await?;
+
+    let state = AppState::new(store, ServerConfig::default(), Arc::new(DevIdentityProvider));
+    let jobs = crate::jobs::spawn(state.clone());
+    let app = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let app_addr = app.local_addr()?;
+    let app_server = tokio::spawn(async move {
+        let _ = axum::serve(app, crate::router(state)).await;
+    });
+
+    let key = crate::web::encode("公民身份号码");
+    let paths: Arc<Vec<String>> = Arc::new(
+        keys.iter()
+            .map(|id| format!("/api/v1/exchange/{}/records?{key}={id}", people.code))
+            .collect(),
+    );
+    let headers = Arc::new(format!(
+        "Authorization: Bearer {}\r\nX-Yici-Purpose: {}\r\n",
+        token.plaintext,
+        crate::web::encode("共享交换性能测试")
+    ));
+
+    // One lookup gives the body size the bare handler answers with.
+    let mut probe = Client::connect(app_addr).await?;
+    let (status, body) = probe.get(&paths[0], &headers).await?;
+    if status != 200 {
+        return Err(BenchError::Setup(format!(
+            "the benchmark lookup answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        )));
+    }
+    let body_bytes = body.len();
+    let fixed = axum::body::Bytes::from(body);
+    let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let bare_addr = bare.local_addr()?;
+    let bare_server = tokio::spawn(async move {
+        let router = axum::Router::new().route(
+            "/bare",
+            axum::routing::get(move || {
+                let fixed = fixed.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], fixed) }
+            }),
+        );
+        let _ = axum::serve(bare, router).await;
+    });
+
+    let bare_paths = Arc::new(vec!["/bare".to_string()]);
+    let no_headers = Arc::new(String::new());
+    let bare_run = drive(bare_addr, bare_paths, no_headers, cfg.calls, cfg.concurrency, None).await;
+
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let sampling = sampling.clone();
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while sampling.load(Ordering::Relaxed) {
+                if let Some(kib) = proc_status("VmRSS:") {
+                    samples.push(kib);
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            samples
+        })
+    };
+    let exchange_run = drive(
+        app_addr,
+        paths.clone(),
+        headers.clone(),
+        cfg.calls,
+        cfg.concurrency,
+        None,
+    )
+    .await;
+    sampling.store(false, Ordering::Relaxed);
+    let rss_kib = sampler.await.unwrap_or_default();
+
+    let half = exchange_run.rate() / 2.0;
+    let paced_calls = ((half * 10.0) as usize).clamp(1, cfg.calls.max(1));
+    let paced = drive(app_addr, paths, headers, paced_calls, cfg.concurrency, Some(half)).await;
+
+    app_server.abort();
+    bare_server.abort();
+    for j in jobs {
+        j.abort();
+    }
+    Ok(Report {
+        body_bytes,
+        exchange: exchange_run,
+        bare: bare_run,
+        paced,
+        rss_kib,
+        peak_kib: proc_status("VmHWM:").unwrap_or(0),
+    })
+}
+
+/// A field of `/proc/self/status` in KiB (Linux; `None` elsewhere).
+fn proc_status(field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// `calls` GETs over `concurrency` keep-alive connections, cycling through `paths`; with
+/// `pace`, the calls are spread evenly at that many per second.
+async fn drive(
+    addr: std::net::SocketAddr,
+    paths: Arc<Vec<String>>,
+    headers: Arc<String>,
+    calls: usize,
+    concurrency: usize,
+    pace: Option<f64>,
+) -> Run {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let workers: Vec<_> = (0..concurrency.max(1))
+        .map(|_| {
+            let (next, paths, headers) = (next.clone(), paths.clone(), headers.clone());
+            tokio::spawn(async move {
+                let mut latencies: Vec<u32> = Vec::new();
+                let mut failures = 0usize;
+                let mut client = None;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= calls {
+                        break;
+                    }
+                    if let Some(rate) = pace {
+                        let due = start + Duration::from_secs_f64(i as f64 / rate);
+                        tokio::time::sleep_until(due.into()).await;
+                    }
+                    let began = Instant::now();
+                    if client.is_none() {
+                        client = Client::connect(addr).await.ok();
+                    }
+                    let ok = match client.as_mut() {
+                        Some(c) => matches!(c.get(&paths[i % paths.len()], &headers).await, Ok((200, _))),
+                        None => false,
+                    };
+                    if !ok {
+                        failures += 1;
+                        client = None;
+                    }
+                    latencies.push(began.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(calls);
+    let mut failures = 0;
+    for w in workers {
+        if let Ok((l, f)) = w.await {
+            all.extend(l);
+            failures += f;
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .map_or(0.0, |us| f64::from(*us) / 1000.0)
+    };
+    Run {
+        calls: all.len(),
+        failures,
+        seconds,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+    }
+}
+
+/// A minimal HTTP/1.1 keep-alive client: GET, status and a `Content-Length` body.
+struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    async fn connect(addr: std::net::SocketAddr) -> std::io::Result<Client> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Client {
+            stream,
+            buf: Vec::with_capacity(4096),
+        })
+    }
+
+    async fn get(&mut self, path: &str, headers: &str) -> std::io::Result<(u16, Vec<u8>)> {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n");
+        self.stream.write_all(request.as_bytes()).await?;
+        let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+        let head_end = loop {
+            if let Some(p) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
+            }
+            self.fill().await?;
+        };
+        let head = std::str::from_utf8(&self.buf[..head_end]).map_err(|_| bad("response head is not UTF-8"))?;
+        let status: u16 = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad("no status"))?;
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse().ok())?
+            })
+            .ok_or_else(|| bad("no content-length"))?;
+        while self.buf.len() < head_end + length {
+            self.fill().await?;
+        }
+        let body = self.buf[head_end..head_end + length].to_vec();
+        self.buf.drain(..head_end + length);
+        Ok((status, body))
+    }
+
+    async fn fill(&mut self) -> std::io::Result<()> {
+        let mut chunk = [0u8; 8192];
+        let n = self.stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed",
+            ));
+        }
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_citizen_ids_are_valid_and_distinct() {
+        let ids: std::collections::HashSet<String> = (0..5_000).map(citizen).collect();
+        assert_eq!(ids.len(), 5_000);
+        for id in &ids {
+            assert!(CitizenId::parse(id).is_ok(), "{id}");
+        }
+    }
+}
