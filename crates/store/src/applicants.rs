@@ -45,7 +45,7 @@ impl Store {
         audit: &AuditEvent,
     ) -> Result<Applicant> {
         let now = now_micros();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!("INSERT INTO applicants (kind, id_number, name, verified_by, verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
              ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, verified_by = excluded.verified_by, verified_at = excluded.verified_at
              RETURNING ", columns_columns!()))

@@ -10,7 +10,7 @@ impl Store {
     pub async fn save_calendar_year(&self, s: &YearSchedule, audit: &AuditEvent) -> Result<()> {
         s.validate().map_err(|e| StoreError::Invalid(e.to_string()))?;
         let json = serde_json::to_string(s).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO calendar_years (year, schedule, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (year) DO UPDATE SET schedule = excluded.schedule, updated_at = excluded.updated_at",

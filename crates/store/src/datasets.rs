@@ -42,7 +42,7 @@ impl Store {
         rows: &[(String, BTreeMap<String, String>)],
         audit: &AuditEvent,
     ) -> Result<LoadCount> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let mut count = LoadCount::default();
         let now = now_micros();
         for (key, vals) in rows {
@@ -157,7 +157,7 @@ impl Store {
 
     /// Serve a resource from the provider's endpoint (or stop, with `None`).
     pub async fn endpoint_set(&self, resource_id: i64, url: Option<&str>, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         match url {
             Some(u) => {
                 sqlx::query(

@@ -77,7 +77,7 @@ impl Store {
     pub async fn create_department(&self, d: &NewDepartment, audit: &AuditEvent) -> Result<Department> {
         self.check_department(d, None).await?;
         let now = now_micros();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO departments (name, uscc, region_code, parent_id, kind, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
@@ -113,7 +113,7 @@ impl Store {
 
     pub async fn update_department(&self, id: i64, d: &NewDepartment, audit: &AuditEvent) -> Result<Department> {
         self.check_department(d, Some(id)).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!(
             "UPDATE departments SET name = $1, uscc = $2, region_code = $3, parent_id = $4, kind = $5, updated_at = $6
              WHERE id = $7 RETURNING ",

@@ -6,7 +6,7 @@ use crate::{Result, Store, StoreError, now_micros};
 use sqlx::Row;
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin().await?;
     if let Some(lock) = store.dialect().migration_lock() {
         sqlx::query(lock).execute(&mut *tx).await?;
     }

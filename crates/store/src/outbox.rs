@@ -37,7 +37,7 @@ impl Store {
         secret: &str,
         audit: &AuditEvent,
     ) -> Result<Webhook> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO webhooks (system_id, resource_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -62,7 +62,7 @@ impl Store {
 
     /// Turn new outbox rows into one delivery per subscribed webhook; returns how many rows.
     pub async fn outbox_fan_out(&self, limit: i64) -> Result<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let rows = sqlx::query("SELECT id, resource_id FROM outbox WHERE fanned_out = 0 ORDER BY id LIMIT $1")
             .bind(limit)
             .fetch_all(&mut *tx)

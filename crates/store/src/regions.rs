@@ -45,7 +45,7 @@ impl Store {
         {
             return Err(StoreError::Conflict(format!("parent region {p} is not registered")));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO regions (code, name, level, parent_code, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name RETURNING ",

@@ -32,7 +32,7 @@ impl Store {
             SessionPrincipal::User(id) => ("user", id),
             SessionPrincipal::Applicant(id) => ("applicant", id),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO sessions (id_digest, principal_kind, principal_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -74,7 +74,7 @@ impl Store {
 
     /// End a session; the entry records who signed out.
     pub async fn delete_session(&self, digest: &str, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE id_digest = $1")
             .bind(digest)
             .execute(&mut *tx)

@@ -141,7 +141,7 @@ impl Store {
         grant: Option<&Grant>,
         audit: &AuditEvent,
     ) -> Result<SharingRequest> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let now = now_micros();
         let row = sqlx::query(concat!(
             "INSERT INTO sharing_requests (resource_id, provider_department_id, consumer_department_id, system_id, content, status, deadline, created_at, updated_at)
@@ -243,7 +243,7 @@ impl Store {
         grant: Option<&Grant>,
         audit: &AuditEvent,
     ) -> Result<SharingRequest> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE sharing_requests SET status = $1, decision_note = $2, updated_at = $3 WHERE id = $4 AND status = $5")
             .bind(to.code())
             .bind(note.trim())
@@ -311,7 +311,7 @@ impl Store {
 
     /// Mark a request reminded (once) and notify its provider.
     pub async fn sharing_request_remind(&self, id: i64, message: &str) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE sharing_requests SET reminded = 1 WHERE id = $1 AND reminded = 0 AND status = $2")
             .bind(id)
             .bind(RequestStatus::Pending.code())
@@ -390,7 +390,7 @@ impl Store {
 
     /// Revoke a grant (revoking twice keeps the first time).
     pub async fn grant_revoke(&self, id: i64, audit: &AuditEvent) -> Result<Grant> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE grants SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
             .bind(now_micros())
             .bind(id)
@@ -412,7 +412,7 @@ impl Store {
     /// Count `n` uses of a grant on `day`; `Ok(false)` (and nothing counted) when that would
     /// pass the daily quota.
     pub async fn grant_use(&self, grant_id: i64, day: NaiveDate, n: i64, quota: i64) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO grant_usage (grant_id, day, used) VALUES ($1, $2, $3)
              ON CONFLICT (grant_id, day) DO UPDATE SET used = grant_usage.used + excluded.used RETURNING used",

@@ -76,7 +76,7 @@ impl Store {
                 "department {department_id} does not exist"
             )));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO systems (department_id, name, description, created_at) VALUES ($1, $2, $3, $4) RETURNING ",
             system_columns!()
@@ -152,7 +152,7 @@ impl Store {
         if self.system(system_id).await?.is_none() {
             return Err(StoreError::NotFound("system"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!("INSERT INTO system_tokens (system_id, token_digest, hint, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING ", token_columns!()))
         .bind(system_id)
         .bind(digest)
@@ -182,7 +182,7 @@ impl Store {
 
     /// Revoke a token of `system_id`. Revoking twice keeps the first time and is not an error.
     pub async fn revoke_system_token(&self, system_id: i64, token_id: i64, audit: &AuditEvent) -> Result<SystemToken> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!("UPDATE system_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND system_id = $3 RETURNING ", token_columns!()))
         .bind(now_micros())
         .bind(token_id)

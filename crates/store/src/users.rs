@@ -69,7 +69,7 @@ impl Store {
             return Err(StoreError::Conflict(format!("department {d} does not exist")));
         }
         let now = now_micros();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO users (username, display_name, password_hash, department_id, disabled, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 0, $5, $5) RETURNING ",
@@ -127,7 +127,7 @@ impl Store {
     }
 
     pub async fn set_user_password(&self, id: i64, password_hash: &str, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(password_hash)
             .bind(now_micros())
@@ -145,7 +145,7 @@ impl Store {
 
     /// Disable or re-enable an account; disabling also ends its sessions.
     pub async fn set_user_disabled(&self, id: i64, disabled: bool, audit: &AuditEvent) -> Result<User> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!(
             "UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3 RETURNING ",
             user_columns!()
@@ -192,7 +192,7 @@ impl Store {
         if self.user(user_id).await?.is_none() {
             return Err(StoreError::NotFound("user"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO user_roles (user_id, role, department_id, region_code, scope_key) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (user_id, role, scope_key) DO NOTHING",
@@ -225,7 +225,7 @@ impl Store {
     }
 
     pub async fn revoke_role(&self, user_id: i64, role_id: i64, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("DELETE FROM user_roles WHERE id = $1 AND user_id = $2")
             .bind(role_id)
             .bind(user_id)

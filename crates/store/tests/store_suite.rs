@@ -302,3 +302,39 @@ async fn migrations_apply_once_on_reopen() {
     let again = Store::open_dir(&t.dir).await.unwrap();
     assert_eq!(again.count_regions().await.unwrap(), 5);
 }
+
+/// Transactions that read before they write, run side by side: none may fail with "database is
+/// locked" (SQLite upgrades a deferred read to a write only if nobody committed in between).
+async fn read_then_write_transactions_do_not_collide(store: Store) {
+    use sqlx::Row;
+    let tasks: Vec<_> = (0..16)
+        .map(|t| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for round in 0..5 {
+                    let mut tx = store.begin().await?;
+                    let before: i64 = sqlx::query("SELECT COUNT(*) AS n FROM regions")
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("n")?;
+                    tokio::task::yield_now().await;
+                    sqlx::query(
+                        "INSERT INTO regions (code, name, level, parent_code, created_at) VALUES ($1, $2, 1, NULL, $3)",
+                    )
+                    .bind(format!("{:02}{:04}", 11 + t, round))
+                    .bind(format!("测试{before}"))
+                    .bind(now_micros())
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                }
+                Ok::<(), StoreError>(())
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(store.count_regions().await.unwrap(), 80);
+}
+both_backends!(concurrency, read_then_write_transactions_do_not_collide);

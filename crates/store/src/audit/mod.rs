@@ -147,7 +147,7 @@ impl Store {
 
     /// Append entries in one transaction (a group commit); returns their ids in order.
     pub async fn audit_append_batch(&self, events: &[AuditEvent]) -> Result<Vec<i64>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let ids = self.audit_rows(&mut tx, events).await?;
         tx.commit().await?;
         Ok(ids)

@@ -132,7 +132,7 @@ impl Store {
         {
             return Ok(0);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE audit_head SET size = size WHERE id = 1")
             .execute(&mut *tx)
             .await?;

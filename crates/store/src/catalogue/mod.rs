@@ -121,7 +121,7 @@ impl Store {
         code: Option<&str>,
         audit: &AuditEvent,
     ) -> Result<Resource> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let r = self.catalogue_create_in(&mut tx, d, code, audit).await?;
         tx.commit().await?;
         Ok(r)
@@ -202,7 +202,7 @@ impl Store {
         note: &str,
         audit: &AuditEvent,
     ) -> Result<Resource> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let r = self.catalogue_transition_in(&mut tx, id, t, draft, note, audit).await?;
         tx.commit().await?;
         Ok(r)
@@ -403,7 +403,7 @@ impl Store {
     /// Create, submit and approve each draft whose provider has no resource of that name yet,
     /// all in one transaction (demo and bulk seeding). Returns how many were added.
     pub async fn catalogue_publish_new(&self, drafts: &[ResourceDraft], audit: &AuditEvent) -> Result<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let mut added = 0;
         for d in drafts {
             let exists = sqlx::query("SELECT id FROM catalogue_resources WHERE department_id = $1 AND name = $2")
@@ -455,7 +455,7 @@ impl Store {
         quarantine: &[(usize, String, String)],
         audit: &AuditEvent,
     ) -> Result<(usize, usize)> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let (mut created, mut updated) = (0, 0);
         for c in changes {
             match c {

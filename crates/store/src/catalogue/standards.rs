@@ -7,7 +7,7 @@ use yici_core::catalogue::elements::{CodeSet, DataElement, FieldMapping, shipped
 impl Store {
     /// Make sure the shipped data elements and code sets are present (idempotent; run at start).
     pub async fn catalogue_seed_standards(&self) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for c in shipped_code_sets() {
             sqlx::query(
                 "INSERT INTO code_sets (code, name, standard, code_values) VALUES ($1, $2, $3, $4)
@@ -73,7 +73,7 @@ impl Store {
 
     /// Set a department's mapping of one local field (replacing an earlier one).
     pub async fn put_field_mapping(&self, department_id: i64, m: &FieldMapping, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO field_mappings (department_id, local_field, element, value_map) VALUES ($1, $2, $3, $4)
              ON CONFLICT (department_id, local_field) DO UPDATE SET element = excluded.element, value_map = excluded.value_map",
