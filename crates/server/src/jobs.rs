@@ -12,8 +12,20 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(checkpoints(state.clone())),
         tokio::spawn(sharing_deadlines(state.clone())),
         tokio::spawn(relay(state.clone())),
+        tokio::spawn(quotas(state.clone())),
         tokio::spawn(sessions(state)),
     ]
+}
+
+/// Write the quota counts taken in memory, every second.
+async fn quotas(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.quotas.flush(&state.store, crate::api::exchange::today()).await {
+            tracing::warn!(error = %e, "writing quota counts failed; will retry");
+        }
+    }
 }
 
 /// Give new entries their place in the tree soon after they commit.

@@ -18,6 +18,7 @@ pub mod import;
 pub mod jobs;
 pub mod obs;
 pub mod openapi;
+pub mod quota;
 pub mod state;
 pub mod upstream;
 pub mod web;
@@ -82,11 +83,14 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let jobs = jobs::spawn(state.clone());
-    let result = axum::serve(listener, router(state))
+    let result = axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(shutdown())
         .await;
     for job in jobs {
         job.abort();
+    }
+    if let Err(e) = state.quotas.flush(&state.store, api::exchange::today()).await {
+        tracing::warn!(error = %e, "writing quota counts at shutdown failed");
     }
     result
 }

@@ -58,6 +58,8 @@ pub struct Inner {
     pub config: ServerConfig,
     pub identity: Arc<dyn IdentityProvider>,
     pub metrics: PrometheusHandle,
+    /// Daily grant quotas, counted in memory and flushed every second.
+    pub quotas: crate::quota::Quotas,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             config,
             identity,
             metrics: crate::obs::metrics_handle(),
+            quotas: Default::default(),
         }))
     }
 }

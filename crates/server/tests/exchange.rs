@@ -275,6 +275,22 @@ async fn exchange_lookups_under_a_grant(app: App) {
         .await
         .json();
     let gid = grants[0]["id"].as_i64().unwrap();
+
+    // The counts taken in memory reach the database, and another instance honours them.
+    let today = yici_server::api::exchange::today();
+    app.state.quotas.flush(&app.store, today).await.unwrap();
+    assert_eq!(app.store.grant_usage(gid, today).await.unwrap(), 4);
+    let other_instance = yici_server::quota::Quotas::default();
+    assert!(!other_instance.take(&app.store, gid, today, 1, 4).await.unwrap());
+    assert!(other_instance.take(&app.store, gid, today, 1, 5).await.unwrap());
+    other_instance.flush(&app.store, today).await.unwrap();
+    assert_eq!(app.store.grant_usage(gid, today).await.unwrap(), 5);
+    app.state.quotas.flush(&app.store, today).await.unwrap();
+    assert!(
+        !app.state.quotas.take(&app.store, gid, today, 1, 5).await.unwrap(),
+        "the flush reads back other instances' uses"
+    );
+
     app.call(
         Method::DELETE,
         &format!("/api/v1/sharing/grants/{gid}"),

@@ -429,6 +429,30 @@ impl Store {
         Ok(true)
     }
 
+    /// Uses of a grant counted on `day`.
+    pub async fn grant_usage(&self, grant_id: i64, day: NaiveDate) -> Result<i64> {
+        let row = sqlx::query("SELECT used FROM grant_usage WHERE grant_id = $1 AND day = $2")
+            .bind(grant_id)
+            .bind(day.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map_or(Ok(0), |r| get_i64(&r, "used"))
+    }
+
+    /// Add `n` uses of a grant on `day` (counted in memory and flushed); returns the total.
+    pub async fn grant_usage_add(&self, grant_id: i64, day: NaiveDate, n: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO grant_usage (grant_id, day, used) VALUES ($1, $2, $3)
+             ON CONFLICT (grant_id, day) DO UPDATE SET used = grant_usage.used + excluded.used RETURNING used",
+        )
+        .bind(grant_id)
+        .bind(day.to_string())
+        .bind(n)
+        .fetch_one(self.pool())
+        .await?;
+        get_i64(&row, "used")
+    }
+
     pub async fn notifications(&self, department_id: i64, page: Page) -> Result<Vec<Notification>> {
         let rows = sqlx::query("SELECT id, kind, message, link, created_at, read_at FROM notifications WHERE department_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3")
             .bind(department_id)

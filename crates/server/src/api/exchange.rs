@@ -36,7 +36,8 @@ pub struct Records {
     pub missing: Vec<String>,
 }
 
-fn today() -> chrono::NaiveDate {
+/// Today in China Standard Time.
+pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
@@ -259,8 +260,8 @@ async fn lookup(
     };
     let today = today();
     if !state
-        .store
-        .grant_use(grant.id, today, keys.len() as i64, grant.daily_quota)
+        .quotas
+        .take(&state.store, grant.id, today, keys.len() as i64, grant.daily_quota)
         .await?
     {
         let now = chrono::Utc::now() + chrono::Duration::hours(8);
