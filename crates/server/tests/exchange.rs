@@ -8,47 +8,6 @@ use axum::http::{Method, Request, StatusCode, header};
 use common::{App, Auth, Session};
 use serde_json::{Value, json};
 use yici_core::id::CitizenId;
-use yici_core::org::{Role, Scope};
-
-async fn police_steward(app: &App) -> Session {
-    let police = app
-        .store
-        .department_by_uscc(
-            yici_core::id::Uscc::generate("11", "330000", "MB000103")
-                .unwrap()
-                .as_str(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "t");
-    let u = app
-        .store
-        .create_user(
-            &yici_store::users::NewUser {
-                username: "police.steward",
-                display_name: "公安数据管理员",
-                password_hash: &yici_crypto::password::hash("Police-2026-pw"),
-                department_id: Some(police.id),
-            },
-            &ev,
-        )
-        .await
-        .unwrap();
-    app.store
-        .grant_role(
-            u.id,
-            Role::DataSteward,
-            &Scope::Department {
-                department_id: police.id,
-                region: police.region(),
-            },
-            &ev,
-        )
-        .await
-        .unwrap();
-    app.login_as("police.steward", "Police-2026-pw").await.unwrap()
-}
 
 fn person(n: u32) -> String {
     CitizenId::with_check(&format!("33010619800101{n:03}"))
@@ -72,7 +31,7 @@ fn enc(s: &str) -> String {
 
 async fn exchange_lookups_under_a_grant(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
-    let police = police_steward(&app).await;
+    let police = app.police_steward().await;
     let steward = app.login("data_steward").await;
     let (hits, _) = app
         .store
@@ -383,7 +342,7 @@ on_both!(demo_credentials_carry_example_calls);
 
 async fn local_codes_come_back_as_standard_codes(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
-    let police = police_steward(&app).await;
+    let police = app.police_steward().await;
     let steward = app.login("data_steward").await;
     let (hits, _) = app
         .store
@@ -514,7 +473,7 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
     let secret = res.json()["secret"].as_str().unwrap().to_string();
 
     // A provider changes a row: the outbox row commits with it.
-    let police = police_steward(&app).await;
+    let police = app.police_steward().await;
     let (hits, _) = app
         .store
         .catalogue_search(

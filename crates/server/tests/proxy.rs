@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use yici_core::id::CitizenId;
-use yici_core::org::{Role, Scope};
 
 fn person(n: u32) -> String {
     CitizenId::with_check(&format!("33010619800101{n:03}"))
@@ -50,43 +49,7 @@ async fn upstream(kind: &'static str, hits: Arc<AtomicUsize>) -> String {
 
 async fn proxied_lookups(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
-    let police_dept = app
-        .store
-        .department_by_uscc(
-            yici_core::id::Uscc::generate("11", "330000", "MB000103")
-                .unwrap()
-                .as_str(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "t");
-    let u = app
-        .store
-        .create_user(
-            &yici_store::users::NewUser {
-                username: "police.steward",
-                display_name: "公安",
-                password_hash: &yici_crypto::password::hash("Police-2026-pw"),
-                department_id: Some(police_dept.id),
-            },
-            &ev,
-        )
-        .await
-        .unwrap();
-    app.store
-        .grant_role(
-            u.id,
-            Role::DataSteward,
-            &Scope::Department {
-                department_id: police_dept.id,
-                region: police_dept.region(),
-            },
-            &ev,
-        )
-        .await
-        .unwrap();
-    let police = app.login_as("police.steward", "Police-2026-pw").await.unwrap();
+    let police = app.police_steward().await;
     let steward = app.login("data_steward").await;
     let (hits, _) = app
         .store

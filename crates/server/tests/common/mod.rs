@@ -156,6 +156,48 @@ impl App {
             .expect("demo user signs in")
     }
 
+    /// Sign in as the data steward of the demo police department (created on first use).
+    pub async fn police_steward(&self) -> Session {
+        let police = self
+            .store
+            .department_by_uscc(
+                yici_core::id::Uscc::generate("11", "330000", "MB000103")
+                    .unwrap()
+                    .as_str(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let ev =
+            yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "t");
+        let u = self
+            .store
+            .create_user(
+                &yici_store::users::NewUser {
+                    username: "police.steward",
+                    display_name: "公安数据管理员",
+                    password_hash: &yici_crypto::password::hash("Police-2026-pw"),
+                    department_id: Some(police.id),
+                },
+                &ev,
+            )
+            .await
+            .unwrap();
+        self.store
+            .grant_role(
+                u.id,
+                yici_core::org::Role::DataSteward,
+                &yici_core::org::Scope::Department {
+                    department_id: police.id,
+                    region: police.region(),
+                },
+                &ev,
+            )
+            .await
+            .unwrap();
+        self.login_as("police.steward", "Police-2026-pw").await.unwrap()
+    }
+
     pub async fn login_as(&self, username: &str, password: &str) -> Option<Session> {
         let body = serde_json::json!({"username": username, "password": password});
         let res = self.call(Method::POST, "/api/v1/session", Auth::None, Some(body)).await;
