@@ -84,6 +84,15 @@ enum Command {
         /// Seconds between signed audit checkpoints (when the log has grown).
         #[arg(long, env = "YICI_CHECKPOINT_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         checkpoint_interval: u64,
+        /// Also push the change feed to NATS JetStream at this address (nats://host:port).
+        #[arg(long, env = "YICI_NATS_URL")]
+        nats: Option<String>,
+        /// The JetStream stream of the change feed (created when missing).
+        #[arg(long, env = "YICI_NATS_STREAM", default_value = "YICI_CHANGES")]
+        nats_stream: String,
+        /// The first tokens of the change feed's subjects.
+        #[arg(long, env = "YICI_NATS_SUBJECT_PREFIX", default_value = "yici.changes")]
+        nats_subject_prefix: String,
     },
     /// Identifiers: check and explain.
     Id {
@@ -389,13 +398,21 @@ async fn run(command: Command) -> Result<()> {
             demo,
             secure_cookies,
             checkpoint_interval,
+            nats,
+            nats_stream,
+            nats_subject_prefix,
         } => {
             let config = ServerConfig {
                 secure_cookies,
                 checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval),
                 ..ServerConfig::default()
             };
-            serve(storage, listen, demo, config).await
+            let nats = nats.map(|url| yici_server::yici_nats::NatsConfig {
+                url,
+                stream: nats_stream,
+                subject_prefix: nats_subject_prefix,
+            });
+            serve(storage, listen, demo, config, nats).await
         }
         Command::Id { .. } => unreachable!("handled before the runtime starts"),
         Command::Calendar { storage, command } => calendar(storage, command).await,
@@ -412,7 +429,16 @@ async fn run(command: Command) -> Result<()> {
     }
 }
 
-async fn serve(storage: StorageArgs, listen: SocketAddr, demo: bool, config: ServerConfig) -> Result<()> {
+async fn serve(
+    storage: StorageArgs,
+    listen: SocketAddr,
+    demo: bool,
+    config: ServerConfig,
+    nats: Option<yici_server::yici_nats::NatsConfig>,
+) -> Result<()> {
+    if let Some(n) = &nats {
+        n.check().map_err(|e| anyhow::anyhow!("--nats: {e}"))?;
+    }
     let store = storage.open().await?;
     // SQLite is single-node: a second server on the same data directory is refused.
     let _lock = if store.dialect() == yici_store::Dialect::Sqlite {
@@ -443,6 +469,14 @@ async fn serve(storage: StorageArgs, listen: SocketAddr, demo: bool, config: Ser
         );
     }
     let state = AppState::new(store, config, Arc::new(DevIdentityProvider));
+    if let Some(n) = nats {
+        let url = n.url.clone();
+        let push = yici_server::yici_nats::NatsPush::connect(n)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let _ = state.nats.set(push);
+        println!("变更推送 / change feed pushed to NATS JetStream at {url}");
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

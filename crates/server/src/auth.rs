@@ -272,8 +272,8 @@ async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(invalid_token)?;
         let system = state
-            .store
-            .authenticate_system(&yici_crypto::token::digest(token.trim()), now)
+            .access
+            .system(&state.store, &yici_crypto::token::digest(token.trim()), now)
             .await?
             .ok_or_else(invalid_token)?;
         req.extensions_mut().insert(Auth {

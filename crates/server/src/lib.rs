@@ -8,7 +8,10 @@
 
 pub mod api;
 pub mod auth;
+pub use yici_nats;
+
 pub mod bench;
+pub mod cache;
 pub mod context;
 pub mod demo;
 pub mod error;

@@ -53,6 +53,8 @@ pub struct Inner {
     pub store: Store,
     /// Group-committed audit entries (reads of personal data, refusals).
     pub audit: AuditWriter,
+    /// Group reads of aggregated rows for exchange lookups.
+    pub rows: yici_store::reader::RowReader,
     /// Provider endpoints (proxy mode), with their circuit breakers.
     pub upstreams: Arc<crate::upstream::Upstreams>,
     pub config: ServerConfig,
@@ -60,6 +62,10 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// Daily grant quotas, counted in memory and flushed every second.
     pub quotas: crate::quota::Quotas,
+    /// Tokens, published resources, grants, endpoints and mappings, for the exchange.
+    pub access: crate::cache::AccessCache,
+    /// The change-feed push to NATS JetStream, when configured (set once after start).
+    pub nats: std::sync::OnceLock<yici_nats::NatsPush>,
 }
 
 impl AppState {
@@ -71,6 +77,7 @@ impl AppState {
             yici_store::Dialect::Postgres => 4,
         };
         let audit = AuditWriter::start(store.clone(), workers);
+        let rows = yici_store::reader::RowReader::start(store.clone(), 2 * workers);
         let upstreams = Arc::new(crate::upstream::Upstreams::new(
             config.upstream_timeout,
             config.upstream_retries,
@@ -78,11 +85,14 @@ impl AppState {
         AppState(Arc::new(Inner {
             store,
             audit,
+            rows,
             upstreams,
             config,
             identity,
             metrics: crate::obs::metrics_handle(),
             quotas: Default::default(),
+            access: Default::default(),
+            nats: Default::default(),
         }))
     }
 }

@@ -548,3 +548,199 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
     );
 }
 on_both!(changes_are_pushed_to_signed_webhooks_at_least_once);
+
+/// The NATS server of the tests, or `None` (with a notice) when it is not running and
+/// `YICI_REQUIRE_SERVICES` is not 1.
+async fn test_nats() -> Option<String> {
+    let url = std::env::var("YICI_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let addr = url.trim_start_matches("nats://").to_string();
+    if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+        return Some(url);
+    }
+    if std::env::var("YICI_REQUIRE_SERVICES").as_deref() == Ok("1") {
+        panic!("YICI_REQUIRE_SERVICES=1 but no NATS server answers at {url}");
+    }
+    eprintln!("NATS tests skipped: no NATS server at {url} (set YICI_REQUIRE_SERVICES=1 to require it)");
+    None
+}
+
+async fn changes_are_pushed_to_nats_jetstream(app: App) {
+    use futures_util::StreamExt;
+    use yici_server::yici_nats::{NatsConfig, NatsPush};
+    let Some(url) = test_nats().await else { return };
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    let creds: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
+    let token = creds["systems"][0]["token"].as_str().unwrap().to_string();
+    let allowed = creds["systems"][0]["example_calls"]["allowed"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = allowed
+        .trim_start_matches("/api/v1/exchange/")
+        .split("/records")
+        .next()
+        .unwrap()
+        .to_string();
+    let subscribe = || {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/exchange/{code}/streams"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    // Without --nats the platform says so.
+    let res = app.send(subscribe()).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text);
+    assert_eq!(res.json()["code"], "nats_not_configured");
+
+    // A stream of this test's own, so parallel runs never meet.
+    let tag = yici_crypto::token::short_id();
+    let config = NatsConfig {
+        url: url.clone(),
+        stream: format!("YICI_TEST_{tag}"),
+        subject_prefix: format!("yicitest.{tag}"),
+    };
+    app.state
+        .nats
+        .set(NatsPush::connect(config.clone()).await.unwrap())
+        .unwrap();
+    let res = app.send(subscribe()).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let created = res.json();
+    let subject = created["subject"].as_str().unwrap().to_string();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    assert_eq!(created["stream"], config.stream.as_str());
+    assert!(subject.starts_with(&format!("yicitest.{tag}.s")), "{subject}");
+    // A second subscription of the same system to the same resource is refused.
+    assert_eq!(app.send(subscribe()).await.status, StatusCode::CONFLICT);
+
+    // The demo rows are due; each is published and acknowledged by the stream once.
+    let now = yici_store::now_micros();
+    let (delivered, failed) = yici_server::api::exchange::relay_once(&app.state, now).await.unwrap();
+    assert_eq!((delivered, failed), (3, 0));
+    assert_eq!(
+        yici_server::api::exchange::relay_once(&app.state, now + 10_000_000)
+            .await
+            .unwrap(),
+        (0, 0),
+        "nothing is published twice once acknowledged"
+    );
+
+    let ids: Vec<i64> = subject.rsplit('.').take(2).map(|t| t[1..].parse().unwrap()).collect();
+    let (resource_id, system_id) = (ids[0], ids[1]);
+    let granted = app
+        .store
+        .grants_for(system_id, resource_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|g| g.items)
+        .collect::<Vec<String>>();
+    assert!(!granted.is_empty());
+    let client = async_nats::connect(url.trim_start_matches("nats://")).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    let mut stream = js.get_stream(&config.stream).await.unwrap();
+    assert_eq!(stream.info().await.unwrap().state.messages, 3);
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::Config {
+            filter_subject: subject.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut messages = consumer
+        .fetch()
+        .max_messages(10)
+        .expires(std::time::Duration::from_secs(2))
+        .messages()
+        .await
+        .unwrap();
+    let mut seen = 0;
+    while let Some(m) = messages.next().await {
+        let m = m.unwrap();
+        let headers = m.headers.clone().unwrap();
+        assert_eq!(
+            headers.get("X-Yici-Signature").unwrap().as_str(),
+            format!(
+                "hmac-sm3={}",
+                hex::encode(yici_crypto::hmac_sm3(secret.as_bytes(), &m.payload))
+            )
+        );
+        assert!(headers.get("Nats-Msg-Id").is_some());
+        let pushed: Value = serde_json::from_slice(&m.payload).unwrap();
+        assert!(
+            pushed["record"]["姓名"].as_str().unwrap().ends_with('*'),
+            "masked as in lookups: {pushed}"
+        );
+        let record = pushed["record"].as_object().unwrap();
+        assert!(
+            record.keys().all(|k| granted.contains(k)),
+            "items outside the grant never leave: {pushed} (granted {granted:?})"
+        );
+        m.ack().await.unwrap();
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
+
+    // The same message published again (a crash between the acknowledgement and its record) is
+    // stored once.
+    let push = app.state.nats.get().unwrap();
+    let again = stream.get_raw_message(1).await.unwrap();
+    let id = format!(
+        "{}-{}",
+        created["id"],
+        serde_json::from_slice::<Value>(&again.payload).unwrap()["position"]
+    );
+    push.publish(&subject, &id, "hmac-sm3=00", again.payload.to_vec())
+        .await
+        .unwrap();
+    assert_eq!(stream.info().await.unwrap().state.messages, 3);
+    js.delete_stream(&config.stream).await.unwrap();
+}
+on_both!(changes_are_pushed_to_nats_jetstream);
+
+async fn nats_deliveries_wait_for_nats(app: App) {
+    // A NATS subscription whose instance has no NATS connection (or lost it) keeps its
+    // deliveries until it can publish: nothing is dropped.
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    let creds: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
+    let system = app
+        .store
+        .list_systems(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| Some(s.name.as_str()) == creds["systems"][0]["name"].as_str())
+        .unwrap();
+    let grants = app.store.grants(None, yici_store::Page::all()).await.unwrap();
+    let grant = grants.iter().find(|g| g.system_id == system.id).unwrap();
+    app.store
+        .webhook_add(
+            system.id,
+            grant.resource_id,
+            yici_store::outbox::Transport::Nats,
+            "",
+            "whsec_test",
+            &yici_core::audit::AuditEvent::new(
+                0,
+                yici_core::audit::Actor::named("test"),
+                "webhook.add",
+                "webhook",
+                "t",
+            ),
+        )
+        .await
+        .unwrap();
+    let now = yici_store::now_micros();
+    let (delivered, failed) = yici_server::api::exchange::relay_once(&app.state, now).await.unwrap();
+    assert_eq!(delivered, 0);
+    assert!(failed > 0, "the deliveries failed and stay due");
+    let (delivered, failed2) = yici_server::api::exchange::relay_once(&app.state, now + 600_000_000)
+        .await
+        .unwrap();
+    assert_eq!((delivered, failed2), (0, failed), "retried later, still kept");
+}
+on_both!(nats_deliveries_wait_for_nats);

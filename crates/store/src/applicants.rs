@@ -59,7 +59,7 @@ impl Store {
         let a = applicant(&row)?;
         self.audit_in(&mut tx, &audit.clone().object(a.id).subject(a.applicant_id.as_str()))
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(a)
     }
 

@@ -21,7 +21,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         self.audit_in(&mut tx, &audit.clone().object(s.year)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

@@ -29,6 +29,9 @@ pub struct Change {
     pub values: BTreeMap<String, String>,
 }
 
+/// The lengths of the key lists of lookup statements.
+const LOOKUP_SIZES: [usize; 5] = [1, 4, 16, 64, 200];
+
 fn values(text: &str) -> Result<BTreeMap<String, String>> {
     serde_json::from_str(text).map_err(|e| StoreError::Invalid(format!("stored row is unreadable: {e}")))
 }
@@ -104,25 +107,37 @@ impl Store {
             ));
             self.audit_in(&mut tx, &e).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(count)
     }
 
     /// The rows with these keys (missing keys are simply absent).
     pub async fn dataset_lookup(&self, resource_id: i64, keys: &[String]) -> Result<Vec<DataRow>> {
         let mut out = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(200) {
-            let mut sql = String::from(
-                "SELECT row_key, version, content FROM dataset_rows WHERE resource_id = $1 AND row_key IN (",
+        for chunk in keys.chunks(LOOKUP_SIZES[LOOKUP_SIZES.len() - 1]) {
+            // The key list is padded (by repeating its last key) to one of a few lengths, so a
+            // connection keeps a handful of prepared statements instead of one per length.
+            let size = LOOKUP_SIZES
+                .into_iter()
+                .find(|s| *s >= chunk.len())
+                .expect("a chunk fits the largest size");
+            let dialect = self.dialect();
+            let mut sql = format!(
+                "SELECT row_key, version, content FROM dataset_rows WHERE resource_id = {} AND row_key IN (",
+                dialect.placeholder(1)
             );
-            for i in 0..chunk.len() {
-                sql.push_str(&format!("{}${}", if i > 0 { ", " } else { "" }, i + 2));
+            for i in 0..size {
+                sql.push_str(&format!(
+                    "{}{}",
+                    if i > 0 { ", " } else { "" },
+                    dialect.placeholder(i + 2)
+                ));
             }
             sql.push(')');
             // Only numbered placeholders are interpolated; the keys are bound.
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(resource_id);
-            for k in chunk {
-                q = q.bind(k.clone());
+            for i in 0..size {
+                q = q.bind(chunk[i.min(chunk.len() - 1)].clone());
             }
             for r in q.fetch_all(self.pool()).await? {
                 out.push(DataRow {
@@ -178,7 +193,7 @@ impl Store {
             }
         }
         self.audit_in(&mut tx, &audit.clone().object(resource_id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

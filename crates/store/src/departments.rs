@@ -94,7 +94,7 @@ impl Store {
         .map_err(|e| classify(e, "department with this credit code"))?;
         let dep = department(&row)?;
         self.audit_in(&mut tx, &audit.clone().object(dep.id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(dep)
     }
 
@@ -135,7 +135,7 @@ impl Store {
             .transpose()?
             .ok_or(StoreError::NotFound("department"))?;
         self.audit_in(&mut tx, &audit.clone().object(dep.id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(dep)
     }
 

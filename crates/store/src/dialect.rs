@@ -65,12 +65,33 @@ impl Dialect {
                         "outbox",
                         include_str!(concat!("../migrations/", $dir, "/0007_outbox.sql")),
                     ),
+                    (
+                        8,
+                        "nats",
+                        include_str!(concat!("../migrations/", $dir, "/0008_nats.sql")),
+                    ),
+                    (
+                        9,
+                        "audit trigger",
+                        include_str!(concat!("../migrations/", $dir, "/0009_audit_trigger.sql")),
+                    ),
                 ]
             };
         }
         match self {
             Dialect::Sqlite => migrations!("sqlite"),
             Dialect::Postgres => migrations!("postgres"),
+        }
+    }
+
+    /// The `n`th (from 1) bind placeholder of a statement. SQLite gets anonymous `?`: it looks
+    /// up a numbered placeholder's name by a linear scan for every value bound, which makes a
+    /// statement with a thousand values cost a million steps. Statements built this way must
+    /// bind their values in the order the placeholders appear.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => "?".to_string(),
+            Dialect::Postgres => format!("${n}"),
         }
     }
 
@@ -87,5 +108,4 @@ impl Dialect {
 /// Applied to every SQLite connection: write-ahead log, wait for the write lock instead of
 /// failing at once, enforce foreign keys, and full fsync so that committed data survives power
 /// loss.
-pub(crate) const SQLITE_PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 268435456;";

@@ -20,6 +20,7 @@ pub mod departments;
 pub mod dialect;
 mod migrate;
 pub mod outbox;
+pub mod reader;
 pub mod regions;
 pub mod sessions;
 pub mod sharing;
@@ -35,7 +36,8 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Errors of the storage layer. The server maps them to problem documents:
-/// `NotFound` → 404, `Conflict` → 409, `Invalid` → 422, `Database` → 500 (logged, not shown).
+/// `NotFound` → 404, `Conflict` → 409, `Invalid` → 422, `Database` and `Unavailable` → 500
+/// (logged, not shown).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found: {0}")]
@@ -47,6 +49,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A background writer or reader failed or has stopped (the text says which and why).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("migration {version} failed: {source}")]
     Migration { version: i64, source: sqlx::Error },
 }
@@ -102,6 +107,8 @@ pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
     audit: Option<std::sync::Arc<audit::AuditKeys>>,
+    /// Bumped after every committed change to who may read what; see [`Store::generation`].
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -127,8 +134,11 @@ impl Store {
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let pool = match dialect {
             Dialect::Sqlite => {
+                // An embedded connection cannot be dropped by a server, so it is not pinged before
+                // every use (a round trip to its worker thread for nothing).
                 options
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             sqlx::raw_sql(dialect::SQLITE_PRAGMAS).execute(conn).await?;
@@ -144,6 +154,7 @@ impl Store {
             pool,
             dialect,
             audit: None,
+            generation: Default::default(),
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -171,6 +182,25 @@ impl Store {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Commit a write transaction and mark everything cached from the store as stale.
+    ///
+    /// Every write commits this way except the audit log, the quota counts and the outbox, which
+    /// never change who may read what and commit directly so as not to empty caches thousands
+    /// of times a second.
+    pub(crate) async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        tx.commit().await?;
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// A counter that grows after every committed change made through this store (and its
+    /// clones). A value read before loading something from the store and unchanged afterwards
+    /// proves the loaded value is still current, as far as this process knows: bumping after the
+    /// commit means a load that raced with a change is tagged with the older generation.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Readiness: the database answers.

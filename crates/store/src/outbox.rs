@@ -8,13 +8,42 @@ use crate::datasets::Change;
 use crate::{Result, Store, StoreError, get_i64, get_str, now_micros};
 use yici_core::audit::AuditEvent;
 
+/// How a subscription's changes are pushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// A signed HTTP POST to the subscriber's address.
+    Webhook,
+    /// A message on the subscription's subject of the platform's NATS JetStream stream.
+    Nats,
+}
+
+impl Transport {
+    pub fn code(self) -> &'static str {
+        match self {
+            Transport::Webhook => "webhook",
+            Transport::Nats => "nats",
+        }
+    }
+
+    fn parse(code: &str) -> Result<Self> {
+        match code {
+            "webhook" => Ok(Transport::Webhook),
+            "nats" => Ok(Transport::Nats),
+            other => Err(StoreError::Invalid(format!("unknown transport {other}"))),
+        }
+    }
+}
+
 /// A subscription of a system to a resource's changes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Webhook {
     pub id: i64,
     pub system_id: i64,
     pub resource_id: i64,
+    /// The subscriber's address (`nats` for a NATS subscription).
     pub url: String,
+    pub transport: Transport,
 }
 
 /// A delivery that is due.
@@ -28,24 +57,31 @@ pub struct Delivery {
 }
 
 impl Store {
-    /// Subscribe `url` of a system to a resource's changes; `secret` signs the deliveries.
+    /// Subscribe a system to a resource's changes, at `url` for a webhook (a NATS subscription
+    /// ignores it); `secret` signs the deliveries.
     pub async fn webhook_add(
         &self,
         system_id: i64,
         resource_id: i64,
+        transport: Transport,
         url: &str,
         secret: &str,
         audit: &AuditEvent,
     ) -> Result<Webhook> {
+        let url = match transport {
+            Transport::Webhook => url,
+            Transport::Nats => "nats",
+        };
         let mut tx = self.begin().await?;
         let row = sqlx::query(
-            "INSERT INTO webhooks (system_id, resource_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO webhooks (system_id, resource_id, url, secret, created_at, transport) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(system_id)
         .bind(resource_id)
         .bind(url)
         .bind(secret)
         .bind(now_micros())
+        .bind(transport.code())
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| crate::classify(e, "a subscription of this system to this address"))?;
@@ -57,42 +93,51 @@ impl Store {
             system_id,
             resource_id,
             url: url.to_string(),
+            transport,
         })
     }
 
     /// Turn new outbox rows into one delivery per subscribed webhook; returns how many rows.
+    /// A few statements per pass, whatever the number of rows; deliveries are due at once (time
+    /// 0), so the first attempt happens on the same relay pass.
     pub async fn outbox_fan_out(&self, limit: i64) -> Result<usize> {
         let mut tx = self.begin().await?;
-        let rows = sqlx::query("SELECT id, resource_id FROM outbox WHERE fanned_out = 0 ORDER BY id LIMIT $1")
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
-        for r in &rows {
-            let id = get_i64(r, "id")?;
-            sqlx::query(
-                "INSERT INTO outbox_deliveries (outbox_id, webhook_id, next_attempt_at)
-                 SELECT $1, w.id, $2 FROM webhooks w WHERE w.resource_id = $3
-                 ON CONFLICT (outbox_id, webhook_id) DO NOTHING",
-            )
-            .bind(id)
-            // Due at once: the first attempt happens on this relay pass.
-            .bind(0i64)
-            .bind(get_i64(r, "resource_id")?)
+        let range = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS last FROM
+             (SELECT id FROM outbox WHERE fanned_out = 0 ORDER BY id LIMIT $1) AS due",
+        )
+        .bind(limit)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (n, last) = (get_i64(&range, "n")?, get_i64(&range, "last")?);
+        if n == 0 {
+            return Ok(0);
+        }
+        // Claim the rows first (2), so rows that commit meanwhile below `last` wait for the next
+        // pass instead of being marked without their deliveries.
+        sqlx::query("UPDATE outbox SET fanned_out = 2 WHERE fanned_out = 0 AND id <= $1")
+            .bind(last)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE outbox SET fanned_out = 1 WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query(
+            "INSERT INTO outbox_deliveries (outbox_id, webhook_id, next_attempt_at)
+             SELECT o.id, w.id, 0 FROM outbox o JOIN webhooks w ON w.resource_id = o.resource_id
+             WHERE o.fanned_out = 2
+             ON CONFLICT (outbox_id, webhook_id) DO NOTHING",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE outbox SET fanned_out = 1 WHERE fanned_out = 2")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(rows.len())
+        Ok(n as usize)
     }
 
     /// Deliveries due at `now`, oldest first.
     pub async fn outbox_due(&self, now: i64, limit: i64) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(
-            "SELECT d.outbox_id, d.attempts, w.id AS webhook_id, w.system_id, w.resource_id, w.url, w.secret,
+            "SELECT d.outbox_id, d.attempts, w.id AS webhook_id, w.system_id, w.resource_id, w.url, w.transport, w.secret,
                     c.seq, c.row_key, c.version, c.content
              FROM outbox_deliveries d
              JOIN webhooks w ON w.id = d.webhook_id
@@ -114,6 +159,7 @@ impl Store {
                         system_id: get_i64(r, "system_id")?,
                         resource_id: get_i64(r, "resource_id")?,
                         url: get_str(r, "url")?,
+                        transport: Transport::parse(&get_str(r, "transport")?)?,
                     },
                     secret: get_str(r, "secret")?,
                     attempts: get_i64(r, "attempts")?,

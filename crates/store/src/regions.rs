@@ -61,7 +61,7 @@ impl Store {
         .map_err(|e| classify(e, "region"))?;
         let r = region(&row)?;
         self.audit_in(&mut tx, &audit.clone().object(&r.code)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(r)
     }
 

@@ -46,7 +46,7 @@ impl Store {
         .await?;
         self.audit_in(&mut tx, &audit.clone().object(format!("{kind}:{id}")))
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -80,7 +80,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         self.audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

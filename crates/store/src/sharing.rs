@@ -185,7 +185,7 @@ impl Store {
             .await?;
         }
         self.audit_in(&mut tx, &audit.clone().object(created.id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(created)
     }
 
@@ -290,7 +290,7 @@ impl Store {
         let mut e = audit.clone().object(id);
         e.detail = Some(note.trim().to_string()).filter(|n| !n.is_empty());
         self.audit_in(&mut tx, &e).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(r)
     }
 
@@ -332,7 +332,7 @@ impl Store {
             )
             .await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(n > 0)
     }
 
@@ -405,7 +405,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         grant(&row)
     }
 

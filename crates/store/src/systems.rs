@@ -90,7 +90,7 @@ impl Store {
         .map_err(|e| classify(e, "a system with this name in the department"))?;
         let s = system(&row)?;
         self.audit_in(&mut tx, &audit.clone().object(s.id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(s)
     }
 
@@ -164,7 +164,7 @@ impl Store {
         .map_err(|e| classify(e, "token"))?;
         let t = token(&row)?;
         self.audit_in(&mut tx, &audit.clone().object(t.id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(t)
     }
 
@@ -195,20 +195,30 @@ impl Store {
             .transpose()?
             .ok_or(StoreError::NotFound("token"))?;
         self.audit_in(&mut tx, &audit.clone().object(t.id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(t)
     }
 
     /// The system holding the token with `digest`, if the token is neither revoked nor expired.
     pub async fn authenticate_system(&self, digest: &str, now: i64) -> Result<Option<System>> {
+        Ok(self
+            .token_holder(digest)
+            .await?
+            .filter(|(_, expires_at)| *expires_at > now)
+            .map(|(s, _)| s))
+    }
+
+    /// The system holding the unrevoked token with `digest`, and when the token expires.
+    pub async fn token_holder(&self, digest: &str) -> Result<Option<(System, i64)>> {
         let row = sqlx::query(
-            "SELECT s.id, s.department_id, s.name, s.description FROM system_tokens t JOIN systems s ON s.id = t.system_id
-             WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+            "SELECT s.id, s.department_id, s.name, s.description, t.expires_at FROM system_tokens t
+             JOIN systems s ON s.id = t.system_id WHERE t.token_digest = $1 AND t.revoked_at IS NULL",
         )
         .bind(digest)
-        .bind(now)
         .fetch_optional(self.pool())
         .await?;
-        row.as_ref().map(system).transpose()
+        row.as_ref()
+            .map(|r| Ok((system(r)?, get_i64(r, "expires_at")?)))
+            .transpose()
     }
 }

@@ -85,7 +85,7 @@ impl Store {
         .map_err(|e| classify(e, "user with this username"))?;
         let u = user(&row)?;
         self.audit_in(&mut tx, &audit.clone().object(u.id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(u)
     }
 
@@ -139,7 +139,7 @@ impl Store {
             return Err(StoreError::NotFound("user"));
         }
         self.audit_in(&mut tx, &audit.clone().object(id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -167,7 +167,7 @@ impl Store {
                 .await?;
         }
         self.audit_in(&mut tx, &audit.clone().object(u.id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(u)
     }
 
@@ -220,7 +220,7 @@ impl Store {
         if inserted > 0 {
             self.audit_in(&mut tx, &audit.clone().object(r.id)).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(r)
     }
 
@@ -236,7 +236,7 @@ impl Store {
             return Err(StoreError::NotFound("role"));
         }
         self.audit_in(&mut tx, &audit.clone().object(role_id)).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

@@ -247,11 +247,20 @@ async fn tampering_is_detected_and_named(store: Store) {
         .unwrap();
     assert!(store.audit_verify(&key).await.unwrap().ok());
 
-    // Inserted: a row slipped into the entries table outside the log.
+    // Inserted: a row slipped into the entries table outside the log. A plain insert is queued
+    // for the sequencer by the table's trigger (and so joins the log where anyone sees it); a
+    // forger who also removes it from the queue is named.
     sqlx::query("INSERT INTO audit_entries (time, action, object_type, outcome, request_id, entry_key, content) VALUES (1, 'x', 'x', 'success', 'forged', 'forged', '{}')")
         .execute(pool)
         .await
         .unwrap();
+    assert_eq!(store.audit_pending_count().await.unwrap(), 1, "the trigger queued it");
+    sqlx::query(
+        "DELETE FROM audit_pending WHERE entry_id IN (SELECT id FROM audit_entries WHERE entry_key = 'forged')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
     let report = store.audit_verify(&key).await.unwrap();
     assert!(
         !report.ok() && report.problems.iter().any(|p| p.contains("inserted outside the log")),

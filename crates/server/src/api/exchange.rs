@@ -13,12 +13,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use yici_core::Lang;
 use yici_core::authz::{Permission, Principal, Target};
 use yici_core::catalogue::ResourceDraft;
 use yici_core::masking::ValueKind;
 use yici_core::sharing::{Grant, GrantRefusal};
 use yici_store::catalogue::Resource;
+use yici_store::outbox::Transport;
 
 /// Most keys in one batch call.
 pub const MAX_KEYS: usize = 1000;
@@ -51,29 +53,31 @@ fn forbidden(refusal: &GrantRefusal) -> ApiError {
 }
 
 /// The published resource with this code.
-async fn resource_by_code(state: &AppState, code: &str) -> ApiResult<(Resource, ResourceDraft)> {
-    let not_found = || ApiError::not_found(&format!("数据资源{code}"), &format!("resource {code}"));
-    let r = state
-        .store
-        .catalogue_resource_by_code(code)
+async fn resource_by_code(state: &AppState, code: &str) -> ApiResult<Arc<(Resource, ResourceDraft)>> {
+    state
+        .access
+        .resource(&state.store, code)
         .await?
-        .ok_or_else(not_found)?;
-    let (r, v) = state.store.catalogue_published(r.id).await?.ok_or_else(not_found)?;
-    Ok((r, v.draft))
+        .ok_or_else(|| ApiError::not_found(&format!("数据资源{code}"), &format!("resource {code}")))
 }
 
-/// The system's valid grant for the resource, or a refusal naming what is missing.
-async fn valid_grant(state: &AppState, system_id: i64, resource_id: i64) -> Result<Grant, GrantRefusal> {
-    let grants = state.store.grants_for(system_id, resource_id).await.unwrap_or_default();
+/// The system's valid grant for the resource, or a refusal naming what is missing. A failing
+/// database is an error of its own, never a refusal.
+async fn valid_grant(
+    state: &AppState,
+    system_id: i64,
+    resource_id: i64,
+) -> yici_store::Result<Result<Grant, GrantRefusal>> {
+    let grants = state.access.grants(&state.store, system_id, resource_id).await?;
     let today = today();
     let mut last = GrantRefusal::NoGrant;
-    for g in grants {
+    for g in grants.iter() {
         match g.permits(today, &[]) {
-            Ok(()) => return Ok(g),
+            Ok(()) => return Ok(Ok(g.clone())),
             Err(e) => last = e,
         }
     }
-    Err(last)
+    Ok(Err(last))
 }
 
 /// A text header: UTF-8 bytes, or percent-encoded UTF-8 for clients limited to ASCII.
@@ -232,7 +236,8 @@ async fn lookup(
     for k in &keys {
         check_key(k)?;
     }
-    let (resource, draft) = resource_by_code(state, code).await?;
+    let found = resource_by_code(state, code).await?;
+    let (resource, draft) = &*found;
     if let Some(key_item) = draft.key_item() {
         for k in &keys {
             if let Err(reason) = key_item.check_value(k) {
@@ -245,7 +250,7 @@ async fn lookup(
             }
         }
     }
-    let grant = match valid_grant(state, system_id, resource.id).await {
+    let grant = match valid_grant(state, system_id, resource.id).await? {
         Ok(g) => g,
         Err(refusal) => {
             let mut e = forbidden(&refusal);
@@ -279,8 +284,8 @@ async fn lookup(
     }
     let items: Vec<&yici_core::catalogue::DataItem> =
         draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();
-    let rows = match state.store.endpoint(resource.id).await? {
-        None => state.store.dataset_lookup(resource.id, &keys).await?,
+    let rows = match state.access.endpoint(&state.store, resource.id).await? {
+        None => state.rows.lookup(resource.id, keys.clone()).await?,
         Some(endpoint) => {
             let key_item = draft.key_item().map(|i| i.name.clone()).unwrap_or_default();
             let mut rows = Vec::with_capacity(keys.len());
@@ -298,7 +303,7 @@ async fn lookup(
             rows
         }
     };
-    let mappings = state.store.field_mappings(resource.department_id).await?;
+    let mappings = state.access.mappings(&state.store, resource.department_id).await?;
     let found: std::collections::HashSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
     let missing: Vec<String> = keys.iter().filter(|k| !found.contains(k.as_str())).cloned().collect();
     // The data subjects are the people and companies whose identifiers were asked for or returned.
@@ -339,7 +344,7 @@ async fn lookup(
     event.legal_basis = None;
     state.audit.append(event).await?;
     Ok(Records {
-        resource: resource.code,
+        resource: resource.code.clone(),
         items: items.iter().map(|i| i.name.clone()).collect(),
         records,
         missing,
@@ -598,11 +603,12 @@ pub async fn changes(
             "limit must be 1 to 1,000 and after at least 0",
         ));
     }
-    let (resource, draft) = resource_by_code(&state, &format!("{class}/{sequence}")).await?;
+    let found = resource_by_code(&state, &format!("{class}/{sequence}")).await?;
+    let (resource, draft) = &*found;
     let grant = valid_grant(&state, system_id, resource.id)
-        .await
+        .await?
         .map_err(|r| forbidden(&r))?;
-    let mappings = state.store.field_mappings(resource.department_id).await?;
+    let mappings = state.access.mappings(&state.store, resource.department_id).await?;
     let items: Vec<&yici_core::catalogue::DataItem> =
         draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();
     let rows = state.store.dataset_changes(resource.id, q.after, limit).await?;
@@ -656,6 +662,19 @@ pub struct WebhookCreated {
     pub secret: String,
 }
 
+/// The calling system's valid grant for a resource, before it subscribes to its changes.
+async fn subscribable(state: &AppState, auth: &Auth, class: &str, sequence: &str) -> ApiResult<(i64, i64)> {
+    auth.require(Permission::CallExchange, &Target::Platform)?;
+    let Principal::System { id: system_id, .. } = auth.principal else {
+        return Err(ApiError::unauthenticated());
+    };
+    let found = resource_by_code(state, &format!("{class}/{sequence}")).await?;
+    valid_grant(state, system_id, found.0.id)
+        .await?
+        .map_err(|r| forbidden(&r))?;
+    Ok((system_id, found.0.id))
+}
+
 /// Subscribe the calling system to a resource's changes (it needs a valid grant).
 #[utoipa::path(post, path = "/api/v1/exchange/{class}/{sequence}/webhooks", tag = "exchange", request_body = WebhookInput,
     responses((status = 201, body = WebhookCreated), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
@@ -665,14 +684,7 @@ pub async fn subscribe(
     Path((class, sequence)): Path<(String, String)>,
     Json(input): Json<WebhookInput>,
 ) -> ApiResult<(StatusCode, axum::Json<WebhookCreated>)> {
-    auth.require(Permission::CallExchange, &Target::Platform)?;
-    let Principal::System { id: system_id, .. } = auth.principal else {
-        return Err(ApiError::unauthenticated());
-    };
-    let (resource, _) = resource_by_code(&state, &format!("{class}/{sequence}")).await?;
-    valid_grant(&state, system_id, resource.id)
-        .await
-        .map_err(|r| forbidden(&r))?;
+    let (system_id, resource_id) = subscribable(&state, &auth, &class, &sequence).await?;
     if !crate::upstream::valid_endpoint(input.url.trim()) {
         return Err(ApiError::field(
             "url",
@@ -685,13 +697,66 @@ pub async fn subscribe(
         .store
         .webhook_add(
             system_id,
-            resource.id,
+            resource_id,
+            Transport::Webhook,
             input.url.trim(),
             &secret,
             &auth.event("webhook.add", "webhook"),
         )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(WebhookCreated { id: hook.id, secret })))
+}
+
+/// A new NATS JetStream subscription: the changes arrive in `stream` on `subject`, each message
+/// with `Nats-Msg-Id` and `X-Yici-Signature` (`hmac-sm3=` + hex HMAC-SM3 of the body with
+/// `secret`, shown once).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StreamCreated {
+    pub id: i64,
+    pub stream: String,
+    pub subject: String,
+    pub secret: String,
+}
+
+/// Subscribe the calling system to a resource's changes through NATS JetStream (when the
+/// platform runs with `--nats`; it needs a valid grant).
+#[utoipa::path(post, path = "/api/v1/exchange/{class}/{sequence}/streams", tag = "exchange",
+    responses((status = 201, body = StreamCreated), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn subscribe_stream(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((class, sequence)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, axum::Json<StreamCreated>)> {
+    let (system_id, resource_id) = subscribable(&state, &auth, &class, &sequence).await?;
+    let Some(nats) = state.nats.get() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "nats_not_configured",
+            "本平台未配置 NATS 推送，请改用 Webhook 订阅或按游标拉取变更",
+            "This platform does not push to NATS; subscribe a webhook or read the changes by cursor",
+        ));
+    };
+    let secret = yici_crypto::token::generate("whsec_").plaintext;
+    let hook = state
+        .store
+        .webhook_add(
+            system_id,
+            resource_id,
+            Transport::Nats,
+            "",
+            &secret,
+            &auth.event("webhook.add", "webhook"),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(StreamCreated {
+            id: hook.id,
+            stream: nats.config().stream.clone(),
+            subject: nats.config().subject(system_id, resource_id),
+            secret,
+        }),
+    ))
 }
 
 /// One change as pushed to a webhook.
@@ -707,12 +772,13 @@ struct Pushed<'a> {
 /// are retried with a growing delay (2^attempts seconds, at most 5 minutes); a subscriber whose
 /// grant has lapsed gets nothing more.
 pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)> {
-    state.store.outbox_fan_out(500).await?;
+    state.store.outbox_fan_out(5000).await?;
     let (mut delivered, mut failed) = (0, 0);
     for d in state.store.outbox_due(now, 200).await? {
         let outcome = async {
             let grant = valid_grant(state, d.webhook.system_id, d.webhook.resource_id)
                 .await
+                .map_err(|e| e.to_string())?
                 .map_err(|r| r.message(Lang::En))?;
             let (resource, draft) = match state.store.catalogue_published(d.webhook.resource_id).await {
                 Ok(Some((r, v))) => (r, v.draft),
@@ -743,7 +809,21 @@ pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)>
             })
             .expect("JSON");
             let signature = hex::encode(yici_crypto::hmac_sm3(d.secret.as_bytes(), &body));
-            crate::upstream::post_signed(&d.webhook.url, body, &signature, state.config.upstream_timeout).await
+            match d.webhook.transport {
+                Transport::Webhook => {
+                    crate::upstream::post_signed(&d.webhook.url, body, &signature, state.config.upstream_timeout).await
+                }
+                Transport::Nats => {
+                    let nats = state
+                        .nats
+                        .get()
+                        .ok_or_else(|| "NATS is not configured on this instance".to_string())?;
+                    let subject = nats.config().subject(d.webhook.system_id, d.webhook.resource_id);
+                    let message_id = format!("{}-{}", d.webhook.id, d.change.seq);
+                    nats.publish(&subject, &message_id, &format!("hmac-sm3={signature}"), body)
+                        .await
+                }
+            }
         }
         .await;
         match outcome {

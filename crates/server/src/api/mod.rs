@@ -132,6 +132,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/exchange/{class}/{sequence}/changes", get(exchange::changes))
         .route("/exchange/{class}/{sequence}/webhooks", post(exchange::subscribe))
+        .route("/exchange/{class}/{sequence}/streams", post(exchange::subscribe_stream))
         .route(
             "/datasets/{id}/rows",
             post(exchange::load).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),

@@ -22,6 +22,9 @@ use crate::{Result, Store, StoreError};
 use sqlx::{AnyConnection, AssertSqlSafe};
 use yici_core::audit::AuditEvent;
 
+/// Most entries written by one statement (11 values each).
+const ENTRIES_PER_STATEMENT: usize = 200;
+
 impl Store {
     /// The audit keys; every store that writes must have them.
     pub fn audit_keys(&self) -> Result<&AuditKeys> {
@@ -36,53 +39,36 @@ impl Store {
         Ok(self.audit_rows(conn, std::slice::from_ref(event)).await?[0])
     }
 
-    /// Insert entries with their subject digests and pending marks, a few statements per
-    /// hundred entries; returns their ids in order.
+    /// Insert entries, one statement per [`ENTRIES_PER_STATEMENT`]; a trigger queues each for
+    /// the sequencer and indexes its subject digests. Returns their ids in order.
     async fn audit_rows(&self, conn: &mut AnyConnection, events: &[AuditEvent]) -> Result<Vec<i64>> {
         let keys = self.audit_keys()?;
         let mut ids = Vec::with_capacity(events.len());
-        for chunk in events.chunks(100) {
-            let rows: Vec<(String, String, &AuditEvent, Vec<String>)> = chunk
+        for chunk in events.chunks(ENTRIES_PER_STATEMENT) {
+            let rows: Vec<(String, String, &AuditEvent)> = chunk
                 .iter()
                 .map(|e| {
                     let content = e.content(|s| keys.subject_digest(s));
-                    let mut digests = content.subjects.clone();
-                    digests.sort();
-                    digests.dedup();
                     let json = String::from_utf8(content.canonical()).expect("JSON is UTF-8");
                     (
                         yici_crypto::token::short_id() + &yici_crypto::token::short_id(),
                         json,
                         e,
-                        digests,
                     )
                 })
                 .collect();
             let mut sql = String::from(
                 "INSERT INTO audit_entries (time, action, object_type, user_id, system_id, department_id, applicant_id, outcome, request_id, entry_key, content) VALUES",
             );
+            let dialect = self.dialect();
             for i in 0..rows.len() {
-                let b = i * 11;
-                sql.push_str(&format!(
-                    "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    if i == 0 { " " } else { ", " },
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10,
-                    b + 11
-                ));
+                let values: Vec<String> = (1..=11).map(|j| dialect.placeholder(i * 11 + j)).collect();
+                sql.push_str(&format!("{}({})", if i == 0 { " " } else { ", " }, values.join(", ")));
             }
             sql.push_str(" RETURNING id, entry_key");
             // Only numbered placeholders are interpolated; every value is bound.
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (key, json, e, _) in &rows {
+            for (key, json, e) in &rows {
                 q = q
                     .bind(e.time)
                     .bind(e.action.clone())
@@ -110,43 +96,18 @@ impl Store {
                         .ok_or_else(|| StoreError::Invalid("audit insert lost a row".into()))
                 })
                 .collect::<Result<_>>()?;
-            let subjects: Vec<(String, i64)> = rows
-                .iter()
-                .zip(&chunk_ids)
-                .flat_map(|((.., ds), id)| ds.iter().map(move |d| (d.clone(), *id)))
-                .collect();
-            for part in subjects.chunks(400) {
-                let mut sql = String::from("INSERT INTO audit_subjects (subject_digest, entry_id) VALUES");
-                for i in 0..part.len() {
-                    sql.push_str(&format!(
-                        "{}(${}, ${})",
-                        if i == 0 { " " } else { ", " },
-                        2 * i + 1,
-                        2 * i + 2
-                    ));
-                }
-                let mut q = sqlx::query(AssertSqlSafe(sql));
-                for (d, id) in part {
-                    q = q.bind(d.clone()).bind(*id);
-                }
-                q.execute(&mut *conn).await?;
-            }
-            let mut sql = String::from("INSERT INTO audit_pending (entry_id) VALUES");
-            for i in 0..chunk_ids.len() {
-                sql.push_str(&format!("{}(${})", if i == 0 { " " } else { ", " }, i + 1));
-            }
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for id in &chunk_ids {
-                q = q.bind(*id);
-            }
-            q.execute(&mut *conn).await?;
             ids.extend(chunk_ids);
         }
         Ok(ids)
     }
 
-    /// Append entries in one transaction (a group commit); returns their ids in order.
+    /// Append entries atomically (a group commit); returns their ids in order. A group that
+    /// fits one statement needs no explicit transaction: the statement is one.
     pub async fn audit_append_batch(&self, events: &[AuditEvent]) -> Result<Vec<i64>> {
+        if events.len() <= ENTRIES_PER_STATEMENT {
+            let mut conn = self.pool().acquire().await?;
+            return self.audit_rows(&mut conn, events).await;
+        }
         let mut tx = self.begin().await?;
         let ids = self.audit_rows(&mut tx, events).await?;
         tx.commit().await?;

@@ -48,7 +48,14 @@ async fn fetch_nodes(conn: &mut AnyConnection, keys: &[(u32, u64)]) -> Result<Ha
 }
 
 /// Multi-row insert of `rows` (each `width` bound values) in chunks.
-async fn insert_rows<T, F>(conn: &mut AnyConnection, head: &str, width: usize, rows: &[T], bind: F) -> Result<()>
+async fn insert_rows<T, F>(
+    conn: &mut AnyConnection,
+    dialect: crate::Dialect,
+    head: &str,
+    width: usize,
+    rows: &[T],
+    bind: F,
+) -> Result<()>
 where
     F: for<'q> Fn(
         sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
@@ -63,7 +70,7 @@ where
                 if j > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("${}", i * width + j + 1));
+                sql.push_str(&dialect.placeholder(i * width + j + 1));
             }
             sql.push(')');
         }
@@ -164,6 +171,7 @@ impl Store {
         }
         insert_rows(
             &mut tx,
+            self.dialect(),
             "INSERT INTO audit_leaves (seq, entry_id) VALUES",
             2,
             &leaves,
@@ -172,6 +180,7 @@ impl Store {
         .await?;
         insert_rows(
             &mut tx,
+            self.dialect(),
             "INSERT INTO audit_nodes (level, idx, hash) VALUES",
             3,
             &nodes,

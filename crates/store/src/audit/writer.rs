@@ -71,10 +71,10 @@ impl AuditWriter {
         self.sender
             .send((event, reply))
             .await
-            .map_err(|_| StoreError::Invalid("the audit writer has stopped".into()))?;
+            .map_err(|_| StoreError::Unavailable("the audit writer has stopped".into()))?;
         answer
             .await
-            .map_err(|_| StoreError::Invalid("the audit writer has stopped".into()))?
-            .map_err(|e| StoreError::Invalid(format!("audit entry not written: {e}")))
+            .map_err(|_| StoreError::Unavailable("the audit writer has stopped".into()))?
+            .map_err(|e| StoreError::Unavailable(format!("audit entry not written: {e}")))
     }
 }

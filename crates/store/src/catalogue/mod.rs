@@ -123,7 +123,7 @@ impl Store {
     ) -> Result<Resource> {
         let mut tx = self.begin().await?;
         let r = self.catalogue_create_in(&mut tx, d, code, audit).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(r)
     }
 
@@ -204,7 +204,7 @@ impl Store {
     ) -> Result<Resource> {
         let mut tx = self.begin().await?;
         let r = self.catalogue_transition_in(&mut tx, id, t, draft, note, audit).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(r)
     }
 
@@ -428,7 +428,7 @@ impl Store {
                 .await?;
             added += 1;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(added)
     }
 
@@ -485,7 +485,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok((created, updated))
     }
 

@@ -33,7 +33,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -92,7 +92,7 @@ impl Store {
                 .object(format!("{department_id}:{}", m.local_field.trim())),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
