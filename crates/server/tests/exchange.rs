@@ -744,3 +744,89 @@ async fn nats_deliveries_wait_for_nats(app: App) {
     assert_eq!((delivered, failed2), (0, failed), "retried later, still kept");
 }
 on_both!(nats_deliveries_wait_for_nats);
+
+async fn changes_by_another_instance_take_effect_within_the_cache_age(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    let creds: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
+    let system = &creds["systems"][0];
+    let token = system["token"].as_str().unwrap();
+    let allowed = system["example_calls"]["allowed"].as_str().unwrap();
+    let call = || {
+        Request::builder()
+            .uri(allowed)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("x-yici-purpose", "核验")
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(app.send(call()).await.status, StatusCode::OK);
+    // Another instance revokes every grant and the token in the shared database: this instance
+    // has not seen the change, and refuses within the cache's age.
+    let now = yici_store::now_micros();
+    sqlx::query("UPDATE grants SET revoked_at = $1")
+        .bind(now)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    tokio::time::sleep(yici_server::cache::MAX_AGE + std::time::Duration::from_millis(100)).await;
+    let res = app.send(call()).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    assert_eq!(res.code(), "grant_missing");
+    sqlx::query("UPDATE system_tokens SET revoked_at = $1")
+        .bind(now)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    tokio::time::sleep(yici_server::cache::MAX_AGE + std::time::Duration::from_millis(100)).await;
+    assert_eq!(app.send(call()).await.status, StatusCode::UNAUTHORIZED);
+}
+on_both!(changes_by_another_instance_take_effect_within_the_cache_age);
+
+async fn lookups_read_together_each_get_their_own_rows(app: App) {
+    // Many lookups at once are answered by a few queries; each caller still gets exactly the
+    // rows of its own keys and resource.
+    let ev = || {
+        yici_core::audit::AuditEvent::new(
+            0,
+            yici_core::audit::Actor::named("test"),
+            "dataset.load",
+            "catalogue_resource",
+            "t",
+        )
+    };
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let (hits, _) = app
+        .store
+        .catalogue_search(&Default::default(), yici_store::Page::all())
+        .await
+        .unwrap();
+    let (a, b) = (hits[0].id, hits[1].id);
+    let row = |resource: &str, n: u32| {
+        let key = format!("{resource}-{n}");
+        let values = [("k".to_string(), key.clone())].into_iter().collect();
+        (key, values)
+    };
+    let rows_a: Vec<_> = (0..40).map(|n| row("a", n)).collect();
+    let rows_b: Vec<_> = (0..40).map(|n| row("b", n)).collect();
+    app.store.dataset_load(a, &rows_a, &ev()).await.unwrap();
+    app.store.dataset_load(b, &rows_b, &ev()).await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..40u32 {
+        let reader = app.state.rows.clone();
+        let (resource, prefix) = if n % 2 == 0 { (a, "a") } else { (b, "b") };
+        tasks.push(tokio::spawn(async move {
+            // Its own key, a key of the other resource, and a key nobody has.
+            let other = if prefix == "a" { "b" } else { "a" };
+            let keys = vec![format!("{prefix}-{n}"), format!("{other}-{n}"), "nobody".to_string()];
+            (n, prefix, reader.lookup(resource, keys).await.unwrap())
+        }));
+    }
+    for t in tasks {
+        let (n, prefix, rows) = t.await.unwrap();
+        let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, [format!("{prefix}-{n}")], "lookup {n}");
+        assert_eq!(rows[0].values["k"], format!("{prefix}-{n}"));
+    }
+}
+on_both!(lookups_read_together_each_get_their_own_rows);

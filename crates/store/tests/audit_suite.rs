@@ -279,3 +279,39 @@ async fn refusals_and_failures_keep_their_outcome() {
     assert_eq!(stored.content.detail.as_deref(), Some("no grant"));
     assert!(t.store.audit_storage_bytes().await.unwrap() > 0);
 }
+
+/// A writer whose database is gone reports it as unavailable (a server error), never as invalid
+/// input from the caller.
+#[tokio::test]
+async fn a_failed_group_commit_is_unavailable_not_invalid() {
+    let t = yici_store::testkit::sqlite().await;
+    let writer = AuditWriter::start(t.store.clone(), 1);
+    writer.append(event(1)).await.unwrap();
+    t.store.close().await;
+    let err = writer.append(event(2)).await.unwrap_err();
+    assert!(matches!(err, yici_store::StoreError::Unavailable(_)), "{err:?}");
+}
+
+/// Many entries written at once (more than one statement holds) commit together, each queued for
+/// the sequencer with its subjects indexed by the trigger.
+async fn large_groups_are_queued_with_their_subjects(store: Store) {
+    let events: Vec<AuditEvent> = (0..450).map(event).collect();
+    let ids = store.audit_append_batch(&events).await.unwrap();
+    assert_eq!(ids.len(), 450);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids in order");
+    assert_eq!(store.audit_pending_count().await.unwrap(), 450);
+    let found = store
+        .audit_search(
+            &AuditFilter {
+                subject: Some("11010519491231002X".into()),
+                ..Default::default()
+            },
+            Page::all(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 225, "every other entry is about this person");
+    assert_eq!(store.audit_sequence_all().await.unwrap(), 450);
+    assert_eq!(store.audit_pending_count().await.unwrap(), 0);
+}
+both_backends!(large_groups, large_groups_are_queued_with_their_subjects);
