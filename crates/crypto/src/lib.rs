@@ -8,6 +8,8 @@
 pub mod auditlog;
 pub mod merkle;
 pub mod password;
+pub mod pki;
+pub mod sealed;
 pub mod sm2;
 pub mod token;
 

@@ -75,6 +75,11 @@ impl KeyPair {
         }
     }
 
+    /// The signing key, for building certificates.
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
     /// Sign `message`: SM2 over `SM3(Z ‖ message)`; returns the DER signature.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         let sig: Signature = self.signing.sign(message);
@@ -106,6 +111,15 @@ impl PublicKeyInfo {
         self.key
             .to_public_key_pem(LineEnding::LF)
             .expect("an SM2 public key encodes")
+    }
+
+    /// The SubjectPublicKeyInfo (DER).
+    pub fn spki_der(&self) -> Vec<u8> {
+        self.key
+            .to_public_key_der()
+            .expect("an SM2 public key encodes")
+            .as_bytes()
+            .to_vec()
     }
 
     pub fn sec1(&self) -> Vec<u8> {
