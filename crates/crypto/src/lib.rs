@@ -9,6 +9,7 @@ pub mod auditlog;
 pub mod merkle;
 pub mod password;
 pub mod pki;
+pub mod seal;
 pub mod sealed;
 pub mod sm2;
 pub mod token;

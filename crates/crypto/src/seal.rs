@@ -1,0 +1,466 @@
+//! Electronic seals and seal signatures (GB/T 38540-2020, version 4), in DER.
+//!
+//! The seal authority (the platform's root, see [`crate::pki`]) makes each department's seal: a
+//! `SESeal` naming the department, listing the department's signing certificate, carrying the
+//! seal picture, and signed by the authority over DER(`eSealInfo`). A department seals content
+//! with an `SES_Signature`: `dataHash` is SM3 of the content, and the department's key signs
+//! DER(`toSign`). All signatures are SM2 with SM3 and the distinguishing identifier
+//! `1234567812345678`, so `openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt
+//! distid:1234567812345678` verifies the signature value over DER(`toSign`) with the signer's
+//! public key.
+
+use crate::pki::{self, SM2_WITH_SM3};
+use crate::sm2::{KeyPair, PublicKeyInfo};
+use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
+use der::{Decode, Encode, Sequence};
+use std::time::Duration;
+
+/// `header` of the seal information.
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct SealHeader {
+    /// Always `ES`.
+    pub id: Ia5String,
+    /// Always 4.
+    pub version: u32,
+    /// The maker's software: `yici`.
+    pub vid: Ia5String,
+}
+
+/// `SES_ESPropertyInfo`: what seal, whose certificates, when valid.
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct PropertyInfo {
+    /// Seal type: 1 official seal (公章).
+    pub seal_type: u32,
+    pub name: String,
+    /// 1: the list holds whole certificates.
+    pub cert_list_type: u32,
+    pub cert_list: Vec<OctetString>,
+    pub create_date: GeneralizedTime,
+    pub valid_start: GeneralizedTime,
+    pub valid_end: GeneralizedTime,
+}
+
+/// `SES_ESPictureInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct PictureInfo {
+    /// `PNG`.
+    pub kind: Ia5String,
+    pub data: OctetString,
+    /// Millimetres.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// `SES_SealInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct SealInfo {
+    pub header: SealHeader,
+    pub es_id: Ia5String,
+    pub property: PropertyInfo,
+    pub picture: PictureInfo,
+}
+
+/// `SESeal`.
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct SeSeal {
+    pub info: SealInfo,
+    /// The maker's X.509 certificate (DER).
+    pub cert: OctetString,
+    pub sign_alg: ObjectIdentifier,
+    pub signed_value: BitString,
+}
+
+/// `TBS_Sign`.
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct TbsSign {
+    /// Always 4.
+    pub version: u32,
+    pub eseal: SeSeal,
+    pub time_info: GeneralizedTime,
+    /// SM3 of the protected content.
+    pub data_hash: BitString,
+    /// What was sealed, for people (for example the certificate identifier).
+    pub property_info: Ia5String,
+}
+
+/// `SES_Signature`.
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct SesSignature {
+    pub to_sign: TbsSign,
+    /// The signer's X.509 certificate (DER).
+    pub cert: OctetString,
+    pub signature_alg: ObjectIdentifier,
+    pub signature: BitString,
+}
+
+/// Why a seal or a sealed signature is refused, in the order they are checked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    #[error("not a GB/T 38540 structure: {0}")]
+    Structure(String),
+    #[error("the signer's signature does not verify")]
+    Signature,
+    #[error("the signer's certificate is not one of the seal's")]
+    SignerNotInSeal,
+    #[error("the seal maker's signature does not verify")]
+    SealSignature,
+    #[error("a certificate does not chain to the authority: {0}")]
+    Chain(String),
+    #[error("signed outside the seal's validity")]
+    SealNotValidThen,
+    #[error("signed outside the signer's certificate validity")]
+    CertificateNotValidThen,
+    #[error("the content does not match the signed hash")]
+    ContentChanged,
+}
+
+fn structure(e: impl std::fmt::Display) -> SealError {
+    SealError::Structure(e.to_string())
+}
+
+fn time(unix_secs: i64) -> Result<GeneralizedTime, SealError> {
+    GeneralizedTime::from_unix_duration(Duration::from_secs(unix_secs.max(0) as u64)).map_err(structure)
+}
+
+fn unix(t: &GeneralizedTime) -> i64 {
+    t.to_unix_duration().as_secs() as i64
+}
+
+fn ia5(text: &str) -> Result<Ia5String, SealError> {
+    Ia5String::new(text).map_err(structure)
+}
+
+/// What the authority needs to make a seal.
+#[derive(Debug, Clone)]
+pub struct SealRequest<'a> {
+    /// The seal's identifier (ASCII), for example the department's USCC and a sequence.
+    pub es_id: &'a str,
+    /// The department's name as the seal reads.
+    pub name: &'a str,
+    /// The department's signing certificate (DER).
+    pub signer_cert: &'a [u8],
+    pub picture_png: &'a [u8],
+    /// Size of the picture in millimetres (42 for a round official seal).
+    pub size_mm: u32,
+    pub created: i64,
+    pub valid_start: i64,
+    pub valid_end: i64,
+}
+
+/// Make a seal (DER), signed by the authority `maker_key` whose certificate is `maker_cert`.
+pub fn make_seal(maker_key: &KeyPair, maker_cert: &[u8], r: &SealRequest<'_>) -> Result<Vec<u8>, SealError> {
+    let info = SealInfo {
+        header: SealHeader {
+            id: ia5("ES")?,
+            version: 4,
+            vid: ia5("yici")?,
+        },
+        es_id: ia5(r.es_id)?,
+        property: PropertyInfo {
+            seal_type: 1,
+            name: r.name.to_string(),
+            cert_list_type: 1,
+            cert_list: vec![OctetString::new(r.signer_cert).map_err(structure)?],
+            create_date: time(r.created)?,
+            valid_start: time(r.valid_start)?,
+            valid_end: time(r.valid_end)?,
+        },
+        picture: PictureInfo {
+            kind: ia5("PNG")?,
+            data: OctetString::new(r.picture_png).map_err(structure)?,
+            width: r.size_mm,
+            height: r.size_mm,
+        },
+    };
+    let signed = maker_key.sign(&info.to_der().map_err(structure)?);
+    SeSeal {
+        info,
+        cert: OctetString::new(maker_cert).map_err(structure)?,
+        sign_alg: SM2_WITH_SM3,
+        signed_value: BitString::from_bytes(&signed).map_err(structure)?,
+    }
+    .to_der()
+    .map_err(structure)
+}
+
+/// A sealed signature: the `SES_Signature` (DER) and the bytes its signature value covers
+/// (DER of `toSign`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub signature: Vec<u8>,
+    pub signed_bytes: Vec<u8>,
+    /// The SM2 signature value (DER `SEQUENCE { r, s }`) over `signed_bytes`.
+    pub signature_value: Vec<u8>,
+}
+
+/// Seal `content` with `seal` (DER) and the signer's key and certificate, at `when`.
+pub fn sign(
+    seal: &[u8],
+    signer_key: &KeyPair,
+    signer_cert: &[u8],
+    content: &[u8],
+    property_info: &str,
+    when: i64,
+) -> Result<Sealed, SealError> {
+    let eseal = SeSeal::from_der(seal).map_err(structure)?;
+    let to_sign = TbsSign {
+        version: 4,
+        eseal,
+        time_info: time(when)?,
+        data_hash: BitString::from_bytes(&crate::sm3(content)).map_err(structure)?,
+        property_info: ia5(property_info)?,
+    };
+    let signed_bytes = to_sign.to_der().map_err(structure)?;
+    let signature_value = signer_key.sign(&signed_bytes);
+    let signature = SesSignature {
+        to_sign,
+        cert: OctetString::new(signer_cert).map_err(structure)?,
+        signature_alg: SM2_WITH_SM3,
+        signature: BitString::from_bytes(&signature_value).map_err(structure)?,
+    }
+    .to_der()
+    .map_err(structure)?;
+    Ok(Sealed {
+        signature,
+        signed_bytes,
+        signature_value,
+    })
+}
+
+/// What a verified signature says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub es_id: String,
+    pub seal_name: String,
+    pub signer: String,
+    pub signed_at: i64,
+    pub property_info: String,
+}
+
+/// Verify a sealed signature over `content` against the authority's certificate `ca_cert`, in
+/// the order of GB/T 38540: structure, the signer's signature, the signer's certificate in the
+/// seal, the maker's signature, both certificates' chain to the authority, the signing time
+/// inside the seal's and the certificate's validity, and the content's hash.
+pub fn verify(signature: &[u8], content: &[u8], ca_cert: &[u8]) -> Result<Verified, SealError> {
+    let s = SesSignature::from_der(signature).map_err(structure)?;
+    if s.signature_alg != SM2_WITH_SM3 || s.to_sign.eseal.sign_alg != SM2_WITH_SM3 || s.to_sign.version != 4 {
+        return Err(SealError::Structure("not SM2 with SM3, version 4".into()));
+    }
+    let signer = pki::inspect(s.cert.as_bytes()).map_err(|e| SealError::Chain(e.to_string()))?;
+    let signed_bytes = s.to_sign.to_der().map_err(structure)?;
+    let value = s.signature.as_bytes().ok_or(SealError::Signature)?;
+    signer
+        .public_key
+        .verify(&signed_bytes, value)
+        .map_err(|_| SealError::Signature)?;
+    let seal = &s.to_sign.eseal;
+    if !seal
+        .info
+        .property
+        .cert_list
+        .iter()
+        .any(|c| c.as_bytes() == s.cert.as_bytes())
+    {
+        return Err(SealError::SignerNotInSeal);
+    }
+    let maker = pki::inspect(seal.cert.as_bytes()).map_err(|e| SealError::Chain(e.to_string()))?;
+    verify_maker(&maker.public_key, seal)?;
+    pki::verify_issued(seal.cert.as_bytes(), ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+    pki::verify_issued(s.cert.as_bytes(), ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+    let at = unix(&s.to_sign.time_info);
+    let p = &seal.info.property;
+    if at < unix(&p.valid_start) || at > unix(&p.valid_end) {
+        return Err(SealError::SealNotValidThen);
+    }
+    if at < signer.not_before || at > signer.not_after {
+        return Err(SealError::CertificateNotValidThen);
+    }
+    if s.to_sign.data_hash.as_bytes() != Some(&crate::sm3(content)[..]) {
+        return Err(SealError::ContentChanged);
+    }
+    Ok(Verified {
+        es_id: seal.info.es_id.to_string(),
+        seal_name: p.name.clone(),
+        signer: signer.subject,
+        signed_at: at,
+        property_info: s.to_sign.property_info.to_string(),
+    })
+}
+
+fn verify_maker(maker: &PublicKeyInfo, seal: &SeSeal) -> Result<(), SealError> {
+    let info = seal.info.to_der().map_err(structure)?;
+    let value = seal.signed_value.as_bytes().ok_or(SealError::SealSignature)?;
+    maker.verify(&info, value).map_err(|_| SealError::SealSignature)
+}
+
+/// Verify a seal on its own (the maker's signature and chain), and read it.
+pub fn read_seal(seal: &[u8], ca_cert: &[u8]) -> Result<SeSeal, SealError> {
+    let s = SeSeal::from_der(seal).map_err(structure)?;
+    let maker = pki::inspect(s.cert.as_bytes()).map_err(|e| SealError::Chain(e.to_string()))?;
+    verify_maker(&maker.public_key, &s)?;
+    pki::verify_issued(s.cert.as_bytes(), ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixture {
+        ca: Vec<u8>,
+        seal: Vec<u8>,
+        signer_key: KeyPair,
+        signer_cert: Vec<u8>,
+        now: i64,
+    }
+
+    fn fixture() -> Fixture {
+        let ca_key = KeyPair::generate();
+        let ca = pki::issue_root(&ca_key, "电子印章根证书", "浙江省政务服务平台", 3650).unwrap();
+        let signer_key = KeyPair::generate();
+        let signer_cert = pki::issue(&ca_key, &ca, &signer_key.public(), "衢州市公安局", "衢州市公安局", 365).unwrap();
+        let info = pki::inspect(&signer_cert).unwrap();
+        let seal = make_seal(
+            &ca_key,
+            &ca,
+            &SealRequest {
+                es_id: "11330800002493166X001",
+                name: "衢州市公安局",
+                signer_cert: &signer_cert,
+                picture_png: b"\x89PNG\r\n\x1a\n",
+                size_mm: 42,
+                created: info.not_before,
+                valid_start: info.not_before,
+                valid_end: info.not_after,
+            },
+        )
+        .unwrap();
+        Fixture {
+            ca,
+            seal,
+            signer_key,
+            signer_cert,
+            now: info.not_before + 60,
+        }
+    }
+
+    #[test]
+    fn a_sealed_content_verifies_and_names_its_seal() {
+        let f = fixture();
+        let read = read_seal(&f.seal, &f.ca).unwrap();
+        assert_eq!(read.info.property.name, "衢州市公安局");
+        assert_eq!(read.info.header.version, 4);
+        let sealed = sign(
+            &f.seal,
+            &f.signer_key,
+            &f.signer_cert,
+            b"content",
+            "1.2.156.3005.2.X",
+            f.now,
+        )
+        .unwrap();
+        let v = verify(&sealed.signature, b"content", &f.ca).unwrap();
+        assert_eq!(v.seal_name, "衢州市公安局");
+        assert_eq!(v.es_id, "11330800002493166X001");
+        assert_eq!(v.signed_at, f.now);
+        assert_eq!(v.property_info, "1.2.156.3005.2.X");
+        // The signature value covers exactly the signed bytes, with the signer's public key.
+        f.signer_key
+            .public()
+            .verify(&sealed.signed_bytes, &sealed.signature_value)
+            .unwrap();
+    }
+
+    #[test]
+    fn every_kind_of_change_is_refused_and_named() {
+        let f = fixture();
+        let sealed = sign(&f.seal, &f.signer_key, &f.signer_cert, b"content", "x", f.now).unwrap();
+        assert_eq!(
+            verify(&sealed.signature, b"c0ntent", &f.ca),
+            Err(SealError::ContentChanged)
+        );
+        let other = fixture();
+        assert!(matches!(
+            verify(&sealed.signature, b"content", &other.ca),
+            Err(SealError::Chain(_))
+        ));
+        // Another key signing with this seal and certificate.
+        let forged = sign(&f.seal, &KeyPair::generate(), &f.signer_cert, b"content", "x", f.now).unwrap();
+        assert_eq!(verify(&forged.signature, b"content", &f.ca), Err(SealError::Signature));
+        // A certificate that is not the seal's.
+        let forged = sign(&f.seal, &other.signer_key, &other.signer_cert, b"content", "x", f.now).unwrap();
+        assert_eq!(
+            verify(&forged.signature, b"content", &f.ca),
+            Err(SealError::SignerNotInSeal)
+        );
+        // Signed before the seal was valid.
+        let early = sign(
+            &f.seal,
+            &f.signer_key,
+            &f.signer_cert,
+            b"content",
+            "x",
+            f.now - 86_400 * 30,
+        )
+        .unwrap();
+        assert_eq!(
+            verify(&early.signature, b"content", &f.ca),
+            Err(SealError::SealNotValidThen)
+        );
+        // A changed byte anywhere in the signature structure.
+        let mut changed = sealed.signature.clone();
+        let at = changed.windows(3).position(|w| w == "衢".as_bytes()).unwrap();
+        changed[at + 2] ^= 1;
+        assert!(verify(&changed, b"content", &f.ca).is_err());
+        assert!(matches!(
+            verify(b"\x30\x03\x02\x01\x04", b"content", &f.ca),
+            Err(SealError::Structure(_))
+        ));
+    }
+
+    #[test]
+    fn openssl_verifies_the_signature_value_over_the_signed_bytes() {
+        let f = fixture();
+        let sealed = sign(&f.seal, &f.signer_key, &f.signer_cert, b"content", "x", f.now).unwrap();
+        let dir = std::env::temp_dir().join(format!("yici-seal-{}", crate::token::short_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (content, sig, signer, public) = (
+            dir.join("content.bin"),
+            dir.join("signature.der"),
+            dir.join("signer.pem"),
+            dir.join("signer-key.pem"),
+        );
+        std::fs::write(&content, &sealed.signed_bytes).unwrap();
+        std::fs::write(&sig, &sealed.signature_value).unwrap();
+        std::fs::write(&signer, pki::to_pem(&f.signer_cert).unwrap()).unwrap();
+        let run = |args: &[&str]| std::process::Command::new("openssl").args(args).output().unwrap();
+        let out = run(&["x509", "-in", signer.to_str().unwrap(), "-pubkey", "-noout"]);
+        assert!(out.status.success());
+        std::fs::write(&public, &out.stdout).unwrap();
+        let verify = |file: &std::path::Path| {
+            run(&[
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                public.to_str().unwrap(),
+                "-in",
+                file.to_str().unwrap(),
+                "-sigfile",
+                sig.to_str().unwrap(),
+                "-rawin",
+                "-digest",
+                "sm3",
+                "-pkeyopt",
+                "distid:1234567812345678",
+            ])
+        };
+        let ok = verify(&content);
+        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        let mut bytes = sealed.signed_bytes.clone();
+        bytes[40] ^= 1;
+        std::fs::write(&content, &bytes).unwrap();
+        assert!(!verify(&content).status.success(), "a changed byte fails");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
