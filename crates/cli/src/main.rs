@@ -866,6 +866,14 @@ async fn exchange(storage: StorageArgs, command: ExchangeCommand) -> Result<()> 
             r.rss_kib.len(),
             r.peak_kib / 1024
         );
+        let n = r.rss_kib.len();
+        let tenths: Vec<String> = (0..=10)
+            .map(|i| (r.rss_kib[(i * (n - 1)) / 10] / 1024).to_string())
+            .collect();
+        println!(
+            "resident memory at each tenth of the lookups (MiB): {}",
+            tenths.join(" ")
+        );
     }
     Ok(())
 }

@@ -108,4 +108,5 @@ impl Dialect {
 /// Applied to every SQLite connection: write-ahead log, wait for the write lock instead of
 /// failing at once, enforce foreign keys, and full fsync so that committed data survives power
 /// loss.
-pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 268435456;";
+pub(crate) const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";

@@ -409,26 +409,6 @@ impl Store {
         grant(&row)
     }
 
-    /// Count `n` uses of a grant on `day`; `Ok(false)` (and nothing counted) when that would
-    /// pass the daily quota.
-    pub async fn grant_use(&self, grant_id: i64, day: NaiveDate, n: i64, quota: i64) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO grant_usage (grant_id, day, used) VALUES ($1, $2, $3)
-             ON CONFLICT (grant_id, day) DO UPDATE SET used = grant_usage.used + excluded.used RETURNING used",
-        )
-        .bind(grant_id)
-        .bind(day.to_string())
-        .bind(n)
-        .fetch_one(&mut *tx)
-        .await?;
-        if get_i64(&row, "used")? > quota {
-            return Ok(false);
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
-
     /// Uses of a grant counted on `day`.
     pub async fn grant_usage(&self, grant_id: i64, day: NaiveDate) -> Result<i64> {
         let row = sqlx::query("SELECT used FROM grant_usage WHERE grant_id = $1 AND day = $2")

@@ -181,13 +181,13 @@ async fn requests_decisions_grants_and_quotas(store: Store) {
         "共享申请已获部分授权"
     );
 
-    // Quotas count per day and refuse past the limit without counting.
+    // Uses are counted per grant and day, and the totals come back (the server's quota check
+    // counts in memory and adds here every second).
     let gid = grants[0].id;
-    assert!(store.grant_use(gid, d("2026-12-01"), 2, 3).await.unwrap());
-    assert!(!store.grant_use(gid, d("2026-12-01"), 2, 3).await.unwrap());
-    assert!(store.grant_use(gid, d("2026-12-01"), 1, 3).await.unwrap());
-    assert!(!store.grant_use(gid, d("2026-12-01"), 1, 3).await.unwrap());
-    assert!(store.grant_use(gid, d("2026-12-02"), 3, 3).await.unwrap());
+    assert_eq!(store.grant_usage_add(gid, d("2026-12-01"), 2).await.unwrap(), 2);
+    assert_eq!(store.grant_usage_add(gid, d("2026-12-01"), 1).await.unwrap(), 3);
+    assert_eq!(store.grant_usage(gid, d("2026-12-01")).await.unwrap(), 3);
+    assert_eq!(store.grant_usage(gid, d("2026-12-02")).await.unwrap(), 0);
 
     let revoked = store.grant_revoke(gid, &ev("grant.revoke")).await.unwrap();
     assert!(revoked.revoked);
