@@ -470,7 +470,7 @@ async fn serve(
     }
     let state = AppState::new(store, config, Arc::new(DevIdentityProvider));
     if let Some(n) = nats {
-        let url = n.url.clone();
+        let url = n.display_url();
         let push = yici_server::yici_nats::NatsPush::connect(n)
             .await
             .map_err(|e| anyhow::anyhow!(e))?;

@@ -32,6 +32,8 @@ pub enum PkiError {
     BadSignature,
     #[error("certificate issuer does not match the issuing certificate's subject")]
     WrongIssuer,
+    #[error("the issuing certificate is not a certification authority's")]
+    NotCa,
     #[error(transparent)]
     Key(#[from] Sm2Error),
 }
@@ -241,6 +243,19 @@ pub fn verify_issued(der: &[u8], issuer_der: &[u8]) -> Result<(), PkiError> {
     if cert.tbs_certificate().issuer() != issuer.tbs_certificate().subject() {
         return Err(PkiError::WrongIssuer);
     }
+    let is_ca = issuer
+        .tbs_certificate()
+        .get_extension::<BasicConstraints>()
+        .map_err(enc)?
+        .is_some_and(|(_, b)| b.ca);
+    let signs_certs = issuer
+        .tbs_certificate()
+        .get_extension::<KeyUsage>()
+        .map_err(enc)?
+        .is_some_and(|(_, k)| k.0.contains(KeyUsages::KeyCertSign));
+    if !is_ca || !signs_certs {
+        return Err(PkiError::NotCa);
+    }
     let key = PublicKeyInfo::from_sec1(
         issuer
             .tbs_certificate()
@@ -308,6 +323,11 @@ mod tests {
         let (root_key, root) = authority();
         let (_, other_root) = authority();
         let cert = issue(&root_key, &root, &KeyPair::generate().public(), "某局", "某局", 30).unwrap();
+        // A seal holder's certificate cannot issue certificates.
+        let holder = KeyPair::generate();
+        let holder_cert = issue(&root_key, &root, &holder.public(), "某局", "某局", 30).unwrap();
+        let below = issue(&holder, &holder_cert, &KeyPair::generate().public(), "某科", "某科", 30).unwrap();
+        assert_eq!(verify_issued(&below, &holder_cert), Err(PkiError::NotCa));
         // Same names, different key: the signature fails.
         assert_eq!(verify_issued(&cert, &other_root), Err(PkiError::BadSignature));
         // One byte of the subject changed.

@@ -104,6 +104,8 @@ pub enum SealError {
     SignerNotInSeal,
     #[error("the seal maker's signature does not verify")]
     SealSignature,
+    #[error("the seal was not made by the seal authority")]
+    NotMadeByAuthority,
     #[error("a certificate does not chain to the authority: {0}")]
     Chain(String),
     #[error("signed outside the seal's validity")]
@@ -239,8 +241,10 @@ pub struct Verified {
 
 /// Verify a sealed signature over `content` against the authority's certificate `ca_cert`, in
 /// the order of GB/T 38540: structure, the signer's signature, the signer's certificate in the
-/// seal, the maker's signature, both certificates' chain to the authority, the signing time
-/// inside the seal's and the certificate's validity, and the content's hash.
+/// seal, the seal made and signed by the authority, the signer's chain to the authority, the
+/// signing time inside the seal's, the authority's and the signer's validity, and the content's
+/// hash. The signing time is the one the signer states (no time-stamp yet): a revoked seal or
+/// certificate is the caller's to refuse from its own records.
 pub fn verify(signature: &[u8], content: &[u8], ca_cert: &[u8]) -> Result<Verified, SealError> {
     let s = SesSignature::from_der(signature).map_err(structure)?;
     if s.signature_alg != SM2_WITH_SM3 || s.to_sign.eseal.sign_alg != SM2_WITH_SM3 || s.to_sign.version != 4 {
@@ -263,13 +267,11 @@ pub fn verify(signature: &[u8], content: &[u8], ca_cert: &[u8]) -> Result<Verifi
     {
         return Err(SealError::SignerNotInSeal);
     }
-    let maker = pki::inspect(seal.cert.as_bytes()).map_err(|e| SealError::Chain(e.to_string()))?;
-    verify_maker(&maker.public_key, seal)?;
-    pki::verify_issued(seal.cert.as_bytes(), ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+    let maker = check_seal(seal, ca_cert)?;
     pki::verify_issued(s.cert.as_bytes(), ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
     let at = unix(&s.to_sign.time_info);
     let p = &seal.info.property;
-    if at < unix(&p.valid_start) || at > unix(&p.valid_end) {
+    if at < unix(&p.valid_start) || at > unix(&p.valid_end) || at < maker.not_before || at > maker.not_after {
         return Err(SealError::SealNotValidThen);
     }
     if at < signer.not_before || at > signer.not_after {
@@ -293,12 +295,33 @@ fn verify_maker(maker: &PublicKeyInfo, seal: &SeSeal) -> Result<(), SealError> {
     maker.verify(&info, value).map_err(|_| SealError::SealSignature)
 }
 
-/// Verify a seal on its own (the maker's signature and chain), and read it.
+/// A seal's own checks: its header, that the authority made it (the maker's certificate is the
+/// authority's own, so a department holding a certificate cannot make seals), and the maker's
+/// signature. Returns the maker's certificate.
+fn check_seal(seal: &SeSeal, ca_cert: &[u8]) -> Result<pki::CertInfo, SealError> {
+    let h = &seal.info.header;
+    if h.id.as_str() != "ES"
+        || h.version != 4
+        || seal.info.property.cert_list_type != 1
+        || seal.sign_alg != SM2_WITH_SM3
+    {
+        return Err(SealError::Structure(
+            "not a version 4 seal listing whole certificates".into(),
+        ));
+    }
+    if seal.cert.as_bytes() != ca_cert {
+        return Err(SealError::NotMadeByAuthority);
+    }
+    pki::verify_issued(ca_cert, ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+    let maker = pki::inspect(ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+    verify_maker(&maker.public_key, seal)?;
+    Ok(maker)
+}
+
+/// Verify a seal on its own (made by the authority, signed by it), and read it.
 pub fn read_seal(seal: &[u8], ca_cert: &[u8]) -> Result<SeSeal, SealError> {
     let s = SeSeal::from_der(seal).map_err(structure)?;
-    let maker = pki::inspect(s.cert.as_bytes()).map_err(|e| SealError::Chain(e.to_string()))?;
-    verify_maker(&maker.public_key, &s)?;
-    pki::verify_issued(s.cert.as_bytes(), ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+    check_seal(&s, ca_cert)?;
     Ok(s)
 }
 
@@ -380,10 +403,11 @@ mod tests {
             Err(SealError::ContentChanged)
         );
         let other = fixture();
-        assert!(matches!(
+        assert_eq!(
             verify(&sealed.signature, b"content", &other.ca),
-            Err(SealError::Chain(_))
-        ));
+            Err(SealError::NotMadeByAuthority),
+            "another authority's root"
+        );
         // Another key signing with this seal and certificate.
         let forged = sign(&f.seal, &KeyPair::generate(), &f.signer_cert, b"content", "x", f.now).unwrap();
         assert_eq!(verify(&forged.signature, b"content", &f.ca), Err(SealError::Signature));

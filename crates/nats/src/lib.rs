@@ -12,8 +12,8 @@ use async_nats::jetstream;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-/// Where and how to publish.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where and how to publish. `Debug` hides credentials in the address.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NatsConfig {
     /// `nats://host:port` of a server with JetStream enabled.
     pub url: String,
@@ -23,7 +23,28 @@ pub struct NatsConfig {
     pub subject_prefix: String,
 }
 
+impl std::fmt::Debug for NatsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NatsConfig")
+            .field("url", &self.display_url())
+            .field("stream", &self.stream)
+            .field("subject_prefix", &self.subject_prefix)
+            .finish()
+    }
+}
+
 impl NatsConfig {
+    /// The address without any `user:password@` or token part, for messages and logs.
+    pub fn display_url(&self) -> String {
+        match self.url.strip_prefix("nats://") {
+            Some(rest) => match rest.rsplit_once('@') {
+                Some((_, host)) => format!("nats://…@{host}"),
+                None => self.url.clone(),
+            },
+            None => "(invalid address)".into(),
+        }
+    }
+
     pub const DEFAULT_STREAM: &'static str = "YICI_CHANGES";
     pub const DEFAULT_PREFIX: &'static str = "yici.changes";
 
@@ -83,7 +104,7 @@ impl NatsPush {
             .retry_on_initial_connect()
             .connect(config.url.trim_start_matches("nats://"))
             .await
-            .map_err(|e| format!("cannot connect to NATS at {}: {e}", config.url))?;
+            .map_err(|e| format!("cannot connect to NATS at {}: {e}", config.display_url()))?;
         let context = jetstream::new(client.clone());
         Ok(NatsPush {
             config,
@@ -150,6 +171,17 @@ mod tests {
         let c = NatsConfig::new("nats://127.0.0.1:4222");
         assert_eq!(c.subject(12, 7), "yici.changes.s12.r7");
         assert_eq!(c.check(), Ok(()));
+    }
+
+    #[test]
+    fn credentials_never_show() {
+        let c = NatsConfig::new("nats://yici:s3cret@nats.example:4222");
+        assert_eq!(c.display_url(), "nats://…@nats.example:4222");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(
+            NatsConfig::new("nats://127.0.0.1:4222").display_url(),
+            "nats://127.0.0.1:4222"
+        );
     }
 
     #[test]

@@ -702,8 +702,8 @@ async fn changes_are_pushed_to_nats_jetstream(app: App) {
 on_both!(changes_are_pushed_to_nats_jetstream);
 
 async fn nats_deliveries_wait_for_nats(app: App) {
-    // A NATS subscription whose instance has no NATS connection (or lost it) keeps its
-    // deliveries until it can publish: nothing is dropped.
+    // A NATS subscription's deliveries wait for an instance with a NATS connection: nothing is
+    // dropped, and an instance without one does not push their retries back.
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
     let creds: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
@@ -734,14 +734,39 @@ async fn nats_deliveries_wait_for_nats(app: App) {
         )
         .await
         .unwrap();
+    // This instance has no NATS connection: it leaves the deliveries due for one that has.
     let now = yici_store::now_micros();
-    let (delivered, failed) = yici_server::api::exchange::relay_once(&app.state, now).await.unwrap();
-    assert_eq!(delivered, 0);
-    assert!(failed > 0, "the deliveries failed and stay due");
-    let (delivered, failed2) = yici_server::api::exchange::relay_once(&app.state, now + 600_000_000)
+    assert_eq!(
+        yici_server::api::exchange::relay_once(&app.state, now).await.unwrap(),
+        (0, 0)
+    );
+    let due = app.store.outbox_due(now + 600_000_000, 100, true).await.unwrap();
+    assert_eq!(due.len(), 3, "kept, not attempted");
+    assert!(due.iter().all(|d| d.attempts == 0));
+    assert!(app.store.outbox_due(now, 100, false).await.unwrap().is_empty());
+    // Once connected, the same instance delivers them.
+    let Some(url) = test_nats().await else { return };
+    let tag = yici_crypto::token::short_id();
+    let config = yici_server::yici_nats::NatsConfig {
+        url,
+        stream: format!("YICI_TEST_{tag}"),
+        subject_prefix: format!("yicitest.{tag}"),
+    };
+    app.state
+        .nats
+        .set(yici_server::yici_nats::NatsPush::connect(config.clone()).await.unwrap())
+        .unwrap();
+    assert_eq!(
+        yici_server::api::exchange::relay_once(&app.state, now).await.unwrap(),
+        (3, 0)
+    );
+    let client = async_nats::connect(config.url.trim_start_matches("nats://"))
         .await
         .unwrap();
-    assert_eq!((delivered, failed2), (0, failed), "retried later, still kept");
+    async_nats::jetstream::new(client)
+        .delete_stream(&config.stream)
+        .await
+        .unwrap();
 }
 on_both!(nats_deliveries_wait_for_nats);
 

@@ -190,9 +190,11 @@ impl Store {
     /// never change who may read what and commit directly so as not to empty caches thousands
     /// of times a second.
     pub(crate) async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
-        tx.commit().await?;
+        let result = tx.commit().await;
+        // Bumped even when the commit reports an error: the connection may have failed after
+        // the database committed.
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(())
+        Ok(result?)
     }
 
     /// A counter that grows after every committed change made through this store (and its

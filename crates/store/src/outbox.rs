@@ -115,10 +115,11 @@ impl Store {
         }
         // Claim the rows first (2), so rows that commit meanwhile below `last` wait for the next
         // pass instead of being marked without their deliveries.
-        sqlx::query("UPDATE outbox SET fanned_out = 2 WHERE fanned_out = 0 AND id <= $1")
+        let claimed = sqlx::query("UPDATE outbox SET fanned_out = 2 WHERE fanned_out = 0 AND id <= $1")
             .bind(last)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
         sqlx::query(
             "INSERT INTO outbox_deliveries (outbox_id, webhook_id, next_attempt_at)
              SELECT o.id, w.id, 0 FROM outbox o JOIN webhooks w ON w.resource_id = o.resource_id
@@ -131,11 +132,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(n as usize)
+        Ok(claimed as usize)
     }
 
-    /// Deliveries due at `now`, oldest first.
-    pub async fn outbox_due(&self, now: i64, limit: i64) -> Result<Vec<Delivery>> {
+    /// Deliveries due at `now`, oldest first; NATS deliveries only when `with_nats` (an instance
+    /// without a NATS connection leaves them to one that has it).
+    pub async fn outbox_due(&self, now: i64, limit: i64, with_nats: bool) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(
             "SELECT d.outbox_id, d.attempts, w.id AS webhook_id, w.system_id, w.resource_id, w.url, w.transport, w.secret,
                     c.seq, c.row_key, c.version, c.content
@@ -143,11 +145,12 @@ impl Store {
              JOIN webhooks w ON w.id = d.webhook_id
              JOIN outbox o ON o.id = d.outbox_id
              JOIN dataset_changes c ON c.seq = o.change_seq
-             WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $1
+             WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $1 AND (w.transport = 'webhook' OR $3 = 1)
              ORDER BY d.outbox_id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
+        .bind(i64::from(with_nats))
         .fetch_all(self.pool())
         .await?;
         rows.iter()

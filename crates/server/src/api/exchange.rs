@@ -774,7 +774,7 @@ struct Pushed<'a> {
 pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)> {
     state.store.outbox_fan_out(5000).await?;
     let (mut delivered, mut failed) = (0, 0);
-    for d in state.store.outbox_due(now, 200).await? {
+    for d in state.store.outbox_due(now, 200, state.nats.get().is_some()).await? {
         let outcome = async {
             let grant = valid_grant(state, d.webhook.system_id, d.webhook.resource_id)
                 .await
