@@ -855,3 +855,46 @@ async fn lookups_read_together_each_get_their_own_rows(app: App) {
     }
 }
 on_both!(lookups_read_together_each_get_their_own_rows);
+
+async fn an_unreachable_nats_costs_one_attempt_per_pass(app: App) {
+    // NATS configured but not reachable: one delivery is tried and fails, the others stay due
+    // untouched, and the pass ends instead of waiting out every publish.
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    let grants = app.store.grants(None, yici_store::Page::all()).await.unwrap();
+    let grant = &grants[0];
+    app.store
+        .webhook_add(
+            grant.system_id,
+            grant.resource_id,
+            yici_store::outbox::Transport::Nats,
+            "",
+            "whsec_test",
+            &yici_core::audit::AuditEvent::new(
+                0,
+                yici_core::audit::Actor::named("test"),
+                "webhook.add",
+                "webhook",
+                "t",
+            ),
+        )
+        .await
+        .unwrap();
+    // Nothing listens on port 9 of the loopback address.
+    let config = yici_server::yici_nats::NatsConfig::new("nats://127.0.0.1:9");
+    app.state
+        .nats
+        .set(yici_server::yici_nats::NatsPush::connect(config).await.unwrap())
+        .unwrap();
+    let now = yici_store::now_micros();
+    let (delivered, failed) = yici_server::api::exchange::relay_once(&app.state, now).await.unwrap();
+    assert_eq!((delivered, failed), (0, 1));
+    let due = app.store.outbox_due(now + 600_000_000, 100, true).await.unwrap();
+    assert_eq!(due.len(), 3, "nothing lost");
+    assert_eq!(
+        due.iter().filter(|d| d.attempts == 0).count(),
+        2,
+        "the others were not tried"
+    );
+}
+on_both!(an_unreachable_nats_costs_one_attempt_per_pass);

@@ -774,7 +774,13 @@ struct Pushed<'a> {
 pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)> {
     state.store.outbox_fan_out(5000).await?;
     let (mut delivered, mut failed) = (0, 0);
+    // After one failed publish to NATS, the pass leaves the other NATS deliveries due instead of
+    // waiting for each to time out while webhooks queue behind them.
+    let nats_down = std::sync::atomic::AtomicBool::new(false);
     for d in state.store.outbox_due(now, 200, state.nats.get().is_some()).await? {
+        if d.webhook.transport == Transport::Nats && nats_down.load(std::sync::atomic::Ordering::Relaxed) {
+            continue;
+        }
         let outcome = async {
             let grant = valid_grant(state, d.webhook.system_id, d.webhook.resource_id)
                 .await
@@ -820,8 +826,13 @@ pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)>
                         .ok_or_else(|| "NATS is not configured on this instance".to_string())?;
                     let subject = nats.config().subject(d.webhook.system_id, d.webhook.resource_id);
                     let message_id = format!("{}-{}", d.webhook.id, d.change.seq);
-                    nats.publish(&subject, &message_id, &format!("hmac-sm3={signature}"), body)
-                        .await
+                    let published = nats
+                        .publish(&subject, &message_id, &format!("hmac-sm3={signature}"), body)
+                        .await;
+                    if published.is_err() {
+                        nats_down.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    published
                 }
             }
         }
