@@ -455,12 +455,7 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
         .as_str()
         .unwrap()
         .to_string();
-    let code = allowed
-        .trim_start_matches("/api/v1/exchange/")
-        .split("/records")
-        .next()
-        .unwrap()
-        .to_string();
+    let code = resource_code(&allowed);
     let subscribe = Request::builder()
         .method(Method::POST)
         .uri(format!("/api/v1/exchange/{code}/webhooks"))
@@ -549,6 +544,32 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
 }
 on_both!(changes_are_pushed_to_signed_webhooks_at_least_once);
 
+/// The resource code in a demo example call's path.
+fn resource_code(path: &str) -> String {
+    path.trim_start_matches("/api/v1/exchange/")
+        .split("/records")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// A NATS subscription of a system to a resource, made directly in the store.
+async fn nats_subscription(app: &App, system_id: i64, resource_id: i64) {
+    let event =
+        yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "webhook.add", "webhook", "t");
+    app.store
+        .webhook_add(
+            system_id,
+            resource_id,
+            yici_store::outbox::Transport::Nats,
+            "",
+            "whsec_test",
+            &event,
+        )
+        .await
+        .unwrap();
+}
+
 /// The NATS server of the tests, or `None` (with a notice) when it is not running and
 /// `YICI_REQUIRE_SERVICES` is not 1.
 async fn test_nats() -> Option<String> {
@@ -576,12 +597,7 @@ async fn changes_are_pushed_to_nats_jetstream(app: App) {
         .as_str()
         .unwrap()
         .to_string();
-    let code = allowed
-        .trim_start_matches("/api/v1/exchange/")
-        .split("/records")
-        .next()
-        .unwrap()
-        .to_string();
+    let code = resource_code(&allowed);
     let subscribe = || {
         Request::builder()
             .method(Method::POST)
@@ -717,23 +733,7 @@ async fn nats_deliveries_wait_for_nats(app: App) {
         .unwrap();
     let grants = app.store.grants(None, yici_store::Page::all()).await.unwrap();
     let grant = grants.iter().find(|g| g.system_id == system.id).unwrap();
-    app.store
-        .webhook_add(
-            system.id,
-            grant.resource_id,
-            yici_store::outbox::Transport::Nats,
-            "",
-            "whsec_test",
-            &yici_core::audit::AuditEvent::new(
-                0,
-                yici_core::audit::Actor::named("test"),
-                "webhook.add",
-                "webhook",
-                "t",
-            ),
-        )
-        .await
-        .unwrap();
+    nats_subscription(&app, system.id, grant.resource_id).await;
     // This instance has no NATS connection: it leaves the deliveries due for one that has.
     let now = yici_store::now_micros();
     assert_eq!(
@@ -863,23 +863,7 @@ async fn an_unreachable_nats_costs_one_attempt_per_pass(app: App) {
     yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
     let grants = app.store.grants(None, yici_store::Page::all()).await.unwrap();
     let grant = &grants[0];
-    app.store
-        .webhook_add(
-            grant.system_id,
-            grant.resource_id,
-            yici_store::outbox::Transport::Nats,
-            "",
-            "whsec_test",
-            &yici_core::audit::AuditEvent::new(
-                0,
-                yici_core::audit::Actor::named("test"),
-                "webhook.add",
-                "webhook",
-                "t",
-            ),
-        )
-        .await
-        .unwrap();
+    nats_subscription(&app, grant.system_id, grant.resource_id).await;
     // Nothing listens on port 9 of the loopback address.
     let config = yici_server::yici_nats::NatsConfig::new("nats://127.0.0.1:9");
     app.state

@@ -675,6 +675,29 @@ async fn subscribable(state: &AppState, auth: &Auth, class: &str, sequence: &str
     Ok((system_id, found.0.id))
 }
 
+/// Record a subscription with a new signing secret; returns its id and the secret (shown once).
+async fn add_subscription(
+    state: &AppState,
+    auth: &Auth,
+    (system_id, resource_id): (i64, i64),
+    transport: Transport,
+    url: &str,
+) -> ApiResult<(i64, String)> {
+    let secret = yici_crypto::token::generate("whsec_").plaintext;
+    let hook = state
+        .store
+        .webhook_add(
+            system_id,
+            resource_id,
+            transport,
+            url,
+            &secret,
+            &auth.event("webhook.add", "webhook"),
+        )
+        .await?;
+    Ok((hook.id, secret))
+}
+
 /// Subscribe the calling system to a resource's changes (it needs a valid grant).
 #[utoipa::path(post, path = "/api/v1/exchange/{class}/{sequence}/webhooks", tag = "exchange", request_body = WebhookInput,
     responses((status = 201, body = WebhookCreated), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
@@ -692,19 +715,15 @@ pub async fn subscribe(
             "The address must be a valid http:// URL",
         ));
     }
-    let secret = yici_crypto::token::generate("whsec_").plaintext;
-    let hook = state
-        .store
-        .webhook_add(
-            system_id,
-            resource_id,
-            Transport::Webhook,
-            input.url.trim(),
-            &secret,
-            &auth.event("webhook.add", "webhook"),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(WebhookCreated { id: hook.id, secret })))
+    let (id, secret) = add_subscription(
+        &state,
+        &auth,
+        (system_id, resource_id),
+        Transport::Webhook,
+        input.url.trim(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(WebhookCreated { id, secret })))
 }
 
 /// A new NATS JetStream subscription: the changes arrive in `stream` on `subject`, each message
@@ -736,22 +755,11 @@ pub async fn subscribe_stream(
             "This platform does not push to NATS; subscribe a webhook or read the changes by cursor",
         ));
     };
-    let secret = yici_crypto::token::generate("whsec_").plaintext;
-    let hook = state
-        .store
-        .webhook_add(
-            system_id,
-            resource_id,
-            Transport::Nats,
-            "",
-            &secret,
-            &auth.event("webhook.add", "webhook"),
-        )
-        .await?;
+    let (id, secret) = add_subscription(&state, &auth, (system_id, resource_id), Transport::Nats, "").await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(StreamCreated {
-            id: hook.id,
+            id,
             stream: nats.config().stream.clone(),
             subject: nats.config().subject(system_id, resource_id),
             secret,
