@@ -10,6 +10,7 @@ pub mod audit;
 pub mod authz;
 pub mod calendar;
 pub mod catalogue;
+pub mod certificate;
 pub mod id;
 pub mod masking;
 pub mod org;
