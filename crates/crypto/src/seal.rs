@@ -246,6 +246,45 @@ pub struct Verified {
 /// hash. The signing time is the one the signer states (no time-stamp yet): a revoked seal or
 /// certificate is the caller's to refuse from its own records.
 pub fn verify(signature: &[u8], content: &[u8], ca_cert: &[u8]) -> Result<Verified, SealError> {
+    verify_inner(signature, content, ca_cert, None)
+}
+
+/// A verifier for one authority that remembers which seal and signer certificate pairs it has
+/// already checked (the authority made and signed the seal, the signer's chain), so verifying
+/// many signatures made with one seal costs one SM2 verification each. Everything that depends
+/// on the signature itself (its value, the signing time, the content hash) is checked every
+/// time.
+#[derive(Debug)]
+pub struct Verifier {
+    ca_cert: Vec<u8>,
+    checked: std::sync::Mutex<std::collections::HashMap<[u8; 32], pki::CertInfo>>,
+}
+
+/// Pairs a [`Verifier`] remembers before it starts afresh.
+const VERIFIER_MEMORY: usize = 4096;
+
+impl Verifier {
+    pub fn new(ca_cert: &[u8]) -> Self {
+        Verifier {
+            ca_cert: ca_cert.to_vec(),
+            checked: Default::default(),
+        }
+    }
+    pub fn ca_cert(&self) -> &[u8] {
+        &self.ca_cert
+    }
+    /// As [`verify`], against this verifier's authority.
+    pub fn verify(&self, signature: &[u8], content: &[u8]) -> Result<Verified, SealError> {
+        verify_inner(signature, content, &self.ca_cert, Some(self))
+    }
+}
+
+fn verify_inner(
+    signature: &[u8],
+    content: &[u8],
+    ca_cert: &[u8],
+    memory: Option<&Verifier>,
+) -> Result<Verified, SealError> {
     let s = SesSignature::from_der(signature).map_err(structure)?;
     if s.signature_alg != SM2_WITH_SM3 || s.to_sign.eseal.sign_alg != SM2_WITH_SM3 || s.to_sign.version != 4 {
         return Err(SealError::Structure("not SM2 with SM3, version 4".into()));
@@ -267,8 +306,32 @@ pub fn verify(signature: &[u8], content: &[u8], ca_cert: &[u8]) -> Result<Verifi
     {
         return Err(SealError::SignerNotInSeal);
     }
-    let maker = check_seal(seal, ca_cert)?;
-    pki::verify_issued(s.cert.as_bytes(), ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+    let pair_key = memory.map(|_| {
+        let seal_der = seal.to_der().unwrap_or_default();
+        let mut both = crate::sm3(&seal_der).to_vec();
+        both.extend_from_slice(s.cert.as_bytes());
+        crate::sm3(&both)
+    });
+    let remembered = match (memory, &pair_key) {
+        (Some(m), Some(k)) => m.checked.lock().ok().and_then(|c| c.get(k).cloned()),
+        _ => None,
+    };
+    let maker = match remembered {
+        Some(maker) => maker,
+        None => {
+            let maker = check_seal(seal, ca_cert)?;
+            pki::verify_issued(s.cert.as_bytes(), ca_cert).map_err(|e| SealError::Chain(e.to_string()))?;
+            if let (Some(m), Some(k)) = (memory, pair_key)
+                && let Ok(mut c) = m.checked.lock()
+            {
+                if c.len() >= VERIFIER_MEMORY {
+                    c.clear();
+                }
+                c.insert(k, maker.clone());
+            }
+            maker
+        }
+    };
     let at = unix(&s.to_sign.time_info);
     let p = &seal.info.property;
     if at < unix(&p.valid_start) || at > unix(&p.valid_end) || at < maker.not_before || at > maker.not_after {
@@ -392,6 +455,28 @@ mod tests {
             .public()
             .verify(&sealed.signed_bytes, &sealed.signature_value)
             .unwrap();
+    }
+
+    #[test]
+    fn a_verifier_remembers_seals_but_checks_every_signature() {
+        let f = fixture();
+        let verifier = Verifier::new(&f.ca);
+        for content in [&b"one"[..], b"two"] {
+            let sealed = sign(&f.seal, &f.signer_key, &f.signer_cert, content, "x", f.now).unwrap();
+            assert_eq!(verifier.verify(&sealed.signature, content).unwrap().seal_name, "衢州市公安局");
+            assert_eq!(verifier.verify(&sealed.signature, b"changed"), Err(SealError::ContentChanged));
+        }
+        // A signature by a key the seal does not list is refused even after the seal was seen.
+        let intruder = KeyPair::generate();
+        let forged = sign(&f.seal, &intruder, &f.signer_cert, b"one", "x", f.now).unwrap();
+        assert_eq!(verifier.verify(&forged.signature, b"one"), Err(SealError::Signature));
+        // Another authority's verifier refuses the seal.
+        let other = fixture();
+        let sealed = sign(&f.seal, &f.signer_key, &f.signer_cert, b"one", "x", f.now).unwrap();
+        assert_eq!(
+            Verifier::new(&other.ca).verify(&sealed.signature, b"one"),
+            Err(SealError::NotMadeByAuthority)
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub use yici_nats;
 
 pub mod bench;
 pub mod cache;
+pub mod certs;
 pub mod context;
 pub mod demo;
 pub mod error;

@@ -28,6 +28,9 @@ pub struct ServerConfig {
     pub upstream_timeout: Duration,
     /// Retries of a failed call to a provider's endpoint.
     pub upstream_retries: u32,
+    /// The key that seals every private key of the certificate library at rest. Every instance
+    /// of one deployment needs the same key; the default is a fresh key (for tests).
+    pub seal_key: yici_crypto::sealed::SealingKey,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +45,7 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8080".into(),
             upstream_timeout: Duration::from_secs(2),
             upstream_retries: 1,
+            seal_key: yici_crypto::sealed::SealingKey::generate(),
         }
     }
 }
@@ -66,6 +70,8 @@ pub struct Inner {
     pub access: crate::cache::AccessCache,
     /// The change-feed push to NATS JetStream, when configured (set once after start).
     pub nats: std::sync::OnceLock<yici_nats::NatsPush>,
+    /// The certificate library's keys (seal authority, department seals).
+    pub certs: crate::certs::Certs,
 }
 
 impl AppState {
@@ -82,7 +88,9 @@ impl AppState {
             config.upstream_timeout,
             config.upstream_retries,
         ));
+        let certs = crate::certs::Certs::new(config.seal_key.clone());
         AppState(Arc::new(Inner {
+            certs,
             store,
             audit,
             rows,

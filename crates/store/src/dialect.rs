@@ -75,6 +75,11 @@ impl Dialect {
                         "audit trigger",
                         include_str!(concat!("../migrations/", $dir, "/0009_audit_trigger.sql")),
                     ),
+                    (
+                        10,
+                        "certificates",
+                        include_str!(concat!("../migrations/", $dir, "/0010_certificates.sql")),
+                    ),
                 ]
             };
         }

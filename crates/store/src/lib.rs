@@ -15,6 +15,7 @@ pub mod applicants;
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
+pub mod certificates;
 pub mod datasets;
 pub mod departments;
 pub mod dialect;

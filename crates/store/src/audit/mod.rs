@@ -41,7 +41,7 @@ impl Store {
 
     /// Insert entries, one statement per [`ENTRIES_PER_STATEMENT`]; a trigger queues each for
     /// the sequencer and indexes its subject digests. Returns their ids in order.
-    async fn audit_rows(&self, conn: &mut AnyConnection, events: &[AuditEvent]) -> Result<Vec<i64>> {
+    pub(crate) async fn audit_rows(&self, conn: &mut AnyConnection, events: &[AuditEvent]) -> Result<Vec<i64>> {
         let keys = self.audit_keys()?;
         let mut ids = Vec::with_capacity(events.len());
         for chunk in events.chunks(ENTRIES_PER_STATEMENT) {
