@@ -93,6 +93,11 @@ enum Command {
         /// The first tokens of the change feed's subjects.
         #[arg(long, env = "YICI_NATS_SUBJECT_PREFIX", default_value = "yici.changes")]
         nats_subject_prefix: String,
+        /// The 128-bit SM4 key (32 hexadecimal characters) that seals the certificate library's
+        /// private keys at rest. Every instance of one deployment needs the same key. Default:
+        /// the key in DATA/seal-key, created on first start.
+        #[arg(long, env = "YICI_SEAL_KEY", hide_env_values = true)]
+        seal_key: Option<String>,
     },
     /// Identifiers: check and explain.
     Id {
@@ -141,11 +146,35 @@ enum Command {
         #[command(subcommand)]
         command: ExchangeCommand,
     },
+    /// 电子证照 — the electronic certificate library.
+    Cert {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: CertCommand,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
         storage: StorageArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum CertCommand {
+    /// Print every certificate identifier, one per line.
+    List,
+    /// Write a certificate's files for offline verification into a directory: content.bin (the
+    /// signed bytes), signature.der, signer.pem, seal.der, ca.pem, certificate.json and
+    /// signature.ses.
+    Export {
+        identifier: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify an exported certificate offline, with only its files (no database). Exits 0 when
+    /// the seal signature holds, 1 when not.
+    Verify { path: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -401,8 +430,11 @@ async fn run(command: Command) -> Result<()> {
             nats,
             nats_stream,
             nats_subject_prefix,
+            seal_key,
         } => {
+            let seal_key = load_seal_key(seal_key.as_deref(), &storage.data)?;
             let config = ServerConfig {
+                seal_key,
                 secure_cookies,
                 checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval),
                 ..ServerConfig::default()
@@ -421,9 +453,90 @@ async fn run(command: Command) -> Result<()> {
         Command::Audit { storage, command } => audit(storage, command).await,
         Command::Catalog { storage, command } => catalog(storage, command).await,
         Command::Exchange { storage, command } => exchange(storage, command).await,
+        Command::Cert { storage, command } => cert(storage, command).await,
         Command::Migrate { storage } => {
             let store = storage.open().await?;
             println!("migrations applied ({})", store.dialect().name());
+            Ok(())
+        }
+    }
+}
+
+/// The seal key: given (hexadecimal), or read from DATA/seal-key, created there on first start.
+/// Never printed.
+fn load_seal_key(given: Option<&str>, data: &std::path::Path) -> Result<yici_crypto::sealed::SealingKey> {
+    use yici_crypto::sealed::SealingKey;
+    if let Some(hex) = given {
+        return SealingKey::from_hex(hex).map_err(|e| anyhow::anyhow!("--seal-key / YICI_SEAL_KEY: {e}"));
+    }
+    let path = data.join("seal-key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => SealingKey::from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
+            let key = SealingKey::generate();
+            yici_store::audit::write_private(&path, &key.to_hex())
+                .with_context(|| format!("cannot write the seal key {}", path.display()))?;
+            Ok(key)
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot read the seal key {}: {e}", path.display())),
+    }
+}
+
+async fn cert(storage: StorageArgs, command: CertCommand) -> Result<()> {
+    use yici_server::certs::export;
+    match command {
+        CertCommand::Verify { path } => {
+            let v = export::verify_dir(&path).map_err(|e| anyhow::anyhow!(e))?;
+            let c = &v.content;
+            println!("签章有效 / seal signature valid");
+            println!("证照标识 / identifier: {}", c.identifier);
+            println!("证照类型 / type: {} ({})", c.type_name, c.type_code);
+            println!("持证主体 / holder: {}", c.holder.name);
+            println!(
+                "发证机关 / issuer: {} ({}), {}",
+                c.issuer.name, c.issuer.code, c.issuer.date
+            );
+            let until = c.valid_until.map_or("长期 / permanent".to_string(), |d| d.to_string());
+            println!("有效期 / validity: {} – {until}", c.valid_from);
+            println!("电子印章 / seal: {} ({})", v.seal_name, v.es_id);
+            println!("当前状态须在线核验 / the current status needs online verification");
+            Ok(())
+        }
+        CertCommand::List => {
+            let store = storage.open().await?;
+            let mut offset = 0;
+            let mut out = String::new();
+            loop {
+                let page = yici_store::Page { limit: 1000, offset };
+                let ids = store.certificate_identifiers(page).await?;
+                for id in &ids {
+                    out.push_str(id);
+                    out.push('\n');
+                }
+                write_stdout(&out)?;
+                out.clear();
+                if ids.len() < 1000 {
+                    return Ok(());
+                }
+                offset += 1000;
+            }
+        }
+        CertCommand::Export { identifier, out } => {
+            let store = storage.open().await?;
+            let record = store
+                .certificate(identifier.trim())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("没有该证照 / no certificate {identifier}"))?;
+            let (ca, _) = store
+                .seal_authority()
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("印章根证书尚未建立 / no seal authority yet"))?;
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            for (name, bytes) in export::files(&record, &ca).map_err(|e| anyhow::anyhow!(e))? {
+                std::fs::write(out.join(name), bytes).with_context(|| format!("cannot write {name}"))?;
+            }
+            println!("已导出 / exported {} to {}", record.identifier, out.display());
             Ok(())
         }
     }
@@ -469,6 +582,12 @@ async fn serve(
         );
     }
     let state = AppState::new(store, config, Arc::new(DevIdentityProvider));
+    if demo {
+        let held = yici_server::demo::certificates::seed(&state)
+            .await
+            .context("seeding the demo certificate library failed")?;
+        println!("演示电子证照 / demo certificates: {held}");
+    }
     if let Some(n) = nats {
         let url = n.display_url();
         let push = yici_server::yici_nats::NatsPush::connect(n)

@@ -74,6 +74,18 @@ pub enum Permission {
     ReadSharing,
     /// Call the exchange API: department systems only, and then only under a grant.
     CallExchange,
+    /// Define and edit the department's certificate types (certificate issuers).
+    ManageCertificateTypes,
+    /// Issue, change, renew, suspend, revoke and cancel the department's certificates.
+    IssueCertificates,
+    /// List seals (operators; issuers for their department).
+    ReadSeals,
+    /// Make, rotate and revoke department seals (operators).
+    ManageSeals,
+    /// Find certificates by holder and request use copies, under the holder's consent.
+    UseCertificates,
+    /// A citizen's or company's own certificates: list, share, show, see their uses.
+    HoldCertificates,
 }
 
 impl Permission {
@@ -102,6 +114,15 @@ impl Permission {
             CoordinateSharing => lang.pick("协调共享争议", "coordinate sharing disputes"),
             ReadSharing => lang.pick("查看共享申请和授权", "read sharing requests and grants"),
             CallExchange => lang.pick("调用共享交换接口（仅限应用系统）", "call the exchange (systems only)"),
+            ManageCertificateTypes => lang.pick("维护本部门证照类型", "maintain the department's certificate types"),
+            IssueCertificates => lang.pick("签发和管理本部门证照", "issue and manage the department's certificates"),
+            ReadSeals => lang.pick("查看电子印章", "read seals"),
+            ManageSeals => lang.pick("制发、更换和吊销电子印章", "make, rotate and revoke seals"),
+            UseCertificates => lang.pick(
+                "经持证人授权查询和用证",
+                "find and use certificates with the holder's consent",
+            ),
+            HoldCertificates => lang.pick("管理本人证照", "manage one's own certificates"),
         }
     }
 }
@@ -146,6 +167,11 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         CoordinateSharing => &[Operator],
         ReadSharing => &[Operator, DataSteward, Supervisor],
         CallExchange => &[],
+        ManageCertificateTypes | IssueCertificates => &[CertIssuer],
+        ReadSeals => &[Operator, CertIssuer],
+        ManageSeals => &[Operator],
+        UseCertificates => &[WindowClerk, Approver, CertIssuer],
+        HoldCertificates => &[],
     }
 }
 
@@ -169,10 +195,18 @@ pub fn decide(principal: &Principal, permission: Permission, target: &Target) ->
             | Permission::ReadCalendar
             | Permission::ReadCatalogue
             | Permission::CallExchange => Ok(()),
+            // A system uses certificates for its own department only.
+            Permission::UseCertificates => match target {
+                Target::Department { id, .. } if Some(*id) == system_department(principal) => Ok(()),
+                _ => forbidden,
+            },
             _ => forbidden,
         },
         Principal::Applicant { .. } => match permission {
-            Permission::ReadDirectory | Permission::ReadCalendar | Permission::ReadOwnDataUses => Ok(()),
+            Permission::ReadDirectory
+            | Permission::ReadCalendar
+            | Permission::ReadOwnDataUses
+            | Permission::HoldCertificates => Ok(()),
             _ => forbidden,
         },
         Principal::User { grants, .. } => {
@@ -186,6 +220,13 @@ pub fn decide(principal: &Principal, permission: Permission, target: &Target) ->
             });
             if ok { Ok(()) } else { forbidden }
         }
+    }
+}
+
+fn system_department(principal: &Principal) -> Option<i64> {
+    match principal {
+        Principal::System { department_id, .. } => Some(*department_id),
+        _ => None,
     }
 }
 

@@ -245,7 +245,11 @@ impl CertificateType {
             out.push(p);
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
-            out.push(FieldProblem::new("name", "名称为1至100个字", "the name must be 1 to 100 characters"));
+            out.push(FieldProblem::new(
+                "name",
+                "名称为1至100个字",
+                "the name must be 1 to 100 characters",
+            ));
         }
         if self.fields.is_empty() || self.fields.len() > MAX_FIELDS {
             out.push(FieldProblem::new(
@@ -295,7 +299,11 @@ impl CertificateType {
             }
         }
         if matches!(self.validity, ValidityRule::Years(0) | ValidityRule::Months(0)) {
-            out.push(FieldProblem::new("validity", "有效期不能为0", "the validity cannot be zero"));
+            out.push(FieldProblem::new(
+                "validity",
+                "有效期不能为0",
+                "the validity cannot be zero",
+            ));
         }
         out
     }
@@ -376,7 +384,9 @@ fn check_value(f: &FieldSpec, v: &str) -> Result<String, (String, String)> {
             format!("“{}”超过{MAX_TEXT}个字", f.label),
             format!("'{}' is longer than {MAX_TEXT} characters", f.label),
         )),
-        FieldKind::Text if v.chars().any(char::is_control) => Err(wrong("文本（含控制字符）", "text (control characters)")),
+        FieldKind::Text if v.chars().any(char::is_control) => {
+            Err(wrong("文本（含控制字符）", "text (control characters)"))
+        }
         FieldKind::Text => Ok(v.to_string()),
         FieldKind::Date => parse_date(v)
             .map(|d| d.to_string())
@@ -389,7 +399,11 @@ fn check_value(f: &FieldSpec, v: &str) -> Result<String, (String, String)> {
             let ok = v.len() <= 30
                 && v.parse::<f64>().is_ok_and(f64::is_finite)
                 && v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
-            if ok { Ok(v.to_string()) } else { Err(wrong("数值", "number")) }
+            if ok {
+                Ok(v.to_string())
+            } else {
+                Err(wrong("数值", "number"))
+            }
         }
         FieldKind::IdNumber => CitizenId::parse(v).map(|c| c.to_string()).map_err(id_error),
         FieldKind::Uscc => Uscc::parse(v).map(|c| c.to_string()).map_err(id_error),
@@ -728,7 +742,13 @@ mod tests {
         let fields: Vec<&str> = err.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["data.spouse_name", "data.spouse_id", "data.registered_on", "data.kind", "data.colour"]
+            [
+                "data.spouse_name",
+                "data.spouse_id",
+                "data.registered_on",
+                "data.kind",
+                "data.colour"
+            ]
         );
         assert!(err[1].zh.contains("校验"), "{}", err[1].zh);
     }

@@ -229,6 +229,46 @@ pub fn sign(
     })
 }
 
+/// The pieces of a sealed signature that standard tools check: the signed bytes (DER of
+/// `toSign`), the SM2 signature value over them, the signer's certificate and the seal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parts {
+    pub signed_bytes: Vec<u8>,
+    pub signature_value: Vec<u8>,
+    pub signer_cert: Vec<u8>,
+    pub seal: Vec<u8>,
+}
+
+/// Take a sealed signature (DER) apart.
+pub fn parts(signature: &[u8]) -> Result<Parts, SealError> {
+    let s = SesSignature::from_der(signature).map_err(structure)?;
+    Ok(Parts {
+        signed_bytes: s.to_sign.to_der().map_err(structure)?,
+        signature_value: s.signature.as_bytes().ok_or(SealError::Signature)?.to_vec(),
+        signer_cert: s.cert.as_bytes().to_vec(),
+        seal: s.to_sign.eseal.to_der().map_err(structure)?,
+    })
+}
+
+/// Put a sealed signature back together from its parts; the seal must be the one the signed
+/// bytes name. Verify the result with [`verify`].
+pub fn assemble(p: &Parts) -> Result<Vec<u8>, SealError> {
+    let to_sign = TbsSign::from_der(&p.signed_bytes).map_err(structure)?;
+    if to_sign.eseal.to_der().map_err(structure)? != p.seal {
+        return Err(SealError::Structure(
+            "the seal is not the one the signed bytes name".into(),
+        ));
+    }
+    SesSignature {
+        to_sign,
+        cert: OctetString::new(p.signer_cert.clone()).map_err(structure)?,
+        signature_alg: SM2_WITH_SM3,
+        signature: BitString::from_bytes(&p.signature_value).map_err(structure)?,
+    }
+    .to_der()
+    .map_err(structure)
+}
+
 /// What a verified signature says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
@@ -458,13 +498,42 @@ mod tests {
     }
 
     #[test]
+    fn a_signature_comes_apart_and_back_together() {
+        let f = fixture();
+        let sealed = sign(&f.seal, &f.signer_key, &f.signer_cert, b"content", "x", f.now).unwrap();
+        let p = parts(&sealed.signature).unwrap();
+        assert_eq!(p.signed_bytes, sealed.signed_bytes);
+        assert_eq!(p.signature_value, sealed.signature_value);
+        assert_eq!(p.signer_cert, f.signer_cert);
+        assert_eq!(p.seal, f.seal);
+        assert_eq!(assemble(&p).unwrap(), sealed.signature);
+        let other = fixture();
+        let mixed = Parts {
+            seal: other.seal.clone(),
+            ..p.clone()
+        };
+        assert!(matches!(assemble(&mixed), Err(SealError::Structure(_))));
+        let mut changed = p.clone();
+        let last = changed.signed_bytes.len() - 1;
+        changed.signed_bytes[last] ^= 1;
+        let reassembled = assemble(&changed).unwrap();
+        assert_eq!(verify(&reassembled, b"content", &f.ca), Err(SealError::Signature));
+    }
+
+    #[test]
     fn a_verifier_remembers_seals_but_checks_every_signature() {
         let f = fixture();
         let verifier = Verifier::new(&f.ca);
         for content in [&b"one"[..], b"two"] {
             let sealed = sign(&f.seal, &f.signer_key, &f.signer_cert, content, "x", f.now).unwrap();
-            assert_eq!(verifier.verify(&sealed.signature, content).unwrap().seal_name, "衢州市公安局");
-            assert_eq!(verifier.verify(&sealed.signature, b"changed"), Err(SealError::ContentChanged));
+            assert_eq!(
+                verifier.verify(&sealed.signature, content).unwrap().seal_name,
+                "衢州市公安局"
+            );
+            assert_eq!(
+                verifier.verify(&sealed.signature, b"changed"),
+                Err(SealError::ContentChanged)
+            );
         }
         // A signature by a key the seal does not list is refused even after the seal was seen.
         let intruder = KeyPair::generate();

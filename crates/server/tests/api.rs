@@ -522,6 +522,7 @@ async fn operations_and_documentation(app: App) {
         "/api/v1/systems/{id}/tokens",
         "/api/v1/calendar/clock",
         "/api/v1/session",
+        "/api/v1/certificates/{identifier}/verification",
         "/readyz",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");

@@ -575,7 +575,9 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
-            return Err(StoreError::Conflict(format!("certificate {identifier} was changed meanwhile")));
+            return Err(StoreError::Conflict(format!(
+                "certificate {identifier} was changed meanwhile"
+            )));
         };
         let record = certificate(&row)?;
         self.audit_in(&mut tx, &audit.clone().object(identifier).subject(&record.holder_code))
@@ -717,7 +719,13 @@ impl Store {
     }
 
     /// Record a 亮证 token (its digest) for a certificate.
-    pub async fn show_add(&self, token_digest: &str, certificate_id: i64, expires_at: i64, audit: &AuditEvent) -> Result<()> {
+    pub async fn show_add(
+        &self,
+        token_digest: &str,
+        certificate_id: i64,
+        expires_at: i64,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO certificate_shows (token_digest, certificate_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
             .bind(token_digest)

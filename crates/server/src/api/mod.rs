@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_csv;
+pub mod certificates;
 pub mod directory;
 pub mod exchange;
 pub mod ids;
@@ -137,6 +138,40 @@ pub fn router() -> Router<AppState> {
             "/datasets/{id}/rows",
             post(exchange::load).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
         )
+        .route(
+            "/certificate-types",
+            get(certificates::list_types).post(certificates::put_type),
+        )
+        .route("/certificate-types/{code}", get(certificates::get_type))
+        .route("/seal-authority/certificate", get(certificates::authority_certificate))
+        .route("/seals", get(certificates::list_seals))
+        .route("/departments/{id}/seals", post(certificates::make_seal))
+        .route("/seals/{id}/revocation", post(certificates::revoke_seal))
+        .route("/seals/{id}/picture", get(certificates::seal_picture))
+        .route("/certificates", get(certificates::list).post(certificates::issue))
+        .route(
+            "/certificates/batch",
+            post(certificates::issue_batch).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
+        )
+        .route("/certificates/{identifier}", get(certificates::get))
+        .route("/certificates/{identifier}/operations", post(certificates::operate))
+        .route(
+            "/certificates/{identifier}/verification",
+            get(certificates::verification),
+        )
+        .route("/certificates/{identifier}/use-copies", post(certificates::use_copy))
+        .route("/certificate-shows/{token}", get(certificates::shown))
+        .route("/me/certificates", get(certificates::my_certificates))
+        .route(
+            "/me/certificates/{identifier}/consents",
+            get(certificates::consents).post(certificates::consent),
+        )
+        .route(
+            "/me/certificates/{identifier}/consents/{id}",
+            delete(certificates::withdraw_consent),
+        )
+        .route("/me/certificates/{identifier}/show", post(certificates::show))
+        .route("/me/certificates/{identifier}/uses", get(certificates::uses))
         .route("/me/data-uses", get(audit::my_data_uses))
         .route("/me/data-uses/{id}/proof", get(audit::my_proof))
 }

@@ -7,6 +7,7 @@
 //! ([`yici_core::certificate::Content`]) is sealed as an `SES_Signature` whose `dataHash` is
 //! SM3 of that content; anyone holding the authority's certificate can verify it.
 
+pub mod export;
 pub mod picture;
 
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -190,7 +191,11 @@ fn check(t: &CertificateType, r: &IssueRequest, issuer: &Department) -> Result<C
     };
     let number = r.number.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if number.is_some_and(|n| n.chars().count() > 64 || n.chars().any(char::is_control)) {
-        errors.push(FieldError::new("number", "证照编号不超过64个字", "the number is at most 64 characters"));
+        errors.push(FieldError::new(
+            "number",
+            "证照编号不超过64个字",
+            "the number is at most 64 characters",
+        ));
     }
     let region = match r.region.as_deref() {
         None => issuer.region_code.clone(),
@@ -204,7 +209,11 @@ fn check(t: &CertificateType, r: &IssueRequest, issuer: &Department) -> Result<C
     };
     let issue_key = r.issue_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
     if issue_key.is_some_and(|k| k.len() > 128) {
-        errors.push(FieldError::new("issue_key", "幂等键不超过128个字符", "the issue key is at most 128 characters"));
+        errors.push(FieldError::new(
+            "issue_key",
+            "幂等键不超过128个字符",
+            "the issue key is at most 128 characters",
+        ));
     }
     match holder {
         Some(holder) if errors.is_empty() => Ok(Checked {
@@ -273,7 +282,10 @@ impl Certs {
                         store.seal_authority_init(&cert, &sealed, &event).await?
                     }
                 };
-                let secret = self.key.open(&sealed, AUTHORITY_CONTEXT).map_err(|_| unreadable_key())?;
+                let secret = self
+                    .key
+                    .open(&sealed, AUTHORITY_CONTEXT)
+                    .map_err(|_| unreadable_key())?;
                 let key = KeyPair::from_bytes(&secret).map_err(|_| unreadable_key())?;
                 Ok(Arc::new(Authority {
                     verifier: Verifier::new(&cert_der),
@@ -372,7 +384,11 @@ impl Certs {
         let mut checked: Vec<Result<(Checked, &CertificateType), Vec<FieldError>>> = Vec::with_capacity(requests.len());
         for r in requests {
             checked.push(match types.get(&r.type_code) {
-                None => Err(vec![FieldError::new("type_code", "没有该证照类型", "No such certificate type")]),
+                None => Err(vec![FieldError::new(
+                    "type_code",
+                    "没有该证照类型",
+                    "No such certificate type",
+                )]),
                 Some(t) if t.department_id != issuer.id => Err(vec![FieldError::new(
                     "type_code",
                     "只能签发本部门定义的证照类型",
@@ -498,7 +514,10 @@ impl Certs {
         let prior = CertificateId::parse(&old.identifier).map_err(|e| crypto_failure("stored identifier", e))?;
         let version = prior.version() + 1;
         if version > 999 {
-            return Err(ApiError::conflict("证照版本已达上限", "The certificate has reached its last version"));
+            return Err(ApiError::conflict(
+                "证照版本已达上限",
+                "The certificate has reached its last version",
+            ));
         }
         let id = CertificateId::generate(&t.code, &issuer.uscc, prior.serial(), version)
             .map_err(|e| crypto_failure("a generated identifier does not parse", e))?;
@@ -522,7 +541,9 @@ impl Certs {
         };
         let signer = self.signer(store, issuer.id).await?;
         let new = self.seal_content(&signer, content, None, issuer.id, now_secs())?;
-        let mut out = store.certificates_add(&[(new, audit.clone())], Some(old_status)).await?;
+        let mut out = store
+            .certificates_add(&[(new, audit.clone())], Some(old_status))
+            .await?;
         Ok(out.remove(0))
     }
 

@@ -67,7 +67,11 @@ pub fn png() -> Vec<u8> {
     for row in &rows {
         raw.push(0); // filter: none
         for byte in row.chunks(8) {
-            raw.push(byte.iter().enumerate().fold(0u8, |b, (i, on)| b | (u8::from(*on) << (7 - i))));
+            raw.push(
+                byte.iter()
+                    .enumerate()
+                    .fold(0u8, |b, (i, on)| b | (u8::from(*on) << (7 - i))),
+            );
         }
     }
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());

@@ -56,7 +56,8 @@ impl AuditKeys {
     }
 }
 
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+/// Write a new file readable only by its owner (fails if it exists).
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::io::Write;

@@ -13,7 +13,7 @@ mod query;
 mod tree;
 mod writer;
 
-pub use keys::AuditKeys;
+pub use keys::{AuditKeys, write_private};
 pub use query::{AuditFilter, LoggedEntry};
 pub use tree::VerifyReport;
 pub use writer::AuditWriter;

@@ -380,6 +380,8 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
 }
 
 /// Errors of seeding: storage or the credentials file.
+pub mod certificates;
+
 pub mod anyhow_like {
     #[derive(Debug, thiserror::Error)]
     pub enum Error {
@@ -387,13 +389,20 @@ pub mod anyhow_like {
         Store(#[from] yici_store::StoreError),
         #[error("cannot write the credentials file: {0}")]
         Io(#[from] std::io::Error),
+        #[error("{0}")]
+        Api(String),
+    }
+    impl From<crate::error::ApiError> for Error {
+        fn from(e: crate::error::ApiError) -> Self {
+            Error::Api(format!("{}: {}", e.code, e.en))
+        }
     }
     pub type Result<T> = std::result::Result<T, Error>;
 }
 
 /// The demo catalogue: templates in `data/demo-catalogue.tsv`, each published by its provider for
 /// the province and, for provincial departments, for each demo city.
-const CATALOGUE: &str = include_str!("../data/demo-catalogue.tsv");
+const CATALOGUE: &str = include_str!("../../data/demo-catalogue.tsv");
 const CITY_NAMES: [&str; 3] = ["杭州市", "宁波市", "衢州市"];
 
 fn item(spec: &str) -> yici_core::catalogue::DataItem {

@@ -1,0 +1,1150 @@
+//! The electronic certificate library over HTTP: certificate types, seals, issuing and the
+//! lifecycle (issuers), online verification (anyone with the printed code), the holder's own
+//! certificates with consent, 亮证 and uses, and the departments' use under consent.
+
+use super::PageQuery;
+use crate::auth::Auth;
+use crate::certs::{self, IssueRequest, Verification};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use yici_core::authz::{Permission, Principal, Target};
+use yici_core::certificate::{CertificateType, Content, Operation};
+use yici_core::id::CertificateId;
+use yici_core::org::{ApplicantId, mask_name};
+use yici_store::certificates::{CertificateFilter, CertificateRecord, CertificateUse, Consent, SealRecord};
+use yici_store::departments::Department;
+
+/// How long a 亮证 token shows a certificate.
+pub const SHOW_SECONDS: i64 = 300;
+/// Longest consent a holder can give.
+pub const MAX_CONSENT_DAYS: i64 = 366;
+/// How long a use copy (加注件) is valid.
+pub const USE_COPY_DAYS: i64 = 30;
+
+/// A certificate as shown to those allowed to see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CertificateView {
+    pub identifier: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub number: String,
+    pub version: i64,
+    pub predecessor: Option<String>,
+    /// Status code as of today (`01` valid, `02` suspended, `03` revoked, `04` cancelled, `05`
+    /// expired, `07` revoked as a penalty).
+    pub status: String,
+    pub status_name: String,
+    pub status_reason: String,
+    pub holder_name: String,
+    pub holder_code: String,
+    pub issuer_name: String,
+    pub issuer_code: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    /// 照面信息.
+    pub data: BTreeMap<String, String>,
+    /// The code printed on the document for online verification (holder and issuer only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_code: Option<String>,
+}
+
+fn view(r: &CertificateRecord, with_code: bool) -> ApiResult<CertificateView> {
+    let c = Content::parse(&r.content).map_err(|e| {
+        tracing::error!(identifier = %r.identifier, error = %e, "stored certificate content is unreadable");
+        ApiError::internal()
+    })?;
+    let status = r.status.as_of(r.valid_until, certs::today());
+    Ok(CertificateView {
+        identifier: r.identifier.clone(),
+        type_code: c.type_code,
+        type_name: c.type_name,
+        number: c.number,
+        version: r.version,
+        predecessor: c.predecessor,
+        status: status.code().to_string(),
+        status_name: status.name(crate::context::current_lang()).to_string(),
+        status_reason: r.status_reason.clone(),
+        holder_name: c.holder.name,
+        holder_code: c.holder.code,
+        issuer_name: c.issuer.name,
+        issuer_code: c.issuer.code,
+        valid_from: c.valid_from,
+        valid_until: c.valid_until,
+        data: c.data,
+        verification_code: with_code.then(|| r.verification_code.clone()),
+    })
+}
+
+/// A seal as listed (never its key).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SealView {
+    pub id: i64,
+    pub department_id: i64,
+    pub es_id: String,
+    pub name: String,
+    /// `active`, `retired` or `revoked`.
+    pub status: String,
+    pub status_reason: String,
+    /// Unix seconds.
+    pub valid_from: i64,
+    pub valid_until: i64,
+    pub picture_url: String,
+}
+
+impl From<SealRecord> for SealView {
+    fn from(s: SealRecord) -> Self {
+        SealView {
+            picture_url: format!("/api/v1/seals/{}/picture", s.id),
+            id: s.id,
+            department_id: s.department_id,
+            es_id: s.es_id,
+            name: s.name,
+            status: s.status.code().to_string(),
+            status_reason: s.status_reason,
+            valid_from: s.valid_from,
+            valid_until: s.valid_until,
+        }
+    }
+}
+
+async fn department(state: &AppState, id: i64) -> ApiResult<Department> {
+    state
+        .store
+        .department(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("部门", "department"))
+}
+
+fn target(d: &Department) -> Target {
+    Target::Department {
+        id: d.id,
+        region: d.region(),
+    }
+}
+
+/// The department the caller acts for: a user's own, or a system's.
+async fn acting_department(state: &AppState, auth: &Auth) -> ApiResult<Department> {
+    let id = match &auth.principal {
+        Principal::System { department_id, .. } => Some(*department_id),
+        _ => auth.user.as_ref().and_then(|u| u.department_id),
+    };
+    let Some(id) = id else {
+        return Err(match auth.principal {
+            Principal::Anonymous => ApiError::unauthenticated(),
+            _ => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "您的账号不属于具体部门",
+                "Your account belongs to no department",
+            ),
+        });
+    };
+    department(state, id).await
+}
+
+/// A certificate by identifier; 404 for a malformed or unknown one.
+async fn certificate(state: &AppState, identifier: &str) -> ApiResult<CertificateRecord> {
+    let not_found = || ApiError::not_found("电子证照", "certificate");
+    CertificateId::parse(identifier).map_err(|_| not_found())?;
+    state.store.certificate(identifier).await?.ok_or_else(not_found)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate types
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TypeQuery {
+    /// Only the types this department defines.
+    pub department_id: Option<i64>,
+}
+
+/// A type with its defining department.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TypeView {
+    pub department_id: i64,
+    #[serde(flatten)]
+    pub definition: CertificateType,
+}
+
+/// Certificate types (public: what certificates exist and what they say).
+#[utoipa::path(get, path = "/api/v1/certificate-types", tag = "certificates", params(TypeQuery),
+    responses((status = 200, body = Vec<TypeView>)))]
+pub async fn list_types(
+    State(state): State<AppState>,
+    Query(q): Query<TypeQuery>,
+) -> ApiResult<axum::Json<Vec<TypeView>>> {
+    let types = state.store.certificate_types(q.department_id).await?;
+    Ok(axum::Json(
+        types
+            .into_iter()
+            .map(|t| TypeView {
+                department_id: t.department_id,
+                definition: t.definition,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificate-types/{code}", tag = "certificates",
+    responses((status = 200, body = TypeView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_type(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<axum::Json<TypeView>> {
+    let t = state
+        .store
+        .certificate_type(&code)
+        .await?
+        .ok_or_else(|| ApiError::not_found("证照类型", "certificate type"))?;
+    Ok(axum::Json(TypeView {
+        department_id: t.department_id,
+        definition: t.definition,
+    }))
+}
+
+/// Define a type (issuers, for their own department: the code starts with its credit code).
+#[utoipa::path(post, path = "/api/v1/certificate-types", tag = "certificates", request_body = CertificateType,
+    responses((status = 201, body = TypeView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn put_type(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(t): Json<CertificateType>,
+) -> ApiResult<(StatusCode, axum::Json<TypeView>)> {
+    auth.require(Permission::ManageCertificateTypes, &Target::Platform)?;
+    let d = acting_department(&state, &auth).await?;
+    auth.require(Permission::ManageCertificateTypes, &target(&d))?;
+    let mut problems: Vec<FieldError> = t
+        .problems()
+        .into_iter()
+        .map(|p| FieldError::new(&p.field, p.zh, p.en))
+        .collect();
+    if problems.is_empty() && !t.code.starts_with(&d.uscc) {
+        problems.push(FieldError::new(
+            "code",
+            "类型代码应以本部门的统一社会信用代码开头",
+            "The type code must start with the department's credit code",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::validation(problems));
+    }
+    let stored = state
+        .store
+        .certificate_type_put(d.id, &t, &auth.event("certificate_type.save", "certificate_type"))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(TypeView {
+            department_id: stored.department_id,
+            definition: stored.definition,
+        }),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seals
+
+/// The seal authority's root certificate (PEM): what verifiers trust.
+#[utoipa::path(get, path = "/api/v1/seal-authority/certificate", tag = "certificates",
+    responses((status = 200, description = "PEM certificate", content_type = "application/x-pem-file")))]
+pub async fn authority_certificate(State(state): State<AppState>) -> ApiResult<axum::response::Response> {
+    let a = state.certs.authority(&state.store).await?;
+    let pem = yici_crypto::pki::to_pem(&a.cert_der).map_err(|_| ApiError::internal())?;
+    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SealQuery {
+    pub department_id: Option<i64>,
+}
+
+/// Seals: operators see every department in scope, issuers their own department's.
+#[utoipa::path(get, path = "/api/v1/seals", tag = "certificates", params(SealQuery),
+    responses((status = 200, body = Vec<SealView>), (status = 403, body = crate::error::Problem)))]
+pub async fn list_seals(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<SealQuery>,
+) -> ApiResult<axum::Json<Vec<SealView>>> {
+    auth.require(Permission::ReadSeals, &Target::Platform)?;
+    let department_id = match q.department_id {
+        Some(id) => Some(id),
+        None if auth.require(Permission::ManageSeals, &Target::Platform).is_ok() => None,
+        None => Some(acting_department(&state, &auth).await?.id),
+    };
+    if let Some(id) = department_id {
+        auth.require(Permission::ReadSeals, &target(&department(&state, id).await?))?;
+    }
+    let seals = state.store.seals(department_id).await?;
+    Ok(axum::Json(seals.into_iter().map(SealView::from).collect()))
+}
+
+/// Make a department's seal, or rotate it: the current one is retired (operators).
+#[utoipa::path(post, path = "/api/v1/departments/{id}/seals", tag = "certificates",
+    responses((status = 201, body = SealView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn make_seal(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, axum::Json<SealView>)> {
+    auth.require(Permission::ManageSeals, &Target::Platform)?;
+    let d = department(&state, id).await?;
+    auth.require(Permission::ManageSeals, &target(&d))?;
+    let seal = state
+        .certs
+        .make_seal(&state.store, &d, &auth.event("seal.make", "seal"))
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(seal.into())))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReasonInput {
+    pub reason: String,
+}
+
+fn reason(text: &str) -> ApiResult<String> {
+    let r = text.trim();
+    if r.is_empty() || r.chars().count() > 500 {
+        return Err(ApiError::field(
+            "reason",
+            "请填写原因（不超过500字）",
+            "Give a reason (at most 500 characters)",
+        ));
+    }
+    Ok(r.to_string())
+}
+
+/// Revoke a seal: certificates it sealed no longer verify as sealed by a valid seal.
+#[utoipa::path(post, path = "/api/v1/seals/{id}/revocation", tag = "certificates", request_body = ReasonInput,
+    responses((status = 200, body = SealView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn revoke_seal(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<ReasonInput>,
+) -> ApiResult<axum::Json<SealView>> {
+    auth.require(Permission::ManageSeals, &Target::Platform)?;
+    let seal = state
+        .store
+        .seal(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("电子印章", "seal"))?;
+    auth.require(
+        Permission::ManageSeals,
+        &target(&department(&state, seal.department_id).await?),
+    )?;
+    let why = reason(&input.reason)?;
+    let revoked = state
+        .store
+        .seal_revoke(id, &why, &auth.event("seal.revoke", "seal"))
+        .await?;
+    Ok(axum::Json(revoked.into()))
+}
+
+/// A seal's picture (PNG).
+#[utoipa::path(get, path = "/api/v1/seals/{id}/picture", tag = "certificates",
+    responses((status = 200, content_type = "image/png"), (status = 404, body = crate::error::Problem)))]
+pub async fn seal_picture(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<axum::response::Response> {
+    let seal = state
+        .store
+        .seal(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("电子印章", "seal"))?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], seal.picture).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issuing and the lifecycle
+
+async fn issue_checked(
+    state: &AppState,
+    auth: &Auth,
+    requests: &[IssueRequest],
+) -> ApiResult<Vec<Result<CertificateRecord, Vec<FieldError>>>> {
+    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    let issuer = acting_department(state, auth).await?;
+    auth.require(Permission::IssueCertificates, &target(&issuer))?;
+    if requests.is_empty() || requests.len() > certs::MAX_BATCH {
+        return Err(ApiError::field(
+            "certificates",
+            format!("一次签发1至{}份", certs::MAX_BATCH),
+            format!("Issue 1 to {} certificates at a time", certs::MAX_BATCH),
+        ));
+    }
+    let mut types = HashMap::new();
+    for r in requests {
+        if !types.contains_key(&r.type_code)
+            && let Some(t) = state.store.certificate_type(&r.type_code).await?
+        {
+            types.insert(r.type_code.clone(), t);
+        }
+    }
+    state
+        .certs
+        .issue(
+            &state.store,
+            &issuer,
+            &types,
+            requests,
+            &auth.event("certificate.issue", "certificate"),
+        )
+        .await
+}
+
+/// Issue one certificate (issuers, of their own department's types). An `Idempotency-Key`
+/// header (or `issue_key`) makes a retry return the certificate issued the first time.
+#[utoipa::path(post, path = "/api/v1/certificates", tag = "certificates", request_body = IssueRequest,
+    responses((status = 201, body = CertificateView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn issue(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Json(mut r): Json<IssueRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CertificateView>)> {
+    if r.issue_key.is_none() {
+        r.issue_key = headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+    }
+    match issue_checked(&state, &auth, std::slice::from_ref(&r)).await?.remove(0) {
+        Ok(c) => Ok((StatusCode::CREATED, axum::Json(view(&c, true)?))),
+        Err(errors) => Err(ApiError::validation(errors)),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BatchInput {
+    pub certificates: Vec<IssueRequest>,
+}
+
+/// One row's outcome in a bulk issue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchRow {
+    /// Position in the request, from 0.
+    pub index: usize,
+    pub identifier: Option<String>,
+    pub errors: Vec<BatchError>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
+    pub issued: usize,
+    pub rejected: usize,
+    pub rows: Vec<BatchRow>,
+}
+
+/// Issue many certificates: valid rows are issued together, every invalid row is reported
+/// with all its problems.
+#[utoipa::path(post, path = "/api/v1/certificates/batch", tag = "certificates", request_body = BatchInput,
+    responses((status = 200, body = BatchResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn issue_batch(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(input): Json<BatchInput>,
+) -> ApiResult<axum::Json<BatchResult>> {
+    let results = issue_checked(&state, &auth, &input.certificates).await?;
+    Ok(axum::Json(batch_result(results)))
+}
+
+pub fn batch_result(results: Vec<Result<CertificateRecord, Vec<FieldError>>>) -> BatchResult {
+    let lang = crate::context::current_lang();
+    let rows: Vec<BatchRow> = results
+        .into_iter()
+        .enumerate()
+        .map(|(index, r)| match r {
+            Ok(c) => BatchRow {
+                index,
+                identifier: Some(c.identifier),
+                errors: vec![],
+            },
+            Err(errors) => BatchRow {
+                index,
+                identifier: None,
+                errors: errors
+                    .iter()
+                    .map(|e| BatchError {
+                        field: e.field.clone(),
+                        message: e.message(lang).to_string(),
+                    })
+                    .collect(),
+            },
+        })
+        .collect();
+    let issued = rows.iter().filter(|r| r.identifier.is_some()).count();
+    BatchResult {
+        issued,
+        rejected: rows.len() - issued,
+        rows,
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CertificateQuery {
+    /// The holder's ID number or credit code.
+    pub holder: Option<String>,
+    pub type_code: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Certificates: an issuer's own department's; other departments find a holder's certificates
+/// that the holder consented to share with them (`holder` required).
+#[utoipa::path(get, path = "/api/v1/certificates", tag = "certificates", params(CertificateQuery),
+    responses((status = 200, body = Vec<CertificateView>), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<CertificateQuery>,
+) -> ApiResult<axum::Json<Vec<CertificateView>>> {
+    let d = acting_department(&state, &auth).await?;
+    let holder = match q.holder.as_deref() {
+        Some(h) => Some(ApplicantId::parse(h).map_err(|e| ApiError::validation(vec![FieldError::id("holder", &e)]))?),
+        None => None,
+    };
+    let page = PageQuery {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .page();
+    if auth.require(Permission::IssueCertificates, &target(&d)).is_ok() {
+        let filter = CertificateFilter {
+            issuer_department_id: Some(d.id),
+            holder_code: holder.as_ref().map(|h| h.as_str().to_string()),
+            type_code: q.type_code.clone(),
+        };
+        let found = state.store.certificates(&filter, page).await?;
+        return Ok(axum::Json(
+            found.iter().map(|c| view(c, true)).collect::<ApiResult<_>>()?,
+        ));
+    }
+    auth.require(Permission::UseCertificates, &target(&d))?;
+    let Some(holder) = holder else {
+        return Err(ApiError::field(
+            "holder",
+            "请提供持证主体的证件号码",
+            "Give the holder's number",
+        ));
+    };
+    let found = state
+        .store
+        .consented_certificates(d.id, Some(holder.as_str()), yici_store::now_micros())
+        .await?;
+    let mut out = Vec::new();
+    for (c, _) in found
+        .iter()
+        .filter(|(c, _)| q.type_code.as_ref().is_none_or(|t| &c.type_code == t))
+    {
+        out.push(view(c, false)?);
+    }
+    if !out.is_empty() {
+        let mut event = auth
+            .event("certificate.find", "certificate")
+            .subject(holder.as_str())
+            .purpose("按持证人授权查询证照");
+        for c in &out {
+            event = event.object(&c.identifier);
+        }
+        state.audit.append(event).await?;
+    }
+    Ok(axum::Json(out))
+}
+
+/// One certificate: its issuer, or a department the holder consented to share it with (the
+/// read is recorded as a use the holder sees).
+#[utoipa::path(get, path = "/api/v1/certificates/{identifier}", tag = "certificates",
+    responses((status = 200, body = CertificateView), (status = 404, body = crate::error::Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+) -> ApiResult<axum::Json<CertificateView>> {
+    let d = acting_department(&state, &auth).await?;
+    let c = certificate(&state, &identifier).await?;
+    if c.issuer_department_id == d.id && auth.require(Permission::IssueCertificates, &target(&d)).is_ok() {
+        return Ok(axum::Json(view(&c, true)?));
+    }
+    auth.require(Permission::UseCertificates, &target(&d))?;
+    let consent = consent_for(&state, &c, d.id).await?;
+    record_use(&state, &auth, &c, &d, "view", &consent.purpose, None, None).await?;
+    Ok(axum::Json(view(&c, false)?))
+}
+
+async fn consent_for(state: &AppState, c: &CertificateRecord, department_id: i64) -> ApiResult<Consent> {
+    state
+        .store
+        .consented_certificates(department_id, Some(&c.holder_code), yici_store::now_micros())
+        .await?
+        .into_iter()
+        .find(|(found, _)| found.id == c.id)
+        .map(|(_, k)| k)
+        // The same answer as for an unknown identifier: nothing about the certificate leaks.
+        .ok_or_else(|| ApiError::not_found("电子证照", "certificate"))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_use(
+    state: &AppState,
+    auth: &Auth,
+    c: &CertificateRecord,
+    d: &Department,
+    kind: &str,
+    purpose: &str,
+    case_ref: Option<String>,
+    valid_until: Option<i64>,
+) -> ApiResult<CertificateUse> {
+    let u = CertificateUse {
+        id: 0,
+        certificate_id: c.id,
+        kind: kind.to_string(),
+        department_id: Some(d.id),
+        actor: format!("{}（{}）", d.name, auth.actor().label),
+        purpose: purpose.to_string(),
+        case_ref: case_ref.clone(),
+        valid_until,
+        used_at: yici_store::now_micros(),
+    };
+    let mut event = auth
+        .event(&format!("certificate.{kind}"), "certificate_use")
+        .subject(&c.holder_code)
+        .purpose(purpose);
+    event.case_ref = case_ref;
+    event.object_ids.push(c.identifier.clone());
+    Ok(state.store.certificate_use_add(&u, &event).await?)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OperationInput {
+    /// `change`, `renew`, `suspend`, `resume`, `revoke`, `revoke_penalty` or `cancel`.
+    pub operation: String,
+    pub reason: String,
+    /// New surface data (change).
+    pub data: Option<BTreeMap<String, String>>,
+    /// Start of the new version's validity (change, renew; default today).
+    pub valid_from: Option<NaiveDate>,
+    /// End, for types whose validity the issuer sets.
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// Change, renew, suspend, resume, revoke or cancel a certificate (its issuer). A change or a
+/// renewal answers with the new version; the old one is cancelled.
+#[utoipa::path(post, path = "/api/v1/certificates/{identifier}/operations", tag = "certificates", request_body = OperationInput,
+    responses((status = 200, body = CertificateView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn operate(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+    Json(input): Json<OperationInput>,
+) -> ApiResult<axum::Json<CertificateView>> {
+    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    let d = acting_department(&state, &auth).await?;
+    auth.require(Permission::IssueCertificates, &target(&d))?;
+    let c = certificate(&state, &identifier).await?;
+    if c.issuer_department_id != d.id {
+        return Err(ApiError::not_found("电子证照", "certificate"));
+    }
+    let op = Operation::from_code(&input.operation)
+        .filter(|o| *o != Operation::Issue)
+        .ok_or_else(|| {
+            ApiError::field(
+                "operation",
+                "操作应为 change、renew、suspend、resume、revoke、revoke_penalty 或 cancel",
+                "The operation must be change, renew, suspend, resume, revoke, revoke_penalty or cancel",
+            )
+        })?;
+    let why = reason(&input.reason)?;
+    let current = c.status.as_of(c.valid_until, certs::today());
+    let next = op
+        .apply(current)
+        .map_err(|(zh, en)| ApiError::new(StatusCode::CONFLICT, "invalid_transition", zh, en))?;
+    let mut event = auth.event(&format!("certificate.{}", op.code()), "certificate");
+    event.detail = Some(why.clone());
+    if op.makes_version() {
+        let t = state
+            .store
+            .certificate_type(&c.type_code)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+        if op == Operation::Renew && input.data.is_some() {
+            return Err(ApiError::field(
+                "data",
+                "延续换发不改变照面信息，请使用变更",
+                "A renewal keeps the data; use change",
+            ));
+        }
+        let new = state
+            .certs
+            .new_version(
+                &state.store,
+                &d,
+                &t.definition,
+                &c,
+                c.status,
+                input.data.as_ref(),
+                input.valid_from,
+                input.valid_until,
+                &event,
+            )
+            .await?;
+        return Ok(axum::Json(view(&new, true)?));
+    }
+    // Expiry is derived, not stored: the stored status is what must still hold.
+    let updated = state
+        .store
+        .certificate_set_status(&c.identifier, c.status, next, &why, &event)
+        .await?;
+    Ok(axum::Json(view(&updated, true)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification and 亮证
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CodeQuery {
+    /// The verification code printed on the document.
+    pub code: Option<String>,
+}
+
+/// Verify a certificate online with the code printed on it. An unknown identifier and a wrong
+/// code get the same answer, so identifiers cannot be enumerated.
+#[utoipa::path(get, path = "/api/v1/certificates/{identifier}/verification", tag = "certificates", params(CodeQuery),
+    responses((status = 200, body = Verification), (status = 404, body = crate::error::Problem)))]
+pub async fn verification(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+    Query(q): Query<CodeQuery>,
+) -> ApiResult<axum::Json<Verification>> {
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "没有与该标识和核验码相符的电子证照",
+            "No certificate matches this identifier and verification code",
+        )
+    };
+    let c = match CertificateId::parse(&identifier) {
+        Ok(_) => state.store.certificate(&identifier).await?,
+        Err(_) => None,
+    };
+    let c = match (c, q.code.as_deref()) {
+        (Some(c), Some(code)) if certs::code_matches(code, &c.verification_code) => c,
+        _ => return Err(not_found()),
+    };
+    let v = state.certs.verify(&state.store, &c).await?;
+    state
+        .audit
+        .append(
+            auth.event("certificate.verify", "certificate")
+                .object(&c.identifier)
+                .subject(&c.holder_code)
+                .purpose("在线核验证照真伪"),
+        )
+        .await?;
+    Ok(axum::Json(v))
+}
+
+/// What a 亮证 token shows.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShownCertificate {
+    pub type_name: String,
+    pub holder_name: String,
+    /// Masked for people.
+    pub holder_code: String,
+    pub status: String,
+    pub status_name: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub issuer_name: String,
+    pub data: BTreeMap<String, String>,
+    pub signature_valid: bool,
+    pub seal_valid: bool,
+}
+
+/// The certificate behind a 亮证 token, while the token is valid.
+#[utoipa::path(get, path = "/api/v1/certificate-shows/{token}", tag = "certificates",
+    responses((status = 200, body = ShownCertificate), (status = 404, body = crate::error::Problem)))]
+pub async fn shown(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(token): Path<String>,
+) -> ApiResult<axum::Json<ShownCertificate>> {
+    let digest = yici_crypto::token::digest(&token);
+    let c = state
+        .store
+        .show_certificate(&digest, yici_store::now_micros())
+        .await?
+        .ok_or_else(|| ApiError::not_found("亮证码（可能已过期）", "show token (it may have expired)"))?;
+    let v = state.certs.verify(&state.store, &c).await?;
+    let full = view(&c, false)?;
+    let (name, code) = match ApplicantId::parse(&full.holder_code) {
+        Ok(id @ ApplicantId::Person(_)) => (mask_name(&full.holder_name), id.masked()),
+        Ok(id) => (full.holder_name.clone(), id.masked()),
+        Err(_) => (mask_name(&full.holder_name), String::new()),
+    };
+    state
+        .audit
+        .append(
+            auth.event("certificate.shown", "certificate")
+                .object(&c.identifier)
+                .subject(&c.holder_code)
+                .purpose("持证人亮证"),
+        )
+        .await?;
+    Ok(axum::Json(ShownCertificate {
+        type_name: full.type_name,
+        holder_name: name,
+        holder_code: code,
+        status: full.status,
+        status_name: full.status_name,
+        valid_from: full.valid_from,
+        valid_until: full.valid_until,
+        issuer_name: full.issuer_name,
+        data: full.data,
+        signature_valid: v.signature_valid,
+        seal_valid: v.seal_valid,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Use copies
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UseCopyInput {
+    /// 事由.
+    pub purpose: String,
+    /// The application (case) the use serves.
+    pub case_ref: Option<String>,
+}
+
+/// A use copy (加注件) as recorded.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UseCopyView {
+    pub use_id: i64,
+    pub identifier: String,
+    pub department: String,
+    pub purpose: String,
+    pub case_ref: Option<String>,
+    /// Unix microseconds.
+    pub used_at: i64,
+    pub valid_until: i64,
+}
+
+/// Request a use copy of a certificate the holder consented to share with the department.
+#[utoipa::path(post, path = "/api/v1/certificates/{identifier}/use-copies", tag = "certificates", request_body = UseCopyInput,
+    responses((status = 201, body = UseCopyView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn use_copy(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+    Json(input): Json<UseCopyInput>,
+) -> ApiResult<(StatusCode, axum::Json<UseCopyView>)> {
+    let d = acting_department(&state, &auth).await?;
+    auth.require(Permission::UseCertificates, &target(&d))?;
+    let purpose = input.purpose.trim();
+    if purpose.is_empty() || purpose.chars().count() > 200 {
+        return Err(ApiError::field(
+            "purpose",
+            "请填写用证事由（不超过200字）",
+            "Give the purpose (at most 200 characters)",
+        ));
+    }
+    let case_ref = input.case_ref.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if case_ref.is_some_and(|c| c.chars().count() > 64) {
+        return Err(ApiError::field(
+            "case_ref",
+            "办件编号不超过64个字符",
+            "The case reference is at most 64 characters",
+        ));
+    }
+    let c = certificate(&state, &identifier).await?;
+    consent_for(&state, &c, d.id).await?;
+    let status = c.status.as_of(c.valid_until, certs::today());
+    if status != yici_core::certificate::Status::Valid {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "certificate_not_valid",
+            format!("证照{}，不能用证", status.name(yici_core::Lang::Zh)),
+            format!(
+                "The certificate is {}; it cannot be used",
+                status.name(yici_core::Lang::En)
+            ),
+        ));
+    }
+    let until = yici_store::now_micros() + USE_COPY_DAYS * 86_400_000_000;
+    let u = record_use(
+        &state,
+        &auth,
+        &c,
+        &d,
+        "use_copy",
+        purpose,
+        case_ref.map(str::to_string),
+        Some(until),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(UseCopyView {
+            use_id: u.id,
+            identifier: c.identifier,
+            department: d.name,
+            purpose: u.purpose,
+            case_ref: u.case_ref,
+            used_at: u.used_at,
+            valid_until: until,
+        }),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The holder's side
+
+/// The signed-in applicant's number.
+fn holder(auth: &Auth) -> ApiResult<ApplicantId> {
+    auth.require(Permission::HoldCertificates, &Target::Platform)?;
+    auth.applicant
+        .as_ref()
+        .map(|a| a.applicant_id.clone())
+        .ok_or_else(ApiError::unauthenticated)
+}
+
+/// One of my certificates, or 404.
+async fn mine(state: &AppState, auth: &Auth, identifier: &str) -> ApiResult<CertificateRecord> {
+    let me = holder(auth)?;
+    let c = certificate(state, identifier).await?;
+    if c.holder_code != me.as_str() {
+        return Err(ApiError::not_found("电子证照", "certificate"));
+    }
+    Ok(c)
+}
+
+/// My certificates (citizens and companies).
+#[utoipa::path(get, path = "/api/v1/me/certificates", tag = "certificates", params(PageQuery),
+    responses((status = 200, body = Vec<CertificateView>), (status = 401, body = crate::error::Problem)))]
+pub async fn my_certificates(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<Vec<CertificateView>>> {
+    let me = holder(&auth)?;
+    let filter = CertificateFilter {
+        holder_code: Some(me.as_str().to_string()),
+        ..Default::default()
+    };
+    let found = state.store.certificates(&filter, page.page()).await?;
+    Ok(axum::Json(
+        found.iter().map(|c| view(c, true)).collect::<ApiResult<_>>()?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ConsentInput {
+    pub department_id: i64,
+    pub purpose: String,
+    /// The last day the department may use the certificate.
+    pub expires_on: NaiveDate,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConsentView {
+    pub id: i64,
+    pub department_id: i64,
+    pub department_name: String,
+    pub purpose: String,
+    /// Unix microseconds.
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub revoked: bool,
+}
+
+async fn consent_view(state: &AppState, k: Consent) -> ApiResult<ConsentView> {
+    let name = state
+        .store
+        .department(k.department_id)
+        .await?
+        .map(|d| d.name)
+        .unwrap_or_default();
+    Ok(ConsentView {
+        id: k.id,
+        department_id: k.department_id,
+        department_name: name,
+        purpose: k.purpose,
+        expires_at: k.expires_at,
+        created_at: k.created_at,
+        revoked: k.revoked_at.is_some(),
+    })
+}
+
+/// Share one of my certificates with a department for a purpose, until a day.
+#[utoipa::path(post, path = "/api/v1/me/certificates/{identifier}/consents", tag = "certificates", request_body = ConsentInput,
+    responses((status = 201, body = ConsentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn consent(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+    Json(input): Json<ConsentInput>,
+) -> ApiResult<(StatusCode, axum::Json<ConsentView>)> {
+    let c = mine(&state, &auth, &identifier).await?;
+    let mut errors = Vec::new();
+    let d = state.store.department(input.department_id).await?;
+    if d.is_none() {
+        errors.push(FieldError::new("department_id", "部门不存在", "No such department"));
+    }
+    let purpose = input.purpose.trim();
+    if purpose.is_empty() || purpose.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "purpose",
+            "请填写用途（不超过200字）",
+            "Give the purpose (at most 200 characters)",
+        ));
+    }
+    let today = certs::today();
+    if input.expires_on < today || (input.expires_on - today).num_days() > MAX_CONSENT_DAYS {
+        errors.push(FieldError::new(
+            "expires_on",
+            format!("授权截止日期应在今天至{MAX_CONSENT_DAYS}天内"),
+            format!("The consent must end between today and {MAX_CONSENT_DAYS} days from now"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    // The consent lasts to the end of its last day in China (UTC+8).
+    let end = input
+        .expires_on
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_micros() - 8 * 3_600_000_000)
+        .ok_or_else(|| ApiError::field("expires_on", "日期超出范围", "Date out of range"))?;
+    let event = auth
+        .event("certificate.consent", "certificate_consent")
+        .subject(&c.holder_code)
+        .purpose(purpose);
+    let k = state
+        .store
+        .consent_add(c.id, input.department_id, purpose, end, &event)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(consent_view(&state, k).await?)))
+}
+
+/// The consents given for one of my certificates.
+#[utoipa::path(get, path = "/api/v1/me/certificates/{identifier}/consents", tag = "certificates",
+    responses((status = 200, body = Vec<ConsentView>), (status = 404, body = crate::error::Problem)))]
+pub async fn consents(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+) -> ApiResult<axum::Json<Vec<ConsentView>>> {
+    let c = mine(&state, &auth, &identifier).await?;
+    let mut out = Vec::new();
+    for k in state.store.consents(c.id).await? {
+        out.push(consent_view(&state, k).await?);
+    }
+    Ok(axum::Json(out))
+}
+
+/// Withdraw a consent.
+#[utoipa::path(delete, path = "/api/v1/me/certificates/{identifier}/consents/{id}", tag = "certificates",
+    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((identifier, id)): Path<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    let c = mine(&state, &auth, &identifier).await?;
+    if !state.store.consents(c.id).await?.iter().any(|k| k.id == id) {
+        return Err(ApiError::not_found("授权", "consent"));
+    }
+    let event = auth
+        .event("certificate.consent_withdraw", "certificate_consent")
+        .subject(&c.holder_code);
+    state.store.consent_revoke(id, &event).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A short-lived token that shows the certificate (亮证), for a QR code.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShowToken {
+    pub token: String,
+    /// Where the token shows the certificate (the QR code's content).
+    pub url: String,
+    /// Unix microseconds.
+    pub expires_at: i64,
+}
+
+/// Make a 亮证 token for one of my certificates, valid for five minutes.
+#[utoipa::path(post, path = "/api/v1/me/certificates/{identifier}/show", tag = "certificates",
+    responses((status = 201, body = ShowToken), (status = 404, body = crate::error::Problem)))]
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+) -> ApiResult<(StatusCode, axum::Json<ShowToken>)> {
+    let c = mine(&state, &auth, &identifier).await?;
+    let token = yici_crypto::token::generate("show");
+    let expires_at = yici_store::now_micros() + SHOW_SECONDS * 1_000_000;
+    let event = auth
+        .event("certificate.show", "certificate")
+        .object(&c.identifier)
+        .subject(&c.holder_code);
+    state.store.show_add(&token.digest, c.id, expires_at, &event).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ShowToken {
+            url: format!("{}/shows/{}", state.config.public_url, token.plaintext),
+            token: token.plaintext,
+            expires_at,
+        }),
+    ))
+}
+
+/// A use of my certificate as I see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UseView {
+    /// `view` or `use_copy`.
+    pub kind: String,
+    pub who: String,
+    pub purpose: String,
+    pub case_ref: Option<String>,
+    /// Unix microseconds.
+    pub used_at: i64,
+}
+
+/// Every use of one of my certificates: who, for what, in which case, when.
+#[utoipa::path(get, path = "/api/v1/me/certificates/{identifier}/uses", tag = "certificates",
+    responses((status = 200, body = Vec<UseView>), (status = 404, body = crate::error::Problem)))]
+pub async fn uses(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+) -> ApiResult<axum::Json<Vec<UseView>>> {
+    let c = mine(&state, &auth, &identifier).await?;
+    let found = state.store.certificate_uses(c.id).await?;
+    Ok(axum::Json(
+        found
+            .into_iter()
+            .map(|u| UseView {
+                kind: u.kind,
+                who: u.actor,
+                purpose: u.purpose,
+                case_ref: u.case_ref,
+                used_at: u.used_at,
+            })
+            .collect(),
+    ))
+}
