@@ -102,29 +102,7 @@ async fn changes_and_refusals_are_recorded(app: App) {
 on_both!(changes_and_refusals_are_recorded);
 
 async fn citizens_see_who_used_their_data_and_can_prove_it(app: App) {
-    let citizen = app
-        .call(
-            Method::POST,
-            "/api/v1/session/applicant",
-            Auth::None,
-            Some(json!({"id_number": "11010519491231002X", "name": "张三"})),
-        )
-        .await;
-    let cookie = citizen
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|v| {
-            v.to_str()
-                .ok()?
-                .strip_prefix("yici_session=")
-                .map(|v| v.split(';').next().unwrap().to_string())
-        })
-        .unwrap();
-    let me = common::Session {
-        cookie,
-        csrf: citizen.json()["csrf_token"].as_str().unwrap().into(),
-    };
+    let me = app.login_applicant("11010519491231002X", "张三").await;
     let other_person = app
         .call(
             Method::POST,

@@ -201,21 +201,23 @@ impl App {
     pub async fn login_as(&self, username: &str, password: &str) -> Option<Session> {
         let body = serde_json::json!({"username": username, "password": password});
         let res = self.call(Method::POST, "/api/v1/session", Auth::None, Some(body)).await;
-        if res.status != StatusCode::OK {
-            return None;
-        }
-        let cookie = res
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.strip_prefix("yici_session="))
-            .map(|v| v.split(';').next().unwrap().to_string())
-            .expect("session cookie set");
-        Some(Session {
-            cookie,
-            csrf: res.json()["csrf_token"].as_str().unwrap().to_string(),
-        })
+        session_of(&res)
+    }
+
+    /// Sign in as a citizen or company through the (development) identity provider.
+    pub async fn login_applicant(&self, number: &str, name: &str) -> Session {
+        let body = serde_json::json!({"id_number": number, "name": name});
+        let res = self
+            .call(Method::POST, "/api/v1/session/applicant", Auth::None, Some(body))
+            .await;
+        session_of(&res).unwrap_or_else(|| panic!("applicant signs in: {}", res.text))
+    }
+
+    /// Seed the demo certificate library (types, seals, the demo holders' certificates).
+    pub async fn seed_certificates(&self) -> usize {
+        yici_server::demo::certificates::seed(&self.state)
+            .await
+            .expect("demo certificates seed")
     }
 
     /// A browser form post in a session (CSRF token in the form).
@@ -258,6 +260,24 @@ impl Drop for App {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The session a successful sign-in answer sets.
+pub fn session_of(res: &Response) -> Option<Session> {
+    if res.status != StatusCode::OK {
+        return None;
+    }
+    let cookie = res
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("yici_session="))
+        .map(|v| v.split(';').next().unwrap().to_string())?;
+    Some(Session {
+        cookie,
+        csrf: res.json()["csrf_token"].as_str()?.to_string(),
+    })
 }
 
 #[derive(Clone, Copy)]
