@@ -19,6 +19,9 @@ const SYSTEM: u8 = 64;
 const STAFF: u8 = OP | STEWARD | ISSUER | CLERK | APPROVER | SUPERVISOR;
 const EVERYONE: u8 = STAFF | SYSTEM;
 
+/// A well-formed certificate identifier that no certificate has.
+const CERT: &str = "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F";
+
 const ROLES: [(&str, u8); 6] = [
     ("operator", OP),
     ("data_steward", STEWARD),
@@ -228,6 +231,60 @@ async fn every_role_every_endpoint(app: App) {
             SYSTEM,
         ),
         row(Method::POST, "/api/v1/datasets/999999/rows", Some(json!([])), STEWARD),
+        row(
+            Method::POST,
+            "/api/v1/certificates",
+            Some(json!({"type_code": "x", "holder_code": "x", "holder_name": "x"})),
+            ISSUER,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/certificates/batch",
+            Some(json!({"certificates": []})),
+            ISSUER,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/certificate-types",
+            Some(
+                json!({"code": "x", "name": "x", "holder_kind": "person", "fields": [], "validity": "permanent", "template": {"layout": "card"}}),
+            ),
+            ISSUER,
+        ),
+        row(Method::GET, "/api/v1/seals", None, OP | ISSUER),
+        row(Method::POST, format!("/api/v1/departments/{market}/seals"), None, OP),
+        row(
+            Method::POST,
+            "/api/v1/seals/999999/revocation",
+            Some(json!({"reason": "x"})),
+            OP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/certificates?holder=11010519491231002X",
+            None,
+            ISSUER | CLERK | APPROVER | SYSTEM,
+        ),
+        row(
+            Method::GET,
+            format!("/api/v1/certificates/{CERT}"),
+            None,
+            ISSUER | CLERK | APPROVER | SYSTEM,
+        ),
+        row(
+            Method::POST,
+            format!("/api/v1/certificates/{CERT}/operations"),
+            Some(json!({"operation": "suspend", "reason": "x"})),
+            ISSUER,
+        ),
+        row(
+            Method::POST,
+            format!("/api/v1/certificates/{CERT}/use-copies"),
+            Some(json!({"purpose": "x"})),
+            ISSUER | CLERK | APPROVER | SYSTEM,
+        ),
+        row(Method::GET, "/api/v1/me/certificates", None, 0),
+        row(Method::POST, format!("/api/v1/me/certificates/{CERT}/show"), None, 0),
         // Unknown objects are not revealed to those who may not deal with them.
         row(Method::GET, "/api/v1/departments/999999/systems", None, OP | STEWARD),
         row(Method::GET, "/api/v1/systems/999999/tokens", None, OP | STEWARD),
@@ -304,8 +361,14 @@ async fn every_role_every_endpoint(app: App) {
             ));
         }
     }
-    // The public catalogue, checkpoints and the public key need no sign-in.
-    for path in ["/api/v1/public/catalogue/resources", "/api/v1/audit/public-key"] {
+    // The public catalogue, checkpoints, the public key, certificate types and the seal
+    // authority's certificate need no sign-in.
+    for path in [
+        "/api/v1/public/catalogue/resources",
+        "/api/v1/audit/public-key",
+        "/api/v1/certificate-types",
+        "/api/v1/seal-authority/certificate",
+    ] {
         let res = app.call(Method::GET, path, Auth::None, None).await;
         if res.status != StatusCode::OK {
             failures.push(format!("anonymous GET {path} -> {}", res.status));

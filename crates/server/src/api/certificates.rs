@@ -573,8 +573,12 @@ pub async fn get(
     Path(identifier): Path<String>,
 ) -> ApiResult<axum::Json<CertificateView>> {
     let d = acting_department(&state, &auth).await?;
+    let issues = auth.require(Permission::IssueCertificates, &target(&d)).is_ok();
+    if !issues {
+        auth.require(Permission::UseCertificates, &target(&d))?;
+    }
     let c = certificate(&state, &identifier).await?;
-    if c.issuer_department_id == d.id && auth.require(Permission::IssueCertificates, &target(&d)).is_ok() {
+    if issues && c.issuer_department_id == d.id {
         return Ok(axum::Json(view(&c, true)?));
     }
     auth.require(Permission::UseCertificates, &target(&d))?;
