@@ -7,6 +7,7 @@
 //! ([`yici_core::certificate::Content`]) is sealed as an `SES_Signature` whose `dataHash` is
 //! SM3 of that content; anyone holding the authority's certificate can verify it.
 
+pub mod bench;
 pub mod export;
 pub mod picture;
 
