@@ -937,6 +937,11 @@ async fn mine(state: &AppState, auth: &Auth, identifier: &str) -> ApiResult<Cert
     Ok(c)
 }
 
+/// One of my certificates as shown to me (for pages).
+pub async fn my_certificate(state: &AppState, auth: &Auth, identifier: &str) -> ApiResult<CertificateView> {
+    view(&mine(state, auth, identifier).await?, true)
+}
+
 /// My certificates (citizens and companies).
 #[utoipa::path(get, path = "/api/v1/me/certificates", tag = "certificates", params(PageQuery),
     responses((status = 200, body = Vec<CertificateView>), (status = 401, body = crate::error::Problem)))]

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod audit;
 mod catalogue;
+mod certificates;
 mod sharing;
 
 use crate::auth::Auth;
@@ -69,6 +70,26 @@ pub fn router() -> Router<AppState> {
         .route("/catalogue/drafts/{id}/{action}", post(catalogue::page_step))
         .route("/catalogue/review", get(catalogue::review))
         .route("/catalogue/statistics", get(catalogue::stats_page))
+        .route("/me/certificates", get(certificates::mine))
+        .route("/me/certificates/{identifier}", get(certificates::my_one))
+        .route("/me/certificates/{identifier}/consents", post(certificates::my_consent))
+        .route(
+            "/me/certificates/{identifier}/consents/{id}/withdraw",
+            post(certificates::my_withdraw),
+        )
+        .route("/me/certificates/{identifier}/show", post(certificates::my_show))
+        .route("/verify", get(certificates::verify).post(certificates::verify_post))
+        .route("/shows/{token}", get(certificates::shown))
+        .route("/certificates", get(certificates::list))
+        .route(
+            "/certificates/new",
+            get(certificates::new_form).post(certificates::issue),
+        )
+        .route("/certificates/{identifier}", get(certificates::one))
+        .route("/certificates/{identifier}/operations", post(certificates::operate))
+        .route("/certificates/{identifier}/use-copies", post(certificates::use_copy))
+        .route("/seals", get(certificates::seals).post(certificates::make_seal))
+        .route("/seals/revocation", post(certificates::revoke_seal))
         .route("/me/data-uses", get(audit::my_data_uses))
         .route("/me/data-uses/{id}/proof", get(audit::my_proof))
 }
@@ -201,6 +222,19 @@ fn navigation(principal: &Principal, path: &str, lang: Lang) -> Vec<NavItem> {
         "Who used my data",
         can(Permission::ReadOwnDataUses),
     ));
+    items.push((
+        "/me/certificates",
+        "我的证照",
+        "My certificates",
+        can(Permission::HoldCertificates),
+    ));
+    items.push((
+        "/certificates",
+        "电子证照",
+        "Certificates",
+        can(Permission::IssueCertificates) || can(Permission::UseCertificates),
+    ));
+    items.push(("/seals", "电子印章", "Seals", can(Permission::ReadSeals)));
     items.push((
         "/sharing/requests",
         "共享申请",
