@@ -713,3 +713,149 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
     assert!(err.contains("content"), "{err}");
 }
 on_both!(an_export_verifies_with_openssl_and_offline);
+
+async fn pages_show_share_verify_and_issue(app: App) {
+    app.seed_certificates().await;
+    let me = app.login_applicant(CITIZEN, "张三").await;
+    let list = app.page("/me/certificates", Some(&me)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.text.contains("结婚证") && list.text.contains("不动产权证书"),
+        "{}",
+        list.text
+    );
+    let mine = app.get("/api/v1/me/certificates", Auth::Session(&me)).await.json();
+    let house = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type_name"] == "不动产权证书")
+        .unwrap()
+        .clone();
+    let id = house["identifier"].as_str().unwrap();
+    let code = house["verification_code"].as_str().unwrap();
+    let page = app
+        .page(&format!("/me/certificates/{}", common::enc(id)), Some(&me))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    for text in [
+        "不动产权证书",
+        "坐落",
+        "89.50",
+        "浙江省自然资源厅（不动产登记）",
+        code,
+        "扫码核验真伪",
+    ] {
+        assert!(page.text.contains(text), "{text} on the page");
+    }
+    // The QR code on the page decodes to the verification address with the code.
+    let url = common::decode_qr_svg(&common::first_svg(&page.text));
+    assert!(url.ends_with(&format!("/verify?id={id}&code={code}")), "{url}");
+
+    // Verifying through the page that address opens.
+    let path = &url[url.find("/verify").unwrap()..];
+    let verified = app.page(path, None).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
+    assert!(verified.text.contains("有效：内容未被篡改"), "{}", verified.text);
+    let wrong = app
+        .page(&format!("/verify?id={}&code=XXXXXXXX", common::enc(id)), None)
+        .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert!(wrong.text.contains("没有与该标识和核验码相符的电子证照"));
+
+    // Sharing through the form: a bad date keeps the input and names the field.
+    let window = app.department_id("衢州市数据资源管理局").await.to_string();
+    let res = app
+        .form(
+            &format!("/me/certificates/{}/consents", common::enc(id)),
+            &me,
+            &[
+                ("department_id", &window),
+                ("purpose", "抵押登记"),
+                ("expires_on", "明天"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert!(
+        res.text.contains("抵押登记") && res.text.contains("aria-invalid"),
+        "{}",
+        res.text
+    );
+    let until = (chrono::Utc::now() + chrono::Duration::days(7))
+        .date_naive()
+        .to_string();
+    let res = app
+        .form(
+            &format!("/me/certificates/{}/consents", common::enc(id)),
+            &me,
+            &[
+                ("department_id", &window),
+                ("purpose", "抵押登记"),
+                ("expires_on", &until),
+            ],
+        )
+        .await;
+    assert!(res.status.is_redirection(), "{} {}", res.status, res.text);
+    let page = app
+        .page(&format!("/me/certificates/{}", common::enc(id)), Some(&me))
+        .await;
+    assert!(page.text.contains("衢州市数据资源管理局") && page.text.contains("撤回授权"));
+
+    // 亮证 through the page: a QR code that decodes to the show address, which shows the
+    // certificate masked.
+    let res = app
+        .form(&format!("/me/certificates/{}/show", common::enc(id)), &me, &[])
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let show_url = common::decode_qr_svg(&common::first_svg(&res.text));
+    let shown = app.page(&show_url[show_url.find("/shows/").unwrap()..], None).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    assert!(shown.text.contains("张*") && !shown.text.contains(CITIZEN));
+
+    // The window clerk finds it, requests a use copy and sees the watermark.
+    let clerk = app.login("window_clerk").await;
+    let found = app.page(&format!("/certificates?holder={CITIZEN}"), Some(&clerk)).await;
+    assert!(found.text.contains("不动产权证书"), "{}", found.text);
+    let copy = app
+        .form(
+            &format!("/certificates/{}/use-copies", common::enc(id)),
+            &clerk,
+            &[("purpose", "不动产抵押登记"), ("case_ref", "QZ-7")],
+        )
+        .await;
+    assert_eq!(copy.status, StatusCode::OK, "{}", copy.text);
+    assert!(
+        copy.text.contains("加注件") && copy.text.contains("不动产抵押登记"),
+        "{}",
+        copy.text
+    );
+
+    // The issuer's form keeps the input and lists the bad fields.
+    let issuer = app.login("cert_issuer").await;
+    let code = type_code(&app, "营业执照").await;
+    let form = app.page(&format!("/certificates/new?type={code}"), Some(&issuer)).await;
+    assert!(form.text.contains("法定代表人"), "{}", form.text);
+    let res = app
+        .form(
+            "/certificates/new",
+            &issuer,
+            &[
+                ("type", &code),
+                ("holder_code", &company()),
+                ("holder_name", "某公司"),
+                ("data.registered_capital", "很多"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert!(
+        res.text.contains("很多") && res.text.contains("注册资本"),
+        "{}",
+        res.text
+    );
+    let operator = app.login("operator").await;
+    let seals = app.page("/seals", Some(&operator)).await;
+    assert!(seals.text.contains("浙江省市场监督管理局"), "{}", seals.text);
+}
+on_both!(pages_show_share_verify_and_issue);

@@ -62,7 +62,13 @@ pub struct Certs {
     authority: tokio::sync::OnceCell<Arc<Authority>>,
     /// Opened seal keys by seal id (a seal's key never changes; rotation makes a new seal).
     signers: Mutex<HashMap<i64, Arc<Signer>>>,
+    /// Serials reserved from the store and not yet used, by department: `[next, end)`.
+    serials: tokio::sync::Mutex<HashMap<i64, (i64, i64)>>,
 }
+
+/// Serials reserved from the store at a time (the unused rest of a block is a gap after a
+/// restart; serials are never reused).
+const SERIAL_BLOCK: i64 = 100;
 
 impl std::fmt::Debug for Certs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -258,6 +264,7 @@ impl Certs {
             key,
             authority: Default::default(),
             signers: Default::default(),
+            serials: Default::default(),
         }
     }
 
@@ -403,7 +410,7 @@ impl Certs {
             return Ok(checked.into_iter().map(|c| Err(c.err().unwrap_or_default())).collect());
         }
         let signer = self.signer(store, issuer.id).await?;
-        let mut serial = store.certificate_serials(issuer.id, valid).await?;
+        let mut serial = self.reserve_serials(store, issuer.id, valid).await?;
         let now = now_secs();
         let mut new = Vec::with_capacity(valid as usize);
         for (c, t) in checked.iter().flatten() {
@@ -443,6 +450,22 @@ impl Certs {
             .into_iter()
             .map(|c| c.map(|_| recorded.next().expect("one record per valid request")))
             .collect())
+    }
+
+    /// `count` consecutive serials of a department, from the reserved block when it has enough.
+    async fn reserve_serials(&self, store: &Store, department_id: i64, count: i64) -> ApiResult<i64> {
+        let mut blocks = self.serials.lock().await;
+        if let Some((next, end)) = blocks.get_mut(&department_id)
+            && *end - *next >= count
+        {
+            let first = *next;
+            *next += count;
+            return Ok(first);
+        }
+        let size = count.max(SERIAL_BLOCK);
+        let first = store.certificate_serials(department_id, size).await?;
+        blocks.insert(department_id, (first + count, first + size));
+        Ok(first)
     }
 
     fn seal_content(

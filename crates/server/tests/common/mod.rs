@@ -317,3 +317,48 @@ macro_rules! on_both {
         }
     };
 }
+
+/// Decode the QR code in an SVG made by the `qrcode` crate (modules drawn as `M x y h w v h`
+/// rectangles of a path): rasterise the rectangles and read them with a QR decoder.
+pub fn decode_qr_svg(svg: &str) -> String {
+    let view = svg.split("viewBox=\"").nth(1).expect("a viewBox");
+    let dims: Vec<usize> = view
+        .split('"')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let (w, h) = (dims[2], dims[3]);
+    let mut black = vec![false; w * h];
+    let d = svg.split(" d=\"").nth(1).expect("a path").split('"').next().unwrap();
+    for rect in d.split('M').filter(|r| !r.is_empty()) {
+        // "x yhWvHHxVy"
+        let (xy, rest) = rect.split_once('h').unwrap();
+        let (x, y) = xy.split_once(' ').unwrap();
+        let (width, rest) = rest.split_once('v').unwrap();
+        let height = rest.split('H').next().unwrap();
+        let (x, y, width, height): (usize, usize, usize, usize) = (
+            x.parse().unwrap(),
+            y.parse().unwrap(),
+            width.parse().unwrap(),
+            height.parse().unwrap(),
+        );
+        for yy in y..y + height {
+            for xx in x..x + width {
+                black[yy * w + xx] = true;
+            }
+        }
+    }
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| if black[y * w + x] { 0 } else { 255 });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
+/// The first inline SVG of a page.
+pub fn first_svg(html: &str) -> String {
+    let start = html.find("<svg").expect("an SVG in the page");
+    let end = html[start..].find("</svg>").expect("a closed SVG") + start + "</svg>".len();
+    html[start..end].to_string()
+}
