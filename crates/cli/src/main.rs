@@ -165,12 +165,15 @@ enum CertCommand {
     /// Print every certificate identifier, one per line.
     List,
     /// Write a certificate's files for offline verification into a directory: content.bin (the
-    /// signed bytes), signature.der, signer.pem, seal.der, ca.pem, certificate.json and
-    /// signature.ses.
+    /// signed bytes), signature.der, signer.pem, seal.der, ca.pem, certificate.json,
+    /// signature.ses, and the certificate as PDF/A-2b (certificate.pdf).
     Export {
         identifier: String,
         #[arg(long)]
         out: PathBuf,
+        /// The platform's public address, printed in the PDF's QR code.
+        #[arg(long, env = "YICI_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
     },
     /// Verify an exported certificate offline, with only its files (no database). Exits 0 when
     /// the seal signature holds, 1 when not.
@@ -185,6 +188,9 @@ enum CertCommand {
         /// Certificates issued one per request.
         #[arg(long, default_value_t = 2_000)]
         single: usize,
+        /// Seconds `openssl speed sm2` runs per operation (0 skips it).
+        #[arg(long, default_value_t = 3)]
+        openssl_seconds: u32,
     },
 }
 
@@ -385,6 +391,13 @@ fn main() -> ExitCode {
     {
         return verify_export(file, public_key);
     }
+    if let Command::Cert {
+        command: CertCommand::Verify { path },
+        ..
+    } = &cli.command
+    {
+        return cert_verify(path);
+    }
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
@@ -494,27 +507,40 @@ fn load_seal_key(given: Option<&str>, data: &std::path::Path) -> Result<yici_cry
     }
 }
 
+/// `yici cert verify DIR`: 0 when the exported certificate's seal signature holds, 1 when not.
+fn cert_verify(path: &std::path::Path) -> ExitCode {
+    let v = match yici_server::certs::export::verify_dir(path) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("验证失败 / verification failed: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let c = &v.content;
+    println!("签章有效 / seal signature valid");
+    println!("证照标识 / identifier: {}", c.identifier);
+    println!("证照类型 / type: {} ({})", c.type_name, c.type_code);
+    println!("持证主体 / holder: {}", c.holder.name);
+    println!(
+        "发证机关 / issuer: {} ({}), {}",
+        c.issuer.name, c.issuer.code, c.issuer.date
+    );
+    let until = c.valid_until.map_or("长期 / permanent".to_string(), |d| d.to_string());
+    println!("有效期 / validity: {} – {until}", c.valid_from);
+    println!("电子印章 / seal: {} ({})", v.seal_name, v.es_id);
+    println!("当前状态须在线核验 / the current status needs online verification");
+    ExitCode::SUCCESS
+}
+
 async fn cert(storage: StorageArgs, command: CertCommand) -> Result<()> {
     use yici_server::certs::export;
     match command {
-        CertCommand::Verify { path } => {
-            let v = export::verify_dir(&path).map_err(|e| anyhow::anyhow!(e))?;
-            let c = &v.content;
-            println!("签章有效 / seal signature valid");
-            println!("证照标识 / identifier: {}", c.identifier);
-            println!("证照类型 / type: {} ({})", c.type_name, c.type_code);
-            println!("持证主体 / holder: {}", c.holder.name);
-            println!(
-                "发证机关 / issuer: {} ({}), {}",
-                c.issuer.name, c.issuer.code, c.issuer.date
-            );
-            let until = c.valid_until.map_or("长期 / permanent".to_string(), |d| d.to_string());
-            println!("有效期 / validity: {} – {until}", c.valid_from);
-            println!("电子印章 / seal: {} ({})", v.seal_name, v.es_id);
-            println!("当前状态须在线核验 / the current status needs online verification");
-            Ok(())
-        }
-        CertCommand::Bench { count, single } => {
+        CertCommand::Verify { .. } => unreachable!("handled before the runtime starts"),
+        CertCommand::Bench {
+            count,
+            single,
+            openssl_seconds,
+        } => {
             let store = storage.open().await?;
             yici_server::demo::seed(&store, &storage.data).await?;
             let config = ServerConfig {
@@ -527,7 +553,7 @@ async fn cert(storage: StorageArgs, command: CertCommand) -> Result<()> {
                 "issuing {count} certificates in bulk and {single} one by one, then verifying them ({})",
                 state.store.dialect().name()
             );
-            let r = yici_server::certs::bench::run(&state, count, single)
+            let r = yici_server::certs::bench::run(&state, count, single, openssl_seconds)
                 .await
                 .map_err(|e| anyhow::anyhow!(e))?;
             println!(
@@ -572,7 +598,11 @@ async fn cert(storage: StorageArgs, command: CertCommand) -> Result<()> {
                 offset += 1000;
             }
         }
-        CertCommand::Export { identifier, out } => {
+        CertCommand::Export {
+            identifier,
+            out,
+            public_url,
+        } => {
             let store = storage.open().await?;
             let record = store
                 .certificate(identifier.trim())
@@ -586,6 +616,10 @@ async fn cert(storage: StorageArgs, command: CertCommand) -> Result<()> {
             for (name, bytes) in export::files(&record, &ca).map_err(|e| anyhow::anyhow!(e))? {
                 std::fs::write(out.join(name), bytes).with_context(|| format!("cannot write {name}"))?;
             }
+            let pdf = yici_server::certs::render_pdf(&store, &public_url, &record, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.en))?;
+            std::fs::write(out.join(export::PDF), pdf).context("cannot write certificate.pdf")?;
             println!("已导出 / exported {} to {}", record.identifier, out.display());
             Ok(())
         }

@@ -189,3 +189,64 @@ fn every_command_has_help() {
         assert!(stdout(&o).contains("Usage"), "{args:?}");
     }
 }
+
+#[test]
+fn certificates_are_listed_exported_and_verified_offline() {
+    let dir = temp("cert");
+    let data = dir.join("data");
+    let d = data.to_str().unwrap();
+    let o = yici(&[
+        "cert",
+        "--data",
+        d,
+        "bench",
+        "--count",
+        "20",
+        "--single",
+        "2",
+        "--openssl-seconds",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("issued (bulk"), "{}", stdout(&o));
+    let list = yici(&["cert", "--data", d, "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let ids: Vec<String> = stdout(&list).lines().map(str::to_string).collect();
+    assert!(ids.len() >= 22, "{ids:?}");
+    for id in &ids {
+        yici_core::id::CertificateId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+    let out = dir.join("export");
+    let o = yici(&["cert", "--data", d, "export", &ids[0], "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "content.bin",
+        "signature.der",
+        "signer.pem",
+        "seal.der",
+        "ca.pem",
+        "certificate.json",
+        "signature.ses",
+        "certificate.pdf",
+    ] {
+        assert!(out.join(f).is_file(), "{f} exported");
+    }
+    assert!(
+        std::fs::read(out.join("certificate.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
+    // Offline verification needs no database: run it from elsewhere, with no data directory.
+    let o = yici(&["cert", "verify", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains(&ids[0]), "{}", stdout(&o));
+    // A changed byte of the signed bytes fails.
+    let mut bytes = std::fs::read(out.join("content.bin")).unwrap();
+    let at = bytes.len() - 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(out.join("content.bin"), &bytes).unwrap();
+    let o = yici(&["cert", "verify", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(!stderr(&o).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -859,3 +859,124 @@ async fn pages_show_share_verify_and_issue(app: App) {
     assert!(seals.text.contains("浙江省市场监督管理局"), "{}", seals.text);
 }
 on_both!(pages_show_share_verify_and_issue);
+
+async fn pdfs_carry_the_text_the_seal_and_a_qr_code_that_verifies(app: App) {
+    app.seed_certificates().await;
+    let issuer = app.login("cert_issuer").await;
+    let c = issue_licence(&app, &issuer).await;
+    let id = c["identifier"].as_str().unwrap();
+    let code = c["verification_code"].as_str().unwrap();
+    let res = app
+        .get(&format!("/api/v1/certificates/{id}/pdf"), Auth::Session(&issuer))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.headers["content-type"], "application/pdf");
+    let req = axum::http::Request::builder()
+        .uri(format!("/api/v1/certificates/{id}/pdf"))
+        .header("cookie", format!("yici_session={}", issuer.cookie))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let pdf = axum::body::to_bytes(
+        tower::ServiceExt::oneshot(app.router.clone(), req)
+            .await
+            .unwrap()
+            .into_body(),
+        usize::MAX,
+    )
+    .await
+    .unwrap()
+    .to_vec();
+    assert!(pdf.starts_with(b"%PDF-1.7"));
+    assert!(
+        String::from_utf8_lossy(&pdf).contains("pdfaid:conformance"),
+        "PDF/A metadata"
+    );
+    // Nobody else gets the issuer's PDF.
+    let clerk = app.login("window_clerk").await;
+    let res = app
+        .get(&format!("/api/v1/certificates/{id}/pdf"), Auth::Session(&clerk))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    if !common::have_tool("pdftotext") {
+        return;
+    }
+    let text = common::pdf_text(&pdf);
+    for t in [
+        "营业执照",
+        "衢州一次餐饮有限公司",
+        "法定代表人",
+        "王五",
+        "浙江省市场监督管理局",
+        code,
+        "扫码核验真伪",
+    ] {
+        assert!(text.contains(t), "{t} in the PDF text:\n{text}");
+    }
+    let url = common::pdf_qr(&pdf);
+    assert!(url.ends_with(&format!("/verify?id={id}&code={code}")), "{url}");
+    let path = &url[url.find("/verify").unwrap()..];
+    let page = app.page(path, None).await;
+    assert!(
+        page.text.contains("有效：内容未被篡改"),
+        "the QR code's address verifies the certificate"
+    );
+
+    // A use copy names the department, the purpose and its expiry.
+    let me = app.login_applicant(CITIZEN, "张三").await;
+    let mine = app.get("/api/v1/me/certificates", Auth::Session(&me)).await.json();
+    let house = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type_name"] == "不动产权证书")
+        .unwrap()["identifier"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let window = app.department_id("衢州市数据资源管理局").await;
+    let until = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive();
+    app.call(
+        Method::POST,
+        &format!("/api/v1/me/certificates/{house}/consents"),
+        Auth::Session(&me),
+        Some(json!({"department_id": window, "purpose": "抵押登记", "expires_on": until})),
+    )
+    .await;
+    let copy = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/certificates/{house}/use-copies"),
+            Auth::Session(&clerk),
+            Some(json!({"purpose": "办理不动产抵押登记"})),
+        )
+        .await
+        .json();
+    let req = axum::http::Request::builder()
+        .uri(copy["pdf_url"].as_str().unwrap())
+        .header("cookie", format!("yici_session={}", clerk.cookie))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let copy_pdf = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let text = common::pdf_text(&copy_pdf);
+    for t in [
+        "加注件",
+        "衢州市数据资源管理局",
+        "办理不动产抵押登记",
+        "有效期至",
+        "不动产权证书",
+    ] {
+        assert!(text.contains(t), "{t} in the use copy:\n{text}");
+    }
+    // Another department cannot fetch this department's use copy.
+    let res = app.get(copy["pdf_url"].as_str().unwrap(), Auth::Session(&issuer)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.text);
+    // The holder downloads their own.
+    let res = app
+        .get(&format!("/api/v1/me/certificates/{house}/pdf"), Auth::Session(&me))
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+}
+on_both!(pdfs_carry_the_text_the_seal_and_a_qr_code_that_verifies);

@@ -713,6 +713,66 @@ pub async fn operate(
     Ok(axum::Json(view(&updated, true)?))
 }
 
+fn pdf_response(bytes: Vec<u8>, identifier: &str) -> axum::response::Response {
+    let name = format!("{}.pdf", identifier.replace('.', "_"));
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The certificate as PDF/A-2b, for its issuer.
+#[utoipa::path(get, path = "/api/v1/certificates/{identifier}/pdf", tag = "certificates",
+    responses((status = 200, content_type = "application/pdf"), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn pdf(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    let d = acting_department(&state, &auth).await?;
+    auth.require(Permission::IssueCertificates, &target(&d))?;
+    let c = certificate(&state, &identifier).await?;
+    if c.issuer_department_id != d.id {
+        return Err(ApiError::not_found("电子证照", "certificate"));
+    }
+    let bytes = certs::render_pdf(&state.store, &state.config.public_url, &c, None).await?;
+    Ok(pdf_response(bytes, &c.identifier))
+}
+
+/// A use copy (加注件) as PDF/A-2b, for the department that requested it, while it is valid.
+#[utoipa::path(get, path = "/api/v1/certificates/{identifier}/use-copies/{id}/pdf", tag = "certificates",
+    responses((status = 200, content_type = "application/pdf"), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn use_copy_pdf(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((identifier, id)): Path<(String, i64)>,
+) -> ApiResult<axum::response::Response> {
+    let d = acting_department(&state, &auth).await?;
+    auth.require(Permission::UseCertificates, &target(&d))?;
+    let c = certificate(&state, &identifier).await?;
+    let u = state
+        .store
+        .certificate_uses(c.id)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id && u.kind == "use_copy" && u.department_id == Some(d.id))
+        .filter(|u| u.valid_until.is_some_and(|until| until > yici_store::now_micros()))
+        .ok_or_else(|| ApiError::not_found("加注件（或已过期）", "use copy (or it has expired)"))?;
+    let note = certs::UseCopyNote {
+        department: d.name.clone(),
+        purpose: u.purpose.clone(),
+        used_at: u.used_at,
+        valid_until: u.valid_until.unwrap_or_default(),
+    };
+    let bytes = certs::render_pdf(&state.store, &state.config.public_url, &c, Some(&note)).await?;
+    Ok(pdf_response(bytes, &c.identifier))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verification and 亮证
 
@@ -839,6 +899,8 @@ pub struct UseCopyInput {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UseCopyView {
     pub use_id: i64,
+    /// The use copy as PDF/A-2b (for this department, while it is valid).
+    pub pdf_url: String,
     pub identifier: String,
     pub department: String,
     pub purpose: String,
@@ -904,6 +966,7 @@ pub async fn use_copy(
     Ok((
         StatusCode::CREATED,
         axum::Json(UseCopyView {
+            pdf_url: format!("/api/v1/certificates/{}/use-copies/{}/pdf", c.identifier, u.id),
             use_id: u.id,
             identifier: c.identifier,
             department: d.name,
@@ -940,6 +1003,19 @@ async fn mine(state: &AppState, auth: &Auth, identifier: &str) -> ApiResult<Cert
 /// One of my certificates as shown to me (for pages).
 pub async fn my_certificate(state: &AppState, auth: &Auth, identifier: &str) -> ApiResult<CertificateView> {
     view(&mine(state, auth, identifier).await?, true)
+}
+
+/// One of my certificates as PDF/A-2b.
+#[utoipa::path(get, path = "/api/v1/me/certificates/{identifier}/pdf", tag = "certificates",
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = crate::error::Problem)))]
+pub async fn my_pdf(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(identifier): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let c = mine(&state, &auth, &identifier).await?;
+    let bytes = certs::render_pdf(&state.store, &state.config.public_url, &c, None).await?;
+    Ok(pdf_response(bytes, &c.identifier))
 }
 
 /// My certificates (citizens and companies).

@@ -160,6 +160,12 @@ pub fn router() -> Router<AppState> {
             get(certificates::verification),
         )
         .route("/certificates/{identifier}/use-copies", post(certificates::use_copy))
+        .route("/certificates/{identifier}/pdf", get(certificates::pdf))
+        .route(
+            "/certificates/{identifier}/use-copies/{id}/pdf",
+            get(certificates::use_copy_pdf),
+        )
+        .route("/me/certificates/{identifier}/pdf", get(certificates::my_pdf))
         .route("/certificate-shows/{token}", get(certificates::shown))
         .route("/me/certificates", get(certificates::my_certificates))
         .route(

@@ -10,6 +10,7 @@
 //! | `ca.pem` | the seal authority's root certificate |
 //! | `certificate.json` | the certificate's canonical content; `toSign.dataHash` is its SM3 |
 //! | `signature.ses` | the whole `SES_Signature` (DER) |
+//! | `certificate.pdf` | the certificate as PDF/A-2b (written by `yici cert export`) |
 //!
 //! `openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678 -pubin -inkey
 //! <(openssl x509 -in signer.pem -pubkey -noout) -in content.bin -sigfile signature.der`
@@ -30,6 +31,9 @@ pub const FILES: [&str; 7] = [
     "certificate.json",
     "signature.ses",
 ];
+
+/// The rendered certificate in an export.
+pub const PDF: &str = "certificate.pdf";
 
 /// The export of a stored certificate: (file name, bytes).
 pub fn files(record: &CertificateRecord, ca_der: &[u8]) -> Result<Vec<(&'static str, Vec<u8>)>, String> {

@@ -9,7 +9,6 @@
 
 pub mod bench;
 pub mod export;
-pub mod picture;
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use axum::http::StatusCode;
@@ -322,7 +321,7 @@ impl Certs {
         let info = pki::inspect(&cert).map_err(|e| crypto_failure("cannot read a seal certificate", e))?;
         let count = store.seals(Some(department.id)).await?.len();
         let es_id = format!("{}{:03}", department.uscc, count + 1);
-        let picture = picture::png();
+        let picture = yici_render::seal::png(&department.name);
         let seal_der = seal::make_seal(
             &authority.key,
             &authority.cert_der,
@@ -599,6 +598,105 @@ impl Certs {
             signed_at: verified.ok().map(|v| v.signed_at),
         })
     }
+}
+
+/// The note printed on a use copy (加注件).
+#[derive(Debug, Clone)]
+pub struct UseCopyNote {
+    pub department: String,
+    pub purpose: String,
+    /// UTC microseconds.
+    pub used_at: i64,
+    pub valid_until: i64,
+}
+
+fn china_time(micros: i64, with_time: bool) -> String {
+    let t = chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default() + chrono::Duration::hours(8);
+    if with_time {
+        t.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        t.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// The address a certificate's QR code carries: the verification page with its code.
+pub fn verification_url(public_url: &str, identifier: &str, code: &str) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    format!(
+        "{}/verify?id={}&code={}",
+        public_url.trim_end_matches('/'),
+        enc(identifier),
+        enc(code)
+    )
+}
+
+/// Render a certificate as PDF/A-2b (its type's fields as labelled rows, the seal picture, the
+/// QR code), or a use copy of it with the note.
+pub async fn render_pdf(
+    store: &Store,
+    public_url: &str,
+    record: &CertificateRecord,
+    note: Option<&UseCopyNote>,
+) -> ApiResult<Vec<u8>> {
+    let c = Content::parse(&record.content).map_err(|e| crypto_failure("stored content is unreadable", e))?;
+    let t = store.certificate_type(&record.type_code).await?.map(|t| t.definition);
+    let seal = store.seal(record.seal_id).await?;
+    let mut rows = vec![
+        ("持证主体".to_string(), c.holder.name.clone()),
+        ("证件号码".to_string(), c.holder.code.clone()),
+        ("证照编号".to_string(), c.number.clone()),
+    ];
+    match &t {
+        Some(t) => rows.extend(
+            t.shown_fields()
+                .into_iter()
+                .filter_map(|f| c.data.get(&f.name).map(|v| (f.label.clone(), v.clone()))),
+        ),
+        None => rows.extend(c.data.iter().map(|(k, v)| (k.clone(), v.clone()))),
+    }
+    let until = c.valid_until.map_or_else(|| "长期".to_string(), |d| d.to_string());
+    rows.push(("有效期".to_string(), format!("{} 至 {until}", c.valid_from)));
+    let now = chrono::Utc::now();
+    use chrono::{Datelike, Timelike};
+    let doc = yici_render::pdf::CertificateDoc {
+        title: c.type_name.clone(),
+        rows,
+        issuer: c.issuer.name.clone(),
+        issue_date: c.issuer.date.to_string(),
+        identifier: c.identifier.clone(),
+        verification_code: record.verification_code.clone(),
+        verification_url: verification_url(public_url, &record.identifier, &record.verification_code),
+        seal_png: seal.map(|s| s.picture).unwrap_or_default(),
+        use_copy: note
+            .map(|n| {
+                vec![
+                    format!("加注件 · 用证部门：{}", n.department),
+                    format!("用证事由：{}", n.purpose),
+                    format!("用证时间：{}", china_time(n.used_at, true)),
+                    format!("有效期至：{}", china_time(n.valid_until, false)),
+                ]
+            })
+            .unwrap_or_default(),
+        created: (
+            u16::try_from(now.year()).unwrap_or(2026),
+            now.month() as u8,
+            now.day() as u8,
+            now.hour() as u8,
+            now.minute() as u8,
+            now.second() as u8,
+        ),
+    };
+    tokio::task::spawn_blocking(move || yici_render::pdf::certificate(&doc))
+        .await
+        .map_err(|e| crypto_failure("PDF rendering stopped", e))?
+        .map_err(|e| crypto_failure("cannot render a certificate PDF", e))
 }
 
 #[cfg(test)]

@@ -58,6 +58,8 @@ pub struct CertificatePage {
     pub qr: Option<QrView>,
     pub sections: Vec<Section>,
     pub forms: Vec<FormView>,
+    /// Links shown under the certificate (downloads): address and label.
+    pub links: Vec<(String, String)>,
 }
 
 impl CertificatePage {
@@ -71,6 +73,7 @@ impl CertificatePage {
             qr: None,
             sections: vec![],
             forms: vec![],
+            links: vec![],
         }
     }
 }
@@ -89,12 +92,7 @@ pub fn qr_svg(text: &str) -> String {
 
 /// The address the QR code on a certificate carries.
 pub fn verification_url(state: &AppState, identifier: &str, code: &str) -> String {
-    format!(
-        "{}/verify?id={}&code={}",
-        state.config.public_url.trim_end_matches('/'),
-        encode(identifier),
-        encode(code)
-    )
+    crate::certs::verification_url(&state.config.public_url, identifier, code)
 }
 
 async fn face(state: &AppState, c: &CertificateView, lang: Lang) -> ApiResult<Face> {
@@ -824,6 +822,10 @@ async fn department_page(
         .push(("/certificates".into(), lang.pick("电子证照", "Certificates").into()));
     let mut f = face(state, &c, lang).await?;
     if let Some(u) = &copy {
+        page.links.push((
+            u.pdf_url.clone(),
+            lang.pick("下载加注件（PDF）", "Download the use copy (PDF)").into(),
+        ));
         f.watermark = Some(format!(
             "{}{}；{}{}；{}{}；{}{}",
             lang.pick("加注件 · 用证部门：", "Use copy · department: "),
@@ -844,6 +846,10 @@ async fn department_page(
     }
     page.face = Some(f);
     if c.verification_code.is_some() {
+        page.links.push((
+            format!("/api/v1/certificates/{}/pdf", encode(&c.identifier)),
+            lang.pick("下载证照（PDF）", "Download (PDF)").into(),
+        ));
         for (op, zh, en) in [
             ("suspend", "暂停使用", "Suspend"),
             ("resume", "恢复使用", "Resume"),

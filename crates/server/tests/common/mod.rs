@@ -362,3 +362,68 @@ pub fn first_svg(html: &str) -> String {
     let end = html[start..].find("</svg>").expect("a closed SVG") + start + "</svg>".len();
     html[start..end].to_string()
 }
+
+/// Whether a tool the PDF tests need is installed; with `YICI_REQUIRE_SERVICES=1` a missing
+/// tool fails the test instead.
+pub fn have_tool(name: &str) -> bool {
+    let ok = std::process::Command::new(name)
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty());
+    if !ok {
+        assert!(
+            std::env::var("YICI_REQUIRE_SERVICES").as_deref() != Ok("1"),
+            "{name} (poppler-utils) is required"
+        );
+        eprintln!("{name} not installed: skipping the PDF checks that need it");
+    }
+    ok
+}
+
+/// The text of a PDF, by `pdftotext`.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = temp_dir("pdf");
+    std::fs::write(dir.join("a.pdf"), pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "a.pdf", "-"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The QR code on a PDF's first page: rendered in grey by `pdftoppm`, read by a QR decoder.
+pub fn pdf_qr(pdf: &[u8]) -> String {
+    let dir = temp_dir("pdfqr");
+    std::fs::write(dir.join("a.pdf"), pdf).unwrap();
+    let ok = std::process::Command::new("pdftoppm")
+        .args(["-gray", "-r", "150", "-singlefile", "a.pdf", "page"])
+        .current_dir(&dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "pdftoppm renders the PDF");
+    let pgm = std::fs::read(dir.join("page.pgm")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    // P5 <w> <h> <max>\n<bytes>
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8(pgm[start..at].to_vec()).unwrap());
+    }
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let pixels = &pgm[at + 1..];
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    grids[0].decode().expect("the QR code decodes").1
+}

@@ -1,0 +1,335 @@
+//! Certificate documents as PDF/A-2b: the type's title, the holder and the surface data as
+//! labelled rows, the issuer with the seal picture over it, and a QR code (drawn as vector
+//! modules) carrying the verification address. A use copy (加注件) adds the user department,
+//! purpose, time and expiry, as a boxed note and across the page.
+//!
+//! Text is set in the embedded WenQuanYi Micro Hei; krilla embeds the subset of glyphs used, with
+//! a ToUnicode map, so the text can be searched and extracted. A character the font cannot draw
+//! is printed as `?` (PDF/A forbids the missing-glyph box).
+
+use ab_glyph::Font as _;
+use krilla::Data;
+use krilla::color::rgb;
+use krilla::configure::{Configuration, Validator};
+use krilla::geom::{PathBuilder, Point, Size, Transform};
+use krilla::image::Image;
+use krilla::metadata::{DateTime, Metadata};
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, FillRule};
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use krilla::{Document, SerializeSettings};
+
+/// A4 in points.
+const PAGE: (f32, f32) = (595.0, 842.0);
+const MARGIN: f32 = 56.0;
+const SEAL_RED: (u8, u8, u8) = (0xD7, 0x00, 0x0F);
+
+/// What a certificate page shows.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateDoc {
+    /// The type's name, the page title.
+    pub title: String,
+    /// Label and value, in order (holder, number, surface data, validity …).
+    pub rows: Vec<(String, String)>,
+    pub issuer: String,
+    pub issue_date: String,
+    pub identifier: String,
+    pub verification_code: String,
+    /// What the QR code carries.
+    pub verification_url: String,
+    /// The issuing department's seal picture (PNG).
+    pub seal_png: Vec<u8>,
+    /// For a use copy: the lines of the note (department, purpose, time, expiry).
+    pub use_copy: Vec<String>,
+    /// Creation time (UTC): year, month, day, hour, minute, second.
+    pub created: (u16, u8, u8, u8, u8, u8),
+}
+
+/// Replace what the font cannot draw.
+fn drawable(text: &str) -> String {
+    let Some(font) = crate::seal::font() else {
+        return text.chars().map(|c| if c.is_ascii() { c } else { '?' }).collect();
+    };
+    text.chars()
+        .map(|c| if c == ' ' || font.glyph_id(c).0 != 0 { c } else { '?' })
+        .collect()
+}
+
+/// The approximate advance of `text` at `size` (CJK one em, Latin about half).
+fn width(text: &str, size: f32) -> f32 {
+    text.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum::<f32>() * size
+}
+
+/// Break `text` into lines no wider than `max` at `size`.
+fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for c in text.chars() {
+        let line = lines.last_mut().expect("one line at least");
+        if width(line, size) + width(&c.to_string(), size) > max && !line.is_empty() {
+            lines.push(c.to_string());
+        } else {
+            line.push(c);
+        }
+    }
+    lines
+}
+
+fn fill(s: &mut Surface<'_>, (r, g, b): (u8, u8, u8)) {
+    s.set_fill(Some(Fill {
+        paint: rgb::Color::new(r, g, b).into(),
+        opacity: NormalizedF32::ONE,
+        rule: FillRule::NonZero,
+    }));
+}
+
+fn text(s: &mut Surface<'_>, font: &Font, x: f32, y: f32, size: f32, t: &str) {
+    s.draw_text(
+        Point::from_xy(x, y),
+        font.clone(),
+        size,
+        &drawable(t),
+        false,
+        TextDirection::Auto,
+    );
+}
+
+fn rect(pb: &mut PathBuilder, x: f32, y: f32, w: f32, h: f32) {
+    pb.move_to(x, y);
+    pb.line_to(x + w, y);
+    pb.line_to(x + w, y + h);
+    pb.line_to(x, y + h);
+    pb.close();
+}
+
+/// The QR code for `content` as filled modules at (x, y), `side` points wide.
+fn qr(s: &mut Surface<'_>, content: &str, x: f32, y: f32, side: f32) -> Result<(), String> {
+    let code = qrcode::QrCode::new(content.as_bytes()).map_err(|e| e.to_string())?;
+    let n = code.width();
+    let quiet = 2.0;
+    let m = side / (n as f32 + 2.0 * quiet);
+    let colors = code.to_colors();
+    let mut pb = PathBuilder::new();
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (col, row) = ((i % n) as f32, (i / n) as f32);
+            rect(&mut pb, x + (col + quiet) * m, y + (row + quiet) * m, m, m);
+        }
+    }
+    fill(s, (0, 0, 0));
+    if let Some(path) = pb.finish() {
+        s.draw_path(&path);
+    }
+    Ok(())
+}
+
+/// Render a certificate (or a use copy of one) as PDF/A-2b.
+pub fn certificate(doc: &CertificateDoc) -> Result<Vec<u8>, String> {
+    let settings = SerializeSettings {
+        configuration: Configuration::new_with_validator(Validator::A2_B),
+        ..Default::default()
+    };
+    let mut document = Document::new_with(settings);
+    let (year, month, day, hour, minute, second) = doc.created;
+    document.set_metadata(
+        Metadata::new()
+            .title(drawable(&doc.title))
+            .language("zh-CN".to_string())
+            .creator("Yici".to_string())
+            .creation_date(
+                DateTime::new(year)
+                    .month(month)
+                    .day(day)
+                    .hour(hour)
+                    .minute(minute)
+                    .second(second)
+                    .utc_offset_hour(0),
+            ),
+    );
+    let font = Font::new(Data::from(crate::FONT.to_vec()), 0).ok_or("the embedded font cannot be read")?;
+    let seal = if doc.seal_png.is_empty() {
+        None
+    } else {
+        Some(Image::from_png(Data::from(doc.seal_png.clone()), false)?)
+    };
+    {
+        let mut page = document.start_page_with(PageSettings::from_wh(PAGE.0, PAGE.1).ok_or("page size")?);
+        let mut s = page.surface();
+        // A double red frame.
+        let mut frame = PathBuilder::new();
+        for (inset, w) in [(24.0, 3.0), (32.0, 1.0)] {
+            rect(&mut frame, inset, inset, PAGE.0 - 2.0 * inset, w);
+            rect(&mut frame, inset, PAGE.1 - inset - w, PAGE.0 - 2.0 * inset, w);
+            rect(&mut frame, inset, inset, w, PAGE.1 - 2.0 * inset);
+            rect(&mut frame, PAGE.0 - inset - w, inset, w, PAGE.1 - 2.0 * inset);
+        }
+        fill(&mut s, (0x8A, 0x1C, 0x1C));
+        if let Some(p) = frame.finish() {
+            s.draw_path(&p);
+        }
+
+        // Use copy: the words across the page, pale, under everything else.
+        if !doc.use_copy.is_empty() {
+            fill(&mut s, (0xF4, 0xC7, 0xC7));
+            s.push_transform(&Transform::from_row(0.8, -0.6, 0.6, 0.8, 120.0, 600.0));
+            text(&mut s, &font, 0.0, 0.0, 44.0, "加注件 仅限指定用途");
+            s.pop();
+        }
+
+        fill(&mut s, (0x8A, 0x1C, 0x1C));
+        let title_size = 28.0;
+        let title = drawable(&doc.title);
+        text(
+            &mut s,
+            &font,
+            (PAGE.0 - width(&title, title_size)) / 2.0,
+            110.0,
+            title_size,
+            &title,
+        );
+
+        fill(&mut s, (0, 0, 0));
+        let mut y = 170.0;
+        let value_x = MARGIN + 130.0;
+        for (label, value) in &doc.rows {
+            text(&mut s, &font, MARGIN + 20.0, y, 13.0, label);
+            for line in wrap(value, 13.0, PAGE.0 - value_x - MARGIN) {
+                text(&mut s, &font, value_x, y, 13.0, &line);
+                y += 20.0;
+            }
+            y += 8.0;
+            if y > 560.0 {
+                break;
+            }
+        }
+
+        // The issuer, with the seal over it.
+        let issuer_y = 660.0;
+        text(
+            &mut s,
+            &font,
+            330.0,
+            issuer_y,
+            13.0,
+            &format!("发证机关：{}", doc.issuer),
+        );
+        text(
+            &mut s,
+            &font,
+            330.0,
+            issuer_y + 22.0,
+            13.0,
+            &format!("发证日期：{}", doc.issue_date),
+        );
+        if let Some(image) = seal {
+            s.push_transform(&Transform::from_translate(360.0, issuer_y - 90.0));
+            s.draw_image(image, Size::from_wh(119.0, 119.0).ok_or("seal size")?);
+            s.pop();
+        }
+
+        // The QR code and what it verifies.
+        qr(&mut s, &doc.verification_url, MARGIN + 10.0, 580.0, 110.0)?;
+        fill(&mut s, (0, 0, 0));
+        text(&mut s, &font, MARGIN + 18.0, 705.0, 10.0, "扫码核验真伪");
+        text(
+            &mut s,
+            &font,
+            MARGIN + 18.0,
+            720.0,
+            10.0,
+            &format!("核验码：{}", doc.verification_code),
+        );
+        text(
+            &mut s,
+            &font,
+            MARGIN + 18.0,
+            790.0,
+            8.0,
+            &format!("证照标识：{}", doc.identifier),
+        );
+
+        if !doc.use_copy.is_empty() {
+            let mut boxed = PathBuilder::new();
+            let top = 735.0;
+            let h = 14.0 * doc.use_copy.len() as f32 + 12.0;
+            rect(&mut boxed, 300.0, top, PAGE.0 - 300.0 - MARGIN, 1.5);
+            rect(&mut boxed, 300.0, top + h, PAGE.0 - 300.0 - MARGIN, 1.5);
+            fill(&mut s, SEAL_RED);
+            if let Some(p) = boxed.finish() {
+                s.draw_path(&p);
+            }
+            let mut ly = top + 16.0;
+            for line in &doc.use_copy {
+                text(&mut s, &font, 306.0, ly, 10.0, line);
+                ly += 14.0;
+            }
+        }
+        s.finish();
+        page.finish();
+    }
+    document.finish().map_err(|e| format!("{e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> CertificateDoc {
+        CertificateDoc {
+            title: "营业执照".into(),
+            rows: vec![
+                ("名称".into(), "杭州一次科技有限公司".into()),
+                ("统一社会信用代码".into(), "91330106MA2KX001X0".into()),
+                ("经营范围".into(), "软件开发；信息技术咨询服务；".repeat(6)),
+            ],
+            issuer: "浙江省市场监督管理局".into(),
+            issue_date: "2026-11-27".into(),
+            identifier: "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F".into(),
+            verification_code: "ABCD2345".into(),
+            verification_url: "https://yici.example/verify?id=1.2.156&code=ABCD2345".into(),
+            seal_png: crate::seal::png("浙江省市场监督管理局"),
+            use_copy: vec![],
+            created: (2026, 11, 27, 8, 0, 0),
+        }
+    }
+
+    #[test]
+    fn a_certificate_is_pdf_a_2b_with_its_font_embedded() {
+        let pdf = certificate(&doc()).expect("renders");
+        assert!(pdf.starts_with(b"%PDF-1.7"), "{:?}", &pdf[..8]);
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(
+            text.contains("pdfaid:part") && text.contains(">2<"),
+            "PDF/A part 2 in the XMP metadata"
+        );
+        assert!(text.contains("pdfaid:conformance") && text.contains(">B<"), "level B");
+        assert!(
+            text.contains("FontFile2") || text.contains("FontFile3"),
+            "the font is embedded"
+        );
+        assert!(text.contains("/ToUnicode"), "text can be extracted");
+        assert!(
+            pdf.len() < 400 * 1024,
+            "a subset, not the whole font: {} bytes",
+            pdf.len()
+        );
+    }
+
+    #[test]
+    fn undrawable_characters_become_question_marks() {
+        assert_eq!(drawable("张三"), "张三");
+        assert_eq!(drawable("a\u{F0000}b"), "a?b");
+        let mut d = doc();
+        d.rows.push(("备注".into(), "\u{F0000}".into()));
+        d.use_copy = vec!["用证部门：衢州市数据资源管理局".into(), "事由：不动产抵押登记".into()];
+        certificate(&d).expect("renders with the replacement and the use-copy note");
+    }
+
+    #[test]
+    fn long_values_wrap() {
+        let lines = wrap(&"字".repeat(50), 10.0, 100.0);
+        assert_eq!(lines.len(), 5);
+        assert!(lines.iter().all(|l| l.chars().count() == 10));
+    }
+}
