@@ -281,7 +281,7 @@ impl CertificateType {
                     "the label must be 1 to 40 characters",
                 ));
             }
-            if (f.kind == FieldKind::Choice) != !f.choices.is_empty() {
+            if (f.kind == FieldKind::Choice) == f.choices.is_empty() {
                 out.push(FieldProblem::new(
                     format!("{at}.choices"),
                     "选项字段须列出选项，其他字段不能有选项",

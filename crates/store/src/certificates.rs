@@ -688,14 +688,14 @@ impl Store {
         holder_code: Option<&str>,
         now: i64,
     ) -> Result<Vec<(CertificateRecord, Consent)>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(
             "SELECT c.id, c.identifier, c.type_code, c.issuer_department_id, c.seal_id, c.holder_code, c.holder_name, c.number, c.version,
                     c.predecessor, c.status, c.status_reason, c.valid_from, c.valid_until, c.content, c.signature, c.verification_code,
                     c.issued_at, c.changed_at, k.id AS consent_id, k.department_id, k.purpose, k.expires_at, k.created_at, k.revoked_at
              FROM certificate_consents k JOIN certificates c ON c.id = k.certificate_id
              WHERE k.department_id = $1 AND k.revoked_at IS NULL AND k.expires_at > $2 AND ($3 IS NULL OR c.holder_code = $3)
-             ORDER BY k.id DESC"
-        ))
+             ORDER BY k.id DESC",
+        )
         .bind(department_id)
         .bind(now)
         .bind(holder_code)

@@ -390,8 +390,10 @@ fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// Demo certificates: (type name, holder is the company, data, stated end date).
-fn certificates() -> Vec<(&'static str, bool, BTreeMap<String, String>, Option<&'static str>)> {
+/// A demo certificate: type name, whether the company holds it, data, stated end date.
+type DemoCertificate = (&'static str, bool, BTreeMap<String, String>, Option<&'static str>);
+
+fn certificates() -> Vec<DemoCertificate> {
     vec![
         (
             "居民身份证",
