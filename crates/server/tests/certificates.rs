@@ -980,3 +980,101 @@ async fn pdfs_carry_the_text_the_seal_and_a_qr_code_that_verifies(app: App) {
     assert_eq!(res.status, StatusCode::OK);
 }
 on_both!(pdfs_carry_the_text_the_seal_and_a_qr_code_that_verifies);
+
+async fn spreadsheets_issue_in_bulk_with_errors_by_row(app: App) {
+    app.seed_certificates().await;
+    let issuer = app.login("cert_issuer").await;
+    let code = type_code(&app, "食品经营许可证").await;
+    let template = app
+        .get(&format!("/api/v1/certificate-types/{code}/template.csv"), Auth::None)
+        .await;
+    assert!(
+        template.text.contains("持证主体证件号码") && template.text.contains("主体业态"),
+        "{}",
+        template.text
+    );
+    let csv = format!(
+        "持证主体证件号码,持证主体名称,经营场所,主体业态,经营项目\n\
+         {},一号餐厅有限公司,衢州市柯城区1号,餐饮服务经营者,热食类食品制售\n\
+         91350100M000100Y43,二号超市有限公司,衢州市柯城区2号,食品销售经营者,预包装食品销售\n\
+         91350100M000100Y44,三号食堂,衢州市柯城区3号,酒吧,冷食\n",
+        company()
+    );
+    let send = |partial: bool| {
+        let req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri(format!(
+                "/api/v1/certificates/import?type_code={code}&filename=permits.csv&partial={partial}"
+            ))
+            .header("cookie", format!("yici_session={}", issuer.cookie))
+            .header("x-csrf-token", &issuer.csrf)
+            .header("content-type", "text/csv")
+            .body(axum::body::Body::from(csv.clone()))
+            .unwrap();
+        app.send(req)
+    };
+    let before = app
+        .get("/api/v1/certificates?limit=200", Auth::Session(&issuer))
+        .await
+        .json();
+    let res = send(false).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert_eq!(res.code(), "import_refused");
+    let fields: Vec<String> = res.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.starts_with("第4行") && f.contains("统一社会信用代码"))
+            || fields
+                .iter()
+                .any(|f| f.starts_with("第4行") && f.contains("持证主体证件号码")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.starts_with("第4行") && f.contains("主体业态")),
+        "{fields:?}"
+    );
+    assert!(
+        !fields.iter().any(|f| f.starts_with("第2行") || f.starts_with("第3行")),
+        "{fields:?}"
+    );
+    let after = app
+        .get("/api/v1/certificates?limit=200", Auth::Session(&issuer))
+        .await
+        .json();
+    assert_eq!(before, after, "all or nothing: nothing was issued");
+
+    let res = send(true).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let r = res.json();
+    assert_eq!(
+        (r["issued"].as_u64(), r["rejected"].as_u64()),
+        (Some(2), Some(1)),
+        "{r}"
+    );
+    // The same file again issues nothing twice.
+    let again = send(true).await.json();
+    assert_eq!(again["identifiers"], r["identifiers"]);
+    let count = app
+        .get("/api/v1/certificates?limit=200", Auth::Session(&issuer))
+        .await
+        .json();
+    assert_eq!(count.as_array().unwrap().len(), before.as_array().unwrap().len() + 2);
+    // An unknown column refuses the file.
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/certificates/import?type_code={code}&filename=x.csv"))
+        .header("cookie", format!("yici_session={}", issuer.cookie))
+        .header("x-csrf-token", &issuer.csrf)
+        .body(axum::body::Body::from("持证主体证件号码,持证主体名称,颜色\nx,y,z\n"))
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text.contains("颜色"), "{}", res.text);
+}
+on_both!(spreadsheets_issue_in_bulk_with_errors_by_row);

@@ -493,6 +493,130 @@ pub fn batch_result(results: Vec<Result<CertificateRecord, Vec<FieldError>>>) ->
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The type every row issues.
+    pub type_code: String,
+    /// The file's name; its extension (`.xlsx` or `.csv`) says how to read the body.
+    pub filename: String,
+    /// Issue the valid rows and report the others (default: all or nothing).
+    #[serde(default)]
+    pub partial: bool,
+}
+
+/// What a spreadsheet import did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportResult {
+    pub rows: usize,
+    pub issued: usize,
+    pub rejected: usize,
+    /// Whether anything was issued.
+    pub written: bool,
+    pub identifiers: Vec<String>,
+    pub errors: Vec<crate::import::RowError>,
+}
+
+fn import_refused(errors: &[crate::import::RowError]) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "import_refused",
+        format!("导入未执行：{} 处错误，文件中的证照均未签发", errors.len()),
+        format!("Nothing was issued: {} problems", errors.len()),
+    );
+    e.errors = errors
+        .iter()
+        .map(|r| {
+            FieldError::new(
+                &format!("第{}行 {}", r.row, r.column),
+                r.message.clone(),
+                r.message.clone(),
+            )
+        })
+        .collect();
+    e
+}
+
+/// Bulk issue from a spreadsheet (.xlsx or .csv) of one type; every problem is reported by row
+/// and column. Importing the same file again issues nothing twice.
+#[utoipa::path(post, path = "/api/v1/certificates/import", tag = "certificates", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = ImportResult), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn import(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<ImportResult>> {
+    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    let issuer = acting_department(&state, &auth).await?;
+    auth.require(Permission::IssueCertificates, &target(&issuer))?;
+    let t = state
+        .store
+        .certificate_type(&q.type_code)
+        .await?
+        .ok_or_else(|| ApiError::field("type_code", "没有该证照类型", "No such certificate type"))?;
+    let grid = crate::import::read_grid(&q.filename, &body)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_refused", e.0.clone(), e.0))?;
+    let parsed = certs::import::parse(&t.definition, &grid);
+    if !parsed.errors.is_empty() {
+        return Err(import_refused(&parsed.errors));
+    }
+    if parsed.requests.is_empty() || parsed.requests.len() > certs::MAX_BATCH {
+        return Err(ApiError::field(
+            "file",
+            format!("文件应有1至{}行证照", certs::MAX_BATCH),
+            format!("The file must have 1 to {} rows", certs::MAX_BATCH),
+        ));
+    }
+    let mut errors = Vec::new();
+    for (row, r) in &parsed.requests {
+        errors.extend(parsed.row_errors(*row, &certs::problems(&t, &issuer, r)));
+    }
+    if !errors.is_empty() && !q.partial {
+        return Err(import_refused(&errors));
+    }
+    let requests: Vec<IssueRequest> = parsed.requests.iter().map(|(_, r)| r.clone()).collect();
+    let types = HashMap::from([(t.definition.code.clone(), t.clone())]);
+    let mut event = auth.event("certificate.issue", "certificate");
+    event.detail = Some(format!("import {}", q.filename.chars().take(100).collect::<String>()));
+    let results = state
+        .certs
+        .issue(&state.store, &issuer, &types, &requests, &event)
+        .await?;
+    let identifiers: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().map(|c| c.identifier.clone()))
+        .collect();
+    Ok(axum::Json(ImportResult {
+        rows: requests.len(),
+        issued: identifiers.len(),
+        rejected: requests.len() - identifiers.len(),
+        written: !identifiers.is_empty(),
+        identifiers,
+        errors,
+    }))
+}
+
+/// The import template (CSV, UTF-8 with a byte-order mark) of a type: its header row.
+#[utoipa::path(get, path = "/api/v1/certificate-types/{code}/template.csv", tag = "certificates",
+    responses((status = 200, content_type = "text/csv"), (status = 404, body = crate::error::Problem)))]
+pub async fn import_template(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let t = state
+        .store
+        .certificate_type(&code)
+        .await?
+        .ok_or_else(|| ApiError::not_found("证照类型", "certificate type"))?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(certs::import::header(&t.definition))
+        .map_err(|_| ApiError::internal())?;
+    let bytes = w.into_inner().map_err(|_| ApiError::internal())?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CertificateQuery {
     /// The holder's ID number or credit code.
     pub holder: Option<String>,

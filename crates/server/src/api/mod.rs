@@ -143,6 +143,14 @@ pub fn router() -> Router<AppState> {
             get(certificates::list_types).post(certificates::put_type),
         )
         .route("/certificate-types/{code}", get(certificates::get_type))
+        .route(
+            "/certificate-types/{code}/template.csv",
+            get(certificates::import_template),
+        )
+        .route(
+            "/certificates/import",
+            post(certificates::import).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
+        )
         .route("/seal-authority/certificate", get(certificates::authority_certificate))
         .route("/seals", get(certificates::list_seals))
         .route("/departments/{id}/seals", post(certificates::make_seal))

@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod export;
+pub mod import;
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use axum::http::StatusCode;
@@ -236,6 +237,18 @@ fn check(t: &CertificateType, r: &IssueRequest, issuer: &Department) -> Result<C
     }
 }
 
+/// Every problem with one request for `issuer` (empty when it can be issued).
+pub fn problems(t: &StoredType, issuer: &Department, r: &IssueRequest) -> Vec<FieldError> {
+    if t.department_id != issuer.id {
+        return vec![FieldError::new(
+            "type_code",
+            "只能签发本部门定义的证照类型",
+            "An issuer issues only its own department's types",
+        )];
+    }
+    check(&t.definition, r, issuer).err().unwrap_or_default()
+}
+
 /// What checking a certificate found.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Verification {
@@ -396,11 +409,7 @@ impl Certs {
                     "没有该证照类型",
                     "No such certificate type",
                 )]),
-                Some(t) if t.department_id != issuer.id => Err(vec![FieldError::new(
-                    "type_code",
-                    "只能签发本部门定义的证照类型",
-                    "An issuer issues only its own department's types",
-                )]),
+                Some(t) if t.department_id != issuer.id => Err(problems(t, issuer, r)),
                 Some(t) => check(&t.definition, r, issuer).map(|c| (c, &t.definition)),
             });
         }
