@@ -251,6 +251,25 @@ async fn every_role_every_endpoint(app: App) {
             ),
             ISSUER,
         ),
+        row(
+            Method::PUT,
+            "/api/v1/certificate-types/x/resource",
+            Some(json!({"resource_id": null})),
+            ISSUER,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/certificates/import?type_code=x&filename=a.csv",
+            None,
+            ISSUER,
+        ),
+        row(Method::GET, format!("/api/v1/certificates/{CERT}/pdf"), None, ISSUER),
+        row(
+            Method::GET,
+            format!("/api/v1/certificates/{CERT}/use-copies/1/pdf"),
+            None,
+            ISSUER | CLERK | APPROVER | SYSTEM,
+        ),
         row(Method::GET, "/api/v1/seals", None, OP | ISSUER),
         row(Method::POST, format!("/api/v1/departments/{market}/seals"), None, OP),
         row(

@@ -1078,3 +1078,134 @@ async fn spreadsheets_issue_in_bulk_with_errors_by_row(app: App) {
     assert!(res.text.contains("颜色"), "{}", res.text);
 }
 on_both!(spreadsheets_issue_in_bulk_with_errors_by_row);
+
+async fn departments_find_certificates_under_a_sharing_grant(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let window = app.department_id("衢州市数据资源管理局").await;
+    let licence_resource = app.store.catalogue_find(market, "营业执照信息").await.unwrap().unwrap();
+    let types = app.get("/api/v1/certificate-types", Auth::None).await.json();
+    let licence_type = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "营业执照")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        licence_type["resource_id"], licence_resource.id,
+        "the demo links the licence to its resource"
+    );
+
+    let clerk = app.login("window_clerk").await;
+    let token = app.token("衢州一窗受理平台");
+    let find = format!("/api/v1/certificates?holder={}", company());
+    assert_eq!(
+        app.get(&find, Auth::Session(&clerk)).await.json(),
+        json!([]),
+        "no grant yet"
+    );
+
+    // The window's system is granted the licence resource.
+    let system = app
+        .store
+        .system_by_name(window, "衢州一窗受理平台")
+        .await
+        .unwrap()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let request = yici_core::sharing::RequestDraft {
+        resource_id: licence_resource.id,
+        consumer_department_id: window,
+        system_id: system.id,
+        items: vec!["统一社会信用代码".into(), "名称".into()],
+        purpose: "企业开办一件事核验营业执照".into(),
+        legal_basis: "《优化营商环境条例》".into(),
+        service_items: vec![],
+        valid_from: today,
+        valid_until: today + chrono::Duration::days(30),
+    };
+    let grant = yici_core::sharing::Grant {
+        id: 0,
+        system_id: system.id,
+        resource_id: licence_resource.id,
+        items: request.items.clone(),
+        purpose: request.purpose.clone(),
+        valid_from: today,
+        valid_until: request.valid_until,
+        daily_quota: 100,
+        masking: yici_core::masking::MaskingProfile::Strict,
+        revoked: false,
+    };
+    let ev = yici_core::audit::AuditEvent::new(
+        0,
+        yici_core::audit::Actor::named("test"),
+        "sharing.request",
+        "sharing_request",
+        "t",
+    );
+    app.store
+        .sharing_request_create(
+            &request,
+            market,
+            yici_core::sharing::RequestStatus::Granted,
+            today,
+            Some(&grant),
+            &ev,
+        )
+        .await
+        .unwrap();
+
+    for auth in [Auth::Session(&clerk), Auth::Bearer(&token)] {
+        let found = app.get(&find, auth).await;
+        assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+        let names: Vec<String> = found
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["type_name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["营业执照"], "only the granted type, not the food permit");
+    }
+    // Another department's system holds no grant.
+    let police = app.token("人口信息管理系统");
+    assert_eq!(app.get(&find, Auth::Bearer(&police)).await.json(), json!([]));
+    // The use under the grant names it in the log and in the holder's uses.
+    let found = app.get(&find, Auth::Session(&clerk)).await.json();
+    let id = found[0]["identifier"].as_str().unwrap();
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/certificates/{id}/use-copies"),
+            Auth::Bearer(&token),
+            Some(json!({"purpose": "企业开办核验", "case_ref": "QZ-2026-0099"})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let grant_id = app.store.grants_for(system.id, licence_resource.id).await.unwrap()[0].id;
+    let entries = app
+        .store
+        .audit_search(
+            &yici_store::audit::AuditFilter {
+                action: Some("certificate.use_copy".into()),
+                ..Default::default()
+            },
+            yici_store::Page::all(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].content.grant_ref, Some(grant_id.to_string()));
+    assert_eq!(entries[0].content.case_ref.as_deref(), Some("QZ-2026-0099"));
+
+    // Revoking the grant ends the access.
+    app.store.grant_revoke(grant_id, &ev).await.unwrap();
+    assert_eq!(app.get(&find, Auth::Session(&clerk)).await.json(), json!([]));
+    let res = app
+        .get(&format!("/api/v1/certificates/{id}"), Auth::Bearer(&token))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+on_both!(departments_find_certificates_under_a_sharing_grant);

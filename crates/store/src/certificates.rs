@@ -77,6 +77,8 @@ pub struct NewSeal {
 pub struct StoredType {
     pub department_id: i64,
     pub definition: CertificateType,
+    /// The catalogue resource whose sharing grants let departments find these certificates.
+    pub resource_id: Option<i64>,
     pub updated_at: i64,
 }
 
@@ -187,6 +189,7 @@ fn stored_type(row: &AnyRow) -> Result<StoredType> {
         department_id: get_i64(row, "department_id")?,
         definition: serde_json::from_str(&get_str(row, "definition")?)
             .map_err(|e| StoreError::Invalid(format!("stored certificate type is unreadable: {e}")))?,
+        resource_id: get_opt_i64(row, "resource_id")?,
         updated_at: get_i64(row, "updated_at")?,
     })
 }
@@ -413,7 +416,7 @@ impl Store {
             "INSERT INTO certificate_types (code, department_id, name, definition, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, definition = excluded.definition, updated_at = excluded.updated_at
              WHERE certificate_types.department_id = excluded.department_id
-             RETURNING department_id, definition, updated_at",
+             RETURNING department_id, definition, resource_id, updated_at",
         )
         .bind(&t.code)
         .bind(department_id)
@@ -435,22 +438,92 @@ impl Store {
     }
 
     pub async fn certificate_type(&self, code: &str) -> Result<Option<StoredType>> {
-        let row = sqlx::query("SELECT department_id, definition, updated_at FROM certificate_types WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT department_id, definition, resource_id, updated_at FROM certificate_types WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(stored_type).transpose()
     }
 
     /// Types of one department or of all, by code.
     pub async fn certificate_types(&self, department_id: Option<i64>) -> Result<Vec<StoredType>> {
         let rows = sqlx::query(
-            "SELECT department_id, definition, updated_at FROM certificate_types WHERE ($1 IS NULL OR department_id = $1) ORDER BY code",
+            "SELECT department_id, definition, resource_id, updated_at FROM certificate_types WHERE ($1 IS NULL OR department_id = $1) ORDER BY code",
         )
         .bind(department_id)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(stored_type).collect()
+    }
+
+    /// Name the catalogue resource under whose grants departments find certificates of a type
+    /// (`None` removes the link).
+    pub async fn certificate_type_link(
+        &self,
+        code: &str,
+        resource_id: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<StoredType> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "UPDATE certificate_types SET resource_id = $1, updated_at = $2 WHERE code = $3
+             RETURNING department_id, definition, resource_id, updated_at",
+        )
+        .bind(resource_id)
+        .bind(now_micros())
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| crate::classify(e, "link"))?
+        .ok_or(StoreError::NotFound("certificate type"))?;
+        let mut e = audit.clone().object(code);
+        if let Some(r) = resource_id {
+            e = e.object(r);
+        }
+        self.audit_in(&mut tx, &e).await?;
+        self.commit(tx).await?;
+        stored_type(&row)
+    }
+
+    /// A holder's certificates that a department (or one of its systems) may find under a
+    /// sharing grant in force on `day` for the resource linked to the certificate's type, with
+    /// the grant's id and purpose.
+    pub async fn certificates_granted(
+        &self,
+        holder_code: &str,
+        department_id: i64,
+        system_id: Option<i64>,
+        day: NaiveDate,
+    ) -> Result<Vec<(CertificateRecord, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.identifier, c.type_code, c.issuer_department_id, c.seal_id, c.holder_code, c.holder_name, c.number, c.version,
+                    c.predecessor, c.status, c.status_reason, c.valid_from, c.valid_until, c.content, c.signature, c.verification_code,
+                    c.issued_at, c.changed_at, g.id AS grant_id, g.purpose AS grant_purpose
+             FROM certificates c
+             JOIN certificate_types t ON t.code = c.type_code
+             JOIN grants g ON g.resource_id = t.resource_id
+             JOIN systems s ON s.id = g.system_id
+             WHERE c.holder_code = $1 AND s.department_id = $2 AND ($3 IS NULL OR g.system_id = $3)
+               AND g.revoked_at IS NULL AND g.valid_from <= $4 AND g.valid_until >= $4
+             ORDER BY c.id DESC, g.id",
+        )
+        .bind(holder_code)
+        .bind(department_id)
+        .bind(system_id)
+        .bind(day.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<(CertificateRecord, i64, String)> = Vec::new();
+        for r in &rows {
+            let c = certificate(r)?;
+            if out.last().is_some_and(|(last, _, _)| last.id == c.id) {
+                continue;
+            }
+            out.push((c, get_i64(r, "grant_id")?, get_str(r, "grant_purpose")?));
+        }
+        Ok(out)
     }
 
     /// Reserve `count` serial numbers of an issuing department; returns the first. Serials are

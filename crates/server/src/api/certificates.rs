@@ -170,8 +170,20 @@ pub struct TypeQuery {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TypeView {
     pub department_id: i64,
+    /// The catalogue resource under whose sharing grants departments find these certificates.
+    pub resource_id: Option<i64>,
     #[serde(flatten)]
     pub definition: CertificateType,
+}
+
+impl From<yici_store::certificates::StoredType> for TypeView {
+    fn from(t: yici_store::certificates::StoredType) -> Self {
+        TypeView {
+            department_id: t.department_id,
+            resource_id: t.resource_id,
+            definition: t.definition,
+        }
+    }
 }
 
 /// Certificate types (public: what certificates exist and what they say).
@@ -182,15 +194,7 @@ pub async fn list_types(
     Query(q): Query<TypeQuery>,
 ) -> ApiResult<axum::Json<Vec<TypeView>>> {
     let types = state.store.certificate_types(q.department_id).await?;
-    Ok(axum::Json(
-        types
-            .into_iter()
-            .map(|t| TypeView {
-                department_id: t.department_id,
-                definition: t.definition,
-            })
-            .collect(),
-    ))
+    Ok(axum::Json(types.into_iter().map(TypeView::from).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/certificate-types/{code}", tag = "certificates",
@@ -201,10 +205,53 @@ pub async fn get_type(State(state): State<AppState>, Path(code): Path<String>) -
         .certificate_type(&code)
         .await?
         .ok_or_else(|| ApiError::not_found("证照类型", "certificate type"))?;
-    Ok(axum::Json(TypeView {
-        department_id: t.department_id,
-        definition: t.definition,
-    }))
+    Ok(axum::Json(t.into()))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LinkInput {
+    /// A published catalogue resource of the type's department; `null` removes the link.
+    pub resource_id: Option<i64>,
+}
+
+/// Name the catalogue resource under whose sharing grants departments may find certificates of
+/// the type (issuers, for their own department's types and resources).
+#[utoipa::path(put, path = "/api/v1/certificate-types/{code}/resource", tag = "certificates", request_body = LinkInput,
+    responses((status = 200, body = TypeView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn link_type(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Json(input): Json<LinkInput>,
+) -> ApiResult<axum::Json<TypeView>> {
+    auth.require(Permission::ManageCertificateTypes, &Target::Platform)?;
+    let d = acting_department(&state, &auth).await?;
+    auth.require(Permission::ManageCertificateTypes, &target(&d))?;
+    let t = state
+        .store
+        .certificate_type(&code)
+        .await?
+        .filter(|t| t.department_id == d.id)
+        .ok_or_else(|| ApiError::not_found("证照类型", "certificate type"))?;
+    if let Some(id) = input.resource_id {
+        let published = state.store.catalogue_published(id).await?;
+        if published.is_none_or(|(r, _)| r.department_id != d.id) {
+            return Err(ApiError::field(
+                "resource_id",
+                "应为本部门已发布的目录资源",
+                "Must be a published catalogue resource of the department",
+            ));
+        }
+    }
+    let linked = state
+        .store
+        .certificate_type_link(
+            &t.definition.code,
+            input.resource_id,
+            &auth.event("certificate_type.link", "certificate_type"),
+        )
+        .await?;
+    Ok(axum::Json(linked.into()))
 }
 
 /// Define a type (issuers, for their own department: the code starts with its credit code).
@@ -237,13 +284,7 @@ pub async fn put_type(
         .store
         .certificate_type_put(d.id, &t, &auth.event("certificate_type.save", "certificate_type"))
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(TypeView {
-            department_id: stored.department_id,
-            definition: stored.definition,
-        }),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(stored.into())))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -663,24 +704,27 @@ pub async fn list(
             "Give the holder's number",
         ));
     };
-    let found = state
-        .store
-        .consented_certificates(d.id, Some(holder.as_str()), yici_store::now_micros())
-        .await?;
+    let found = usable(&state, &auth, d.id, holder.as_str()).await?;
     let mut out = Vec::new();
-    for (c, _) in found
+    let mut grants = Vec::new();
+    for (c, a) in found
         .iter()
         .filter(|(c, _)| q.type_code.as_ref().is_none_or(|t| &c.type_code == t))
     {
         out.push(view(c, false)?);
+        grants.extend(a.grant);
     }
     if !out.is_empty() {
         let mut event = auth
             .event("certificate.find", "certificate")
             .subject(holder.as_str())
-            .purpose("按持证人授权查询证照");
+            .purpose("按持证人授权或共享授权查询证照");
         for c in &out {
             event = event.object(&c.identifier);
+        }
+        grants.dedup();
+        if !grants.is_empty() {
+            event.grant_ref = Some(grants.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
         }
         state.audit.append(event).await?;
     }
@@ -706,19 +750,71 @@ pub async fn get(
         return Ok(axum::Json(view(&c, true)?));
     }
     auth.require(Permission::UseCertificates, &target(&d))?;
-    let consent = consent_for(&state, &c, d.id).await?;
-    record_use(&state, &auth, &c, &d, "view", &consent.purpose, None, None).await?;
+    let access = access_for(&state, &auth, &c, d.id).await?;
+    record_use(&state, &auth, &c, &d, "view", &access, None, None).await?;
     Ok(axum::Json(view(&c, false)?))
 }
 
-async fn consent_for(state: &AppState, c: &CertificateRecord, department_id: i64) -> ApiResult<Consent> {
-    state
+/// Why a department may use a certificate: the holder's consent or a sharing grant.
+struct Access {
+    purpose: String,
+    grant: Option<i64>,
+}
+
+fn system_of(auth: &Auth) -> Option<i64> {
+    match auth.principal {
+        Principal::System { id, .. } => Some(id),
+        _ => None,
+    }
+}
+
+/// The certificates of `holder` the caller's department may use: consented to it, or under a
+/// grant held by one of its systems (a system: by itself) for the type's linked resource.
+async fn usable(
+    state: &AppState,
+    auth: &Auth,
+    department_id: i64,
+    holder: &str,
+) -> ApiResult<Vec<(CertificateRecord, Access)>> {
+    let mut out: Vec<(CertificateRecord, Access)> = state
         .store
-        .consented_certificates(department_id, Some(&c.holder_code), yici_store::now_micros())
+        .consented_certificates(department_id, Some(holder), yici_store::now_micros())
+        .await?
+        .into_iter()
+        .map(|(c, k)| {
+            (
+                c,
+                Access {
+                    purpose: k.purpose,
+                    grant: None,
+                },
+            )
+        })
+        .collect();
+    for (c, grant, purpose) in state
+        .store
+        .certificates_granted(holder, department_id, system_of(auth), certs::today())
+        .await?
+    {
+        if !out.iter().any(|(found, _)| found.id == c.id) {
+            out.push((
+                c,
+                Access {
+                    purpose,
+                    grant: Some(grant),
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+async fn access_for(state: &AppState, auth: &Auth, c: &CertificateRecord, department_id: i64) -> ApiResult<Access> {
+    usable(state, auth, department_id, &c.holder_code)
         .await?
         .into_iter()
         .find(|(found, _)| found.id == c.id)
-        .map(|(_, k)| k)
+        .map(|(_, a)| a)
         // The same answer as for an unknown identifier: nothing about the certificate leaks.
         .ok_or_else(|| ApiError::not_found("电子证照", "certificate"))
 }
@@ -730,10 +826,11 @@ async fn record_use(
     c: &CertificateRecord,
     d: &Department,
     kind: &str,
-    purpose: &str,
+    access: &Access,
     case_ref: Option<String>,
     valid_until: Option<i64>,
 ) -> ApiResult<CertificateUse> {
+    let purpose = access.purpose.as_str();
     let u = CertificateUse {
         id: 0,
         certificate_id: c.id,
@@ -750,6 +847,7 @@ async fn record_use(
         .subject(&c.holder_code)
         .purpose(purpose);
     event.case_ref = case_ref;
+    event.grant_ref = access.grant.map(|g| g.to_string());
     event.object_ids.push(c.identifier.clone());
     Ok(state.store.certificate_use_add(&u, &event).await?)
 }
@@ -1062,7 +1160,10 @@ pub async fn use_copy(
         ));
     }
     let c = certificate(&state, &identifier).await?;
-    consent_for(&state, &c, d.id).await?;
+    let access = Access {
+        purpose: purpose.to_string(),
+        grant: access_for(&state, &auth, &c, d.id).await?.grant,
+    };
     let status = c.status.as_of(c.valid_until, certs::today());
     if status != yici_core::certificate::Status::Valid {
         return Err(ApiError::new(
@@ -1082,7 +1183,7 @@ pub async fn use_copy(
         &c,
         &d,
         "use_copy",
-        purpose,
+        &access,
         case_ref.map(str::to_string),
         Some(until),
     )

@@ -489,6 +489,20 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
                 .certificate_type_put(d.id, &t, &ev("certificate_type.save", "certificate_type"))
                 .await?;
         }
+        // The market's licences are found under grants for its catalogue resources.
+        let resource = match t.name.as_str() {
+            "营业执照" => Some("营业执照信息"),
+            "食品经营许可证" => Some("食品经营许可信息"),
+            _ => None,
+        };
+        if let Some(name) = resource
+            && let Some(r) = store.catalogue_find(d.id, name).await?
+            && store.certificate_type(&t.code).await?.and_then(|s| s.resource_id) != Some(r.id)
+        {
+            store
+                .certificate_type_link(&t.code, Some(r.id), &ev("certificate_type.link", "certificate_type"))
+                .await?;
+        }
         if store.seal_active(d.id).await?.is_none() {
             state.certs.make_seal(store, &d, &ev("seal.make", "seal")).await?;
         }
@@ -521,6 +535,7 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
             yici_store::certificates::StoredType {
                 department_id: d.id,
                 definition: t.clone(),
+                resource_id: None,
                 updated_at: 0,
             },
         )]);

@@ -1,5 +1,6 @@
 -- The electronic certificate library: the seal authority, department seals, certificate types,
--- certificates with their sealed content, holder consents, 亮证 tokens and every use.
+-- certificates with their sealed content, holder consents, 亮证 tokens and every use. A type may
+-- name the catalogue resource under whose sharing grants departments may find its certificates.
 -- Private keys are stored only sealed with SM4-GCM under the platform's seal key.
 CREATE TABLE seal_authority (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
@@ -31,6 +32,7 @@ CREATE TABLE certificate_types (
     department_id INTEGER NOT NULL REFERENCES departments(id),
     name          TEXT NOT NULL,
     definition    TEXT NOT NULL,
+    resource_id   INTEGER REFERENCES catalogue_resources(id),
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL
 );
