@@ -1157,6 +1157,52 @@ async fn departments_find_certificates_under_a_sharing_grant(app: App) {
         .await
         .unwrap();
 
+    // Without the link the grant does not reach the certificates; the issuer links the type to
+    // its own published resource only.
+    let issuer = app.login("cert_issuer").await;
+    let link = format!(
+        "/api/v1/certificate-types/{}/resource",
+        licence_type["code"].as_str().unwrap()
+    );
+    let res = app
+        .call(
+            Method::PUT,
+            &link,
+            Auth::Session(&issuer),
+            Some(json!({"resource_id": null})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(app.get(&find, Auth::Session(&clerk)).await.json(), json!([]));
+    let people = app
+        .store
+        .catalogue_find(app.department_id("浙江省公安厅").await, "人口基础信息")
+        .await
+        .unwrap()
+        .unwrap();
+    let res = app
+        .call(
+            Method::PUT,
+            &link,
+            Auth::Session(&issuer),
+            Some(json!({"resource_id": people.id})),
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another department's resource"
+    );
+    let res = app
+        .call(
+            Method::PUT,
+            &link,
+            Auth::Session(&issuer),
+            Some(json!({"resource_id": licence_resource.id})),
+        )
+        .await;
+    assert_eq!(res.json()["resource_id"], licence_resource.id, "{}", res.text);
+
     for auth in [Auth::Session(&clerk), Auth::Bearer(&token)] {
         let found = app.get(&find, auth).await;
         assert_eq!(found.status, StatusCode::OK, "{}", found.text);

@@ -143,6 +143,7 @@ pub fn router() -> Router<AppState> {
             get(certificates::list_types).post(certificates::put_type),
         )
         .route("/certificate-types/{code}", get(certificates::get_type))
+        .route("/certificate-types/{code}/resource", put(certificates::link_type))
         .route(
             "/certificate-types/{code}/template.csv",
             get(certificates::import_template),
