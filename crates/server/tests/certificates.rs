@@ -377,6 +377,40 @@ async fn the_lifecycle_follows_the_status_codes(app: App) {
     let res = operate(&app, &issuer, id2, json!({"operation": "cancel", "reason": ""})).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
 
+    // An expired certificate says so; it can be renewed but not changed.
+    let permit = type_code(&app, "食品经营许可证").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/certificates",
+            Auth::Session(&issuer),
+            Some(
+                json!({"type_code": permit, "holder_code": company(), "holder_name": "杭州一次科技有限公司",
+                "valid_from": "2019-01-01",
+                "data": {"premises": "杭州市西湖区1号", "main_business": "单位食堂", "items": "热食类食品制售"}}),
+            ),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let old = res.json();
+    assert_eq!(old["status"], "05", "five years from 2019 have passed");
+    assert_eq!(old["valid_until"], "2023-12-31");
+    let (oid, ocode) = (
+        old["identifier"].as_str().unwrap(),
+        old["verification_code"].as_str().unwrap(),
+    );
+    let v = verify(&app, oid, ocode).await.json();
+    assert_eq!(
+        (v["status"].as_str(), v["status_name"].as_str()),
+        (Some("05"), Some("已过期"))
+    );
+    let res = operate(&app, &issuer, oid, json!({"operation": "change", "reason": "x"})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    let res = operate(&app, &issuer, oid, json!({"operation": "renew", "reason": "延续"})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.json()["status"], "01");
+    assert_eq!(verify(&app, oid, ocode).await.json()["status"], "04");
+
     // Every operation is an audit entry.
     let operator = app.login("operator").await;
     let log = app
