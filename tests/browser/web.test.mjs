@@ -153,3 +153,41 @@ test('every form field has a label, keyboard focus is visible, and the page swit
   assert.ok(size >= 20, `large print font size ${size}`);
   await page.close();
 });
+
+test('a citizen opens a certificate, sees its QR code, shares it and shows it; anyone verifies it', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/login/applicant`);
+  await page.getByLabel('证件号码').fill('11010519491231002X');
+  await page.getByLabel('姓名或单位名称').fill('张三');
+  await page.getByRole('button', { name: '实名核验并登录' }).click();
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '我的证照' }).click();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), '我的证照');
+  await page.getByRole('link', { name: '结婚证' }).click();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), '结婚证');
+  const qr = page.getByRole('img', { name: '扫码核验真伪' });
+  assert.equal(await qr.count(), 1, 'the verification QR code has an accessible name');
+  const box = await qr.boundingBox();
+  assert.ok(box.width >= 100, `the QR code is large enough to scan (${box.width}px)`);
+  assert.match(await page.locator('.certificate').innerText(), /配偶姓名\s*李四/);
+
+  // Share it with the window for a purpose; the consent is listed with a withdraw button.
+  await page.getByLabel('使用部门').selectOption({ label: '衢州市数据资源管理局' });
+  await page.getByLabel('用途').fill('办理户籍迁移');
+  await page.getByRole('button', { name: '授权', exact: true }).click();
+  assert.equal(await page.getByRole('button', { name: '撤回授权' }).count(), 1);
+  assert.match(await page.locator('table').first().innerText(), /办理户籍迁移/);
+
+  // The printed code verifies on the public page, without signing in.
+  const code = (await page.locator('.identifier code').nth(1).innerText()).trim();
+  const id = (await page.locator('.identifier code').nth(0).innerText()).trim();
+  await page.getByRole('button', { name: '生成亮证码' }).click();
+  assert.equal(await page.getByRole('img', { name: /亮证码/ }).count(), 1);
+  const visitor = await browser.newPage();
+  await visitor.goto(`${base}/verify`);
+  await visitor.getByLabel('证照标识').fill(id);
+  await visitor.getByLabel('核验码').fill(code);
+  await visitor.getByRole('button', { name: '核验' }).click();
+  assert.match(await visitor.locator('.verification').innerText(), /有效：内容未被篡改/);
+  await visitor.close();
+  await page.close();
+});

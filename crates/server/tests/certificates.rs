@@ -888,6 +888,13 @@ async fn pages_show_share_verify_and_issue(app: App) {
         "{}",
         res.text
     );
+    let types = app.page("/certificate-types", None).await;
+    assert_eq!(types.status, StatusCode::OK);
+    assert!(
+        types.text.contains("食品经营许可证") && types.text.contains("5年"),
+        "{}",
+        types.text
+    );
     let operator = app.login("operator").await;
     let seals = app.page("/seals", Some(&operator)).await;
     assert!(seals.text.contains("浙江省市场监督管理局"), "{}", seals.text);

@@ -1075,3 +1075,49 @@ pub async fn revoke_seal(
     let _revoked = api::revoke_seal(State(state), auth, Path(id), Json(api::ReasonInput { reason })).await?;
     Ok(Redirect::to("/seals").into_response())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Certificate types (public)
+
+/// 证照类型目录: every type, its fields, validity and defining department, with the import
+/// template of each.
+pub async fn types(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
+    let list = api::list_types(State(state.clone()), Query(api::TypeQuery { department_id: None }))
+        .await?
+        .0;
+    let l = Layout::new(&auth, &headers, "/certificate-types", "证照类型", "Certificate types");
+    let lang = l.lang;
+    let mut names = HashMap::new();
+    for d in state.store.list_departments(None, yici_store::Page::all()).await? {
+        names.insert(d.id, d.name);
+    }
+    let mut t = TablePage::new(
+        l,
+        lang.pick("电子证照类型目录", "Certificate types"),
+        &[
+            lang.pick("类型代码", "Code"),
+            lang.pick("名称", "Name"),
+            lang.pick("持证主体", "Holder"),
+            lang.pick("照面信息", "Fields"),
+            lang.pick("有效期", "Validity"),
+            lang.pick("定义部门", "Defined by"),
+            lang.pick("批量签发模板", "Import template"),
+        ],
+    );
+    for ty in &list {
+        let d = &ty.definition;
+        t.rows.push(RowView {
+            cells: vec![
+                Cell::text(&d.code),
+                Cell::text(&d.name),
+                Cell::text(d.holder_kind.name(lang)),
+                Cell::text(d.fields.iter().map(|f| f.label.as_str()).collect::<Vec<_>>().join("、")),
+                Cell::text(d.validity.describe(lang)),
+                Cell::text(names.get(&ty.department_id).cloned().unwrap_or_default()),
+                Cell::link("CSV", format!("/api/v1/certificate-types/{}/template.csv", d.code)),
+            ],
+            actions: vec![],
+        });
+    }
+    Ok(render(StatusCode::OK, &t))
+}

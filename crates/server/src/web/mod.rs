@@ -88,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .route("/certificates/{identifier}", get(certificates::one))
         .route("/certificates/{identifier}/operations", post(certificates::operate))
         .route("/certificates/{identifier}/use-copies", post(certificates::use_copy))
+        .route("/certificate-types", get(certificates::types))
         .route("/seals", get(certificates::seals).post(certificates::make_seal))
         .route("/seals/revocation", post(certificates::revoke_seal))
         .route("/me/data-uses", get(audit::my_data_uses))
@@ -233,6 +234,12 @@ fn navigation(principal: &Principal, path: &str, lang: Lang) -> Vec<NavItem> {
         "电子证照",
         "Certificates",
         can(Permission::IssueCertificates) || can(Permission::UseCertificates),
+    ));
+    items.push((
+        "/certificate-types",
+        "证照类型",
+        "Certificate types",
+        can(Permission::ManageCertificateTypes),
     ));
     items.push(("/seals", "电子印章", "Seals", can(Permission::ReadSeals)));
     items.push((
