@@ -177,7 +177,13 @@ enum CertCommand {
     },
     /// Verify an exported certificate offline, with only its files (no database). Exits 0 when
     /// the seal signature holds, 1 when not.
-    Verify { path: PathBuf },
+    Verify {
+        path: PathBuf,
+        /// The published seal authority certificate (PEM) to trust; without it the export's own
+        /// ca.pem is used and its fingerprint printed, to compare with the published one.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+    },
     /// Benchmark: certificates issued per second (bulk and one by one) and verifications per
     /// second, beside `openssl speed sm2` on all cores. Seeds the demo library into the data
     /// directory first (use an empty one).
@@ -392,11 +398,11 @@ fn main() -> ExitCode {
         return verify_export(file, public_key);
     }
     if let Command::Cert {
-        command: CertCommand::Verify { path },
+        command: CertCommand::Verify { path, ca },
         ..
     } = &cli.command
     {
-        return cert_verify(path);
+        return cert_verify(path, ca.as_deref());
     }
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -508,8 +514,20 @@ fn load_seal_key(given: Option<&str>, data: &std::path::Path) -> Result<yici_cry
 }
 
 /// `yici cert verify DIR`: 0 when the exported certificate's seal signature holds, 1 when not.
-fn cert_verify(path: &std::path::Path) -> ExitCode {
-    let v = match yici_server::certs::export::verify_dir(path) {
+fn cert_verify(path: &std::path::Path, ca: Option<&std::path::Path>) -> ExitCode {
+    let trusted = match ca.map(|p| {
+        std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| yici_crypto::pki::from_pem(&pem).map_err(|e| e.to_string()))
+    }) {
+        None => None,
+        Some(Ok(der)) => Some(der),
+        Some(Err(e)) => {
+            eprintln!("无法读取根证书 / cannot read --ca: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let v = match yici_server::certs::export::verify_dir(path, trusted.as_deref()) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("验证失败 / verification failed: {e}");
@@ -528,6 +546,14 @@ fn cert_verify(path: &std::path::Path) -> ExitCode {
     let until = c.valid_until.map_or("长期 / permanent".to_string(), |d| d.to_string());
     println!("有效期 / validity: {} – {until}", c.valid_from);
     println!("电子印章 / seal: {} ({})", v.seal_name, v.es_id);
+    if ca.is_some() {
+        println!("印章根证书 / seal authority: trusted (--ca), SM3 {}", v.ca_fingerprint);
+    } else {
+        println!(
+            "印章根证书 / seal authority: the export's ca.pem, SM3 {} — compare with the published certificate, or pass --ca",
+            v.ca_fingerprint
+        );
+    }
     println!("当前状态须在线核验 / the current status needs online verification");
     ExitCode::SUCCESS
 }

@@ -240,6 +240,25 @@ fn certificates_are_listed_exported_and_verified_offline() {
     let o = yici(&["cert", "verify", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains(&ids[0]), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("compare with the published certificate"),
+        "{}",
+        stdout(&o)
+    );
+    // Pinned to the published authority certificate it passes; pinned to another, it fails.
+    let published = dir.join("published-ca.pem");
+    std::fs::copy(out.join("ca.pem"), &published).unwrap();
+    let o = yici(&[
+        "cert",
+        "verify",
+        out.to_str().unwrap(),
+        "--ca",
+        published.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let other = out.join("signer.pem");
+    let o = yici(&["cert", "verify", out.to_str().unwrap(), "--ca", other.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     // A changed byte of the signed bytes fails.
     let mut bytes = std::fs::read(out.join("content.bin")).unwrap();
     let at = bytes.len() - 2;

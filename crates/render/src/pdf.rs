@@ -37,7 +37,7 @@ pub struct CertificateDoc {
     pub issue_date: String,
     pub identifier: String,
     pub verification_code: String,
-    /// What the QR code carries.
+    /// What the QR code carries; empty for no QR code and no verification code (use copies).
     pub verification_url: String,
     /// The issuing department's seal picture (PNG).
     pub seal_png: Vec<u8>,
@@ -228,18 +228,21 @@ pub fn certificate(doc: &CertificateDoc) -> Result<Vec<u8>, String> {
             s.pop();
         }
 
-        // The QR code and what it verifies.
-        qr(&mut s, &doc.verification_url, MARGIN + 10.0, 580.0, 110.0)?;
+        // The QR code and what it verifies (not on use copies).
+        if !doc.verification_url.is_empty() {
+            qr(&mut s, &doc.verification_url, MARGIN + 10.0, 580.0, 110.0)?;
+            fill(&mut s, (0, 0, 0));
+            text(&mut s, &font, MARGIN + 18.0, 705.0, 10.0, "扫码核验真伪");
+            text(
+                &mut s,
+                &font,
+                MARGIN + 18.0,
+                720.0,
+                10.0,
+                &format!("核验码：{}", doc.verification_code),
+            );
+        }
         fill(&mut s, (0, 0, 0));
-        text(&mut s, &font, MARGIN + 18.0, 705.0, 10.0, "扫码核验真伪");
-        text(
-            &mut s,
-            &font,
-            MARGIN + 18.0,
-            720.0,
-            10.0,
-            &format!("核验码：{}", doc.verification_code),
-        );
         text(
             &mut s,
             &font,

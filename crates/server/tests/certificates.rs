@@ -122,6 +122,18 @@ async fn issuing_and_verifying_online(app: App) {
         .json();
     assert_eq!(first["identifier"], again["identifier"]);
     assert_ne!(first["identifier"], c["identifier"]);
+    // The same key for a different certificate is a conflict, not a retry.
+    let mut other = licence(&code, "91350100M000100Y43");
+    other["issue_key"] = json!("order-42");
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/certificates",
+            Auth::Session(&issuer),
+            Some(other),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text);
 }
 on_both!(issuing_and_verifying_online);
 
@@ -406,6 +418,26 @@ async fn the_lifecycle_follows_the_status_codes(app: App) {
     );
     let res = operate(&app, &issuer, oid, json!({"operation": "change", "reason": "x"})).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
+    let res = operate(&app, &issuer, oid, json!({"operation": "suspend", "reason": "挂失"})).await;
+    assert_eq!(
+        res.status,
+        StatusCode::CONFLICT,
+        "an expired certificate is not suspended: {}",
+        res.text
+    );
+    // A suspended certificate is not renewed out of its suspension once it has expired (time
+    // passes here by moving the end date back).
+    let lost = issue_licence(&app, &issuer).await;
+    let lid = lost["identifier"].as_str().unwrap();
+    let res = operate(&app, &issuer, lid, json!({"operation": "suspend", "reason": "挂失"})).await;
+    assert_eq!(res.json()["status"], "02");
+    sqlx::query("UPDATE certificates SET valid_until = '2020-01-01' WHERE identifier = $1")
+        .bind(lid)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let res = operate(&app, &issuer, lid, json!({"operation": "renew", "reason": "延续"})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text);
     let res = operate(&app, &issuer, oid, json!({"operation": "renew", "reason": "延续"})).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.json()["status"], "01");
@@ -594,7 +626,8 @@ async fn holders_share_with_consent_and_see_every_use(app: App) {
         .iter()
         .map(|u| u["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["use_copy", "view"]);
+    // Finding it, opening it, and the use copy: newest first.
+    assert_eq!(kinds, ["use_copy", "view", "view"]);
     assert_eq!(uses[0]["case_ref"], "QZ-2026-0001");
     assert!(uses[0]["who"].as_str().unwrap().contains("衢州市数据资源管理局"));
     // … and in "who used my data".
@@ -655,6 +688,31 @@ async fn a_show_token_shows_the_certificate_briefly_and_masked(app: App) {
     let s = shown.json();
     assert_eq!(s["holder_name"], "张*");
     assert!(!shown.text.contains(CITIZEN), "the number is masked");
+    // Other people's numbers on a shown certificate are masked too.
+    let marriage = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type_name"] == "结婚证")
+        .unwrap()["identifier"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/me/certificates/{marriage}/show"),
+            Auth::Session(&me),
+            None,
+        )
+        .await
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shown = app.get(&format!("/api/v1/certificate-shows/{token}"), Auth::None).await;
+    assert!(!shown.text.contains("33010619900101123X"), "{}", shown.text);
+    assert_eq!(shown.json()["data"]["spouse_name"], "李四");
     assert_eq!(s["signature_valid"], true);
     let res = app.get("/api/v1/certificate-shows/show_nothing", Auth::None).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
@@ -688,7 +746,8 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
     let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
-    let offline = yici_server::certs::export::verify_dir(&dir).expect("the export verifies offline");
+    let offline = yici_server::certs::export::verify_dir(&dir, Some(&ca)).expect("the export verifies offline");
+    assert_eq!(offline.ca_fingerprint, yici_crypto::sm3_hex(&ca));
     assert_eq!(offline.content.identifier, c["identifier"].as_str().unwrap());
     assert_eq!(offline.seal_name, "浙江省市场监督管理局");
 
@@ -738,13 +797,74 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
     assert!(!pkeyutl(&path("changed.bin")), "OpenSSL refuses a changed byte");
     let original = std::fs::read(dir.join("content.bin")).unwrap();
     std::fs::write(dir.join("content.bin"), &changed).unwrap();
-    assert!(yici_server::certs::export::verify_dir(&dir).is_err());
+    assert!(yici_server::certs::export::verify_dir(&dir, Some(&ca)).is_err());
     std::fs::write(dir.join("content.bin"), &original).unwrap();
     let mut json = std::fs::read_to_string(dir.join("certificate.json")).unwrap();
     json = json.replace("王五", "王六");
     std::fs::write(dir.join("certificate.json"), json).unwrap();
-    let err = yici_server::certs::export::verify_dir(&dir).unwrap_err();
+    let err = yici_server::certs::export::verify_dir(&dir, Some(&ca)).unwrap_err();
     assert!(err.contains("content"), "{err}");
+
+    // A forged export (its own root, seal and signer, all consistent) verifies only against its
+    // own ca.pem, whose fingerprint differs; against the trusted authority it fails.
+    use yici_crypto::{pki, seal, sm2::KeyPair};
+    let fake_root_key = KeyPair::generate();
+    let fake_root = pki::issue_root(&fake_root_key, "假根证书", "某机构", 365).unwrap();
+    let signer_key = KeyPair::generate();
+    let signer = pki::issue(
+        &fake_root_key,
+        &fake_root,
+        &signer_key.public(),
+        "假印章",
+        "某机构",
+        365,
+    )
+    .unwrap();
+    let info = pki::inspect(&signer).unwrap();
+    let fake_seal = seal::make_seal(
+        &fake_root_key,
+        &fake_root,
+        &seal::SealRequest {
+            es_id: "FAKE001",
+            name: "浙江省市场监督管理局",
+            signer_cert: &signer,
+            picture_png: b"\x89PNG",
+            size_mm: 42,
+            created: info.not_before,
+            valid_start: info.not_before,
+            valid_end: info.not_after,
+        },
+    )
+    .unwrap();
+    let mut forged_content: yici_core::certificate::Content = serde_json::from_slice(&record.content).unwrap();
+    forged_content.holder.name = "冒名公司".into();
+    let forged_bytes = forged_content.canonical();
+    let sealed = seal::sign(
+        &fake_seal,
+        &signer_key,
+        &signer,
+        &forged_bytes,
+        &forged_content.identifier,
+        info.not_before + 60,
+    )
+    .unwrap();
+    let forged = app.dir.join("forged");
+    std::fs::create_dir_all(&forged).unwrap();
+    let fake_record = yici_store::certificates::CertificateRecord {
+        content: forged_bytes,
+        signature: sealed.signature,
+        ..record.clone()
+    };
+    for (name, bytes) in yici_server::certs::export::files(&fake_record, &fake_root).unwrap() {
+        std::fs::write(forged.join(name), bytes).unwrap();
+    }
+    let err = yici_server::certs::export::verify_dir(&forged, Some(&ca)).unwrap_err();
+    assert!(err.contains("ca.pem"), "{err}");
+    let own = yici_server::certs::export::verify_dir(&forged, None).expect("consistent with its own root");
+    assert_ne!(
+        own.ca_fingerprint, offline.ca_fingerprint,
+        "the fingerprint shows the difference"
+    );
 }
 on_both!(an_export_verifies_with_openssl_and_offline);
 
@@ -1175,7 +1295,7 @@ async fn departments_find_certificates_under_a_sharing_grant(app: App) {
         purpose: request.purpose.clone(),
         valid_from: today,
         valid_until: request.valid_until,
-        daily_quota: 100,
+        daily_quota: 4,
         masking: yici_core::masking::MaskingProfile::Strict,
         revoked: false,
     };
@@ -1286,6 +1406,10 @@ async fn departments_find_certificates_under_a_sharing_grant(app: App) {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].content.grant_ref, Some(grant_id.to_string()));
     assert_eq!(entries[0].content.case_ref.as_deref(), Some("QZ-2026-0099"));
+    // Four uses today: the grant's daily quota is used up.
+    let res = app.get(&find, Auth::Session(&clerk)).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text);
+    assert!(res.headers.contains_key("retry-after"));
 
     // Revoking the grant ends the access.
     app.store.grant_revoke(grant_id, &ev).await.unwrap();

@@ -129,6 +129,9 @@ pub struct NewCertificate {
     /// The caller's key for this issue: issuing again with the same key returns the first
     /// certificate instead of a second one.
     pub issue_key: Option<String>,
+    /// A digest of what was asked for under the key: the same key with a different request
+    /// is a conflict, not a retry.
+    pub issue_digest: Option<String>,
 }
 
 /// A holder's consent for a department to use one certificate.
@@ -556,21 +559,27 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(items.len());
         let mut events = Vec::with_capacity(items.len());
+        // The seal must still be the department's active one (a revocation or rotation that
+        // committed meanwhile wins; on PostgreSQL the row lock orders them).
+        let mut seals: Vec<i64> = items.iter().map(|(c, _)| c.seal_id).collect();
+        seals.sort_unstable();
+        seals.dedup();
+        for seal_id in seals {
+            let n = sqlx::query("UPDATE seals SET changed_at = changed_at WHERE id = $1 AND status = 'active'")
+                .bind(seal_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict(
+                    "the seal was revoked or replaced meanwhile".into(),
+                ));
+            }
+        }
         for (c, audit) in items {
-            if let Some(key) = &c.issue_key {
-                let existing = sqlx::query(concat!(
-                    "SELECT ",
-                    certificate_columns!(),
-                    " FROM certificates WHERE issuer_department_id = $1 AND issue_key = $2"
-                ))
-                .bind(c.issuer_department_id)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(row) = existing {
-                    out.push(certificate(&row)?);
-                    continue;
-                }
+            if let Some(existing) = self.issued_with_key(&mut tx, c).await? {
+                out.push(existing);
+                continue;
             }
             if let Some(previous) = &c.predecessor {
                 let expected = expected.unwrap_or(Status::Valid);
@@ -593,8 +602,9 @@ impl Store {
             }
             let row = sqlx::query(concat!(
                 "INSERT INTO certificates (identifier, type_code, issuer_department_id, seal_id, holder_code, holder_name, number, version, predecessor, status,
-                 valid_from, valid_until, content, signature, verification_code, issue_key, issued_at, changed_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING ",
+                 valid_from, valid_until, content, signature, verification_code, issue_key, issued_at, changed_at, issue_digest)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
+                ON CONFLICT (issuer_department_id, issue_key) DO NOTHING RETURNING ",
                 certificate_columns!()
             ))
             .bind(&c.identifier)
@@ -614,15 +624,48 @@ impl Store {
             .bind(&c.verification_code)
             .bind(&c.issue_key)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .bind(&c.issue_digest)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(|e| crate::classify(e, "certificate"))?;
+            let Some(row) = row else {
+                // Another request with the same issue key committed first.
+                let existing = self.issued_with_key(&mut tx, c).await?;
+                out.push(existing.ok_or_else(|| StoreError::Conflict("certificate issue key".into()))?);
+                continue;
+            };
             out.push(certificate(&row)?);
             events.push(audit.clone().object(&c.identifier).subject(&c.holder_code));
         }
         self.audit_rows(&mut tx, &events).await?;
         self.commit(tx).await?;
         Ok(out)
+    }
+
+    /// The certificate issued earlier under `c`'s issue key, if any; a conflict when that key
+    /// was used for a different request.
+    async fn issued_with_key(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        c: &NewCertificate,
+    ) -> Result<Option<CertificateRecord>> {
+        let Some(key) = &c.issue_key else { return Ok(None) };
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            certificate_columns!(),
+            ", issue_digest FROM certificates WHERE issuer_department_id = $1 AND issue_key = $2"
+        ))
+        .bind(c.issuer_department_id)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        if get_opt_str(&row, "issue_digest")? != c.issue_digest {
+            return Err(StoreError::Conflict(format!(
+                "issue key {key} was used for a different certificate"
+            )));
+        }
+        Ok(Some(certificate(&row)?))
     }
 
     /// Change a certificate's status from `from` to `to`; a conflict when it is no longer

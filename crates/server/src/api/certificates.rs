@@ -692,6 +692,18 @@ pub async fn list(
             type_code: q.type_code.clone(),
         };
         let found = state.store.certificates(&filter, page).await?;
+        if !found.is_empty() {
+            let mut event = auth
+                .event("certificate.list", "certificate")
+                .purpose("发证机关管理本部门证照");
+            for c in &found {
+                event = event.object(&c.identifier);
+                if !event.subjects.contains(&c.holder_code) {
+                    event = event.subject(&c.holder_code);
+                }
+            }
+            state.audit.append(event).await?;
+        }
         return Ok(axum::Json(
             found.iter().map(|c| view(c, true)).collect::<ApiResult<_>>()?,
         ));
@@ -704,37 +716,27 @@ pub async fn list(
             "Give the holder's number",
         ));
     };
-    let found = usable(&state, &auth, d.id, holder.as_str()).await?;
-    let mut out = Vec::new();
-    let mut grants = Vec::new();
-    for (c, a) in found
-        .iter()
+    let found: Vec<(CertificateRecord, Access)> = usable(&state, &auth, d.id, holder.as_str())
+        .await?
+        .into_iter()
         .filter(|(c, _)| q.type_code.as_ref().is_none_or(|t| &c.type_code == t))
-    {
-        out.push(view(c, false)?);
-        grants.extend(a.grant);
+        .collect();
+    for (_, a) in &found {
+        take_quota(&state, a).await?;
     }
-    if !out.is_empty() {
-        let mut event = auth
-            .event("certificate.find", "certificate")
-            .subject(holder.as_str())
-            .purpose("按持证人授权或共享授权查询证照");
-        for c in &out {
-            event = event.object(&c.identifier);
-        }
-        grants.dedup();
-        if !grants.is_empty() {
-            event.grant_ref = Some(grants.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-        }
-        state.audit.append(event).await?;
+    let mut out = Vec::new();
+    for (c, a) in &found {
+        out.push(department_view(&state, c, a).await?);
+        // Each certificate found is a use the holder sees, logged with its consent or grant.
+        record_use(&state, &auth, c, &d, "view", a, None, None).await?;
     }
     Ok(axum::Json(out))
 }
 
-/// One certificate: its issuer, or a department the holder consented to share it with (the
-/// read is recorded as a use the holder sees).
+/// One certificate: its issuer, or a department the holder consented to share it with or that
+/// holds a grant for it (the read is recorded as a use the holder sees).
 #[utoipa::path(get, path = "/api/v1/certificates/{identifier}", tag = "certificates",
-    responses((status = 200, body = CertificateView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = CertificateView), (status = 404, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn get(
     State(state): State<AppState>,
     auth: Auth,
@@ -747,18 +749,29 @@ pub async fn get(
     }
     let c = certificate(&state, &identifier).await?;
     if issues && c.issuer_department_id == d.id {
+        state
+            .audit
+            .append(
+                auth.event("certificate.read", "certificate")
+                    .object(&c.identifier)
+                    .subject(&c.holder_code)
+                    .purpose("发证机关管理本部门证照"),
+            )
+            .await?;
         return Ok(axum::Json(view(&c, true)?));
     }
     auth.require(Permission::UseCertificates, &target(&d))?;
     let access = access_for(&state, &auth, &c, d.id).await?;
+    take_quota(&state, &access).await?;
     record_use(&state, &auth, &c, &d, "view", &access, None, None).await?;
-    Ok(axum::Json(view(&c, false)?))
+    Ok(axum::Json(department_view(&state, &c, &access).await?))
 }
 
-/// Why a department may use a certificate: the holder's consent or a sharing grant.
+/// Why a department may use a certificate: the holder's consent, or a sharing grant (whose
+/// masking profile and daily quota then apply).
 struct Access {
     purpose: String,
-    grant: Option<i64>,
+    grant: Option<yici_core::sharing::Grant>,
 }
 
 fn system_of(auth: &Auth) -> Option<i64> {
@@ -768,40 +781,82 @@ fn system_of(auth: &Auth) -> Option<i64> {
     }
 }
 
+/// Count one use against the grant's daily quota (429 when used up); consent has no quota.
+async fn take_quota(state: &AppState, access: &Access) -> ApiResult<()> {
+    let Some(g) = &access.grant else { return Ok(()) };
+    if state
+        .quotas
+        .take(&state.store, g.id, certs::today(), 1, g.daily_quota)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(crate::api::exchange::quota_exceeded(g.daily_quota))
+    }
+}
+
+/// A certificate as a department sees it: in full under the holder's consent; under a grant,
+/// with the grant's masking applied to the holder and to personal fields.
+async fn department_view(state: &AppState, c: &CertificateRecord, access: &Access) -> ApiResult<CertificateView> {
+    let mut v = view(c, false)?;
+    let Some(g) = &access.grant else { return Ok(v) };
+    use yici_core::masking::ValueKind;
+    let t = state.store.certificate_type(&c.type_code).await?.map(|t| t.definition);
+    let person = matches!(ApplicantId::parse(&v.holder_code), Ok(ApplicantId::Person(_)));
+    if person {
+        v.holder_code = g.masking.apply(ValueKind::IdNumber, &v.holder_code);
+        v.holder_name = g.masking.apply(ValueKind::Name, &v.holder_name);
+    }
+    for (name, value) in v.data.iter_mut() {
+        let field = t.as_ref().and_then(|t| t.fields.iter().find(|f| &f.name == name));
+        let kind = match field {
+            Some(f) if f.kind == yici_core::certificate::FieldKind::IdNumber => ValueKind::IdNumber,
+            Some(f) => ValueKind::of_item(None, &f.label),
+            None => ValueKind::Plain,
+        };
+        *value = g.masking.apply(kind, value);
+    }
+    Ok(v)
+}
+
 /// The certificates of `holder` the caller's department may use: consented to it, or under a
-/// grant held by one of its systems (a system: by itself) for the type's linked resource.
+/// grant held by one of its systems (a system: by itself) for the type's linked resource. Each
+/// certificate once, consent first.
 async fn usable(
     state: &AppState,
     auth: &Auth,
     department_id: i64,
     holder: &str,
 ) -> ApiResult<Vec<(CertificateRecord, Access)>> {
-    let mut out: Vec<(CertificateRecord, Access)> = state
+    let mut out: Vec<(CertificateRecord, Access)> = Vec::new();
+    for (c, k) in state
         .store
         .consented_certificates(department_id, Some(holder), yici_store::now_micros())
-        .await?
-        .into_iter()
-        .map(|(c, k)| {
-            (
-                c,
-                Access {
-                    purpose: k.purpose,
-                    grant: None,
-                },
-            )
-        })
-        .collect();
-    for (c, grant, purpose) in state
-        .store
-        .certificates_granted(holder, department_id, system_of(auth), certs::today())
         .await?
     {
         if !out.iter().any(|(found, _)| found.id == c.id) {
             out.push((
                 c,
                 Access {
+                    purpose: k.purpose,
+                    grant: None,
+                },
+            ));
+        }
+    }
+    for (c, grant, purpose) in state
+        .store
+        .certificates_granted(holder, department_id, system_of(auth), certs::today())
+        .await?
+    {
+        if !out.iter().any(|(found, _)| found.id == c.id)
+            && let Some(g) = state.store.grant(grant).await?
+        {
+            out.push((
+                c,
+                Access {
                     purpose,
-                    grant: Some(grant),
+                    grant: Some(g),
                 },
             ));
         }
@@ -847,7 +902,7 @@ async fn record_use(
         .subject(&c.holder_code)
         .purpose(purpose);
     event.case_ref = case_ref;
-    event.grant_ref = access.grant.map(|g| g.to_string());
+    event.grant_ref = access.grant.as_ref().map(|g| g.id.to_string());
     event.object_ids.push(c.identifier.clone());
     Ok(state.store.certificate_use_add(&u, &event).await?)
 }
@@ -892,7 +947,11 @@ pub async fn operate(
             )
         })?;
     let why = reason(&input.reason)?;
-    let current = c.status.as_of(c.valid_until, certs::today());
+    // A suspension (挂失) is lifted only by resuming, even once the certificate has expired.
+    let current = match c.status {
+        yici_core::certificate::Status::Suspended => c.status,
+        stored => stored.as_of(c.valid_until, certs::today()),
+    };
     let next = op
         .apply(current)
         .map_err(|(zh, en)| ApiError::new(StatusCode::CONFLICT, "invalid_transition", zh, en))?;
@@ -962,6 +1021,15 @@ pub async fn pdf(
     if c.issuer_department_id != d.id {
         return Err(ApiError::not_found("电子证照", "certificate"));
     }
+    state
+        .audit
+        .append(
+            auth.event("certificate.pdf", "certificate")
+                .object(&c.identifier)
+                .subject(&c.holder_code)
+                .purpose("发证机关下载证照"),
+        )
+        .await?;
     let bytes = certs::render_pdf(&state.store, &state.config.public_url, &c, None).await?;
     Ok(pdf_response(bytes, &c.identifier))
 }
@@ -976,7 +1044,8 @@ pub async fn use_copy_pdf(
 ) -> ApiResult<axum::response::Response> {
     let d = acting_department(&state, &auth).await?;
     auth.require(Permission::UseCertificates, &target(&d))?;
-    let c = certificate(&state, &identifier).await?;
+    let not_found = || ApiError::not_found("加注件（或已过期）", "use copy (or it has expired)");
+    let c = certificate(&state, &identifier).await.map_err(|_| not_found())?;
     let u = state
         .store
         .certificate_uses(c.id)
@@ -984,7 +1053,15 @@ pub async fn use_copy_pdf(
         .into_iter()
         .find(|u| u.id == id && u.kind == "use_copy" && u.department_id == Some(d.id))
         .filter(|u| u.valid_until.is_some_and(|until| until > yici_store::now_micros()))
-        .ok_or_else(|| ApiError::not_found("加注件（或已过期）", "use copy (or it has expired)"))?;
+        .ok_or_else(not_found)?;
+    let mut event = auth
+        .event("certificate.use_copy_pdf", "certificate_use")
+        .object(&c.identifier)
+        .object(u.id)
+        .subject(&c.holder_code)
+        .purpose(&u.purpose);
+    event.case_ref = u.case_ref.clone();
+    state.audit.append(event).await?;
     let note = certs::UseCopyNote {
         department: d.name.clone(),
         purpose: u.purpose.clone(),
@@ -1076,7 +1153,20 @@ pub async fn shown(
         .await?
         .ok_or_else(|| ApiError::not_found("亮证码（可能已过期）", "show token (it may have expired)"))?;
     let v = state.certs.verify(&state.store, &c).await?;
-    let full = view(&c, false)?;
+    let mut full = view(&c, false)?;
+    // Other people's numbers on the certificate (a spouse's, a mother's) are masked too.
+    if let Some(t) = state.store.certificate_type(&c.type_code).await? {
+        for f in t
+            .definition
+            .fields
+            .iter()
+            .filter(|f| f.kind == yici_core::certificate::FieldKind::IdNumber)
+        {
+            if let Some(value) = full.data.get_mut(&f.name) {
+                *value = yici_core::masking::mask(yici_core::masking::ValueKind::IdNumber, value);
+            }
+        }
+    }
     let (name, code) = match ApplicantId::parse(&full.holder_code) {
         Ok(id @ ApplicantId::Person(_)) => (mask_name(&full.holder_name), id.masked()),
         Ok(id) => (full.holder_name.clone(), id.masked()),
@@ -1164,6 +1254,7 @@ pub async fn use_copy(
         purpose: purpose.to_string(),
         grant: access_for(&state, &auth, &c, d.id).await?.grant,
     };
+    take_quota(&state, &access).await?;
     let status = c.status.as_of(c.valid_until, certs::today());
     if status != yici_core::certificate::Status::Valid {
         return Err(ApiError::new(

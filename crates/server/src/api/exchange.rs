@@ -22,6 +22,22 @@ use yici_core::sharing::{Grant, GrantRefusal};
 use yici_store::catalogue::Resource;
 use yici_store::outbox::Transport;
 
+/// 429 for a grant whose daily quota is used up, with Retry-After until midnight in China.
+pub fn quota_exceeded(daily_quota: i64) -> ApiError {
+    let now = chrono::Utc::now() + chrono::Duration::hours(8);
+    let midnight = (now.date_naive() + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists");
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "quota_exceeded",
+        format!("已达到授权的每日调用上限（{daily_quota}次）"),
+        format!("The grant's daily quota of {daily_quota} lookups is used up"),
+    );
+    e.retry_after = Some((midnight - now.naive_local()).num_seconds().max(1) as u64);
+    e
+}
+
 /// Most keys in one batch call.
 pub const MAX_KEYS: usize = 1000;
 /// Longest key value accepted.
@@ -269,18 +285,7 @@ async fn lookup(
         .take(&state.store, grant.id, today, keys.len() as i64, grant.daily_quota)
         .await?
     {
-        let now = chrono::Utc::now() + chrono::Duration::hours(8);
-        let midnight = (now.date_naive() + chrono::Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists");
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "quota_exceeded",
-            format!("已达到授权的每日调用上限（{}次）", grant.daily_quota),
-            format!("The grant's daily quota of {} lookups is used up", grant.daily_quota),
-        );
-        e.retry_after = Some((midnight - now.naive_local()).num_seconds().max(1) as u64);
-        return Err(e);
+        return Err(quota_exceeded(grant.daily_quota));
     }
     let items: Vec<&yici_core::catalogue::DataItem> =
         draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();

@@ -55,6 +55,9 @@ pub fn files(record: &CertificateRecord, ca_der: &[u8]) -> Result<Vec<(&'static 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offline {
     pub content: Content,
+    /// SM3 of the authority certificate the export was verified against (hex), to compare with
+    /// the published one when no trusted certificate was given.
+    pub ca_fingerprint: String,
     pub seal_name: String,
     pub es_id: String,
     /// Unix seconds, as the signer states it.
@@ -71,17 +74,27 @@ fn pem(dir: &Path, name: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Verify an exported certificate with only its files: the signature value over the signed
-/// bytes with the signer's key, the seal and the signer's chain to `ca.pem`, the validity
-/// times, and that the signed hash is the hash of `certificate.json`. Whether the certificate
-/// has since been suspended or revoked only the online verification can tell.
-pub fn verify_dir(dir: &Path) -> Result<Offline, String> {
+/// bytes with the signer's key, the seal and the signer's chain to the authority, the validity
+/// times, and that the signed hash is the hash of `certificate.json`. The authority is
+/// `trusted_ca` (DER; the published certificate) when given, and the export's `ca.pem` must then
+/// be that certificate; otherwise the export's own `ca.pem`, whose fingerprint the caller must
+/// compare with the published one. Whether the certificate has since been suspended or revoked
+/// only the online verification can tell.
+pub fn verify_dir(dir: &Path, trusted_ca: Option<&[u8]>) -> Result<Offline, String> {
     let parts = seal::Parts {
         signed_bytes: read(dir, FILES[0])?,
         signature_value: read(dir, FILES[1])?,
         signer_cert: pem(dir, FILES[2])?,
         seal: read(dir, FILES[3])?,
     };
-    let ca = pem(dir, FILES[4])?;
+    let exported_ca = pem(dir, FILES[4])?;
+    let ca = match trusted_ca {
+        Some(trusted) if trusted != exported_ca.as_slice() => {
+            return Err("ca.pem 不是所信任的印章根证书 / ca.pem is not the trusted seal authority certificate".into());
+        }
+        Some(trusted) => trusted.to_vec(),
+        None => exported_ca,
+    };
     let content = read(dir, FILES[5])?;
     let signature = seal::assemble(&parts).map_err(|e| format!("签章结构无效 / invalid signature structure: {e}"))?;
     // The whole signature, when present, must be the same as its parts.
@@ -96,6 +109,7 @@ pub fn verify_dir(dir: &Path) -> Result<Offline, String> {
         return Err("签章所属证照标识与内容不符 / the signature names another certificate".into());
     }
     Ok(Offline {
+        ca_fingerprint: yici_crypto::sm3_hex(&ca),
         content,
         seal_name: v.seal_name,
         es_id: v.es_id,

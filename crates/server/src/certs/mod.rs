@@ -146,6 +146,8 @@ struct Checked {
     number: Option<String>,
     region: String,
     issue_key: Option<String>,
+    /// What was asked for, as a digest (an issue key reused for something else is refused).
+    digest: String,
 }
 
 fn problems_to_errors(problems: Vec<yici_core::catalogue::FieldProblem>) -> Vec<FieldError> {
@@ -224,6 +226,20 @@ fn check(t: &CertificateType, r: &IssueRequest, issuer: &Department) -> Result<C
     }
     match holder {
         Some(holder) if errors.is_empty() => Ok(Checked {
+            digest: yici_crypto::sm3_hex(
+                serde_json::json!([
+                    t.code,
+                    holder.as_str(),
+                    name,
+                    data,
+                    r.valid_from,
+                    r.valid_until,
+                    number,
+                    region
+                ])
+                .to_string()
+                .as_bytes(),
+            ),
             holder,
             holder_name: name.to_string(),
             data,
@@ -374,6 +390,15 @@ impl Certs {
                 "The department has no active seal; ask the platform operator to make one",
             )
         })?;
+        let now = now_secs();
+        if now < seal.valid_from || now > seal.valid_until {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "seal_expired",
+                "本部门的电子印章不在有效期内，请联系平台运营方更换印章",
+                "The department's seal is outside its validity; ask the platform operator to rotate it",
+            ));
+        }
         if let Some(s) = self.signers.lock().expect("signer cache").get(&seal.id) {
             return Ok(s.clone());
         }
@@ -448,10 +473,9 @@ impl Certs {
                 },
                 region: c.region.clone(),
             };
-            new.push((
-                self.seal_content(&signer, content, c.issue_key.clone(), issuer.id, now)?,
-                audit.clone(),
-            ));
+            let mut sealed = self.seal_content(&signer, content, c.issue_key.clone(), issuer.id, now)?;
+            sealed.issue_digest = c.issue_key.as_ref().map(|_| c.digest.clone());
+            new.push((sealed, audit.clone()));
         }
         let mut recorded = store.certificates_add(&new, None).await?.into_iter();
         Ok(checked
@@ -511,6 +535,7 @@ impl Certs {
             signature: sealed.signature,
             verification_code: verification_code(),
             issue_key,
+            issue_digest: None,
         })
     }
 
@@ -680,8 +705,18 @@ pub async fn render_pdf(
         issuer: c.issuer.name.clone(),
         issue_date: c.issuer.date.to_string(),
         identifier: c.identifier.clone(),
-        verification_code: record.verification_code.clone(),
-        verification_url: verification_url(public_url, &record.identifier, &record.verification_code),
+        // A use copy carries no verification code: the department's use ends with the copy's
+        // validity, not with knowing the code.
+        verification_code: if note.is_some() {
+            String::new()
+        } else {
+            record.verification_code.clone()
+        },
+        verification_url: if note.is_some() {
+            String::new()
+        } else {
+            verification_url(public_url, &record.identifier, &record.verification_code)
+        },
         seal_png: seal.map(|s| s.picture).unwrap_or_default(),
         use_copy: note
             .map(|n| {

@@ -62,6 +62,7 @@ CREATE TABLE certificates (
     signature            BYTEA NOT NULL,
     verification_code    TEXT NOT NULL,
     issue_key            TEXT,
+    issue_digest         TEXT,
     issued_at            BIGINT NOT NULL,
     changed_at           BIGINT NOT NULL
 );

@@ -62,6 +62,7 @@ CREATE TABLE certificates (
     signature            BLOB NOT NULL,
     verification_code    TEXT NOT NULL,
     issue_key            TEXT,
+    issue_digest         TEXT,
     issued_at            INTEGER NOT NULL,
     changed_at           INTEGER NOT NULL
 );
