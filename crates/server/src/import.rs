@@ -50,7 +50,8 @@ pub struct ImportReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError(pub String);
 
-fn column_letter(i: usize) -> String {
+/// The spreadsheet letter of column `i` (from 0): A … Z, AA …
+pub(crate) fn column_letter(i: usize) -> String {
     let mut n = i + 1;
     let mut s = String::new();
     while n > 0 {

@@ -14,6 +14,19 @@ fn company() -> String {
     yici_server::demo::certificates::demo_company().0
 }
 
+/// The identifier of the holder's certificate of the type named `type_name`.
+async fn my_certificate(app: &App, me: &Session, type_name: &str) -> String {
+    let mine = app.get("/api/v1/me/certificates", Auth::Session(me)).await.json();
+    mine.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type_name"] == type_name)
+        .unwrap_or_else(|| panic!("the holder has a {type_name}"))["identifier"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// The demo type with this name.
 async fn type_code(app: &App, name: &str) -> String {
     let types = app.get("/api/v1/certificate-types", Auth::None).await.json();
@@ -236,16 +249,7 @@ async fn issuers_manage_only_their_own_types_and_certificates(app: App) {
         "{citizen_certs}"
     );
     let me = app.login_applicant(CITIZEN, "张三").await;
-    let mine = app.get("/api/v1/me/certificates", Auth::Session(&me)).await.json();
-    let marriage_cert = mine
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type_name"] == "结婚证")
-        .unwrap()["identifier"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let marriage_cert = my_certificate(&app, &me, "结婚证").await;
     let res = app
         .call(
             Method::POST,
@@ -689,15 +693,7 @@ async fn a_show_token_shows_the_certificate_briefly_and_masked(app: App) {
     assert_eq!(s["holder_name"], "张*");
     assert!(!shown.text.contains(CITIZEN), "the number is masked");
     // Other people's numbers on a shown certificate are masked too.
-    let marriage = mine
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type_name"] == "结婚证")
-        .unwrap()["identifier"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let marriage = my_certificate(&app, &me, "结婚证").await;
     let token = app
         .call(
             Method::POST,
@@ -1032,21 +1028,7 @@ async fn pdfs_carry_the_text_the_seal_and_a_qr_code_that_verifies(app: App) {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.headers["content-type"], "application/pdf");
-    let req = axum::http::Request::builder()
-        .uri(format!("/api/v1/certificates/{id}/pdf"))
-        .header("cookie", format!("yici_session={}", issuer.cookie))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let pdf = axum::body::to_bytes(
-        tower::ServiceExt::oneshot(app.router.clone(), req)
-            .await
-            .unwrap()
-            .into_body(),
-        usize::MAX,
-    )
-    .await
-    .unwrap()
-    .to_vec();
+    let (_, pdf) = app.bytes(&format!("/api/v1/certificates/{id}/pdf"), &issuer).await;
     assert!(pdf.starts_with(b"%PDF-1.7"));
     assert!(
         String::from_utf8_lossy(&pdf).contains("pdfaid:conformance"),
@@ -1085,16 +1067,7 @@ async fn pdfs_carry_the_text_the_seal_and_a_qr_code_that_verifies(app: App) {
 
     // A use copy names the department, the purpose and its expiry.
     let me = app.login_applicant(CITIZEN, "张三").await;
-    let mine = app.get("/api/v1/me/certificates", Auth::Session(&me)).await.json();
-    let house = mine
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type_name"] == "不动产权证书")
-        .unwrap()["identifier"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let house = my_certificate(&app, &me, "不动产权证书").await;
     let window = app.department_id("衢州市数据资源管理局").await;
     let until = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive();
     app.call(
@@ -1113,14 +1086,8 @@ async fn pdfs_carry_the_text_the_seal_and_a_qr_code_that_verifies(app: App) {
         )
         .await
         .json();
-    let req = axum::http::Request::builder()
-        .uri(copy["pdf_url"].as_str().unwrap())
-        .header("cookie", format!("yici_session={}", clerk.cookie))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let copy_pdf = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let (status, copy_pdf) = app.bytes(copy["pdf_url"].as_str().unwrap(), &clerk).await;
+    assert_eq!(status, StatusCode::OK);
     let text = common::pdf_text(&copy_pdf);
     for t in [
         "加注件",
@@ -1162,17 +1129,9 @@ async fn spreadsheets_issue_in_bulk_with_errors_by_row(app: App) {
         company()
     );
     let send = |partial: bool| {
-        let req = axum::http::Request::builder()
-            .method(Method::POST)
-            .uri(format!(
-                "/api/v1/certificates/import?type_code={code}&filename=permits.csv&partial={partial}"
-            ))
-            .header("cookie", format!("yici_session={}", issuer.cookie))
-            .header("x-csrf-token", &issuer.csrf)
-            .header("content-type", "text/csv")
-            .body(axum::body::Body::from(csv.clone()))
-            .unwrap();
-        app.send(req)
+        let path = format!("/api/v1/certificates/import?type_code={code}&filename=permits.csv&partial={partial}");
+        let (app, issuer, csv) = (&app, &issuer, &csv);
+        async move { app.upload(&path, issuer, csv).await }
     };
     let before = app
         .get("/api/v1/certificates?limit=200", Auth::Session(&issuer))
@@ -1227,14 +1186,13 @@ async fn spreadsheets_issue_in_bulk_with_errors_by_row(app: App) {
         .json();
     assert_eq!(count.as_array().unwrap().len(), before.as_array().unwrap().len() + 2);
     // An unknown column refuses the file.
-    let req = axum::http::Request::builder()
-        .method(Method::POST)
-        .uri(format!("/api/v1/certificates/import?type_code={code}&filename=x.csv"))
-        .header("cookie", format!("yici_session={}", issuer.cookie))
-        .header("x-csrf-token", &issuer.csrf)
-        .body(axum::body::Body::from("持证主体证件号码,持证主体名称,颜色\nx,y,z\n"))
-        .unwrap();
-    let res = app.send(req).await;
+    let res = app
+        .upload(
+            &format!("/api/v1/certificates/import?type_code={code}&filename=x.csv"),
+            &issuer,
+            "持证主体证件号码,持证主体名称,颜色\nx,y,z\n",
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text.contains("颜色"), "{}", res.text);
 }

@@ -9,7 +9,7 @@
 
 use super::IssueRequest;
 use crate::error::FieldError;
-use crate::import::RowError;
+use crate::import::{RowError, column_letter};
 use std::collections::BTreeMap;
 use yici_core::certificate::CertificateType;
 
@@ -22,17 +22,6 @@ const COLUMNS: [(&str, &str); 6] = [
     ("number", "证照编号"),
     ("issue_key", "幂等键"),
 ];
-
-fn column_letter(i: usize) -> String {
-    let mut n = i + 1;
-    let mut s = String::new();
-    while n > 0 {
-        let r = (n - 1) % 26;
-        s.insert(0, (b'A' + r as u8) as char);
-        n = (n - 1) / 26;
-    }
-    s
-}
 
 /// The template's header row for a type.
 pub fn header(t: &CertificateType) -> Vec<String> {

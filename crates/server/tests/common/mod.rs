@@ -235,6 +235,33 @@ impl App {
         self.send(req).await
     }
 
+    /// The raw body of a GET in a session (PDFs, images).
+    pub async fn bytes(&self, path: &str, session: &Session) -> (StatusCode, Vec<u8>) {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::COOKIE, format!("yici_session={}", session.cookie))
+            .body(Body::empty())
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.expect("router answers");
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body reads");
+        (status, body.to_vec())
+    }
+
+    /// A file uploaded as the request body in a session (imports).
+    pub async fn upload(&self, path: &str, session: &Session, body: &str) -> Response {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, format!("yici_session={}", session.cookie))
+            .header("x-csrf-token", &session.csrf)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
     pub async fn page(&self, path: &str, session: Option<&Session>) -> Response {
         let mut b = Request::builder().uri(path).header(header::ACCEPT, "text/html");
         if let Some(s) = session {
