@@ -86,7 +86,6 @@ fn citizen(i: usize) -> String {
 /// Seed the demo province, load `rows` people, give the benchmark system a grant and a token,
 /// then run the bare handler, the exchange at full speed and the exchange at half that rate.
 pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Report, BenchError> {
-    use yici_core::sharing::{Grant, RequestDraft, RequestStatus};
     crate::demo::seed(&store, dir).await?;
     crate::demo::seed_catalogue(&store).await?;
     crate::demo::seed_exchange(&store, dir).await?;
@@ -134,40 +133,19 @@ pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Repo
         }
     };
     if store.grants_for(system.id, people.id).await?.is_empty() {
-        let today = chrono::Utc::now().date_naive();
-        let request = RequestDraft {
-            resource_id: people.id,
+        crate::demo::DirectGrant {
+            provider_department_id: police.id,
             consumer_department_id: market.id,
             system_id: system.id,
-            items: vec!["姓名".into(), "公民身份号码".into(), "住址".into()],
-            purpose: "共享交换性能测试".into(),
-            legal_basis: "性能测试".into(),
-            service_items: vec![],
-            valid_from: today,
-            valid_until: today + chrono::Duration::days(3650),
-        };
-        let grant = Grant {
-            id: 0,
-            system_id: system.id,
             resource_id: people.id,
-            items: request.items.clone(),
-            purpose: request.purpose.clone(),
-            valid_from: request.valid_from,
-            valid_until: request.valid_until,
+            items: &["姓名", "公民身份号码", "住址"],
+            purpose: "共享交换性能测试",
+            legal_basis: "性能测试",
+            days: 3650,
             daily_quota: 1_000_000_000_000,
-            masking: yici_core::masking::MaskingProfile::Strict,
-            revoked: false,
-        };
-        store
-            .sharing_request_create(
-                &request,
-                police.id,
-                RequestStatus::Granted,
-                today,
-                Some(&grant),
-                &ev("sharing.request", "sharing_request"),
-            )
-            .await?;
+        }
+        .record(&store)
+        .await?;
     }
     let token = yici_crypto::token::generate("yici_sys_");
     store

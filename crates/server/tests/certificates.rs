@@ -1233,48 +1233,20 @@ async fn departments_find_certificates_under_a_sharing_grant(app: App) {
         .await
         .unwrap()
         .unwrap();
-    let today = chrono::Utc::now().date_naive();
-    let request = yici_core::sharing::RequestDraft {
-        resource_id: licence_resource.id,
+    yici_server::demo::DirectGrant {
+        provider_department_id: market,
         consumer_department_id: window,
         system_id: system.id,
-        items: vec!["统一社会信用代码".into(), "名称".into()],
-        purpose: "企业开办一件事核验营业执照".into(),
-        legal_basis: "《优化营商环境条例》".into(),
-        service_items: vec![],
-        valid_from: today,
-        valid_until: today + chrono::Duration::days(30),
-    };
-    let grant = yici_core::sharing::Grant {
-        id: 0,
-        system_id: system.id,
         resource_id: licence_resource.id,
-        items: request.items.clone(),
-        purpose: request.purpose.clone(),
-        valid_from: today,
-        valid_until: request.valid_until,
+        items: &["统一社会信用代码", "名称"],
+        purpose: "企业开办一件事核验营业执照",
+        legal_basis: "《优化营商环境条例》",
+        days: 30,
         daily_quota: 4,
-        masking: yici_core::masking::MaskingProfile::Strict,
-        revoked: false,
-    };
-    let ev = yici_core::audit::AuditEvent::new(
-        0,
-        yici_core::audit::Actor::named("test"),
-        "sharing.request",
-        "sharing_request",
-        "t",
-    );
-    app.store
-        .sharing_request_create(
-            &request,
-            market,
-            yici_core::sharing::RequestStatus::Granted,
-            today,
-            Some(&grant),
-            &ev,
-        )
-        .await
-        .unwrap();
+    }
+    .record(&app.store)
+    .await
+    .unwrap();
 
     // Without the link the grant does not reach the certificates; the issuer links the type to
     // its own published resource only.
@@ -1370,6 +1342,7 @@ async fn departments_find_certificates_under_a_sharing_grant(app: App) {
     assert!(res.headers.contains_key("retry-after"));
 
     // Revoking the grant ends the access.
+    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "grant.revoke", "grant", "t");
     app.store.grant_revoke(grant_id, &ev).await.unwrap();
     assert_eq!(app.get(&find, Auth::Session(&clerk)).await.json(), json!([]));
     let res = app

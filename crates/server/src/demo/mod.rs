@@ -524,10 +524,66 @@ const PEOPLE: [(&str, &str, &str); 3] = [
     ("王芳", "33021219900606004", "浙江省宁波市鄞州区下应街道8号"),
 ];
 
+/// A grant made directly (a granted sharing request and its grant, as a provider's approval
+/// records them): the demo and the benchmarks start from such grants.
+#[derive(Debug, Clone)]
+pub struct DirectGrant<'a> {
+    pub provider_department_id: i64,
+    pub consumer_department_id: i64,
+    pub system_id: i64,
+    pub resource_id: i64,
+    pub items: &'a [&'a str],
+    pub purpose: &'a str,
+    pub legal_basis: &'a str,
+    pub days: i64,
+    pub daily_quota: i64,
+}
+
+impl DirectGrant<'_> {
+    /// Record the request and its grant, starting today.
+    pub async fn record(&self, store: &Store) -> Result<(), StoreError> {
+        use yici_core::sharing::{Grant, RequestDraft, RequestStatus};
+        let today = chrono::Utc::now().date_naive();
+        let request = RequestDraft {
+            resource_id: self.resource_id,
+            consumer_department_id: self.consumer_department_id,
+            system_id: self.system_id,
+            items: self.items.iter().map(|i| i.to_string()).collect(),
+            purpose: self.purpose.into(),
+            legal_basis: self.legal_basis.into(),
+            service_items: vec![],
+            valid_from: today,
+            valid_until: today + chrono::Duration::days(self.days),
+        };
+        let grant = Grant {
+            id: 0,
+            system_id: self.system_id,
+            resource_id: self.resource_id,
+            items: request.items.clone(),
+            purpose: request.purpose.clone(),
+            valid_from: request.valid_from,
+            valid_until: request.valid_until,
+            daily_quota: self.daily_quota,
+            masking: yici_core::masking::MaskingProfile::Strict,
+            revoked: false,
+        };
+        store
+            .sharing_request_create(
+                &request,
+                self.provider_department_id,
+                RequestStatus::Granted,
+                today,
+                Some(&grant),
+                &ev("sharing.request", "sharing_request"),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
 /// Exchange demo: load a few people into 人口基础信息, grant the market system name, ID number
 /// and address (strictly masked), and write example calls into `demo-credentials.json`.
 pub async fn seed_exchange(store: &Store, dir: &Path) -> anyhow_like::Result<()> {
-    use yici_core::sharing::{Grant, RequestDraft, RequestStatus};
     let uscc = |org: &str| Uscc::generate("11", "330000", org).expect("demo credit codes are valid");
     let (Some(police), Some(market)) = (
         store.department_by_uscc(uscc("MB000103").as_str()).await?,
@@ -568,40 +624,19 @@ pub async fn seed_exchange(store: &Store, dir: &Path) -> anyhow_like::Result<()>
         return Ok(());
     };
     if store.grants_for(system.id, people.id).await?.is_empty() {
-        let today = chrono::Utc::now().date_naive();
-        let request = RequestDraft {
-            resource_id: people.id,
+        DirectGrant {
+            provider_department_id: police.id,
             consumer_department_id: market.id,
             system_id: system.id,
-            items: vec!["姓名".into(), "公民身份号码".into(), "住址".into()],
-            purpose: "企业开办时核验法定代表人身份".into(),
-            legal_basis: "《市场主体登记管理条例》".into(),
-            service_items: vec![],
-            valid_from: today,
-            valid_until: today + chrono::Duration::days(365),
-        };
-        let grant = Grant {
-            id: 0,
-            system_id: system.id,
             resource_id: people.id,
-            items: request.items.clone(),
-            purpose: request.purpose.clone(),
-            valid_from: request.valid_from,
-            valid_until: request.valid_until,
+            items: &["姓名", "公民身份号码", "住址"],
+            purpose: "企业开办时核验法定代表人身份",
+            legal_basis: "《市场主体登记管理条例》",
+            days: 365,
             daily_quota: 100_000,
-            masking: yici_core::masking::MaskingProfile::Strict,
-            revoked: false,
-        };
-        store
-            .sharing_request_create(
-                &request,
-                police.id,
-                RequestStatus::Granted,
-                today,
-                Some(&grant),
-                &ev("sharing.request", "sharing_request"),
-            )
-            .await?;
+        }
+        .record(store)
+        .await?;
     }
     let file = dir.join("demo-credentials.json");
     let mut creds: Credentials = std::fs::read(&file)
