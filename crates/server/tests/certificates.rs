@@ -1131,7 +1131,7 @@ async fn spreadsheets_issue_in_bulk_with_errors_by_row(app: App) {
     let send = |partial: bool| {
         let path = format!("/api/v1/certificates/import?type_code={code}&filename=permits.csv&partial={partial}");
         let (app, issuer, csv) = (&app, &issuer, &csv);
-        async move { app.upload(&path, issuer, csv).await }
+        async move { app.upload(&path, issuer, csv.as_str()).await }
     };
     let before = app
         .get("/api/v1/certificates?limit=200", Auth::Session(&issuer))
@@ -1186,6 +1186,25 @@ async fn spreadsheets_issue_in_bulk_with_errors_by_row(app: App) {
         .json();
     assert_eq!(count.as_array().unwrap().len(), before.as_array().unwrap().len() + 2);
     // An unknown column refuses the file.
+    // The same from an .xlsx workbook (both rows valid: issued together, numbers kept).
+    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/certificates.xlsx")).unwrap();
+    let res = app
+        .upload(
+            &format!("/api/v1/certificates/import?type_code={code}&filename=permits.xlsx"),
+            &issuer,
+            xlsx,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.json()["issued"], 2, "{}", res.text);
+    let id = res.json()["identifiers"][0].as_str().unwrap().to_string();
+    let c = app
+        .get(&format!("/api/v1/certificates/{id}"), Auth::Session(&issuer))
+        .await
+        .json();
+    assert_eq!(c["number"], "JY23308020000004");
+    assert_eq!(c["data"]["main_business"], "餐饮服务经营者");
+
     let res = app
         .upload(
             &format!("/api/v1/certificates/import?type_code={code}&filename=x.csv"),

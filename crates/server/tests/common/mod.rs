@@ -251,13 +251,13 @@ impl App {
     }
 
     /// A file uploaded as the request body in a session (imports).
-    pub async fn upload(&self, path: &str, session: &Session, body: &str) -> Response {
+    pub async fn upload(&self, path: &str, session: &Session, body: impl Into<Vec<u8>>) -> Response {
         let req = Request::builder()
             .method(Method::POST)
             .uri(path)
             .header(header::COOKIE, format!("yici_session={}", session.cookie))
             .header("x-csrf-token", &session.csrf)
-            .body(Body::from(body.to_string()))
+            .body(Body::from(body.into()))
             .unwrap();
         self.send(req).await
     }
