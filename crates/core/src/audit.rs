@@ -187,6 +187,7 @@ pub fn action_name(action: &str, lang: crate::Lang) -> String {
         "access.refuse" => ("拒绝访问", "refused access"),
         "session.sign_in" => ("登录", "signed in"),
         "session.sign_out" => ("退出登录", "signed out"),
+        "session.lock" => ("密码错误过多，锁定登录", "locked sign-in after wrong passwords"),
         "region.save" => ("保存行政区划", "saved a region"),
         "department.create" => ("新增部门", "created a department"),
         "department.update" => ("修改部门", "updated a department"),

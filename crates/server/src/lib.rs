@@ -24,6 +24,7 @@ pub mod obs;
 pub mod openapi;
 pub mod quota;
 pub mod state;
+pub mod throttle;
 pub mod upstream;
 pub mod web;
 

@@ -31,6 +31,9 @@ pub struct ServerConfig {
     /// The key that seals every private key of the certificate library at rest. Every instance
     /// of one deployment needs the same key; the default is a fresh key (for tests).
     pub seal_key: yici_crypto::sealed::SealingKey,
+    /// Wrong passwords for one username before it is locked out for `sign_in_lockout`.
+    pub sign_in_max_failures: u32,
+    pub sign_in_lockout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +49,8 @@ impl Default for ServerConfig {
             upstream_timeout: Duration::from_secs(2),
             upstream_retries: 1,
             seal_key: yici_crypto::sealed::SealingKey::generate(),
+            sign_in_max_failures: 5,
+            sign_in_lockout: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -72,6 +77,8 @@ pub struct Inner {
     pub nats: std::sync::OnceLock<yici_nats::NatsPush>,
     /// The certificate library's keys (seal authority, department seals).
     pub certs: crate::certs::Certs,
+    /// Wrong-password counts per username.
+    pub sign_ins: crate::throttle::SignInThrottle,
 }
 
 impl AppState {
@@ -101,6 +108,7 @@ impl AppState {
             quotas: Default::default(),
             access: Default::default(),
             nats: Default::default(),
+            sign_ins: Default::default(),
         }))
     }
 }

@@ -657,3 +657,63 @@ async fn demo_seeding_is_idempotent(app: App) {
     }
 }
 on_both!(demo_seeding_is_idempotent);
+
+async fn repeated_wrong_passwords_lock_the_username_for_a_while(app: App) {
+    for _ in 0..5 {
+        let res = app
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                Auth::None,
+                Some(json!({"username": "supervisor", "password": "guess-123456"})),
+            )
+            .await;
+        assert_eq!(res.code(), "invalid_credentials");
+    }
+    // Now even the right password is refused, with how long to wait.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            Auth::None,
+            Some(json!({"username": "Supervisor", "password": app.password("supervisor")})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text);
+    assert_eq!(res.code(), "too_many_attempts");
+    let wait: u64 = res.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait > 800 && wait <= 900, "{wait}");
+    // The sign-in page says so next to the form.
+    let page = app
+        .send(
+            axum::http::Request::builder()
+                .method(Method::POST)
+                .uri("/login")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "text/html")
+                .body(axum::body::Body::from(format!(
+                    "username=supervisor&password={}",
+                    common::enc(&app.password("supervisor"))
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.text.contains("密码错误次数过多"), "{}", page.text);
+    // Other accounts are not affected, and the lockout is in the audit log.
+    assert!(app.login_as("operator", &app.password("operator")).await.is_some());
+    let locks = app
+        .store
+        .audit_search(
+            &yici_store::audit::AuditFilter {
+                action: Some("session.lock".into()),
+                ..Default::default()
+            },
+            yici_store::Page::all(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(locks.len(), 1);
+    assert_eq!(locks[0].content.object_ids, ["supervisor"]);
+}
+on_both!(repeated_wrong_passwords_lock_the_username_for_a_while);

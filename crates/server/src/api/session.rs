@@ -44,7 +44,22 @@ pub struct SessionView {
 
 /// Check a username and password; `None` when they do not match an enabled account. The
 /// password is verified against a dummy hash for unknown users so timing does not tell.
+///
+/// After too many wrong passwords for a username it is locked out for a while: every attempt is
+/// then refused with 429 and `Retry-After`, whatever the password (see [`crate::throttle`]).
 pub async fn check_password(state: &AppState, username: &str, password: &str) -> ApiResult<Option<User>> {
+    let now = std::time::Instant::now();
+    if let Some(wait) = state.sign_ins.locked_for(username, now) {
+        let minutes = wait.as_secs().div_ceil(60);
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("密码错误次数过多，该账号已暂时锁定，请{minutes}分钟后再试"),
+            format!("Too many wrong passwords: the account is locked; try again in {minutes} minutes"),
+        );
+        e.retry_after = Some(wait.as_secs().max(1));
+        return Err(e);
+    }
     let found = state.store.user_credentials(username.trim()).await?;
     let (user, hash) = match &found {
         Some((u, h)) => (Some(u.clone()), h.clone()),
@@ -54,7 +69,28 @@ pub async fn check_password(state: &AppState, username: &str, password: &str) ->
     let ok = tokio::task::spawn_blocking(move || yici_crypto::password::verify(&password, &hash))
         .await
         .unwrap_or(false);
-    Ok(user.filter(|u| ok && !u.disabled))
+    let user = user.filter(|u| ok && !u.disabled);
+    if user.is_some() {
+        state.sign_ins.succeeded(username);
+    } else if state.sign_ins.failed(
+        username,
+        now,
+        state.config.sign_in_max_failures,
+        state.config.sign_in_lockout,
+    ) {
+        tracing::warn!(username = %username.trim(), "sign-in locked after repeated wrong passwords");
+        let event = yici_core::audit::AuditEvent::new(
+            yici_store::now_micros(),
+            yici_core::audit::Actor::named("anonymous"),
+            "session.lock",
+            "user",
+            &crate::context::current_request_id(),
+        )
+        .object(username.trim().chars().take(64).collect::<String>())
+        .outcome(yici_core::audit::Outcome::Refused, "too many wrong passwords");
+        state.audit.append(event).await?;
+    }
+    Ok(user)
 }
 
 pub fn invalid_credentials() -> ApiError {
@@ -73,7 +109,7 @@ fn with_cookie(mut res: Response, value: axum::http::HeaderValue) -> Response {
 
 /// Sign in with username and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn sign_in(State(state): State<AppState>, Json(input): Json<SignIn>) -> ApiResult<Response> {
     if input.username.len() > 64 || input.password.len() > 256 {
         return Err(invalid_credentials());
