@@ -50,6 +50,39 @@ pub struct ImportReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError(pub String);
 
+impl From<FileError> for crate::error::ApiError {
+    fn from(e: FileError) -> Self {
+        crate::error::ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "import_refused",
+            e.0.clone(),
+            e.0,
+        )
+    }
+}
+
+/// 422 `import_refused` for a file with row problems, each named by row and column; `what`
+/// says, in both languages, what was therefore not written.
+pub fn refused(errors: &[RowError], what_zh: &str, what_en: &str) -> crate::error::ApiError {
+    let mut e = crate::error::ApiError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "import_refused",
+        format!("导入未执行：{} 处错误，{what_zh}", errors.len()),
+        format!("{what_en}: {} problems", errors.len()),
+    );
+    e.errors = errors
+        .iter()
+        .map(|r| {
+            crate::error::FieldError::new(
+                &format!("第{}行 {}", r.row, r.column),
+                r.message.clone(),
+                r.message.clone(),
+            )
+        })
+        .collect();
+    e
+}
+
 /// The spreadsheet letter of column `i` (from 0): A … Z, AA …
 pub(crate) fn column_letter(i: usize) -> String {
     let mut n = i + 1;

@@ -12,7 +12,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`: \
 `bad_request`, `validation_failed`, `invalid_identifier`, `unauthenticated`, `invalid_credentials`, \
 `invalid_token`, `identity_mismatch`, `forbidden`, `csrf_failed`, `not_found`, `method_not_allowed`, \
-`conflict`, `too_many_attempts`, `payload_too_large`, `unsupported_media_type`, `request_timeout`, `calendar_year_missing`, \
+`conflict`, `too_many_attempts`, `quota_exceeded`, `import_refused`, `invalid_transition`, \
+`no_seal`, `seal_expired`, `certificate_not_valid`, `payload_too_large`, `unsupported_media_type`, `request_timeout`, `calendar_year_missing`, \
 `identity_unavailable`, `unavailable`, `internal`. Messages are Chinese by default; send \
 `Accept-Language: en` (or `?lang=en`) for English.\n\n\
 Department systems authenticate with `Authorization: Bearer <token>`. People sign in at \

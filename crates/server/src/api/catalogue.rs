@@ -679,8 +679,7 @@ pub async fn import(
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<crate::import::ImportReport>> {
     auth.require(Permission::ManageCatalogue, &Target::Platform)?;
-    let grid = crate::import::read_grid(&q.filename, &body)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_refused", e.0.clone(), e.0))?;
+    let grid = crate::import::read_grid(&q.filename, &body)?;
     let may = |d: &yici_store::departments::Department| {
         auth.require(
             Permission::ManageCatalogue,
@@ -702,30 +701,15 @@ pub async fn import(
     )
     .await
     .map_err(|f| match f {
-        crate::import::ImportFailure::File(e) => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_refused", e.0.clone(), e.0)
-        }
+        crate::import::ImportFailure::File(e) => ApiError::from(e),
         crate::import::ImportFailure::Store(e) => e.into(),
     })?;
     if !report.written && !report.errors.is_empty() {
-        let mut e = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "import_refused",
-            format!("导入未执行：{} 处错误，文件中的内容均未写入", report.errors.len()),
-            format!("Nothing was imported: {} problems", report.errors.len()),
-        );
-        e.errors = report
-            .errors
-            .iter()
-            .map(|r| {
-                FieldError::new(
-                    &format!("第{}行 {}", r.row, r.column),
-                    r.message.clone(),
-                    r.message.clone(),
-                )
-            })
-            .collect();
-        return Err(e);
+        return Err(crate::import::refused(
+            &report.errors,
+            "文件中的内容均未写入",
+            "Nothing was imported",
+        ));
     }
     Ok(axum::Json(report))
 }

@@ -557,23 +557,7 @@ pub struct ImportResult {
 }
 
 fn import_refused(errors: &[crate::import::RowError]) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "import_refused",
-        format!("导入未执行：{} 处错误，文件中的证照均未签发", errors.len()),
-        format!("Nothing was issued: {} problems", errors.len()),
-    );
-    e.errors = errors
-        .iter()
-        .map(|r| {
-            FieldError::new(
-                &format!("第{}行 {}", r.row, r.column),
-                r.message.clone(),
-                r.message.clone(),
-            )
-        })
-        .collect();
-    e
+    crate::import::refused(errors, "文件中的证照均未签发", "Nothing was issued")
 }
 
 /// Bulk issue from a spreadsheet (.xlsx or .csv) of one type; every problem is reported by row
@@ -595,8 +579,7 @@ pub async fn import(
         .certificate_type(&q.type_code)
         .await?
         .ok_or_else(|| ApiError::field("type_code", "没有该证照类型", "No such certificate type"))?;
-    let grid = crate::import::read_grid(&q.filename, &body)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_refused", e.0.clone(), e.0))?;
+    let grid = crate::import::read_grid(&q.filename, &body)?;
     let parsed = certs::import::parse(&t.definition, &grid);
     if !parsed.errors.is_empty() {
         return Err(import_refused(&parsed.errors));

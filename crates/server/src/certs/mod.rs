@@ -109,10 +109,8 @@ fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Today in China (UTC+8).
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
+/// Today in China (UTC+8), as the exchange counts it.
+pub use crate::api::exchange::today;
 
 /// One certificate to issue, as the issuer states it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -655,19 +653,11 @@ fn china_time(micros: i64, with_time: bool) -> String {
 
 /// The address a certificate's QR code carries: the verification page with its code.
 pub fn verification_url(public_url: &str, identifier: &str, code: &str) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
     format!(
         "{}/verify?id={}&code={}",
         public_url.trim_end_matches('/'),
-        enc(identifier),
-        enc(code)
+        crate::web::encode(identifier),
+        crate::web::encode(code)
     )
 }
 
