@@ -38,7 +38,7 @@ async fn sequencer(state: AppState) {
             _ = committed.notified() => {}
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
-        if let Err(e) = state.store.audit_sequence_all().await {
+        if let Err(e) = state.audit.sequence().await {
             tracing::warn!(error = %e, "audit sequencing failed; will retry");
             tokio::time::sleep(Duration::from_secs(1)).await;
         }

@@ -32,7 +32,7 @@ pub struct Change {
 /// The lengths of the key lists of lookup statements.
 const LOOKUP_SIZES: [usize; 5] = [1, 4, 16, 64, 200];
 
-fn values(text: &str) -> Result<BTreeMap<String, String>> {
+pub(crate) fn values(text: &str) -> Result<BTreeMap<String, String>> {
     serde_json::from_str(text).map_err(|e| StoreError::Invalid(format!("stored row is unreadable: {e}")))
 }
 

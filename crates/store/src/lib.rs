@@ -19,6 +19,7 @@ pub mod certificates;
 pub mod datasets;
 pub mod departments;
 pub mod dialect;
+mod lane;
 mod migrate;
 pub mod outbox;
 pub mod reader;
@@ -110,6 +111,8 @@ pub struct Store {
     audit: Option<std::sync::Arc<audit::AuditKeys>>,
     /// Bumped after every committed change to who may read what; see [`Store::generation`].
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The SQLite database file, which the hot path's lanes open too (see [`lane`]).
+    file: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -156,6 +159,7 @@ impl Store {
             dialect,
             audit: None,
             generation: Default::default(),
+            file: lane::sqlite_file(url).map(std::sync::Arc::new),
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -169,6 +173,11 @@ impl Store {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// The SQLite database file (none for PostgreSQL and in-memory databases).
+    pub(crate) fn sqlite_file(&self) -> Option<&Path> {
+        self.file.as_deref().map(|p| p.as_path())
     }
 
     pub fn pool(&self) -> &AnyPool {

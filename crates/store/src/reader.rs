@@ -2,6 +2,9 @@
 //! resource, the way [`crate::audit::AuditWriter`] commits entries that arrive together in one
 //! transaction. Under load each query serves many callers; alone, a lookup is one query as
 //! before. Every caller gets exactly the rows of its own keys.
+//!
+//! On SQLite the reader is a lane ([`crate::lane`]): a thread with its own read-only connection
+//! that takes every waiting lookup at once and reads each key through one prepared statement.
 
 use crate::datasets::DataRow;
 use crate::{Result, Store, StoreError};
@@ -25,9 +28,24 @@ pub struct RowReader {
 }
 
 impl RowReader {
-    /// Start `workers` reader tasks: while one queries, the next gathers the lookups waiting.
+    /// Start `workers` readers (tasks over the pool, or on SQLite lane threads): while one
+    /// reads, the next gathers the lookups waiting.
     pub fn start(store: Store, workers: usize) -> Self {
         let (sender, receiver) = mpsc::channel::<Job>(65_536);
+        if let Some(path) = store.sqlite_file() {
+            match start_lanes(path, receiver, workers) {
+                Ok(()) => return RowReader { sender },
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot open the row reader's own connection; reading through the pool");
+                    let (s, r) = mpsc::channel::<Job>(65_536);
+                    return Self::start_tasks(store, s, r, workers);
+                }
+            }
+        }
+        Self::start_tasks(store, sender, receiver, workers)
+    }
+
+    fn start_tasks(store: Store, sender: mpsc::Sender<Job>, receiver: mpsc::Receiver<Job>, workers: usize) -> Self {
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..workers.max(1) {
             let (store, receiver) = (store.clone(), receiver.clone());
@@ -70,6 +88,97 @@ impl RowReader {
             .await
             .map_err(|_| StoreError::Unavailable("the row reader has stopped".into()))?
             .map_err(|e| StoreError::Unavailable(format!("rows not read: {e}")))
+    }
+}
+
+/// Reader lanes, each with its own connection, taking turns at the queue.
+fn start_lanes(path: &std::path::Path, receiver: mpsc::Receiver<Job>, workers: usize) -> rusqlite::Result<()> {
+    let conns = (0..workers.max(1))
+        .map(|_| crate::lane::open(path, true))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let receiver = Arc::new(std::sync::Mutex::new(receiver));
+    for (n, conn) in conns.into_iter().enumerate() {
+        let receiver = receiver.clone();
+        let lane = std::thread::Builder::new()
+            .name(format!("yici-rows-{n}"))
+            .spawn(move || {
+                while let Some(group) = gather(&receiver) {
+                    answer_in_lane(&conn, group);
+                }
+            });
+        if let Err(e) = lane {
+            // The lanes already started serve alone; with none, lookups fail as unavailable.
+            tracing::error!(error = %e, "cannot start a row reader lane");
+        }
+    }
+    Ok(())
+}
+
+/// The first waiting lookup (blocking), then every other one already waiting, up to
+/// [`MAX_KEYS`] keys; `None` once the reader is dropped.
+fn gather(receiver: &std::sync::Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
+    let mut rx = receiver.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let first = rx.blocking_recv()?;
+    let mut keys = first.1.len();
+    let mut group = vec![first];
+    while keys < MAX_KEYS {
+        match rx.try_recv() {
+            Ok(job) => {
+                keys += job.1.len();
+                group.push(job);
+            }
+            Err(_) => break,
+        }
+    }
+    Some(group)
+}
+
+/// Each caller's rows, read key by key through one prepared statement in one read transaction.
+fn answer_in_lane(conn: &rusqlite::Connection, group: Vec<Job>) {
+    let read = || -> std::result::Result<Vec<Vec<DataRow>>, String> {
+        let tx = conn.unchecked_transaction().map_err(|e| e.to_string())?;
+        let mut stmt = tx
+            .prepare_cached("SELECT version, content FROM dataset_rows WHERE resource_id = ?1 AND row_key = ?2")
+            .map_err(|e| e.to_string())?;
+        let mut answers = Vec::with_capacity(group.len());
+        for (resource_id, keys, _) in &group {
+            let mut mine = Vec::with_capacity(keys.len());
+            for key in keys {
+                let found = stmt
+                    .query_row(rusqlite::params![resource_id, key], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map(Some)
+                    .or_else(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                        e => Err(e.to_string()),
+                    })?;
+                if let Some((version, content)) = found {
+                    mine.push(DataRow {
+                        key: key.clone(),
+                        version,
+                        values: crate::datasets::values(&content).map_err(|e| e.to_string())?,
+                    });
+                }
+            }
+            answers.push(mine);
+        }
+        drop(stmt);
+        tx.commit().map_err(|e| e.to_string())?;
+        Ok(answers)
+    };
+    match read() {
+        Ok(answers) => {
+            for ((.., reply), rows) in group.into_iter().zip(answers) {
+                let _ = reply.send(Ok(rows));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "group read failed");
+            for (.., reply) in group {
+                let _ = reply.send(Err(e.clone()));
+            }
+        }
     }
 }
 

@@ -167,6 +167,38 @@ async fn group_commit_is_durable_before_returning(store: Store) {
 }
 both_backends!(group_commit, group_commit_is_durable_before_returning);
 
+/// The writer sequences what it wrote (on SQLite in its own lane, a step at a time between
+/// groups of entries still arriving): every entry gets exactly one leaf, the tree matches the
+/// store's own sequencing, and the log verifies.
+async fn the_writer_sequences_while_entries_arrive(store: Store) {
+    let writer = AuditWriter::start(store.clone(), 1);
+    let mut tasks = Vec::new();
+    for i in 0..1_200 {
+        let w = writer.clone();
+        tasks.push(tokio::spawn(async move { w.append(event(i)).await }));
+        if i == 300 {
+            let w = writer.clone();
+            tasks.push(tokio::spawn(async move { w.sequence().await.map(|n| -(n as i64)) }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    writer.sequence().await.unwrap();
+    assert_eq!(store.audit_pending_count().await.unwrap(), 0);
+    assert_eq!(store.audit_size().await.unwrap(), 1_200);
+    // The store's own sequencing continues the same tree.
+    append(&store, 7).await;
+    assert_eq!(store.audit_sequence_all().await.unwrap(), 7);
+    assert_eq!(writer.sequence().await.unwrap(), 0, "nothing left");
+    store.audit_checkpoint().await.unwrap();
+    let key = store.audit_keys().unwrap().public();
+    let report = store.audit_verify(&key).await.unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.entries, 1_207);
+}
+both_backends!(writer_sequences, the_writer_sequences_while_entries_arrive);
+
 /// Tamper with the stored log in each way and check that verification names the entry.
 async fn tampering_is_detected_and_named(store: Store) {
     append(&store, 40).await;
@@ -280,16 +312,25 @@ async fn refusals_and_failures_keep_their_outcome() {
     assert!(t.store.audit_storage_bytes().await.unwrap() > 0);
 }
 
-/// A writer whose database is gone reports it as unavailable (a server error), never as invalid
-/// input from the caller.
+/// A writer whose writes fail reports it as unavailable (a server error), never as invalid input
+/// from the caller, and the entry is not stored.
 #[tokio::test]
 async fn a_failed_group_commit_is_unavailable_not_invalid() {
     let t = yici_store::testkit::sqlite().await;
     let writer = AuditWriter::start(t.store.clone(), 1);
     writer.append(event(1)).await.unwrap();
-    t.store.close().await;
+    // The trigger that queues every entry for the sequencer now fails.
+    sqlx::raw_sql("DROP TABLE audit_pending")
+        .execute(t.store.pool())
+        .await
+        .unwrap();
     let err = writer.append(event(2)).await.unwrap_err();
     assert!(matches!(err, yici_store::StoreError::Unavailable(_)), "{err:?}");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_entries")
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "the failed group left nothing behind");
 }
 
 /// Many entries written at once (more than one statement holds) commit together, each queued for

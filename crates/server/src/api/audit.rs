@@ -141,7 +141,7 @@ pub async fn make_checkpoint(
     auth: Auth,
 ) -> ApiResult<(StatusCode, axum::Json<Checkpoint>)> {
     auth.require(Permission::ManageAudit, &Target::Platform)?;
-    state.store.audit_sequence_all().await?;
+    state.audit.sequence().await?;
     let cp = state.store.audit_checkpoint().await?;
     state
         .audit
@@ -189,7 +189,7 @@ async fn covering_checkpoint(state: &AppState, index: u64) -> ApiResult<Checkpoi
     {
         return Ok(cp);
     }
-    state.store.audit_sequence_all().await?;
+    state.audit.sequence().await?;
     let cp = state.store.audit_checkpoint().await?;
     if cp.size > index {
         Ok(cp)
@@ -319,7 +319,7 @@ pub async fn my_proof_bundle(state: &AppState, auth: &Auth, id: i64) -> ApiResul
     }
     let mut entry = state.store.audit_entry(id).await?.ok_or_else(not_found)?;
     if entry.index.is_none() {
-        state.store.audit_sequence_all().await?;
+        state.audit.sequence().await?;
         entry = state.store.audit_entry(id).await?.ok_or_else(not_found)?;
     }
     let index = entry.index.ok_or_else(not_found)?;

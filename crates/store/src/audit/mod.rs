@@ -22,6 +22,13 @@ use crate::{Result, Store, StoreError};
 use sqlx::{AnyConnection, AssertSqlSafe};
 use yici_core::audit::AuditEvent;
 
+/// An entry's stored content and its random key (see the `entry_key` column).
+#[derive(Debug, Clone)]
+pub(crate) struct EntryRow {
+    pub key: String,
+    pub content: String,
+}
+
 /// Most entries written by one statement (11 values each).
 const ENTRIES_PER_STATEMENT: usize = 200;
 
@@ -39,24 +46,25 @@ impl Store {
         Ok(self.audit_rows(conn, std::slice::from_ref(event)).await?[0])
     }
 
+    /// An entry as stored: its content (canonical JSON with subject digests) and a random key.
+    pub(crate) fn entry_row(&self, event: &AuditEvent) -> Result<EntryRow> {
+        let keys = self.audit_keys()?;
+        let content = event.content(|s| keys.subject_digest(s));
+        Ok(EntryRow {
+            key: yici_crypto::token::short_id() + &yici_crypto::token::short_id(),
+            content: String::from_utf8(content.canonical()).expect("JSON is UTF-8"),
+        })
+    }
+
     /// Insert entries, one statement per [`ENTRIES_PER_STATEMENT`]; a trigger queues each for
     /// the sequencer and indexes its subject digests. Returns their ids in order.
     pub(crate) async fn audit_rows(&self, conn: &mut AnyConnection, events: &[AuditEvent]) -> Result<Vec<i64>> {
-        let keys = self.audit_keys()?;
         let mut ids = Vec::with_capacity(events.len());
         for chunk in events.chunks(ENTRIES_PER_STATEMENT) {
-            let rows: Vec<(String, String, &AuditEvent)> = chunk
+            let rows = chunk
                 .iter()
-                .map(|e| {
-                    let content = e.content(|s| keys.subject_digest(s));
-                    let json = String::from_utf8(content.canonical()).expect("JSON is UTF-8");
-                    (
-                        yici_crypto::token::short_id() + &yici_crypto::token::short_id(),
-                        json,
-                        e,
-                    )
-                })
-                .collect();
+                .map(|e| Ok((self.entry_row(e)?, e)))
+                .collect::<Result<Vec<(EntryRow, &AuditEvent)>>>()?;
             let mut sql = String::from(
                 "INSERT INTO audit_entries (time, action, object_type, user_id, system_id, department_id, applicant_id, outcome, request_id, entry_key, content) VALUES",
             );
@@ -66,9 +74,11 @@ impl Store {
                 sql.push_str(&format!("{}({})", if i == 0 { " " } else { ", " }, values.join(", ")));
             }
             sql.push_str(" RETURNING id, entry_key");
-            // Only numbered placeholders are interpolated; every value is bound.
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (key, json, e) in &rows {
+            // Only numbered placeholders are interpolated; every value is bound. A single entry
+            // (the common case, inside a change's transaction) is kept prepared; a group is not,
+            // as a connection would keep one statement per group size.
+            let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(rows.len() == 1);
+            for (row, e) in &rows {
                 q = q
                     .bind(e.time)
                     .bind(e.action.clone())
@@ -79,8 +89,8 @@ impl Store {
                     .bind(e.actor.applicant_id)
                     .bind(e.outcome.code())
                     .bind(e.request_id.clone())
-                    .bind(key.clone())
-                    .bind(json.clone());
+                    .bind(row.key.clone())
+                    .bind(row.content.clone());
             }
             let returned = q.fetch_all(&mut *conn).await?;
             let mut by_key = std::collections::HashMap::with_capacity(returned.len());
@@ -89,9 +99,9 @@ impl Store {
             }
             let chunk_ids: Vec<i64> = rows
                 .iter()
-                .map(|(k, ..)| {
+                .map(|(row, _)| {
                     by_key
-                        .get(k)
+                        .get(&row.key)
                         .copied()
                         .ok_or_else(|| StoreError::Invalid("audit insert lost a row".into()))
                 })

@@ -11,6 +11,47 @@ use yici_crypto::auditlog::{Checkpoint, Export, ProvedEntry};
 use yici_crypto::merkle::{self, Frontier, Hash};
 use yici_crypto::sm2::PublicKeyInfo;
 
+/// Entries sequenced per write transaction: small enough that the transaction holds the
+/// database's write lock for a few milliseconds (SQLite has one writer at a time, and the
+/// audit writer waits for it), large enough to spread its fixed cost.
+pub(crate) const SEQUENCE_STEP: i64 = 500;
+
+/// What one sequencing step writes, whichever connection writes it.
+pub(crate) struct SequencePlan {
+    /// (leaf index, entry id)
+    pub leaves: Vec<(i64, i64)>,
+    /// The new perfect-subtree hashes, leaves included: (level, index, hash).
+    pub nodes: Vec<(u32, u64, Hash)>,
+    /// The tree's size afterwards.
+    pub size: u64,
+}
+
+impl SequencePlan {
+    /// Append `pending` (entry id, content), in order, to the tree of `size` leaves whose
+    /// frontier nodes ([`Frontier::needed_at`]) are given.
+    pub(crate) fn new(size: u64, frontier_nodes: &HashMap<(u32, u64), Hash>, pending: &[(i64, String)]) -> Self {
+        let mut frontier = Frontier::at(size, frontier_nodes);
+        let mut leaves = Vec::with_capacity(pending.len());
+        let mut nodes = Vec::with_capacity(pending.len() * 2);
+        for (entry_id, content) in pending {
+            let seq = frontier.size();
+            nodes.extend(frontier.push(merkle::leaf_hash(seq, content.as_bytes())));
+            leaves.push((seq as i64, *entry_id));
+        }
+        SequencePlan {
+            leaves,
+            nodes,
+            size: frontier.size(),
+        }
+    }
+}
+
+/// The pending entries to sequence next, oldest first, with their content.
+pub(crate) const PENDING_SQL: &str = "SELECT p.entry_id, e.content FROM audit_pending p JOIN audit_entries e ON e.id = p.entry_id ORDER BY p.entry_id LIMIT $1";
+/// Take sequenced entries (those with a leaf from index `$1` on) off the queue.
+pub(crate) const UNQUEUE_SQL: &str =
+    "DELETE FROM audit_pending WHERE entry_id IN (SELECT entry_id FROM audit_leaves WHERE seq >= $1)";
+
 /// The most entries one export may hold.
 pub const MAX_EXPORT: u64 = 100_000;
 
@@ -31,8 +72,9 @@ async fn fetch_nodes(conn: &mut AnyConnection, keys: &[(u32, u64)]) -> Result<Ha
             }
             sql.push_str(&format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2));
         }
-        // Only numbered placeholders are interpolated; the values are bound.
-        let mut q = sqlx::query(AssertSqlSafe(sql));
+        // Only numbered placeholders are interpolated; the values are bound. Not kept prepared:
+        // the number of nodes varies, and a connection would keep one statement per count.
+        let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(false);
         for (level, idx) in chunk {
             q = q.bind(*level as i64).bind(*idx as i64);
         }
@@ -74,7 +116,8 @@ where
             }
             sql.push(')');
         }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
+        // Not kept prepared: one statement per row count would pile up in each connection.
+        let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(false);
         for r in chunk {
             q = bind(q, r);
         }
@@ -149,26 +192,20 @@ impl Store {
                 .await?,
             "size",
         )? as u64;
-        let pending = sqlx::query(
-            "SELECT p.entry_id, e.content FROM audit_pending p JOIN audit_entries e ON e.id = p.entry_id ORDER BY p.entry_id LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+        let pending = sqlx::query(PENDING_SQL).bind(limit).fetch_all(&mut *tx).await?;
         if pending.is_empty() {
             return Ok(0);
         }
         let frontier_nodes = fetch_nodes(&mut tx, &Frontier::needed_at(size)).await?;
-        let mut frontier = Frontier::at(size, &frontier_nodes);
-        let mut leaves: Vec<(i64, i64)> = Vec::with_capacity(pending.len());
-        let mut nodes: Vec<(u32, u64, Hash)> = Vec::with_capacity(pending.len() * 2);
-        for row in &pending {
-            let entry_id = get_i64(row, "entry_id")?;
-            let content = get_str(row, "content")?;
-            let seq = frontier.size();
-            nodes.extend(frontier.push(merkle::leaf_hash(seq, content.as_bytes())));
-            leaves.push((seq as i64, entry_id));
-        }
+        let pending = pending
+            .iter()
+            .map(|row| Ok((get_i64(row, "entry_id")?, get_str(row, "content")?)))
+            .collect::<Result<Vec<_>>>()?;
+        let SequencePlan {
+            leaves,
+            nodes,
+            size: new_size,
+        } = SequencePlan::new(size, &frontier_nodes, &pending);
         insert_rows(
             &mut tx,
             self.dialect(),
@@ -187,12 +224,9 @@ impl Store {
             |q, (l, i, h)| q.bind(*l as i64).bind(*i as i64).bind(h.to_vec()),
         )
         .await?;
-        sqlx::query("DELETE FROM audit_pending WHERE entry_id IN (SELECT entry_id FROM audit_leaves WHERE seq >= $1)")
-            .bind(size as i64)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(UNQUEUE_SQL).bind(size as i64).execute(&mut *tx).await?;
         sqlx::query("UPDATE audit_head SET size = $1 WHERE id = 1")
-            .bind(frontier.size() as i64)
+            .bind(new_size as i64)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -203,7 +237,7 @@ impl Store {
     pub async fn audit_sequence_all(&self) -> Result<u64> {
         let mut total = 0;
         loop {
-            let n = self.audit_sequence(5000).await?;
+            let n = self.audit_sequence(SEQUENCE_STEP).await?;
             if n == 0 {
                 return Ok(total);
             }
