@@ -1,5 +1,5 @@
-//! Background jobs of a running server: the audit sequencer, the checkpoint signer, and the
-//! expired-session purge. Every instance runs them; the store's locks and idempotent writes
+//! Background jobs of a running server: the audit sequencer, the checkpoint signer, the metrics
+//! upkeep, and the expired-session purge. Every instance runs them; the store's locks and idempotent writes
 //! make that safe on one PostgreSQL database.
 
 use crate::state::AppState;
@@ -13,6 +13,7 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(sharing_deadlines(state.clone())),
         tokio::spawn(relay(state.clone())),
         tokio::spawn(quotas(state.clone())),
+        tokio::spawn(metrics_upkeep(state.clone())),
         tokio::spawn(sessions(state)),
     ]
 }
@@ -25,6 +26,17 @@ async fn quotas(state: AppState) {
         if let Err(e) = state.quotas.flush(&state.store, crate::api::exchange::today()).await {
             tracing::warn!(error = %e, "writing quota counts failed; will retry");
         }
+    }
+}
+
+/// Fold the recorded request timings into their histogram buckets every five seconds. The
+/// recorder keeps every raw sample until then, so without it memory grows with every request
+/// between two scrapes of `/metrics` (and for ever when nothing scrapes).
+async fn metrics_upkeep(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        state.metrics.run_upkeep();
     }
 }
 
