@@ -33,18 +33,7 @@ async fn exchange_lookups_under_a_grant(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     let police = app.police_steward().await;
     let steward = app.login("data_steward").await;
-    let (hits, _) = app
-        .store
-        .catalogue_search(
-            &yici_store::catalogue::CatalogueFilter {
-                query: Some("人口基础信息".into()),
-                ..Default::default()
-            },
-            yici_store::Page::all(),
-        )
-        .await
-        .unwrap();
-    let people = hits.iter().find(|h| h.name == "人口基础信息").unwrap().clone();
+    let people = app.resource("人口基础信息").await;
 
     // Loads are checked row by row; by default nothing is written when a row is wrong.
     let rows = json!([
@@ -157,6 +146,22 @@ async fn exchange_lookups_under_a_grant(app: App) {
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert_eq!(list[0]["record"]["姓名"], "张*");
     assert!(list[0]["record"].get("住址").is_none());
+    // The feed read is one audit entry naming each person it carried, once.
+    for someone in [person(1), person(2)] {
+        let logged = app
+            .store
+            .audit_search(
+                &yici_store::audit::AuditFilter {
+                    subject: Some(someone),
+                    action: Some("exchange.changes".into()),
+                    ..Default::default()
+                },
+                yici_store::Page::all(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(logged.len(), 1);
+    }
     let after = list[0]["position"].as_i64().unwrap();
     let feed = Request::builder()
         .uri(format!("/api/v1/exchange/{}/changes?after={after}", people.code))
@@ -344,18 +349,7 @@ async fn local_codes_come_back_as_standard_codes(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     let police = app.police_steward().await;
     let steward = app.login("data_steward").await;
-    let (hits, _) = app
-        .store
-        .catalogue_search(
-            &yici_store::catalogue::CatalogueFilter {
-                query: Some("人口基础信息".into()),
-                ..Default::default()
-            },
-            yici_store::Page::all(),
-        )
-        .await
-        .unwrap();
-    let people = hits.iter().find(|h| h.name == "人口基础信息").unwrap().clone();
+    let people = app.resource("人口基础信息").await;
     let police_dept = app.department_id("公安厅").await;
     let mapping = json!({"local_field": "性别代码", "element": "DE0003", "values": {"M": "1", "F": "2"}});
     assert_eq!(
@@ -469,18 +463,7 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
 
     // A provider changes a row: the outbox row commits with it.
     let police = app.police_steward().await;
-    let (hits, _) = app
-        .store
-        .catalogue_search(
-            &yici_store::catalogue::CatalogueFilter {
-                query: Some("人口基础信息".into()),
-                ..Default::default()
-            },
-            yici_store::Page::all(),
-        )
-        .await
-        .unwrap();
-    let people = hits.iter().find(|h| h.name == "人口基础信息").unwrap().clone();
+    let people = app.resource("人口基础信息").await;
     let rows = json!([{"姓名": "张三", "公民身份号码": CitizenId::with_check("33010619800101001").unwrap().to_string(), "住址": "浙江省杭州市西湖区新址1号"}]);
     let res = app
         .call(

@@ -51,18 +51,7 @@ async fn proxied_lookups(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     let police = app.police_steward().await;
     let steward = app.login("data_steward").await;
-    let (hits, _) = app
-        .store
-        .catalogue_search(
-            &yici_store::catalogue::CatalogueFilter {
-                query: Some("人口基础信息".into()),
-                ..Default::default()
-            },
-            yici_store::Page::all(),
-        )
-        .await
-        .unwrap();
-    let people = hits.iter().find(|h| h.name == "人口基础信息").unwrap().clone();
+    let people = app.resource("人口基础信息").await;
     let market = app.department_id("浙江省市场监督管理局").await;
     let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
     let req = json!({"resource_id": people.id, "consumer_department_id": market, "system_id": system, "items": ["姓名", "公民身份号码"],

@@ -6,60 +6,6 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::{App, Auth, Session};
 use serde_json::{Value, json};
-use yici_core::org::{Role, Scope};
-
-/// A data steward of the police department (the demo has one for market supervision only).
-async fn police_steward(app: &App) -> Session {
-    let police = app
-        .store
-        .department_by_uscc(
-            yici_core::id::Uscc::generate("11", "330000", "MB000103")
-                .unwrap()
-                .as_str(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "t");
-    let u = app
-        .store
-        .create_user(
-            &yici_store::users::NewUser {
-                username: "police.steward",
-                display_name: "公安数据管理员",
-                password_hash: &yici_crypto::password::hash("Police-2026-pw"),
-                department_id: Some(police.id),
-            },
-            &ev,
-        )
-        .await
-        .unwrap();
-    let scope = Scope::Department {
-        department_id: police.id,
-        region: police.region(),
-    };
-    app.store
-        .grant_role(u.id, Role::DataSteward, &scope, &ev)
-        .await
-        .unwrap();
-    app.login_as("police.steward", "Police-2026-pw").await.unwrap()
-}
-
-async fn resource(app: &App, name: &str) -> i64 {
-    let filter = yici_store::catalogue::CatalogueFilter {
-        query: Some(name.into()),
-        ..Default::default()
-    };
-    let (hits, _) = app
-        .store
-        .catalogue_search(&filter, yici_store::Page::all())
-        .await
-        .unwrap();
-    hits.into_iter()
-        .find(|h| h.name == name)
-        .unwrap_or_else(|| panic!("{name}"))
-        .id
-}
 
 fn request(resource: i64, consumer: i64, system: i64, items: &[&str]) -> Value {
     json!({
@@ -78,13 +24,13 @@ async fn share_type_decides_the_path(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     let steward = app.login("data_steward").await;
     let op = app.login("operator").await;
-    let police = police_steward(&app).await;
+    let police = app.police_steward().await;
     let market = app.department_id("浙江省市场监督管理局").await;
     let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
     let s = Auth::Session(&steward);
 
     // Bad requests are refused field by field.
-    let people = resource(&app, "人口基础信息").await;
+    let people = app.resource("人口基础信息").await.id;
     let res = app
         .call(
             Method::POST,
@@ -249,7 +195,7 @@ async fn share_type_decides_the_path(app: App) {
     assert_eq!(res.json()["status"], "granted", "{}", res.text);
 
     // Unconditional: granted at once. Not shared: straight to coordination.
-    let plan = resource(&app, "国土空间规划信息").await;
+    let plan = app.resource("国土空间规划信息").await.id;
     let res = app
         .call(
             Method::POST,
@@ -259,7 +205,7 @@ async fn share_type_decides_the_path(app: App) {
         )
         .await;
     assert_eq!(res.json()["status"], "granted");
-    let fees = resource(&app, "社保缴费信息").await;
+    let fees = app.resource("社保缴费信息").await.id;
     let res = app
         .call(
             Method::POST,
@@ -313,7 +259,7 @@ async fn overdue_requests_escalate_after_a_reminder(app: App) {
     let steward = app.login("data_steward").await;
     let market = app.department_id("浙江省市场监督管理局").await;
     let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
-    let people = resource(&app, "人口基础信息").await;
+    let people = app.resource("人口基础信息").await.id;
     let res = app
         .call(
             Method::POST,
@@ -381,10 +327,10 @@ on_both!(overdue_requests_escalate_after_a_reminder);
 async fn sharing_pages_for_each_party(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     let steward = app.login("data_steward").await;
-    let police = police_steward(&app).await;
+    let police = app.police_steward().await;
     let market = app.department_id("浙江省市场监督管理局").await;
     let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
-    let people = resource(&app, "人口基础信息").await;
+    let people = app.resource("人口基础信息").await.id;
     let res = app
         .call(
             Method::POST,

@@ -107,6 +107,27 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     Some(text).filter(|v| !v.is_empty())
 }
 
+/// The call's stated purpose (`X-Yici-Purpose`, at most 200 characters), or a 400.
+fn purpose(headers: &HeaderMap) -> ApiResult<String> {
+    header(headers, "x-yici-purpose")
+        .filter(|p| p.chars().count() <= 200)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "purpose_required",
+                "请在 X-Yici-Purpose 请求头中说明用途（不超过200字）",
+                "State the purpose in the X-Yici-Purpose header (at most 200 characters)",
+            )
+        })
+}
+
+/// Whether an item's values name data subjects (people or companies), whose uses the audit log
+/// indexes: ID numbers and credit codes, by data element or by the item's kind.
+fn names_subject(item: &yici_core::catalogue::DataItem) -> bool {
+    matches!(item.element.as_deref(), Some("DE0002" | "DE0008"))
+        || ValueKind::of_item(item.element.as_deref(), &item.name) == ValueKind::IdNumber
+}
+
 fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -238,16 +259,7 @@ async fn lookup(
     let Principal::System { id: system_id, .. } = auth.principal else {
         return Err(ApiError::unauthenticated());
     };
-    let purpose = header(headers, "x-yici-purpose")
-        .filter(|p| p.chars().count() <= 200)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "purpose_required",
-                "请在 X-Yici-Purpose 请求头中说明用途（不超过200字）",
-                "State the purpose in the X-Yici-Purpose header (at most 200 characters)",
-            )
-        })?;
+    let purpose = purpose(headers)?;
     let case = header(headers, "x-yici-case").filter(|c| c.len() <= 64);
     for k in &keys {
         check_key(k)?;
@@ -313,14 +325,7 @@ async fn lookup(
     let missing: Vec<String> = keys.iter().filter(|k| !found.contains(k.as_str())).cloned().collect();
     // The data subjects are the people and companies whose identifiers were asked for or returned.
     let mut subjects: Vec<String> = Vec::new();
-    let key_kind = draft
-        .key_item()
-        .map(|i| ValueKind::of_item(i.element.as_deref(), &i.name));
-    let is_subject = |item: &yici_core::catalogue::DataItem| {
-        matches!(item.element.as_deref(), Some("DE0002" | "DE0008"))
-            || ValueKind::of_item(item.element.as_deref(), &item.name) == ValueKind::IdNumber
-    };
-    if draft.key_item().is_some_and(is_subject) || key_kind == Some(ValueKind::IdNumber) {
+    if draft.key_item().is_some_and(names_subject) {
         subjects.extend(keys.iter().cloned());
     }
     let mut records = Vec::with_capacity(rows.len());
@@ -330,7 +335,7 @@ async fn lookup(
             let Some(value) = row.values.get(&item.name) else {
                 continue;
             };
-            if is_subject(item) && !subjects.contains(value) {
+            if names_subject(item) {
                 subjects.push(value.clone());
             }
             let value = standard_value(&mappings, &item.name, value);
@@ -343,6 +348,8 @@ async fn lookup(
         .event("exchange.read", "catalogue_resource")
         .object(&resource.code)
         .purpose(purpose);
+    subjects.sort_unstable();
+    subjects.dedup();
     event.subjects = subjects;
     event.case_ref = case;
     event.grant_ref = Some(grant.id.to_string());
@@ -591,16 +598,7 @@ pub async fn changes(
     let Principal::System { id: system_id, .. } = auth.principal else {
         return Err(ApiError::unauthenticated());
     };
-    let purpose = header(&headers, "x-yici-purpose")
-        .filter(|p| p.chars().count() <= 200)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "purpose_required",
-                "请在 X-Yici-Purpose 请求头中说明用途（不超过200字）",
-                "State the purpose in the X-Yici-Purpose header (at most 200 characters)",
-            )
-        })?;
+    let purpose = purpose(&headers)?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) || q.after < 0 {
         return Err(ApiError::bad_request(
@@ -624,7 +622,7 @@ pub async fn changes(
             let mut record = BTreeMap::new();
             for item in &items {
                 if let Some(v) = c.values.get(&item.name) {
-                    if matches!(item.element.as_deref(), Some("DE0002" | "DE0008")) {
+                    if names_subject(item) {
                         subjects.push(v.clone());
                     }
                     let v = standard_value(&mappings, &item.name, v);
@@ -647,6 +645,8 @@ pub async fn changes(
         .event("exchange.changes", "catalogue_resource")
         .object(&resource.code)
         .purpose(purpose);
+    subjects.sort_unstable();
+    subjects.dedup();
     event.subjects = subjects;
     event.grant_ref = Some(grant.id.to_string());
     state.audit.append(event).await?;

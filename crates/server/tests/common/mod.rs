@@ -156,6 +156,22 @@ impl App {
             .expect("demo user signs in")
     }
 
+    /// The catalogue resource with exactly this name (found through the search, as users do).
+    pub async fn resource(&self, name: &str) -> yici_store::catalogue::SearchHit {
+        let filter = yici_store::catalogue::CatalogueFilter {
+            query: Some(name.into()),
+            ..Default::default()
+        };
+        let (hits, _) = self
+            .store
+            .catalogue_search(&filter, yici_store::Page::all())
+            .await
+            .unwrap();
+        hits.into_iter()
+            .find(|h| h.name == name)
+            .unwrap_or_else(|| panic!("no resource named {name}"))
+    }
+
     /// Sign in as the data steward of the demo police department (created on first use).
     pub async fn police_steward(&self) -> Session {
         let police = self
