@@ -157,13 +157,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
-fn invalid_token() -> ApiError {
-    ApiError::new(
+/// A bearer token that names no valid system is refused, and the refusal recorded with the
+/// address called (its path only: queries may carry personal data) but never the token.
+fn invalid_token(path: &str) -> ApiError {
+    let mut e = ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_token",
         "访问令牌无效、已过期或已吊销",
         "The access token is invalid, expired or revoked",
-    )
+    );
+    let refusal = Auth::anonymous()
+        .event("access.refuse", "system_token")
+        .object(path.chars().take(200).collect::<String>())
+        .outcome(Outcome::Refused, "invalid, expired or revoked token");
+    e.audit = Some(Box::new(refusal));
+    e
 }
 
 /// A request without the session's CSRF token is refused, and the refusal recorded.
@@ -266,16 +274,13 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
 async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
     let now = now_micros();
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(invalid_token)?;
-        let system = state
-            .access
-            .system(&state.store, &yici_crypto::token::digest(token.trim()), now)
-            .await?
-            .ok_or_else(invalid_token)?;
+        let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+            return Err(invalid_token(req.uri().path()));
+        };
+        let digest = yici_crypto::token::digest(token.trim());
+        let Some(system) = state.access.system(&state.store, &digest, now).await? else {
+            return Err(invalid_token(req.uri().path()));
+        };
         req.extensions_mut().insert(Auth {
             principal: Principal::System {
                 id: system.id,

@@ -395,6 +395,27 @@ async fn system_tokens_are_shown_once_and_stop_working_when_revoked(app: App) {
     let res = app.get("/api/v1/regions", Auth::Bearer(&token)).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert_eq!(res.code(), "invalid_token");
+    // The refusal is in the audit log, with the address called and without the token.
+    let refused = app
+        .store
+        .audit_search(
+            &yici_store::audit::AuditFilter {
+                action: Some("access.refuse".into()),
+                ..Default::default()
+            },
+            yici_store::Page::all(),
+        )
+        .await
+        .unwrap();
+    let entry = &refused
+        .iter()
+        .find(|e| e.content.object_type == "system_token")
+        .expect("the refused token is recorded")
+        .content;
+    assert_eq!(entry.object_ids, vec!["/api/v1/regions".to_string()]);
+    assert_eq!(entry.outcome, yici_core::audit::Outcome::Refused);
+    let stored = String::from_utf8(entry.canonical()).unwrap();
+    assert!(!stored.contains(&token[10..]), "the token is never logged");
     // A token cannot be used to manage anything.
     let demo = app.token("市场主体登记系统");
     assert_eq!(
