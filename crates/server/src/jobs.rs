@@ -1,5 +1,5 @@
 //! Background jobs of a running server: the audit sequencer, the checkpoint signer, the metrics
-//! upkeep, and the expired-session purge. Every instance runs them; the store's locks and idempotent writes
+//! upkeep, sharing deadlines, seal expiry reminders, and the expired-session purge. Every instance runs them; the store's locks and idempotent writes
 //! make that safe on one PostgreSQL database.
 
 use crate::state::AppState;
@@ -14,6 +14,7 @@ pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(relay(state.clone())),
         tokio::spawn(quotas(state.clone())),
         tokio::spawn(metrics_upkeep(state.clone())),
+        tokio::spawn(seal_reminders(state.clone())),
         tokio::spawn(sessions(state)),
     ]
 }
@@ -93,6 +94,19 @@ async fn sharing_deadlines(state: AppState) {
             Ok((0, 0)) => {}
             Ok((reminded, escalated)) => tracing::info!(reminded, escalated, "sharing request deadlines enforced"),
             Err(e) => tracing::warn!(error = %e.en, "sharing deadlines not enforced"),
+        }
+    }
+}
+
+/// Every hour: remind departments whose seal's certificate is about to expire.
+async fn seal_reminders(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match crate::certs::remind_expiring_seals(&state.store, yici_store::now_micros()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminded = n, "seal expiry reminders sent"),
+            Err(e) => tracing::warn!(error = %e, "seal expiry reminders not sent"),
         }
     }
 }

@@ -542,6 +542,87 @@ async fn seals_rotate_and_revoked_seals_fail_verification(app: App) {
 }
 on_both!(seals_rotate_and_revoked_seals_fail_verification);
 
+/// A seal whose certificate ends within sixty days makes one reminder for its department; a
+/// seal with longer to go, a repeated run, and a seal already replaced make none.
+async fn departments_are_reminded_once_before_a_seal_expires(app: App) {
+    app.seed_certificates().await;
+    let operator = app.login("operator").await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let seal = app.store.seal_active(market).await.unwrap().unwrap();
+    let now = yici_store::now_micros();
+    let day = 86_400_000_000i64;
+    assert_eq!(
+        yici_server::certs::remind_expiring_seals(&app.store, now)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Seals' validity is in seconds, as their certificates state it.
+    sqlx::query("UPDATE seals SET valid_until = $1 WHERE id = $2")
+        .bind((now + 30 * day) / 1_000_000)
+        .bind(seal.id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        yici_server::certs::remind_expiring_seals(&app.store, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        yici_server::certs::remind_expiring_seals(&app.store, now)
+            .await
+            .unwrap(),
+        0,
+        "reminded once"
+    );
+    let steward = app.login("data_steward").await;
+    let list = app.get("/api/v1/notifications", Auth::Session(&steward)).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let all = list.json();
+    let reminders: Vec<&Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "seal_expiring")
+        .collect();
+    assert_eq!(reminders.len(), 1, "{}", list.text);
+    assert_eq!(reminders[0]["link"], "/seals");
+    assert!(reminders[0]["message"].as_str().unwrap().contains(&seal.name));
+    let logged = app
+        .store
+        .audit_search(
+            &yici_store::audit::AuditFilter {
+                action: Some("seal.remind".into()),
+                ..Default::default()
+            },
+            yici_store::Page::all(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 1);
+
+    // The replacement seal runs for years: nothing to remind of.
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/departments/{market}/seals"),
+            Auth::Session(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(
+        yici_server::certs::remind_expiring_seals(&app.store, now + 40 * day)
+            .await
+            .unwrap(),
+        0
+    );
+}
+on_both!(departments_are_reminded_once_before_a_seal_expires);
+
 async fn holders_share_with_consent_and_see_every_use(app: App) {
     assert!(app.seed_certificates().await >= 7);
     let me = app.login_applicant(CITIZEN, "张三").await;

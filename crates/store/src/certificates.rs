@@ -370,6 +370,48 @@ impl Store {
         Ok(record)
     }
 
+    /// Active seals whose signing certificate ends before `before` (Unix seconds, as seals'
+    /// validity is kept) and whose department has not been reminded of it yet.
+    pub async fn seals_expiring(&self, before: i64) -> Result<Vec<SealRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            seal_columns!(),
+            " FROM seals WHERE status = 'active' AND reminded_at IS NULL AND valid_until < $1 ORDER BY valid_until"
+        ))
+        .bind(before)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(seal).collect()
+    }
+
+    /// Remind a seal's department, once, that the seal's certificate is about to expire: a
+    /// notification linking to the seals page, and an audit entry, in one transaction. Returns
+    /// whether this call reminded (false when already reminded or no longer active).
+    pub async fn seal_remind(&self, id: i64, message: &str, audit: &AuditEvent) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "UPDATE seals SET reminded_at = $1 WHERE id = $2 AND status = 'active' AND reminded_at IS NULL RETURNING department_id",
+        )
+        .bind(now_micros())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        self.notify(
+            &mut tx,
+            get_i64(&row, "department_id")?,
+            "seal_expiring",
+            message,
+            "/seals",
+        )
+        .await?;
+        self.audit_in(&mut tx, audit).await?;
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
     pub async fn seal(&self, id: i64) -> Result<Option<SealRecord>> {
         let row = sqlx::query(concat!("SELECT ", seal_columns!(), " FROM seals WHERE id = $1"))
             .bind(id)

@@ -80,6 +80,11 @@ impl Dialect {
                         "certificates",
                         include_str!(concat!("../migrations/", $dir, "/0010_certificates.sql")),
                     ),
+                    (
+                        11,
+                        "seal_reminders",
+                        include_str!(concat!("../migrations/", $dir, "/0011_seal_reminders.sql")),
+                    ),
                 ]
             };
         }

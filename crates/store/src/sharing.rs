@@ -89,7 +89,8 @@ pub struct RequestFilter {
 }
 
 impl Store {
-    async fn notify(
+    /// Add a notification to a department's list, inside the caller's transaction.
+    pub(crate) async fn notify(
         &self,
         conn: &mut AnyConnection,
         department_id: i64,

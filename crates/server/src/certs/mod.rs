@@ -642,6 +642,37 @@ pub struct UseCopyNote {
     pub valid_until: i64,
 }
 
+/// How long before a seal's signing certificate ends its department is reminded to make a new
+/// seal (certificates sealed before then stay valid; new ones need a valid seal).
+pub const SEAL_REMINDER_DAYS: i64 = 60;
+
+/// Remind, once, the department of every active seal whose certificate ends within
+/// [`SEAL_REMINDER_DAYS`] of `now` (UTC microseconds); returns how many were reminded.
+pub async fn remind_expiring_seals(store: &yici_store::Store, now: i64) -> yici_store::Result<usize> {
+    // A seal's validity is kept in seconds, as its X.509 certificate states it.
+    let before = now.div_euclid(1_000_000) + SEAL_REMINDER_DAYS * 86_400;
+    let mut reminded = 0;
+    for seal in store.seals_expiring(before).await? {
+        let message = format!(
+            "电子印章“{}”的证书将于{}到期，请在此之前制作新印章，到期后将无法用它签发证照",
+            seal.name,
+            china_time(seal.valid_until.saturating_mul(1_000_000), false)
+        );
+        let event = yici_core::audit::AuditEvent::new(
+            now,
+            yici_core::audit::Actor::named("deadline"),
+            "seal.remind",
+            "seal",
+            &crate::context::current_request_id(),
+        )
+        .object(seal.id);
+        if store.seal_remind(seal.id, &message, &event).await? {
+            reminded += 1;
+        }
+    }
+    Ok(reminded)
+}
+
 fn china_time(micros: i64, with_time: bool) -> String {
     let t = chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default() + chrono::Duration::hours(8);
     if with_time {
