@@ -48,11 +48,29 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// The step of that wait.
 const LOCK_STEP: Duration = Duration::from_micros(250);
 
-/// Wait for a lock in short steps, up to [`LOCK_TIMEOUT`]. SQLite's own busy timeout sleeps 1,
-/// 2, 5, 10 … ms in turn, and so oversleeps a lock held for a few milliseconds by up to twice.
+thread_local! {
+    /// When the current wait for a lock began (each lane is one thread).
+    static WAITING_SINCE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Wait for a lock in short steps, up to [`LOCK_TIMEOUT`] in all. SQLite's own busy timeout
+/// sleeps 1, 2, 5, 10 … ms in turn, and so oversleeps a lock held for a few milliseconds by up
+/// to twice.
 fn wait_for_lock(attempt: i32) -> bool {
+    let now = std::time::Instant::now();
+    let since = WAITING_SINCE.with(|w| {
+        let since = match w.get() {
+            Some(t) if attempt > 0 => t,
+            _ => now,
+        };
+        w.set(Some(since));
+        since
+    });
+    if now.duration_since(since) >= LOCK_TIMEOUT {
+        return false;
+    }
     std::thread::sleep(LOCK_STEP);
-    (attempt as u128) < LOCK_TIMEOUT.as_micros() / LOCK_STEP.as_micros()
+    true
 }
 
 #[cfg(test)]

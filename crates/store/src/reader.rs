@@ -135,14 +135,16 @@ fn gather(receiver: &std::sync::Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> 
 
 /// Each caller's rows, read key by key through one prepared statement in one read transaction.
 fn answer_in_lane(conn: &rusqlite::Connection, group: Vec<Job>) {
-    let read = || -> std::result::Result<Vec<Vec<DataRow>>, String> {
+    type Answer = std::result::Result<Vec<DataRow>, String>;
+    // A failing database fails the group; an unreadable stored row fails only its caller.
+    let read = || -> std::result::Result<Vec<Answer>, String> {
         let tx = conn.unchecked_transaction().map_err(|e| e.to_string())?;
         let mut stmt = tx
             .prepare_cached("SELECT version, content FROM dataset_rows WHERE resource_id = ?1 AND row_key = ?2")
             .map_err(|e| e.to_string())?;
         let mut answers = Vec::with_capacity(group.len());
         for (resource_id, keys, _) in &group {
-            let mut mine = Vec::with_capacity(keys.len());
+            let mut mine: Answer = Ok(Vec::with_capacity(keys.len()));
             for key in keys {
                 let found = stmt
                     .query_row(rusqlite::params![resource_id, key], |r| {
@@ -153,12 +155,15 @@ fn answer_in_lane(conn: &rusqlite::Connection, group: Vec<Job>) {
                         rusqlite::Error::QueryReturnedNoRows => Ok(None),
                         e => Err(e.to_string()),
                     })?;
-                if let Some((version, content)) = found {
-                    mine.push(DataRow {
-                        key: key.clone(),
-                        version,
-                        values: crate::datasets::values(&content).map_err(|e| e.to_string())?,
-                    });
+                if let (Some((version, content)), Ok(rows)) = (found, mine.as_mut()) {
+                    match crate::datasets::values(&content) {
+                        Ok(values) => rows.push(DataRow {
+                            key: key.clone(),
+                            version,
+                            values,
+                        }),
+                        Err(e) => mine = Err(e.to_string()),
+                    }
                 }
             }
             answers.push(mine);
@@ -169,8 +174,11 @@ fn answer_in_lane(conn: &rusqlite::Connection, group: Vec<Job>) {
     };
     match read() {
         Ok(answers) => {
-            for ((.., reply), rows) in group.into_iter().zip(answers) {
-                let _ = reply.send(Ok(rows));
+            for ((.., reply), answer) in group.into_iter().zip(answers) {
+                if let Err(e) = &answer {
+                    tracing::error!(error = %e, "stored row unreadable");
+                }
+                let _ = reply.send(answer);
             }
         }
         Err(e) => {
@@ -182,7 +190,8 @@ fn answer_in_lane(conn: &rusqlite::Connection, group: Vec<Job>) {
     }
 }
 
-/// One query per resource for the whole group, then each caller's rows.
+/// One query per resource for the whole group, then each caller's rows; should the query fail,
+/// one query per caller.
 async fn answer(store: &Store, group: Vec<Job>) {
     let mut by_resource: BTreeMap<i64, Vec<Job>> = BTreeMap::new();
     for job in group {
@@ -204,9 +213,11 @@ async fn answer(store: &Store, group: Vec<Job>) {
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, resource_id, "group read failed");
-                for (.., reply) in jobs {
-                    let _ = reply.send(Err(e.to_string()));
+                // Each caller on its own, so that one unreadable row fails only its callers.
+                tracing::error!(error = %e, resource_id, "group read failed; reading each lookup alone");
+                for (_, wanted, reply) in jobs {
+                    let mine = store.dataset_lookup(resource_id, &wanted).await;
+                    let _ = reply.send(mine.map_err(|e| e.to_string()));
                 }
             }
         }

@@ -366,3 +366,40 @@ async fn standards_and_mappings(store: Store) {
     ));
 }
 both_backends!(standards, standards_and_mappings);
+
+/// The row reader answers every caller with the rows of its own keys; a stored row that cannot
+/// be read fails only the lookups that asked for it, even when read in one group with others.
+async fn a_bad_stored_row_fails_only_its_own_lookups(store: Store) {
+    let dept = department(&store, "浙江省公安厅", "MB000103", "330000").await;
+    let id = publish(&store, &draft(dept, "人口基础信息", 1, 3)).await;
+    let rows: Vec<(String, std::collections::BTreeMap<String, String>)> = (0..50)
+        .map(|i| {
+            let key = format!("key-{i:02}");
+            let values = [("姓名".to_string(), format!("名{i}"))].into_iter().collect();
+            (key, values)
+        })
+        .collect();
+    store.dataset_load(id, &rows, &ev("dataset.load")).await.unwrap();
+    sqlx::query("UPDATE dataset_rows SET content = 'not json' WHERE row_key = 'key-07'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let reader = yici_store::reader::RowReader::start(store.clone(), 1);
+    let mut lookups = Vec::new();
+    for i in 0..50 {
+        let (reader, keys) = (reader.clone(), vec![format!("key-{i:02}"), "missing".to_string()]);
+        lookups.push(tokio::spawn(async move { reader.lookup(id, keys).await }));
+    }
+    for (i, l) in lookups.into_iter().enumerate() {
+        let answer = l.await.unwrap();
+        if i == 7 {
+            assert!(matches!(answer, Err(StoreError::Unavailable(_))), "{answer:?}");
+        } else {
+            let rows = answer.unwrap();
+            assert_eq!(rows.len(), 1, "the missing key is simply absent");
+            assert_eq!(rows[0].key, format!("key-{i:02}"));
+            assert_eq!(rows[0].values["姓名"], format!("名{i}"));
+        }
+    }
+}
+both_backends!(bad_stored_row, a_bad_stored_row_fails_only_its_own_lookups);

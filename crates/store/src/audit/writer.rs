@@ -159,13 +159,22 @@ impl AuditWriter {
     }
 }
 
+/// A request to sequence, answered once no entry that was pending when it came is left.
+struct Asked {
+    reply: Sequenced,
+    /// The newest entry pending when it came.
+    through: i64,
+    /// Entries sequenced since.
+    sequenced: u64,
+}
+
 /// The writer lane. It takes every waiting entry (up to [`MAX_GROUP`]) in one transaction,
 /// after which each caller hears its id; while a sequencing is asked for, it follows each
-/// group with one sequencing step until nothing is pending. It ends when every handle is
-/// dropped.
+/// group with one sequencing step, oldest entries first, until the entries pending when it was
+/// asked are all in the tree (so a steady stream of new entries cannot keep it waiting). It
+/// ends when every handle is dropped.
 fn run_lane(mut conn: rusqlite::Connection, mut receiver: mpsc::Receiver<Work>, committed: Arc<Notify>) {
-    let mut asked: Vec<Sequenced> = Vec::new();
-    let mut sequenced = 0u64;
+    let mut asked: Vec<Asked> = Vec::new();
     loop {
         // Block for work only when no sequencing is under way.
         let first = if asked.is_empty() {
@@ -181,7 +190,19 @@ fn run_lane(mut conn: rusqlite::Connection, mut receiver: mpsc::Receiver<Work>, 
         while let Some(work) = next {
             match work {
                 Work::Entry(job) => group.push(*job),
-                Work::Sequence(reply) => asked.push(reply),
+                Work::Sequence(reply) => match pending_bound(&conn, End::Newest) {
+                    Ok(None) => {
+                        let _ = reply.send(Ok(0));
+                    }
+                    Ok(Some(through)) => asked.push(Asked {
+                        reply,
+                        through,
+                        sequenced: 0,
+                    }),
+                    Err(e) => {
+                        let _ = reply.send(Err(e.to_string()));
+                    }
+                },
             }
             if group.len() >= MAX_GROUP {
                 break;
@@ -205,23 +226,46 @@ fn run_lane(mut conn: rusqlite::Connection, mut receiver: mpsc::Receiver<Work>, 
             }
         }
         if !asked.is_empty() {
-            let answer = match sequence_step(&mut conn, super::tree::SEQUENCE_STEP) {
-                Ok(0) => Ok(std::mem::take(&mut sequenced)),
-                Ok(n) => {
-                    sequenced += n;
-                    continue;
+            let step = sequence_step(&mut conn, super::tree::SEQUENCE_STEP)
+                .and_then(|n| Ok((n, pending_bound(&conn, End::Oldest)?)));
+            match step {
+                Ok((n, oldest)) => {
+                    let (done, waiting): (Vec<Asked>, Vec<Asked>) = asked
+                        .drain(..)
+                        .map(|a| Asked {
+                            sequenced: a.sequenced + n,
+                            ..a
+                        })
+                        .partition(|a| oldest.is_none_or(|o| o > a.through));
+                    asked = waiting;
+                    for a in done {
+                        let _ = a.reply.send(Ok(a.sequenced));
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "audit sequencing failed");
-                    sequenced = 0;
-                    Err(e.to_string())
+                    for a in asked.drain(..) {
+                        let _ = a.reply.send(Err(e.to_string()));
+                    }
                 }
-            };
-            for reply in asked.drain(..) {
-                let _ = reply.send(answer.clone());
             }
         }
     }
+}
+
+#[derive(Clone, Copy)]
+enum End {
+    Oldest,
+    Newest,
+}
+
+/// The id of the oldest or newest pending entry, if any (a read: no lock is taken).
+fn pending_bound(conn: &rusqlite::Connection, end: End) -> rusqlite::Result<Option<i64>> {
+    let sql = match end {
+        End::Oldest => "SELECT MIN(entry_id) FROM audit_pending",
+        End::Newest => "SELECT MAX(entry_id) FROM audit_pending",
+    };
+    conn.prepare_cached(sql)?.query_row([], |r| r.get(0))
 }
 
 /// One sequencing step on the lane's connection: the same plan and statements as
