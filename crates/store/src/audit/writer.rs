@@ -22,7 +22,7 @@ type Sequenced = oneshot::Sender<std::result::Result<u64, String>>;
 /// What the writer lane is handed.
 enum Work {
     Entry(Box<LaneJob>),
-    /// Sequence everything pending; the answer is how many entries were sequenced meanwhile.
+    /// Sequence the entries pending now; the answer is how many entries were sequenced meanwhile.
     Sequence(Sequenced),
 }
 
@@ -140,7 +140,7 @@ impl AuditWriter {
             .map_err(|e| StoreError::Unavailable(format!("audit entry not written: {e}")))
     }
 
-    /// Give every pending entry its leaf and extend the tree; returns how many were sequenced.
+    /// Give every entry pending now its leaf and extend the tree; returns how many were sequenced.
     /// On SQLite the writer lane does it, a step at a time between its groups; otherwise the
     /// store does it under its lock on the tree head.
     pub async fn sequence(&self) -> Result<u64> {
