@@ -233,15 +233,24 @@ impl Store {
         Ok(leaves.len() as u64)
     }
 
-    /// Sequence everything pending.
+    /// Sequence every entry pending now (oldest first, a step at a time); returns how many
+    /// entries were sequenced meanwhile. Entries arriving meanwhile may be sequenced too, but are
+    /// not waited for, so a steady stream of new entries cannot keep the caller waiting.
     pub async fn audit_sequence_all(&self) -> Result<u64> {
+        let bound = |sql: &'static str| async move {
+            let row = sqlx::query(sql).fetch_one(self.pool()).await?;
+            Ok::<_, StoreError>(row.try_get::<Option<i64>, _>(0)?)
+        };
+        let Some(through) = bound("SELECT MAX(entry_id) FROM audit_pending").await? else {
+            return Ok(0);
+        };
         let mut total = 0;
         loop {
-            let n = self.audit_sequence(SEQUENCE_STEP).await?;
-            if n == 0 {
+            total += self.audit_sequence(SEQUENCE_STEP).await?;
+            let oldest = bound("SELECT MIN(entry_id) FROM audit_pending").await?;
+            if oldest.is_none_or(|o| o > through) {
                 return Ok(total);
             }
-            total += n;
         }
     }
 
