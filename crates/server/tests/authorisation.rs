@@ -271,6 +271,12 @@ async fn every_role_every_endpoint(app: App) {
             ISSUER | CLERK | APPROVER | SYSTEM,
         ),
         row(Method::GET, "/api/v1/seals", None, OP | ISSUER),
+        row(
+            Method::GET,
+            "/api/v1/certificate-consents",
+            None,
+            ISSUER | CLERK | APPROVER | SYSTEM,
+        ),
         row(Method::POST, format!("/api/v1/departments/{market}/seals"), None, OP),
         row(
             Method::POST,

@@ -678,6 +678,23 @@ async fn holders_share_with_consent_and_see_every_use(app: App) {
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let consent = res.json();
 
+    // The department's list of the consents it holds: the holder masked, the purpose, no
+    // certificate content; on the page too.
+    let held = app.get("/api/v1/certificate-consents", Auth::Session(&clerk)).await;
+    assert_eq!(held.status, StatusCode::OK, "{}", held.text);
+    let held = held.json();
+    assert_eq!(held.as_array().unwrap().len(), 1, "{held}");
+    assert_eq!(held[0]["type_name"], "不动产权证书");
+    assert_eq!(held[0]["purpose"], "办理不动产抵押登记");
+    assert_eq!(held[0]["holder_code"], "110105********002X");
+    assert_eq!(held[0]["holder_name"], "张*");
+    assert!(held[0].get("identifier").is_none() && held[0].get("data").is_none());
+    let page = app.page("/certificates", Some(&clerk)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("办理不动产抵押登记"), "{}", page.text);
+    assert!(page.text.contains("110105********002X"));
+    assert!(!page.text.contains(CITIZEN), "the full number is not shown");
+
     let found = app.get(&find, Auth::Session(&clerk)).await.json();
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
     assert_eq!(found[0]["identifier"], house.as_str());
@@ -737,6 +754,12 @@ async fn holders_share_with_consent_and_see_every_use(app: App) {
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text);
     assert_eq!(app.get(&find, Auth::Session(&clerk)).await.json(), json!([]));
+    assert_eq!(
+        app.get("/api/v1/certificate-consents", Auth::Session(&clerk))
+            .await
+            .json(),
+        json!([])
+    );
 
     // Bad consents are refused with every reason.
     let res = app

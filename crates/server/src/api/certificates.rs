@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use yici_core::authz::{Permission, Principal, Target};
 use yici_core::certificate::{CertificateType, Content, Operation};
 use yici_core::id::CertificateId;
+use yici_core::masking::{ValueKind, mask};
 use yici_core::org::{ApplicantId, mask_name};
 use yici_store::certificates::{CertificateFilter, CertificateRecord, CertificateUse, Consent, SealRecord};
 use yici_store::departments::Department;
@@ -1424,6 +1425,64 @@ pub async fn consent(
         .consent_add(c.id, input.department_id, purpose, end, &event)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(consent_view(&state, k).await?)))
+}
+
+/// A consent the caller's department holds: what a holder agreed to, not the certificate.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HeldConsent {
+    pub id: i64,
+    pub type_code: String,
+    pub type_name: String,
+    /// The holder's number and name, masked.
+    pub holder_code: String,
+    pub holder_name: String,
+    pub purpose: String,
+    /// UTC microseconds.
+    pub granted_at: i64,
+    /// UTC microseconds.
+    pub expires_at: i64,
+}
+
+/// The consents the caller's department holds now (neither withdrawn nor expired), newest
+/// first. Holders are masked: finding the certificate itself still takes the holder's full
+/// number, and is recorded as a use.
+#[utoipa::path(get, path = "/api/v1/certificate-consents", tag = "certificates",
+    responses((status = 200, body = Vec<HeldConsent>), (status = 403, body = crate::error::Problem)))]
+pub async fn held_consents(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Vec<HeldConsent>>> {
+    let dept = acting_department(&state, &auth).await?;
+    auth.require(Permission::UseCertificates, &target(&dept))?;
+    let names: HashMap<String, String> = state
+        .store
+        .certificate_types(None)
+        .await?
+        .into_iter()
+        .map(|t| (t.definition.code, t.definition.name))
+        .collect();
+    let held = state
+        .store
+        .consented_certificates(dept.id, None, yici_store::now_micros())
+        .await?;
+    let out = held
+        .into_iter()
+        .map(|(c, k)| HeldConsent {
+            id: k.id,
+            type_name: names.get(&c.type_code).cloned().unwrap_or_default(),
+            type_code: c.type_code,
+            holder_code: mask(ValueKind::IdNumber, &c.holder_code),
+            holder_name: mask(ValueKind::Name, &c.holder_name),
+            purpose: k.purpose,
+            granted_at: k.created_at,
+            expires_at: k.expires_at,
+        })
+        .collect();
+    state
+        .audit
+        .append(
+            auth.event("certificate_consent.list", "certificate_consent")
+                .object(dept.id),
+        )
+        .await?;
+    Ok(axum::Json(out))
 }
 
 /// The consents given for one of my certificates.

@@ -154,6 +154,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/seal-authority/certificate", get(certificates::authority_certificate))
         .route("/seals", get(certificates::list_seals))
+        .route("/certificate-consents", get(certificates::held_consents))
         .route("/departments/{id}/seals", post(certificates::make_seal))
         .route("/seals/{id}/revocation", post(certificates::revoke_seal))
         .route("/seals/{id}/picture", get(certificates::seal_picture))

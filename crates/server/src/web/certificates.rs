@@ -613,6 +613,9 @@ pub async fn list(
     } else {
         vec![]
     };
+    if !issuer && holder.is_none() {
+        return held_consents(state, auth, l).await;
+    }
     let caption = if issuer {
         lang.pick("本部门签发的证照", "Certificates issued by my department")
     } else {
@@ -646,6 +649,55 @@ pub async fn list(
         ));
     }
     t.rows = certificate_rows(&found, "/certificates");
+    Ok(render(StatusCode::OK, &t))
+}
+
+/// The consents the department holds (holders masked), with the search by holder's number.
+async fn held_consents(state: AppState, auth: Auth, l: Layout) -> ApiResult<Response> {
+    let lang = l.lang;
+    let held = api::held_consents(State(state), auth).await?.0;
+    let head = [
+        lang.pick("证照", "Certificate"),
+        lang.pick("持证主体", "Holder"),
+        lang.pick("证件号码", "Number"),
+        lang.pick("用途", "Purpose"),
+        lang.pick("授权至", "Consent until"),
+    ];
+    let mut t = TablePage::new(
+        l,
+        lang.pick("持证人授权本部门使用的证照", "Certificates shared with my department"),
+        &head,
+    );
+    t.intro.push(
+        lang.pick(
+            "下表为当前有效的授权，持证人信息已脱敏。按持证主体的完整证件号码查询可调取证照，每次调取都会告知持证人。",
+            "The consents in force, holders masked. Find a certificate by the holder's full number; every use is shown to the holder.",
+        )
+        .to_string(),
+    );
+    t.filter = Some(FilterView {
+        action: "/certificates".into(),
+        submit: lang.pick("查询", "Find").into(),
+        fields: vec![FieldView::text(
+            "holder",
+            lang.pick("持证主体证件号码", "Holder's number"),
+            "",
+            "",
+        )],
+    });
+    t.rows = held
+        .iter()
+        .map(|k| RowView {
+            cells: vec![
+                Cell::text(&k.type_name),
+                Cell::text(&k.holder_name),
+                Cell::text(&k.holder_code),
+                Cell::text(&k.purpose),
+                Cell::text(format_date(k.expires_at - 1, lang)),
+            ],
+            actions: vec![],
+        })
+        .collect();
     Ok(render(StatusCode::OK, &t))
 }
 
