@@ -396,17 +396,7 @@ async fn system_tokens_are_shown_once_and_stop_working_when_revoked(app: App) {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert_eq!(res.code(), "invalid_token");
     // The refusal is in the audit log, with the address called and without the token.
-    let refused = app
-        .store
-        .audit_search(
-            &yici_store::audit::AuditFilter {
-                action: Some("access.refuse".into()),
-                ..Default::default()
-            },
-            yici_store::Page::all(),
-        )
-        .await
-        .unwrap();
+    let refused = app.logged("access.refuse", None).await;
     let entry = &refused
         .iter()
         .find(|e| e.content.object_type == "system_token")
@@ -723,17 +713,7 @@ async fn repeated_wrong_passwords_lock_the_username_for_a_while(app: App) {
     assert!(page.text.contains("密码错误次数过多"), "{}", page.text);
     // Other accounts are not affected, and the lockout is in the audit log.
     assert!(app.login_as("operator", &app.password("operator")).await.is_some());
-    let locks = app
-        .store
-        .audit_search(
-            &yici_store::audit::AuditFilter {
-                action: Some("session.lock".into()),
-                ..Default::default()
-            },
-            yici_store::Page::all(),
-        )
-        .await
-        .unwrap();
+    let locks = app.logged("session.lock", None).await;
     assert_eq!(locks.len(), 1);
     assert_eq!(locks[0].content.object_ids, ["supervisor"]);
 }

@@ -8,20 +8,10 @@ use common::{App, Auth};
 use serde_json::json;
 use yici_core::audit::Outcome;
 use yici_crypto::auditlog::{Export, verify_export};
-use yici_store::Page;
-use yici_store::audit::AuditFilter;
-
-async fn entries(app: &App, action: &str) -> Vec<yici_store::audit::LoggedEntry> {
-    let f = AuditFilter {
-        action: Some(action.into()),
-        ..Default::default()
-    };
-    app.store.audit_search(&f, Page::new(Some(200), None)).await.unwrap()
-}
 
 async fn changes_and_refusals_are_recorded(app: App) {
     let op = app.login("operator").await;
-    let before = entries(&app, "department.create").await.len();
+    let before = app.logged("department.create", None).await.len();
     let body = json!({"name": "浙江省教育厅", "uscc": yici_core::id::Uscc::generate("11", "330000", "MB000201").unwrap().to_string(), "region_code": "330000", "kind": "government"});
     let res = app
         .call(
@@ -33,7 +23,7 @@ async fn changes_and_refusals_are_recorded(app: App) {
         .await;
     assert_eq!(res.status, StatusCode::CREATED);
     let id = res.json()["id"].as_i64().unwrap();
-    let created = entries(&app, "department.create").await;
+    let created = app.logged("department.create", None).await;
     assert_eq!(created.len(), before + 1);
     let e = &created[0].content;
     assert_eq!(e.object_ids, vec![id.to_string()]);
@@ -44,7 +34,7 @@ async fn changes_and_refusals_are_recorded(app: App) {
         .call(Method::POST, "/api/v1/departments", Auth::Session(&op), Some(body))
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
-    assert_eq!(entries(&app, "department.create").await.len(), before + 1);
+    assert_eq!(app.logged("department.create", None).await.len(), before + 1);
 
     // A refusal is recorded with who was refused and what they lacked.
     let steward = app.login("data_steward").await;
@@ -57,7 +47,7 @@ async fn changes_and_refusals_are_recorded(app: App) {
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let refused = entries(&app, "access.refuse").await;
+    let refused = app.logged("access.refuse", None).await;
     let r = &refused[0].content;
     assert_eq!(
         (r.outcome, r.actor.label.as_str()),
@@ -76,10 +66,10 @@ async fn changes_and_refusals_are_recorded(app: App) {
         .status,
         StatusCode::FORBIDDEN
     );
-    let r = &entries(&app, "access.refuse").await[0].content;
+    let r = &app.logged("access.refuse", None).await[0].content;
     assert!(r.actor.label.starts_with("system:") && r.actor.department_id.is_some());
     assert!(
-        !entries(&app, "session.sign_in").await.is_empty(),
+        !app.logged("session.sign_in", None).await.is_empty(),
         "sign-ins are recorded"
     );
     // A forged form post (wrong CSRF token) is a refusal too.
@@ -93,7 +83,7 @@ async fn changes_and_refusals_are_recorded(app: App) {
             .status,
         StatusCode::FORBIDDEN
     );
-    let r = &entries(&app, "access.refuse").await[0].content;
+    let r = &app.logged("access.refuse", None).await[0].content;
     assert_eq!(
         (r.object_type.as_str(), r.actor.label.as_str()),
         ("csrf_token", "user:operator")
@@ -149,7 +139,8 @@ async fn citizens_see_who_used_their_data_and_can_prove_it(app: App) {
     assert_eq!(verify_export(&bundle, &key), Ok(1));
 
     // Nobody else's entries: another entry id is simply not found for me.
-    let others = entries(&app, "applicant.read")
+    let others = app
+        .logged("applicant.read", None)
         .await
         .into_iter()
         .find(|e| e.id != id)

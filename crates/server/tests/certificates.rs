@@ -591,17 +591,7 @@ async fn departments_are_reminded_once_before_a_seal_expires(app: App) {
     assert_eq!(reminders.len(), 1, "{}", list.text);
     assert_eq!(reminders[0]["link"], "/seals");
     assert!(reminders[0]["message"].as_str().unwrap().contains(&seal.name));
-    let logged = app
-        .store
-        .audit_search(
-            &yici_store::audit::AuditFilter {
-                action: Some("seal.remind".into()),
-                ..Default::default()
-            },
-            yici_store::Page::all(),
-        )
-        .await
-        .unwrap();
+    let logged = app.logged("seal.remind", None).await;
     assert_eq!(logged.len(), 1);
 
     // The replacement seal runs for years: nothing to remind of.
@@ -1445,17 +1435,7 @@ async fn departments_find_certificates_under_a_sharing_grant(app: App) {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let grant_id = app.store.grants_for(system.id, licence_resource.id).await.unwrap()[0].id;
-    let entries = app
-        .store
-        .audit_search(
-            &yici_store::audit::AuditFilter {
-                action: Some("certificate.use_copy".into()),
-                ..Default::default()
-            },
-            yici_store::Page::all(),
-        )
-        .await
-        .unwrap();
+    let entries = app.logged("certificate.use_copy", None).await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].content.grant_ref, Some(grant_id.to_string()));
     assert_eq!(entries[0].content.case_ref.as_deref(), Some("QZ-2026-0099"));

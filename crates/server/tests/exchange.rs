@@ -148,18 +148,7 @@ async fn exchange_lookups_under_a_grant(app: App) {
     assert!(list[0]["record"].get("住址").is_none());
     // The feed read is one audit entry naming each person it carried, once.
     for someone in [person(1), person(2)] {
-        let logged = app
-            .store
-            .audit_search(
-                &yici_store::audit::AuditFilter {
-                    subject: Some(someone),
-                    action: Some("exchange.changes".into()),
-                    ..Default::default()
-                },
-                yici_store::Page::all(),
-            )
-            .await
-            .unwrap();
+        let logged = app.logged("exchange.changes", Some(&someone)).await;
         assert_eq!(logged.len(), 1);
     }
     let after = list[0]["position"].as_i64().unwrap();

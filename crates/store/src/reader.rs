@@ -51,24 +51,13 @@ impl RowReader {
             let (store, receiver) = (store.clone(), receiver.clone());
             tokio::spawn(async move {
                 loop {
-                    let mut group: Vec<Job> = Vec::new();
-                    {
+                    let group = {
                         let mut rx = receiver.lock().await;
                         match rx.recv().await {
-                            Some(job) => group.push(job),
+                            Some(first) => with_waiting(&mut rx, first),
                             None => return,
                         }
-                        let mut keys = group[0].1.len();
-                        while keys < MAX_KEYS {
-                            match rx.try_recv() {
-                                Ok(job) => {
-                                    keys += job.1.len();
-                                    group.push(job);
-                                }
-                                Err(_) => break,
-                            }
-                        }
-                    }
+                    };
                     answer(&store, group).await;
                 }
             });
@@ -114,11 +103,16 @@ fn start_lanes(path: &std::path::Path, receiver: mpsc::Receiver<Job>, workers: u
     Ok(())
 }
 
-/// The first waiting lookup (blocking), then every other one already waiting, up to
-/// [`MAX_KEYS`] keys; `None` once the reader is dropped.
+/// The first waiting lookup (blocking), then every other one already waiting; `None` once the
+/// reader is dropped.
 fn gather(receiver: &std::sync::Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
     let mut rx = receiver.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let first = rx.blocking_recv()?;
+    Some(with_waiting(&mut rx, first))
+}
+
+/// `first` and every lookup already waiting, up to [`MAX_KEYS`] keys in all.
+fn with_waiting(rx: &mut mpsc::Receiver<Job>, first: Job) -> Vec<Job> {
     let mut keys = first.1.len();
     let mut group = vec![first];
     while keys < MAX_KEYS {
@@ -130,7 +124,7 @@ fn gather(receiver: &std::sync::Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> 
             Err(_) => break,
         }
     }
-    Some(group)
+    group
 }
 
 /// Each caller's rows, read key by key through one prepared statement in one read transaction.

@@ -597,41 +597,28 @@ pub async fn list(
     let holder = q.holder.clone().filter(|h| !h.trim().is_empty());
     let l = Layout::new(&auth, &headers, "/certificates", "电子证照", "Certificates");
     let lang = l.lang;
-    let found = if issuer || holder.is_some() {
-        api::list(
-            State(state.clone()),
-            auth.clone(),
-            Query(CertificateQuery {
-                holder: holder.clone(),
-                type_code: None,
-                limit: Some(200),
-                offset: None,
-            }),
-        )
-        .await?
-        .0
-    } else {
-        vec![]
-    };
     if !issuer && holder.is_none() {
         return held_consents(state, auth, l).await;
     }
+    let found = api::list(
+        State(state.clone()),
+        auth.clone(),
+        Query(CertificateQuery {
+            holder: holder.clone(),
+            type_code: None,
+            limit: Some(200),
+            offset: None,
+        }),
+    )
+    .await?
+    .0;
     let caption = if issuer {
         lang.pick("本部门签发的证照", "Certificates issued by my department")
     } else {
         lang.pick("持证人授权本部门使用的证照", "Certificates shared with my department")
     };
     let mut t = TablePage::new(l, caption, &list_head(lang));
-    t.filter = Some(FilterView {
-        action: "/certificates".into(),
-        submit: lang.pick("查询", "Find").into(),
-        fields: vec![FieldView::text(
-            "holder",
-            lang.pick("持证主体证件号码", "Holder's number"),
-            "",
-            holder.as_deref().unwrap_or(""),
-        )],
-    });
+    t.filter = Some(holder_filter(lang, holder.as_deref().unwrap_or("")));
     if issuer {
         let d = state
             .store
@@ -650,6 +637,20 @@ pub async fn list(
     }
     t.rows = certificate_rows(&found, "/certificates");
     Ok(render(StatusCode::OK, &t))
+}
+
+/// The search by holder's number on the department's certificates page.
+fn holder_filter(lang: Lang, holder: &str) -> FilterView {
+    FilterView {
+        action: "/certificates".into(),
+        submit: lang.pick("查询", "Find").into(),
+        fields: vec![FieldView::text(
+            "holder",
+            lang.pick("持证主体证件号码", "Holder's number"),
+            "",
+            holder,
+        )],
+    }
 }
 
 /// The consents the department holds (holders masked), with the search by holder's number.
@@ -675,16 +676,7 @@ async fn held_consents(state: AppState, auth: Auth, l: Layout) -> ApiResult<Resp
         )
         .to_string(),
     );
-    t.filter = Some(FilterView {
-        action: "/certificates".into(),
-        submit: lang.pick("查询", "Find").into(),
-        fields: vec![FieldView::text(
-            "holder",
-            lang.pick("持证主体证件号码", "Holder's number"),
-            "",
-            "",
-        )],
-    });
+    t.filter = Some(holder_filter(lang, ""));
     t.rows = held
         .iter()
         .map(|k| RowView {

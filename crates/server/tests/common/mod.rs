@@ -156,6 +156,16 @@ impl App {
             .expect("demo user signs in")
     }
 
+    /// The audit entries of `action` (about `subject`, when given), newest first.
+    pub async fn logged(&self, action: &str, subject: Option<&str>) -> Vec<yici_store::audit::LoggedEntry> {
+        let filter = yici_store::audit::AuditFilter {
+            action: Some(action.into()),
+            subject: subject.map(str::to_string),
+            ..Default::default()
+        };
+        self.store.audit_search(&filter, yici_store::Page::all()).await.unwrap()
+    }
+
     /// The catalogue resource with exactly this name (found through the search, as users do).
     pub async fn resource(&self, name: &str) -> yici_store::catalogue::SearchHit {
         let filter = yici_store::catalogue::CatalogueFilter {

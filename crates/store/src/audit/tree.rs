@@ -48,6 +48,9 @@ impl SequencePlan {
 
 /// The pending entries to sequence next, oldest first, with their content.
 pub(crate) const PENDING_SQL: &str = "SELECT p.entry_id, e.content FROM audit_pending p JOIN audit_entries e ON e.id = p.entry_id ORDER BY p.entry_id LIMIT $1";
+/// The oldest and the newest pending entry's id (NULL when none is pending).
+pub(crate) const OLDEST_PENDING_SQL: &str = "SELECT MIN(entry_id) FROM audit_pending";
+pub(crate) const NEWEST_PENDING_SQL: &str = "SELECT MAX(entry_id) FROM audit_pending";
 /// Take sequenced entries (those with a leaf from index `$1` on) off the queue.
 pub(crate) const UNQUEUE_SQL: &str =
     "DELETE FROM audit_pending WHERE entry_id IN (SELECT entry_id FROM audit_leaves WHERE seq >= $1)";
@@ -241,13 +244,13 @@ impl Store {
             let row = sqlx::query(sql).fetch_one(self.pool()).await?;
             Ok::<_, StoreError>(row.try_get::<Option<i64>, _>(0)?)
         };
-        let Some(through) = bound("SELECT MAX(entry_id) FROM audit_pending").await? else {
+        let Some(through) = bound(NEWEST_PENDING_SQL).await? else {
             return Ok(0);
         };
         let mut total = 0;
         loop {
             total += self.audit_sequence(SEQUENCE_STEP).await?;
-            let oldest = bound("SELECT MIN(entry_id) FROM audit_pending").await?;
+            let oldest = bound(OLDEST_PENDING_SQL).await?;
             if oldest.is_none_or(|o| o > through) {
                 return Ok(total);
             }

@@ -262,8 +262,8 @@ enum End {
 /// The id of the oldest or newest pending entry, if any (a read: no lock is taken).
 fn pending_bound(conn: &rusqlite::Connection, end: End) -> rusqlite::Result<Option<i64>> {
     let sql = match end {
-        End::Oldest => "SELECT MIN(entry_id) FROM audit_pending",
-        End::Newest => "SELECT MAX(entry_id) FROM audit_pending",
+        End::Oldest => super::tree::OLDEST_PENDING_SQL,
+        End::Newest => super::tree::NEWEST_PENDING_SQL,
     };
     conn.prepare_cached(sql)?.query_row([], |r| r.get(0))
 }
