@@ -161,8 +161,9 @@ impl ApplicantId {
     /// A citizen ID number (18 or 15 digits) or a credit code, told apart by shape.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let s = s.trim();
-        let digits17 = s.len() >= 17 && s[..17].chars().all(|c| c.is_ascii_digit());
-        if s.len() == 15 || (s.len() == 18 && digits17 && CitizenId::parse(s).is_ok()) {
+        let n = s.chars().count();
+        let digits17 = n >= 17 && s.chars().take(17).all(|c| c.is_ascii_digit());
+        if n == 15 || (n == 18 && digits17 && CitizenId::parse(s).is_ok()) {
             return CitizenId::parse(s).map(ApplicantId::Person);
         }
         match Uscc::parse(s) {

@@ -73,8 +73,17 @@ use chrono::Datelike;
 
 impl CitizenId {
     /// Parse an 18-digit number, or upgrade a 15-digit legacy number to 18 digits.
+    /// A lower-case check character `x` is read as `X`: people write it either way.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         require_text(KIND, s)?;
+        let upper;
+        let s = match s.strip_suffix('x') {
+            Some(body) => {
+                upper = format!("{body}X");
+                upper.as_str()
+            }
+            None => s,
+        };
         let n = s.chars().count();
         match n {
             18 => {
@@ -202,8 +211,13 @@ mod tests {
     }
 
     #[test]
-    fn lowercase_x_is_rejected() {
-        let e = CitizenId::parse("11010519491231002x").unwrap_err();
-        assert_eq!(e.position, Some(18));
+    fn lowercase_x_is_read_as_upper_case() {
+        assert_eq!(
+            CitizenId::parse("11010519491231002x").unwrap().as_str(),
+            "11010519491231002X"
+        );
+        // Only the check character: an x elsewhere is still wrong.
+        let e = CitizenId::parse("1101051949123100x2").unwrap_err();
+        assert_eq!(e.position, Some(17));
     }
 }

@@ -77,8 +77,12 @@ pub fn detect(value: &str) -> Result<Detected, IdError> {
             ],
         });
     }
-    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if n == 15 || (n == 18 && all_digits(&v[..17]) && (v.ends_with('X') || all_digits(&v[17..]))) {
+    let head17_digits = v.chars().take(17).all(|c| c.is_ascii_digit());
+    let last_fits = v
+        .chars()
+        .nth(17)
+        .is_some_and(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
+    if n == 15 || (n == 18 && head17_digits && last_fits) {
         let as_citizen = CitizenId::parse(v);
         if n == 18
             && as_citizen.is_err()
