@@ -110,8 +110,10 @@ impl BuilderProfile for SealProfile {
             path_len_constraint: self.ca.then_some(0),
         };
         out.push((&basic).to_extension(subject, &out)?);
+        // The authority's root also signs every seal (SESeal's signedValue, a digital
+        // signature), so its key carries that use too (RFC 5280 §4.2.1.3).
         let usage = if self.ca {
-            KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign)
+            KeyUsage(KeyUsages::DigitalSignature | KeyUsages::KeyCertSign | KeyUsages::CRLSign)
         } else {
             KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)
         };

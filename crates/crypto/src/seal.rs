@@ -596,6 +596,51 @@ mod tests {
         ));
     }
 
+    /// The root signs each seal, so a strict RFC 5280 reader must find that use in its key
+    /// usage; OpenSSL verifies the seal's signature with the root's key.
+    #[test]
+    fn openssl_verifies_the_seal_makers_signature_under_a_root_allowed_to_sign() {
+        let f = fixture();
+        let dir = std::env::temp_dir().join(format!("yici-seal-root-{}", crate::token::short_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (ca, info, sig, public) = (
+            dir.join("ca.pem"),
+            dir.join("seal-info.der"),
+            dir.join("seal-signature.der"),
+            dir.join("ca-key.pem"),
+        );
+        std::fs::write(&ca, pki::to_pem(&f.ca).unwrap()).unwrap();
+        let seal = SeSeal::from_der(&f.seal).unwrap();
+        std::fs::write(&info, seal.info.to_der().unwrap()).unwrap();
+        std::fs::write(&sig, seal.signed_value.raw_bytes()).unwrap();
+        let run = |args: &[&str]| std::process::Command::new("openssl").args(args).output().unwrap();
+        let text = run(&["x509", "-in", ca.to_str().unwrap(), "-noout", "-ext", "keyUsage"]);
+        let text = String::from_utf8_lossy(&text.stdout);
+        for usage in ["Digital Signature", "Certificate Sign", "CRL Sign"] {
+            assert!(text.contains(usage), "{usage}: {text}");
+        }
+        let out = run(&["x509", "-in", ca.to_str().unwrap(), "-pubkey", "-noout"]);
+        std::fs::write(&public, &out.stdout).unwrap();
+        let verify = run(&[
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            public.to_str().unwrap(),
+            "-in",
+            info.to_str().unwrap(),
+            "-sigfile",
+            sig.to_str().unwrap(),
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+        ]);
+        assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn openssl_verifies_the_signature_value_over_the_signed_bytes() {
         let f = fixture();
