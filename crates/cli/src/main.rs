@@ -13,7 +13,6 @@ use yici_core::Lang;
 use yici_core::calendar::YearSchedule;
 use yici_core::id::{RegionCode, detect};
 use yici_core::org::{Role, Scope, password_problem, valid_username};
-use yici_server::identity::DevIdentityProvider;
 use yici_server::{AppState, ServerConfig};
 use yici_store::Store;
 use yici_store::audit::{AuditKeys, AuditWriter};
@@ -66,6 +65,70 @@ impl StorageArgs {
     }
 }
 
+/// Applicant sign-in through the province's identity platform (OpenID Connect). Without
+/// `--oidc-issuer` (and without `--demo`), applicants cannot sign in.
+#[derive(clap::Args)]
+struct OidcArgs {
+    /// The identity platform's issuer identifier, exactly as it states it (https://…).
+    #[arg(long, env = "YICI_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// The client id Yici is registered under there.
+    #[arg(long, env = "YICI_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The client secret (client_secret_basic).
+    #[arg(
+        long,
+        env = "YICI_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "oidc_issuer"
+    )]
+    oidc_client_secret: Option<String>,
+    /// The callback address registered there. Default: the listening address +
+    /// /login/applicant/oidc/callback.
+    #[arg(long, env = "YICI_OIDC_REDIRECT_URL")]
+    oidc_redirect_url: Option<String>,
+    /// The claim that carries the citizen ID number or credit code.
+    #[arg(long, env = "YICI_OIDC_ID_CLAIM", default_value = "id_number")]
+    oidc_id_claim: String,
+    /// The claim that carries the name.
+    #[arg(long, env = "YICI_OIDC_NAME_CLAIM", default_value = "name")]
+    oidc_name_claim: String,
+    /// Scopes to ask for besides openid, comma-separated.
+    #[arg(long, env = "YICI_OIDC_SCOPES", value_delimiter = ',', default_value = "profile")]
+    oidc_scopes: Vec<String>,
+}
+
+impl OidcArgs {
+    /// The relying party's settings, if an issuer is configured.
+    fn config(&self, listen: SocketAddr) -> Result<Option<yici_server::yici_oidc::Config>> {
+        let Some(issuer) = self.oidc_issuer.clone() else {
+            return Ok(None);
+        };
+        let need = |v: &Option<String>, flag: &str| {
+            v.clone()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| anyhow::anyhow!("--oidc-issuer needs {flag} as well"))
+        };
+        Ok(Some(yici_server::yici_oidc::Config {
+            issuer,
+            client_id: need(&self.oidc_client_id, "--oidc-client-id")?,
+            client_secret: need(&self.oidc_client_secret, "--oidc-client-secret")?,
+            redirect_url: self
+                .oidc_redirect_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{listen}/login/applicant/oidc/callback")),
+            scopes: self
+                .oidc_scopes
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            id_claim: self.oidc_id_claim.clone(),
+            name_claim: self.oidc_name_claim.clone(),
+        }))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (API, pages, docs).
@@ -98,6 +161,13 @@ enum Command {
         /// the key in DATA/seal-key, created on first start.
         #[arg(long, env = "YICI_SEAL_KEY", hide_env_values = true)]
         seal_key: Option<String>,
+        /// Hosts (or host:port) inside the platform's own network that change-feed webhooks
+        /// may be delivered to, comma-separated; other loopback, private and link-local
+        /// addresses are refused.
+        #[arg(long, env = "YICI_WEBHOOK_ALLOW", value_delimiter = ',')]
+        webhook_allow: Vec<String>,
+        #[command(flatten)]
+        oidc: OidcArgs,
     },
     /// Identifiers: check and explain.
     Id {
@@ -461,11 +531,19 @@ async fn run(command: Command) -> Result<()> {
             nats_stream,
             nats_subject_prefix,
             seal_key,
+            webhook_allow,
+            oidc,
         } => {
+            let oidc = oidc.config(listen)?;
             let seal_key = load_seal_key(seal_key.as_deref(), &storage.data)?;
             let config = ServerConfig {
                 seal_key,
                 secure_cookies,
+                webhook_allow: webhook_allow
+                    .into_iter()
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
                 checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval),
                 ..ServerConfig::default()
             };
@@ -474,7 +552,7 @@ async fn run(command: Command) -> Result<()> {
                 stream: nats_stream,
                 subject_prefix: nats_subject_prefix,
             });
-            serve(storage, listen, demo, config, nats).await
+            serve(storage, listen, demo, config, nats, oidc).await
         }
         Command::Id { .. } => unreachable!("handled before the runtime starts"),
         Command::Calendar { storage, command } => calendar(storage, command).await,
@@ -573,7 +651,7 @@ async fn cert(storage: StorageArgs, command: CertCommand) -> Result<()> {
                 seal_key: load_seal_key(None, &storage.data)?,
                 ..ServerConfig::default()
             };
-            let state = AppState::new(store, config, Arc::new(DevIdentityProvider));
+            let state = AppState::new(store, config, None);
             yici_server::demo::certificates::seed(&state).await?;
             println!(
                 "issuing {count} certificates in bulk and {single} one by one, then verifying them ({})",
@@ -658,6 +736,7 @@ async fn serve(
     demo: bool,
     config: ServerConfig,
     nats: Option<yici_server::yici_nats::NatsConfig>,
+    oidc: Option<yici_server::yici_oidc::Config>,
 ) -> Result<()> {
     if let Some(n) = &nats {
         n.check().map_err(|e| anyhow::anyhow!("--nats: {e}"))?;
@@ -691,7 +770,11 @@ async fn serve(
             storage.data.join("demo-credentials.json").display()
         );
     }
-    let state = AppState::new(store, config, Arc::new(DevIdentityProvider));
+    let identity: Option<Arc<dyn yici_server::identity::IdentityProvider>> = match demo {
+        true => Some(Arc::new(yici_server::demo::identity_register())),
+        false => None,
+    };
+    let state = AppState::new(store, config, identity);
     if demo {
         let held = yici_server::demo::certificates::seed(&state)
             .await
@@ -705,6 +788,18 @@ async fn serve(
             .map_err(|e| anyhow::anyhow!(e))?;
         let _ = state.nats.set(push);
         println!("变更推送 / change feed pushed to NATS JetStream at {url}");
+    }
+    if let Some(config) = oidc {
+        let issuer = config.issuer.clone();
+        let provider = yici_server::yici_oidc::Provider::discover(config)
+            .await
+            .with_context(|| format!("the identity platform {issuer} cannot be used"))?;
+        let _ = state.oidc.set(Arc::new(provider));
+        println!("申请人登录 / applicants sign in through {issuer}");
+    } else if !demo {
+        println!(
+            "未配置统一身份认证平台：申请人暂不能登录 / no identity platform configured: applicants cannot sign in (see --oidc-issuer)"
+        );
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -850,7 +945,7 @@ async fn user(storage: StorageArgs, command: UserCommand) -> Result<()> {
             }
         }
         UserCommand::List => {
-            for u in store.list_users(yici_store::Page::all()).await? {
+            for u in store.list_users(yici_store::Page::all(), None).await? {
                 let roles: Vec<String> = store.user_roles(u.id).await?.into_iter().map(|r| r.role).collect();
                 println!("{}\t{}\t{}\t{}", u.id, u.username, u.display_name, roles.join(","));
             }
@@ -888,11 +983,10 @@ async fn audit(storage: StorageArgs, command: AuditCommand) -> Result<()> {
                 None => store.audit_keys()?.public(),
             };
             let report = store.audit_verify(&key).await?;
-            let pending = store.audit_pending_count().await?;
             if report.ok() {
                 println!(
-                    "审计日志完好 / audit log intact: {} entries, {} checkpoints verified ({} pending sequencing)",
-                    report.entries, report.checkpoints, pending
+                    "审计日志完好 / audit log intact: {} entries, {} checkpoints verified; {} entries pending sequencing, checked",
+                    report.entries, report.checkpoints, report.pending
                 );
                 Ok(())
             } else {

@@ -268,3 +268,56 @@ async fn two_servers_on_one_postgresql_database_write_one_consistent_log() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SIGTERM stops the server gracefully: the requests in flight are answered, then every entry
+/// is sequenced and the tree head signed, so no entry is left outside a checkpoint.
+#[tokio::test]
+async fn a_graceful_stop_sequences_every_entry_and_signs_a_checkpoint() {
+    let dir = temp("graceful");
+    let data = dir.join("data");
+    let (mut server, addr) = start_server(&["--demo", "--data", s(&data), "--checkpoint-interval", "3600"]);
+    // Refused tokens are audit entries.
+    for _ in 0..20 {
+        let status = http(
+            &addr,
+            "GET",
+            "/api/v1/regions",
+            &[("Authorization", "Bearer not-a-token")],
+            "",
+        );
+        assert_eq!(status, 401);
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let status = server.wait().unwrap();
+    assert!(status.success(), "the server exits cleanly on SIGTERM: {status:?}");
+    let store = yici_store::Store::open_dir(&data).await.unwrap();
+    assert_eq!(
+        store.audit_pending_count().await.unwrap(),
+        0,
+        "nothing left unsequenced"
+    );
+    let size = store.audit_size().await.unwrap();
+    let signed = store
+        .audit_latest_checkpoint()
+        .await
+        .unwrap()
+        .expect("a checkpoint")
+        .size;
+    assert_eq!(signed, size, "the last checkpoint covers every entry");
+    let refusals = store
+        .audit_search(
+            &yici_store::audit::AuditFilter {
+                action: Some("access.refuse".into()),
+                ..Default::default()
+            },
+            yici_store::Page::all(),
+        )
+        .await
+        .unwrap();
+    assert!(refusals.len() >= 20 && refusals.iter().all(|e| e.index.is_some_and(|i| i < signed)));
+    let _ = std::fs::remove_dir_all(&dir);
+}

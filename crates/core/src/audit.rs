@@ -85,7 +85,10 @@ pub struct AuditEvent {
     pub outcome: Outcome,
     /// A short reason, for refusals and failures.
     pub detail: Option<String>,
+    /// The server's own id of the request: the key the log is searched by.
     pub request_id: String,
+    /// The id the caller sent in `X-Request-Id`, if any: kept as it said, never as the key.
+    pub client_request_id: Option<String>,
 }
 
 impl AuditEvent {
@@ -106,7 +109,13 @@ impl AuditEvent {
             outcome: Outcome::Success,
             detail: None,
             request_id: request_id.to_string(),
+            client_request_id: None,
         }
+    }
+    /// The caller's own request id (`X-Request-Id`), recorded beside the server's.
+    pub fn client_request_id(mut self, id: Option<String>) -> Self {
+        self.client_request_id = id;
+        self
     }
     pub fn object(mut self, id: impl ToString) -> Self {
         self.object_ids.push(id.to_string());
@@ -144,6 +153,7 @@ impl AuditEvent {
             outcome: self.outcome,
             detail: self.detail.clone(),
             request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
         }
     }
 }
@@ -168,6 +178,10 @@ pub struct EntryContent {
     pub outcome: Outcome,
     pub detail: Option<String>,
     pub request_id: String,
+    /// Absent (not `null`) when the caller sent none, so entries written before the field
+    /// existed keep their canonical bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_id: Option<String>,
 }
 
 impl EntryContent {

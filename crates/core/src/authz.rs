@@ -127,15 +127,96 @@ impl Permission {
     }
 }
 
-/// What the permission applies to.
+/// What the permission applies to. Every object carries its owner: the department it belongs
+/// to (with that department's region) or the region it lies in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// The platform as a whole (lists, the calendar).
+    /// Platform-wide administration: the holiday calendar, the whole audit log, its export and
+    /// checkpoints. Only a role held over a whole province (the top of the region tree) reaches it.
     Platform,
+    /// Somewhere inside the principal's own scope: the gate of a list or a form. A list is then
+    /// cut to [`coverage`]; an object is checked again with its own target.
+    OwnScope,
     /// A region and what lies in it.
     Region(RegionCode),
     /// One department.
     Department { id: i64, region: RegionCode },
+}
+
+impl Target {
+    /// The target of whatever a scope names (a user's role, for instance).
+    pub fn of_scope(scope: &crate::org::Scope) -> Target {
+        match scope {
+            crate::org::Scope::Department { department_id, region } => Target::Department {
+                id: *department_id,
+                region: region.clone(),
+            },
+            crate::org::Scope::Region { region } => Target::Region(region.clone()),
+        }
+    }
+}
+
+/// How much of the platform a principal reaches with a permission: lists are cut to this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    /// The whole platform (a role over a province, or a permission that is not scoped).
+    All,
+    /// These scopes only.
+    Scopes(Vec<crate::org::Scope>),
+    /// Nothing at all.
+    Nothing,
+}
+
+impl Coverage {
+    /// Whether a department located in `region` is covered.
+    pub fn covers_department(&self, id: i64, region: &RegionCode) -> bool {
+        match self {
+            Coverage::All => true,
+            Coverage::Scopes(scopes) => scopes.iter().any(|s| s.covers_department(id, region)),
+            Coverage::Nothing => false,
+        }
+    }
+    /// Whether a whole region is covered.
+    pub fn covers_region(&self, region: &RegionCode) -> bool {
+        match self {
+            Coverage::All => true,
+            Coverage::Scopes(scopes) => scopes.iter().any(|s| s.covers_region(region)),
+            Coverage::Nothing => false,
+        }
+    }
+    /// Whether what a scope names is covered.
+    pub fn covers_scope(&self, scope: &crate::org::Scope) -> bool {
+        match scope {
+            crate::org::Scope::Department { department_id, region } => self.covers_department(*department_id, region),
+            crate::org::Scope::Region { region } => self.covers_region(region),
+        }
+    }
+}
+
+/// The part of the platform `principal` reaches with `permission`.
+pub fn coverage(principal: &Principal, permission: Permission) -> Coverage {
+    match principal {
+        Principal::User { grants, .. } => {
+            let roles = roles_for(permission);
+            let held: Vec<&RoleGrant> = grants.iter().filter(|g| roles.contains(&g.role)).collect();
+            if held.is_empty() {
+                Coverage::Nothing
+            } else if held.iter().any(|g| over_province(g)) {
+                Coverage::All
+            } else {
+                Coverage::Scopes(held.into_iter().map(|g| g.scope.clone()).collect())
+            }
+        }
+        _ => match decide(principal, permission, &Target::OwnScope) {
+            Ok(()) => Coverage::All,
+            Err(_) => Coverage::Nothing,
+        },
+    }
+}
+
+/// Whether a role is held over a whole province.
+fn over_province(grant: &RoleGrant) -> bool {
+    matches!(&grant.scope, crate::org::Scope::Region { region } if region.level() == crate::id::RegionLevel::Province)
 }
 
 /// A refusal, with the reason in words for the problem document and the audit log.
@@ -177,9 +258,8 @@ fn roles_for(permission: Permission) -> &'static [Role] {
 
 fn in_scope(grant: &RoleGrant, target: &Target) -> bool {
     match target {
-        // Platform-wide actions need a scope over a whole region; any region scope is enough
-        // for reading lists, which are filtered to the scope by the caller.
-        Target::Platform => matches!(grant.scope, crate::org::Scope::Region { .. }) || grant.role != Role::Operator,
+        Target::Platform => over_province(grant),
+        Target::OwnScope => true,
         Target::Region(r) => grant.scope.covers_region(r),
         Target::Department { id, region } => grant.scope.covers_department(*id, region),
     }
@@ -318,6 +398,60 @@ mod tests {
                 &Target::Department { id: 5, region: hz }
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn only_a_province_wide_role_acts_platform_wide() {
+        let city = user(
+            Role::Operator,
+            Scope::Region {
+                region: region("330800"),
+            },
+        );
+        let province = user(
+            Role::Operator,
+            Scope::Region {
+                region: region("330000"),
+            },
+        );
+        assert!(decide(&city, Permission::ManageCalendar, &Target::Platform).is_err());
+        assert_eq!(decide(&city, Permission::ManageUsers, &Target::OwnScope), Ok(()));
+        assert_eq!(decide(&province, Permission::ManageCalendar, &Target::Platform), Ok(()));
+        let supervisor = user(
+            Role::Supervisor,
+            Scope::Department {
+                department_id: 3,
+                region: region("330000"),
+            },
+        );
+        assert!(decide(&supervisor, Permission::ReadAudit, &Target::Platform).is_err());
+        assert_eq!(decide(&supervisor, Permission::ReadAudit, &Target::OwnScope), Ok(()));
+    }
+
+    #[test]
+    fn coverage_is_what_the_roles_reach() {
+        let hz = region("330100");
+        let city = user(Role::Operator, Scope::Region { region: hz.clone() });
+        let c = coverage(&city, Permission::ManageUsers);
+        assert!(c.covers_department(1, &region("330106")));
+        assert!(!c.covers_department(2, &region("330000")));
+        assert!(!c.covers_region(&region("330000")));
+        assert_eq!(
+            coverage(&city, Permission::ReadAudit),
+            Coverage::Scopes(vec![Scope::Region { region: hz }])
+        );
+        assert_eq!(coverage(&city, Permission::IssueCertificates), Coverage::Nothing);
+        let province = user(
+            Role::Supervisor,
+            Scope::Region {
+                region: region("330000"),
+            },
+        );
+        assert_eq!(coverage(&province, Permission::ReadAudit), Coverage::All);
+        assert_eq!(
+            coverage(&Principal::Anonymous, Permission::ReadAudit),
+            Coverage::Nothing
         );
     }
 

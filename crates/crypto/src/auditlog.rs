@@ -200,6 +200,21 @@ pub fn verify_checkpoints_consistent(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The worked example of docs/audit.md, byte for byte.
+    #[test]
+    fn the_checkpoint_note_is_the_documented_bytes() {
+        let note = Checkpoint::note("3f1c0e6a9b2d4c57", 0, &merkle::empty_root(), 1_796_000_000_000_000);
+        assert_eq!(
+            note,
+            "yici-audit-checkpoint/1\n3f1c0e6a9b2d4c57\n0\n1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b\n1796000000000000\n"
+        );
+        assert_eq!(note.len(), 125);
+        assert_eq!(
+            crate::sm3_hex(note.as_bytes()),
+            "ab8ac4b4216132ec154db7bd0f89c70b6ab3643daa72dcf26a6d08e78a189f16"
+        );
+    }
     use crate::merkle::{Frontier, inclusion_proof};
     use std::collections::HashMap;
 

@@ -9,7 +9,7 @@
 //! Handlers then call [`Auth::require`], which asks `yici_core::authz::decide`: the policy lives
 //! there and nowhere else.
 
-use crate::context::{cookie, current_request_id};
+use crate::context::cookie;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::body::Body;
@@ -30,7 +30,16 @@ use yici_store::users::User;
 pub const SESSION_COOKIE: &str = "yici_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// Routes that sign in: they create the session, so they cannot present its CSRF token.
+/// The token of an `Authorization: Bearer …` value. The scheme name is case-insensitive
+/// (RFC 9110 §11.1); one or more spaces separate it from the token.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Routes that sign in (with POST): they create the session, so they cannot present its CSRF
+/// token. Signing out (`DELETE /api/v1/session`) is not among them.
 const SIGN_IN_PATHS: [&str; 4] = [
     "/login",
     "/login/applicant",
@@ -90,6 +99,43 @@ impl Auth {
         }
     }
 
+    /// Allow when every target is allowed (an object with several owners, such as a user
+    /// holding roles in several places).
+    pub fn require_all<'a>(
+        &self,
+        permission: Permission,
+        targets: impl IntoIterator<Item = &'a Target>,
+    ) -> ApiResult<()> {
+        targets.into_iter().try_for_each(|t| self.require(permission, t))
+    }
+
+    /// The part of the platform this principal reaches with `permission`: lists are cut to it.
+    pub fn coverage(&self, permission: Permission) -> yici_core::authz::Coverage {
+        yici_core::authz::coverage(&self.principal, permission)
+    }
+
+    /// The departments this principal reaches with `permission`, or `None` for all of them.
+    pub async fn departments_within(
+        &self,
+        store: &yici_store::Store,
+        permission: Permission,
+    ) -> ApiResult<Option<Vec<i64>>> {
+        use yici_core::authz::Coverage;
+        Ok(match self.coverage(permission) {
+            Coverage::All => None,
+            Coverage::Nothing => Some(Vec::new()),
+            c @ Coverage::Scopes(_) => Some(
+                store
+                    .list_departments(None, yici_store::Page::all())
+                    .await?
+                    .into_iter()
+                    .filter(|d| c.covers_department(d.id, &d.region()))
+                    .map(|d| d.id)
+                    .collect(),
+            ),
+        })
+    }
+
     /// Who is acting, for the audit log.
     pub fn actor(&self) -> Actor {
         match &self.principal {
@@ -116,13 +162,7 @@ impl Auth {
 
     /// An audit entry for an action of this principal in the current request.
     pub fn event(&self, action: &str, object_type: &str) -> AuditEvent {
-        AuditEvent::new(
-            yici_store::now_micros(),
-            self.actor(),
-            action,
-            object_type,
-            &current_request_id(),
-        )
+        crate::context::request_event(yici_store::now_micros(), self.actor(), action, object_type)
     }
 
     pub fn is_signed_in(&self) -> bool {
@@ -274,7 +314,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
 async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
     let now = now_micros();
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+        let Some(token) = value.to_str().ok().and_then(bearer_token) else {
             return Err(invalid_token(req.uri().path()));
         };
         let digest = yici_crypto::token::digest(token.trim());
@@ -313,7 +353,8 @@ async fn resolve(state: &AppState, mut req: Request) -> ApiResult<Request> {
         return Ok(req);
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && !SIGN_IN_PATHS.contains(&req.uri().path()) {
+    let signing_in = *req.method() == Method::POST && SIGN_IN_PATHS.contains(&req.uri().path());
+    if unsafe_method && !signing_in {
         let expected = auth.csrf_token().to_string();
         let header_ok = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
         if !header_ok {
@@ -361,7 +402,7 @@ pub fn clear_session_cookie() -> HeaderValue {
 /// Start a session for `principal`; returns the cookie value and the CSRF token. The sign-in
 /// is recorded as done by `actor`.
 pub async fn start_session(state: &AppState, principal: SessionPrincipal, actor: Actor) -> ApiResult<(String, String)> {
-    let event = AuditEvent::new(now_micros(), actor, "session.sign_in", "session", &current_request_id());
+    let event = crate::context::request_event(now_micros(), actor, "session.sign_in", "session");
     let cookie = yici_crypto::token::generate("s_");
     let csrf = yici_crypto::token::generate("c_").plaintext;
     let now = now_micros();
@@ -376,6 +417,16 @@ pub async fn start_session(state: &AppState, principal: SessionPrincipal, actor:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for v in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR  abc"] {
+            assert_eq!(bearer_token(v), Some("abc"), "{v}");
+        }
+        for v in ["Basic abc", "Bearer", "Bearer ", "Bearerabc", ""] {
+            assert_eq!(bearer_token(v), None, "{v}");
+        }
+    }
 
     #[test]
     fn form_fields_are_decoded() {

@@ -6,7 +6,6 @@
 //! the figures measure the server and not a client library.
 
 use crate::demo::ev;
-use crate::identity::DevIdentityProvider;
 use crate::{AppState, ServerConfig};
 use std::path::Path;
 use std::sync::Arc;
@@ -158,7 +157,7 @@ pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Repo
         )
         .await?;
 
-    let state = AppState::new(store, ServerConfig::default(), Arc::new(DevIdentityProvider));
+    let state = AppState::new(store, ServerConfig::default(), None);
     let jobs = crate::jobs::spawn(state.clone());
     let app = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let app_addr = app.local_addr()?;

@@ -10,6 +10,46 @@ use yici_core::Lang;
 tokio::task_local! {
     static LANG: Lang;
     static REQUEST_ID: String;
+    static CLIENT_REQUEST_ID: Option<String>;
+}
+
+/// The `X-Request-Id` a caller sent, taken off the request before the server sets its own.
+#[derive(Debug, Clone)]
+pub struct ClientRequestId(pub String);
+
+/// Middleware (outermost): the caller's `X-Request-Id` is not the server's id. It is moved
+/// aside (printable ASCII, at most 64 characters) so the server always makes its own, which
+/// keys the audit log; the caller's is recorded beside it.
+pub async fn take_client_request_id(mut req: Request, next: Next) -> Response {
+    if let Some(v) = req.headers_mut().remove("x-request-id") {
+        let id: String = v
+            .as_bytes()
+            .iter()
+            .filter(|b| b.is_ascii_graphic())
+            .take(64)
+            .map(|b| *b as char)
+            .collect();
+        if !id.is_empty() {
+            req.extensions_mut().insert(ClientRequestId(id));
+        }
+    }
+    next.run(req).await
+}
+
+/// The caller's own request id, if it sent one.
+pub fn current_client_request_id() -> Option<String> {
+    CLIENT_REQUEST_ID.try_with(|r| r.clone()).ok().flatten()
+}
+
+/// An audit event of the request being served, keyed by the server's request id.
+pub fn request_event(
+    time: i64,
+    actor: yici_core::audit::Actor,
+    action: &str,
+    object_type: &str,
+) -> yici_core::audit::AuditEvent {
+    yici_core::audit::AuditEvent::new(time, actor, action, object_type, &current_request_id())
+        .client_request_id(current_client_request_id())
 }
 
 /// The language of the request being served (Chinese outside a request).
@@ -78,7 +118,13 @@ pub async fn scope(req: Request, next: Next) -> Response {
                 .collect()
         })
         .unwrap_or_else(|| "-".to_string());
-    let mut res = LANG.scope(lang, REQUEST_ID.scope(id, next.run(req))).await;
+    let client = req.extensions().get::<ClientRequestId>().map(|c| c.0.clone());
+    let mut res = LANG
+        .scope(
+            lang,
+            REQUEST_ID.scope(id, CLIENT_REQUEST_ID.scope(client, next.run(req))),
+        )
+        .await;
     res.headers_mut().insert(
         axum::http::header::CONTENT_LANGUAGE,
         HeaderValue::from_static(lang.tag()),
@@ -86,7 +132,7 @@ pub async fn scope(req: Request, next: Next) -> Response {
     res
 }
 
-/// Request ids: 16 random hex characters, unless the caller sent a sane one of its own.
+/// Request ids: 16 random hex characters, made by the server for every request.
 #[derive(Clone, Copy, Default)]
 pub struct MakeRequestId;
 

@@ -131,6 +131,29 @@ impl ApiError {
         )
     }
 
+    /// Applicant sign-in with no identity platform configured (outside the demo).
+    pub fn identity_not_configured() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "identity_provider_not_configured",
+            "本平台尚未接入实名认证（统一身份认证平台），暂不能以申请人身份登录；请联系平台运营方配置 OpenID Connect 身份平台",
+            "No identity platform is configured, so applicants cannot sign in yet; the platform operator must configure an OpenID Connect identity provider",
+        )
+    }
+
+    /// The storage cannot take the request now (disk full, read-only, database unreachable):
+    /// nothing was written, and the same request can be sent again later.
+    pub fn storage_unavailable() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            "数据存储暂不可用，本次操作未保存，请稍后重试",
+            "Storage is unavailable; nothing was saved. Please try again later",
+        );
+        e.retry_after = Some(5);
+        e
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -207,6 +230,10 @@ impl From<StoreError> for ApiError {
                 format!("数据无效：{m}"),
                 format!("Invalid data: {m}"),
             ),
+            other if other.is_storage_failure() => {
+                tracing::error!(request_id = %current_request_id(), error = %other, "storage unavailable");
+                ApiError::storage_unavailable()
+            }
             other => {
                 tracing::error!(request_id = %current_request_id(), error = %other, "storage error");
                 ApiError::internal()

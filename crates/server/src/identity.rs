@@ -1,8 +1,9 @@
 //! Real-name verification (实名核验) behind a pluggable interface.
 //!
-//! Production deployments plug in the province's identity platform; the development provider
-//! accepts any valid ID number or credit code with a plausible name, so the demo and the tests
-//! can sign applicants in.
+//! Production deployments sign applicants in through the province's identity platform over
+//! OpenID Connect (`oidc.rs`). The development provider of the demo and the tests checks a
+//! number and a name against a register of its own; without `--demo` it is off, and a server
+//! with no identity platform configured refuses applicant sign-in with a clear problem.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -26,26 +27,58 @@ pub trait IdentityProvider: Send + Sync {
     fn verify<'a>(&'a self, id: &'a ApplicantId, name: &'a str) -> VerifyFuture<'a>;
 }
 
-/// Development provider: any validated number with a name of 2 to 30 letters or CJK characters.
-pub struct DevIdentityProvider;
+/// Development provider, for the demo and the tests only: a register of people and companies
+/// with their names. A number it does not list, or a name that is not the one it lists, is a
+/// mismatch. `yici serve` uses it only with `--demo`.
+#[derive(Debug, Clone, Default)]
+pub struct DevIdentityProvider {
+    register: std::collections::BTreeMap<String, String>,
+}
+
+impl DevIdentityProvider {
+    /// A provider that knows these (number, name) pairs.
+    pub fn new<'a>(people: impl IntoIterator<Item = (&'a ApplicantId, &'a str)>) -> Self {
+        DevIdentityProvider {
+            register: people
+                .into_iter()
+                .map(|(id, name)| (id.as_str().to_string(), name.trim().to_string()))
+                .collect(),
+        }
+    }
+
+    /// Add one entry (tests that sign in people of their own).
+    pub fn with(mut self, id: &ApplicantId, name: &str) -> Self {
+        self.register.insert(id.as_str().to_string(), name.trim().to_string());
+        self
+    }
+}
 
 impl IdentityProvider for DevIdentityProvider {
     fn name(&self) -> &'static str {
         "dev"
     }
-    fn verify<'a>(&'a self, _id: &'a ApplicantId, name: &'a str) -> VerifyFuture<'a> {
+    fn verify<'a>(&'a self, id: &'a ApplicantId, name: &'a str) -> VerifyFuture<'a> {
         Box::pin(async move {
-            let n = name.trim().chars().count();
-            let plausible = (2..=30).contains(&n)
-                && name
-                    .trim()
-                    .chars()
-                    .all(|c| c.is_alphabetic() || c == '·' || c == ' ' || c == '（' || c == '）');
-            Ok(if plausible {
-                Verification::Verified
-            } else {
-                Verification::Mismatch
+            Ok(match self.register.get(id.as_str()) {
+                Some(known) if known == name.trim() => Verification::Verified,
+                _ => Verification::Mismatch,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_development_provider_accepts_only_names_of_its_register() {
+        let zhang = ApplicantId::parse("11010519491231002X").unwrap();
+        let other = ApplicantId::Person(yici_core::id::CitizenId::with_check("11010119900307051").unwrap());
+        let dev = DevIdentityProvider::new([(&zhang, "张三")]);
+        assert_eq!(dev.verify(&zhang, "张三").await, Ok(Verification::Verified));
+        assert_eq!(dev.verify(&zhang, " 张三 ").await, Ok(Verification::Verified));
+        assert_eq!(dev.verify(&zhang, "李四").await, Ok(Verification::Mismatch));
+        assert_eq!(dev.verify(&other, "张三").await, Ok(Verification::Mismatch));
     }
 }

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub use yici_nats;
+pub use yici_oidc;
 
 pub mod bench;
 pub mod cache;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
     app.layer(
         ServiceBuilder::new()
+            .layer(middleware::from_fn(context::take_client_request_id))
             .layer(SetRequestIdLayer::new(request_id.clone(), context::MakeRequestId))
             .layer(
                 TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -97,7 +99,20 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     if let Err(e) = state.quotas.flush(&state.store, api::exchange::today()).await {
         tracing::warn!(error = %e, "writing quota counts at shutdown failed");
     }
+    seal_the_log(&state).await;
     result
+}
+
+/// At a graceful stop, once every request in flight has been answered: every entry written is
+/// given its leaf index and the tree head is signed, so nothing is left outside a checkpoint.
+pub async fn seal_the_log(state: &AppState) {
+    match state.audit.sequence().await {
+        Ok(_) => match state.store.audit_checkpoint().await {
+            Ok(cp) => tracing::info!(size = cp.size, "audit log sequenced and checkpointed at shutdown"),
+            Err(e) => tracing::error!(error = %e, "signing the audit checkpoint at shutdown failed"),
+        },
+        Err(e) => tracing::error!(error = %e, "sequencing the audit log at shutdown failed"),
+    }
 }
 
 async fn shutdown() {

@@ -36,15 +36,15 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, description = "ready"), (status = 503, description = "database unavailable")))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match state.store.write_probe().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
+            tracing::warn!(error = %e, "readiness check failed: writes do not succeed");
             let mut err = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "数据库暂不可用",
-                "The database is unavailable",
+                "数据存储暂不可写入",
+                "Storage does not accept writes",
             );
             err.retry_after = Some(5);
             err.into_response()

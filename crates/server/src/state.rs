@@ -34,6 +34,9 @@ pub struct ServerConfig {
     /// Wrong passwords for one username before it is locked out for `sign_in_lockout`.
     pub sign_in_max_failures: u32,
     pub sign_in_lockout: Duration,
+    /// Hosts (or `host:port`) inside the platform's own network that webhooks may still be
+    /// delivered to; every other loopback, private or link-local target is refused.
+    pub webhook_allow: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             seal_key: yici_crypto::sealed::SealingKey::generate(),
             sign_in_max_failures: 5,
             sign_in_lockout: Duration::from_secs(15 * 60),
+            webhook_allow: Vec::new(),
         }
     }
 }
@@ -67,12 +71,16 @@ pub struct Inner {
     /// Provider endpoints (proxy mode), with their circuit breakers.
     pub upstreams: Arc<crate::upstream::Upstreams>,
     pub config: ServerConfig,
-    pub identity: Arc<dyn IdentityProvider>,
+    /// Number-and-name verification (the demo's register); `None` outside the demo.
+    pub identity: Option<Arc<dyn IdentityProvider>>,
     pub metrics: PrometheusHandle,
     /// Daily grant quotas, counted in memory and flushed every second.
     pub quotas: crate::quota::Quotas,
     /// Tokens, published resources, grants, endpoints and mappings, for the exchange.
     pub access: crate::cache::AccessCache,
+    /// The province's identity platform (OpenID Connect), when configured (set once after
+    /// discovery at start).
+    pub oidc: std::sync::OnceLock<Arc<yici_oidc::Provider>>,
     /// The change-feed push to NATS JetStream, when configured (set once after start).
     pub nats: std::sync::OnceLock<yici_nats::NatsPush>,
     /// The certificate library's keys (seal authority, department seals).
@@ -84,7 +92,7 @@ pub struct Inner {
 impl AppState {
     /// The state over `store`, which must carry its audit keys. Starts the audit writer, so
     /// it must be called inside a Tokio runtime.
-    pub fn new(store: Store, config: ServerConfig, identity: Arc<dyn IdentityProvider>) -> Self {
+    pub fn new(store: Store, config: ServerConfig, identity: Option<Arc<dyn IdentityProvider>>) -> Self {
         let workers = match store.dialect() {
             yici_store::Dialect::Sqlite => 1,
             yici_store::Dialect::Postgres => 4,
@@ -108,6 +116,7 @@ impl AppState {
             quotas: Default::default(),
             access: Default::default(),
             nats: Default::default(),
+            oidc: Default::default(),
             sign_ins: Default::default(),
         }))
     }

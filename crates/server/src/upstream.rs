@@ -167,6 +167,79 @@ pub fn valid_endpoint(url: &str) -> bool {
     url.len() <= 500 && url.starts_with("http://") && url.parse::<axum::http::Uri>().is_ok_and(|u| u.host().is_some())
 }
 
+/// Whether the platform may deliver webhooks to `url`. Addresses inside the platform's own
+/// network (loopback, private, link-local such as a cloud metadata service, shared, unique
+/// local) are refused unless `allow` names the host (or `host:port`); a host name is resolved
+/// and every address it has must be public. Checked when a subscription is made and again
+/// before every delivery, so a name that later resolves inward is caught.
+pub async fn webhook_target(url: &str, allow: &[String]) -> Result<(), String> {
+    let uri: axum::http::Uri = url.parse().map_err(|_| "not a valid address".to_string())?;
+    let host = uri
+        .host()
+        .ok_or("no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = uri.port_u16().unwrap_or(80);
+    let named = |entry: &String| {
+        entry.eq_ignore_ascii_case(host)
+            || entry.rsplit_once(':').is_some_and(|(h, p)| {
+                h.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .eq_ignore_ascii_case(host)
+                    && p == port.to_string()
+            })
+    };
+    if allow.iter().any(named) {
+        return Ok(());
+    }
+    let addresses: Vec<std::net::IpAddr> = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => match tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host((host, port))).await {
+            Ok(Ok(found)) => found.map(|a| a.ip()).collect(),
+            _ => return Err(format!("the host {host} cannot be resolved")),
+        },
+    };
+    match addresses.iter().find(|ip| !is_public(**ip)) {
+        _ if addresses.is_empty() => Err(format!("the host {host} has no address")),
+        Some(ip) => Err(format!("{ip} is not a public address")),
+        None => Ok(()),
+    }
+}
+
+/// Whether an address is on the public internet (or a government extranet reached through a
+/// public-range address): not loopback, private, link-local, shared, multicast or reserved.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
+}
+
 /// Deliver a signed change to a subscriber's webhook; `Ok` when it answers 2xx.
 pub async fn post_signed(url: &str, body: Vec<u8>, signature: &str, timeout: Duration) -> Result<(), String> {
     use http_body_util::Full;
@@ -182,5 +255,46 @@ pub async fn post_signed(url: &str, body: Vec<u8>, signature: &str, timeout: Dur
         Ok(Err(e)) => Err(e.to_string()),
         Ok(Ok(res)) if res.status().is_success() => Ok(()),
         Ok(Ok(res)) => Err(format!("answered {}", res.status())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn webhooks_to_the_platforms_own_network_are_refused_unless_allowed() {
+        for url in [
+            "http://169.254.169.254/latest/meta-data",
+            "http://127.0.0.1:9000/hook",
+            "http://localhost/hook",
+            "http://10.1.2.3/hook",
+            "http://172.16.0.1/hook",
+            "http://192.168.1.1/hook",
+            "http://100.64.0.1/hook",
+            "http://0.0.0.0/hook",
+            "http://[::1]/hook",
+            "http://[fe80::1]/hook",
+            "http://[fd00::1]/hook",
+            "http://[::ffff:127.0.0.1]/hook",
+            "http://203.0.113.5/hook",
+        ] {
+            assert!(webhook_target(url, &[]).await.is_err(), "{url}");
+        }
+        assert_eq!(webhook_target("http://8.8.8.8/hook", &[]).await, Ok(()));
+        assert_eq!(
+            webhook_target("http://127.0.0.1:9000/hook", &["127.0.0.1".into()]).await,
+            Ok(())
+        );
+        assert_eq!(
+            webhook_target("http://127.0.0.1:9000/hook", &["127.0.0.1:9000".into()]).await,
+            Ok(())
+        );
+        assert!(
+            webhook_target("http://127.0.0.1:9001/hook", &["127.0.0.1:9000".into()])
+                .await
+                .is_err()
+        );
+        assert_eq!(webhook_target("http://[::1]:80/hook", &["::1".into()]).await, Ok(()));
     }
 }

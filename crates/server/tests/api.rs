@@ -335,6 +335,19 @@ async fn sign_in_rules(app: App) {
         )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
+    // Signing out needs the session's CSRF token like any other change.
+    let no_csrf = axum::http::Request::builder()
+        .method(Method::DELETE)
+        .uri("/api/v1/session")
+        .header(header::COOKIE, format!("yici_session={}", op.cookie))
+        .body(Body::empty())
+        .unwrap();
+    let res = app.send(no_csrf).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    assert_eq!(
+        app.get("/api/v1/session", Auth::Session(&op)).await.json()["kind"],
+        "user"
+    );
     // Signing out ends the session.
     assert_eq!(
         app.call(Method::DELETE, "/api/v1/session", Auth::Session(&op), None)
@@ -378,6 +391,15 @@ async fn system_tokens_are_shown_once_and_stop_working_when_revoked(app: App) {
         app.get("/api/v1/regions", Auth::Bearer(&token)).await.status,
         StatusCode::OK
     );
+    // The scheme name is case-insensitive (RFC 9110).
+    for scheme in ["bearer", "BEARER"] {
+        let req = axum::http::Request::builder()
+            .uri("/api/v1/regions")
+            .header(header::AUTHORIZATION, format!("{scheme} {token}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.send(req).await.status, StatusCode::OK, "{scheme}");
+    }
     let listed = app
         .get(&format!("/api/v1/systems/{system}/tokens"), Auth::Session(&op))
         .await;
@@ -452,6 +474,22 @@ async fn applicants_sign_in_through_the_identity_provider(app: App) {
         )
         .await;
     assert_eq!(res.code(), "identity_mismatch");
+    // Someone else's name with 张三's number is refused, and 张三's name stays on record.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/session/applicant",
+            Auth::None,
+            Some(json!({"id_number": "11010519491231002X", "name": "李四"})),
+        )
+        .await;
+    assert_eq!(res.code(), "identity_mismatch");
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let number = yici_core::org::ApplicantId::parse("11010519491231002X").unwrap();
+    assert_eq!(
+        app.store.applicant_by_number(&number).await.unwrap().unwrap().name,
+        "张三"
+    );
     // The window clerk finds the applicant, masked.
     let clerk = app.login("window_clerk").await;
     let found = app
@@ -469,6 +507,43 @@ async fn applicants_sign_in_through_the_identity_provider(app: App) {
     );
 }
 on_both!(applicants_sign_in_through_the_identity_provider);
+
+/// `yici serve` without `--demo` and without an identity platform: nobody signs in as an
+/// applicant, whatever number and name they give, and the answer says why.
+async fn without_an_identity_provider_applicants_cannot_sign_in(backend: common::Backend) {
+    let Some(app) = App::start_full(backend, |_| {}, None).await else {
+        return;
+    };
+    for body in [
+        json!({"id_number": "11010519491231002X", "name": "张三"}),
+        json!({"id_number": "11010519491231002X", "name": "任何人"}),
+    ] {
+        let res = app
+            .call(Method::POST, "/api/v1/session/applicant", Auth::None, Some(body))
+            .await;
+        assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.text);
+        assert_eq!(res.code(), "identity_provider_not_configured");
+        assert!(res.headers.get(header::SET_COOKIE).is_none());
+    }
+    let page = app
+        .form_anonymous(
+            "/login/applicant",
+            &[("id_number", "11010519491231002X"), ("name", "张三")],
+        )
+        .await;
+    assert!(page.text.contains("尚未接入实名认证"), "{}", page.text);
+    assert!(page.headers.get(header::SET_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn without_an_identity_provider_applicants_cannot_sign_in_sqlite() {
+    without_an_identity_provider_applicants_cannot_sign_in(common::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn without_an_identity_provider_applicants_cannot_sign_in_postgres() {
+    without_an_identity_provider_applicants_cannot_sign_in(common::Backend::Postgres).await;
+}
 
 async fn calendar_arithmetic_and_added_years(app: App) {
     let op = app.login("operator").await;
@@ -630,7 +705,7 @@ async fn demo_seeding_is_idempotent(app: App) {
                     .await
                     .unwrap()
                     .len(),
-                store.list_users(yici_store::Page::all()).await.unwrap().len(),
+                store.list_users(yici_store::Page::all(), None).await.unwrap().len(),
                 store.list_systems(None).await.unwrap().len(),
             )
         }

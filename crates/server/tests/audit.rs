@@ -91,6 +91,30 @@ async fn changes_and_refusals_are_recorded(app: App) {
 }
 on_both!(changes_and_refusals_are_recorded);
 
+/// A caller's `X-Request-Id` is kept beside the entry, never as its key: the server's own id
+/// keys the log and is the one echoed back.
+async fn the_callers_request_id_is_recorded_beside_the_servers_own(app: App) {
+    let op = app.login("operator").await;
+    let body = json!({"name": "浙江省体育局", "uscc": yici_core::id::Uscc::generate("11", "330000", "MB000202").unwrap().to_string(), "region_code": "330000", "kind": "government"});
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/departments")
+        .header(axum::http::header::COOKIE, format!("yici_session={}", op.cookie))
+        .header("x-csrf-token", &op.csrf)
+        .header("x-request-id", "client-chosen-id")
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let echoed = res.headers["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(echoed, "client-chosen-id");
+    let e = &app.logged("department.create", None).await[0].content;
+    assert_eq!(e.request_id, echoed);
+    assert_eq!(e.client_request_id.as_deref(), Some("client-chosen-id"));
+}
+on_both!(the_callers_request_id_is_recorded_beside_the_servers_own);
+
 async fn citizens_see_who_used_their_data_and_can_prove_it(app: App) {
     let me = app.login_applicant("11010519491231002X", "张三").await;
     let other_person = app

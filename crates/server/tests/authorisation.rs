@@ -1,28 +1,35 @@
 //! Every role × every endpoint: allowed, or refused with 403 (401 without credentials).
 //!
 //! The expected column is written out here by hand, not derived from the policy, so that a
-//! change to the policy shows up as a failing row.
+//! change to the policy shows up as a failing row. Besides the demo's users (province-wide
+//! operator and supervisor, department-scoped others) two scoped principals take part: an
+//! operator of one city (衢州市) and a supervisor of one department (the market regulator).
 
 mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{App, Auth};
 use serde_json::json;
+use yici_core::org::Scope;
 
-const OP: u8 = 1;
-const STEWARD: u8 = 2;
-const ISSUER: u8 = 4;
-const CLERK: u8 = 8;
-const APPROVER: u8 = 16;
-const SUPERVISOR: u8 = 32;
-const SYSTEM: u8 = 64;
-const STAFF: u8 = OP | STEWARD | ISSUER | CLERK | APPROVER | SUPERVISOR;
-const EVERYONE: u8 = STAFF | SYSTEM;
+const OP: u16 = 1;
+const STEWARD: u16 = 2;
+const ISSUER: u16 = 4;
+const CLERK: u16 = 8;
+const APPROVER: u16 = 16;
+const SUPERVISOR: u16 = 32;
+const SYSTEM: u16 = 64;
+/// An operator scoped to the city of 衢州 (330800).
+const CITY_OP: u16 = 128;
+/// A supervisor scoped to the province's market regulator only.
+const DEPT_SUP: u16 = 256;
+const STAFF: u16 = OP | STEWARD | ISSUER | CLERK | APPROVER | SUPERVISOR | CITY_OP | DEPT_SUP;
+const EVERYONE: u16 = STAFF | SYSTEM;
 
 /// A well-formed certificate identifier that no certificate has.
 const CERT: &str = "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F";
 
-const ROLES: [(&str, u8); 6] = [
+const ROLES: [(&str, u16); 6] = [
     ("operator", OP),
     ("data_steward", STEWARD),
     ("cert_issuer", ISSUER),
@@ -35,10 +42,10 @@ struct Row {
     method: Method,
     path: String,
     body: Option<serde_json::Value>,
-    allowed: u8,
+    allowed: u16,
 }
 
-fn row(method: Method, path: impl Into<String>, body: Option<serde_json::Value>, allowed: u8) -> Row {
+fn row(method: Method, path: impl Into<String>, body: Option<serde_json::Value>, allowed: u16) -> Row {
     Row {
         method,
         path: path.into(),
@@ -61,6 +68,12 @@ async fn every_role_every_endpoint(app: App) {
     let police = app.department_id("公安厅").await;
     let market_system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
     let approver = app.store.user_credentials("approver").await.unwrap().unwrap().0.id;
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    let grant = app.store.grants(None, yici_store::Page::all()).await.unwrap()[0].id;
+    // A checkpoint, so that entry 0 (the demo's, of no department) has a proof to ask for.
+    app.state.audit.sequence().await.unwrap();
+    app.store.audit_checkpoint().await.unwrap();
     let mut year = yici_core::calendar::YearSchedule::shipped().remove(1);
     year.year = 2027;
     year.holidays = vec![];
@@ -74,6 +87,12 @@ async fn every_role_every_endpoint(app: App) {
             "/api/v1/regions",
             Some(json!({"code": "330102", "name": "上城区"})),
             OP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/regions",
+            Some(json!({"code": "330803", "name": "衢江区"})),
+            OP | CITY_OP,
         ),
         row(Method::GET, "/api/v1/departments", None, EVERYONE),
         row(Method::GET, format!("/api/v1/departments/{market}"), None, EVERYONE),
@@ -124,7 +143,7 @@ async fn every_role_every_endpoint(app: App) {
             None,
             OP,
         ),
-        row(Method::GET, "/api/v1/users", None, OP | SUPERVISOR),
+        row(Method::GET, "/api/v1/users", None, OP | SUPERVISOR | CITY_OP | DEPT_SUP),
         row(Method::GET, format!("/api/v1/users/{approver}"), None, OP | SUPERVISOR),
         row(
             Method::POST,
@@ -154,7 +173,7 @@ async fn every_role_every_endpoint(app: App) {
             Method::GET,
             "/api/v1/applicants?number=11010519491231002X",
             None,
-            OP | CLERK,
+            OP | CLERK | CITY_OP,
         ),
         row(Method::GET, "/api/v1/calendar/years", None, EVERYONE),
         row(
@@ -182,7 +201,12 @@ async fn every_role_every_endpoint(app: App) {
             None,
             EVERYONE,
         ),
-        row(Method::GET, "/api/v1/audit/entries", None, OP | SUPERVISOR),
+        row(
+            Method::GET,
+            "/api/v1/audit/entries",
+            None,
+            OP | SUPERVISOR | CITY_OP | DEPT_SUP,
+        ),
         row(Method::GET, "/api/v1/audit/entries/0/proof", None, OP | SUPERVISOR),
         row(Method::GET, "/api/v1/audit/export?from=0&to=0", None, OP | SUPERVISOR),
         row(Method::POST, "/api/v1/audit/checkpoints", None, OP),
@@ -214,15 +238,30 @@ async fn every_role_every_endpoint(app: App) {
             Some(catalogue_draft(market)),
             STEWARD,
         ),
-        row(Method::GET, "/api/v1/catalogue/drafts?queue=pending", None, OP),
+        row(
+            Method::GET,
+            "/api/v1/catalogue/drafts?queue=pending",
+            None,
+            OP | CITY_OP,
+        ),
         row(
             Method::GET,
             "/api/v1/sharing/requests?view=outgoing",
             None,
-            OP | STEWARD | SUPERVISOR,
+            OP | STEWARD | SUPERVISOR | CITY_OP | DEPT_SUP,
         ),
-        row(Method::GET, "/api/v1/sharing/requests?view=escalated", None, OP),
-        row(Method::GET, "/api/v1/sharing/grants", None, OP | STEWARD | SUPERVISOR),
+        row(
+            Method::GET,
+            "/api/v1/sharing/requests?view=escalated",
+            None,
+            OP | CITY_OP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/sharing/grants",
+            None,
+            OP | STEWARD | SUPERVISOR | CITY_OP | DEPT_SUP,
+        ),
         row(Method::GET, "/api/v1/exchange/101001/000099/records?x=1", None, SYSTEM),
         row(
             Method::POST,
@@ -270,7 +309,7 @@ async fn every_role_every_endpoint(app: App) {
             None,
             ISSUER | CLERK | APPROVER | SYSTEM,
         ),
-        row(Method::GET, "/api/v1/seals", None, OP | ISSUER),
+        row(Method::GET, "/api/v1/seals", None, OP | ISSUER | CITY_OP),
         row(
             Method::GET,
             "/api/v1/certificate-consents",
@@ -282,7 +321,7 @@ async fn every_role_every_endpoint(app: App) {
             Method::POST,
             "/api/v1/seals/999999/revocation",
             Some(json!({"reason": "x"})),
-            OP,
+            OP | CITY_OP,
         ),
         row(
             Method::GET,
@@ -311,39 +350,65 @@ async fn every_role_every_endpoint(app: App) {
         row(Method::GET, "/api/v1/me/certificates", None, 0),
         row(Method::POST, format!("/api/v1/me/certificates/{CERT}/show"), None, 0),
         // Unknown objects are not revealed to those who may not deal with them.
-        row(Method::GET, "/api/v1/departments/999999/systems", None, OP | STEWARD),
-        row(Method::GET, "/api/v1/systems/999999/tokens", None, OP | STEWARD),
+        row(
+            Method::GET,
+            "/api/v1/departments/999999/systems",
+            None,
+            OP | STEWARD | CITY_OP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/systems/999999/tokens",
+            None,
+            OP | STEWARD | CITY_OP,
+        ),
         row(Method::POST, "/api/v1/catalogue/drafts/999999/submit", None, STEWARD),
-        row(Method::POST, "/api/v1/catalogue/drafts/999999/approve", None, OP),
-        row(Method::GET, "/api/v1/notifications", None, OP | STEWARD | SUPERVISOR),
+        row(
+            Method::POST,
+            "/api/v1/catalogue/drafts/999999/approve",
+            None,
+            OP | CITY_OP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/notifications",
+            None,
+            OP | STEWARD | SUPERVISOR | CITY_OP | DEPT_SUP,
+        ),
         row(
             Method::DELETE,
             "/api/v1/sharing/grants/999999",
             None,
-            OP | STEWARD | SUPERVISOR,
+            OP | STEWARD | SUPERVISOR | CITY_OP | DEPT_SUP,
         ),
         row(
             Method::POST,
             "/api/v1/sharing/requests/999999/decision",
             Some(json!({"decision": "refuse", "reasons": "x"})),
-            OP | STEWARD | SUPERVISOR,
+            OP | STEWARD | SUPERVISOR | CITY_OP | DEPT_SUP,
         ),
+        // The province's grant to the market system (provider: the police department): only a
+        // province-wide operator or the provider's stewards may revoke it. Last, as it is revoked.
+        row(Method::DELETE, format!("/api/v1/sharing/grants/{grant}"), None, OP),
     ];
     let pages = [
-        ("/admin/regions", OP),
-        ("/admin/departments", OP),
-        ("/admin/systems", OP | STEWARD),
+        ("/admin/regions", OP | CITY_OP),
+        ("/admin/departments", OP | CITY_OP),
+        ("/admin/systems", OP | STEWARD | CITY_OP),
         (&*format!("/admin/systems/{market_system}"), OP | STEWARD),
-        ("/admin/users", OP | SUPERVISOR),
+        ("/admin/users", OP | SUPERVISOR | CITY_OP | DEPT_SUP),
         (&*format!("/admin/users/{approver}"), OP | SUPERVISOR),
         ("/calendar", STAFF),
-        ("/audit", OP | SUPERVISOR),
+        ("/audit", OP | SUPERVISOR | CITY_OP | DEPT_SUP),
         ("/gov/catalogue", STAFF),
         ("/catalogue/drafts", STEWARD),
-        ("/catalogue/review", OP),
+        ("/catalogue/review", OP | CITY_OP),
         ("/catalogue/statistics", STAFF),
-        ("/sharing/requests?view=outgoing", STEWARD | SUPERVISOR | OP),
-        ("/sharing/grants", STEWARD | SUPERVISOR | OP),
+        (
+            "/sharing/requests?view=outgoing",
+            STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        ("/sharing/grants", STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP),
         ("/me/data-uses", 0),
     ];
 
@@ -351,6 +416,36 @@ async fn every_role_every_endpoint(app: App) {
     for (role, bit) in ROLES {
         sessions.push((role, bit, app.login(role).await));
     }
+    sessions.push((
+        "city operator",
+        CITY_OP,
+        scoped_user(
+            &app,
+            "qz.operator",
+            yici_core::org::Role::Operator,
+            Scope::Region {
+                region: region("330800"),
+            },
+            "qz_data",
+        )
+        .await,
+    ));
+    let market_region = region("330000");
+    sessions.push((
+        "department supervisor",
+        DEPT_SUP,
+        scoped_user(
+            &app,
+            "market.supervisor",
+            yici_core::org::Role::Supervisor,
+            Scope::Department {
+                department_id: market,
+                region: market_region,
+            },
+            "market",
+        )
+        .await,
+    ));
     let token = app.token("市场主体登记系统");
     let mut failures = Vec::new();
     for r in &rows {
@@ -406,6 +501,42 @@ async fn every_role_every_endpoint(app: App) {
     );
 }
 
+fn region(code: &str) -> yici_core::id::RegionCode {
+    yici_core::id::RegionCode::parse(code).unwrap()
+}
+
+/// Sign in a user made for the matrix, holding one role in one scope.
+async fn scoped_user(
+    app: &App,
+    username: &str,
+    role: yici_core::org::Role,
+    scope: Scope,
+    department: &str,
+) -> common::Session {
+    let department_id = match department {
+        "qz_data" => app.department_id("衢州市数据资源管理局").await,
+        _ => app.department_id("市场监督管理局").await,
+    };
+    let password = "Matrix-Scope-2026";
+    let hash = yici_crypto::password::hash(password);
+    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "-");
+    let user = app
+        .store
+        .create_user(
+            &yici_store::users::NewUser {
+                username,
+                display_name: username,
+                password_hash: &hash,
+                department_id: Some(department_id),
+            },
+            &ev,
+        )
+        .await
+        .unwrap();
+    app.store.grant_role(user.id, role, &scope, &ev).await.unwrap();
+    app.login_as(username, password).await.expect("scoped user signs in")
+}
+
 fn check(failures: &mut Vec<String>, who: &str, r: &Row, status: StatusCode, allowed: bool) {
     let refused = status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED;
     if allowed == refused || status.is_server_error() {
@@ -416,3 +547,120 @@ fn check(failures: &mut Vec<String>, who: &str, r: &Row, status: StatusCode, all
     }
 }
 on_both!(every_role_every_endpoint);
+
+/// Lists are cut to the reader's scope: a city operator sees the city's users, a department's
+/// supervisor sees that department's users and audit entries, and neither exports the log.
+async fn scoped_readers_see_only_their_scope(app: App) {
+    let market = app.department_id("市场监督管理局").await;
+    let qz = app.department_id("衢州市数据资源管理局").await;
+    let city = scoped_user(
+        &app,
+        "qz.operator",
+        yici_core::org::Role::Operator,
+        Scope::Region {
+            region: region("330800"),
+        },
+        "qz_data",
+    )
+    .await;
+    let sup = scoped_user(
+        &app,
+        "market.supervisor",
+        yici_core::org::Role::Supervisor,
+        Scope::Department {
+            department_id: market,
+            region: region("330000"),
+        },
+        "market",
+    )
+    .await;
+    // Something of every department in the log: the market steward and the operator act.
+    let steward = app.login("data_steward").await;
+    let _ = app
+        .get("/api/v1/sharing/requests?view=outgoing", Auth::Session(&steward))
+        .await;
+    let op = app.login("operator").await;
+    let _ = app
+        .call(Method::POST, "/api/v1/audit/checkpoints", Auth::Session(&op), None)
+        .await;
+
+    let users = app.get("/api/v1/users?limit=200", Auth::Session(&city)).await.json();
+    let departments: Vec<i64> = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["department_id"].as_i64().unwrap_or_default())
+        .collect();
+    assert!(!departments.is_empty());
+    assert!(departments.iter().all(|d| *d == qz), "{departments:?}");
+    let all = app.get("/api/v1/users?limit=200", Auth::Session(&op)).await.json();
+    assert!(all["items"].as_array().unwrap().len() > departments.len());
+
+    let users = app.get("/api/v1/users?limit=200", Auth::Session(&sup)).await.json();
+    let names: Vec<&str> = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"data_steward") && names.contains(&"market.supervisor"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"operator") && !names.contains(&"approver"),
+        "{names:?}"
+    );
+
+    let entries = app
+        .get("/api/v1/audit/entries?limit=200", Auth::Session(&sup))
+        .await
+        .json();
+    let items = entries["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(
+        items
+            .iter()
+            .all(|e| e["content"]["actor"]["department_id"].as_i64() == Some(market)),
+        "{entries}"
+    );
+    // Asking for another department's entries finds nothing.
+    let other = app
+        .get(&format!("/api/v1/audit/entries?department={qz}"), Auth::Session(&sup))
+        .await
+        .json();
+    assert_eq!(other["items"].as_array().unwrap().len(), 0);
+    for session in [&city, &sup] {
+        assert_eq!(
+            app.get("/api/v1/audit/export?from=0&to=0", Auth::Session(session))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    // The city operator cannot touch a province user, their roles or a province grant.
+    let approver = app.store.user_credentials("approver").await.unwrap().unwrap().0.id;
+    let res = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{approver}/disabled"),
+            Auth::Session(&city),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let operator = app.store.user_credentials("operator").await.unwrap().unwrap().0.id;
+    let role = app.store.user_roles(operator).await.unwrap()[0].id;
+    let res = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/users/{operator}/roles/{role}"),
+            Auth::Session(&city),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.store.user_roles(operator).await.unwrap().len(), 1);
+    assert!(!app.store.user(approver).await.unwrap().unwrap().disabled);
+}
+on_both!(scoped_readers_see_only_their_scope);

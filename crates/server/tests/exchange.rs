@@ -15,14 +15,31 @@ fn person(n: u32) -> String {
         .to_string()
 }
 
-async fn lookup(app: &App, token: &str, code: &str, query: &str, purpose: Option<&str>) -> common::Response {
+/// A lookup with the given headers only (besides the token).
+async fn lookup_with(app: &App, token: &str, code: &str, query: &str, headers: &[(&str, &str)]) -> common::Response {
     let mut b = Request::builder()
         .uri(format!("/api/v1/exchange/{code}/records?{query}"))
         .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(p) = purpose {
-        b = b.header("x-yici-purpose", p).header("x-yici-case", "CASE-2026-0001");
+    for (name, value) in headers {
+        b = b.header(*name, *value);
     }
     app.send(b.body(Body::empty()).unwrap()).await
+}
+
+async fn lookup(app: &App, token: &str, code: &str, query: &str, purpose: Option<&str>) -> common::Response {
+    match purpose {
+        Some(p) => {
+            lookup_with(
+                app,
+                token,
+                code,
+                query,
+                &[("x-yici-purpose", p), ("x-yici-case", "CASE-2026-0001")],
+            )
+            .await
+        }
+        None => lookup_with(app, token, code, query, &[]).await,
+    }
 }
 
 fn enc(s: &str) -> String {
@@ -180,6 +197,28 @@ async fn exchange_lookups_under_a_grant(app: App) {
         lookup(&app, &token, &people.code, &not_utf8, Some("核验")).await.status,
         StatusCode::BAD_REQUEST
     );
+    // A purpose that is blank once decoded, or holds control characters, is no purpose.
+    for blank in ["%20", "%00", "%0a", "%20%09", "ok%0Aok"] {
+        let res = lookup_with(&app, &token, &people.code, &key, &[("x-yici-purpose", blank)]).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{blank}: {}", res.text);
+        assert_eq!(res.code(), "purpose_required", "{blank}");
+    }
+    // A case number over 64 characters is refused, not dropped.
+    let long_case = "C".repeat(65);
+    let res = lookup_with(
+        &app,
+        &token,
+        &people.code,
+        &key,
+        &[("x-yici-purpose", "核验"), ("x-yici-case", &long_case)],
+    )
+    .await;
+    assert_eq!(res.code(), "invalid_case", "{}", res.text);
+    // The query parameter must be the key item's name.
+    let unknown = format!("nickname={}", person(1));
+    let res = lookup(&app, &token, &people.code, &unknown, Some("核验")).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
+    assert_eq!(res.code(), "unknown_parameter");
     let batch = Request::builder()
         .method(Method::POST)
         .uri(format!("/api/v1/exchange/{}/records", people.code))
@@ -439,6 +478,25 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
         .unwrap()
         .to_string();
     let code = resource_code(&allowed);
+    // Addresses inside the platform's network are refused unless the operator allows them
+    // (the tests allow 127.0.0.1, where the subscriber listens).
+    for inward in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.8/hook",
+        "http://[::1]/hook",
+        "http://localhost:9/hook",
+    ] {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/exchange/{code}/webhooks"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"url": inward}).to_string()))
+            .unwrap();
+        let res = app.send(req).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{inward}: {}", res.text);
+        assert_eq!(res.json()["errors"][0]["field"], "url");
+    }
     let subscribe = Request::builder()
         .method(Method::POST)
         .uri(format!("/api/v1/exchange/{code}/webhooks"))

@@ -37,7 +37,10 @@ macro_rules! columns_columns {
 
 impl Store {
     /// Record a verified applicant, or refresh the verification of a known one.
-    pub async fn upsert_applicant(
+    /// Record a verified sign-in: a new applicant is created with the verified name; a known
+    /// one keeps the name on record (a sign-in never renames anyone) and gets a new
+    /// verification time.
+    pub async fn sign_in_applicant(
         &self,
         id: &ApplicantId,
         name: &str,
@@ -47,7 +50,7 @@ impl Store {
         let now = now_micros();
         let mut tx = self.begin().await?;
         let row = sqlx::query(concat!("INSERT INTO applicants (kind, id_number, name, verified_by, verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
-             ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, verified_by = excluded.verified_by, verified_at = excluded.verified_at
+             ON CONFLICT (id_number) DO UPDATE SET verified_by = excluded.verified_by, verified_at = excluded.verified_at
              RETURNING ", columns_columns!()))
         .bind(id.kind_code())
         .bind(id.as_str())

@@ -85,6 +85,11 @@ impl Dialect {
                         "seal_reminders",
                         include_str!(concat!("../migrations/", $dir, "/0011_seal_reminders.sql")),
                     ),
+                    (
+                        12,
+                        "audit_ids",
+                        include_str!(concat!("../migrations/", $dir, "/0012_audit_ids.sql")),
+                    ),
                 ]
             };
         }
@@ -92,6 +97,23 @@ impl Dialect {
             Dialect::Sqlite => migrations!("sqlite"),
             Dialect::Postgres => migrations!("postgres"),
         }
+    }
+
+    /// The highest audit entry id ever given (`last`) and the id after which ids have no gaps
+    /// (`gap_free_after`): SQLite's AUTOINCREMENT counter, PostgreSQL's `audit_ids` row.
+    pub(crate) fn audit_id_watermark(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_entries'), 0) AS last, 0 AS gap_free_after"
+            }
+            Dialect::Postgres => "SELECT last, gap_free_after FROM audit_ids WHERE id = 1",
+        }
+    }
+
+    /// Whether audit entry ids are given by the store (PostgreSQL, from `audit_ids`) rather
+    /// than by the database (SQLite's AUTOINCREMENT).
+    pub(crate) fn numbers_audit_entries(self) -> bool {
+        self == Dialect::Postgres
     }
 
     /// The `n`th (from 1) bind placeholder of a statement. SQLite gets anonymous `?`: it looks

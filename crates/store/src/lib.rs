@@ -38,8 +38,10 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Errors of the storage layer. The server maps them to problem documents:
-/// `NotFound` → 404, `Conflict` → 409, `Invalid` → 422, `Database` and `Unavailable` → 500
-/// (logged, not shown).
+/// `NotFound` → 404, `Conflict` → 409, `Invalid` → 422; a failure of the storage itself
+/// ([`StoreError::is_storage_failure`]: disk full, read-only, database unreachable, a background
+/// writer stopped) → 503 with `Retry-After`; any other `Database` error → 500 (logged, not
+/// shown).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found: {0}")]
@@ -50,7 +52,7 @@ pub enum StoreError {
     #[error("invalid: {0}")]
     Invalid(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A background writer or reader failed or has stopped (the text says which and why).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -59,6 +61,91 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if leaves_connections_read_only(&e) {
+            health::failed();
+        }
+        StoreError::Database(e)
+    }
+}
+
+impl StoreError {
+    /// Whether the storage itself failed (full, read-only, unreachable, a writer stopped) rather
+    /// than the request: such errors pass once the storage recovers, and are answered as 503.
+    pub fn is_storage_failure(&self) -> bool {
+        match self {
+            StoreError::Database(e) => storage_failure(e),
+            StoreError::Unavailable(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Whether an error of the database driver is a failure of the storage (see
+/// [`StoreError::is_storage_failure`]): SQLite's busy, locked, read-only, I/O, full and
+/// cannot-open results; PostgreSQL's connection exceptions, insufficient resources (disk full),
+/// operator intervention (shutdown, termination), read-only transactions, system I/O errors,
+/// serialization failures and deadlocks; lost connections and pool time-outs.
+pub fn storage_failure(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // The primary result code is the low byte of the extended one.
+                code.parse::<i64>()
+                    .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 8 | 10 | 13 | 14))
+            } else {
+                // PostgreSQL's SQLSTATE classes and codes.
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57P")
+                    || code.starts_with("58")
+                    || matches!(code.as_str(), "25006" | "40001" | "40P01")
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether a failure may have left connections unable to write for good: SQLite opens a file it
+/// cannot write read-only without saying so, and such a connection stays read-only after the
+/// data directory is writable again. Other failures (a full disk, a lock) pass with the cause,
+/// and the connections stay good.
+fn leaves_connections_read_only(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+            && db.code().and_then(|c| c.parse::<i64>().ok()).is_some_and(|n| n & 0xff == 8))
+}
+
+/// Failures that may have spoiled connections: those open when one happened are not handed
+/// out again, so the next request gets a fresh connection.
+pub mod health {
+    use std::sync::LazyLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+    /// Microseconds after [`START`] of the last storage failure (0: none).
+    static LAST_FAILURE: AtomicU64 = AtomicU64::new(0);
+
+    fn now() -> u64 {
+        START.elapsed().as_micros() as u64 + 1
+    }
+
+    /// Note a storage failure now.
+    pub fn failed() {
+        LAST_FAILURE.store(now(), Ordering::Release);
+    }
+
+    /// Whether a connection of this age was open at the last storage failure.
+    pub(crate) fn predates_last_failure(age: Duration) -> bool {
+        let last = LAST_FAILURE.load(Ordering::Acquire);
+        last != 0 && now().saturating_sub(age.as_micros() as u64) <= last
+    }
+}
 
 /// Turn constraint violations into client errors; everything else stays a database error.
 pub(crate) fn classify(e: sqlx::Error, what: &str) -> StoreError {
@@ -72,7 +159,7 @@ pub(crate) fn classify(e: sqlx::Error, what: &str) -> StoreError {
             ));
         }
     }
-    StoreError::Database(e)
+    StoreError::from(e)
 }
 
 /// Current time as UTC microseconds.
@@ -135,7 +222,13 @@ impl Store {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::from_url(url)
             .ok_or_else(|| StoreError::Invalid("database URL must start with sqlite:// or postgres://".into()))?;
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        // A connection never goes back to the pool inside a transaction (a failed COMMIT or
+        // ROLLBACK can leave one open), and none that was open when a failure may have spoiled
+        // it (see `health`) is handed out again.
+        let options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .after_release(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
+            .before_acquire(|_, meta| Box::pin(async move { Ok(!health::predates_last_failure(meta.age)) }));
         let pool = match dialect {
             Dialect::Sqlite => {
                 // An embedded connection cannot be dropped by a server, so it is not pinged before
@@ -218,6 +311,18 @@ impl Store {
     /// Readiness: the database answers.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Commit a one-row write: ready means writes succeed, not only reads (a full disk or a
+    /// read-only data directory still answers reads).
+    pub async fn write_probe(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE health_probe SET at = $1 WHERE id = 1")
+            .bind(now_micros())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -113,16 +113,38 @@ impl Store {
         }
     }
 
-    pub async fn list_users(&self, page: Page) -> Result<Vec<User>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users ORDER BY id LIMIT $1 OFFSET $2"
-        ))
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(self.pool())
-        .await?;
+    /// Users by id; with `within`, only those of these departments (their own department, or
+    /// a role scoped to one of them).
+    pub async fn list_users(&self, page: Page, within: Option<&[i64]>) -> Result<Vec<User>> {
+        let Some(ids) = within else {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users ORDER BY id LIMIT $1 OFFSET $2"
+            ))
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(self.pool())
+            .await?;
+            return rows.iter().map(user).collect();
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (3..ids.len() + 3).map(|i| format!("${i}")).collect();
+        let list = list.join(", ");
+        let sql = format!(
+            "SELECT {} FROM users WHERE department_id IN ({list})
+             OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.department_id IN ({list}))
+             ORDER BY id LIMIT $1 OFFSET $2",
+            user_columns!()
+        );
+        // Only numbered placeholders are interpolated; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(page.limit).bind(page.offset);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter().map(user).collect()
     }
 

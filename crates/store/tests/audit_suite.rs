@@ -282,7 +282,7 @@ async fn tampering_is_detected_and_named(store: Store) {
     // Inserted: a row slipped into the entries table outside the log. A plain insert is queued
     // for the sequencer by the table's trigger (and so joins the log where anyone sees it); a
     // forger who also removes it from the queue is named.
-    sqlx::query("INSERT INTO audit_entries (time, action, object_type, outcome, request_id, entry_key, content) VALUES (1, 'x', 'x', 'success', 'forged', 'forged', '{}')")
+    sqlx::query("INSERT INTO audit_entries (id, time, action, object_type, outcome, request_id, entry_key, content) VALUES ((SELECT MAX(id) + 1 FROM audit_entries), 1, 'x', 'x', 'success', 'forged', 'forged', '{}')")
         .execute(pool)
         .await
         .unwrap();
@@ -300,6 +300,140 @@ async fn tampering_is_detected_and_named(store: Store) {
     );
 }
 both_backends!(tampering, tampering_is_detected_and_named);
+
+/// The columns searched without the content and the subject index are covered by the check:
+/// each must say what the signed content says.
+async fn indexed_columns_and_the_subject_index_are_verified(store: Store) {
+    append(&store, 12).await;
+    store.audit_sequence_all().await.unwrap();
+    store.audit_checkpoint().await.unwrap();
+    let key = store.audit_keys().unwrap().public();
+    assert!(store.audit_verify(&key).await.unwrap().ok());
+    let pool = store.pool();
+    let entry_of = |seq: i64| {
+        let pool = pool.clone();
+        async move {
+            let r = sqlx::query("SELECT entry_id FROM audit_leaves WHERE seq = $1")
+                .bind(seq)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            sqlx::Row::get::<i64, _>(&r, "entry_id")
+        }
+    };
+    let run = |sql: &'static str, id: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(sql).bind(id).execute(&pool).await.unwrap();
+        }
+    };
+    let id = entry_of(4).await;
+    for (tamper, undo, column) in [
+        (
+            "UPDATE audit_entries SET action = 'session.sign_in' WHERE id = $1",
+            "UPDATE audit_entries SET action = 'applicant.read' WHERE id = $1",
+            "action",
+        ),
+        (
+            "UPDATE audit_entries SET department_id = 99 WHERE id = $1",
+            "UPDATE audit_entries SET department_id = 2 WHERE id = $1",
+            "department_id",
+        ),
+    ] {
+        run(tamper, id).await;
+        let report = store.audit_verify(&key).await.unwrap();
+        assert_eq!(report.first_bad, Some(4), "{report:?}");
+        assert!(report.problems.iter().any(|p| p.contains(column)), "{report:?}");
+        run(undo, id).await;
+        assert!(store.audit_verify(&key).await.unwrap().ok(), "{column} restored");
+    }
+    // The citizen's "who used my data" reads the subject index: emptying it is found.
+    let before = store
+        .audit_search(
+            &AuditFilter {
+                subject: Some("11010519491231002X".into()),
+                ..Default::default()
+            },
+            Page::all(),
+        )
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(before, 6);
+    run("DELETE FROM audit_subjects WHERE entry_id = $1", id).await;
+    let report = store.audit_verify(&key).await.unwrap();
+    assert_eq!(report.first_bad, Some(4), "{report:?}");
+    assert!(
+        report.problems.iter().any(|p| p.contains("subject index")),
+        "{report:?}"
+    );
+}
+both_backends!(indexed_columns, indexed_columns_and_the_subject_index_are_verified);
+
+/// Entries waiting for their leaf index are reported, checked, and cannot be deleted unseen.
+async fn pending_entries_are_reported_and_their_deletion_found(store: Store) {
+    append(&store, 5).await;
+    store.audit_sequence_all().await.unwrap();
+    store.audit_checkpoint().await.unwrap();
+    append(&store, 4).await;
+    let key = store.audit_keys().unwrap().public();
+    let report = store.audit_verify(&key).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!((report.entries, report.pending), (5, 4));
+    let pool = store.pool();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT entry_id FROM audit_pending ORDER BY entry_id")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    // A pending entry in the middle, then the newest, deleted with its queue and index rows.
+    for id in [ids[1], ids[3]] {
+        for sql in [
+            "DELETE FROM audit_pending WHERE entry_id = $1",
+            "DELETE FROM audit_subjects WHERE entry_id = $1",
+            "DELETE FROM audit_entries WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id).execute(pool).await.unwrap();
+        }
+        let report = store.audit_verify(&key).await.unwrap();
+        assert!(
+            report.problems.iter().any(|p| p.contains("missing (deleted)")),
+            "deleting row {id}: {report:?}"
+        );
+    }
+    // A pending entry's column changed is found before it is sequenced.
+    sqlx::query("UPDATE audit_entries SET action = 'x' WHERE id = $1")
+        .bind(ids[0])
+        .execute(pool)
+        .await
+        .unwrap();
+    let report = store.audit_verify(&key).await.unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("pending entry") && p.contains("action")),
+        "{report:?}"
+    );
+}
+both_backends!(pending_entries, pending_entries_are_reported_and_their_deletion_found);
+
+/// A rolled-back change leaves no hole in the entry ids, so verification stays clean.
+async fn rolled_back_entries_leave_no_gap(store: Store) {
+    append(&store, 3).await;
+    {
+        let mut tx = store.begin().await.unwrap();
+        store.audit_in(&mut tx, &event(7)).await.unwrap();
+        tx.rollback().await.unwrap();
+    }
+    append(&store, 3).await;
+    store.audit_sequence_all().await.unwrap();
+    store.audit_checkpoint().await.unwrap();
+    let key = store.audit_keys().unwrap().public();
+    let report = store.audit_verify(&key).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(report.entries, 6);
+}
+both_backends!(rollbacks, rolled_back_entries_leave_no_gap);
 
 #[tokio::test]
 async fn refusals_and_failures_keep_their_outcome() {

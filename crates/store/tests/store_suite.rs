@@ -254,13 +254,23 @@ both_backends!(sessions, sessions_expire_and_purge);
 
 async fn applicants_are_recorded_once(store: Store) {
     let id = ApplicantId::parse("11010519491231002X").unwrap();
-    let a = store.upsert_applicant(&id, "张三", "dev", &ev()).await.unwrap();
-    let b = store.upsert_applicant(&id, "张三", "dev", &ev()).await.unwrap();
+    let a = store.sign_in_applicant(&id, "张三", "dev", &ev()).await.unwrap();
+    let b = store.sign_in_applicant(&id, "张三", "dev", &ev()).await.unwrap();
     assert_eq!(a.id, b.id);
     assert_eq!(store.list_applicants(Page::new(None, None)).await.unwrap().len(), 1);
     assert_eq!(store.applicant_by_number(&id).await.unwrap().unwrap().name, "张三");
 }
 both_backends!(applicants, applicants_are_recorded_once);
+
+async fn a_sign_in_never_renames_an_applicant(store: Store) {
+    let id = ApplicantId::parse("11010519491231002X").unwrap();
+    let first = store.sign_in_applicant(&id, "张三", "dev", &ev()).await.unwrap();
+    let again = store.sign_in_applicant(&id, "冒名者", "oidc", &ev()).await.unwrap();
+    assert_eq!(first.id, again.id);
+    assert_eq!(again.name, "张三");
+    assert_eq!(store.applicant_by_number(&id).await.unwrap().unwrap().name, "张三");
+}
+both_backends!(applicant_names, a_sign_in_never_renames_an_applicant);
 
 async fn calendar_years_overlay_the_shipped_ones(store: Store) {
     assert!(

@@ -37,7 +37,7 @@ pub async fn find_applicant(
     auth: Auth,
     Query(q): Query<ApplicantQuery>,
 ) -> ApiResult<axum::Json<ApplicantView>> {
-    auth.require(Permission::ReadApplicants, &Target::Platform)?;
+    auth.require(Permission::ReadApplicants, &Target::OwnScope)?;
     let id = ApplicantId::parse(&q.number).map_err(|e| ApiError::validation(vec![FieldError::id("number", &e)]))?;
     let a = state
         .store

@@ -97,7 +97,17 @@ impl SearchQuery {
             action: nonempty(&self.action),
             from,
             to,
+            within_departments: None,
         })
+    }
+
+    /// The filter, cut to the part of the log the reader may see: a reader scoped to a city or
+    /// a department sees the entries of the departments there only.
+    pub async fn filter_for(&self, state: &AppState, auth: &Auth) -> ApiResult<AuditFilter> {
+        auth.require(Permission::ReadAudit, &Target::OwnScope)?;
+        let mut filter = self.filter()?;
+        filter.within_departments = auth.departments_within(&state.store, Permission::ReadAudit).await?;
+        Ok(filter)
     }
 }
 
@@ -108,13 +118,13 @@ pub async fn search(
     auth: Auth,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<axum::Json<Paged<EntryView>>> {
-    auth.require(Permission::ReadAudit, &Target::Platform)?;
+    let filter = q.filter_for(&state, &auth).await?;
     let page = PageQuery {
         limit: q.limit,
         offset: q.offset,
     }
     .page();
-    let found = state.store.audit_search(&q.filter()?, page).await?;
+    let found = state.store.audit_search(&filter, page).await?;
     Ok(axum::Json(Paged::new(
         found.into_iter().map(EntryView::from).collect(),
         page,
@@ -207,7 +217,7 @@ pub async fn inclusion_proof(
     Path(index): Path<u64>,
     Query(q): Query<SizeQuery>,
 ) -> ApiResult<axum::Json<Export>> {
-    auth.require(Permission::ReadAudit, &Target::Platform)?;
+    auth.require(Permission::ReadAudit, &Target::OwnScope)?;
     let size = checkpoint_size(&state, q.size).await?;
     if index >= size {
         return Err(ApiError::not_found(
@@ -221,6 +231,17 @@ pub async fn inclusion_proof(
         .await?
         .ok_or_else(|| ApiError::not_found("审计检查点", "checkpoint"))?;
     let entry = state.store.audit_inclusion(index, size).await?;
+    // A scoped reader proves only the entries of the departments it reaches.
+    let department = entry
+        .content_bytes()
+        .ok()
+        .and_then(|b| yici_core::audit::EntryContent::parse(&b).ok())
+        .and_then(|c| c.actor.department_id);
+    if let Some(within) = auth.departments_within(&state.store, Permission::ReadAudit).await?
+        && !department.is_some_and(|d| within.contains(&d))
+    {
+        auth.require(Permission::ReadAudit, &Target::Platform)?;
+    }
     Ok(axum::Json(Export::new(cp, vec![entry])))
 }
 
@@ -261,13 +282,14 @@ pub async fn export(
     auth: Auth,
     Query(q): Query<RangeQuery>,
 ) -> ApiResult<axum::Json<Export>> {
+    // The export is the whole log, every department's entries: a platform-wide reader's.
     auth.require(Permission::ReadAudit, &Target::Platform)?;
     Ok(axum::Json(state.store.audit_export(q.from, q.to).await?))
 }
 
 /// The signed-in applicant's number, or 403.
 fn own_number(auth: &Auth) -> ApiResult<String> {
-    auth.require(Permission::ReadOwnDataUses, &Target::Platform)?;
+    auth.require(Permission::ReadOwnDataUses, &Target::OwnScope)?;
     auth.applicant
         .as_ref()
         .map(|a| a.applicant_id.as_str().to_string())

@@ -46,7 +46,7 @@ pub struct ClockInput {
 #[utoipa::path(get, path = "/api/v1/calendar/years", tag = "calendar",
     responses((status = 200, body = Vec<YearSchedule>)))]
 pub async fn list_years(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Vec<YearSchedule>>> {
-    auth.require(Permission::ReadCalendar, &Target::Platform)?;
+    auth.require(Permission::ReadCalendar, &Target::OwnScope)?;
     Ok(axum::Json(state.store.calendar_years().await?))
 }
 
@@ -82,7 +82,7 @@ pub async fn add_working_days(
     auth: Auth,
     Query(q): Query<AddQuery>,
 ) -> ApiResult<axum::Json<DateAnswer>> {
-    auth.require(Permission::ReadCalendar, &Target::Platform)?;
+    auth.require(Permission::ReadCalendar, &Target::OwnScope)?;
     if q.days > 2000 {
         return Err(ApiError::field(
             "days",
@@ -103,7 +103,7 @@ pub async fn working_days_between(
     auth: Auth,
     Query(q): Query<BetweenQuery>,
 ) -> ApiResult<axum::Json<CountAnswer>> {
-    auth.require(Permission::ReadCalendar, &Target::Platform)?;
+    auth.require(Permission::ReadCalendar, &Target::OwnScope)?;
     if (q.to - q.from).num_days().abs() > 3660 {
         return Err(ApiError::field(
             "to",
@@ -125,7 +125,7 @@ pub async fn clock_reading(
     auth: Auth,
     Json(input): Json<ClockInput>,
 ) -> ApiResult<axum::Json<ClockReading>> {
-    auth.require(Permission::ReadCalendar, &Target::Platform)?;
+    auth.require(Permission::ReadCalendar, &Target::OwnScope)?;
     if input.clock.limit > 2000
         || input.clock.pauses.len() > 100
         || (input.today - input.clock.started).num_days().abs() > 3660

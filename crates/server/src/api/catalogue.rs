@@ -109,7 +109,7 @@ pub async fn search_government(
     auth: Auth,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<axum::Json<SearchResult>> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     Ok(axum::Json(search(&state, &q, false).await?))
 }
 
@@ -161,7 +161,7 @@ pub async fn get_resource(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<ResourceView>> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     Ok(axum::Json(published(&state, id, false).await?))
 }
 
@@ -189,7 +189,7 @@ pub async fn versions(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<VersionView>>> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     state
         .store
         .catalogue_resource(id)
@@ -265,7 +265,7 @@ async fn department_target(state: &AppState, department_id: i64) -> ApiResult<Ta
 
 /// Create a resource as a draft; only the provider's data stewards may.
 pub async fn create(state: &AppState, auth: &Auth, d: &ResourceDraft) -> ApiResult<Resource> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     auth.require(
         Permission::ManageCatalogue,
         &department_target(state, d.provider_department_id).await?,
@@ -312,7 +312,7 @@ pub async fn step(
         Transition::Approve => (Permission::ReviewCatalogue, "catalogue.approve"),
         Transition::Reject => (Permission::ReviewCatalogue, "catalogue.reject"),
     };
-    auth.require(permission, &Target::Platform)?;
+    auth.require(permission, &Target::OwnScope)?;
     let current = working_copy(state, id).await?;
     auth.require(permission, &department_target(state, current.department_id).await?)?;
     if let Some(d) = draft {
@@ -428,7 +428,7 @@ pub async fn drafts_for(state: &AppState, auth: &Auth, q: &DraftQuery) -> ApiRes
     }
     .page();
     if q.queue.as_deref() == Some("pending") {
-        auth.require(Permission::ReviewCatalogue, &Target::Platform)?;
+        auth.require(Permission::ReviewCatalogue, &Target::OwnScope)?;
         return Ok(state
             .store
             .catalogue_list(&[Status::PendingReview, Status::WithdrawPending], q.department, page)
@@ -530,7 +530,7 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/v1/catalogue/export", tag = "catalogue", params(ExportQuery),
     responses((status = 200, description = "Turtle, JSON-LD or CSV"), (status = 422, body = crate::error::Problem)))]
 pub async fn export(State(state): State<AppState>, auth: Auth, Query(q): Query<ExportQuery>) -> ApiResult<Response> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     let format = q.format.unwrap_or_else(|| "dcat-ttl".into());
     let text = export_text(&state.store, &format, &state.config.public_url).await?;
     let content_type = match format.as_str() {
@@ -574,7 +574,7 @@ pub async fn statistics(state: &AppState) -> ApiResult<Statistics> {
 
 #[utoipa::path(get, path = "/api/v1/catalogue/statistics", tag = "catalogue", responses((status = 200, body = Statistics)))]
 pub async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Statistics>> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     Ok(axum::Json(statistics(&state).await?))
 }
 
@@ -587,7 +587,7 @@ pub struct Standards {
 /// The data element dictionary and its code sets.
 #[utoipa::path(get, path = "/api/v1/catalogue/elements", tag = "catalogue", responses((status = 200, body = Standards)))]
 pub async fn elements(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Standards>> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     Ok(axum::Json(Standards {
         elements: state.store.data_elements().await?,
         code_sets: state.store.code_sets().await?,
@@ -602,7 +602,7 @@ pub async fn mappings(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<FieldMapping>>> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     find_department(&state, id).await?;
     Ok(axum::Json(state.store.field_mappings(id).await?))
 }
@@ -616,7 +616,7 @@ pub async fn put_mapping(
     Path(id): Path<i64>,
     Json(m): Json<FieldMapping>,
 ) -> ApiResult<axum::Json<FieldMapping>> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     auth.require(Permission::ManageCatalogue, &department_target(&state, id).await?)?;
     let n = m.local_field.trim().chars().count();
     if n == 0 || n > 64 {
@@ -678,7 +678,7 @@ pub async fn import(
     Query(q): Query<ImportQuery>,
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<crate::import::ImportReport>> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     let grid = crate::import::read_grid(&q.filename, &body)?;
     let may = |d: &yici_store::departments::Department| {
         auth.require(

@@ -225,7 +225,7 @@ pub async fn link_type(
     Path(code): Path<String>,
     Json(input): Json<LinkInput>,
 ) -> ApiResult<axum::Json<TypeView>> {
-    auth.require(Permission::ManageCertificateTypes, &Target::Platform)?;
+    auth.require(Permission::ManageCertificateTypes, &Target::OwnScope)?;
     let d = acting_department(&state, &auth).await?;
     auth.require(Permission::ManageCertificateTypes, &target(&d))?;
     let t = state
@@ -263,7 +263,7 @@ pub async fn put_type(
     auth: Auth,
     Json(t): Json<CertificateType>,
 ) -> ApiResult<(StatusCode, axum::Json<TypeView>)> {
-    auth.require(Permission::ManageCertificateTypes, &Target::Platform)?;
+    auth.require(Permission::ManageCertificateTypes, &Target::OwnScope)?;
     let d = acting_department(&state, &auth).await?;
     auth.require(Permission::ManageCertificateTypes, &target(&d))?;
     let mut problems: Vec<FieldError> = t
@@ -314,10 +314,10 @@ pub async fn list_seals(
     auth: Auth,
     Query(q): Query<SealQuery>,
 ) -> ApiResult<axum::Json<Vec<SealView>>> {
-    auth.require(Permission::ReadSeals, &Target::Platform)?;
+    auth.require(Permission::ReadSeals, &Target::OwnScope)?;
     let department_id = match q.department_id {
         Some(id) => Some(id),
-        None if auth.require(Permission::ManageSeals, &Target::Platform).is_ok() => None,
+        None if auth.require(Permission::ManageSeals, &Target::OwnScope).is_ok() => None,
         None => Some(acting_department(&state, &auth).await?.id),
     };
     if let Some(id) = department_id {
@@ -335,7 +335,7 @@ pub async fn make_seal(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, axum::Json<SealView>)> {
-    auth.require(Permission::ManageSeals, &Target::Platform)?;
+    auth.require(Permission::ManageSeals, &Target::OwnScope)?;
     let d = department(&state, id).await?;
     auth.require(Permission::ManageSeals, &target(&d))?;
     let seal = state
@@ -371,7 +371,7 @@ pub async fn revoke_seal(
     Path(id): Path<i64>,
     Json(input): Json<ReasonInput>,
 ) -> ApiResult<axum::Json<SealView>> {
-    auth.require(Permission::ManageSeals, &Target::Platform)?;
+    auth.require(Permission::ManageSeals, &Target::OwnScope)?;
     let seal = state
         .store
         .seal(id)
@@ -409,7 +409,7 @@ async fn issue_checked(
     auth: &Auth,
     requests: &[IssueRequest],
 ) -> ApiResult<Vec<Result<CertificateRecord, Vec<FieldError>>>> {
-    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    auth.require(Permission::IssueCertificates, &Target::OwnScope)?;
     let issuer = acting_department(state, auth).await?;
     auth.require(Permission::IssueCertificates, &target(&issuer))?;
     if requests.is_empty() || requests.len() > certs::MAX_BATCH {
@@ -572,7 +572,7 @@ pub async fn import(
     Query(q): Query<ImportQuery>,
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<ImportResult>> {
-    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    auth.require(Permission::IssueCertificates, &Target::OwnScope)?;
     let issuer = acting_department(&state, &auth).await?;
     auth.require(Permission::IssueCertificates, &target(&issuer))?;
     let t = state
@@ -914,7 +914,7 @@ pub async fn operate(
     Path(identifier): Path<String>,
     Json(input): Json<OperationInput>,
 ) -> ApiResult<axum::Json<CertificateView>> {
-    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    auth.require(Permission::IssueCertificates, &Target::OwnScope)?;
     let d = acting_department(&state, &auth).await?;
     auth.require(Permission::IssueCertificates, &target(&d))?;
     let c = certificate(&state, &identifier).await?;
@@ -998,7 +998,7 @@ pub async fn pdf(
     auth: Auth,
     Path(identifier): Path<String>,
 ) -> ApiResult<axum::response::Response> {
-    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    auth.require(Permission::IssueCertificates, &Target::OwnScope)?;
     let d = acting_department(&state, &auth).await?;
     auth.require(Permission::IssueCertificates, &target(&d))?;
     let c = certificate(&state, &identifier).await?;
@@ -1283,7 +1283,7 @@ pub async fn use_copy(
 
 /// The signed-in applicant's number.
 fn holder(auth: &Auth) -> ApiResult<ApplicantId> {
-    auth.require(Permission::HoldCertificates, &Target::Platform)?;
+    auth.require(Permission::HoldCertificates, &Target::OwnScope)?;
     auth.applicant
         .as_ref()
         .map(|a| a.applicant_id.clone())

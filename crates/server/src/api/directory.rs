@@ -36,7 +36,7 @@ pub async fn list_regions(
     auth: Auth,
     Query(q): Query<RegionQuery>,
 ) -> ApiResult<axum::Json<Vec<Region>>> {
-    auth.require(Permission::ReadDirectory, &Target::Platform)?;
+    auth.require(Permission::ReadDirectory, &Target::OwnScope)?;
     Ok(axum::Json(state.store.region_children(q.parent.as_deref()).await?))
 }
 
@@ -47,7 +47,7 @@ pub async fn get_region(
     auth: Auth,
     Path(code): Path<String>,
 ) -> ApiResult<axum::Json<Region>> {
-    auth.require(Permission::ReadDirectory, &Target::Platform)?;
+    auth.require(Permission::ReadDirectory, &Target::OwnScope)?;
     state
         .store
         .region(&code)
@@ -84,7 +84,7 @@ pub async fn create_region(
     auth: Auth,
     Json(input): Json<RegionInput>,
 ) -> ApiResult<(StatusCode, axum::Json<Region>)> {
-    auth.require(Permission::ManageRegions, &Target::Platform)?;
+    auth.require(Permission::ManageRegions, &Target::OwnScope)?;
     let (code, name) = validate_region(&input)?;
     auth.require(Permission::ManageRegions, &Target::Region(code.clone()))?;
     Ok((
@@ -125,7 +125,7 @@ pub async fn list_departments(
     auth: Auth,
     Query(q): Query<DepartmentQuery>,
 ) -> ApiResult<axum::Json<Paged<Department>>> {
-    auth.require(Permission::ReadDirectory, &Target::Platform)?;
+    auth.require(Permission::ReadDirectory, &Target::OwnScope)?;
     let prefix = match q.region.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => {
             Some((RegionCode::parse(r).map_err(|e| ApiError::validation(vec![FieldError::id("region", &e)]))?).prefix())
@@ -150,7 +150,7 @@ pub async fn get_department(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Department>> {
-    auth.require(Permission::ReadDirectory, &Target::Platform)?;
+    auth.require(Permission::ReadDirectory, &Target::OwnScope)?;
     Ok(axum::Json(find_department(&state, id).await?))
 }
 
@@ -206,7 +206,7 @@ pub async fn create_department(
     auth: Auth,
     Json(input): Json<DepartmentInput>,
 ) -> ApiResult<(StatusCode, axum::Json<Department>)> {
-    auth.require(Permission::ManageDepartments, &Target::Platform)?;
+    auth.require(Permission::ManageDepartments, &Target::OwnScope)?;
     let d = validate_department(&input)?;
     auth.require(Permission::ManageDepartments, &Target::Region(d.region.clone()))?;
     Ok((
@@ -228,7 +228,7 @@ pub async fn update_department(
     Path(id): Path<i64>,
     Json(input): Json<DepartmentInput>,
 ) -> ApiResult<axum::Json<Department>> {
-    auth.require(Permission::ManageDepartments, &Target::Platform)?;
+    auth.require(Permission::ManageDepartments, &Target::OwnScope)?;
     let current = find_department(&state, id).await?;
     auth.require(
         Permission::ManageDepartments,

@@ -97,29 +97,59 @@ async fn valid_grant(
 }
 
 /// A text header: UTF-8 bytes, or percent-encoded UTF-8 for clients limited to ASCII.
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    let raw = std::str::from_utf8(headers.get(name)?.as_bytes()).ok()?.trim();
-    let text = if raw.is_ascii() && raw.contains('%') {
-        percent_decode(raw).unwrap_or_else(|| raw.to_string())
+/// A text header, percent-decoded (non-ASCII text travels encoded), then trimmed: decoding
+/// comes first, so an encoded space or line break is blank, not text. `Err` when the header is
+/// not UTF-8, is badly encoded, or holds control characters.
+fn header(headers: &HeaderMap, name: &str) -> Result<Option<String>, ()> {
+    let Some(value) = headers.get(name) else {
+        return Ok(None);
+    };
+    let raw = std::str::from_utf8(value.as_bytes()).map_err(|_| ())?;
+    let decoded = if raw.contains('%') {
+        percent_decode(raw).ok_or(())?
     } else {
         raw.to_string()
     };
-    Some(text).filter(|v| !v.is_empty())
+    let text = decoded.trim();
+    if text.chars().any(char::is_control) {
+        return Err(());
+    }
+    Ok(Some(text.to_string()).filter(|v| !v.is_empty()))
 }
 
 /// The call's stated purpose (`X-Yici-Purpose`, at most 200 characters), or a 400.
 fn purpose(headers: &HeaderMap) -> ApiResult<String> {
     header(headers, "x-yici-purpose")
+        .ok()
+        .flatten()
         .filter(|p| p.chars().count() <= 200)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "purpose_required",
-                "请在 X-Yici-Purpose 请求头中说明用途（不超过200字）",
-                "State the purpose in the X-Yici-Purpose header (at most 200 characters)",
+                "请在 X-Yici-Purpose 请求头中说明用途（不超过200字，不能为空白或含控制字符）",
+                "State the purpose in the X-Yici-Purpose header (at most 200 characters, not blank, no control characters)",
             )
         })
 }
+
+/// The case the call serves (`X-Yici-Case`, optional, at most 64 characters), or a 400.
+fn case_number(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    match header(headers, "x-yici-case") {
+        Ok(case) if case.as_ref().is_none_or(|c| c.chars().count() <= MAX_CASE_LEN) => Ok(case),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_case",
+            format!("X-Yici-Case 请求头应为不超过{MAX_CASE_LEN}个字符的办件编号，不含控制字符"),
+            format!(
+                "The X-Yici-Case header must be a case number of at most {MAX_CASE_LEN} characters without control characters"
+            ),
+        )),
+    }
+}
+
+/// The longest case number the exchange records.
+const MAX_CASE_LEN: usize = 64;
 
 /// Whether an item's values name data subjects (people or companies), whose uses the audit log
 /// indexes: ID numbers and credit codes, by data element or by the item's kind.
@@ -202,7 +232,7 @@ pub async fn set_endpoint(
     Path(id): Path<i64>,
     Json(input): Json<EndpointInput>,
 ) -> ApiResult<StatusCode> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     let (resource, _) = state
         .store
         .catalogue_published(id)
@@ -253,19 +283,31 @@ async fn lookup(
     auth: &Auth,
     headers: &HeaderMap,
     code: &str,
+    key_name: Option<&str>,
     keys: Vec<String>,
 ) -> ApiResult<Records> {
-    auth.require(Permission::CallExchange, &Target::Platform)?;
+    auth.require(Permission::CallExchange, &Target::OwnScope)?;
     let Principal::System { id: system_id, .. } = auth.principal else {
         return Err(ApiError::unauthenticated());
     };
     let purpose = purpose(headers)?;
-    let case = header(headers, "x-yici-case").filter(|c| c.len() <= 64);
+    let case = case_number(headers)?;
     for k in &keys {
         check_key(k)?;
     }
     let found = resource_by_code(state, code).await?;
     let (resource, draft) = &*found;
+    if let Some(name) = key_name
+        && draft.key_item().is_none_or(|k| k.name != name)
+    {
+        let expected = draft.key_item().map(|k| k.name.as_str()).unwrap_or("");
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown_parameter",
+            format!("查询参数“{name}”不是该资源的键信息项；应为“{expected}”"),
+            format!("The query parameter '{name}' is not the resource's key item; use '{expected}'"),
+        ));
+    }
     if let Some(key_item) = draft.key_item() {
         for k in &keys {
             if let Err(reason) = key_item.check_value(k) {
@@ -375,18 +417,18 @@ pub async fn get_records(
     Path((class, sequence)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<axum::Json<Records>> {
-    auth.require(Permission::CallExchange, &Target::Platform)?;
+    auth.require(Permission::CallExchange, &Target::OwnScope)?;
     let code = format!("{class}/{sequence}");
-    let key = match q.len() {
-        1 => q.into_values().next().expect("one value"),
-        _ => {
-            return Err(ApiError::bad_request(
-                "请以资源的键信息项为参数名给出一个查询值，例如 ?公民身份号码=…",
-                "Give exactly one query parameter, named after the resource's key item",
-            ));
-        }
+    let one = q.len() == 1;
+    let Some((name, key)) = q.into_iter().next().filter(|_| one) else {
+        return Err(ApiError::bad_request(
+            "请以资源的键信息项为参数名给出一个查询值，例如 ?公民身份号码=…",
+            "Give exactly one query parameter, named after the resource's key item",
+        ));
     };
-    Ok(axum::Json(lookup(&state, &auth, &headers, &code, vec![key]).await?))
+    Ok(axum::Json(
+        lookup(&state, &auth, &headers, &code, Some(&name), vec![key]).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -405,7 +447,7 @@ pub async fn post_records(
     Path((class, sequence)): Path<(String, String)>,
     Json(input): Json<BatchInput>,
 ) -> ApiResult<axum::Json<Records>> {
-    auth.require(Permission::CallExchange, &Target::Platform)?;
+    auth.require(Permission::CallExchange, &Target::OwnScope)?;
     if input.keys.is_empty() || input.keys.len() > MAX_KEYS {
         return Err(ApiError::bad_request(
             format!("一次查询1至{MAX_KEYS}个键值"),
@@ -416,7 +458,7 @@ pub async fn post_records(
     keys.sort();
     keys.dedup();
     Ok(axum::Json(
-        lookup(&state, &auth, &headers, &format!("{class}/{sequence}"), keys).await?,
+        lookup(&state, &auth, &headers, &format!("{class}/{sequence}"), None, keys).await?,
     ))
 }
 
@@ -450,7 +492,7 @@ pub async fn load(
     Query(q): Query<LoadQuery>,
     Json(rows): Json<Vec<BTreeMap<String, serde_json::Value>>>,
 ) -> ApiResult<axum::Json<LoadReport>> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     let (resource, v) = state
         .store
         .catalogue_published(id)
@@ -594,7 +636,7 @@ pub async fn changes(
     Path((class, sequence)): Path<(String, String)>,
     Query(q): Query<ChangesQuery>,
 ) -> ApiResult<axum::Json<Vec<ChangeView>>> {
-    auth.require(Permission::CallExchange, &Target::Platform)?;
+    auth.require(Permission::CallExchange, &Target::OwnScope)?;
     let Principal::System { id: system_id, .. } = auth.principal else {
         return Err(ApiError::unauthenticated());
     };
@@ -669,7 +711,7 @@ pub struct WebhookCreated {
 
 /// The calling system's valid grant for a resource, before it subscribes to its changes.
 async fn subscribable(state: &AppState, auth: &Auth, class: &str, sequence: &str) -> ApiResult<(i64, i64)> {
-    auth.require(Permission::CallExchange, &Target::Platform)?;
+    auth.require(Permission::CallExchange, &Target::OwnScope)?;
     let Principal::System { id: system_id, .. } = auth.principal else {
         return Err(ApiError::unauthenticated());
     };
@@ -718,6 +760,15 @@ pub async fn subscribe(
             "url",
             "地址应为 http:// 开头的有效地址",
             "The address must be a valid http:// URL",
+        ));
+    }
+    if let Err(why) = crate::upstream::webhook_target(input.url.trim(), &state.config.webhook_allow).await {
+        return Err(ApiError::field(
+            "url",
+            format!("不能向平台内部网络地址推送（{why}）；确需推送时由平台运营方将其加入允许清单"),
+            format!(
+                "Changes are not pushed into the platform's own network ({why}); the operator can allow such a host"
+            ),
         ));
     }
     let (id, secret) = add_subscription(
@@ -830,6 +881,7 @@ pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)>
             let signature = hex::encode(yici_crypto::hmac_sm3(d.secret.as_bytes(), &body));
             match d.webhook.transport {
                 Transport::Webhook => {
+                    crate::upstream::webhook_target(&d.webhook.url, &state.config.webhook_allow).await?;
                     crate::upstream::post_signed(&d.webhook.url, body, &signature, state.config.upstream_timeout).await
                 }
                 Transport::Nats => {

@@ -34,7 +34,7 @@ pub struct CheckAnswer {
 #[utoipa::path(get, path = "/api/v1/ids/check", tag = "identifiers", params(CheckQuery),
     responses((status = 200, body = CheckAnswer), (status = 422, body = crate::error::Problem)))]
 pub async fn check(auth: Auth, Query(q): Query<CheckQuery>) -> ApiResult<axum::Json<CheckAnswer>> {
-    auth.require(Permission::ReadDirectory, &Target::Platform)?;
+    auth.require(Permission::ReadDirectory, &Target::OwnScope)?;
     if q.value.len() > 100 {
         return Err(ApiError::field("value", "输入过长", "The value is too long"));
     }

@@ -1,7 +1,6 @@
 //! Signing in and out: users with a password, applicants through the identity provider.
 
 use crate::auth::{Auth, clear_session_cookie, session_cookie, start_session};
-use crate::context::current_request_id;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::Json;
 use crate::identity::Verification;
@@ -79,12 +78,11 @@ pub async fn check_password(state: &AppState, username: &str, password: &str) ->
         state.config.sign_in_lockout,
     ) {
         tracing::warn!(username = %username.trim(), "sign-in locked after repeated wrong passwords");
-        let event = yici_core::audit::AuditEvent::new(
+        let event = crate::context::request_event(
             yici_store::now_micros(),
             yici_core::audit::Actor::named("anonymous"),
             "session.lock",
             "user",
-            &crate::context::current_request_id(),
         )
         .object(username.trim().chars().take(64).collect::<String>())
         .outcome(yici_core::audit::Outcome::Refused, "too many wrong passwords");
@@ -134,15 +132,13 @@ pub async fn sign_in(State(state): State<AppState>, Json(input): Json<SignIn>) -
     ))
 }
 
-/// Validate an applicant sign-in and verify it with the identity provider.
 /// The entry of a real-name verification: done by the identity provider.
-fn verify_event(state: &AppState) -> AuditEvent {
-    AuditEvent::new(
+pub fn verify_event(provider: &str) -> AuditEvent {
+    crate::context::request_event(
         yici_store::now_micros(),
-        Actor::named(&format!("identity:{}", state.identity.name())),
+        Actor::named(&format!("identity:{provider}")),
         "applicant.verify",
         "applicant",
-        &current_request_id(),
     )
 }
 
@@ -165,6 +161,7 @@ pub fn applicant_actor(id: i64) -> Actor {
     }
 }
 
+/// Validate an applicant sign-in and verify it with the identity provider.
 pub async fn verify_applicant(
     state: &AppState,
     id_number: &str,
@@ -179,10 +176,21 @@ pub async fn verify_applicant(
             "Enter the name, at most 60 characters",
         ));
     }
-    match state.identity.verify(&id, name).await {
+    let Some(identity) = state.identity.as_ref() else {
+        if state.oidc.get().is_some() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "use_identity_platform",
+                "申请人请通过统一身份认证平台登录：/login/applicant/oidc",
+                "Applicants sign in through the identity platform: /login/applicant/oidc",
+            ));
+        }
+        return Err(ApiError::identity_not_configured());
+    };
+    match identity.verify(&id, name).await {
         Ok(Verification::Verified) => Ok(state
             .store
-            .upsert_applicant(&id, name, state.identity.name(), &verify_event(state))
+            .sign_in_applicant(&id, name, identity.name(), &verify_event(identity.name()))
             .await?),
         Ok(Verification::Mismatch) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

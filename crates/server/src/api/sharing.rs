@@ -89,7 +89,7 @@ pub async fn create(
     auth: Auth,
     Json(r): Json<RequestDraft>,
 ) -> ApiResult<(StatusCode, axum::Json<RequestView>)> {
-    auth.require(Permission::RequestSharing, &Target::Platform)?;
+    auth.require(Permission::RequestSharing, &Target::OwnScope)?;
     auth.require(
         Permission::RequestSharing,
         &department_target(&state, r.consumer_department_id, "consumer_department_id").await?,
@@ -174,7 +174,7 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<Vec<RequestView>>> {
-    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let page = PageQuery {
         limit: q.limit,
         offset: q.offset,
@@ -182,7 +182,7 @@ pub async fn list(
     .page();
     let filter = match q.view.as_deref().unwrap_or("incoming") {
         "escalated" => {
-            auth.require(Permission::CoordinateSharing, &Target::Platform)?;
+            auth.require(Permission::CoordinateSharing, &Target::OwnScope)?;
             RequestFilter {
                 status: Some(RequestStatus::Escalated),
                 ..Default::default()
@@ -236,21 +236,18 @@ pub async fn decide(
     Json(input): Json<DecisionInput>,
 ) -> ApiResult<axum::Json<RequestView>> {
     // Nobody learns whether a request exists before showing they may deal with requests.
-    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let current = state
         .store
         .sharing_request(id)
         .await?
         .ok_or_else(|| ApiError::not_found("共享申请", "sharing request"))?;
     let by_operator = current.status == RequestStatus::Escalated;
+    let provider = department_target(&state, current.provider_department_id, "id").await?;
     if by_operator {
-        auth.require(Permission::CoordinateSharing, &Target::Platform)?;
+        auth.require(Permission::CoordinateSharing, &provider)?;
     } else {
-        auth.require(Permission::AnswerSharing, &Target::Platform)?;
-        auth.require(
-            Permission::AnswerSharing,
-            &department_target(&state, current.provider_department_id, "id").await?,
-        )?;
+        auth.require(Permission::AnswerSharing, &provider)?;
     }
     let masking = match input.masking.as_deref() {
         None => MaskingProfile::Strict,
@@ -334,7 +331,7 @@ pub async fn grants(
     auth: Auth,
     Query(q): Query<GrantQuery>,
 ) -> ApiResult<axum::Json<Vec<Grant>>> {
-    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let page = PageQuery {
         limit: q.limit,
         offset: q.offset,
@@ -347,23 +344,22 @@ pub async fn grants(
 #[utoipa::path(delete, path = "/api/v1/sharing/grants/{id}", tag = "sharing",
     responses((status = 200, body = Grant), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn revoke(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Grant>> {
-    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let g = state
         .store
         .grant(id)
         .await?
         .ok_or_else(|| ApiError::not_found("授权", "grant"))?;
-    if auth.require(Permission::CoordinateSharing, &Target::Platform).is_err() {
-        auth.require(Permission::AnswerSharing, &Target::Platform)?;
-        let resource = state
-            .store
-            .catalogue_resource(g.resource_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("数据资源", "resource"))?;
-        auth.require(
-            Permission::AnswerSharing,
-            &department_target(&state, resource.department_id, "id").await?,
-        )?;
+    // The grant belongs to the providing department: its stewards, or an operator whose
+    // scope covers it, may revoke it.
+    let resource = state
+        .store
+        .catalogue_resource(g.resource_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("数据资源", "resource"))?;
+    let provider = department_target(&state, resource.department_id, "id").await?;
+    if auth.require(Permission::CoordinateSharing, &provider).is_err() {
+        auth.require(Permission::AnswerSharing, &provider)?;
     }
     Ok(axum::Json(
         state
@@ -381,7 +377,7 @@ pub async fn notifications(
     auth: Auth,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Vec<Notification>>> {
-    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let dept = match &auth.principal {
         Principal::User { .. } => own_department(&auth)?,
         _ => return Err(ApiError::unauthenticated()),
@@ -408,12 +404,11 @@ pub async fn enforce_deadlines(state: &AppState, today: chrono::NaiveDate) -> Ap
     let mut escalated = 0;
     let yesterday = today.pred_opt().unwrap_or(today);
     for r in state.store.sharing_requests_due(yesterday).await? {
-        let event = yici_core::audit::AuditEvent::new(
+        let event = crate::context::request_event(
             yici_store::now_micros(),
             yici_core::audit::Actor::named("deadline"),
             "sharing.escalate",
             "sharing_request",
-            &crate::context::current_request_id(),
         );
         match state
             .store

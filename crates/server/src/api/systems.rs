@@ -65,7 +65,7 @@ pub async fn list_systems(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<System>>> {
-    auth.require(Permission::ReadSystems, &Target::Platform)?;
+    auth.require(Permission::ReadSystems, &Target::OwnScope)?;
     auth.require(Permission::ReadSystems, &department_target(&state, id).await?)?;
     Ok(axum::Json(state.store.list_systems(Some(id)).await?))
 }
@@ -102,7 +102,7 @@ pub async fn create_system(
     Path(id): Path<i64>,
     Json(input): Json<SystemInput>,
 ) -> ApiResult<(StatusCode, axum::Json<System>)> {
-    auth.require(Permission::ManageSystems, &Target::Platform)?;
+    auth.require(Permission::ManageSystems, &Target::OwnScope)?;
     auth.require(Permission::ManageSystems, &department_target(&state, id).await?)?;
     validate_system(&input)?;
     Ok((
@@ -128,7 +128,7 @@ pub async fn list_tokens(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<SystemToken>>> {
-    auth.require(Permission::ReadSystems, &Target::Platform)?;
+    auth.require(Permission::ReadSystems, &Target::OwnScope)?;
     let (_, target) = system_target(&state, id).await?;
     auth.require(Permission::ReadSystems, &target)?;
     Ok(axum::Json(state.store.system_tokens(id).await?))
@@ -170,7 +170,7 @@ pub async fn issue_token(
     Path(id): Path<i64>,
     Json(input): Json<TokenInput>,
 ) -> ApiResult<(StatusCode, axum::Json<IssuedToken>)> {
-    auth.require(Permission::ManageSystems, &Target::Platform)?;
+    auth.require(Permission::ManageSystems, &Target::OwnScope)?;
     let (_, target) = system_target(&state, id).await?;
     auth.require(Permission::ManageSystems, &target)?;
     Ok((
@@ -186,7 +186,7 @@ pub async fn revoke_token(
     auth: Auth,
     Path((id, token_id)): Path<(i64, i64)>,
 ) -> ApiResult<axum::Json<SystemToken>> {
-    auth.require(Permission::ManageSystems, &Target::Platform)?;
+    auth.require(Permission::ManageSystems, &Target::OwnScope)?;
     let (_, target) = system_target(&state, id).await?;
     auth.require(Permission::ManageSystems, &target)?;
     Ok(axum::Json(

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use yici_core::Lang;
-use yici_core::audit::AuditEvent;
 use yici_core::authz::{Permission, Target};
 use yici_core::id::RegionCode;
 use yici_core::org::{Role, Scope, password_problem, valid_username};
@@ -52,9 +51,47 @@ pub async fn list_users(
     auth: Auth,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Paged<User>>> {
-    auth.require(Permission::ReadUsers, &Target::Platform)?;
+    auth.require(Permission::ReadUsers, &Target::OwnScope)?;
     let page = q.page();
-    Ok(axum::Json(Paged::new(state.store.list_users(page).await?, page)))
+    let within = auth.departments_within(&state.store, Permission::ReadUsers).await?;
+    Ok(axum::Json(Paged::new(
+        state.store.list_users(page, within.as_deref()).await?,
+        page,
+    )))
+}
+
+/// What a user belongs to: their department and the scope of every role they hold. Acting on
+/// a user needs all of them; a user with neither is the platform's.
+pub async fn user_targets(state: &AppState, user: &User) -> ApiResult<Vec<Target>> {
+    let mut targets = Vec::new();
+    if let Some(d) = user.department_id {
+        let dept = super::directory::find_department(state, d).await?;
+        targets.push(Target::Department {
+            id: d,
+            region: dept.region(),
+        });
+    }
+    for role in state.store.user_roles(user.id).await? {
+        if let Some(g) = role.grant() {
+            targets.push(Target::of_scope(&g.scope));
+        }
+    }
+    if targets.is_empty() {
+        targets.push(Target::Platform);
+    }
+    Ok(targets)
+}
+
+/// The user `id`, if `permission` reaches everything they belong to.
+pub async fn user_in_scope(state: &AppState, auth: &Auth, permission: Permission, id: i64) -> ApiResult<User> {
+    auth.require(permission, &Target::OwnScope)?;
+    let user = state
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("用户", "user"))?;
+    auth.require_all(permission, &user_targets(state, &user).await?)?;
+    Ok(user)
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
@@ -64,12 +101,7 @@ pub async fn get_user(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<UserView>> {
-    auth.require(Permission::ReadUsers, &Target::Platform)?;
-    let user = state
-        .store
-        .user(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("用户", "user"))?;
+    let user = user_in_scope(&state, &auth, Permission::ReadUsers, id).await?;
     Ok(axum::Json(UserView {
         roles: state.store.user_roles(id).await?,
         user,
@@ -108,9 +140,27 @@ pub fn validate_user(input: &UserInput) -> ApiResult<()> {
     }
 }
 
-/// Create an account (its password hashed with argon2id).
-pub async fn create(state: &AppState, input: &UserInput, event: &AuditEvent) -> ApiResult<User> {
+/// Create an account (its password hashed with argon2id) in a department the operator's scope
+/// covers; an account of no department is the platform's.
+pub async fn create(state: &AppState, auth: &Auth, input: &UserInput) -> ApiResult<User> {
+    auth.require(Permission::ManageUsers, &Target::OwnScope)?;
     validate_user(input)?;
+    let target = match input.department_id {
+        Some(d) => {
+            let dept = state
+                .store
+                .department(d)
+                .await?
+                .ok_or_else(|| ApiError::field("department_id", "部门不存在", "No such department"))?;
+            Target::Department {
+                id: d,
+                region: dept.region(),
+            }
+        }
+        None => Target::Platform,
+    };
+    auth.require(Permission::ManageUsers, &target)?;
+    let event = &auth.event("user.create", "user");
     let password = input.password.clone();
     let hash = tokio::task::spawn_blocking(move || yici_crypto::password::hash(&password))
         .await
@@ -136,11 +186,8 @@ pub async fn create_user(
     auth: Auth,
     Json(input): Json<UserInput>,
 ) -> ApiResult<(StatusCode, axum::Json<User>)> {
-    auth.require(Permission::ManageUsers, &Target::Platform)?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(create(&state, &input, &auth.event("user.create", "user")).await?),
-    ))
+    auth.require(Permission::ManageUsers, &Target::OwnScope)?;
+    Ok((StatusCode::CREATED, axum::Json(create(&state, &auth, &input).await?)))
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{id}/disabled", tag = "users", request_body = DisabledInput,
@@ -151,7 +198,7 @@ pub async fn set_disabled(
     Path(id): Path<i64>,
     Json(input): Json<DisabledInput>,
 ) -> ApiResult<axum::Json<User>> {
-    auth.require(Permission::ManageUsers, &Target::Platform)?;
+    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     if auth.user.as_ref().is_some_and(|u| u.id == id) && input.disabled {
         return Err(ApiError::conflict(
             "不能停用自己的账号",
@@ -223,7 +270,7 @@ pub async fn grant_role(
     Path(id): Path<i64>,
     Json(input): Json<RoleInput>,
 ) -> ApiResult<(StatusCode, axum::Json<UserRole>)> {
-    auth.require(Permission::ManageUsers, &Target::Platform)?;
+    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     Ok((StatusCode::CREATED, axum::Json(grant(&state, &auth, id, &input).await?)))
 }
 
@@ -234,7 +281,7 @@ pub async fn revoke_role(
     auth: Auth,
     Path((id, role_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    auth.require(Permission::ManageUsers, &Target::Platform)?;
+    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     state
         .store
         .revoke_role(id, role_id, &auth.event("role.revoke", "user_role"))

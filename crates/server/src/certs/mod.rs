@@ -306,12 +306,11 @@ impl Certs {
                         let cert = pki::issue_root(&key, "Yici 电子印章根证书", "Yici 政务服务平台", ROOT_DAYS)
                             .map_err(|e| crypto_failure("cannot make the seal authority's root", e))?;
                         let sealed = self.key.seal(&key.secret_bytes(), AUTHORITY_CONTEXT);
-                        let event = AuditEvent::new(
+                        let event = crate::context::request_event(
                             yici_store::now_micros(),
                             yici_core::audit::Actor::named("platform"),
                             "seal_authority.create",
                             "seal_authority",
-                            &crate::context::current_request_id(),
                         );
                         store.seal_authority_init(&cert, &sealed, &event).await?
                     }
@@ -658,14 +657,9 @@ pub async fn remind_expiring_seals(store: &yici_store::Store, now: i64) -> yici_
             seal.name,
             china_time(seal.valid_until.saturating_mul(1_000_000), false)
         );
-        let event = yici_core::audit::AuditEvent::new(
-            now,
-            yici_core::audit::Actor::named("deadline"),
-            "seal.remind",
-            "seal",
-            &crate::context::current_request_id(),
-        )
-        .object(seal.id);
+        let event =
+            crate::context::request_event(now, yici_core::audit::Actor::named("deadline"), "seal.remind", "seal")
+                .object(seal.id);
         if store.seal_remind(seal.id, &message, &event).await? {
             reminded += 1;
         }

@@ -517,6 +517,27 @@ pub async fn seed_catalogue(store: &Store) -> Result<usize, StoreError> {
         .await
 }
 
+/// The development identity provider of the demo: the demo citizen, the demo company and the
+/// people of the demo population resource, each with the one name that signs them in.
+pub fn identity_register() -> crate::identity::DevIdentityProvider {
+    use yici_core::org::ApplicantId;
+    let mut people: Vec<(ApplicantId, String)> = PEOPLE
+        .iter()
+        .filter_map(|(name, body, _)| {
+            let id = yici_core::id::CitizenId::with_check(body).ok()?;
+            Some((ApplicantId::Person(id), name.to_string()))
+        })
+        .collect();
+    let (citizen, citizen_name) = certificates::DEMO_CITIZEN;
+    let (company, company_name) = certificates::demo_company();
+    for (number, name) in [(citizen.to_string(), citizen_name), (company, company_name)] {
+        if let Ok(id) = ApplicantId::parse(&number) {
+            people.push((id, name.to_string()));
+        }
+    }
+    crate::identity::DevIdentityProvider::new(people.iter().map(|(id, name)| (id, name.as_str())))
+}
+
 /// Demo people in the population resource: (name, ID number body, address).
 const PEOPLE: [(&str, &str, &str); 3] = [
     ("张三", "33010619800101001", "浙江省杭州市西湖区文三路90号"),

@@ -37,7 +37,15 @@ pub async fn home(auth: Auth, headers: HeaderMap) -> Response {
 struct LoginPage {
     l: Layout,
     intro: Option<String>,
-    form: FormView,
+    /// Sign-in through the province's identity platform (OpenID Connect), when configured.
+    platform: Option<PlatformLink>,
+    /// The form, unless the identity platform is the only way in.
+    form: Option<FormView>,
+}
+
+struct PlatformLink {
+    href: String,
+    label: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,8 +63,10 @@ pub struct LoginForm {
     next: String,
 }
 
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
+/// A local path to go to after signing in; anything else (another site, `//host`, `/\host`,
+/// the sign-in pages themselves) goes home.
+pub(super) fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.starts_with("/login") {
         next.to_string()
     } else {
         "/".into()
@@ -96,10 +106,18 @@ fn login_form(l: &Layout, username: &str, next: &str) -> FormView {
 pub async fn login_page(auth: Auth, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
     let l = Layout::new(&auth, &headers, "/login", "工作人员登录", "Staff sign-in");
     let form = login_form(&l, "", q.next.as_deref().unwrap_or("/"));
-    render(StatusCode::OK, &LoginPage { l, intro: None, form })
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            l,
+            intro: None,
+            platform: None,
+            form: Some(form),
+        },
+    )
 }
 
-fn signed_in(state: &AppState, cookie: &str, to: &str) -> Response {
+pub(super) fn signed_in(state: &AppState, cookie: &str, to: &str) -> Response {
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -129,7 +147,15 @@ pub async fn login(
         Err(e) => {
             let l = Layout::new(&auth, &headers, "/login", "工作人员登录", "Staff sign-in");
             let form = login_form(&l, &f.username, &f.next).with_error(&e, current_lang());
-            render(e.status, &LoginPage { l, intro: None, form })
+            render(
+                e.status,
+                &LoginPage {
+                    l,
+                    intro: None,
+                    platform: None,
+                    form: Some(form),
+                },
+            )
         }
     }
 }
@@ -170,17 +196,40 @@ fn applicant_form(l: &Layout, f: &ApplicantForm) -> FormView {
     )
 }
 
-fn applicant_intro(l: &Layout) -> Option<String> {
-    Some(
-        l.t(
+/// The applicant sign-in page: the identity platform's button when one is configured, the
+/// number-and-name form where a verification register is (the demo), and a clear notice when
+/// there is neither.
+fn applicant_login_page(state: &AppState, l: Layout, form: Option<FormView>) -> LoginPage {
+    let platform = state.oidc.get().map(|_| PlatformLink {
+        href: "/login/applicant/oidc".into(),
+        label: l
+            .t("通过统一身份认证平台登录", "Sign in through the identity platform")
+            .into(),
+    });
+    let form = state.identity.as_ref().and(form);
+    let intro = match (&platform, &form) {
+        (_, Some(_)) => l.t(
             "使用公民身份号码（个人）或统一社会信用代码（企业和其他组织）登录，平台将进行实名核验。",
             "Sign in with your citizen ID number (people) or unified social credit code (companies and organisations); the platform verifies your real name.",
-        )
-        .to_string(),
-    )
+        ),
+        (Some(_), None) => l.t(
+            "个人和企业通过省统一身份认证平台实名登录。",
+            "People and companies sign in with their real name through the province's identity platform.",
+        ),
+        (None, None) => l.t(
+            "本平台尚未接入实名认证（统一身份认证平台），暂不能以申请人身份登录；请联系平台运营方。",
+            "No identity platform is configured yet, so applicants cannot sign in; please contact the platform operator.",
+        ),
+    };
+    LoginPage {
+        intro: Some(intro.to_string()),
+        l,
+        platform,
+        form,
+    }
 }
 
-pub async fn applicant_page(auth: Auth, headers: HeaderMap) -> Response {
+pub async fn applicant_page(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> Response {
     let l = Layout::new(
         &auth,
         &headers,
@@ -189,14 +238,7 @@ pub async fn applicant_page(auth: Auth, headers: HeaderMap) -> Response {
         "Citizen / company sign-in",
     );
     let form = applicant_form(&l, &ApplicantForm::default());
-    render(
-        StatusCode::OK,
-        &LoginPage {
-            intro: applicant_intro(&l),
-            l,
-            form,
-        },
-    )
+    render(StatusCode::OK, &applicant_login_page(&state, l, Some(form)))
 }
 
 pub async fn applicant_login(
@@ -220,14 +262,11 @@ pub async fn applicant_login(
                 "Citizen / company sign-in",
             );
             let form = applicant_form(&l, &f).with_error(&e, current_lang());
-            render(
-                e.status,
-                &LoginPage {
-                    intro: applicant_intro(&l),
-                    l,
-                    form,
-                },
-            )
+            let mut page = applicant_login_page(&state, l, Some(form));
+            if page.form.is_none() {
+                page.intro = Some(e.message(current_lang()).to_string());
+            }
+            render(e.status, &page)
         }
     }
 }

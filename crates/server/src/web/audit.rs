@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use yici_core::Lang;
 use yici_core::audit::{EntryContent, action_name};
-use yici_core::authz::{Permission, Target};
+
 use yici_store::Page;
 
 /// Names of departments and systems, looked up once per page.
@@ -153,8 +153,7 @@ pub async fn search(
     headers: HeaderMap,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ReadAudit, &Target::Platform)?;
-    let filter = q.filter()?;
+    let filter = q.filter_for(&state, &auth).await?;
     let offset = q.offset.unwrap_or(0).max(0);
     let entries = state
         .store

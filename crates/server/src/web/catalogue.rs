@@ -215,7 +215,7 @@ pub async fn government_catalogue(
     headers: HeaderMap,
     Query(f): Query<SearchForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     catalogue_page(&state, &auth, &headers, &f.query()?, false).await
 }
 
@@ -226,7 +226,7 @@ pub async fn detail(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let staff = auth.require(Permission::ReadCatalogue, &Target::Platform).is_ok();
+    let staff = auth.require(Permission::ReadCatalogue, &Target::OwnScope).is_ok();
     let view = published(&state, id, !staff).await?;
     let path = format!("/catalogue/{id}");
     let l = Layout::new(&auth, &headers, &path, "数据资源详情", "Resource");
@@ -619,7 +619,7 @@ pub async fn drafts(
     headers: HeaderMap,
     Query(q): Query<super::admin::NoticeOnly>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     let list = drafts_for(
         &state,
         &auth,
@@ -694,7 +694,7 @@ pub async fn create_draft(
     headers: HeaderMap,
     Form(f): Form<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     let result = match draft_from_form(&f) {
         Ok(d) => crate::api::catalogue::create(&state, &auth, &d).await.map(|_| ()),
         Err(e) => Err(e),
@@ -768,7 +768,7 @@ pub async fn edit_form(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     let r = state
         .store
         .catalogue_resource(id)
@@ -807,7 +807,7 @@ pub async fn save_draft(
     Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageCatalogue, &Target::Platform)?;
+    auth.require(Permission::ManageCatalogue, &Target::OwnScope)?;
     let result = match draft_from_form(&f) {
         Ok(d) => step(&state, &auth, id, Transition::Edit, Some(&d), "")
             .await
@@ -852,7 +852,7 @@ pub async fn review(
     headers: HeaderMap,
     Query(q): Query<super::admin::NoticeOnly>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ReviewCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReviewCatalogue, &Target::OwnScope)?;
     let queue = drafts_for(
         &state,
         &auth,
@@ -924,7 +924,7 @@ pub async fn review(
 
 /// Statistics: per department and region by share and open type, and the shareable share.
 pub async fn stats_page(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
-    auth.require(Permission::ReadCatalogue, &Target::Platform)?;
+    auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
     let s = statistics(&state).await?;
     let l = Layout::new(
         &auth,

@@ -590,9 +590,9 @@ pub async fn list(
     headers: HeaderMap,
     Query(q): Query<ListForm>,
 ) -> ApiResult<Response> {
-    let issuer = auth.require(Permission::IssueCertificates, &Target::Platform).is_ok();
+    let issuer = auth.require(Permission::IssueCertificates, &Target::OwnScope).is_ok();
     if !issuer {
-        auth.require(Permission::UseCertificates, &Target::Platform)?;
+        auth.require(Permission::UseCertificates, &Target::OwnScope)?;
     }
     let holder = q.holder.clone().filter(|h| !h.trim().is_empty());
     let l = Layout::new(&auth, &headers, "/certificates", "电子证照", "Certificates");
@@ -761,7 +761,7 @@ pub async fn new_form(
     headers: HeaderMap,
     Query(q): Query<NewQuery>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    auth.require(Permission::IssueCertificates, &Target::OwnScope)?;
     let t = state
         .store
         .certificate_type(q.type_code.as_deref().unwrap_or(""))
@@ -803,7 +803,7 @@ pub async fn issue(
     headers: HeaderMap,
     Form(values): Form<BTreeMap<String, String>>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::IssueCertificates, &Target::Platform)?;
+    auth.require(Permission::IssueCertificates, &Target::OwnScope)?;
     let code = values.get("type").cloned().unwrap_or_default();
     let t = state
         .store
@@ -1015,7 +1015,7 @@ pub async fn use_copy(
 // Seals (operators)
 
 pub async fn seals(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
-    auth.require(Permission::ReadSeals, &Target::Platform)?;
+    auth.require(Permission::ReadSeals, &Target::OwnScope)?;
     let list = api::list_seals(
         State(state.clone()),
         auth.clone(),
@@ -1063,7 +1063,7 @@ pub async fn seals(State(state): State<AppState>, auth: Auth, headers: HeaderMap
             actions: vec![],
         });
     }
-    if auth.require(Permission::ManageSeals, &Target::Platform).is_ok() {
+    if auth.require(Permission::ManageSeals, &Target::OwnScope).is_ok() {
         let options: Vec<(String, String)> = names.iter().map(|(id, n)| (id.to_string(), n.clone())).collect();
         t.forms.push(FormView::new(
             "/seals",

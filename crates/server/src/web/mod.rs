@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod catalogue;
 mod certificates;
+mod oidc;
 mod sharing;
 
 use crate::auth::Auth;
@@ -29,6 +30,8 @@ pub fn router() -> Router<AppState> {
             "/login/applicant",
             get(account::applicant_page).post(account::applicant_login),
         )
+        .route("/login/applicant/oidc", get(oidc::start))
+        .route("/login/applicant/oidc/callback", get(oidc::callback))
         .route("/logout", post(account::logout))
         .route("/prefs", get(prefs))
         .route("/static/yici.css", get(stylesheet))
@@ -194,7 +197,7 @@ fn navigation(principal: &Principal, path: &str, lang: Lang) -> Vec<NavItem> {
     if matches!(principal, Principal::Anonymous) {
         return Vec::new();
     }
-    let can = |p: Permission| decide(principal, p, &Target::Platform).is_ok();
+    let can = |p: Permission| decide(principal, p, &Target::OwnScope).is_ok();
     let mut items = vec![("/", "首页", "Home", true)];
     items.push(("/admin/regions", "行政区划", "Regions", can(Permission::ManageRegions)));
     items.push((

@@ -27,9 +27,9 @@ pub async fn requests(
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let view = q.view.clone().unwrap_or_else(|| {
-        if auth.require(Permission::CoordinateSharing, &Target::Platform).is_ok() {
+        if auth.require(Permission::CoordinateSharing, &Target::OwnScope).is_ok() {
             "escalated".into()
         } else {
             "incoming".into()
@@ -214,7 +214,7 @@ pub async fn decide(
 
 /// Who holds what.
 pub async fn grants(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
-    auth.require(Permission::ReadSharing, &Target::Platform)?;
+    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let grants = state.store.grants(None, yici_store::Page::new(Some(200), None)).await?;
     let l = Layout::new(&auth, &headers, "/sharing/grants", "共享授权", "Grants");
     let lang = l.lang;

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
 use yici_server::demo::Credentials;
-use yici_server::identity::DevIdentityProvider;
 use yici_server::{AppState, ServerConfig};
 use yici_store::Store;
 use yici_store::testkit::{TempStore, temp_dir};
@@ -45,6 +44,12 @@ impl Response {
     }
 }
 
+/// The demo's identity register and the people the tests sign in besides.
+pub fn test_register() -> yici_server::identity::DevIdentityProvider {
+    let company = yici_core::org::ApplicantId::parse("91350100M000100Y43").expect("valid credit code");
+    yici_server::demo::identity_register().with(&company, "某某公司")
+}
+
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -57,6 +62,16 @@ impl App {
 
     /// Start with adjusted server settings.
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut ServerConfig)) -> Option<App> {
+        Self::start_full(backend, adjust, Some(Arc::new(test_register()))).await
+    }
+
+    /// Start with adjusted settings and the given identity provider (`None`: none configured,
+    /// as `yici serve` without `--demo`).
+    pub async fn start_full(
+        backend: Backend,
+        adjust: impl FnOnce(&mut ServerConfig),
+        identity: Option<Arc<dyn yici_server::identity::IdentityProvider>>,
+    ) -> Option<App> {
         let (store, sqlite) = match backend {
             Backend::Sqlite => {
                 let t = yici_store::testkit::sqlite().await;
@@ -64,22 +79,35 @@ impl App {
             }
             Backend::Postgres => (yici_store::testkit::postgres().await?, None),
         };
-        let dir = temp_dir("server");
+        let mut app = Self::on_store(store, temp_dir("server"), adjust, identity).await;
+        app._sqlite = sqlite;
+        Some(app)
+    }
+
+    /// The demo app over an open store, with its files in `dir`.
+    pub async fn on_store(
+        store: Store,
+        dir: PathBuf,
+        adjust: impl FnOnce(&mut ServerConfig),
+        identity: Option<Arc<dyn yici_server::identity::IdentityProvider>>,
+    ) -> App {
         let creds = yici_server::demo::seed(&store, &dir).await.expect("demo seeds");
         let mut config = ServerConfig {
             body_limit: 64 * 1024,
+            // The tests' webhook subscribers listen on loopback.
+            webhook_allow: vec!["127.0.0.1".into()],
             ..ServerConfig::default()
         };
         adjust(&mut config);
-        let state = AppState::new(store.clone(), config, Arc::new(DevIdentityProvider));
-        Some(App {
+        let state = AppState::new(store.clone(), config, identity);
+        App {
             router: yici_server::router(state.clone()),
             state,
             store,
             creds,
             dir,
-            _sqlite: sqlite,
-        })
+            _sqlite: None,
+        }
     }
 
     pub fn password(&self, role: &str) -> String {
@@ -247,6 +275,19 @@ impl App {
     }
 
     /// A browser form post in a session (CSRF token in the form).
+    /// A browser form post without a session (the sign-in pages).
+    pub async fn form_anonymous(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(body.join("&")))
+            .unwrap();
+        self.send(req).await
+    }
+
     pub async fn form(&self, path: &str, session: &Session, fields: &[(&str, &str)]) -> Response {
         let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
         body.push(format!("csrf_token={}", enc(&session.csrf)));

@@ -65,12 +65,27 @@ impl Store {
                 .iter()
                 .map(|e| Ok((self.entry_row(e)?, e)))
                 .collect::<Result<Vec<(EntryRow, &AuditEvent)>>>()?;
-            let mut sql = String::from(
-                "INSERT INTO audit_entries (time, action, object_type, user_id, system_id, department_id, applicant_id, outcome, request_id, entry_key, content) VALUES",
-            );
             let dialect = self.dialect();
+            // On PostgreSQL the ids come from the `audit_ids` row, taken in this transaction, so
+            // that a rollback leaves no gap (see migration 12).
+            let first_id = if dialect.numbers_audit_entries() {
+                let row = sqlx::query("UPDATE audit_ids SET last = last + $1 WHERE id = 1 RETURNING last")
+                    .bind(rows.len() as i64)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Some(crate::get_i64(&row, "last")? - rows.len() as i64 + 1)
+            } else {
+                None
+            };
+            let (columns, width) = match first_id {
+                Some(_) => ("id, ", 12),
+                None => ("", 11),
+            };
+            let mut sql = format!(
+                "INSERT INTO audit_entries ({columns}time, action, object_type, user_id, system_id, department_id, applicant_id, outcome, request_id, entry_key, content) VALUES"
+            );
             for i in 0..rows.len() {
-                let values: Vec<String> = (1..=11).map(|j| dialect.placeholder(i * 11 + j)).collect();
+                let values: Vec<String> = (1..=width).map(|j| dialect.placeholder(i * width + j)).collect();
                 sql.push_str(&format!("{}({})", if i == 0 { " " } else { ", " }, values.join(", ")));
             }
             sql.push_str(" RETURNING id, entry_key");
@@ -78,7 +93,10 @@ impl Store {
             // (the common case, inside a change's transaction) is kept prepared; a group is not,
             // as a connection would keep one statement per group size.
             let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(rows.len() == 1);
-            for (row, e) in &rows {
+            for (i, (row, e)) in rows.iter().enumerate() {
+                if let Some(first) = first_id {
+                    q = q.bind(first + i as i64);
+                }
                 q = q
                     .bind(e.time)
                     .bind(e.action.clone())
@@ -111,10 +129,11 @@ impl Store {
         Ok(ids)
     }
 
-    /// Append entries atomically (a group commit); returns their ids in order. A group that
-    /// fits one statement needs no explicit transaction: the statement is one.
+    /// Append entries atomically (a group commit); returns their ids in order. On SQLite a group
+    /// that fits one statement needs no explicit transaction: the statement is one. On
+    /// PostgreSQL the ids are taken in the same transaction as the insert.
     pub async fn audit_append_batch(&self, events: &[AuditEvent]) -> Result<Vec<i64>> {
-        if events.len() <= ENTRIES_PER_STATEMENT {
+        if events.len() <= ENTRIES_PER_STATEMENT && !self.dialect().numbers_audit_entries() {
             let mut conn = self.pool().acquire().await?;
             return self.audit_rows(&mut conn, events).await;
         }

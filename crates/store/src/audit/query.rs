@@ -16,6 +16,9 @@ pub struct AuditFilter {
     pub from: Option<i64>,
     /// UTC microseconds, exclusive.
     pub to: Option<i64>,
+    /// Only entries of these departments (a reader scoped to part of the platform); `None`
+    /// for no such limit. Entries of no department are outside every such limit.
+    pub within_departments: Option<Vec<i64>>,
 }
 
 /// An entry as stored: its row id, its leaf index once sequenced, and its content.
@@ -52,6 +55,14 @@ impl Store {
         }
         if let Some(d) = filter.department_id {
             conditions.push(format!("e.department_id = {}", param(&mut values, Value::Int(d))));
+        }
+        if let Some(ids) = &filter.within_departments {
+            if ids.is_empty() {
+                conditions.push("1 = 0".to_string());
+            } else {
+                let placeholders: Vec<String> = ids.iter().map(|d| param(&mut values, Value::Int(*d))).collect();
+                conditions.push(format!("e.department_id IN ({})", placeholders.join(", ")));
+            }
         }
         if let Some(s) = filter.system_id {
             conditions.push(format!("e.system_id = {}", param(&mut values, Value::Int(s))));

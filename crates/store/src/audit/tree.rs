@@ -141,11 +141,69 @@ fn checkpoint(row: &AnyRow) -> Result<Checkpoint> {
     })
 }
 
+/// The columns of `audit_entries` that are read without the content (searches, the citizen's
+/// list): each must say what the signed content says.
+macro_rules! indexed_columns {
+    () => {
+        "e.time AS c_time, e.action AS c_action, e.object_type AS c_object_type, e.user_id AS c_user_id, \
+         e.system_id AS c_system_id, e.department_id AS c_department_id, e.applicant_id AS c_applicant_id, \
+         e.outcome AS c_outcome, e.request_id AS c_request_id"
+    };
+}
+
+/// What differs between an entry's content and its indexed columns and subject-index rows.
+fn index_problems(
+    r: &sqlx::any::AnyRow,
+    content: &str,
+    indexed_subjects: Option<&std::collections::BTreeSet<String>>,
+) -> Result<Vec<String>> {
+    let Ok(c) = yici_core::audit::EntryContent::parse(content.as_bytes()) else {
+        return Ok(vec!["its content is not readable".to_string()]);
+    };
+    let mut problems = Vec::new();
+    let mut differs = |column: &str, same: bool| {
+        if !same {
+            problems.push(format!("its {column} column differs from its signed content"));
+        }
+    };
+    differs("time", r.try_get::<i64, _>("c_time")? == c.time);
+    differs("action", r.try_get::<String, _>("c_action")? == c.action);
+    differs("object_type", r.try_get::<String, _>("c_object_type")? == c.object_type);
+    differs("user_id", r.try_get::<Option<i64>, _>("c_user_id")? == c.actor.user_id);
+    differs(
+        "system_id",
+        r.try_get::<Option<i64>, _>("c_system_id")? == c.actor.system_id,
+    );
+    differs(
+        "department_id",
+        r.try_get::<Option<i64>, _>("c_department_id")? == c.actor.department_id,
+    );
+    differs(
+        "applicant_id",
+        r.try_get::<Option<i64>, _>("c_applicant_id")? == c.actor.applicant_id,
+    );
+    differs("outcome", r.try_get::<String, _>("c_outcome")? == c.outcome.code());
+    differs("request_id", r.try_get::<String, _>("c_request_id")? == c.request_id);
+    let signed: std::collections::BTreeSet<String> = c.subjects.iter().cloned().collect();
+    let empty = std::collections::BTreeSet::new();
+    let indexed = indexed_subjects.unwrap_or(&empty);
+    if &signed != indexed {
+        problems.push(format!(
+            "its subject index has {} rows where its content names {} subjects",
+            indexed.len(),
+            signed.len()
+        ));
+    }
+    Ok(problems)
+}
+
 /// The outcome of [`Store::audit_verify`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VerifyReport {
     pub entries: u64,
     pub checkpoints: usize,
+    /// Entries written but not yet given a leaf index (checked all the same).
+    pub pending: u64,
     /// The index (or, for unlogged rows, the entry id) of the first bad entry.
     pub first_bad: Option<u64>,
     pub problems: Vec<String>,
@@ -430,18 +488,30 @@ impl Store {
         }
         let mut expected = 0u64;
         loop {
-            let rows = sqlx::query(
-                "SELECT l.seq, l.entry_id, e.content, n.hash FROM audit_leaves l
+            let rows = sqlx::query(concat!(
+                "SELECT l.seq, l.entry_id, e.content, n.hash, ",
+                indexed_columns!(),
+                " FROM audit_leaves l
                  LEFT JOIN audit_entries e ON e.id = l.entry_id
                  LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = l.seq
-                 WHERE l.seq >= $1 ORDER BY l.seq LIMIT 5000",
-            )
+                 WHERE l.seq >= $1 ORDER BY l.seq LIMIT 5000"
+            ))
             .bind(expected as i64)
             .fetch_all(self.pool())
             .await?;
             if rows.is_empty() {
                 break;
             }
+            let first_seq = get_i64(&rows[0], "seq")?;
+            let last_seq = get_i64(&rows[rows.len() - 1], "seq")?;
+            let subjects = self
+                .audit_subject_rows(
+                    "SELECT s.entry_id, s.subject_digest FROM audit_subjects s
+                     JOIN audit_leaves l ON l.entry_id = s.entry_id WHERE l.seq >= $1 AND l.seq <= $2",
+                    first_seq,
+                    last_seq,
+                )
+                .await?;
             for r in &rows {
                 let seq = get_i64(r, "seq")? as u64;
                 if seq != expected {
@@ -454,6 +524,12 @@ impl Store {
                 }
                 let content: Option<String> = r.try_get("content")?;
                 let stored: Option<Vec<u8>> = r.try_get("hash")?;
+                if let Some(c) = &content {
+                    let entry_id = get_i64(r, "entry_id")?;
+                    for problem in index_problems(r, c, subjects.get(&entry_id))? {
+                        bad(&mut report, seq, format!("entry {seq}: {problem}"));
+                    }
+                }
                 let leaf = match content {
                     Some(c) => merkle::leaf_hash(seq, c.as_bytes()),
                     None => {
@@ -500,18 +576,24 @@ impl Store {
                 format!("the log head says {head} entries, {expected} were found"),
             );
         }
-        // A checkpoint of size 0 covers nothing; any checkpoint beyond the entries found means
-        // entries were cut from the end.
+        // Checkpoints left unmatched: beyond the entries found, entries were cut from the end;
+        // within them, a missing leaf (named above) shifted the tree they cover.
         for cp in next_cp {
-            bad(
-                &mut report,
-                expected,
+            let text = if cp.size > expected {
                 format!(
-                    "a checkpoint covers {} entries but only {expected} exist: entries were removed",
+                    "a checkpoint covers {} entries but only {expected} are in the log: entries were removed from its end",
                     cp.size
-                ),
-            );
+                )
+            } else {
+                format!(
+                    "the checkpoint of {} entries cannot be matched: entries are missing from the log before it",
+                    cp.size
+                )
+            };
+            bad(&mut report, expected.min(cp.size), text);
         }
+        self.audit_verify_pending(&mut report).await?;
+        self.audit_verify_ids(&mut report).await?;
         let stray = sqlx::query(
             "SELECT MIN(e.id) AS first, COUNT(*) AS n FROM audit_entries e
              WHERE NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.entry_id = e.id)
@@ -532,5 +614,125 @@ impl Store {
             );
         }
         Ok(report)
+    }
+
+    /// The subject index rows of the entries a query selects (by two bounds), by entry id.
+    async fn audit_subject_rows(
+        &self,
+        sql: &'static str,
+        from: i64,
+        to: i64,
+    ) -> Result<std::collections::HashMap<i64, std::collections::BTreeSet<String>>> {
+        let rows = sqlx::query(sql).bind(from).bind(to).fetch_all(self.pool()).await?;
+        let mut by_entry: std::collections::HashMap<i64, std::collections::BTreeSet<String>> = Default::default();
+        for r in &rows {
+            by_entry
+                .entry(get_i64(r, "entry_id")?)
+                .or_default()
+                .insert(crate::get_str(r, "subject_digest")?);
+        }
+        Ok(by_entry)
+    }
+
+    /// Entries not yet sequenced: counted, and their indexed columns and subject rows checked
+    /// against their content as for sequenced ones.
+    async fn audit_verify_pending(&self, report: &mut VerifyReport) -> Result<()> {
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query(concat!(
+                "SELECT e.id AS entry_id, e.content, ",
+                indexed_columns!(),
+                " FROM audit_pending p JOIN audit_entries e ON e.id = p.entry_id
+                 WHERE p.entry_id > $1 ORDER BY p.entry_id LIMIT 5000"
+            ))
+            .bind(after)
+            .fetch_all(self.pool())
+            .await?;
+            let Some(last) = rows.last() else { break };
+            let last_id = get_i64(last, "entry_id")?;
+            let subjects = self
+                .audit_subject_rows(
+                    "SELECT s.entry_id, s.subject_digest FROM audit_subjects s
+                     JOIN audit_pending p ON p.entry_id = s.entry_id WHERE p.entry_id > $1 AND p.entry_id <= $2",
+                    after,
+                    last_id,
+                )
+                .await?;
+            for r in &rows {
+                let id = get_i64(r, "entry_id")?;
+                let content = crate::get_str(r, "content")?;
+                for problem in index_problems(r, &content, subjects.get(&id))? {
+                    report.first_bad.get_or_insert(report.entries);
+                    report.problems.push(format!("pending entry (row {id}): {problem}"));
+                }
+            }
+            report.pending += rows.len() as u64;
+            after = last_id;
+        }
+        let orphans = sqlx::query(
+            "SELECT COUNT(*) AS n FROM audit_subjects s WHERE NOT EXISTS (SELECT 1 FROM audit_entries e WHERE e.id = s.entry_id)",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        let n = get_i64(&orphans, "n")?;
+        if n > 0 {
+            report.first_bad.get_or_insert(report.entries);
+            report
+                .problems
+                .push(format!("{n} rows of the subject index name entries that do not exist"));
+        }
+        Ok(())
+    }
+
+    /// Entry ids are gap-free (see migration 12): a missing id, or a highest id below the
+    /// highest ever given, is an entry deleted, sequenced or not.
+    async fn audit_verify_ids(&self, report: &mut VerifyReport) -> Result<()> {
+        let mark = sqlx::query(self.dialect().audit_id_watermark())
+            .fetch_one(self.pool())
+            .await?;
+        let (last, gap_free_after) = (get_i64(&mark, "last")?, get_i64(&mark, "gap_free_after")?);
+        let gaps = sqlx::query(
+            "SELECT e.id FROM audit_entries e WHERE e.id > $1 AND e.id < $2
+               AND NOT EXISTS (SELECT 1 FROM audit_entries f WHERE f.id = e.id + 1)
+             ORDER BY e.id LIMIT 10",
+        )
+        .bind(gap_free_after)
+        .bind(last)
+        .fetch_all(self.pool())
+        .await?;
+        let first = sqlx::query("SELECT MIN(id) AS first, MAX(id) AS last FROM audit_entries WHERE id > $1")
+            .bind(gap_free_after)
+            .fetch_one(self.pool())
+            .await?;
+        let lowest: Option<i64> = first.try_get("first")?;
+        let highest: Option<i64> = first.try_get("last")?;
+        let mut missing = Vec::new();
+        if let Some(low) = lowest
+            && low > gap_free_after + 1
+        {
+            missing.push(format!("{}..{}", gap_free_after + 1, low - 1));
+        }
+        for g in &gaps {
+            missing.push(format!("after row {}", get_i64(g, "id")?));
+        }
+        match highest {
+            Some(h) if h > last => {
+                report.first_bad.get_or_insert(report.entries);
+                report.problems.push(format!(
+                    "entry rows up to id {h} were inserted beyond the highest id given ({last})"
+                ));
+            }
+            _ if highest.unwrap_or(gap_free_after) < last => {
+                missing.push(format!("{}..{last}", highest.unwrap_or(gap_free_after) + 1));
+            }
+            _ => {}
+        }
+        if !missing.is_empty() {
+            report.first_bad.get_or_insert(report.entries);
+            report
+                .problems
+                .push(format!("entry rows are missing (deleted): ids {}", missing.join(", ")));
+        }
+        Ok(())
     }
 }

@@ -83,7 +83,7 @@ pub async fn regions(
     headers: HeaderMap,
     Query(q): Query<NoticeQuery>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageRegions, &Target::Platform)?;
+    auth.require(Permission::ManageRegions, &Target::OwnScope)?;
     Ok(render(
         StatusCode::OK,
         &regions_page(&state, &auth, &headers, &q, None).await?,
@@ -96,7 +96,7 @@ pub async fn create_region(
     headers: HeaderMap,
     Form(f): Form<RegionForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageRegions, &Target::Platform)?;
+    auth.require(Permission::ManageRegions, &Target::OwnScope)?;
     let input = RegionInput {
         code: f.code.clone(),
         name: f.name.clone(),
@@ -298,7 +298,7 @@ pub async fn departments(
     headers: HeaderMap,
     Query(q): Query<NoticeQuery>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageDepartments, &Target::Platform)?;
+    auth.require(Permission::ManageDepartments, &Target::OwnScope)?;
     Ok(render(
         StatusCode::OK,
         &departments_page(&state, &auth, &headers, &q, None).await?,
@@ -311,7 +311,7 @@ pub async fn create_department(
     headers: HeaderMap,
     Form(f): Form<DepartmentForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageDepartments, &Target::Platform)?;
+    auth.require(Permission::ManageDepartments, &Target::OwnScope)?;
     let result = async {
         let d = validate_department(&department_input(&f)?)?;
         auth.require(Permission::ManageDepartments, &Target::Region(d.region.clone()))?;

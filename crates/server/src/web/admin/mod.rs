@@ -14,7 +14,7 @@ pub use users::*;
 use super::{FieldView, FormView, Layout, encode, format_date, render};
 use crate::api::directory::{DepartmentInput, RegionInput, validate_department, validate_region};
 use crate::api::systems::{SystemInput, issue, system_target, validate_system};
-use crate::api::users::{RoleInput, UserInput, create, grant};
+use crate::api::users::{RoleInput, UserInput, create, grant, user_in_scope};
 use crate::auth::Auth;
 use crate::context::current_lang;
 use crate::error::{ApiError, ApiResult};

@@ -105,7 +105,7 @@ async fn systems_page(
             });
         }
     }
-    if auth.require(Permission::ManageSystems, &Target::Platform).is_ok() {
+    if auth.require(Permission::ManageSystems, &Target::OwnScope).is_ok() {
         let default = SystemForm {
             department_id: q.department.map(|d| d.to_string()).unwrap_or_default(),
             ..Default::default()
@@ -122,7 +122,7 @@ pub async fn systems(
     headers: HeaderMap,
     Query(q): Query<SystemsQuery>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ReadSystems, &Target::Platform)?;
+    auth.require(Permission::ReadSystems, &Target::OwnScope)?;
     Ok(render(
         StatusCode::OK,
         &systems_page(&state, &auth, &headers, &q, None).await?,
@@ -135,7 +135,7 @@ pub async fn create_system(
     headers: HeaderMap,
     Form(f): Form<SystemForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageSystems, &Target::Platform)?;
+    auth.require(Permission::ManageSystems, &Target::OwnScope)?;
     let result = async {
         let id: i64 = f
             .department_id
@@ -280,7 +280,7 @@ pub async fn system(
     Path(id): Path<i64>,
     Query(q): Query<NoticeOnly>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ReadSystems, &Target::Platform)?;
+    auth.require(Permission::ReadSystems, &Target::OwnScope)?;
     Ok(render(
         StatusCode::OK,
         &system_page(&state, &auth, &headers, id, q.notice.as_deref(), None, None).await?,
@@ -300,7 +300,7 @@ pub async fn issue_token(
     Path(id): Path<i64>,
     Form(f): Form<TokenForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageSystems, &Target::Platform)?;
+    auth.require(Permission::ManageSystems, &Target::OwnScope)?;
     let (_, target) = system_target(&state, id).await?;
     auth.require(Permission::ManageSystems, &target)?;
     let days = match f.valid_days.trim() {
@@ -347,7 +347,7 @@ pub async fn revoke_token(
     auth: Auth,
     Path((id, token_id)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageSystems, &Target::Platform)?;
+    auth.require(Permission::ManageSystems, &Target::OwnScope)?;
     let (_, target) = system_target(&state, id).await?;
     auth.require(Permission::ManageSystems, &target)?;
     state

@@ -71,7 +71,11 @@ async fn users_page(
     let l = layout(auth, headers, "/admin/users", "用户与角色", "Users and roles", q);
     let lang = l.lang;
     let offset = q.offset.unwrap_or(0).max(0);
-    let users = state.store.list_users(Page::new(Some(50), Some(offset))).await?;
+    let within = auth.departments_within(&state.store, Permission::ReadUsers).await?;
+    let users = state
+        .store
+        .list_users(Page::new(Some(50), Some(offset)), within.as_deref())
+        .await?;
     let departments = state.store.list_departments(None, Page::all()).await?;
     let mut page = TablePage::new(
         l,
@@ -116,7 +120,7 @@ async fn users_page(
             actions: vec![],
         });
     }
-    if auth.require(Permission::ManageUsers, &Target::Platform).is_ok() {
+    if auth.require(Permission::ManageUsers, &Target::OwnScope).is_ok() {
         let default_form = user_form(&page.l, &UserForm::default(), &departments);
         page.forms.push(form.unwrap_or(default_form));
     }
@@ -129,7 +133,7 @@ pub async fn users(
     headers: HeaderMap,
     Query(q): Query<NoticeQuery>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ReadUsers, &Target::Platform)?;
+    auth.require(Permission::ReadUsers, &Target::OwnScope)?;
     Ok(render(
         StatusCode::OK,
         &users_page(&state, &auth, &headers, &q, None).await?,
@@ -142,7 +146,7 @@ pub async fn create_user(
     headers: HeaderMap,
     Form(f): Form<UserForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageUsers, &Target::Platform)?;
+    auth.require(Permission::ManageUsers, &Target::OwnScope)?;
     let result = async {
         let department_id = match f.department_id.trim() {
             "" => None,
@@ -157,7 +161,7 @@ pub async fn create_user(
             password: f.password.clone(),
             department_id,
         };
-        create(&state, &input, &auth.event("user.create", "user")).await
+        create(&state, &auth, &input).await
     }
     .await;
     match result {
@@ -243,7 +247,7 @@ async fn user_page(
     let path = format!("/admin/users/{id}");
     let l = layout(auth, headers, &path, "用户详情", "User", &nq);
     let lang = l.lang;
-    let manage = auth.require(Permission::ManageUsers, &Target::Platform).is_ok();
+    let manage = user_in_scope(state, auth, Permission::ManageUsers, id).await.is_ok();
     let departments = state.store.list_departments(None, Page::all()).await?;
     let mut head = vec![lang.pick("角色", "Role"), lang.pick("范围", "Scope")];
     if manage {
@@ -312,7 +316,7 @@ pub async fn user(
     Path(id): Path<i64>,
     Query(q): Query<NoticeOnly>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ReadUsers, &Target::Platform)?;
+    user_in_scope(&state, &auth, Permission::ReadUsers, id).await?;
     Ok(render(
         StatusCode::OK,
         &user_page(&state, &auth, &headers, id, q.notice.as_deref(), None).await?,
@@ -326,7 +330,7 @@ pub async fn grant_role(
     Path(id): Path<i64>,
     Form(f): Form<RoleForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageUsers, &Target::Platform)?;
+    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     let input = match f.scope.split_once(':') {
         Some(("d", d)) => RoleInput {
             role: f.role.clone(),
@@ -371,7 +375,7 @@ pub async fn revoke_role(
     auth: Auth,
     Path((id, role_id)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageUsers, &Target::Platform)?;
+    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     state
         .store
         .revoke_role(id, role_id, &auth.event("role.revoke", "user_role"))
@@ -391,7 +395,7 @@ pub async fn set_disabled(
     Path(id): Path<i64>,
     Form(f): Form<DisabledForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageUsers, &Target::Platform)?;
+    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     let disabled = f.disabled == "true";
     if disabled && matches!(&auth.principal, Principal::User { id: me, .. } if *me == id) {
         return Err(ApiError::conflict(
