@@ -167,7 +167,7 @@ enum Command {
         #[arg(long, env = "YICI_WEBHOOK_ALLOW", value_delimiter = ',')]
         webhook_allow: Vec<String>,
         #[command(flatten)]
-        oidc: OidcArgs,
+        oidc: Box<OidcArgs>,
     },
     /// Identifiers: check and explain.
     Id {

@@ -66,7 +66,8 @@ pub struct Problem {
     /// Stable machine code: `validation_failed`, `forbidden`, `not_found` …
     pub code: String,
     pub request_id: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The fields that are wrong (validation problems only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
 }
 

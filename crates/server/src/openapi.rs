@@ -49,7 +49,7 @@ on every POST, PUT and DELETE.",
         api::certificates::import, api::certificates::import_template, api::certificates::link_type,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&Security),
+    modifiers(&Security, &Errors),
     tags(
         (name = "session", description = "Signing in and out"),
         (name = "directory", description = "Regions and departments"),
@@ -81,5 +81,144 @@ impl utoipa::Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("yici_session"))),
         );
+    }
+}
+
+/// The answers every operation can give besides its own, written into each operation so that
+/// the document lists every status a client can meet, as problem documents:
+/// - any request: 401 (a bearer token that names no valid system), 408 (timeout), 413 (body
+///   over the limit), 500 (internal, shown with the request id), 503 (storage unavailable);
+/// - API operations: 403 (the policy, or a missing CSRF token);
+/// - with parameters or a body: 400 (malformed) and 422 (invalid values);
+/// - with a body: 415 (not JSON or a form);
+/// - with path or query parameters (which name objects): 404;
+/// - changes (POST, PUT, DELETE): 409 (conflicts with stored data).
+///
+/// Every response gets a description (OpenAPI requires one), and error responses are typed
+/// `application/problem+json` (RFC 9457).
+struct Errors;
+
+fn reason(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted",
+        "204" => "No content",
+        "303" => "See other",
+        "400" => "Malformed request (unreadable JSON, query or path)",
+        "401" => "Not signed in, or the bearer token is invalid, expired or revoked",
+        "403" => "Not allowed by the authorisation policy, or the CSRF token is missing",
+        "404" => "No such object (or not visible to the caller)",
+        "408" => "The request took too long",
+        "409" => "Conflicts with stored data or the object's state",
+        "413" => "The request body is too large",
+        "415" => "The body is not JSON (or a form where one is accepted)",
+        "422" => "Invalid values; `errors` lists every field",
+        "429" => "Too many requests; see Retry-After",
+        "500" => "Internal error, shown with the request id",
+        "502" => "A provider's endpoint failed",
+        "503" => "Temporarily unavailable (storage, a provider, the identity service); see Retry-After",
+        "504" => "A provider's endpoint did not answer in time",
+        _ => "Response",
+    }
+}
+
+impl utoipa::Modify for Errors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        // Operation ids are the handlers' names, which repeat across areas (`export`, `list`):
+        // a repeated one is prefixed with its tag, so every id is unique as OpenAPI requires.
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for item in openapi.paths.paths.values() {
+            for op in [&item.get, &item.post, &item.put, &item.delete, &item.patch]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = &op.operation_id {
+                    *seen.entry(id.clone()).or_default() += 1;
+                }
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let tag = op.tags.as_ref().and_then(|t| t.first()).cloned().unwrap_or_default();
+                if let Some(id) = op.operation_id.as_mut()
+                    && seen.get(id.as_str()).is_some_and(|n| *n > 1)
+                {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let api = path.starts_with("/api/");
+            let has_path_params = path.contains('{');
+            for (change, op) in [
+                (false, item.get.as_mut()),
+                (true, item.post.as_mut()),
+                (true, item.put.as_mut()),
+                (true, item.delete.as_mut()),
+                (true, item.patch.as_mut()),
+            ] {
+                let Some(op) = op else { continue };
+                let has_query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
+                let has_body = op.request_body.is_some();
+                let mut codes = vec!["401", "408", "413", "500", "503"];
+                if api {
+                    codes.push("403");
+                }
+                if has_query || has_body || has_path_params {
+                    codes.extend(["400", "422"]);
+                }
+                if has_body {
+                    codes.push("415");
+                }
+                if has_path_params || has_query {
+                    codes.push("404");
+                }
+                if change && api {
+                    codes.push("409");
+                }
+                let responses = &mut op.responses.responses;
+                for code in codes {
+                    responses.entry(code.to_string()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(reason(code))
+                                .content("application/problem+json", problem())
+                                .build(),
+                        )
+                    });
+                }
+                for (code, response) in responses.iter_mut() {
+                    let RefOr::T(response) = response else { continue };
+                    if response.description.trim().is_empty() {
+                        response.description = reason(code).to_string();
+                    }
+                    let error = code.starts_with('4') || code.starts_with('5');
+                    if error && let Some(json) = response.content.shift_remove("application/json") {
+                        response.content.insert("application/problem+json".to_string(), json);
+                    }
+                }
+            }
+        }
     }
 }

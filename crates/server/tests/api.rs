@@ -613,6 +613,51 @@ async fn operations_and_documentation(app: App) {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
+    // Every response has its required description; every operation lists the answers any
+    // request can get; errors are problem documents.
+    let mut operations = 0;
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            assert!(
+                ids.insert(op["operationId"].to_string()),
+                "{method} {path}: operation id repeated"
+            );
+            let mut params: Vec<(String, String)> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| (p["name"].to_string(), p["in"].to_string()))
+                .collect();
+            let n = params.len();
+            params.sort();
+            params.dedup();
+            assert_eq!(params.len(), n, "{method} {path} declares a parameter twice");
+            let responses = op["responses"].as_object().unwrap();
+            for (code, r) in responses {
+                assert!(
+                    r["description"].as_str().is_some_and(|d| !d.trim().is_empty()),
+                    "{method} {path} {code} has no description"
+                );
+                if code.starts_with('4') || code.starts_with('5') {
+                    assert!(r["content"].get("application/json").is_none(), "{method} {path} {code}");
+                }
+            }
+            for code in ["401", "408", "413", "500", "503"] {
+                assert!(responses.contains_key(code), "{method} {path} lacks {code}");
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path} lacks 404");
+            }
+            if op.get("requestBody").is_some() {
+                for code in ["400", "415", "422"] {
+                    assert!(responses.contains_key(code), "{method} {path} lacks {code}");
+                }
+            }
+        }
+    }
+    assert!(operations > 90, "{operations} operations");
     let docs = app.page("/api/docs/", None).await;
     assert_eq!(docs.status, StatusCode::OK);
     assert!(docs.text.contains("swagger"), "vendored docs page");

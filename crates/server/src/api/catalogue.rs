@@ -379,7 +379,7 @@ pub struct StepPath {
 pub async fn review_step(
     State(state): State<AppState>,
     auth: Auth,
-    Path((id, action)): Path<(i64, String)>,
+    Path(StepPath { id, action }): Path<StepPath>,
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<DraftView>> {
     let t = match action.as_str() {
