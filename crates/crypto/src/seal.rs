@@ -596,6 +596,75 @@ mod tests {
         ));
     }
 
+    // The SES / ASN.1 decoder against hostile input: arbitrary bytes, and a valid sealed
+    // signature and seal with bytes changed, cut or added, give an error, never a panic, and a
+    // changed signature never verifies.
+    mod decoder {
+        use super::*;
+        use proptest::prelude::*;
+        use std::sync::LazyLock;
+
+        static VALID: LazyLock<(Fixture, Vec<u8>)> = LazyLock::new(|| {
+            let f = fixture();
+            let sealed = sign(&f.seal, &f.signer_key, &f.signer_cert, b"content", "x", f.now).unwrap();
+            let der = assemble(&parts(&sealed.signature).unwrap()).unwrap();
+            (f, der)
+        });
+
+        /// Bytes of `base` with up to eight changes: a byte replaced, removed or inserted.
+        fn mutated(base: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
+            proptest::collection::vec((0..base.len(), any::<u8>(), 0u8..3), 1..8).prop_map(move |edits| {
+                let mut b = base.to_vec();
+                for (at, byte, kind) in edits {
+                    let at = at.min(b.len().saturating_sub(1));
+                    match kind {
+                        0 if !b.is_empty() => b[at] = byte,
+                        1 if !b.is_empty() => {
+                            b.remove(at);
+                        }
+                        _ => b.insert(at, byte),
+                    }
+                }
+                b
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            #[test]
+            fn arbitrary_bytes_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let (f, _) = &*VALID;
+                prop_assert!(parts(&bytes).is_err() || verify(&bytes, b"content", &f.ca).is_err());
+                let _ = read_seal(&bytes, &f.ca);
+                let _ = SeSeal::from_der(&bytes);
+                let _ = TbsSign::from_der(&bytes);
+            }
+
+            #[test]
+            fn a_changed_sealed_signature_never_verifies(bytes in mutated(&VALID.1)) {
+                let (f, valid) = &*VALID;
+                let result = verify(&bytes, b"content", &f.ca);
+                if &bytes != valid {
+                    // DER has one encoding per value, so any change that still decodes is a
+                    // change of content, which the signatures catch.
+                    prop_assert!(result.is_err());
+                }
+                if let Ok(p) = parts(&bytes) {
+                    let _ = assemble(&p);
+                }
+            }
+
+            #[test]
+            fn a_changed_seal_is_refused_or_read_whole(bytes in mutated(&VALID.0.seal)) {
+                let (f, _) = &*VALID;
+                if bytes != f.seal {
+                    prop_assert!(read_seal(&bytes, &f.ca).is_err());
+                }
+            }
+        }
+    }
+
     /// The root signs each seal, so a strict RFC 5280 reader must find that use in its key
     /// usage; OpenSSL verifies the seal's signature with the root's key.
     #[test]

@@ -607,6 +607,66 @@ mod tests {
         assert_eq!(column_letter(26), "AA");
     }
 
+    // The spreadsheet reader against hostile files: arbitrary bytes, the shipped template with
+    // bytes changed, and arbitrary grids of text are read or refused with a message, never a
+    // panic; certificate imports likewise, for every demo type.
+    mod hostile_files {
+        use super::*;
+        use proptest::prelude::*;
+
+        const TEMPLATE: &[u8] = include_bytes!("../../../docs/catalogue-template.xlsx");
+
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                ".{0,12}",
+                proptest::sample::select(HEADERS.to_vec()).prop_map(str::to_string),
+                "[0-9/]{0,12}",
+                Just(String::new()),
+            ]
+        }
+
+        fn grid() -> impl Strategy<Value = Vec<Vec<String>>> {
+            let header = proptest::collection::vec(text(), 0..HEADERS.len() + 2).prop_map(|mut h| {
+                // Often the right headers, so rows are read too.
+                if h.len() % 2 == 0 {
+                    h = HEADERS.iter().map(|s| s.to_string()).collect();
+                }
+                h
+            });
+            (
+                header,
+                proptest::collection::vec(proptest::collection::vec(text(), 0..HEADERS.len() + 2), 0..6),
+            )
+                .prop_map(|(h, rows)| std::iter::once(h).chain(rows).collect())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            #[test]
+            fn arbitrary_bytes_are_read_or_refused(bytes in proptest::collection::vec(any::<u8>(), 0..4096), xlsx in any::<bool>()) {
+                let _ = read_grid(if xlsx { "a.xlsx" } else { "a.csv" }, &bytes);
+            }
+
+            #[test]
+            fn a_damaged_template_is_read_or_refused(edits in proptest::collection::vec((0..TEMPLATE.len(), any::<u8>()), 1..16)) {
+                let mut bytes = TEMPLATE.to_vec();
+                for (at, b) in edits {
+                    bytes[at] = b;
+                }
+                let _ = read_grid("catalogue.xlsx", &bytes);
+            }
+
+            #[test]
+            fn arbitrary_grids_are_parsed_or_refused(g in grid()) {
+                let _ = parse(&g);
+                for t in crate::demo::certificates::demo_types() {
+                    let _ = crate::certs::import::parse(&t, &g);
+                }
+            }
+        }
+    }
+
     #[test]
     fn wrong_headers_are_refused_by_column() {
         let grid = vec![vec!["资源代码".to_string(), "分类".to_string()]];
