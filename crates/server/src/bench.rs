@@ -237,9 +237,7 @@ pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Repo
 
     app_server.abort();
     bare_server.abort();
-    for j in jobs {
-        j.abort();
-    }
+    jobs.stop().await;
     Ok(Report {
         body_bytes,
         exchange: exchange_run,

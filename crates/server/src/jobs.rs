@@ -5,25 +5,69 @@
 use crate::state::AppState;
 use std::time::Duration;
 
-/// Start the jobs; abort the returned handles to stop them.
-pub fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![
-        tokio::spawn(sequencer(state.clone())),
-        tokio::spawn(checkpoints(state.clone())),
-        tokio::spawn(sharing_deadlines(state.clone())),
-        tokio::spawn(relay(state.clone())),
-        tokio::spawn(quotas(state.clone())),
-        tokio::spawn(metrics_upkeep(state.clone())),
-        tokio::spawn(seal_reminders(state.clone())),
-        tokio::spawn(sessions(state)),
-    ]
+/// The running jobs.
+pub struct Jobs {
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Stop every job between two of its passes, never inside one: a pass cut short could
+    /// leave a COMMIT sent and unanswered, and its connection sending a ROLLBACK after it. A
+    /// job still busy after ten seconds is aborted.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for mut handle in self.handles {
+            if tokio::time::timeout(Duration::from_secs(10), &mut handle)
+                .await
+                .is_err()
+            {
+                handle.abort();
+            }
+        }
+    }
+}
+
+/// A job's view of the stop signal.
+#[derive(Clone)]
+struct Stop(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    /// Wait for `until`; `false` when the jobs are stopping instead.
+    async fn wait(&mut self, until: impl std::future::Future) -> bool {
+        tokio::select! {
+            _ = until => true,
+            _ = self.0.wait_for(|stop| *stop) => false,
+        }
+    }
+}
+
+/// Start the jobs.
+pub fn spawn(state: AppState) -> Jobs {
+    let (stop, watch) = tokio::sync::watch::channel(false);
+    let s = || Stop(watch.clone());
+    Jobs {
+        stop,
+        handles: vec![
+            tokio::spawn(sequencer(state.clone(), s())),
+            tokio::spawn(checkpoints(state.clone(), s())),
+            tokio::spawn(sharing_deadlines(state.clone(), s())),
+            tokio::spawn(relay(state.clone(), s())),
+            tokio::spawn(quotas(state.clone(), s())),
+            tokio::spawn(metrics_upkeep(state.clone(), s())),
+            tokio::spawn(seal_reminders(state.clone(), s())),
+            tokio::spawn(sessions(state, s())),
+        ],
+    }
 }
 
 /// Write the quota counts taken in memory, every second.
-async fn quotas(state: AppState) {
+async fn quotas(state: AppState, mut stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
-        tick.tick().await;
+        if !stop.wait(tick.tick()).await {
+            return;
+        }
         if let Err(e) = state.quotas.flush(&state.store, crate::api::exchange::today()).await {
             tracing::warn!(error = %e, "writing quota counts failed; will retry");
         }
@@ -33,10 +77,12 @@ async fn quotas(state: AppState) {
 /// Fold the recorded request timings into their histogram buckets every five seconds. The
 /// recorder keeps every raw sample until then, so without it memory grows with every request
 /// between two scrapes of `/metrics` (and for ever when nothing scrapes).
-async fn metrics_upkeep(state: AppState) {
+async fn metrics_upkeep(state: AppState, mut stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     loop {
-        tick.tick().await;
+        if !stop.wait(tick.tick()).await {
+            return;
+        }
         state.metrics.run_upkeep();
     }
 }
@@ -44,18 +90,27 @@ async fn metrics_upkeep(state: AppState) {
 /// Give new entries their place in the tree soon after they commit: at most [`SEQUENCE_PAUSE`]
 /// plus one pass later. Under load one pass takes the entries of many group commits, so the
 /// tree's write transaction does not compete with every commit for the database's write lock.
-async fn sequencer(state: AppState) {
+async fn sequencer(state: AppState, mut stop: Stop) {
     let committed = state.audit.committed.clone();
     loop {
-        tokio::select! {
-            _ = committed.notified() => {}
-            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        let signal = async {
+            tokio::select! {
+                _ = committed.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+        };
+        if !stop.wait(signal).await {
+            return;
         }
         if let Err(e) = state.audit.sequence().await {
             tracing::warn!(error = %e, "audit sequencing failed; will retry");
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            if !stop.wait(tokio::time::sleep(Duration::from_secs(1))).await {
+                return;
+            }
         }
-        tokio::time::sleep(SEQUENCE_PAUSE).await;
+        if !stop.wait(tokio::time::sleep(SEQUENCE_PAUSE)).await {
+            return;
+        }
     }
 }
 
@@ -63,10 +118,12 @@ async fn sequencer(state: AppState) {
 const SEQUENCE_PAUSE: Duration = Duration::from_millis(100);
 
 /// Sign the tree head at the configured interval when the log has grown.
-async fn checkpoints(state: AppState) {
+async fn checkpoints(state: AppState, mut stop: Stop) {
     let mut tick = tokio::time::interval(state.config.checkpoint_interval);
     loop {
-        tick.tick().await;
+        if !stop.wait(tick.tick()).await {
+            return;
+        }
         let grown = async {
             let size = state.store.audit_size().await?;
             let signed = state.store.audit_latest_checkpoint().await?.map_or(0, |c| c.size);
@@ -85,10 +142,12 @@ async fn checkpoints(state: AppState) {
 }
 
 /// Every ten minutes: remind providers of requests about to fall due, escalate overdue ones.
-async fn sharing_deadlines(state: AppState) {
+async fn sharing_deadlines(state: AppState, mut stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
-        tick.tick().await;
+        if !stop.wait(tick.tick()).await {
+            return;
+        }
         let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
         match crate::api::sharing::enforce_deadlines(&state, today).await {
             Ok((0, 0)) => {}
@@ -99,10 +158,12 @@ async fn sharing_deadlines(state: AppState) {
 }
 
 /// Every hour: remind departments whose seal's certificate is about to expire.
-async fn seal_reminders(state: AppState) {
+async fn seal_reminders(state: AppState, mut stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
-        tick.tick().await;
+        if !stop.wait(tick.tick()).await {
+            return;
+        }
         match crate::certs::remind_expiring_seals(&state.store, yici_store::now_micros()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reminded = n, "seal expiry reminders sent"),
@@ -112,10 +173,12 @@ async fn seal_reminders(state: AppState) {
 }
 
 /// Deliver the change feed to subscribed webhooks, every second.
-async fn relay(state: AppState) {
+async fn relay(state: AppState, mut stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
-        tick.tick().await;
+        if !stop.wait(tick.tick()).await {
+            return;
+        }
         if let Err(e) = crate::api::exchange::relay_once(&state, yici_store::now_micros()).await {
             tracing::warn!(error = %e.en, "change-feed relay failed; will retry");
         }
@@ -123,10 +186,12 @@ async fn relay(state: AppState) {
 }
 
 /// Remove expired sessions every ten minutes.
-async fn sessions(state: AppState) {
+async fn sessions(state: AppState, mut stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
-        tick.tick().await;
+        if !stop.wait(tick.tick()).await {
+            return;
+        }
         match state.store.purge_sessions(yici_store::now_micros()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "expired sessions removed"),

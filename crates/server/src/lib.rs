@@ -93,9 +93,7 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     let result = axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(shutdown())
         .await;
-    for job in jobs {
-        job.abort();
-    }
+    jobs.stop().await;
     if let Err(e) = state.quotas.flush(&state.store, api::exchange::today()).await {
         tracing::warn!(error = %e, "writing quota counts at shutdown failed");
     }
