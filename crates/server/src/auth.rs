@@ -136,6 +136,23 @@ impl Auth {
         })
     }
 
+    /// Keep the rows of a list whose department `permission` reaches (by `department_of`).
+    pub async fn keep_within<T>(
+        &self,
+        store: &yici_store::Store,
+        permission: Permission,
+        rows: Vec<T>,
+        department_of: impl Fn(&T) -> Vec<i64>,
+    ) -> ApiResult<Vec<T>> {
+        Ok(match self.departments_within(store, permission).await? {
+            None => rows,
+            Some(within) => rows
+                .into_iter()
+                .filter(|r| department_of(r).iter().any(|d| within.contains(d)))
+                .collect(),
+        })
+    }
+
     /// Who is acting, for the audit log.
     pub fn actor(&self) -> Actor {
         match &self.principal {

@@ -638,6 +638,27 @@ async fn scoped_readers_see_only_their_scope(app: App) {
             StatusCode::FORBIDDEN
         );
     }
+    // Grants: the market supervisor sees the one its department holds; the city's operator
+    // none (no department of the city gives or holds one); the province's operator all.
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    let count = |v: serde_json::Value| v.as_array().map(|a| a.len()).unwrap_or(usize::MAX);
+    let all = count(app.get("/api/v1/sharing/grants", Auth::Session(&op)).await.json());
+    assert!(all >= 1);
+    let seen = count(app.get("/api/v1/sharing/grants", Auth::Session(&sup)).await.json());
+    assert!((1..=all).contains(&seen), "{seen} of {all}");
+    assert_eq!(
+        count(app.get("/api/v1/sharing/grants", Auth::Session(&city)).await.json()),
+        0
+    );
+    assert_eq!(
+        count(
+            app.get("/api/v1/sharing/requests?view=escalated", Auth::Session(&city))
+                .await
+                .json()
+        ),
+        0
+    );
     // The city operator cannot touch a province user, their roles or a province grant.
     let approver = app.store.user_credentials("approver").await.unwrap().unwrap().0.id;
     let res = app

@@ -428,11 +428,26 @@ pub async fn drafts_for(state: &AppState, auth: &Auth, q: &DraftQuery) -> ApiRes
     }
     .page();
     if q.queue.as_deref() == Some("pending") {
+        // The queue of the departments the reviewer's scope covers, paged after the cut.
         auth.require(Permission::ReviewCatalogue, &Target::OwnScope)?;
-        return Ok(state
+        let all = state
             .store
-            .catalogue_list(&[Status::PendingReview, Status::WithdrawPending], q.department, page)
-            .await?);
+            .catalogue_list(
+                &[Status::PendingReview, Status::WithdrawPending],
+                q.department,
+                yici_store::Page::all(),
+            )
+            .await?;
+        let mine = auth
+            .keep_within(&state.store, Permission::ReviewCatalogue, all, |r| {
+                vec![r.department_id]
+            })
+            .await?;
+        return Ok(mine
+            .into_iter()
+            .skip(page.offset as usize)
+            .take(page.limit as usize)
+            .collect());
     }
     let dept = match q.department {
         Some(d) => d,

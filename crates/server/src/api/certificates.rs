@@ -324,6 +324,9 @@ pub async fn list_seals(
         auth.require(Permission::ReadSeals, &target(&department(&state, id).await?))?;
     }
     let seals = state.store.seals(department_id).await?;
+    let seals = auth
+        .keep_within(&state.store, Permission::ReadSeals, seals, |s| vec![s.department_id])
+        .await?;
     Ok(axum::Json(seals.into_iter().map(SealView::from).collect()))
 }
 

@@ -204,15 +204,21 @@ pub async fn list(
             ));
         }
     };
-    Ok(axum::Json(
-        state
-            .store
-            .sharing_requests(&filter, page)
-            .await?
-            .into_iter()
-            .map(RequestView::from)
-            .collect(),
-    ))
+    // Escalations are an operator's to see for the providers their scope covers.
+    let found = if filter.status == Some(RequestStatus::Escalated) {
+        let all = state.store.sharing_requests(&filter, yici_store::Page::all()).await?;
+        auth.keep_within(&state.store, Permission::CoordinateSharing, all, |r| {
+            vec![r.provider_department_id]
+        })
+        .await?
+        .into_iter()
+        .skip(page.offset as usize)
+        .take(page.limit as usize)
+        .collect()
+    } else {
+        state.store.sharing_requests(&filter, page).await?
+    };
+    Ok(axum::Json(found.into_iter().map(RequestView::from).collect()))
 }
 
 /// A decision with the grant's terms.
@@ -337,7 +343,29 @@ pub async fn grants(
         offset: q.offset,
     }
     .page();
-    Ok(axum::Json(state.store.grants(q.resource, page).await?))
+    // A reader scoped to part of the platform sees the grants its departments give or hold.
+    let grants = match auth.departments_within(&state.store, Permission::ReadSharing).await? {
+        None => state.store.grants(q.resource, page).await?,
+        Some(within) => {
+            let mut mine = Vec::new();
+            for g in state.store.grants(q.resource, yici_store::Page::all()).await? {
+                let provider = state
+                    .store
+                    .catalogue_resource(g.resource_id)
+                    .await?
+                    .map(|r| r.department_id);
+                let consumer = state.store.system(g.system_id).await?.map(|s| s.department_id);
+                if [provider, consumer].iter().flatten().any(|d| within.contains(d)) {
+                    mine.push(g);
+                }
+            }
+            mine.into_iter()
+                .skip(page.offset as usize)
+                .take(page.limit as usize)
+                .collect()
+        }
+    };
+    Ok(axum::Json(grants))
 }
 
 /// Revoke a grant: operators, or stewards of the providing department.
