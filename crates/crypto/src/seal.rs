@@ -665,6 +665,20 @@ mod tests {
         }
     }
 
+    /// `openssl pkeyutl -verify` of an SM2 signature (distid 1234567812345678) over `file`.
+    fn openssl_verify(public: &std::path::Path, file: &std::path::Path, sig: &std::path::Path) -> std::process::Output {
+        std::process::Command::new("openssl")
+            .args(["pkeyutl", "-verify", "-pubin", "-inkey"])
+            .arg(public)
+            .arg("-in")
+            .arg(file)
+            .arg("-sigfile")
+            .arg(sig)
+            .args(["-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678"])
+            .output()
+            .unwrap()
+    }
+
     /// The root signs each seal, so a strict RFC 5280 reader must find that use in its key
     /// usage; OpenSSL verifies the seal's signature with the root's key.
     #[test]
@@ -690,22 +704,7 @@ mod tests {
         }
         let out = run(&["x509", "-in", ca.to_str().unwrap(), "-pubkey", "-noout"]);
         std::fs::write(&public, &out.stdout).unwrap();
-        let verify = run(&[
-            "pkeyutl",
-            "-verify",
-            "-pubin",
-            "-inkey",
-            public.to_str().unwrap(),
-            "-in",
-            info.to_str().unwrap(),
-            "-sigfile",
-            sig.to_str().unwrap(),
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pkeyopt",
-            "distid:1234567812345678",
-        ]);
+        let verify = openssl_verify(&public, &info, &sig);
         assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -729,24 +728,7 @@ mod tests {
         let out = run(&["x509", "-in", signer.to_str().unwrap(), "-pubkey", "-noout"]);
         assert!(out.status.success());
         std::fs::write(&public, &out.stdout).unwrap();
-        let verify = |file: &std::path::Path| {
-            run(&[
-                "pkeyutl",
-                "-verify",
-                "-pubin",
-                "-inkey",
-                public.to_str().unwrap(),
-                "-in",
-                file.to_str().unwrap(),
-                "-sigfile",
-                sig.to_str().unwrap(),
-                "-rawin",
-                "-digest",
-                "sm3",
-                "-pkeyopt",
-                "distid:1234567812345678",
-            ])
-        };
+        let verify = |file: &std::path::Path| openssl_verify(&public, file, &sig);
         let ok = verify(&content);
         assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
         let mut bytes = sealed.signed_bytes.clone();

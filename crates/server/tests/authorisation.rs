@@ -416,36 +416,8 @@ async fn every_role_every_endpoint(app: App) {
     for (role, bit) in ROLES {
         sessions.push((role, bit, app.login(role).await));
     }
-    sessions.push((
-        "city operator",
-        CITY_OP,
-        scoped_user(
-            &app,
-            "qz.operator",
-            yici_core::org::Role::Operator,
-            Scope::Region {
-                region: region("330800"),
-            },
-            "qz_data",
-        )
-        .await,
-    ));
-    let market_region = region("330000");
-    sessions.push((
-        "department supervisor",
-        DEPT_SUP,
-        scoped_user(
-            &app,
-            "market.supervisor",
-            yici_core::org::Role::Supervisor,
-            Scope::Department {
-                department_id: market,
-                region: market_region,
-            },
-            "market",
-        )
-        .await,
-    ));
+    sessions.push(("city operator", CITY_OP, city_operator(&app).await));
+    sessions.push(("department supervisor", DEPT_SUP, market_supervisor(&app).await));
     let token = app.token("市场主体登记系统");
     let mut failures = Vec::new();
     for r in &rows {
@@ -505,6 +477,30 @@ fn region(code: &str) -> yici_core::id::RegionCode {
     yici_core::id::RegionCode::parse(code).unwrap()
 }
 
+/// An operator of the city of 衢州 (330800), signed in.
+async fn city_operator(app: &App) -> common::Session {
+    let scope = Scope::Region {
+        region: region("330800"),
+    };
+    scoped_user(app, "qz.operator", yici_core::org::Role::Operator, scope, "qz_data").await
+}
+
+/// A supervisor of the province's market regulator only, signed in.
+async fn market_supervisor(app: &App) -> common::Session {
+    let scope = Scope::Department {
+        department_id: app.department_id("市场监督管理局").await,
+        region: region("330000"),
+    };
+    scoped_user(
+        app,
+        "market.supervisor",
+        yici_core::org::Role::Supervisor,
+        scope,
+        "market",
+    )
+    .await
+}
+
 /// Sign in a user made for the matrix, holding one role in one scope.
 async fn scoped_user(
     app: &App,
@@ -553,27 +549,8 @@ on_both!(every_role_every_endpoint);
 async fn scoped_readers_see_only_their_scope(app: App) {
     let market = app.department_id("市场监督管理局").await;
     let qz = app.department_id("衢州市数据资源管理局").await;
-    let city = scoped_user(
-        &app,
-        "qz.operator",
-        yici_core::org::Role::Operator,
-        Scope::Region {
-            region: region("330800"),
-        },
-        "qz_data",
-    )
-    .await;
-    let sup = scoped_user(
-        &app,
-        "market.supervisor",
-        yici_core::org::Role::Supervisor,
-        Scope::Department {
-            department_id: market,
-            region: region("330000"),
-        },
-        "market",
-    )
-    .await;
+    let city = city_operator(&app).await;
+    let sup = market_supervisor(&app).await;
     // Something of every department in the log: the market steward and the operator act.
     let steward = app.login("data_steward").await;
     let _ = app

@@ -28,6 +28,16 @@ fn event(i: usize) -> AuditEvent {
     e
 }
 
+/// The row id of the entry at leaf `seq`.
+async fn entry_at(pool: &sqlx::AnyPool, seq: i64) -> i64 {
+    let r = sqlx::query("SELECT entry_id FROM audit_leaves WHERE seq = $1")
+        .bind(seq)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    sqlx::Row::get::<i64, _>(&r, "entry_id")
+}
+
 async fn append(store: &Store, n: usize) {
     let events: Vec<AuditEvent> = (0..n).map(event).collect();
     store.audit_append_batch(&events).await.unwrap();
@@ -207,17 +217,7 @@ async fn tampering_is_detected_and_named(store: Store) {
     let key = store.audit_keys().unwrap().public();
     assert!(store.audit_verify(&key).await.unwrap().ok());
     let pool = store.pool();
-    let entry_of = |seq: i64| {
-        let pool = pool.clone();
-        async move {
-            let r = sqlx::query("SELECT entry_id FROM audit_leaves WHERE seq = $1")
-                .bind(seq)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            sqlx::Row::get::<i64, _>(&r, "entry_id")
-        }
-    };
+    let entry_of = |seq: i64| entry_at(pool, seq);
 
     // Changed content.
     let id = entry_of(17).await;
@@ -310,17 +310,7 @@ async fn indexed_columns_and_the_subject_index_are_verified(store: Store) {
     let key = store.audit_keys().unwrap().public();
     assert!(store.audit_verify(&key).await.unwrap().ok());
     let pool = store.pool();
-    let entry_of = |seq: i64| {
-        let pool = pool.clone();
-        async move {
-            let r = sqlx::query("SELECT entry_id FROM audit_leaves WHERE seq = $1")
-                .bind(seq)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            sqlx::Row::get::<i64, _>(&r, "entry_id")
-        }
-    };
+    let entry_of = |seq: i64| entry_at(pool, seq);
     let run = |sql: &'static str, id: i64| {
         let pool = pool.clone();
         async move {
