@@ -24,18 +24,19 @@ struct Cli {
     command: Command,
 }
 
-/// Where the data lives: an SQLite directory (default) or a PostgreSQL URL.
+/// Where the data lives: an SQLite directory (default) or a PostgreSQL URL. Accepted before or
+/// after the subcommand (`yici audit --data DIR verify`, `yici audit verify --data DIR`).
 #[derive(Args, Clone)]
 struct StorageArgs {
     /// Data directory for the embedded SQLite database and generated files.
-    #[arg(long, env = "YICI_DATA", default_value = "./yici-data")]
+    #[arg(long, global = true, env = "YICI_DATA", default_value = "./yici-data")]
     data: PathBuf,
     /// PostgreSQL URL (postgres://…); when given, used instead of SQLite.
-    #[arg(long, env = "YICI_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "YICI_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
     /// The platform's SM2 key that signs audit checkpoints (PKCS#8 PEM); created if missing.
     /// Every instance of one deployment must use the same key. Default: DATA/audit-signing-key.pem.
-    #[arg(long, env = "YICI_AUDIT_KEY")]
+    #[arg(long, global = true, env = "YICI_AUDIT_KEY")]
     audit_key: Option<PathBuf>,
 }
 

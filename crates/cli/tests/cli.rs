@@ -269,3 +269,25 @@ fn certificates_are_listed_exported_and_verified_offline() {
     assert!(!stderr(&o).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The storage options are accepted after the subcommand as well as before it, as a new user
+/// types them.
+#[test]
+fn storage_options_are_accepted_before_or_after_the_subcommand() {
+    let dir = temp("global-options");
+    let data = dir.join("data");
+    let data = data.to_str().unwrap();
+    for args in [
+        vec!["catalog", "seed-demo", "--data", data],
+        vec!["catalog", "--data", data, "export", "--format", "csv"],
+        vec!["catalog", "export", "--format", "dcat-ttl", "--data", data],
+        vec!["audit", "verify", "--data", data],
+        vec!["audit", "--data", data, "verify"],
+        vec!["cert", "list", "--data", data],
+        vec!["user", "list", "--data", data],
+    ] {
+        let o = yici(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,12 +13,3 @@ pub mod seal;
 
 /// The embedded font collection (index 0: WenQuanYi Micro Hei).
 pub static FONT: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
-
-/// Whether the font can draw every character of `text` (anything else would print as a box).
-pub fn can_draw(text: &str) -> bool {
-    use ab_glyph::Font;
-    let Some(font) = seal::font() else { return false };
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .all(|c| font.glyph_id(c).0 != 0)
-}

@@ -182,10 +182,6 @@ impl Auth {
         crate::context::request_event(yici_store::now_micros(), self.actor(), action, object_type)
     }
 
-    pub fn is_signed_in(&self) -> bool {
-        !matches!(self.principal, Principal::Anonymous)
-    }
-
     pub fn grants(&self) -> &[RoleGrant] {
         match &self.principal {
             Principal::User { grants, .. } => grants,

@@ -45,14 +45,6 @@ impl Transition {
             Transition::RequestWithdraw => lang.pick("申请撤销", "request withdrawal"),
         }
     }
-
-    /// Whether the provider's stewards (rather than operators) perform it.
-    pub fn by_steward(self) -> bool {
-        matches!(
-            self,
-            Transition::Edit | Transition::Submit | Transition::RequestWithdraw
-        )
-    }
 }
 
 impl Status {
