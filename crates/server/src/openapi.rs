@@ -14,7 +14,12 @@ Errors are RFC 9457 problem documents (`application/problem+json`) with a stable
 `invalid_token`, `identity_mismatch`, `forbidden`, `csrf_failed`, `not_found`, `method_not_allowed`, \
 `conflict`, `too_many_attempts`, `quota_exceeded`, `import_refused`, `invalid_transition`, \
 `no_seal`, `seal_expired`, `certificate_not_valid`, `payload_too_large`, `unsupported_media_type`, `request_timeout`, `calendar_year_missing`, \
-`identity_unavailable`, `unavailable`, `internal`. Messages are Chinese by default; send \
+`identity_unavailable`, `unavailable`, `internal`; for applicant sign-in \
+`identity_provider_not_configured`, `use_identity_platform`, `sign_in_expired`, `identity_refused`, \
+`identity_incomplete`; for the exchange `grant_missing`, `purpose_required`, `invalid_case`, \
+`invalid_key`, `unknown_parameter`, `nats_not_configured`, `upstream_timeout`, \
+`upstream_unavailable`, `upstream_circuit_open`; and `storage_unavailable` (503 with Retry-After: \
+the storage refuses writes for now; nothing was saved). Messages are Chinese by default; send \
 `Accept-Language: en` (or `?lang=en`) for English.\n\n\
 Department systems authenticate with `Authorization: Bearer <token>`. People sign in at \
 `/api/v1/session` and then send the session cookie with the returned CSRF token as `X-CSRF-Token` \

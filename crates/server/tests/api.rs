@@ -664,6 +664,64 @@ async fn operations_and_documentation(app: App) {
 }
 on_both!(operations_and_documentation);
 
+/// Every problem code a handler writes out (`StatusCode::…, "code"`) is named in the OpenAPI
+/// description, where clients look codes up.
+#[test]
+fn every_problem_code_in_the_source_is_documented() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let openapi = files
+        .iter()
+        .find(|f| f.contains("struct Errors;"))
+        .expect("openapi.rs")
+        .clone();
+    let description = openapi.split("license(").next().unwrap();
+    let mut codes = std::collections::BTreeSet::new();
+    for file in &files {
+        for (i, _) in file.match_indices("StatusCode::") {
+            let rest = &file[i + "StatusCode::".len()..];
+            let Some(after_name) = rest
+                .trim_start_matches(|c: char| c.is_ascii_uppercase() || c == '_')
+                .strip_prefix(',')
+            else {
+                continue;
+            };
+            let Some(quoted) = after_name.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let code: String = quoted
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if quoted[code.len()..].starts_with('"') && !code.is_empty() {
+                codes.insert(code);
+            }
+        }
+    }
+    assert!(codes.len() > 30, "{codes:?}");
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|c| !description.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes missing from the OpenAPI description: {missing:?}"
+    );
+}
+
 async fn web_forms_keep_input_and_show_errors_by_the_field(app: App) {
     let op = app.login("operator").await;
     let before = department_count(&app).await;
