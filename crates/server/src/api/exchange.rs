@@ -105,7 +105,8 @@ fn header(headers: &HeaderMap, name: &str) -> Result<Option<String>, ()> {
         return Ok(None);
     };
     let raw = std::str::from_utf8(value.as_bytes()).map_err(|_| ())?;
-    let decoded = if raw.contains('%') {
+    // Non-ASCII text sent as it is (UTF-8) is taken as it is; ASCII may carry encoded text.
+    let decoded = if raw.is_ascii() && raw.contains('%') {
         percent_decode(raw).ok_or(())?
     } else {
         raw.to_string()
@@ -841,10 +842,21 @@ pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)>
     // After one failed publish to NATS, the pass leaves the other NATS deliveries due instead of
     // waiting for each to time out while webhooks queue behind them.
     let nats_down = std::sync::atomic::AtomicBool::new(false);
+    // Each webhook address is checked (and its host resolved) once a pass, not per delivery.
+    let mut checked = HashMap::<String, Result<(), String>>::new();
     for d in state.store.outbox_due(now, 200, state.nats.get().is_some()).await? {
         if d.webhook.transport == Transport::Nats && nats_down.load(std::sync::atomic::Ordering::Relaxed) {
             continue;
         }
+        let target = match (d.webhook.transport, checked.get(&d.webhook.url)) {
+            (Transport::Nats, _) => Ok(()),
+            (Transport::Webhook, Some(verdict)) => verdict.clone(),
+            (Transport::Webhook, None) => {
+                let verdict = crate::upstream::webhook_target(&d.webhook.url, &state.config.webhook_allow).await;
+                checked.insert(d.webhook.url.clone(), verdict.clone());
+                verdict
+            }
+        };
         let outcome = async {
             let grant = valid_grant(state, d.webhook.system_id, d.webhook.resource_id)
                 .await
@@ -881,7 +893,7 @@ pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)>
             let signature = hex::encode(yici_crypto::hmac_sm3(d.secret.as_bytes(), &body));
             match d.webhook.transport {
                 Transport::Webhook => {
-                    crate::upstream::webhook_target(&d.webhook.url, &state.config.webhook_allow).await?;
+                    target?;
                     crate::upstream::post_signed(&d.webhook.url, body, &signature, state.config.upstream_timeout).await
                 }
                 Transport::Nats => {
@@ -918,4 +930,31 @@ pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)>
         }
     }
     Ok((delivered, failed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(value: &[u8]) -> Result<Option<String>, ()> {
+        let mut h = HeaderMap::new();
+        h.insert("x-yici-purpose", axum::http::HeaderValue::from_bytes(value).unwrap());
+        header(&h, "x-yici-purpose")
+    }
+
+    #[test]
+    fn headers_are_decoded_before_they_are_judged_blank() {
+        assert_eq!(read(b"%E6%A0%B8%E9%AA%8C"), Ok(Some("核验".into())));
+        assert_eq!(
+            read("合格率100% 核验".as_bytes()),
+            Ok(Some("合格率100% 核验".into())),
+            "UTF-8 sent as is"
+        );
+        assert_eq!(read(b" %20 "), Ok(None));
+        assert_eq!(read(b"%0a"), Ok(None), "a line break alone is blank");
+        assert_eq!(read(b"a%0ab"), Err(()));
+        assert_eq!(read(b"ok%00"), Err(()));
+        assert_eq!(read(b"100% done"), Err(()), "a stray % in ASCII is a bad encoding");
+        assert_eq!(read(b"%FF%FE"), Err(()), "not UTF-8 once decoded");
+    }
 }

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use yici_core::authz::{Permission, Principal, Target};
 use yici_core::catalogue::ShareType;
 use yici_core::masking::MaskingProfile;
@@ -347,15 +348,27 @@ pub async fn grants(
     let grants = match auth.departments_within(&state.store, Permission::ReadSharing).await? {
         None => state.store.grants(q.resource, page).await?,
         Some(within) => {
+            // Grants repeat resources and systems: each is looked up once.
+            let (mut providers, mut consumers) = (HashMap::new(), HashMap::new());
             let mut mine = Vec::new();
             for g in state.store.grants(q.resource, yici_store::Page::all()).await? {
-                let provider = state
-                    .store
-                    .catalogue_resource(g.resource_id)
-                    .await?
-                    .map(|r| r.department_id);
-                let consumer = state.store.system(g.system_id).await?.map(|s| s.department_id);
-                if [provider, consumer].iter().flatten().any(|d| within.contains(d)) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = providers.entry(g.resource_id) {
+                    slot.insert(
+                        state
+                            .store
+                            .catalogue_resource(g.resource_id)
+                            .await?
+                            .map(|r| r.department_id),
+                    );
+                }
+                if let std::collections::hash_map::Entry::Vacant(slot) = consumers.entry(g.system_id) {
+                    slot.insert(state.store.system(g.system_id).await?.map(|s| s.department_id));
+                }
+                if [providers[&g.resource_id], consumers[&g.system_id]]
+                    .iter()
+                    .flatten()
+                    .any(|d| within.contains(d))
+                {
                     mine.push(g);
                 }
             }
