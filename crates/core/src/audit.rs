@@ -12,6 +12,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod action;
+pub use action::{Action, action_name};
+
 /// The outcome of the recorded action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +65,64 @@ impl Actor {
             ..Default::default()
         }
     }
+
+    /// A signed-in user (`user:operator`), with the department the user belongs to.
+    pub fn user(id: i64, username: &str, department_id: Option<i64>) -> Self {
+        Actor {
+            label: format!("user:{username}"),
+            user_id: Some(id),
+            department_id,
+            ..Default::default()
+        }
+    }
+
+    /// A department's system calling with its token (`system:3`).
+    pub fn department_system(id: i64, department_id: i64) -> Self {
+        Actor {
+            label: format!("system:{id}"),
+            system_id: Some(id),
+            department_id: Some(department_id),
+            ..Default::default()
+        }
+    }
+
+    /// A citizen or company signed in (`applicant:12`).
+    pub fn applicant(id: i64) -> Self {
+        Actor {
+            label: format!("applicant:{id}"),
+            applicant_id: Some(id),
+            ..Default::default()
+        }
+    }
+
+    /// The platform itself, when no person or department system acts.
+    pub fn platform(who: PlatformActor) -> Self {
+        Actor::named(&match who {
+            PlatformActor::Deadlines => "deadline".to_string(),
+            PlatformActor::SealAuthority => "platform".to_string(),
+            PlatformActor::Demo => "demo".to_string(),
+            PlatformActor::Bench => "bench".to_string(),
+            PlatformActor::CommandLine(user) => format!("cli:{user}"),
+            PlatformActor::IdentityPlatform(provider) => format!("identity:{provider}"),
+        })
+    }
+}
+
+/// The platform's own actors: each is recorded under a fixed label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlatformActor {
+    /// The deadline jobs: reminders, escalations, expiry (`deadline`).
+    Deadlines,
+    /// The seal authority setting itself up (`platform`).
+    SealAuthority,
+    /// The demo province being seeded (`demo`).
+    Demo,
+    /// A benchmark run (`bench`).
+    Bench,
+    /// A change made from the command line by this operating-system user (`cli:<user>`).
+    CommandLine(String),
+    /// An identity platform vouching for an applicant (`identity:<provider>`).
+    IdentityPlatform(String),
 }
 
 /// One event to record, as the caller knows it (subjects in the clear).
@@ -74,8 +135,8 @@ pub struct AuditEvent {
     pub on_behalf_of: Option<String>,
     /// The people and organisations whose data this touched: ID numbers or credit codes.
     pub subjects: Vec<String>,
-    /// What was done, `area.verb`: `department.create`, `applicant.read`, `access.refuse` …
-    pub action: String,
+    /// What was done.
+    pub action: Action,
     pub object_type: String,
     pub object_ids: Vec<String>,
     pub purpose: Option<String>,
@@ -93,13 +154,13 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// A successful action by `actor` on an object type; fill in the rest with the setters.
-    pub fn new(time: i64, actor: Actor, action: &str, object_type: &str, request_id: &str) -> Self {
+    pub fn new(time: i64, actor: Actor, action: Action, object_type: &str, request_id: &str) -> Self {
         AuditEvent {
             time,
             actor,
             on_behalf_of: None,
             subjects: Vec::new(),
-            action: action.to_string(),
+            action,
             object_type: object_type.to_string(),
             object_ids: Vec::new(),
             purpose: None,
@@ -143,7 +204,7 @@ impl AuditEvent {
             actor: self.actor.clone(),
             on_behalf_of: self.on_behalf_of.clone(),
             subjects: self.subjects.iter().map(|s| digest(s)).collect(),
-            action: self.action.clone(),
+            action: self.action.code().to_string(),
             object_type: self.object_type.clone(),
             object_ids: self.object_ids.clone(),
             purpose: self.purpose.clone(),
@@ -193,41 +254,13 @@ impl EntryContent {
     }
 }
 
-/// The readable name of an action, for the citizen's and the operator's pages.
-pub fn action_name(action: &str, lang: crate::Lang) -> String {
-    let (zh, en) = match action {
-        "applicant.read" => ("查询申请人信息", "looked up applicant data"),
-        "applicant.verify" => ("实名核验登录", "signed in with real-name verification"),
-        "access.refuse" => ("拒绝访问", "refused access"),
-        "session.sign_in" => ("登录", "signed in"),
-        "session.sign_out" => ("退出登录", "signed out"),
-        "session.lock" => ("密码错误过多，锁定登录", "locked sign-in after wrong passwords"),
-        "region.save" => ("保存行政区划", "saved a region"),
-        "department.create" => ("新增部门", "created a department"),
-        "department.update" => ("修改部门", "updated a department"),
-        "system.create" => ("登记应用系统", "registered a system"),
-        "token.issue" => ("签发令牌", "issued a token"),
-        "token.revoke" => ("吊销令牌", "revoked a token"),
-        "user.create" => ("新增用户", "created a user"),
-        "user.disable" => ("停用账号", "disabled an account"),
-        "user.enable" => ("启用账号", "enabled an account"),
-        "user.password" => ("重设密码", "reset a password"),
-        "role.grant" => ("授予角色", "granted a role"),
-        "role.revoke" => ("撤销角色", "removed a role"),
-        "calendar.save" => ("录入节假日安排", "saved a holiday schedule"),
-        "audit.checkpoint" => ("生成审计检查点", "made an audit checkpoint"),
-        other => return other.to_string(),
-    };
-    lang.pick(zh, en).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn content_hides_subjects_and_is_canonical() {
-        let e = AuditEvent::new(1, Actor::named("user:clerk"), "applicant.read", "applicant", "r1")
+        let e = AuditEvent::new(1, Actor::named("user:clerk"), Action::ApplicantRead, "applicant", "r1")
             .subject("11010519491231002X")
             .object(7)
             .purpose("窗口受理核验身份");

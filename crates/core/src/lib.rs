@@ -11,6 +11,7 @@ pub mod authz;
 pub mod calendar;
 pub mod catalogue;
 pub mod certificate;
+pub mod clock;
 pub mod id;
 pub mod masking;
 pub mod org;

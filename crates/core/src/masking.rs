@@ -25,16 +25,9 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    /// The kind of a data item, from its standard data element or, failing that, its name.
-    pub fn of_item(element: Option<&str>, name: &str) -> ValueKind {
-        match element {
-            Some("DE0002" | "DE0006") => return ValueKind::IdNumber,
-            Some("DE0001" | "DE0013") => return ValueKind::Name,
-            Some("DE0010") => return ValueKind::Phone,
-            Some("DE0011") => return ValueKind::Address,
-            Some("DE0016") => return ValueKind::BankAccount,
-            _ => {}
-        }
+    /// The kind of a value by the name of its field, for fields with no standard data element
+    /// (the registry's elements say their own kind: `catalogue::DataItem::value_kind`).
+    pub fn by_name(name: &str) -> ValueKind {
         if name.contains("身份号码") || name.contains("证件号码") {
             ValueKind::IdNumber
         } else if name.contains("电话") || name.contains("手机") {
@@ -161,12 +154,11 @@ mod tests {
     }
 
     #[test]
-    fn kinds_come_from_elements_or_names() {
-        assert_eq!(ValueKind::of_item(Some("DE0002"), "x"), ValueKind::IdNumber);
-        assert_eq!(ValueKind::of_item(None, "买受人证件号码"), ValueKind::IdNumber);
-        assert_eq!(ValueKind::of_item(None, "联系电话"), ValueKind::Phone);
-        assert_eq!(ValueKind::of_item(None, "户主姓名"), ValueKind::Name);
-        assert_eq!(ValueKind::of_item(None, "房屋坐落"), ValueKind::Address);
-        assert_eq!(ValueKind::of_item(None, "登记日期"), ValueKind::Plain);
+    fn kinds_come_from_names() {
+        assert_eq!(ValueKind::by_name("买受人证件号码"), ValueKind::IdNumber);
+        assert_eq!(ValueKind::by_name("联系电话"), ValueKind::Phone);
+        assert_eq!(ValueKind::by_name("户主姓名"), ValueKind::Name);
+        assert_eq!(ValueKind::by_name("房屋坐落"), ValueKind::Address);
+        assert_eq!(ValueKind::by_name("登记日期"), ValueKind::Plain);
     }
 }

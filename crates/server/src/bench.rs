@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use yici_core::audit::Action;
 use yici_core::id::{CitizenId, Uscc};
 use yici_store::{Store, now_micros};
 
@@ -120,14 +121,19 @@ pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Repo
             })
             .collect();
         store
-            .dataset_load(people.id, &rows, &ev("dataset.load", "catalogue_resource"))
+            .dataset_load(people.id, &rows, &ev(Action::DatasetLoad, "catalogue_resource"))
             .await?;
     }
     let system = match store.system_by_name(market.id, SYSTEM).await? {
         Some(s) => s,
         None => {
             store
-                .create_system(market.id, SYSTEM, "共享交换性能测试", &ev("system.create", "system"))
+                .create_system(
+                    market.id,
+                    SYSTEM,
+                    "共享交换性能测试",
+                    &ev(Action::SystemCreate, "system"),
+                )
                 .await?
         }
     };
@@ -153,7 +159,7 @@ pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Repo
             &token.digest,
             "bench",
             now_micros() + 86_400_000_000,
-            &ev("token.issue", "system_token"),
+            &ev(Action::TokenIssue, "system_token"),
         )
         .await?;
 

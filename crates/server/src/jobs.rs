@@ -5,60 +5,41 @@
 use crate::state::AppState;
 use std::time::Duration;
 
-/// The running jobs.
-pub struct Jobs {
-    stop: tokio::sync::watch::Sender<bool>,
-    handles: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Jobs {
-    /// Stop every job between two of its passes, never inside one: a pass cut short could
-    /// leave a COMMIT sent and unanswered, and its connection sending a ROLLBACK after it. A
-    /// job still busy after ten seconds is aborted.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        for mut handle in self.handles {
-            if tokio::time::timeout(Duration::from_secs(10), &mut handle)
-                .await
-                .is_err()
-            {
-                handle.abort();
-            }
-        }
-    }
-}
-
-/// A job's view of the stop signal.
-#[derive(Clone)]
-struct Stop(tokio::sync::watch::Receiver<bool>);
-
-impl Stop {
-    /// Wait for `until`; `false` when the jobs are stopping instead.
-    async fn wait(&mut self, until: impl std::future::Future) -> bool {
-        tokio::select! {
-            _ = until => true,
-            _ = self.0.wait_for(|stop| *stop) => false,
-        }
-    }
-}
+pub use yici_service::jobs::{Job, Jobs, Stop};
 
 /// Start the jobs.
 pub fn spawn(state: AppState) -> Jobs {
-    let (stop, watch) = tokio::sync::watch::channel(false);
-    let s = || Stop(watch.clone());
-    Jobs {
-        stop,
-        handles: vec![
-            tokio::spawn(sequencer(state.clone(), s())),
-            tokio::spawn(checkpoints(state.clone(), s())),
-            tokio::spawn(sharing_deadlines(state.clone(), s())),
-            tokio::spawn(relay(state.clone(), s())),
-            tokio::spawn(quotas(state.clone(), s())),
-            tokio::spawn(metrics_upkeep(state.clone(), s())),
-            tokio::spawn(seal_reminders(state.clone(), s())),
-            tokio::spawn(sessions(state, s())),
-        ],
-    }
+    yici_service::jobs::spawn(vec![
+        Job::with_loop("audit sequencer", {
+            let state = state.clone();
+            move |stop| sequencer(state, stop)
+        }),
+        Job::with_loop("audit checkpoints", {
+            let state = state.clone();
+            move |stop| checkpoints(state, stop)
+        }),
+        Job::with_loop("sharing deadlines", {
+            let state = state.clone();
+            move |stop| sharing_deadlines(state, stop)
+        }),
+        Job::with_loop("change-feed relay", {
+            let state = state.clone();
+            move |stop| relay(state, stop)
+        }),
+        Job::with_loop("quota flush", {
+            let state = state.clone();
+            move |stop| quotas(state, stop)
+        }),
+        Job::with_loop("metrics upkeep", {
+            let state = state.clone();
+            move |stop| metrics_upkeep(state, stop)
+        }),
+        Job::with_loop("seal reminders", {
+            let state = state.clone();
+            move |stop| seal_reminders(state, stop)
+        }),
+        Job::with_loop("session purge", move |stop| sessions(state, stop)),
+    ])
 }
 
 /// Write the quota counts taken in memory, every second.
@@ -68,7 +49,7 @@ async fn quotas(state: AppState, mut stop: Stop) {
         if !stop.wait(tick.tick()).await {
             return;
         }
-        if let Err(e) = state.quotas.flush(&state.store, crate::api::exchange::today()).await {
+        if let Err(e) = state.quotas.flush(&state.store, state.config.clock.today()).await {
             tracing::warn!(error = %e, "writing quota counts failed; will retry");
         }
     }
@@ -148,7 +129,7 @@ async fn sharing_deadlines(state: AppState, mut stop: Stop) {
         if !stop.wait(tick.tick()).await {
             return;
         }
-        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let today = state.config.clock.today();
         match crate::api::sharing::enforce_deadlines(&state, today).await {
             Ok((0, 0)) => {}
             Ok((reminded, escalated)) => tracing::info!(reminded, escalated, "sharing request deadlines enforced"),
@@ -164,7 +145,7 @@ async fn seal_reminders(state: AppState, mut stop: Stop) {
         if !stop.wait(tick.tick()).await {
             return;
         }
-        match crate::certs::remind_expiring_seals(&state.store, yici_store::now_micros()).await {
+        match crate::certs::remind_expiring_seals(&state.store, state.config.clock.now_micros()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reminded = n, "seal expiry reminders sent"),
             Err(e) => tracing::warn!(error = %e, "seal expiry reminders not sent"),
@@ -179,7 +160,7 @@ async fn relay(state: AppState, mut stop: Stop) {
         if !stop.wait(tick.tick()).await {
             return;
         }
-        if let Err(e) = crate::api::exchange::relay_once(&state, yici_store::now_micros()).await {
+        if let Err(e) = crate::api::exchange::relay_once(&state, state.config.clock.now_micros()).await {
             tracing::warn!(error = %e.en, "change-feed relay failed; will retry");
         }
     }
@@ -192,7 +173,7 @@ async fn sessions(state: AppState, mut stop: Stop) {
         if !stop.wait(tick.tick()).await {
             return;
         }
-        match state.store.purge_sessions(yici_store::now_micros()).await {
+        match state.store.purge_sessions(state.config.clock.now_micros()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %e, "session purge failed"),

@@ -54,7 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(obs::readyz))
         .route("/metrics", get(obs::metrics))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::ApiDoc::openapi()))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(state.gate.clone(), auth::authenticate))
         .layer(middleware::from_fn(obs::record))
         .with_state(state.clone());
     app.layer(
@@ -94,7 +94,7 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
         .with_graceful_shutdown(shutdown())
         .await;
     jobs.stop().await;
-    if let Err(e) = state.quotas.flush(&state.store, api::exchange::today()).await {
+    if let Err(e) = state.quotas.flush(&state.store, state.config.clock.today()).await {
         tracing::warn!(error = %e, "writing quota counts at shutdown failed");
     }
     seal_the_log(&state).await;

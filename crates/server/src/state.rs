@@ -37,6 +37,9 @@ pub struct ServerConfig {
     /// Hosts (or `host:port`) inside the platform's own network that webhooks may still be
     /// delivered to; every other loopback, private or link-local target is refused.
     pub webhook_allow: Vec<String>,
+    /// The time every deadline, validity and expiry is decided by: the system clock, or a
+    /// clock a test sets.
+    pub clock: yici_core::clock::Clock,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +58,7 @@ impl Default for ServerConfig {
             sign_in_max_failures: 5,
             sign_in_lockout: Duration::from_secs(15 * 60),
             webhook_allow: Vec::new(),
+            clock: yici_core::clock::Clock::system(),
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct Inner {
     pub certs: crate::certs::Certs,
     /// Wrong-password counts per username.
     pub sign_ins: crate::throttle::SignInThrottle,
+    /// Who is asking: tokens and sessions resolved once per request.
+    pub gate: yici_web::auth::Gate,
 }
 
 impl AppState {
@@ -103,7 +109,13 @@ impl AppState {
             config.upstream_timeout,
             config.upstream_retries,
         ));
-        let certs = crate::certs::Certs::new(config.seal_key.clone());
+        let certs = crate::certs::Certs::new(config.seal_key.clone(), config.clock.clone());
+        let gate = yici_web::auth::Gate::new(
+            store.clone(),
+            config.clock.clone(),
+            config.body_limit,
+            crate::web::menu(),
+        );
         AppState(Arc::new(Inner {
             certs,
             store,
@@ -118,6 +130,7 @@ impl AppState {
             nats: Default::default(),
             oidc: Default::default(),
             sign_ins: Default::default(),
+            gate,
         }))
     }
 }

@@ -27,7 +27,7 @@ pub enum UpstreamError {
     Timeout,
     Unavailable(String),
     /// The circuit is open; retry after this many seconds.
-    CircuitOpen(u64),
+    CircuitOpen(u32),
     Invalid(String),
 }
 
@@ -62,7 +62,7 @@ impl Upstreams {
         if let Some(until) = breakers.get(endpoint).and_then(|b| b.open_until)
             && until > Instant::now()
         {
-            return Err(UpstreamError::CircuitOpen((until - Instant::now()).as_secs().max(1)));
+            return Err(UpstreamError::CircuitOpen((until - Instant::now()).as_secs().clamp(1, 3600) as u32));
         }
         Ok(())
     }

@@ -664,7 +664,8 @@ async fn operations_and_documentation(app: App) {
 }
 on_both!(operations_and_documentation);
 
-/// Every problem code a handler writes out (`StatusCode::…, "code"`) is named in the OpenAPI
+/// Every problem code an operation or a handler writes out (`Kind::…, "code"` in a service,
+/// `StatusCode::…, "code"` at the HTTP edge), in any crate, is named in the OpenAPI
 /// description, where clients look codes up.
 #[test]
 fn every_problem_code_in_the_source_is_documented() {
@@ -679,10 +680,13 @@ fn every_problem_code_in_the_source_is_documented() {
         }
     }
     let mut files = Vec::new();
-    sources(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut files,
-    );
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for entry in std::fs::read_dir(&crates).unwrap().flatten() {
+        let src = entry.path().join("src");
+        if src.is_dir() {
+            sources(&src, &mut files);
+        }
+    }
     let openapi = files
         .iter()
         .find(|f| f.contains("struct Errors;"))
@@ -691,10 +695,12 @@ fn every_problem_code_in_the_source_is_documented() {
     let description = openapi.split("license(").next().unwrap();
     let mut codes = std::collections::BTreeSet::new();
     for file in &files {
-        for (i, _) in file.match_indices("StatusCode::") {
-            let rest = &file[i + "StatusCode::".len()..];
+        let edges = file.match_indices("StatusCode::").map(|(i, p)| i + p.len());
+        let kinds = file.match_indices("Kind::").map(|(i, p)| i + p.len());
+        for i in edges.chain(kinds) {
+            let rest = &file[i..];
             let Some(after_name) = rest
-                .trim_start_matches(|c: char| c.is_ascii_uppercase() || c == '_')
+                .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
                 .strip_prefix(',')
             else {
                 continue;

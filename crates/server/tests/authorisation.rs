@@ -515,7 +515,13 @@ async fn scoped_user(
     };
     let password = "Matrix-Scope-2026";
     let hash = yici_crypto::password::hash(password);
-    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "-");
+    let ev = yici_core::audit::AuditEvent::new(
+        0,
+        yici_core::audit::Actor::named("test"),
+        yici_core::audit::Action::UserCreate,
+        "user",
+        "-",
+    );
     let user = app
         .store
         .create_user(

@@ -1445,7 +1445,13 @@ async fn departments_find_certificates_under_a_sharing_grant(app: App) {
     assert!(res.headers.contains_key("retry-after"));
 
     // Revoking the grant ends the access.
-    let ev = yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "grant.revoke", "grant", "t");
+    let ev = yici_core::audit::AuditEvent::new(
+        0,
+        yici_core::audit::Actor::named("test"),
+        yici_core::audit::Action::GrantRevoke,
+        "grant",
+        "t",
+    );
     app.store.grant_revoke(grant_id, &ev).await.unwrap();
     assert_eq!(app.get(&find, Auth::Session(&clerk)).await.json(), json!([]));
     let res = app

@@ -269,7 +269,7 @@ async fn exchange_lookups_under_a_grant(app: App) {
     let gid = grants[0]["id"].as_i64().unwrap();
 
     // The counts taken in memory reach the database, and another instance honours them.
-    let today = yici_server::api::exchange::today();
+    let today = app.state.config.clock.today();
     app.state.quotas.flush(&app.store, today).await.unwrap();
     assert_eq!(app.store.grant_usage(gid, today).await.unwrap(), 4);
     let other_instance = yici_server::quota::Quotas::default();
@@ -585,8 +585,13 @@ fn resource_code(path: &str) -> String {
 
 /// A NATS subscription of a system to a resource, made directly in the store.
 async fn nats_subscription(app: &App, system_id: i64, resource_id: i64) {
-    let event =
-        yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "webhook.add", "webhook", "t");
+    let event = yici_core::audit::AuditEvent::new(
+        0,
+        yici_core::audit::Actor::named("test"),
+        yici_core::audit::Action::WebhookAdd,
+        "webhook",
+        "t",
+    );
     app.store
         .webhook_add(
             system_id,
@@ -824,7 +829,7 @@ async fn changes_by_another_instance_take_effect_within_the_cache_age(app: App) 
         .execute(app.store.pool())
         .await
         .unwrap();
-    tokio::time::sleep(yici_server::cache::MAX_AGE + std::time::Duration::from_millis(100)).await;
+    tokio::time::sleep(yici_service::memo::MAX_AGE + std::time::Duration::from_millis(100)).await;
     let res = app.send(call()).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
     assert_eq!(res.code(), "grant_missing");
@@ -833,7 +838,7 @@ async fn changes_by_another_instance_take_effect_within_the_cache_age(app: App) 
         .execute(app.store.pool())
         .await
         .unwrap();
-    tokio::time::sleep(yici_server::cache::MAX_AGE + std::time::Duration::from_millis(100)).await;
+    tokio::time::sleep(yici_service::memo::MAX_AGE + std::time::Duration::from_millis(100)).await;
     assert_eq!(app.send(call()).await.status, StatusCode::UNAUTHORIZED);
 }
 on_both!(changes_by_another_instance_take_effect_within_the_cache_age);
@@ -845,7 +850,7 @@ async fn lookups_read_together_each_get_their_own_rows(app: App) {
         yici_core::audit::AuditEvent::new(
             0,
             yici_core::audit::Actor::named("test"),
-            "dataset.load",
+            yici_core::audit::Action::DatasetLoad,
             "catalogue_resource",
             "t",
         )
@@ -912,3 +917,86 @@ async fn an_unreachable_nats_costs_one_attempt_per_pass(app: App) {
     );
 }
 on_both!(an_unreachable_nats_costs_one_attempt_per_pass);
+
+/// 2026-06-01 23:00 in China.
+fn june_first_late() -> i64 {
+    chrono::DateTime::parse_from_rfc3339("2026-06-01T23:00:00+08:00")
+        .unwrap()
+        .timestamp_micros()
+}
+
+async fn grants_lapse_and_quotas_reset_by_the_platform_clock(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let police = app.police_steward().await;
+    let steward = app.login("data_steward").await;
+    let people = app.resource("人口基础信息").await;
+    let rows = json!([{"姓名": "张三", "公民身份号码": person(1)}]);
+    let path = format!("/api/v1/datasets/{}/rows", people.id);
+    let res = app.call(Method::POST, &path, Auth::Session(&police), Some(rows)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let req = json!({"resource_id": people.id, "consumer_department_id": market, "system_id": system, "items": ["姓名"],
+        "purpose": "企业开办时核验法定代表人身份", "legal_basis": "《市场主体登记管理条例》", "valid_from": "2026-06-01", "valid_until": "2026-06-30"});
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            Auth::Session(&steward),
+            Some(req),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_i64().unwrap();
+    let decided = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/sharing/requests/{id}/decision"),
+            Auth::Session(&police),
+            Some(json!({"decision": "approve", "items": ["姓名"], "daily_quota": 1})),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.text);
+
+    let token = app.token("市场主体登记系统");
+    let key = format!("{}={}", enc("公民身份号码"), person(1));
+    let res = lookup(&app, &token, &people.code, &key, Some("企业开办核验")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    // The daily quota is used up until midnight in China, by the platform's clock.
+    let res = lookup(&app, &token, &people.code, &key, Some("企业开办核验")).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text);
+    assert_eq!(res.headers.get("retry-after").unwrap(), "3600");
+    // The next day the quota is fresh; after the grant's last day the lookup is refused.
+    app.state.config.clock.advance(2 * 3600 * 1_000_000);
+    let res = lookup(&app, &token, &people.code, &key, Some("企业开办核验")).await;
+    assert_eq!(res.status, StatusCode::OK, "a new day: {}", res.text);
+    app.state.config.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-07-01T08:00:00+08:00")
+            .unwrap()
+            .timestamp_micros(),
+    );
+    let res = lookup(&app, &token, &people.code, &key, Some("企业开办核验")).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    assert_eq!(res.code(), "grant_missing");
+}
+
+mod grants_lapse_and_quotas_reset_by_the_platform_clock {
+    use super::common::{App, Backend};
+    use yici_core::clock::Clock;
+
+    async fn start(backend: Backend) -> Option<App> {
+        App::start_with(backend, |c| c.clock = Clock::fixed(super::june_first_late())).await
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::grants_lapse_and_quotas_reset_by_the_platform_clock(start(Backend::Sqlite).await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        if let Some(app) = start(Backend::Postgres).await {
+            super::grants_lapse_and_quotas_reset_by_the_platform_clock(app).await;
+        }
+    }
+}

@@ -104,7 +104,7 @@ impl Store {
         match self.department_by_uscc(d.uscc.as_str()).await? {
             Some(existing) => {
                 let mut audit = audit.clone();
-                audit.action = "department.update".into();
+                audit.action = yici_core::audit::Action::DepartmentUpdate;
                 self.update_department(existing.id, d, &audit).await
             }
             None => self.create_department(d, audit).await,

@@ -165,7 +165,7 @@ impl Store {
         if let Some(g) = grant {
             let id = self.insert_grant(&mut tx, Some(created.id), g).await?;
             let mut e = audit.clone();
-            e.action = "grant.issue".into();
+            e.action = yici_core::audit::Action::GrantIssue;
             self.audit_in(&mut tx, &e.object(id)).await?;
             self.notify(
                 &mut tx,
@@ -270,7 +270,7 @@ impl Store {
         if let Some(g) = grant {
             let gid = self.insert_grant(&mut tx, Some(id), g).await?;
             let mut e = audit.clone();
-            e.action = "grant.issue".into();
+            e.action = yici_core::audit::Action::GrantIssue;
             self.audit_in(&mut tx, &e.object(gid)).await?;
         }
         let message = match to {

@@ -2,7 +2,7 @@
 //! checkpoints verify, proofs and exports check out with the public key alone, and every kind
 //! of tampering is found and named.
 
-use yici_core::audit::{Actor, AuditEvent, Outcome};
+use yici_core::audit::{Action, Actor, AuditEvent, Outcome};
 use yici_crypto::auditlog::verify_export;
 use yici_crypto::merkle;
 use yici_store::audit::{AuditFilter, AuditWriter};
@@ -12,7 +12,7 @@ fn event(i: usize) -> AuditEvent {
     let mut e = AuditEvent::new(
         1_700_000_000_000_000 + i as i64,
         Actor::named("user:clerk"),
-        "applicant.read",
+        Action::ApplicantRead,
         "applicant",
         &format!("req-{i}"),
     )

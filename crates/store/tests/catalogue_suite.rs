@@ -1,7 +1,7 @@
 //! The catalogue on SQLite and PostgreSQL: codes, the review lifecycle with retrievable
 //! versions, Chinese full-text search with filters, statistics, standards and mappings.
 
-use yici_core::audit::{Actor, AuditEvent};
+use yici_core::audit::{Action, Actor, AuditEvent};
 use yici_core::catalogue::elements::FieldMapping;
 use yici_core::catalogue::{DataItem, ResourceDraft, Status, Transition};
 use yici_core::id::{RegionCode, Uscc};
@@ -11,14 +11,14 @@ use yici_store::catalogue::CatalogueFilter;
 use yici_store::departments::NewDepartment;
 use yici_store::{Page, Store, StoreError, both_backends, now_micros};
 
-fn ev(action: &str) -> AuditEvent {
+fn ev(action: Action) -> AuditEvent {
     AuditEvent::new(now_micros(), Actor::named("test"), action, "catalogue_resource", "t")
 }
 
 async fn department(store: &Store, name: &str, org: &str, region: &str) -> i64 {
     for (c, n) in [("330000", "浙江省"), ("330100", "杭州市"), ("330800", "衢州市")] {
         store
-            .upsert_region(&RegionCode::parse(c).unwrap(), n, &ev("region.save"))
+            .upsert_region(&RegionCode::parse(c).unwrap(), n, &ev(Action::RegionSave))
             .await
             .unwrap();
     }
@@ -29,7 +29,11 @@ async fn department(store: &Store, name: &str, org: &str, region: &str) -> i64 {
         parent_id: None,
         kind: DepartmentKind::Government,
     };
-    store.create_department(&d, &ev("department.create")).await.unwrap().id
+    store
+        .create_department(&d, &ev(Action::DepartmentCreate))
+        .await
+        .unwrap()
+        .id
 }
 
 fn draft(dept: i64, name: &str, share: i64, open: i64) -> ResourceDraft {
@@ -82,13 +86,16 @@ fn draft(dept: i64, name: &str, share: i64, open: i64) -> ResourceDraft {
 }
 
 async fn publish(store: &Store, d: &ResourceDraft) -> i64 {
-    let r = store.catalogue_create(d, None, &ev("catalogue.create")).await.unwrap();
-    store
-        .catalogue_transition(r.id, Transition::Submit, None, "", &ev("catalogue.submit"))
+    let r = store
+        .catalogue_create(d, None, &ev(Action::CatalogueCreate))
         .await
         .unwrap();
     store
-        .catalogue_transition(r.id, Transition::Approve, None, "", &ev("catalogue.approve"))
+        .catalogue_transition(r.id, Transition::Submit, None, "", &ev(Action::CatalogueSubmit))
+        .await
+        .unwrap();
+    store
+        .catalogue_transition(r.id, Transition::Approve, None, "", &ev(Action::CatalogueApprove))
         .await
         .unwrap();
     r.id
@@ -97,34 +104,43 @@ async fn publish(store: &Store, d: &ResourceDraft) -> i64 {
 async fn lifecycle_keeps_every_published_version(store: Store) {
     let dept = department(&store, "浙江省公安厅", "MB000103", "330000").await;
     let d = draft(dept, "人口基础信息", 1, 3);
-    let r = store.catalogue_create(&d, None, &ev("catalogue.create")).await.unwrap();
+    let r = store
+        .catalogue_create(&d, None, &ev(Action::CatalogueCreate))
+        .await
+        .unwrap();
     assert_eq!((r.code.as_str(), r.status), ("101001/000001", Status::Draft));
     let second = store
-        .catalogue_create(&draft(dept, "户籍信息", 1, 3), None, &ev("catalogue.create"))
+        .catalogue_create(&draft(dept, "户籍信息", 1, 3), None, &ev(Action::CatalogueCreate))
         .await
         .unwrap();
     assert_eq!(second.code, "101001/000002");
 
     let refused = store
-        .catalogue_transition(r.id, Transition::Approve, None, "", &ev("catalogue.approve"))
+        .catalogue_transition(r.id, Transition::Approve, None, "", &ev(Action::CatalogueApprove))
         .await;
     assert!(
         matches!(refused, Err(StoreError::Conflict(_))),
         "a draft cannot be approved"
     );
     store
-        .catalogue_transition(r.id, Transition::Submit, None, "", &ev("catalogue.submit"))
+        .catalogue_transition(r.id, Transition::Submit, None, "", &ev(Action::CatalogueSubmit))
         .await
         .unwrap();
     assert!(
         store
-            .catalogue_transition(r.id, Transition::Reject, None, " ", &ev("catalogue.reject"))
+            .catalogue_transition(r.id, Transition::Reject, None, " ", &ev(Action::CatalogueReject))
             .await
             .is_err(),
         "a rejection needs a reason"
     );
     let rejected = store
-        .catalogue_transition(r.id, Transition::Reject, None, "摘要过于简单", &ev("catalogue.reject"))
+        .catalogue_transition(
+            r.id,
+            Transition::Reject,
+            None,
+            "摘要过于简单",
+            &ev(Action::CatalogueReject),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -134,15 +150,15 @@ async fn lifecycle_keeps_every_published_version(store: Store) {
     let mut better = d.clone();
     better.summary = "全省户籍人口的姓名、身份号码等基础信息".into();
     store
-        .catalogue_transition(r.id, Transition::Edit, Some(&better), "", &ev("catalogue.edit"))
+        .catalogue_transition(r.id, Transition::Edit, Some(&better), "", &ev(Action::CatalogueEdit))
         .await
         .unwrap();
     store
-        .catalogue_transition(r.id, Transition::Submit, None, "", &ev("catalogue.submit"))
+        .catalogue_transition(r.id, Transition::Submit, None, "", &ev(Action::CatalogueSubmit))
         .await
         .unwrap();
     let published = store
-        .catalogue_transition(r.id, Transition::Approve, None, "", &ev("catalogue.approve"))
+        .catalogue_transition(r.id, Transition::Approve, None, "", &ev(Action::CatalogueApprove))
         .await
         .unwrap();
     assert_eq!(
@@ -154,17 +170,17 @@ async fn lifecycle_keeps_every_published_version(store: Store) {
     let mut v2 = better.clone();
     v2.name = "人口基础信息（第二版）".into();
     store
-        .catalogue_transition(r.id, Transition::Edit, Some(&v2), "", &ev("catalogue.edit"))
+        .catalogue_transition(r.id, Transition::Edit, Some(&v2), "", &ev(Action::CatalogueEdit))
         .await
         .unwrap();
     let (_, current) = store.catalogue_published(r.id).await.unwrap().unwrap();
     assert_eq!(current.draft.name, "人口基础信息");
     store
-        .catalogue_transition(r.id, Transition::Submit, None, "", &ev("catalogue.submit"))
+        .catalogue_transition(r.id, Transition::Submit, None, "", &ev(Action::CatalogueSubmit))
         .await
         .unwrap();
     store
-        .catalogue_transition(r.id, Transition::Approve, None, "", &ev("catalogue.approve"))
+        .catalogue_transition(r.id, Transition::Approve, None, "", &ev(Action::CatalogueApprove))
         .await
         .unwrap();
     let versions = store.catalogue_versions(r.id).await.unwrap();
@@ -178,27 +194,45 @@ async fn lifecycle_keeps_every_published_version(store: Store) {
     moved.classification = "101002".into();
     assert!(
         store
-            .catalogue_transition(r.id, Transition::Edit, Some(&moved), "", &ev("catalogue.edit"))
+            .catalogue_transition(r.id, Transition::Edit, Some(&moved), "", &ev(Action::CatalogueEdit))
             .await
             .is_err()
     );
 
     // Withdrawal takes it out of the catalogue.
     store
-        .catalogue_transition(r.id, Transition::RequestWithdraw, None, "", &ev("catalogue.withdraw"))
+        .catalogue_transition(
+            r.id,
+            Transition::RequestWithdraw,
+            None,
+            "",
+            &ev(Action::CatalogueWithdraw),
+        )
         .await
         .unwrap();
     let back = store
-        .catalogue_transition(r.id, Transition::Reject, None, "仍有部门在用", &ev("catalogue.reject"))
+        .catalogue_transition(
+            r.id,
+            Transition::Reject,
+            None,
+            "仍有部门在用",
+            &ev(Action::CatalogueReject),
+        )
         .await
         .unwrap();
     assert_eq!(back.status, Status::Published);
     store
-        .catalogue_transition(r.id, Transition::RequestWithdraw, None, "", &ev("catalogue.withdraw"))
+        .catalogue_transition(
+            r.id,
+            Transition::RequestWithdraw,
+            None,
+            "",
+            &ev(Action::CatalogueWithdraw),
+        )
         .await
         .unwrap();
     store
-        .catalogue_transition(r.id, Transition::Approve, None, "", &ev("catalogue.approve"))
+        .catalogue_transition(r.id, Transition::Approve, None, "", &ev(Action::CatalogueApprove))
         .await
         .unwrap();
     assert!(store.catalogue_published(r.id).await.unwrap().is_none());
@@ -250,7 +284,7 @@ async fn chinese_search_with_filters(store: Store) {
     });
     publish(&store, &estate).await;
     let unpublished = store
-        .catalogue_create(&draft(police, "婚姻登记信息", 1, 1), None, &ev("catalogue.create"))
+        .catalogue_create(&draft(police, "婚姻登记信息", 1, 1), None, &ev(Action::CatalogueCreate))
         .await
         .unwrap();
     let all = Page::new(None, None);
@@ -356,12 +390,15 @@ async fn standards_and_mappings(store: Store) {
             .into_iter()
             .collect(),
     };
-    store.put_field_mapping(dept, &m, &ev("mapping.save")).await.unwrap();
+    store
+        .put_field_mapping(dept, &m, &ev(Action::MappingSave))
+        .await
+        .unwrap();
     assert_eq!(store.field_mappings(dept).await.unwrap(), vec![m.clone()]);
     let mut unknown = m;
     unknown.element = "DE9999".into();
     assert!(matches!(
-        store.put_field_mapping(dept, &unknown, &ev("mapping.save")).await,
+        store.put_field_mapping(dept, &unknown, &ev(Action::MappingSave)).await,
         Err(StoreError::Conflict(_))
     ));
 }
@@ -379,7 +416,7 @@ async fn a_bad_stored_row_fails_only_its_own_lookups(store: Store) {
             (key, values)
         })
         .collect();
-    store.dataset_load(id, &rows, &ev("dataset.load")).await.unwrap();
+    store.dataset_load(id, &rows, &ev(Action::DatasetLoad)).await.unwrap();
     sqlx::query("UPDATE dataset_rows SET content = 'not json' WHERE row_key = 'key-07'")
         .execute(store.pool())
         .await

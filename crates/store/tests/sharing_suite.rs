@@ -1,7 +1,7 @@
 //! Sharing requests, grants, quotas and notifications on SQLite and PostgreSQL.
 
 use chrono::NaiveDate;
-use yici_core::audit::{Actor, AuditEvent};
+use yici_core::audit::{Action, Actor, AuditEvent};
 use yici_core::catalogue::{DataItem, ResourceDraft, Transition};
 use yici_core::id::{RegionCode, Uscc};
 use yici_core::masking::MaskingProfile;
@@ -11,7 +11,7 @@ use yici_store::departments::NewDepartment;
 use yici_store::sharing::RequestFilter;
 use yici_store::{Page, Store, StoreError, both_backends, now_micros};
 
-fn ev(action: &str) -> AuditEvent {
+fn ev(action: Action) -> AuditEvent {
     AuditEvent::new(now_micros(), Actor::named("test"), action, "sharing_request", "t")
 }
 
@@ -22,7 +22,7 @@ fn d(s: &str) -> NaiveDate {
 /// Provider, consumer with a system, and a published resource; returns (provider, consumer, system, resource).
 async fn setup(store: &Store) -> (i64, i64, i64, i64) {
     store
-        .upsert_region(&RegionCode::parse("330000").unwrap(), "浙江省", &ev("region.save"))
+        .upsert_region(&RegionCode::parse("330000").unwrap(), "浙江省", &ev(Action::RegionSave))
         .await
         .unwrap();
     let dept = |name: &str, org: &str| NewDepartment {
@@ -33,17 +33,17 @@ async fn setup(store: &Store) -> (i64, i64, i64, i64) {
         kind: DepartmentKind::Government,
     };
     let provider = store
-        .create_department(&dept("浙江省公安厅", "MB000103"), &ev("department.create"))
+        .create_department(&dept("浙江省公安厅", "MB000103"), &ev(Action::DepartmentCreate))
         .await
         .unwrap()
         .id;
     let consumer = store
-        .create_department(&dept("浙江省民政厅", "MB000108"), &ev("department.create"))
+        .create_department(&dept("浙江省民政厅", "MB000108"), &ev(Action::DepartmentCreate))
         .await
         .unwrap()
         .id;
     let system = store
-        .create_system(consumer, "婚姻登记系统", "", &ev("system.create"))
+        .create_system(consumer, "婚姻登记系统", "", &ev(Action::SystemCreate))
         .await
         .unwrap()
         .id;
@@ -76,15 +76,15 @@ async fn setup(store: &Store) -> (i64, i64, i64, i64) {
             .collect(),
     };
     let r = store
-        .catalogue_create(&draft, None, &ev("catalogue.create"))
+        .catalogue_create(&draft, None, &ev(Action::CatalogueCreate))
         .await
         .unwrap();
     store
-        .catalogue_transition(r.id, Transition::Submit, None, "", &ev("catalogue.submit"))
+        .catalogue_transition(r.id, Transition::Submit, None, "", &ev(Action::CatalogueSubmit))
         .await
         .unwrap();
     store
-        .catalogue_transition(r.id, Transition::Approve, None, "", &ev("catalogue.approve"))
+        .catalogue_transition(r.id, Transition::Approve, None, "", &ev(Action::CatalogueApprove))
         .await
         .unwrap();
     (provider, consumer, system, r.id)
@@ -129,7 +129,7 @@ async fn requests_decisions_grants_and_quotas(store: Store) {
             RequestStatus::Pending,
             d("2026-12-11"),
             None,
-            &ev("sharing.request"),
+            &ev(Action::SharingRequest),
         )
         .await
         .unwrap();
@@ -154,7 +154,7 @@ async fn requests_decisions_grants_and_quotas(store: Store) {
             RequestStatus::PartiallyGranted,
             "",
             Some(&g),
-            &ev("sharing.decide"),
+            &ev(Action::SharingDecide),
         )
         .await
         .unwrap();
@@ -166,7 +166,7 @@ async fn requests_decisions_grants_and_quotas(store: Store) {
             RequestStatus::Granted,
             "",
             None,
-            &ev("sharing.decide"),
+            &ev(Action::SharingDecide),
         )
         .await;
     assert!(
@@ -189,10 +189,10 @@ async fn requests_decisions_grants_and_quotas(store: Store) {
     assert_eq!(store.grant_usage(gid, d("2026-12-01")).await.unwrap(), 3);
     assert_eq!(store.grant_usage(gid, d("2026-12-02")).await.unwrap(), 0);
 
-    let revoked = store.grant_revoke(gid, &ev("grant.revoke")).await.unwrap();
+    let revoked = store.grant_revoke(gid, &ev(Action::GrantRevoke)).await.unwrap();
     assert!(revoked.revoked);
     assert!(matches!(
-        store.grant_revoke(9_999_999, &ev("grant.revoke")).await,
+        store.grant_revoke(9_999_999, &ev(Action::GrantRevoke)).await,
         Err(StoreError::NotFound(_))
     ));
 
@@ -204,7 +204,7 @@ async fn requests_decisions_grants_and_quotas(store: Store) {
             RequestStatus::Pending,
             d("2026-12-11"),
             None,
-            &ev("sharing.request"),
+            &ev(Action::SharingRequest),
         )
         .await
         .unwrap();
@@ -219,7 +219,7 @@ async fn requests_decisions_grants_and_quotas(store: Store) {
             RequestStatus::Escalated,
             "涉及敏感个人信息",
             None,
-            &ev("sharing.decide"),
+            &ev(Action::SharingDecide),
         )
         .await
         .unwrap();
@@ -236,7 +236,7 @@ async fn requests_decisions_grants_and_quotas(store: Store) {
             RequestStatus::Granted,
             d("2026-11-27"),
             Some(&grant_of(&r, r.items.clone())),
-            &ev("sharing.request"),
+            &ev(Action::SharingRequest),
         )
         .await
         .unwrap();

@@ -12,7 +12,7 @@ fn ev() -> yici_core::audit::AuditEvent {
     yici_core::audit::AuditEvent::new(
         now_micros(),
         yici_core::audit::Actor::named("test"),
-        "test.change",
+        yici_core::audit::Action::RegionSave,
         "test",
         "t",
     )

@@ -134,13 +134,7 @@ fn theme_label(t: &str) -> &'static str {
 }
 
 fn date(micros: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(micros)
-        .map(|t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .unwrap_or_default()
+    crate::clock::china_date(micros).format("%Y-%m-%d").to_string()
 }
 
 fn build(base: &str, title: &str, publisher: &str, resources: &[DcatResource]) -> Graph {

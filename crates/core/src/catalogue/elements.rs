@@ -3,6 +3,7 @@
 
 use crate::Lang;
 use crate::id::RegionCode;
+use crate::masking::ValueKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -132,6 +133,33 @@ pub fn shipped_elements() -> Vec<DataElement> {
         e("DE0017", "不动产单元号", 1, Some(28), None),
         e("DE0018", "证照编号", 1, Some(64), None),
     ]
+}
+
+/// The registry's elements whose values are personal data or identify someone: how masking
+/// treats them, and whether a value names a data subject (a person or organisation whose uses the
+/// audit log indexes). One table, read by masking and by the audit log alike.
+const PERSONAL_ELEMENTS: [(&str, ValueKind, bool); 8] = [
+    ("DE0001", ValueKind::Name, false),
+    ("DE0002", ValueKind::IdNumber, true),
+    ("DE0006", ValueKind::IdNumber, true),
+    ("DE0008", ValueKind::Plain, true),
+    ("DE0010", ValueKind::Phone, false),
+    ("DE0011", ValueKind::Address, false),
+    ("DE0013", ValueKind::Name, false),
+    ("DE0016", ValueKind::BankAccount, false),
+];
+
+/// How masking treats the values of element `code` (`None`: not a shipped personal element).
+pub fn value_kind(code: &str) -> Option<ValueKind> {
+    PERSONAL_ELEMENTS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, k, _)| *k)
+}
+
+/// Whether the values of element `code` identify a person or an organisation.
+pub fn identifies_subject(code: &str) -> bool {
+    PERSONAL_ELEMENTS.iter().any(|(c, _, subject)| *c == code && *subject)
 }
 
 /// How a department's local field and codes map to a standard element.

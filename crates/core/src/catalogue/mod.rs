@@ -207,6 +207,22 @@ pub struct DataItem {
 }
 
 impl DataItem {
+    /// How masking treats this item's values: by its data element when it has a personal one,
+    /// otherwise by its name.
+    pub fn value_kind(&self) -> crate::masking::ValueKind {
+        self.element
+            .as_deref()
+            .and_then(elements::value_kind)
+            .unwrap_or_else(|| crate::masking::ValueKind::by_name(&self.name))
+    }
+
+    /// Whether this item's values name data subjects (people or companies), whose uses the
+    /// audit log indexes: identifying elements of the registry, or ID numbers by kind.
+    pub fn names_subject(&self) -> bool {
+        self.element.as_deref().is_some_and(elements::identifies_subject)
+            || self.value_kind() == crate::masking::ValueKind::IdNumber
+    }
+
     /// Check and normalise a value for this item: its data type, its length and, for standard
     /// identifier elements, the identifier's own rules.
     pub fn check_value(&self, value: &str) -> Result<String, String> {
@@ -608,5 +624,34 @@ pub(crate) mod tests {
         assert_eq!(ShareType::parse("有条件共享"), Some(ShareType::Conditional));
         assert_eq!(ShareType::parse("2"), Some(ShareType::Conditional));
         assert_eq!(UpdateCycle::parse("每日"), Some(UpdateCycle::Daily));
+    }
+
+    #[test]
+    fn the_data_subject_rule_agrees_with_masking() {
+        use crate::masking::ValueKind;
+        let item = |name: &str, element: Option<&str>| DataItem {
+            name: name.into(),
+            element: element.map(str::to_string),
+            data_type: 1,
+            length: None,
+            share_type: None,
+        };
+        for code in ["DE0002", "DE0006"] {
+            let i = item("号码", Some(code));
+            assert_eq!(i.value_kind(), ValueKind::IdNumber, "{code}");
+            assert!(
+                i.names_subject(),
+                "{code} is masked as an ID number and names its holder"
+            );
+        }
+        let company = item("统一社会信用代码", Some("DE0008"));
+        assert!(company.names_subject());
+        assert_eq!(company.value_kind(), ValueKind::Plain, "a company's code is not masked");
+        assert!(item("买受人证件号码", None).names_subject(), "an ID number by its name");
+        let phone = item("联系电话", Some("DE0010"));
+        assert_eq!(phone.value_kind(), ValueKind::Phone);
+        assert!(!phone.names_subject());
+        assert_eq!(item("户主姓名", None).value_kind(), ValueKind::Name);
+        assert!(!item("登记日期", Some("DE0014")).names_subject());
     }
 }

@@ -6,6 +6,7 @@ use crate::extract::Query;
 use crate::state::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use yici_core::audit::Action;
 use yici_core::authz::{Permission, Target};
 use yici_core::org::{ApplicantId, mask_name};
 
@@ -59,7 +60,7 @@ pub async fn find_applicant(
         ));
     }
     let event = auth
-        .event("applicant.read", "applicant")
+        .event(Action::ApplicantRead, "applicant")
         .object(a.id)
         .subject(a.applicant_id.as_str())
         .purpose(purpose);

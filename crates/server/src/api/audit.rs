@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use yici_core::audit::Action;
 use yici_core::audit::EntryContent;
 use yici_core::authz::{Permission, Principal, Target};
 use yici_crypto::auditlog::{Checkpoint, Export};
@@ -61,8 +62,7 @@ pub fn parse_time(field: &str, v: &str) -> ApiResult<i64> {
         return Ok(t.timestamp_micros());
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        let t = d.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(8);
-        return Ok(t.and_utc().timestamp_micros());
+        return Ok(yici_core::clock::china_midnight(d));
     }
     Err(ApiError::field(
         field,
@@ -155,7 +155,7 @@ pub async fn make_checkpoint(
     let cp = state.store.audit_checkpoint().await?;
     state
         .audit
-        .append(auth.event("audit.checkpoint", "checkpoint").object(cp.size))
+        .append(auth.event(Action::AuditCheckpoint, "checkpoint").object(cp.size))
         .await?;
     Ok((StatusCode::CREATED, axum::Json(cp)))
 }
@@ -311,7 +311,7 @@ pub async fn my_entries(state: &AppState, auth: &Auth, page: yici_store::Page) -
     // My own sign-ins (and their real-name verification) are not uses of my data by others.
     Ok(found
         .into_iter()
-        .filter(|e| e.content.action != "applicant.verify")
+        .filter(|e| e.content.action != Action::ApplicantVerify.code())
         .filter(|e| e.content.actor.applicant_id.is_none() || e.content.actor.applicant_id != me)
         .collect())
 }

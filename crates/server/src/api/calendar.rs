@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use yici_core::audit::Action;
 use yici_core::authz::{Permission, Target};
 use yici_core::calendar::{ClockReading, WorkingClock, YearSchedule};
 
@@ -70,7 +71,7 @@ pub async fn put_year(
     schedule.validate()?;
     state
         .store
-        .save_calendar_year(&schedule, &auth.event("calendar.save", "calendar_year"))
+        .save_calendar_year(&schedule, &auth.event(Action::CalendarSave, "calendar_year"))
         .await?;
     Ok(axum::Json(schedule))
 }

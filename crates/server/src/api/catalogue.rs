@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use yici_core::audit::Action;
 use yici_core::authz::{Permission, Target};
 use yici_core::catalogue::elements::{CodeSet, DataElement, FieldMapping};
 use yici_core::catalogue::{ResourceDraft, Status, Transition};
@@ -273,7 +274,7 @@ pub async fn create(state: &AppState, auth: &Auth, d: &ResourceDraft) -> ApiResu
     validate(d)?;
     Ok(state
         .store
-        .catalogue_create(d, None, &auth.event("catalogue.create", "catalogue_resource"))
+        .catalogue_create(d, None, &auth.event(Action::CatalogueCreate, "catalogue_resource"))
         .await?)
 }
 
@@ -306,11 +307,11 @@ pub async fn step(
     note: &str,
 ) -> ApiResult<Resource> {
     let (permission, action) = match t {
-        Transition::Edit => (Permission::ManageCatalogue, "catalogue.edit"),
-        Transition::Submit => (Permission::ManageCatalogue, "catalogue.submit"),
-        Transition::RequestWithdraw => (Permission::ManageCatalogue, "catalogue.withdraw"),
-        Transition::Approve => (Permission::ReviewCatalogue, "catalogue.approve"),
-        Transition::Reject => (Permission::ReviewCatalogue, "catalogue.reject"),
+        Transition::Edit => (Permission::ManageCatalogue, Action::CatalogueEdit),
+        Transition::Submit => (Permission::ManageCatalogue, Action::CatalogueSubmit),
+        Transition::RequestWithdraw => (Permission::ManageCatalogue, Action::CatalogueWithdraw),
+        Transition::Approve => (Permission::ReviewCatalogue, Action::CatalogueApprove),
+        Transition::Reject => (Permission::ReviewCatalogue, Action::CatalogueReject),
     };
     auth.require(permission, &Target::OwnScope)?;
     let current = working_copy(state, id).await?;
@@ -668,7 +669,7 @@ pub async fn put_mapping(
     }
     state
         .store
-        .put_field_mapping(id, &m, &auth.event("mapping.save", "field_mapping"))
+        .put_field_mapping(id, &m, &auth.event(Action::MappingSave, "field_mapping"))
         .await?;
     Ok(axum::Json(m))
 }
@@ -711,7 +712,7 @@ pub async fn import(
         &grid,
         q.partial,
         &may,
-        &auth.event("catalogue.import", "catalogue_resource"),
+        &auth.event(Action::CatalogueImport, "catalogue_resource"),
         &|_| {},
     )
     .await
@@ -720,11 +721,7 @@ pub async fn import(
         crate::import::ImportFailure::Store(e) => e.into(),
     })?;
     if !report.written && !report.errors.is_empty() {
-        return Err(crate::import::refused(
-            &report.errors,
-            "文件中的内容均未写入",
-            "Nothing was imported",
-        ));
+        return Err(crate::import::refused(&report.errors, "文件中的内容均未写入", "Nothing was imported").into());
     }
     Ok(axum::Json(report))
 }

@@ -14,6 +14,7 @@ use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use yici_core::audit::Action;
 use yici_core::authz::{Permission, Principal, Target};
 use yici_core::certificate::{CertificateType, Content, Operation};
 use yici_core::id::CertificateId;
@@ -56,12 +57,12 @@ pub struct CertificateView {
     pub verification_code: Option<String>,
 }
 
-fn view(r: &CertificateRecord, with_code: bool) -> ApiResult<CertificateView> {
+fn view(r: &CertificateRecord, with_code: bool, today: chrono::NaiveDate) -> ApiResult<CertificateView> {
     let c = Content::parse(&r.content).map_err(|e| {
         tracing::error!(identifier = %r.identifier, error = %e, "stored certificate content is unreadable");
         ApiError::internal()
     })?;
-    let status = r.status.as_of(r.valid_until, certs::today());
+    let status = r.status.as_of(r.valid_until, today);
     Ok(CertificateView {
         identifier: r.identifier.clone(),
         type_code: c.type_code,
@@ -249,7 +250,7 @@ pub async fn link_type(
         .certificate_type_link(
             &t.definition.code,
             input.resource_id,
-            &auth.event("certificate_type.link", "certificate_type"),
+            &auth.event(Action::CertificateTypeLink, "certificate_type"),
         )
         .await?;
     Ok(axum::Json(linked.into()))
@@ -283,7 +284,7 @@ pub async fn put_type(
     }
     let stored = state
         .store
-        .certificate_type_put(d.id, &t, &auth.event("certificate_type.save", "certificate_type"))
+        .certificate_type_put(d.id, &t, &auth.event(Action::CertificateTypeSave, "certificate_type"))
         .await?;
     Ok((StatusCode::CREATED, axum::Json(stored.into())))
 }
@@ -343,7 +344,7 @@ pub async fn make_seal(
     auth.require(Permission::ManageSeals, &target(&d))?;
     let seal = state
         .certs
-        .make_seal(&state.store, &d, &auth.event("seal.make", "seal"))
+        .make_seal(&state.store, &d, &auth.event(Action::SealMake, "seal"))
         .await?;
     Ok((StatusCode::CREATED, axum::Json(seal.into())))
 }
@@ -387,7 +388,7 @@ pub async fn revoke_seal(
     let why = reason(&input.reason)?;
     let revoked = state
         .store
-        .seal_revoke(id, &why, &auth.event("seal.revoke", "seal"))
+        .seal_revoke(id, &why, &auth.event(Action::SealRevoke, "seal"))
         .await?;
     Ok(axum::Json(revoked.into()))
 }
@@ -437,7 +438,7 @@ async fn issue_checked(
             &issuer,
             &types,
             requests,
-            &auth.event("certificate.issue", "certificate"),
+            &auth.event(Action::CertificateIssue, "certificate"),
         )
         .await
 }
@@ -459,7 +460,10 @@ pub async fn issue(
             .map(str::to_string);
     }
     match issue_checked(&state, &auth, std::slice::from_ref(&r)).await?.remove(0) {
-        Ok(c) => Ok((StatusCode::CREATED, axum::Json(view(&c, true)?))),
+        Ok(c) => Ok((
+            StatusCode::CREATED,
+            axum::Json(view(&c, true, state.config.clock.today())?),
+        )),
         Err(errors) => Err(ApiError::validation(errors)),
     }
 }
@@ -561,7 +565,7 @@ pub struct ImportResult {
 }
 
 fn import_refused(errors: &[crate::import::RowError]) -> ApiError {
-    crate::import::refused(errors, "文件中的证照均未签发", "Nothing was issued")
+    crate::import::refused(errors, "文件中的证照均未签发", "Nothing was issued").into()
 }
 
 /// Bulk issue from a spreadsheet (.xlsx or .csv) of one type; every problem is reported by row
@@ -597,14 +601,14 @@ pub async fn import(
     }
     let mut errors = Vec::new();
     for (row, r) in &parsed.requests {
-        errors.extend(parsed.row_errors(*row, &certs::problems(&t, &issuer, r)));
+        errors.extend(parsed.row_errors(*row, &certs::problems(&t, &issuer, r, state.config.clock.today())));
     }
     if !errors.is_empty() && !q.partial {
         return Err(import_refused(&errors));
     }
     let requests: Vec<IssueRequest> = parsed.requests.iter().map(|(_, r)| r.clone()).collect();
     let types = HashMap::from([(t.definition.code.clone(), t.clone())]);
-    let mut event = auth.event("certificate.issue", "certificate");
+    let mut event = auth.event(Action::CertificateIssue, "certificate");
     event.detail = Some(format!("import {}", q.filename.chars().take(100).collect::<String>()));
     let results = state
         .certs
@@ -681,7 +685,7 @@ pub async fn list(
         let found = state.store.certificates(&filter, page).await?;
         if !found.is_empty() {
             let mut event = auth
-                .event("certificate.list", "certificate")
+                .event(Action::CertificateList, "certificate")
                 .purpose("发证机关管理本部门证照");
             for c in &found {
                 event = event.object(&c.identifier);
@@ -692,7 +696,10 @@ pub async fn list(
             state.audit.append(event).await?;
         }
         return Ok(axum::Json(
-            found.iter().map(|c| view(c, true)).collect::<ApiResult<_>>()?,
+            found
+                .iter()
+                .map(|c| view(c, true, state.config.clock.today()))
+                .collect::<ApiResult<_>>()?,
         ));
     }
     auth.require(Permission::UseCertificates, &target(&d))?;
@@ -739,13 +746,13 @@ pub async fn get(
         state
             .audit
             .append(
-                auth.event("certificate.read", "certificate")
+                auth.event(Action::CertificateRead, "certificate")
                     .object(&c.identifier)
                     .subject(&c.holder_code)
                     .purpose("发证机关管理本部门证照"),
             )
             .await?;
-        return Ok(axum::Json(view(&c, true)?));
+        return Ok(axum::Json(view(&c, true, state.config.clock.today())?));
     }
     auth.require(Permission::UseCertificates, &target(&d))?;
     let access = access_for(&state, &auth, &c, d.id).await?;
@@ -773,36 +780,56 @@ async fn take_quota(state: &AppState, access: &Access) -> ApiResult<()> {
     let Some(g) = &access.grant else { return Ok(()) };
     if state
         .quotas
-        .take(&state.store, g.id, certs::today(), 1, g.daily_quota)
+        .take(&state.store, g.id, state.config.clock.today(), 1, g.daily_quota)
         .await?
     {
         Ok(())
     } else {
-        Err(crate::api::exchange::quota_exceeded(g.daily_quota))
+        Err(crate::api::exchange::quota_exceeded(g.daily_quota, &state.config.clock))
     }
 }
+
+/// The holder's fields in a certificate released as a row (names no surface field can take:
+/// surface-data names are identifiers without spaces).
+const HOLDER_CODE: &str = "持证主体 代码";
+const HOLDER_NAME: &str = "持证主体 名称";
 
 /// A certificate as a department sees it: in full under the holder's consent; under a grant,
 /// with the grant's masking applied to the holder and to personal fields.
 async fn department_view(state: &AppState, c: &CertificateRecord, access: &Access) -> ApiResult<CertificateView> {
-    let mut v = view(c, false)?;
+    let mut v = view(c, false, state.config.clock.today())?;
     let Some(g) = &access.grant else { return Ok(v) };
     use yici_core::masking::ValueKind;
+    use yici_core::sharing::{Release, ReleaseField};
     let t = state.store.certificate_type(&c.type_code).await?.map(|t| t.definition);
+    // The holder's number and name are personal data only when the holder is a person.
     let person = matches!(ApplicantId::parse(&v.holder_code), Ok(ApplicantId::Person(_)));
-    if person {
-        v.holder_code = g.masking.apply(ValueKind::IdNumber, &v.holder_code);
-        v.holder_name = g.masking.apply(ValueKind::Name, &v.holder_name);
-    }
-    for (name, value) in v.data.iter_mut() {
-        let field = t.as_ref().and_then(|t| t.fields.iter().find(|f| &f.name == name));
-        let kind = match field {
+    let holder = |kind| if person { kind } else { ValueKind::Plain };
+    let field = |name: &str, kind| ReleaseField {
+        name: name.to_string(),
+        kind,
+        names_subject: false,
+    };
+    let mut fields = vec![
+        field(HOLDER_CODE, holder(ValueKind::IdNumber)),
+        field(HOLDER_NAME, holder(ValueKind::Name)),
+    ];
+    fields.extend(v.data.keys().map(|name| {
+        let kind = match t.as_ref().and_then(|t| t.fields.iter().find(|f| &f.name == name)) {
             Some(f) if f.kind == yici_core::certificate::FieldKind::IdNumber => ValueKind::IdNumber,
-            Some(f) => ValueKind::of_item(None, &f.label),
+            Some(f) => ValueKind::by_name(&f.label),
             None => ValueKind::Plain,
         };
-        *value = g.masking.apply(kind, value);
-    }
+        field(name, kind)
+    }));
+    // The holder and the surface data are released as one row, under the grant's masking.
+    let mut row = v.data.clone();
+    row.insert(HOLDER_CODE.into(), v.holder_code.clone());
+    row.insert(HOLDER_NAME.into(), v.holder_name.clone());
+    let mut released = Release::new(g, fields).row(&row, |_, value| value.to_string(), &mut Vec::new());
+    v.holder_code = released.remove(HOLDER_CODE).unwrap_or_default();
+    v.holder_name = released.remove(HOLDER_NAME).unwrap_or_default();
+    v.data = released;
     Ok(v)
 }
 
@@ -818,7 +845,7 @@ async fn usable(
     let mut out: Vec<(CertificateRecord, Access)> = Vec::new();
     for (c, k) in state
         .store
-        .consented_certificates(department_id, Some(holder), yici_store::now_micros())
+        .consented_certificates(department_id, Some(holder), state.config.clock.now_micros())
         .await?
     {
         if !out.iter().any(|(found, _)| found.id == c.id) {
@@ -833,7 +860,7 @@ async fn usable(
     }
     for (c, grant, purpose) in state
         .store
-        .certificates_granted(holder, department_id, system_of(auth), certs::today())
+        .certificates_granted(holder, department_id, system_of(auth), state.config.clock.today())
         .await?
     {
         if !out.iter().any(|(found, _)| found.id == c.id)
@@ -882,10 +909,14 @@ async fn record_use(
         purpose: purpose.to_string(),
         case_ref: case_ref.clone(),
         valid_until,
-        used_at: yici_store::now_micros(),
+        used_at: state.config.clock.now_micros(),
+    };
+    let action = match kind {
+        "use_copy" => Action::CertificateUseCopy,
+        _ => Action::CertificateView,
     };
     let mut event = auth
-        .event(&format!("certificate.{kind}"), "certificate_use")
+        .event(action, "certificate_use")
         .subject(&c.holder_code)
         .purpose(purpose);
     event.case_ref = case_ref;
@@ -937,12 +968,12 @@ pub async fn operate(
     // A suspension (挂失) is lifted only by resuming, even once the certificate has expired.
     let current = match c.status {
         yici_core::certificate::Status::Suspended => c.status,
-        stored => stored.as_of(c.valid_until, certs::today()),
+        stored => stored.as_of(c.valid_until, state.config.clock.today()),
     };
     let next = op
         .apply(current)
         .map_err(|(zh, en)| ApiError::new(StatusCode::CONFLICT, "invalid_transition", zh, en))?;
-    let mut event = auth.event(&format!("certificate.{}", op.code()), "certificate");
+    let mut event = auth.event(Action::of_operation(op), "certificate");
     event.detail = Some(why.clone());
     if op.makes_version() {
         let t = state
@@ -971,14 +1002,14 @@ pub async fn operate(
                 &event,
             )
             .await?;
-        return Ok(axum::Json(view(&new, true)?));
+        return Ok(axum::Json(view(&new, true, state.config.clock.today())?));
     }
     // Expiry is derived, not stored: the stored status is what must still hold.
     let updated = state
         .store
         .certificate_set_status(&c.identifier, c.status, next, &why, &event)
         .await?;
-    Ok(axum::Json(view(&updated, true)?))
+    Ok(axum::Json(view(&updated, true, state.config.clock.today())?))
 }
 
 fn pdf_response(bytes: Vec<u8>, identifier: &str) -> axum::response::Response {
@@ -1011,7 +1042,7 @@ pub async fn pdf(
     state
         .audit
         .append(
-            auth.event("certificate.pdf", "certificate")
+            auth.event(Action::CertificatePdf, "certificate")
                 .object(&c.identifier)
                 .subject(&c.holder_code)
                 .purpose("发证机关下载证照"),
@@ -1039,10 +1070,13 @@ pub async fn use_copy_pdf(
         .await?
         .into_iter()
         .find(|u| u.id == id && u.kind == "use_copy" && u.department_id == Some(d.id))
-        .filter(|u| u.valid_until.is_some_and(|until| until > yici_store::now_micros()))
+        .filter(|u| {
+            u.valid_until
+                .is_some_and(|until| until > state.config.clock.now_micros())
+        })
         .ok_or_else(not_found)?;
     let mut event = auth
-        .event("certificate.use_copy_pdf", "certificate_use")
+        .event(Action::CertificateUseCopyPdf, "certificate_use")
         .object(&c.identifier)
         .object(u.id)
         .subject(&c.holder_code)
@@ -1099,7 +1133,7 @@ pub async fn verification(
     state
         .audit
         .append(
-            auth.event("certificate.verify", "certificate")
+            auth.event(Action::CertificateVerify, "certificate")
                 .object(&c.identifier)
                 .subject(&c.holder_code)
                 .purpose("在线核验证照真伪"),
@@ -1136,11 +1170,11 @@ pub async fn shown(
     let digest = yici_crypto::token::digest(&token);
     let c = state
         .store
-        .show_certificate(&digest, yici_store::now_micros())
+        .show_certificate(&digest, state.config.clock.now_micros())
         .await?
         .ok_or_else(|| ApiError::not_found("亮证码（可能已过期）", "show token (it may have expired)"))?;
     let v = state.certs.verify(&state.store, &c).await?;
-    let mut full = view(&c, false)?;
+    let mut full = view(&c, false, state.config.clock.today())?;
     // Other people's numbers on the certificate (a spouse's, a mother's) are masked too.
     if let Some(t) = state.store.certificate_type(&c.type_code).await? {
         for f in t
@@ -1162,7 +1196,7 @@ pub async fn shown(
     state
         .audit
         .append(
-            auth.event("certificate.shown", "certificate")
+            auth.event(Action::CertificateShown, "certificate")
                 .object(&c.identifier)
                 .subject(&c.holder_code)
                 .purpose("持证人亮证"),
@@ -1242,7 +1276,7 @@ pub async fn use_copy(
         grant: access_for(&state, &auth, &c, d.id).await?.grant,
     };
     take_quota(&state, &access).await?;
-    let status = c.status.as_of(c.valid_until, certs::today());
+    let status = c.status.as_of(c.valid_until, state.config.clock.today());
     if status != yici_core::certificate::Status::Valid {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -1254,7 +1288,7 @@ pub async fn use_copy(
             ),
         ));
     }
-    let until = yici_store::now_micros() + USE_COPY_DAYS * 86_400_000_000;
+    let until = state.config.clock.now_micros() + USE_COPY_DAYS * 86_400_000_000;
     let u = record_use(
         &state,
         &auth,
@@ -1305,7 +1339,7 @@ async fn mine(state: &AppState, auth: &Auth, identifier: &str) -> ApiResult<Cert
 
 /// One of my certificates as shown to me (for pages).
 pub async fn my_certificate(state: &AppState, auth: &Auth, identifier: &str) -> ApiResult<CertificateView> {
-    view(&mine(state, auth, identifier).await?, true)
+    view(&mine(state, auth, identifier).await?, true, state.config.clock.today())
 }
 
 /// One of my certificates as PDF/A-2b.
@@ -1336,7 +1370,10 @@ pub async fn my_certificates(
     };
     let found = state.store.certificates(&filter, page.page()).await?;
     Ok(axum::Json(
-        found.iter().map(|c| view(c, true)).collect::<ApiResult<_>>()?,
+        found
+            .iter()
+            .map(|c| view(c, true, state.config.clock.today()))
+            .collect::<ApiResult<_>>()?,
     ))
 }
 
@@ -1401,7 +1438,7 @@ pub async fn consent(
             "Give the purpose (at most 200 characters)",
         ));
     }
-    let today = certs::today();
+    let today = state.config.clock.today();
     if input.expires_on < today || (input.expires_on - today).num_days() > MAX_CONSENT_DAYS {
         errors.push(FieldError::new(
             "expires_on",
@@ -1420,7 +1457,7 @@ pub async fn consent(
         .map(|t| t.and_utc().timestamp_micros() - 8 * 3_600_000_000)
         .ok_or_else(|| ApiError::field("expires_on", "日期超出范围", "Date out of range"))?;
     let event = auth
-        .event("certificate.consent", "certificate_consent")
+        .event(Action::CertificateConsent, "certificate_consent")
         .subject(&c.holder_code)
         .purpose(purpose);
     let k = state
@@ -1463,7 +1500,7 @@ pub async fn held_consents(State(state): State<AppState>, auth: Auth) -> ApiResu
         .collect();
     let held = state
         .store
-        .consented_certificates(dept.id, None, yici_store::now_micros())
+        .consented_certificates(dept.id, None, state.config.clock.now_micros())
         .await?;
     let out = held
         .into_iter()
@@ -1481,7 +1518,7 @@ pub async fn held_consents(State(state): State<AppState>, auth: Auth) -> ApiResu
     state
         .audit
         .append(
-            auth.event("certificate_consent.list", "certificate_consent")
+            auth.event(Action::CertificateConsentList, "certificate_consent")
                 .object(dept.id),
         )
         .await?;
@@ -1517,7 +1554,7 @@ pub async fn withdraw_consent(
         return Err(ApiError::not_found("授权", "consent"));
     }
     let event = auth
-        .event("certificate.consent_withdraw", "certificate_consent")
+        .event(Action::CertificateConsentWithdraw, "certificate_consent")
         .subject(&c.holder_code);
     state.store.consent_revoke(id, &event).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -1543,9 +1580,9 @@ pub async fn show(
 ) -> ApiResult<(StatusCode, axum::Json<ShowToken>)> {
     let c = mine(&state, &auth, &identifier).await?;
     let token = yici_crypto::token::generate("show");
-    let expires_at = yici_store::now_micros() + SHOW_SECONDS * 1_000_000;
+    let expires_at = state.config.clock.now_micros() + SHOW_SECONDS * 1_000_000;
     let event = auth
-        .event("certificate.show", "certificate")
+        .event(Action::CertificateShow, "certificate")
         .object(&c.identifier)
         .subject(&c.holder_code);
     state.store.show_add(&token.digest, c.id, expires_at, &event).await?;

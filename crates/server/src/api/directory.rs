@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
+use yici_core::audit::Action;
 use yici_core::authz::{Permission, Target};
 use yici_core::id::{RegionCode, Uscc};
 use yici_core::org::DepartmentKind;
@@ -92,7 +93,7 @@ pub async fn create_region(
         axum::Json(
             state
                 .store
-                .upsert_region(&code, &name, &auth.event("region.save", "region"))
+                .upsert_region(&code, &name, &auth.event(Action::RegionSave, "region"))
                 .await?,
         ),
     ))
@@ -214,7 +215,7 @@ pub async fn create_department(
         axum::Json(
             state
                 .store
-                .create_department(&d, &auth.event("department.create", "department"))
+                .create_department(&d, &auth.event(Action::DepartmentCreate, "department"))
                 .await?,
         ),
     ))
@@ -242,7 +243,7 @@ pub async fn update_department(
     Ok(axum::Json(
         state
             .store
-            .update_department(id, &d, &auth.event("department.update", "department"))
+            .update_department(id, &d, &auth.event(Action::DepartmentUpdate, "department"))
             .await?,
     ))
 }

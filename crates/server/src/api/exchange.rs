@@ -15,26 +15,22 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use yici_core::Lang;
+use yici_core::audit::Action;
 use yici_core::authz::{Permission, Principal, Target};
 use yici_core::catalogue::ResourceDraft;
-use yici_core::masking::ValueKind;
-use yici_core::sharing::{Grant, GrantRefusal};
+use yici_core::sharing::{Grant, GrantRefusal, Release};
 use yici_store::catalogue::Resource;
 use yici_store::outbox::Transport;
 
 /// 429 for a grant whose daily quota is used up, with Retry-After until midnight in China.
-pub fn quota_exceeded(daily_quota: i64) -> ApiError {
-    let now = chrono::Utc::now() + chrono::Duration::hours(8);
-    let midnight = (now.date_naive() + chrono::Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists");
+pub fn quota_exceeded(daily_quota: i64, clock: &yici_core::clock::Clock) -> ApiError {
     let mut e = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "quota_exceeded",
         format!("已达到授权的每日调用上限（{daily_quota}次）"),
         format!("The grant's daily quota of {daily_quota} lookups is used up"),
     );
-    e.retry_after = Some((midnight - now.naive_local()).num_seconds().max(1) as u64);
+    e.retry_after = Some(clock.seconds_to_midnight());
     e
 }
 
@@ -52,11 +48,6 @@ pub struct Records {
     pub records: Vec<BTreeMap<String, String>>,
     /// Keys asked for and not found.
     pub missing: Vec<String>,
-}
-
-/// Today in China Standard Time.
-pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 fn forbidden(refusal: &GrantRefusal) -> ApiError {
@@ -85,7 +76,7 @@ async fn valid_grant(
     resource_id: i64,
 ) -> yici_store::Result<Result<Grant, GrantRefusal>> {
     let grants = state.access.grants(&state.store, system_id, resource_id).await?;
-    let today = today();
+    let today = state.config.clock.today();
     let mut last = GrantRefusal::NoGrant;
     for g in grants.iter() {
         match g.permits(today, &[]) {
@@ -151,13 +142,6 @@ fn case_number(headers: &HeaderMap) -> ApiResult<Option<String>> {
 
 /// The longest case number the exchange records.
 const MAX_CASE_LEN: usize = 64;
-
-/// Whether an item's values name data subjects (people or companies), whose uses the audit log
-/// indexes: ID numbers and credit codes, by data element or by the item's kind.
-fn names_subject(item: &yici_core::catalogue::DataItem) -> bool {
-    matches!(item.element.as_deref(), Some("DE0002" | "DE0008"))
-        || ValueKind::of_item(item.element.as_deref(), &item.name) == ValueKind::IdNumber
-}
 
 fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
@@ -263,7 +247,7 @@ pub async fn set_endpoint(
     }
     state
         .store
-        .endpoint_set(id, url, &auth.event("dataset.endpoint", "catalogue_resource"))
+        .endpoint_set(id, url, &auth.event(Action::DatasetEndpoint, "catalogue_resource"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -326,7 +310,7 @@ async fn lookup(
         Err(refusal) => {
             let mut e = forbidden(&refusal);
             e.audit = Some(Box::new(
-                auth.event("exchange.refuse", "catalogue_resource")
+                auth.event(Action::ExchangeRefuse, "catalogue_resource")
                     .object(&resource.code)
                     .purpose(purpose)
                     .outcome(yici_core::audit::Outcome::Refused, refusal.message(Lang::En)),
@@ -334,16 +318,15 @@ async fn lookup(
             return Err(e);
         }
     };
-    let today = today();
+    let today = state.config.clock.today();
     if !state
         .quotas
         .take(&state.store, grant.id, today, keys.len() as i64, grant.daily_quota)
         .await?
     {
-        return Err(quota_exceeded(grant.daily_quota));
+        return Err(quota_exceeded(grant.daily_quota, &state.config.clock));
     }
-    let items: Vec<&yici_core::catalogue::DataItem> =
-        draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();
+    let release = Release::of_resource(&grant, draft);
     let rows = match state.access.endpoint(&state.store, resource.id).await? {
         None => state.rows.lookup(resource.id, keys.clone()).await?,
         Some(endpoint) => {
@@ -368,27 +351,15 @@ async fn lookup(
     let missing: Vec<String> = keys.iter().filter(|k| !found.contains(k.as_str())).cloned().collect();
     // The data subjects are the people and companies whose identifiers were asked for or returned.
     let mut subjects: Vec<String> = Vec::new();
-    if draft.key_item().is_some_and(names_subject) {
+    if draft.key_item().is_some_and(|k| k.names_subject()) {
         subjects.extend(keys.iter().cloned());
     }
-    let mut records = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let mut out = BTreeMap::new();
-        for item in &items {
-            let Some(value) = row.values.get(&item.name) else {
-                continue;
-            };
-            if names_subject(item) {
-                subjects.push(value.clone());
-            }
-            let value = standard_value(&mappings, &item.name, value);
-            let kind = ValueKind::of_item(item.element.as_deref(), &item.name);
-            out.insert(item.name.clone(), grant.masking.apply(kind, &value));
-        }
-        records.push(out);
-    }
+    let records = rows
+        .iter()
+        .map(|row| release.row(&row.values, |item, v| standard_value(&mappings, item, v), &mut subjects))
+        .collect();
     let mut event = auth
-        .event("exchange.read", "catalogue_resource")
+        .event(Action::ExchangeRead, "catalogue_resource")
         .object(&resource.code)
         .purpose(purpose);
     subjects.sort_unstable();
@@ -400,7 +371,7 @@ async fn lookup(
     state.audit.append(event).await?;
     Ok(Records {
         resource: resource.code.clone(),
-        items: items.iter().map(|i| i.name.clone()).collect(),
+        items: release.items(),
         records,
         missing,
     })
@@ -598,7 +569,7 @@ pub async fn load(
     }
     let count = state
         .store
-        .dataset_load(id, &good, &auth.event("dataset.load", "catalogue_resource"))
+        .dataset_load(id, &good, &auth.event(Action::DatasetLoad, "catalogue_resource"))
         .await?;
     Ok(axum::Json(LoadReport {
         inserted: count.inserted,
@@ -655,37 +626,19 @@ pub async fn changes(
         .await?
         .map_err(|r| forbidden(&r))?;
     let mappings = state.access.mappings(&state.store, resource.department_id).await?;
-    let items: Vec<&yici_core::catalogue::DataItem> =
-        draft.items.iter().filter(|i| grant.items.contains(&i.name)).collect();
+    let release = Release::of_resource(&grant, draft);
     let rows = state.store.dataset_changes(resource.id, q.after, limit).await?;
     let mut subjects = Vec::new();
     let out: Vec<ChangeView> = rows
         .into_iter()
-        .map(|c| {
-            let mut record = BTreeMap::new();
-            for item in &items {
-                if let Some(v) = c.values.get(&item.name) {
-                    if names_subject(item) {
-                        subjects.push(v.clone());
-                    }
-                    let v = standard_value(&mappings, &item.name, v);
-                    record.insert(
-                        item.name.clone(),
-                        grant
-                            .masking
-                            .apply(ValueKind::of_item(item.element.as_deref(), &item.name), &v),
-                    );
-                }
-            }
-            ChangeView {
-                position: c.seq,
-                version: c.version,
-                record,
-            }
+        .map(|c| ChangeView {
+            position: c.seq,
+            version: c.version,
+            record: release.row(&c.values, |item, v| standard_value(&mappings, item, v), &mut subjects),
         })
         .collect();
     let mut event = auth
-        .event("exchange.changes", "catalogue_resource")
+        .event(Action::ExchangeChanges, "catalogue_resource")
         .object(&resource.code)
         .purpose(purpose);
     subjects.sort_unstable();
@@ -740,7 +693,7 @@ async fn add_subscription(
             transport,
             url,
             &secret,
-            &auth.event("webhook.add", "webhook"),
+            &auth.event(Action::WebhookAdd, "webhook"),
         )
         .await?;
     Ok((hook.id, secret))
@@ -871,18 +824,12 @@ pub async fn relay_once(state: &AppState, now: i64) -> ApiResult<(usize, usize)>
                 .field_mappings(resource.department_id)
                 .await
                 .map_err(|e| e.to_string())?;
-            let mut record = BTreeMap::new();
-            for item in draft.items.iter().filter(|i| grant.items.contains(&i.name)) {
-                if let Some(v) = d.change.values.get(&item.name) {
-                    let v = standard_value(&mappings, &item.name, v);
-                    record.insert(
-                        item.name.clone(),
-                        grant
-                            .masking
-                            .apply(ValueKind::of_item(item.element.as_deref(), &item.name), &v),
-                    );
-                }
-            }
+            // A pushed change records no subjects: its delivery is not a read by the consumer.
+            let record = Release::of_resource(&grant, &draft).row(
+                &d.change.values,
+                |item, v| standard_value(&mappings, item, v),
+                &mut Vec::new(),
+            );
             let body = serde_json::to_vec(&Pushed {
                 resource: &resource.code,
                 position: d.change.seq,

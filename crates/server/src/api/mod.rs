@@ -18,41 +18,8 @@ pub mod users;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{delete, get, post, put};
-use serde::{Deserialize, Serialize};
 
-/// Paging parameters of every list.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Rows per page, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// Rows to skip.
-    pub offset: Option<i64>,
-}
-
-impl PageQuery {
-    pub fn page(&self) -> yici_store::Page {
-        yici_store::Page::new(self.limit, self.offset)
-    }
-}
-
-/// One page of a list.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-impl<T> Paged<T> {
-    pub fn new(items: Vec<T>, page: yici_store::Page) -> Self {
-        Paged {
-            items,
-            limit: page.limit,
-            offset: page.offset,
-        }
-    }
-}
+pub use yici_web::{PageQuery, Paged};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use yici_core::audit::Action;
 use yici_core::audit::{Actor, AuditEvent};
 use yici_core::authz::Principal;
 use yici_core::org::ApplicantId;
@@ -56,7 +57,7 @@ pub async fn check_password(state: &AppState, username: &str, password: &str) ->
             format!("密码错误次数过多，该账号已暂时锁定，请{minutes}分钟后再试"),
             format!("Too many wrong passwords: the account is locked; try again in {minutes} minutes"),
         );
-        e.retry_after = Some(wait.as_secs().max(1));
+        e.retry_after = Some(wait.as_secs().clamp(1, 86_400) as u32);
         return Err(e);
     }
     let found = state.store.user_credentials(username.trim()).await?;
@@ -81,7 +82,7 @@ pub async fn check_password(state: &AppState, username: &str, password: &str) ->
         let event = crate::context::request_event(
             yici_store::now_micros(),
             yici_core::audit::Actor::named("anonymous"),
-            "session.lock",
+            Action::SessionLock,
             "user",
         )
         .object(username.trim().chars().take(64).collect::<String>())
@@ -136,8 +137,8 @@ pub async fn sign_in(State(state): State<AppState>, Json(input): Json<SignIn>) -
 pub fn verify_event(provider: &str) -> AuditEvent {
     crate::context::request_event(
         yici_store::now_micros(),
-        Actor::named(&format!("identity:{provider}")),
-        "applicant.verify",
+        Actor::platform(yici_core::audit::PlatformActor::IdentityPlatform(provider.to_string())),
+        Action::ApplicantVerify,
         "applicant",
     )
 }
@@ -264,7 +265,7 @@ pub async fn sign_out(State(state): State<AppState>, auth: Auth) -> ApiResult<Re
     if let Some(s) = &auth.session {
         state
             .store
-            .delete_session(&s.digest, &auth.event("session.sign_out", "session"))
+            .delete_session(&s.digest, &auth.event(Action::SessionSignOut, "session"))
             .await?;
     }
     Ok(with_cookie(

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use yici_core::audit::Action;
 use yici_core::authz::{Permission, Principal, Target};
 use yici_core::catalogue::ShareType;
 use yici_core::masking::MaskingProfile;
@@ -48,10 +49,6 @@ impl From<SharingRequest> for RequestView {
             request: r.request,
         }
     }
-}
-
-fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 async fn department_target(state: &AppState, id: i64, field: &str) -> ApiResult<Target> {
@@ -117,7 +114,7 @@ pub async fn create(
             "A department does not request its own resource",
         ));
     }
-    let today = today();
+    let today = state.config.clock.today();
     let problems = r.problems(&published.draft, today);
     if !problems.is_empty() {
         return Err(ApiError::validation(
@@ -141,7 +138,7 @@ pub async fn create(
             status,
             deadline,
             grant.as_ref(),
-            &auth.event("sharing.request", "sharing_request"),
+            &auth.event(Action::SharingRequest, "sharing_request"),
         )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
@@ -304,9 +301,9 @@ pub async fn decide(
         Decision::Refuse { reasons } => (None, reasons.clone()),
     };
     let action = if by_operator {
-        "sharing.coordinate"
+        Action::SharingCoordinate
     } else {
-        "sharing.decide"
+        Action::SharingDecide
     };
     let r = state
         .store
@@ -405,7 +402,7 @@ pub async fn revoke(State(state): State<AppState>, auth: Auth, Path(id): Path<i6
     Ok(axum::Json(
         state
             .store
-            .grant_revoke(id, &auth.event("grant.revoke", "grant"))
+            .grant_revoke(id, &auth.event(Action::GrantRevoke, "grant"))
             .await?,
     ))
 }
@@ -447,8 +444,8 @@ pub async fn enforce_deadlines(state: &AppState, today: chrono::NaiveDate) -> Ap
     for r in state.store.sharing_requests_due(yesterday).await? {
         let event = crate::context::request_event(
             yici_store::now_micros(),
-            yici_core::audit::Actor::named("deadline"),
-            "sharing.escalate",
+            yici_core::audit::Actor::platform(yici_core::audit::PlatformActor::Deadlines),
+            Action::SharingEscalate,
             "sharing_request",
         );
         match state

@@ -8,9 +8,9 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use yici_core::audit::Action;
 use yici_core::audit::AuditEvent;
 use yici_core::authz::{Permission, Target};
-use yici_store::now_micros;
 use yici_store::systems::{System, SystemToken};
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -114,7 +114,7 @@ pub async fn create_system(
                     id,
                     &input.name,
                     &input.description,
-                    &auth.event("system.create", "system"),
+                    &auth.event(Action::SystemCreate, "system"),
                 )
                 .await?,
         ),
@@ -150,7 +150,7 @@ pub async fn issue(
         ));
     }
     let token = yici_crypto::token::generate("yici_sys_");
-    let expires = now_micros() + days as i64 * 86_400_000_000;
+    let expires = state.config.clock.now_micros() + days as i64 * 86_400_000_000;
     let hint: String = token.plaintext.chars().take(14).collect();
     let record = state
         .store
@@ -175,7 +175,15 @@ pub async fn issue_token(
     auth.require(Permission::ManageSystems, &target)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(issue(&state, id, input.valid_days, &auth.event("token.issue", "system_token")).await?),
+        axum::Json(
+            issue(
+                &state,
+                id,
+                input.valid_days,
+                &auth.event(Action::TokenIssue, "system_token"),
+            )
+            .await?,
+        ),
     ))
 }
 
@@ -192,7 +200,7 @@ pub async fn revoke_token(
     Ok(axum::Json(
         state
             .store
-            .revoke_system_token(id, token_id, &auth.event("token.revoke", "system_token"))
+            .revoke_system_token(id, token_id, &auth.event(Action::TokenRevoke, "system_token"))
             .await?,
     ))
 }

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use yici_core::Lang;
+use yici_core::audit::Action;
 use yici_core::authz::{Permission, Target};
 use yici_core::id::RegionCode;
 use yici_core::org::{Role, Scope, password_problem, valid_username};
@@ -160,7 +161,7 @@ pub async fn create(state: &AppState, auth: &Auth, input: &UserInput) -> ApiResu
         None => Target::Platform,
     };
     auth.require(Permission::ManageUsers, &target)?;
-    let event = &auth.event("user.create", "user");
+    let event = &auth.event(Action::UserCreate, "user");
     let password = input.password.clone();
     let hash = tokio::task::spawn_blocking(move || yici_crypto::password::hash(&password))
         .await
@@ -211,7 +212,14 @@ pub async fn set_disabled(
             .set_user_disabled(
                 id,
                 input.disabled,
-                &auth.event(if input.disabled { "user.disable" } else { "user.enable" }, "user"),
+                &auth.event(
+                    if input.disabled {
+                        Action::UserDisable
+                    } else {
+                        Action::UserEnable
+                    },
+                    "user",
+                ),
             )
             .await?,
     ))
@@ -258,7 +266,7 @@ pub async fn grant(state: &AppState, auth: &Auth, user_id: i64, input: &RoleInpu
     };
     Ok(state
         .store
-        .grant_role(user_id, role, &scope, &auth.event("role.grant", "user_role"))
+        .grant_role(user_id, role, &scope, &auth.event(Action::RoleGrant, "user_role"))
         .await?)
 }
 
@@ -284,7 +292,7 @@ pub async fn revoke_role(
     user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     state
         .store
-        .revoke_role(id, role_id, &auth.event("role.revoke", "user_role"))
+        .revoke_role(id, role_id, &auth.event(Action::RoleRevoke, "user_role"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,6 +8,7 @@ use crate::demo::certificates::DEMO_CITIZEN;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
+use yici_core::audit::Action;
 
 /// The benchmark's figures.
 #[derive(Debug, Clone, Default)]
@@ -92,7 +93,7 @@ pub async fn run(state: &AppState, count: usize, single: usize, openssl_seconds:
     let types = Arc::new(HashMap::from([(t.definition.code.clone(), t.clone())]));
     let code = t.definition.code.clone();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let event = crate::demo::ev("certificate.issue", "certificate");
+    let event = crate::demo::ev(Action::CertificateIssue, "certificate");
 
     let issue = |total: usize, per_request: usize| {
         let state = state.clone();
@@ -154,7 +155,7 @@ pub async fn run(state: &AppState, count: usize, single: usize, openssl_seconds:
                 .ok_or("issued certificate missing")?,
         );
     }
-    let authority = state.certs.authority(store).await.map_err(|e| e.en)?;
+    let authority = state.certs.authority(store).await.map_err(|e| e.error.en)?;
     let records = Arc::new(records);
     let started = Instant::now();
     let mut workers = Vec::new();

@@ -9,9 +9,10 @@
 
 use super::IssueRequest;
 use crate::error::FieldError;
-use crate::import::{RowError, column_letter};
+use crate::import::RowError;
 use std::collections::BTreeMap;
 use yici_core::certificate::CertificateType;
+use yici_service::rows::column_letter;
 
 /// The standard columns besides the type's fields: (key, Chinese header).
 const COLUMNS: [(&str, &str); 6] = [

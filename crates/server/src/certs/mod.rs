@@ -17,8 +17,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use yici_core::audit::Action;
 use yici_core::audit::AuditEvent;
 use yici_core::certificate::{CertificateType, Content, HolderInfo, IssuerInfo, Status, holder_code_type};
+use yici_core::clock::Clock;
 use yici_core::id::{CertificateId, RegionCode};
 use yici_core::org::ApplicantId;
 use yici_crypto::pki;
@@ -58,6 +60,7 @@ struct Signer {
 
 /// The certificate library's keys and caches. One per server.
 pub struct Certs {
+    clock: Clock,
     key: SealingKey,
     authority: tokio::sync::OnceCell<Arc<Authority>>,
     /// Opened seal keys by seal id (a seal's key never changes; rotation makes a new seal).
@@ -104,14 +107,6 @@ pub fn code_matches(presented: &str, stored: &str) -> bool {
     p.len() == stored.len() && p.bytes().zip(stored.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-/// Unix seconds now.
-fn now_secs() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// Today in China (UTC+8), as the exchange counts it.
-pub use crate::api::exchange::today;
-
 /// One certificate to issue, as the issuer states it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct IssueRequest {
@@ -156,7 +151,12 @@ fn problems_to_errors(problems: Vec<yici_core::catalogue::FieldProblem>) -> Vec<
 }
 
 /// Check a request against its type; every problem is listed.
-fn check(t: &CertificateType, r: &IssueRequest, issuer: &Department) -> Result<Checked, Vec<FieldError>> {
+fn check(
+    t: &CertificateType,
+    r: &IssueRequest,
+    issuer: &Department,
+    today: NaiveDate,
+) -> Result<Checked, Vec<FieldError>> {
     let mut errors = Vec::new();
     let holder = match ApplicantId::parse(&r.holder_code) {
         Ok(h) if t.holder_kind.accepts(&h) => Some(h),
@@ -188,7 +188,7 @@ fn check(t: &CertificateType, r: &IssueRequest, issuer: &Department) -> Result<C
             BTreeMap::new()
         }
     };
-    let valid_from = r.valid_from.unwrap_or_else(today);
+    let valid_from = r.valid_from.unwrap_or(today);
     let valid_until = match t.validity.end(valid_from, r.valid_until) {
         Ok(end) => end,
         Err(p) => {
@@ -252,7 +252,7 @@ fn check(t: &CertificateType, r: &IssueRequest, issuer: &Department) -> Result<C
 }
 
 /// Every problem with one request for `issuer` (empty when it can be issued).
-pub fn problems(t: &StoredType, issuer: &Department, r: &IssueRequest) -> Vec<FieldError> {
+pub fn problems(t: &StoredType, issuer: &Department, r: &IssueRequest, today: NaiveDate) -> Vec<FieldError> {
     if t.department_id != issuer.id {
         return vec![FieldError::new(
             "type_code",
@@ -260,7 +260,7 @@ pub fn problems(t: &StoredType, issuer: &Department, r: &IssueRequest) -> Vec<Fi
             "An issuer issues only its own department's types",
         )];
     }
-    check(&t.definition, r, issuer).err().unwrap_or_default()
+    check(&t.definition, r, issuer, today).err().unwrap_or_default()
 }
 
 /// What checking a certificate found.
@@ -285,9 +285,15 @@ pub struct Verification {
 }
 
 impl Certs {
-    pub fn new(key: SealingKey) -> Self {
+    /// Unix seconds now, as a seal signature states its time.
+    fn now_secs(&self) -> i64 {
+        self.clock.now_micros().div_euclid(1_000_000)
+    }
+
+    pub fn new(key: SealingKey, clock: Clock) -> Self {
         Certs {
             key,
+            clock,
             authority: Default::default(),
             signers: Default::default(),
             serials: Default::default(),
@@ -308,8 +314,8 @@ impl Certs {
                         let sealed = self.key.seal(&key.secret_bytes(), AUTHORITY_CONTEXT);
                         let event = crate::context::request_event(
                             yici_store::now_micros(),
-                            yici_core::audit::Actor::named("platform"),
-                            "seal_authority.create",
+                            yici_core::audit::Actor::platform(yici_core::audit::PlatformActor::SealAuthority),
+                            Action::SealAuthorityCreate,
                             "seal_authority",
                         );
                         store.seal_authority_init(&cert, &sealed, &event).await?
@@ -387,7 +393,7 @@ impl Certs {
                 "The department has no active seal; ask the platform operator to make one",
             )
         })?;
-        let now = now_secs();
+        let now = self.now_secs();
         if now < seal.valid_from || now > seal.valid_until {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -431,8 +437,8 @@ impl Certs {
                     "没有该证照类型",
                     "No such certificate type",
                 )]),
-                Some(t) if t.department_id != issuer.id => Err(problems(t, issuer, r)),
-                Some(t) => check(&t.definition, r, issuer).map(|c| (c, &t.definition)),
+                Some(t) if t.department_id != issuer.id => Err(problems(t, issuer, r, self.clock.today())),
+                Some(t) => check(&t.definition, r, issuer, self.clock.today()).map(|c| (c, &t.definition)),
             });
         }
         let valid = checked.iter().filter(|c| c.is_ok()).count() as i64;
@@ -441,7 +447,7 @@ impl Certs {
         }
         let signer = self.signer(store, issuer.id).await?;
         let mut serial = self.reserve_serials(store, issuer.id, valid).await?;
-        let now = now_secs();
+        let now = self.now_secs();
         let mut new = Vec::with_capacity(valid as usize);
         for (c, t) in checked.iter().flatten() {
             let serial_text = format!("{serial:010}");
@@ -466,7 +472,7 @@ impl Certs {
                 issuer: IssuerInfo {
                     name: issuer.name.clone(),
                     code: issuer.uscc.clone(),
-                    date: today(),
+                    date: self.clock.today(),
                 },
                 region: c.region.clone(),
             };
@@ -558,13 +564,13 @@ impl Certs {
             holder_code: before.holder.code.clone(),
             holder_name: before.holder.name.clone(),
             data: data.cloned().unwrap_or_else(|| before.data.clone()),
-            valid_from: Some(valid_from.unwrap_or_else(today)),
+            valid_from: Some(valid_from.unwrap_or_else(|| self.clock.today())),
             valid_until,
             number: Some(before.number.clone()),
             region: Some(before.region.clone()),
             issue_key: None,
         };
-        let c = check(t, &request, issuer).map_err(ApiError::validation)?;
+        let c = check(t, &request, issuer, self.clock.today()).map_err(ApiError::validation)?;
         let prior = CertificateId::parse(&old.identifier).map_err(|e| crypto_failure("stored identifier", e))?;
         let version = prior.version() + 1;
         if version > 999 {
@@ -589,12 +595,12 @@ impl Certs {
             issuer: IssuerInfo {
                 name: issuer.name.clone(),
                 code: issuer.uscc.clone(),
-                date: today(),
+                date: self.clock.today(),
             },
             region: before.region,
         };
         let signer = self.signer(store, issuer.id).await?;
-        let new = self.seal_content(&signer, content, None, issuer.id, now_secs())?;
+        let new = self.seal_content(&signer, content, None, issuer.id, self.now_secs())?;
         let mut out = store
             .certificates_add(&[(new, audit.clone())], Some(old_status))
             .await?;
@@ -608,7 +614,7 @@ impl Certs {
         let verified = authority.verifier.verify(&record.signature, &record.content);
         let seal = store.seal(record.seal_id).await?;
         let content = Content::parse(&record.content).ok();
-        let status = record.status.as_of(record.valid_until, today());
+        let status = record.status.as_of(record.valid_until, self.clock.today());
         let lang = crate::context::current_lang();
         Ok(Verification {
             identifier: record.identifier.clone(),
@@ -657,9 +663,13 @@ pub async fn remind_expiring_seals(store: &yici_store::Store, now: i64) -> yici_
             seal.name,
             china_time(seal.valid_until.saturating_mul(1_000_000), false)
         );
-        let event =
-            crate::context::request_event(now, yici_core::audit::Actor::named("deadline"), "seal.remind", "seal")
-                .object(seal.id);
+        let event = crate::context::request_event(
+            now,
+            yici_core::audit::Actor::platform(yici_core::audit::PlatformActor::Deadlines),
+            Action::SealRemind,
+            "seal",
+        )
+        .object(seal.id);
         if store.seal_remind(seal.id, &message, &event).await? {
             reminded += 1;
         }
@@ -668,7 +678,7 @@ pub async fn remind_expiring_seals(store: &yici_store::Store, now: i64) -> yici_
 }
 
 fn china_time(micros: i64, with_time: bool) -> String {
-    let t = chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default() + chrono::Duration::hours(8);
+    let t = yici_core::clock::china_time(micros);
     if with_time {
         t.format("%Y-%m-%d %H:%M").to_string()
     } else {

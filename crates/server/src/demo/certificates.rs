@@ -10,6 +10,7 @@ use super::ev;
 use crate::certs::IssueRequest;
 use crate::state::AppState;
 use std::collections::{BTreeMap, HashMap};
+use yici_core::audit::Action;
 use yici_core::certificate::{CertificateType, FieldKind, FieldSpec, HolderKind, Layout, Template, ValidityRule};
 use yici_core::id::Uscc;
 
@@ -486,7 +487,7 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
             .is_some_and(|s| s.definition == t && s.department_id == d.id);
         if !same {
             store
-                .certificate_type_put(d.id, &t, &ev("certificate_type.save", "certificate_type"))
+                .certificate_type_put(d.id, &t, &ev(Action::CertificateTypeSave, "certificate_type"))
                 .await?;
         }
         // The market's licences are found under grants for its catalogue resources.
@@ -500,11 +501,15 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
             && store.certificate_type(&t.code).await?.and_then(|s| s.resource_id) != Some(r.id)
         {
             store
-                .certificate_type_link(&t.code, Some(r.id), &ev("certificate_type.link", "certificate_type"))
+                .certificate_type_link(
+                    &t.code,
+                    Some(r.id),
+                    &ev(Action::CertificateTypeLink, "certificate_type"),
+                )
                 .await?;
         }
         if store.seal_active(d.id).await?.is_none() {
-            state.certs.make_seal(store, &d, &ev("seal.make", "seal")).await?;
+            state.certs.make_seal(store, &d, &ev(Action::SealMake, "seal")).await?;
         }
         by_code.insert(t.code.clone(), (d, t));
     }
@@ -541,7 +546,13 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
         )]);
         let issued = state
             .certs
-            .issue(store, d, &types, &[request], &ev("certificate.issue", "certificate"))
+            .issue(
+                store,
+                d,
+                &types,
+                &[request],
+                &ev(Action::CertificateIssue, "certificate"),
+            )
             .await?;
         match issued.into_iter().next() {
             Some(Ok(_)) => count += 1,

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use yici_core::audit::Action;
 use yici_core::audit::{Actor, AuditEvent};
 use yici_core::id::{RegionCode, Uscc, region_table};
 use yici_core::org::{DepartmentKind, Role, Scope};
@@ -170,8 +171,14 @@ const SYSTEMS: [(&str, &str, &str); 5] = [
 ];
 
 /// An audit entry for a change made by the demo seeding.
-pub(crate) fn ev(action: &str, object_type: &str) -> AuditEvent {
-    AuditEvent::new(now_micros(), Actor::named("demo"), action, object_type, "demo-seed")
+pub(crate) fn ev(action: Action, object_type: &str) -> AuditEvent {
+    AuditEvent::new(
+        now_micros(),
+        Actor::platform(yici_core::audit::PlatformActor::Demo),
+        action,
+        object_type,
+        "demo-seed",
+    )
 }
 
 /// Register a region unless it is already registered under this name (so that reseeding adds
@@ -180,7 +187,7 @@ async fn region(store: &Store, code: &RegionCode, name: &str) -> Result<(), Stor
     match store.region(code.as_str()).await? {
         Some(r) if r.name == name => Ok(()),
         _ => store
-            .upsert_region(code, name, &ev("region.save", "region"))
+            .upsert_region(code, name, &ev(Action::RegionSave, "region"))
             .await
             .map(|_| ()),
     }
@@ -244,7 +251,7 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
             Some(e) if e.name == d.name && e.region_code == d.region.as_str() && e.kind == d.kind.code() => e,
             _ => {
                 store
-                    .upsert_department(&d, &ev("department.create", "department"))
+                    .upsert_department(&d, &ev(Action::DepartmentCreate, "department"))
                     .await?
             }
         };
@@ -273,7 +280,11 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
                     None => {
                         let p = new_password();
                         store
-                            .set_user_password(user.id, &yici_crypto::password::hash(&p), &ev("user.password", "user"))
+                            .set_user_password(
+                                user.id,
+                                &yici_crypto::password::hash(&p),
+                                &ev(Action::UserPassword, "user"),
+                            )
                             .await?;
                         p
                     }
@@ -290,7 +301,7 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
                             password_hash: &yici_crypto::password::hash(&p),
                             department_id: Some(d.id),
                         },
-                        &ev("user.create", "user"),
+                        &ev(Action::UserCreate, "user"),
                     )
                     .await?;
                 (user, p)
@@ -306,7 +317,7 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
             },
         };
         store
-            .grant_role(user.0.id, role, &scope, &ev("role.grant", "user_role"))
+            .grant_role(user.0.id, role, &scope, &ev(Action::RoleGrant, "user_role"))
             .await?;
         creds.users.push(UserCredential {
             role: role.code().to_string(),
@@ -323,7 +334,7 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
             Some(s) => s,
             None => {
                 store
-                    .create_system(d.id, name, purpose, &ev("system.create", "system"))
+                    .create_system(d.id, name, purpose, &ev(Action::SystemCreate, "system"))
                     .await?
             }
         };
@@ -350,7 +361,7 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
                         &t.digest,
                         &hint,
                         now + 365 * 86_400_000_000,
-                        &ev("token.issue", "system_token"),
+                        &ev(Action::TokenIssue, "system_token"),
                     )
                     .await?;
                 t.plaintext
@@ -513,7 +524,7 @@ pub async fn seed_catalogue(store: &Store) -> Result<usize, StoreError> {
         }
     }
     store
-        .catalogue_publish_new(&drafts, &ev("catalogue.create", "catalogue_resource"))
+        .catalogue_publish_new(&drafts, &ev(Action::CatalogueCreate, "catalogue_resource"))
         .await
 }
 
@@ -595,7 +606,7 @@ impl DirectGrant<'_> {
                 RequestStatus::Granted,
                 today,
                 Some(&grant),
-                &ev("sharing.request", "sharing_request"),
+                &ev(Action::SharingRequest, "sharing_request"),
             )
             .await?;
         Ok(())
@@ -639,7 +650,7 @@ pub async fn seed_exchange(store: &Store, dir: &Path) -> anyhow_like::Result<()>
         })
         .collect();
     store
-        .dataset_load(people.id, &rows, &ev("dataset.load", "catalogue_resource"))
+        .dataset_load(people.id, &rows, &ev(Action::DatasetLoad, "catalogue_resource"))
         .await?;
     let Some(system) = store.system_by_name(market.id, "市场主体登记系统").await? else {
         return Ok(());

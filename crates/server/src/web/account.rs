@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use yici_core::audit::Action;
 use yici_core::authz::roles_of;
 use yici_store::sessions::SessionPrincipal;
 
@@ -275,7 +276,7 @@ pub async fn logout(State(state): State<AppState>, auth: Auth) -> Response {
     if let Some(s) = &auth.session
         && let Err(e) = state
             .store
-            .delete_session(&s.digest, &auth.event("session.sign_out", "session"))
+            .delete_session(&s.digest, &auth.event(Action::SessionSignOut, "session"))
             .await
     {
         return ApiError::from(e).into_response();

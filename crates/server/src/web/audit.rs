@@ -1,7 +1,6 @@
 //! Audit pages: "who used my data" (谁用了我的数据) for citizens and companies, and the log
 //! search for operators and supervisors.
 
-use super::admin::{Cell, FilterView, RowView, TablePage};
 use super::{FieldView, Layout, encode, render};
 use crate::api::audit::{SearchQuery, my_entries, my_proof_bundle};
 use crate::auth::Auth;
@@ -14,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use yici_core::Lang;
 use yici_core::audit::{EntryContent, action_name};
+use yici_web::page::{Cell, FilterView, RowView, TablePage};
 
 use yici_store::Page;
 
@@ -56,10 +56,7 @@ impl Names {
 }
 
 fn when(c: &EntryContent, lang: Lang) -> String {
-    let Some(t) = chrono::DateTime::from_timestamp_micros(c.time) else {
-        return String::new();
-    };
-    let t = t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
+    let t = yici_core::clock::china_time(c.time);
     match lang {
         Lang::Zh => t.format("%Y年%m月%d日 %H:%M:%S").to_string(),
         Lang::En => t.format("%Y-%m-%d %H:%M:%S").to_string(),

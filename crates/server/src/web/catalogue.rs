@@ -1,7 +1,6 @@
 //! Catalogue pages: the public and the government catalogue (browse, search, detail), the
 //! steward's drafts and edit form, the operator's review queue, and the statistics.
 
-use super::admin::{Cell, FilterView, RowView, TablePage};
 use super::{FieldView, FormView, Layout, encode, format_date, render};
 use crate::api::catalogue::{DraftQuery, SearchQuery, drafts_for, published, statistics, step};
 use crate::auth::Auth;
@@ -19,6 +18,7 @@ use yici_core::catalogue::{
     ClassKind, DataItem, DataType, FormatClass, OpenType, ResourceDraft, ShareMode, ShareType, Status, Transition,
     UpdateCycle,
 };
+use yici_web::page::{Cell, FilterView, RowView, TablePage};
 
 /// Options of a coded enumeration for a select box, with an empty choice first when `any`.
 fn options(pairs: Vec<(i64, &'static str)>, any: Option<&str>) -> Vec<(String, String)> {

@@ -2,7 +2,6 @@
 //! verification and shown certificates, the issuers' list, issue form and lifecycle actions,
 //! the departments' use under consent, and the operators' seals.
 
-use super::admin::{Cell, FilterView, RowView, TablePage};
 use super::{FieldView, FormView, Layout, encode, format_date, render};
 use crate::api::certificates::{
     self as api, CertificateQuery, CertificateView, ConsentInput, OperationInput, UseCopyInput,
@@ -20,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use yici_core::Lang;
 use yici_core::authz::{Permission, Target};
 use yici_core::certificate::CertificateType;
+use yici_web::page::{Cell, FilterView, RowView, TablePage};
 
 /// The certificate's face as printed.
 pub struct Face {
@@ -198,11 +198,12 @@ pub async fn mine(State(state): State<AppState>, auth: Auth, headers: HeaderMap)
 
 fn consent_form(
     state_departments: &[(String, String)],
+    today: chrono::NaiveDate,
     lang: Lang,
     identifier: &str,
     input: Option<&ConsentForm>,
 ) -> FormView {
-    let until = (crate::certs::today() + chrono::Duration::days(30)).to_string();
+    let until = (today + chrono::Duration::days(30)).to_string();
     FormView::new(
         &format!("/me/certificates/{}/consents", encode(identifier)),
         lang.pick("授权部门使用此证照", "Share this certificate with a department"),
@@ -301,7 +302,13 @@ async fn my_page(
         vec![],
     ));
     let departments = department_options(state).await?;
-    let mut form = consent_form(&departments, lang, &c.identifier, consent_input.map(|(i, _)| i));
+    let mut form = consent_form(
+        &departments,
+        state.config.clock.today(),
+        lang,
+        &c.identifier,
+        consent_input.map(|(i, _)| i),
+    );
     if let Some((_, e)) = consent_input {
         form = form.with_error(e, lang);
     }

@@ -1,7 +1,6 @@
 //! Sharing pages: requests addressed to my department (with the answer form), requests filed by
 //! it, the operators' coordination queue, grants, and notifications.
 
-use super::admin::{Cell, RowView, TablePage};
 use super::{FieldView, FormView, Layout, render};
 use crate::api::sharing::{DecisionInput, ListQuery};
 use crate::auth::Auth;
@@ -13,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use yici_core::authz::{Permission, Target};
 use yici_core::sharing::{Decision, RequestStatus};
+use yici_web::page::{Cell, RowView, TablePage};
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct PageQuery {

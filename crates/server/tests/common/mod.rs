@@ -222,8 +222,13 @@ impl App {
             .await
             .unwrap()
             .unwrap();
-        let ev =
-            yici_core::audit::AuditEvent::new(0, yici_core::audit::Actor::named("test"), "user.create", "user", "t");
+        let ev = yici_core::audit::AuditEvent::new(
+            0,
+            yici_core::audit::Actor::named("test"),
+            yici_core::audit::Action::UserCreate,
+            "user",
+            "t",
+        );
         let u = self
             .store
             .create_user(

@@ -99,7 +99,7 @@ impl Store {
                 }
                 q = q
                     .bind(e.time)
-                    .bind(e.action.clone())
+                    .bind(e.action.code())
                     .bind(e.object_type.clone())
                     .bind(e.actor.user_id)
                     .bind(e.actor.system_id)

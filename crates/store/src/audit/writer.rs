@@ -319,7 +319,7 @@ fn insert_group(conn: &mut rusqlite::Connection, group: &[LaneJob]) -> rusqlite:
         for (e, row, _) in group {
             insert.execute(rusqlite::params![
                 e.time,
-                e.action,
+                e.action.code(),
                 e.object_type,
                 e.actor.user_id,
                 e.actor.system_id,

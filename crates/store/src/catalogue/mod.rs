@@ -414,18 +414,32 @@ impl Store {
             if exists.is_some() {
                 continue;
             }
-            let step = |action: &str| {
+            let step = |action: yici_core::audit::Action| {
                 let mut e = audit.clone();
-                e.action = action.to_string();
+                e.action = action;
                 e
             };
             let r = self
-                .catalogue_create_in(&mut tx, d, None, &step("catalogue.create"))
+                .catalogue_create_in(&mut tx, d, None, &step(yici_core::audit::Action::CatalogueCreate))
                 .await?;
-            self.catalogue_transition_in(&mut tx, r.id, Transition::Submit, None, "", &step("catalogue.submit"))
-                .await?;
-            self.catalogue_transition_in(&mut tx, r.id, Transition::Approve, None, "", &step("catalogue.approve"))
-                .await?;
+            self.catalogue_transition_in(
+                &mut tx,
+                r.id,
+                Transition::Submit,
+                None,
+                "",
+                &step(yici_core::audit::Action::CatalogueSubmit),
+            )
+            .await?;
+            self.catalogue_transition_in(
+                &mut tx,
+                r.id,
+                Transition::Approve,
+                None,
+                "",
+                &step(yici_core::audit::Action::CatalogueApprove),
+            )
+            .await?;
             added += 1;
         }
         self.commit(tx).await?;
@@ -461,13 +475,13 @@ impl Store {
             match c {
                 ImportChange::Create { code, draft } => {
                     let mut e = audit.clone();
-                    e.action = "catalogue.create".into();
+                    e.action = yici_core::audit::Action::CatalogueCreate;
                     self.catalogue_create_in(&mut tx, draft, code.as_deref(), &e).await?;
                     created += 1;
                 }
                 ImportChange::Update { id, draft } => {
                     let mut e = audit.clone();
-                    e.action = "catalogue.edit".into();
+                    e.action = yici_core::audit::Action::CatalogueEdit;
                     self.catalogue_transition_in(&mut tx, *id, Transition::Edit, Some(draft), "", &e)
                         .await?;
                     updated += 1;

@@ -1,6 +1,7 @@
 //! Regions and departments.
 
 use super::*;
+use yici_core::audit::Action;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RegionForm {
@@ -107,7 +108,7 @@ pub async fn create_region(
         Ok::<_, ApiError>(
             state
                 .store
-                .upsert_region(&code, &name, &auth.event("region.save", "region"))
+                .upsert_region(&code, &name, &auth.event(Action::RegionSave, "region"))
                 .await?,
         )
     }
@@ -318,7 +319,7 @@ pub async fn create_department(
         Ok::<_, ApiError>(
             state
                 .store
-                .create_department(&d, &auth.event("department.create", "department"))
+                .create_department(&d, &auth.event(Action::DepartmentCreate, "department"))
                 .await?,
         )
     }

@@ -11,7 +11,7 @@ pub use directory::*;
 pub use systems::*;
 pub use users::*;
 
-use super::{FieldView, FormView, Layout, encode, format_date, render};
+use super::{Cell, FieldView, FilterView, FormView, Layout, RowView, TablePage, encode, format_date, render};
 use crate::api::directory::{DepartmentInput, RegionInput, validate_department, validate_region};
 use crate::api::systems::{SystemInput, issue, system_target, validate_system};
 use crate::api::users::{RoleInput, UserInput, create, grant, user_in_scope};
@@ -20,7 +20,6 @@ use crate::context::current_lang;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Form, Path, Query};
 use crate::state::AppState;
-use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,70 +29,6 @@ use yici_core::authz::{Permission, Principal, Target};
 use yici_core::id::RegionCode;
 use yici_core::org::{DepartmentKind, Role};
 use yici_store::Page;
-
-pub struct Cell {
-    pub text: String,
-    pub href: Option<String>,
-}
-
-impl Cell {
-    pub fn text(t: impl Into<String>) -> Self {
-        Cell {
-            text: t.into(),
-            href: None,
-        }
-    }
-    pub fn link(t: impl Into<String>, href: impl Into<String>) -> Self {
-        Cell {
-            text: t.into(),
-            href: Some(href.into()),
-        }
-    }
-}
-
-pub struct RowView {
-    pub cells: Vec<Cell>,
-    /// Buttons that post to an action: (url, label).
-    pub actions: Vec<(String, String)>,
-}
-
-pub struct FilterView {
-    pub action: String,
-    pub submit: String,
-    pub fields: Vec<FieldView>,
-}
-
-#[derive(Template)]
-#[template(path = "table.html")]
-pub struct TablePage {
-    pub l: Layout,
-    pub crumbs: Vec<(String, String)>,
-    pub intro: Vec<String>,
-    pub secret: Option<String>,
-    pub filter: Option<FilterView>,
-    pub caption: String,
-    pub head: Vec<String>,
-    pub rows: Vec<RowView>,
-    pub more: Option<String>,
-    pub forms: Vec<FormView>,
-}
-
-impl TablePage {
-    pub fn new(l: Layout, caption: &str, head: &[&str]) -> Self {
-        TablePage {
-            caption: caption.into(),
-            head: head.iter().map(|h| h.to_string()).collect(),
-            l,
-            crumbs: Vec::new(),
-            intro: Vec::new(),
-            secret: None,
-            filter: None,
-            rows: Vec::new(),
-            more: None,
-            forms: Vec::new(),
-        }
-    }
-}
 
 /// Notices shown after a successful action (post/redirect/get).
 #[derive(Debug, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! Department systems and their tokens.
 
 use super::*;
+use yici_core::audit::Action;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SystemsQuery {
@@ -159,7 +160,7 @@ pub async fn create_system(
                     id,
                     &input.name,
                     &input.description,
-                    &auth.event("system.create", "system"),
+                    &auth.event(Action::SystemCreate, "system"),
                 )
                 .await?,
         )
@@ -222,7 +223,7 @@ async fn system_page(
         .into(),
     );
     page.secret = secret;
-    let now = yici_store::now_micros();
+    let now = state.config.clock.now_micros();
     for t in state.store.system_tokens(id).await? {
         let status = match (t.revoked_at, t.expires_at <= now) {
             (Some(_), _) => lang.pick("已吊销", "Revoked"),
@@ -314,7 +315,7 @@ pub async fn issue_token(
         }),
     };
     match days {
-        Ok(days) => match issue(&state, id, days, &auth.event("token.issue", "system_token")).await {
+        Ok(days) => match issue(&state, id, days, &auth.event(Action::TokenIssue, "system_token")).await {
             // The token is rendered in this response only; it is never stored or shown again.
             Ok(t) => Ok(render(
                 StatusCode::CREATED,
@@ -352,7 +353,7 @@ pub async fn revoke_token(
     auth.require(Permission::ManageSystems, &target)?;
     state
         .store
-        .revoke_system_token(id, token_id, &auth.event("token.revoke", "system_token"))
+        .revoke_system_token(id, token_id, &auth.event(Action::TokenRevoke, "system_token"))
         .await?;
     Ok(redirect(&format!("/admin/systems/{id}"), "revoked"))
 }

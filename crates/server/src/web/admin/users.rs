@@ -1,6 +1,7 @@
 //! Users and their scoped roles.
 
 use super::*;
+use yici_core::audit::Action;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct UserForm {
@@ -378,7 +379,7 @@ pub async fn revoke_role(
     user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     state
         .store
-        .revoke_role(id, role_id, &auth.event("role.revoke", "user_role"))
+        .revoke_role(id, role_id, &auth.event(Action::RoleRevoke, "user_role"))
         .await?;
     Ok(redirect(&format!("/admin/users/{id}"), "removed"))
 }
@@ -408,7 +409,14 @@ pub async fn set_disabled(
         .set_user_disabled(
             id,
             disabled,
-            &auth.event(if disabled { "user.disable" } else { "user.enable" }, "user"),
+            &auth.event(
+                if disabled {
+                    Action::UserDisable
+                } else {
+                    Action::UserEnable
+                },
+                "user",
+            ),
         )
         .await?;
     Ok(redirect(

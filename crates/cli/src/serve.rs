@@ -1,0 +1,170 @@
+//! `yici serve`: the web server with its settings, the demo and the identity platform.
+
+use crate::storage::*;
+use anyhow::{Context, Result, bail};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use yici_server::{AppState, ServerConfig};
+
+/// Applicant sign-in through the province's identity platform (OpenID Connect). Without
+/// `--oidc-issuer` (and without `--demo`), applicants cannot sign in.
+#[derive(clap::Args)]
+pub(crate) struct OidcArgs {
+    /// The identity platform's issuer identifier, exactly as it states it (https://…).
+    #[arg(long, env = "YICI_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// The client id Yici is registered under there.
+    #[arg(long, env = "YICI_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The client secret (client_secret_basic).
+    #[arg(
+        long,
+        env = "YICI_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "oidc_issuer"
+    )]
+    oidc_client_secret: Option<String>,
+    /// The callback address registered there. Default: the listening address +
+    /// /login/applicant/oidc/callback.
+    #[arg(long, env = "YICI_OIDC_REDIRECT_URL")]
+    oidc_redirect_url: Option<String>,
+    /// The claim that carries the citizen ID number or credit code.
+    #[arg(long, env = "YICI_OIDC_ID_CLAIM", default_value = "id_number")]
+    oidc_id_claim: String,
+    /// The claim that carries the name.
+    #[arg(long, env = "YICI_OIDC_NAME_CLAIM", default_value = "name")]
+    oidc_name_claim: String,
+    /// Scopes to ask for besides openid, comma-separated.
+    #[arg(long, env = "YICI_OIDC_SCOPES", value_delimiter = ',', default_value = "profile")]
+    oidc_scopes: Vec<String>,
+}
+
+impl OidcArgs {
+    /// The relying party's settings, if an issuer is configured.
+    pub(crate) fn config(&self, listen: SocketAddr) -> Result<Option<yici_server::yici_oidc::Config>> {
+        let Some(issuer) = self.oidc_issuer.clone() else {
+            return Ok(None);
+        };
+        let need = |v: &Option<String>, flag: &str| {
+            v.clone()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| anyhow::anyhow!("--oidc-issuer needs {flag} as well"))
+        };
+        Ok(Some(yici_server::yici_oidc::Config {
+            issuer,
+            client_id: need(&self.oidc_client_id, "--oidc-client-id")?,
+            client_secret: need(&self.oidc_client_secret, "--oidc-client-secret")?,
+            redirect_url: self
+                .oidc_redirect_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{listen}/login/applicant/oidc/callback")),
+            scopes: self
+                .oidc_scopes
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            id_claim: self.oidc_id_claim.clone(),
+            name_claim: self.oidc_name_claim.clone(),
+        }))
+    }
+}
+
+pub(crate) async fn serve(
+    storage: StorageArgs,
+    listen: SocketAddr,
+    demo: bool,
+    config: ServerConfig,
+    nats: Option<yici_server::yici_nats::NatsConfig>,
+    oidc: Option<yici_server::yici_oidc::Config>,
+) -> Result<()> {
+    if let Some(n) = &nats {
+        n.check().map_err(|e| anyhow::anyhow!("--nats: {e}"))?;
+    }
+    let store = storage.open().await?;
+    // SQLite is single-node: a second server on the same data directory is refused.
+    let _lock = if store.dialect() == yici_store::Dialect::Sqlite {
+        tracing::info!(data = %storage.data.display(), "using embedded SQLite (single node)");
+        Some(single_node_lock(&storage.data)?)
+    } else {
+        None
+    };
+    store.catalogue_seed_standards().await?;
+    if demo {
+        let creds = yici_server::demo::seed(&store, &storage.data)
+            .await
+            .context("seeding the demo province failed")?;
+        let added = yici_server::demo::seed_catalogue(&store)
+            .await
+            .context("seeding the demo catalogue failed")?;
+        if added > 0 {
+            println!("演示目录已发布 / demo catalogue published: {added} resources");
+        }
+        yici_server::demo::seed_exchange(&store, &storage.data)
+            .await
+            .context("seeding the demo exchange failed")?;
+        println!(
+            "演示数据已就绪 / demo data ready: {} users, {} systems; credentials in {}",
+            creds.users.len(),
+            creds.systems.len(),
+            storage.data.join("demo-credentials.json").display()
+        );
+    }
+    let identity: Option<Arc<dyn yici_server::identity::IdentityProvider>> = match demo {
+        true => Some(Arc::new(yici_server::demo::identity_register())),
+        false => None,
+    };
+    let state = AppState::new(store, config, identity);
+    if demo {
+        let held = yici_server::demo::certificates::seed(&state)
+            .await
+            .context("seeding the demo certificate library failed")?;
+        println!("演示电子证照 / demo certificates: {held}");
+    }
+    if let Some(n) = nats {
+        let url = n.display_url();
+        let push = yici_server::yici_nats::NatsPush::connect(n)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let _ = state.nats.set(push);
+        println!("变更推送 / change feed pushed to NATS JetStream at {url}");
+    }
+    if let Some(config) = oidc {
+        let issuer = config.issuer.clone();
+        let provider = yici_server::yici_oidc::Provider::discover(config)
+            .await
+            .with_context(|| format!("the identity platform {issuer} cannot be used"))?;
+        let _ = state.oidc.set(Arc::new(provider));
+        println!("申请人登录 / applicants sign in through {issuer}");
+    } else if !demo {
+        println!(
+            "未配置统一身份认证平台：申请人暂不能登录 / no identity platform configured: applicants cannot sign in (see --oidc-issuer)"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("Yici 正在运行 / listening on http://{addr}/");
+    yici_server::serve_on(state, listener).await?;
+    Ok(())
+}
+
+/// Hold an exclusive lock on DATA/yici.lock while serving from SQLite.
+pub(crate) fn single_node_lock(data: &std::path::Path) -> Result<std::fs::File> {
+    let path = data.join("yici.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => bail!(
+            "SQLite 为单节点模式：数据目录 {} 已被另一个 yici serve 实例使用。多实例部署请使用 PostgreSQL（--database）。\n\
+             SQLite is single-node: another `yici serve` is using {}. Run several instances on PostgreSQL (--database).",
+            data.display(),
+            data.display()
+        ),
+    }
+}

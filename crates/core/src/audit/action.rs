@@ -1,0 +1,137 @@
+//! What an audit entry says was done: every action the platform records, with the stable code
+//! that the log stores (`area.verb`) and the label people read.
+
+use crate::Lang;
+
+macro_rules! actions {
+    ($($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal, $en:literal;)+) => {
+        /// 审计动作 — what was done.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($(#[$vm])* $v),+ }
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$v),+];
+            /// The stable code the log stores.
+            pub fn code(self) -> &'static str { match self { $(Action::$v => $code),+ } }
+            pub fn from_code(code: &str) -> Option<Self> { match code { $($code => Some(Action::$v),)+ _ => None } }
+            /// What people read: `签发证照` for `certificate.issue`.
+            pub fn name(self, lang: Lang) -> &'static str { match self { $(Action::$v => lang.pick($zh, $en)),+ } }
+        }
+    };
+}
+
+actions! {
+    AccessRefuse = "access.refuse", "拒绝访问", "refused access";
+    ApplicantRead = "applicant.read", "查询申请人信息", "looked up applicant data";
+    ApplicantVerify = "applicant.verify", "实名核验登录", "signed in with real-name verification";
+    AuditCheckpoint = "audit.checkpoint", "生成审计检查点", "made an audit checkpoint";
+    CalendarSave = "calendar.save", "录入节假日安排", "saved a holiday schedule";
+    CatalogueCreate = "catalogue.create", "编制目录", "drafted a catalogue resource";
+    CatalogueEdit = "catalogue.edit", "修改目录", "edited a catalogue resource";
+    CatalogueSubmit = "catalogue.submit", "提交审核", "submitted a resource for review";
+    CatalogueApprove = "catalogue.approve", "审核通过并发布", "approved and published a resource";
+    CatalogueReject = "catalogue.reject", "审核退回", "sent a resource back";
+    CatalogueWithdraw = "catalogue.withdraw", "撤回目录", "withdrew a resource";
+    CatalogueImport = "catalogue.import", "批量导入目录", "imported catalogue resources";
+    CertificateIssue = "certificate.issue", "签发证照", "issued a certificate";
+    CertificateChange = "certificate.change", "变更证照", "changed a certificate";
+    CertificateRenew = "certificate.renew", "延续换发证照", "renewed a certificate";
+    CertificateSuspend = "certificate.suspend", "暂停使用证照", "suspended a certificate";
+    CertificateResume = "certificate.resume", "恢复使用证照", "resumed a certificate";
+    CertificateRevoke = "certificate.revoke", "撤销证照", "revoked a certificate";
+    CertificateRevokePenalty = "certificate.revoke_penalty", "吊销证照", "revoked a certificate as a penalty";
+    CertificateCancel = "certificate.cancel", "注销证照", "cancelled a certificate";
+    CertificateList = "certificate.list", "查询证照列表", "listed certificates";
+    CertificateRead = "certificate.read", "查看证照", "read a certificate";
+    CertificateView = "certificate.view", "调阅证照", "viewed a certificate";
+    CertificatePdf = "certificate.pdf", "下载证照文件", "downloaded a certificate document";
+    CertificateUseCopy = "certificate.use_copy", "生成证照用证件", "made a use copy of a certificate";
+    CertificateUseCopyPdf = "certificate.use_copy_pdf", "下载用证件", "downloaded a use copy";
+    CertificateVerify = "certificate.verify", "核验证照", "verified a certificate";
+    CertificateShow = "certificate.show", "亮证", "showed a certificate";
+    CertificateShown = "certificate.shown", "查看亮证", "looked at a shown certificate";
+    CertificateConsent = "certificate.consent", "授权使用证照", "consented to a certificate's use";
+    CertificateConsentWithdraw = "certificate.consent_withdraw", "撤回证照授权", "withdrew a consent";
+    CertificateConsentList = "certificate_consent.list", "查询证照授权", "listed consents";
+    CertificateTypeSave = "certificate_type.save", "保存证照类型", "saved a certificate type";
+    CertificateTypeLink = "certificate_type.link", "关联证照目录", "linked a certificate type to its resource";
+    DatasetEndpoint = "dataset.endpoint", "设置数据接口", "set a provider endpoint";
+    DatasetLoad = "dataset.load", "上传共享数据", "loaded data rows";
+    DepartmentCreate = "department.create", "新增部门", "created a department";
+    DepartmentUpdate = "department.update", "修改部门", "updated a department";
+    ExchangeRead = "exchange.read", "共享交换查询", "looked up shared data";
+    ExchangeChanges = "exchange.changes", "读取变更数据", "read shared data changes";
+    ExchangeRefuse = "exchange.refuse", "拒绝共享查询", "refused a lookup";
+    GrantIssue = "grant.issue", "授予共享权限", "granted access to a resource";
+    GrantRevoke = "grant.revoke", "撤销共享权限", "revoked a grant";
+    MappingSave = "mapping.save", "保存代码映射", "saved a code mapping";
+    RegionSave = "region.save", "保存行政区划", "saved a region";
+    RegionUpsert = "region.upsert", "导入行政区划", "loaded a region";
+    RoleGrant = "role.grant", "授予角色", "granted a role";
+    RoleRevoke = "role.revoke", "撤销角色", "removed a role";
+    SealMake = "seal.make", "制作电子印章", "made an electronic seal";
+    SealRevoke = "seal.revoke", "吊销电子印章", "revoked a seal";
+    SealRemind = "seal.remind", "印章到期提醒", "reminded of a seal's expiry";
+    SealAuthorityCreate = "seal_authority.create", "建立电子印章根证书", "created the seal authority";
+    SessionSignIn = "session.sign_in", "登录", "signed in";
+    SessionSignOut = "session.sign_out", "退出登录", "signed out";
+    SessionLock = "session.lock", "密码错误过多，锁定登录", "locked sign-in after wrong passwords";
+    SharingRequest = "sharing.request", "提出共享申请", "requested a resource";
+    SharingDecide = "sharing.decide", "答复共享申请", "answered a sharing request";
+    SharingEscalate = "sharing.escalate", "共享申请逾期上报", "escalated an overdue request";
+    SharingCoordinate = "sharing.coordinate", "协调共享申请", "coordinated a sharing request";
+    SystemCreate = "system.create", "登记应用系统", "registered a system";
+    TokenIssue = "token.issue", "签发令牌", "issued a token";
+    TokenRevoke = "token.revoke", "吊销令牌", "revoked a token";
+    UserCreate = "user.create", "新增用户", "created a user";
+    UserDisable = "user.disable", "停用账号", "disabled an account";
+    UserEnable = "user.enable", "启用账号", "enabled an account";
+    UserPassword = "user.password", "重设密码", "reset a password";
+    WebhookAdd = "webhook.add", "订阅变更推送", "subscribed to changes";
+}
+
+impl Action {
+    /// The action of a certificate lifecycle operation.
+    pub fn of_operation(op: crate::certificate::Operation) -> Action {
+        use crate::certificate::Operation::*;
+        match op {
+            Issue => Action::CertificateIssue,
+            Change => Action::CertificateChange,
+            Renew => Action::CertificateRenew,
+            Suspend => Action::CertificateSuspend,
+            Resume => Action::CertificateResume,
+            Revoke => Action::CertificateRevoke,
+            RevokePenalty => Action::CertificateRevokePenalty,
+            Cancel => Action::CertificateCancel,
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The readable name of an action code as the log stores it; an unknown code is shown as it is.
+pub fn action_name(code: &str, lang: Lang) -> String {
+    Action::from_code(code).map_or_else(|| code.to_string(), |a| a.name(lang).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_one_code_and_reads_back() {
+        let mut codes = std::collections::HashSet::new();
+        for a in Action::ALL {
+            assert!(codes.insert(a.code()), "{} twice", a.code());
+            assert_eq!(Action::from_code(a.code()), Some(*a));
+            let (area, verb) = a.code().split_once('.').expect("area.verb");
+            assert!(!area.is_empty() && !verb.is_empty());
+            assert_ne!(a.name(Lang::Zh), a.code(), "{} has a Chinese label", a.code());
+        }
+        assert_eq!(action_name("certificate.issue", Lang::Zh), "签发证照");
+        assert_eq!(action_name("something.else", Lang::Zh), "something.else");
+    }
+}

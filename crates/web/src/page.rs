@@ -1,0 +1,384 @@
+//! The page frame and what pages are made of: the layout with its menu, language switch and
+//! 长辈版 (the large-print mode for older readers), forms that keep their input and mark their
+//! errors, tables with filters and row actions, and error pages.
+
+use crate::auth::Auth;
+use crate::context::{LANG_COOKIE, MODE_COOKIE, cookie, current_lang, current_request_id};
+use crate::error::ApiError;
+use askama::Template;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use yici_core::Lang;
+use yici_core::authz::{Permission, Principal, Target, decide};
+
+/// One entry of the menu a capability offers: shown to a principal who holds any of
+/// `permissions` anywhere in its scope (every signed-in principal when empty).
+#[derive(Debug, Clone)]
+pub struct MenuEntry {
+    pub href: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub permissions: &'static [Permission],
+}
+
+impl MenuEntry {
+    pub const fn new(
+        href: &'static str,
+        zh: &'static str,
+        en: &'static str,
+        permissions: &'static [Permission],
+    ) -> Self {
+        MenuEntry {
+            href,
+            zh,
+            en,
+            permissions,
+        }
+    }
+}
+
+/// The menu follows the permissions the principal actually has.
+fn navigation(principal: &Principal, menu: &[MenuEntry], path: &str, lang: Lang) -> Vec<NavItem> {
+    if matches!(principal, Principal::Anonymous) {
+        return Vec::new();
+    }
+    let can = |p: &Permission| decide(principal, *p, &Target::OwnScope).is_ok();
+    menu.iter()
+        .filter(|e| e.permissions.is_empty() || e.permissions.iter().any(can))
+        .map(|e| NavItem {
+            href: e.href.to_string(),
+            label: lang.pick(e.zh, e.en).to_string(),
+            current: path == e.href || (e.href != "/" && path.starts_with(e.href)),
+        })
+        .collect()
+}
+
+/// One entry of the main navigation.
+pub struct NavItem {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub lang: Lang,
+    pub title: String,
+    pub nav: Vec<NavItem>,
+    pub who: Option<String>,
+    pub csrf: String,
+    pub elderly: bool,
+    pub path: String,
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    /// The frame for `path`, with navigation for what the principal may do.
+    pub fn new(auth: &Auth, headers: &HeaderMap, path: &str, title_zh: &str, title_en: &str) -> Self {
+        let lang = current_lang();
+        let who = match (&auth.principal, &auth.user, &auth.applicant) {
+            (Principal::User { .. }, Some(u), _) => Some(u.display_name.clone()),
+            (Principal::Applicant { .. }, _, Some(a)) => Some(yici_core::org::mask_name(&a.name)),
+            _ => None,
+        };
+        Layout {
+            lang,
+            title: lang.pick(title_zh, title_en).to_string(),
+            nav: navigation(&auth.caller.principal, &auth.menu, path, lang),
+            who,
+            csrf: auth.csrf_token().to_string(),
+            elderly: cookie(headers, MODE_COOKIE) == Some("elderly"),
+            path: path.to_string(),
+            notice: None,
+        }
+    }
+
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
+    }
+
+    pub fn lang_tag(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// A link that changes a display preference and comes back here.
+    pub fn pref_link(&self, setting: &str) -> String {
+        format!("/prefs?{setting}&back={}", encode(&self.path))
+    }
+
+    /// A date as `2026年11月26日` in Chinese, ISO in English, from UTC microseconds.
+    pub fn date(&self, micros: i64) -> String {
+        format_date(micros, self.lang)
+    }
+}
+
+pub fn format_date(micros: i64, lang: Lang) -> String {
+    let t = yici_core::clock::china_time(micros);
+    match lang {
+        Lang::Zh => t.format("%Y年%m月%d日").to_string(),
+        Lang::En => t.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// Percent-encode a path or query value.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A form field as rendered: label, hint, value kept across errors, and its error.
+pub struct FieldView {
+    /// The element id suffix (`f-<id>`); the name unless several forms share a field name.
+    pub id: String,
+    pub name: String,
+    pub label: String,
+    pub hint: String,
+    pub value: String,
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+    pub required: bool,
+    pub options: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+impl FieldView {
+    pub fn text(name: &str, label: &str, hint: &str, value: &str) -> Self {
+        FieldView {
+            id: name.into(),
+            name: name.into(),
+            label: label.into(),
+            hint: hint.into(),
+            value: value.into(),
+            kind: "text",
+            autocomplete: "",
+            required: true,
+            options: Vec::new(),
+            error: None,
+        }
+    }
+    pub fn optional(mut self) -> Self {
+        self.required = false;
+        self
+    }
+    pub fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = kind;
+        self
+    }
+    pub fn autocomplete(mut self, a: &'static str) -> Self {
+        self.autocomplete = a;
+        self
+    }
+    pub fn select(mut self, options: Vec<(String, String)>) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+/// A whole form: fields, hidden values, and the error summary shown above it.
+pub struct FormView {
+    pub action: String,
+    pub title: String,
+    pub submit: String,
+    pub fields: Vec<FieldView>,
+    pub hidden: Vec<(String, String)>,
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormView {
+    pub fn new(action: &str, title: &str, submit: &str, fields: Vec<FieldView>) -> Self {
+        FormView {
+            action: action.into(),
+            title: title.into(),
+            submit: submit.into(),
+            fields,
+            hidden: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Put an error's messages next to their fields and into the summary. Errors that name no
+    /// field of this form are shown against the first field.
+    pub fn with_error(mut self, e: &ApiError, lang: Lang) -> Self {
+        let first = self.fields.first().map(|f| f.name.clone()).unwrap_or_default();
+        if e.errors.is_empty() {
+            let msg = e.message(lang).to_string();
+            if let Some(f) = self.fields.first_mut() {
+                f.error = Some(msg.clone());
+            }
+            self.errors.push((first, msg));
+            return self;
+        }
+        for fe in &e.errors {
+            let msg = fe.message(lang).to_string();
+            match self.fields.iter_mut().find(|f| f.name == fe.field) {
+                Some(f) => {
+                    f.error = Some(msg.clone());
+                    self.errors.push((fe.field.clone(), msg));
+                }
+                None => self.errors.push((first.clone(), msg)),
+            }
+        }
+        self
+    }
+}
+
+/// Render a template, answering 500 (logged) if rendering itself fails.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(request_id = %current_request_id(), error = %e, "template rendering failed");
+            ApiError::internal().into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    message: String,
+    code: String,
+    request_id: String,
+}
+
+/// The HTML page for an error, used for browsers instead of a problem document.
+pub fn error_page(e: &ApiError, lang: Lang) -> Response {
+    if e.status == StatusCode::UNAUTHORIZED && e.code == "unauthenticated" {
+        return Redirect::to("/login").into_response();
+    }
+    let l = Layout {
+        lang,
+        title: lang
+            .pick("无法完成请求", "The request could not be completed")
+            .to_string(),
+        nav: Vec::new(),
+        who: None,
+        csrf: String::new(),
+        elderly: false,
+        path: "/".into(),
+        notice: None,
+    };
+    let page = ErrorPage {
+        l,
+        message: e.message(lang).to_string(),
+        code: e.code.to_string(),
+        request_id: current_request_id(),
+    };
+    render(e.status, &page)
+}
+
+#[derive(serde::Deserialize)]
+pub struct PrefsQuery {
+    lang: Option<String>,
+    mode: Option<String>,
+    back: Option<String>,
+}
+
+/// Remember the language or the display mode for this browser (a year), then go back.
+pub async fn prefs(crate::extract::Query(q): crate::extract::Query<PrefsQuery>) -> Response {
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let mut res = Redirect::to(&back).into_response();
+    let year = 365 * 24 * 3600;
+    if let Some(lang) = q.lang.as_deref().and_then(Lang::from_tag) {
+        let v = format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age={year}; SameSite=Lax",
+            if lang == Lang::En { "en" } else { "zh" }
+        );
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    if let Some(mode) = q.mode.as_deref().filter(|m| *m == "elderly" || *m == "standard")
+        && let Ok(v) = HeaderValue::from_str(&format!("{MODE_COOKIE}={mode}; Path=/; Max-Age={year}; SameSite=Lax"))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// The stylesheet of every page.
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/yici.css"),
+    )
+        .into_response()
+}
+
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl Cell {
+    pub fn text(t: impl Into<String>) -> Self {
+        Cell {
+            text: t.into(),
+            href: None,
+        }
+    }
+    pub fn link(t: impl Into<String>, href: impl Into<String>) -> Self {
+        Cell {
+            text: t.into(),
+            href: Some(href.into()),
+        }
+    }
+}
+
+pub struct RowView {
+    pub cells: Vec<Cell>,
+    /// Buttons that post to an action: (url, label).
+    pub actions: Vec<(String, String)>,
+}
+
+pub struct FilterView {
+    pub action: String,
+    pub submit: String,
+    pub fields: Vec<FieldView>,
+}
+
+#[derive(Template)]
+#[template(path = "table.html")]
+pub struct TablePage {
+    pub l: Layout,
+    pub crumbs: Vec<(String, String)>,
+    pub intro: Vec<String>,
+    pub secret: Option<String>,
+    pub filter: Option<FilterView>,
+    pub caption: String,
+    pub head: Vec<String>,
+    pub rows: Vec<RowView>,
+    pub more: Option<String>,
+    pub forms: Vec<FormView>,
+}
+
+impl TablePage {
+    pub fn new(l: Layout, caption: &str, head: &[&str]) -> Self {
+        TablePage {
+            caption: caption.into(),
+            head: head.iter().map(|h| h.to_string()).collect(),
+            l,
+            crumbs: Vec::new(),
+            intro: Vec::new(),
+            secret: None,
+            filter: None,
+            rows: Vec::new(),
+            more: None,
+            forms: Vec::new(),
+        }
+    }
+}
