@@ -62,7 +62,9 @@ impl Upstreams {
         if let Some(until) = breakers.get(endpoint).and_then(|b| b.open_until)
             && until > Instant::now()
         {
-            return Err(UpstreamError::CircuitOpen((until - Instant::now()).as_secs().clamp(1, 3600) as u32));
+            return Err(UpstreamError::CircuitOpen(
+                (until - Instant::now()).as_secs().clamp(1, 3600) as u32,
+            ));
         }
         Ok(())
     }
