@@ -1,6 +1,8 @@
-//! Background jobs of a running server: the audit sequencer, the checkpoint signer, the metrics
-//! upkeep, sharing deadlines, seal expiry reminders, and the expired-session purge. Every instance runs them; the store's locks and idempotent writes
-//! make that safe on one PostgreSQL database.
+//! Background jobs of a running server: each capability's (the audit log's sequencer and
+//! checkpoint signer), and those not yet in a capability crate: the metrics upkeep, sharing
+//! deadlines, seal expiry reminders, the change-feed relay, the quota flush and the
+//! expired-session purge. Every instance runs them; the store's locks and idempotent writes make
+//! that safe on one PostgreSQL database.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -9,15 +11,9 @@ pub use yici_service::jobs::{Job, Jobs, Stop};
 
 /// Start the jobs.
 pub fn spawn(state: AppState) -> Jobs {
-    yici_service::jobs::spawn(vec![
-        Job::with_loop("audit sequencer", {
-            let state = state.clone();
-            move |stop| sequencer(state, stop)
-        }),
-        Job::with_loop("audit checkpoints", {
-            let state = state.clone();
-            move |stop| checkpoints(state, stop)
-        }),
+    use axum::extract::FromRef;
+    let mut jobs = yici_audit::jobs(&yici_audit::AuditState::from_ref(&state));
+    jobs.extend([
         Job::with_loop("sharing deadlines", {
             let state = state.clone();
             move |stop| sharing_deadlines(state, stop)
@@ -39,7 +35,8 @@ pub fn spawn(state: AppState) -> Jobs {
             move |stop| seal_reminders(state, stop)
         }),
         Job::with_loop("session purge", move |stop| sessions(state, stop)),
-    ])
+    ]);
+    yici_service::jobs::spawn(jobs)
 }
 
 /// Write the quota counts taken in memory, every second.
@@ -65,60 +62,6 @@ async fn metrics_upkeep(state: AppState, mut stop: Stop) {
             return;
         }
         state.metrics.run_upkeep();
-    }
-}
-
-/// Give new entries their place in the tree soon after they commit: at most [`SEQUENCE_PAUSE`]
-/// plus one pass later. Under load one pass takes the entries of many group commits, so the
-/// tree's write transaction does not compete with every commit for the database's write lock.
-async fn sequencer(state: AppState, mut stop: Stop) {
-    let committed = state.audit.committed.clone();
-    loop {
-        let signal = async {
-            tokio::select! {
-                _ = committed.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-            }
-        };
-        if !stop.wait(signal).await {
-            return;
-        }
-        if let Err(e) = state.audit.sequence().await {
-            tracing::warn!(error = %e, "audit sequencing failed; will retry");
-            if !stop.wait(tokio::time::sleep(Duration::from_secs(1))).await {
-                return;
-            }
-        }
-        if !stop.wait(tokio::time::sleep(SEQUENCE_PAUSE)).await {
-            return;
-        }
-    }
-}
-
-/// The least time between two sequencing passes.
-const SEQUENCE_PAUSE: Duration = Duration::from_millis(100);
-
-/// Sign the tree head at the configured interval when the log has grown.
-async fn checkpoints(state: AppState, mut stop: Stop) {
-    let mut tick = tokio::time::interval(state.config.checkpoint_interval);
-    loop {
-        if !stop.wait(tick.tick()).await {
-            return;
-        }
-        let grown = async {
-            let size = state.store.audit_size().await?;
-            let signed = state.store.audit_latest_checkpoint().await?.map_or(0, |c| c.size);
-            Ok::<_, yici_store::StoreError>(size > signed || (size == 0 && signed == 0))
-        };
-        match grown.await {
-            Ok(true) => {
-                if let Err(e) = state.store.audit_checkpoint().await {
-                    tracing::warn!(error = %e, "audit checkpoint failed");
-                }
-            }
-            Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, "audit checkpoint check failed"),
-        }
     }
 }
 

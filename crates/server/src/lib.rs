@@ -35,25 +35,19 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware;
-use axum::routing::get;
 use std::net::SocketAddr;
 use tower::ServiceBuilder;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// The whole application: API, pages, docs and operations endpoints, with their layers.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let app = Router::new()
-        .nest("/api/v1", api::router())
-        .merge(web::router())
-        .route("/healthz", get(obs::healthz))
-        .route("/readyz", get(obs::readyz))
-        .route("/metrics", get(obs::metrics))
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::ApiDoc::openapi()))
+    let (routes, _) = routes().into_parts();
+    let app = routes
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::document()))
         .layer(middleware::from_fn_with_state(state.gate.clone(), auth::authenticate))
         .layer(middleware::from_fn(obs::record))
         .with_state(state.clone());
@@ -79,6 +73,16 @@ pub fn router(state: AppState) -> Router {
                 state.config.request_timeout,
             ))
             .layer(DefaultBodyLimit::max(state.config.body_limit)),
+    )
+}
+
+/// Every route of the platform: the API, the pages, each capability's, and operations.
+pub fn routes() -> yici_web::Routes<AppState> {
+    api::routes().merge(web::routes()).merge(yici_audit::router()).merge(
+        yici_web::Routes::new("")
+            .get("/healthz", obs::healthz)
+            .get("/readyz", obs::readyz)
+            .get("/metrics", obs::metrics),
     )
 }
 

@@ -36,13 +36,11 @@ on every POST, PUT and DELETE.",
         api::applicants::find_applicant,
         api::calendar::list_years, api::calendar::put_year, api::calendar::add_working_days, api::calendar::working_days_between, api::calendar::clock_reading,
         api::ids::check,
-        api::audit::search, api::audit::latest_checkpoint, api::audit::make_checkpoint, api::audit::public_key,
         api::catalogue::search_government, api::catalogue::search_public, api::catalogue::get_resource, api::catalogue::get_public_resource,
         api::catalogue::versions, api::catalogue::create_draft, api::catalogue::edit, api::catalogue::review_step, api::catalogue::list_drafts,
         api::catalogue::export, api::catalogue::import, api::catalogue::stats, api::catalogue::elements, api::catalogue::mappings, api::catalogue::put_mapping,
         api::exchange::get_records, api::exchange::post_records, api::exchange::changes, api::exchange::set_endpoint, api::exchange::subscribe, api::exchange::subscribe_stream, api::exchange::load,
         api::sharing::create, api::sharing::list, api::sharing::decide, api::sharing::grants, api::sharing::revoke, api::sharing::notifications,
-        api::audit::inclusion_proof, api::audit::consistency, api::audit::export, api::audit::my_data_uses, api::audit::my_proof,
         api::certificates::list_types, api::certificates::get_type, api::certificates::put_type,
         api::certificates::authority_certificate, api::certificates::list_seals, api::certificates::make_seal,
         api::certificates::revoke_seal, api::certificates::seal_picture,
@@ -54,7 +52,6 @@ on every POST, PUT and DELETE.",
         api::certificates::import, api::certificates::import_template, api::certificates::link_type,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&Security, &Errors),
     tags(
         (name = "session", description = "Signing in and out"),
         (name = "directory", description = "Regions and departments"),
@@ -72,6 +69,17 @@ on every POST, PUT and DELETE.",
     )
 )]
 pub struct ApiDoc;
+
+/// The whole description: the platform's own paths and each capability's, with the security
+/// schemes and the common errors applied to every operation.
+pub fn document() -> utoipa::openapi::OpenApi {
+    use utoipa::Modify;
+    let mut doc = ApiDoc::openapi();
+    doc.merge(yici_audit::ApiDoc::openapi());
+    Security.modify(&mut doc);
+    Errors.modify(&mut doc);
+    doc
+}
 
 struct Security;
 

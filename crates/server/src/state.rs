@@ -135,6 +135,16 @@ impl AppState {
     }
 }
 
+impl axum::extract::FromRef<AppState> for yici_audit::AuditState {
+    fn from_ref(s: &AppState) -> Self {
+        yici_audit::AuditState {
+            store: s.store.clone(),
+            audit: s.audit.clone(),
+            checkpoint_interval: s.config.checkpoint_interval,
+        }
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {

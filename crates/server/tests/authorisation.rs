@@ -26,6 +26,36 @@ const DEPT_SUP: u16 = 256;
 const STAFF: u16 = OP | STEWARD | ISSUER | CLERK | APPROVER | SUPERVISOR | CITY_OP | DEPT_SUP;
 const EVERYONE: u16 = STAFF | SYSTEM;
 
+/// Routes open to anyone by design, each with its own tests: signing in and out (a session is
+/// the caller's own), the display preferences, the stylesheet, the public catalogue, checking a
+/// certificate by its code or a show link, health, readiness and metrics.
+const OPEN: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/login/applicant"),
+    ("POST", "/login/applicant"),
+    ("GET", "/login/applicant/oidc"),
+    ("GET", "/login/applicant/oidc/callback"),
+    ("POST", "/logout"),
+    ("GET", "/prefs"),
+    ("GET", "/static/yici.css"),
+    ("GET", "/catalogue"),
+    ("GET", "/certificate-types"),
+    // Only a redirect to the list of requests, which is guarded.
+    ("GET", "/sharing/requests/{id}"),
+    ("GET", "/verify"),
+    ("POST", "/verify"),
+    ("GET", "/shows/{token}"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/api/v1/session"),
+    ("POST", "/api/v1/session"),
+    ("DELETE", "/api/v1/session"),
+    ("POST", "/api/v1/session/applicant"),
+];
+
 /// A well-formed certificate identifier that no certificate has.
 const CERT: &str = "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F";
 
@@ -387,6 +417,59 @@ async fn every_role_every_endpoint(app: App) {
             Some(json!({"decision": "refuse", "reasons": "x"})),
             OP | STEWARD | SUPERVISOR | CITY_OP | DEPT_SUP,
         ),
+        row(Method::GET, "/api/v1/catalogue/resources/999999", None, EVERYONE),
+        row(
+            Method::GET,
+            "/api/v1/catalogue/resources/999999/versions",
+            None,
+            EVERYONE,
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/catalogue/drafts/999999",
+            Some(catalogue_draft(market)),
+            STEWARD,
+        ),
+        row(Method::POST, "/api/v1/catalogue/import?filename=a.csv", None, STEWARD),
+        row(
+            Method::PUT,
+            "/api/v1/datasets/999999/endpoint",
+            Some(json!({"url": null})),
+            STEWARD,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/sharing/requests",
+            Some(
+                json!({"resource_id": 999999, "consumer_department_id": market, "system_id": market_system, "items": ["姓名"],
+                "purpose": "企业开办核验", "legal_basis": "《市场主体登记管理条例》", "valid_from": "2026-01-01", "valid_until": "2026-12-31"}),
+            ),
+            STEWARD,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/exchange/101001/000099/records",
+            Some(json!({"keys": ["x"]})),
+            SYSTEM,
+        ),
+        row(Method::GET, "/api/v1/exchange/101001/000099/changes", None, SYSTEM),
+        row(Method::POST, "/api/v1/exchange/101001/000099/streams", None, SYSTEM),
+        row(Method::GET, format!("/api/v1/me/certificates/{CERT}/consents"), None, 0),
+        row(
+            Method::POST,
+            format!("/api/v1/me/certificates/{CERT}/consents"),
+            Some(json!({"department_id": market, "purpose": "办理", "expires_on": "2026-12-31"})),
+            0,
+        ),
+        row(
+            Method::DELETE,
+            format!("/api/v1/me/certificates/{CERT}/consents/1"),
+            None,
+            0,
+        ),
+        row(Method::GET, format!("/api/v1/me/certificates/{CERT}/pdf"), None, 0),
+        row(Method::GET, format!("/api/v1/me/certificates/{CERT}/uses"), None, 0),
+        row(Method::GET, "/api/v1/me/data-uses/1/proof", None, 0),
         // The province's grant to the market system (provider: the police department): only a
         // province-wide operator or the provider's stewards may revoke it. Last, as it is revoked.
         row(Method::DELETE, format!("/api/v1/sharing/grants/{grant}"), None, OP),
@@ -410,6 +493,43 @@ async fn every_role_every_endpoint(app: App) {
         ),
         ("/sharing/grants", STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP),
         ("/me/data-uses", 0),
+        ("/me/data-uses/1/proof", 0),
+        ("/me/certificates", 0),
+        (&*format!("/me/certificates/{CERT}"), 0),
+        ("/notifications", STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP),
+        ("/catalogue/drafts/999999", STEWARD),
+        ("/certificates", ISSUER | CLERK | APPROVER),
+        ("/certificates/new?type_code=x", ISSUER),
+        (&*format!("/certificates/{CERT}"), ISSUER | CLERK | APPROVER),
+        ("/seals", OP | ISSUER | CITY_OP),
+    ];
+    // Forms posted from the pages (empty: the role is checked before the input).
+    let forms = [
+        ("/admin/regions", OP | CITY_OP),
+        ("/admin/departments", OP | CITY_OP),
+        ("/admin/systems", OP | CITY_OP),
+        ("/admin/systems/999999/tokens", OP | CITY_OP),
+        ("/admin/systems/999999/tokens/999999/revoke", OP | CITY_OP),
+        ("/admin/users", OP | CITY_OP),
+        ("/admin/users/999999/roles", OP | CITY_OP),
+        ("/admin/users/999999/roles/999999/revoke", OP | CITY_OP),
+        ("/admin/users/999999/disabled", OP | CITY_OP),
+        ("/catalogue/drafts", STEWARD),
+        ("/catalogue/drafts/999999", STEWARD),
+        ("/catalogue/drafts/999999/submit", STEWARD),
+        ("/catalogue/drafts/999999/approve", OP | CITY_OP),
+        (
+            "/sharing/requests/999999/approve",
+            STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        ("/certificates/new", ISSUER),
+        (&*format!("/certificates/{CERT}/operations"), ISSUER),
+        (&*format!("/certificates/{CERT}/use-copies"), ISSUER | CLERK | APPROVER),
+        (&*format!("/me/certificates/{CERT}/consents"), 0),
+        (&*format!("/me/certificates/{CERT}/consents/1/withdraw"), 0),
+        (&*format!("/me/certificates/{CERT}/show"), 0),
+        ("/seals", OP | CITY_OP),
+        ("/seals/revocation", OP | CITY_OP),
     ];
 
     let mut sessions = Vec::new();
@@ -437,11 +557,37 @@ async fn every_role_every_endpoint(app: App) {
             .await;
         check(&mut failures, "system", r, res.status, r.allowed & SYSTEM != 0);
     }
+    // A page or form is allowed when it is neither refused (403, or a redirect to sign in) nor
+    // an error of the server; it is refused with 403.
+    let judged = |status: StatusCode, ok: bool| {
+        let refused = status == StatusCode::FORBIDDEN || status.is_redirection() && status != StatusCode::SEE_OTHER;
+        if ok {
+            !refused && !status.is_server_error() && status != StatusCode::UNAUTHORIZED
+        } else {
+            status == StatusCode::FORBIDDEN
+        }
+    };
+    for (path, allowed) in &forms {
+        for (role, bit, session) in &sessions {
+            let res = app.form(path, session, &[]).await;
+            let ok = allowed & bit != 0;
+            if !judged(res.status, ok) {
+                failures.push(format!("{role} form {path} -> {} (allowed: {ok})", res.status));
+            }
+        }
+        let anonymous = app.form_anonymous(path, &[]).await;
+        if !anonymous.status.is_redirection() && anonymous.status != StatusCode::UNAUTHORIZED {
+            failures.push(format!(
+                "anonymous form {path} -> {} (expected sign-in)",
+                anonymous.status
+            ));
+        }
+    }
     for (path, allowed) in pages {
         for (role, bit, session) in &sessions {
             let res = app.page(path, Some(session)).await;
             let ok = allowed & bit != 0;
-            if ok != (res.status == StatusCode::OK) || (!ok && res.status != StatusCode::FORBIDDEN) {
+            if !judged(res.status, ok) {
                 failures.push(format!("{role} page {path} -> {} (allowed: {ok})", res.status));
             }
         }
@@ -455,15 +601,57 @@ async fn every_role_every_endpoint(app: App) {
     }
     // The public catalogue, checkpoints, the public key, certificate types and the seal
     // authority's certificate need no sign-in.
-    for path in [
+    let public = [
         "/api/v1/public/catalogue/resources",
         "/api/v1/audit/public-key",
         "/api/v1/certificate-types",
         "/api/v1/seal-authority/certificate",
-    ] {
+    ];
+    for path in public {
         let res = app.call(Method::GET, path, Auth::None, None).await;
         if res.status != StatusCode::OK {
             failures.push(format!("anonymous GET {path} -> {}", res.status));
+        }
+    }
+    // What anyone may look up or prove: open to the anonymous (an unknown one is a 404).
+    let lookups = [
+        "/api/v1/audit/checkpoint".to_string(),
+        "/api/v1/audit/consistency?from=0&to=0".to_string(),
+        "/api/v1/certificate-types/x".to_string(),
+        "/api/v1/certificate-types/x/template.csv".to_string(),
+        format!("/api/v1/certificates/{CERT}/verification?code=ABCDEF"),
+        "/api/v1/seals/999999/picture".to_string(),
+        "/api/v1/certificate-shows/x".to_string(),
+        "/api/v1/public/catalogue/resources/999999".to_string(),
+    ];
+    for path in &lookups {
+        let res = app.call(Method::GET, path, Auth::None, None).await;
+        if res.status == StatusCode::UNAUTHORIZED || res.status == StatusCode::FORBIDDEN || res.status.is_server_error()
+        {
+            failures.push(format!("anonymous GET {path} -> {}", res.status));
+        }
+    }
+    // The open pages: signing in, the public catalogue, verification, preferences, health.
+    for (method, path) in OPEN {
+        if *method == "GET" && !path.contains('{') && !path.contains("oidc") {
+            let res = app.page(path, None).await;
+            if res.status == StatusCode::FORBIDDEN || res.status.is_server_error() {
+                failures.push(format!("anonymous page {path} -> {}", res.status));
+            }
+        }
+    }
+    // Every route of the assembled router has its row above, or is open to anyone by design.
+    let (_, table) = yici_server::routes().into_parts();
+    for (method, template) in &table {
+        let matches = |path: &str| yici_web::routes::matches(template, path);
+        let covered = rows.iter().any(|r| r.method == *method && matches(&r.path))
+            || (*method == Method::GET && pages.iter().any(|(p, _)| matches(p)))
+            || (*method == Method::POST && forms.iter().any(|(p, _)| matches(p)))
+            || (*method == Method::GET && public.iter().any(|p| matches(p)))
+            || (*method == Method::GET && lookups.iter().any(|p| matches(p)))
+            || OPEN.iter().any(|(m, p)| *m == method.as_str() && p == template);
+        if !covered {
+            failures.push(format!("{method} {template} has no row in the matrix"));
         }
     }
     assert!(

@@ -26,8 +26,9 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
 
     /// `method` at `path`, answered by `route` (a method router, with its own layers).
     pub fn on(mut self, method: Method, path: &str, route: MethodRouter<S>) -> Self {
-        self.table.push((method, format!("{}{path}", self.prefix)));
-        self.router = self.router.route(path, route);
+        let full = format!("{}{path}", self.prefix);
+        self.router = self.router.route(&full, route);
+        self.table.push((method, full));
         self
     }
 
@@ -62,12 +63,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
 
     /// The router (its paths under the prefix) and the table.
     pub fn into_parts(self) -> (Router<S>, Vec<(Method, String)>) {
-        let router = if self.prefix.is_empty() {
-            self.router
-        } else {
-            Router::new().nest(&self.prefix, self.router)
-        };
-        (router, self.table)
+        (self.router, self.table)
     }
 }
 

@@ -2,7 +2,6 @@
 //! parsers, ask [`crate::auth::Auth::require`], and call the store.
 
 pub mod applicants;
-pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_csv;
@@ -16,145 +15,120 @@ pub mod systems;
 pub mod users;
 
 use crate::state::AppState;
-use axum::Router;
-use axum::routing::{delete, get, post, put};
+use axum::http::Method;
+use axum::routing::post;
+use yici_web::Routes;
 
 pub use yici_web::{PageQuery, Paged};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/session",
-            post(session::sign_in).get(session::current).delete(session::sign_out),
-        )
-        .route("/session/applicant", post(session::sign_in_applicant))
-        .route("/regions", get(directory::list_regions).post(directory::create_region))
-        .route("/regions/{code}", get(directory::get_region))
-        .route(
-            "/departments",
-            get(directory::list_departments).post(directory::create_department),
-        )
-        .route(
-            "/departments/{id}",
-            get(directory::get_department).put(directory::update_department),
-        )
-        .route(
-            "/departments/{id}/systems",
-            get(systems::list_systems).post(systems::create_system),
-        )
-        .route(
-            "/systems/{id}/tokens",
-            get(systems::list_tokens).post(systems::issue_token),
-        )
-        .route("/systems/{id}/tokens/{token_id}", delete(systems::revoke_token))
-        .route("/users", get(users::list_users).post(users::create_user))
-        .route("/users/{id}", get(users::get_user))
-        .route("/users/{id}/disabled", put(users::set_disabled))
-        .route("/users/{id}/roles", post(users::grant_role))
-        .route("/users/{id}/roles/{role_id}", delete(users::revoke_role))
-        .route("/applicants", get(applicants::find_applicant))
-        .route("/calendar/years", get(calendar::list_years))
-        .route("/calendar/years/{year}", put(calendar::put_year))
-        .route("/calendar/add-working-days", get(calendar::add_working_days))
-        .route("/calendar/working-days-between", get(calendar::working_days_between))
-        .route("/calendar/clock", post(calendar::clock_reading))
-        .route("/ids/check", get(ids::check))
-        .route("/audit/entries", get(audit::search))
-        .route("/audit/entries/{index}/proof", get(audit::inclusion_proof))
-        .route("/audit/checkpoint", get(audit::latest_checkpoint))
-        .route("/audit/checkpoints", post(audit::make_checkpoint))
-        .route("/audit/public-key", get(audit::public_key))
-        .route("/audit/consistency", get(audit::consistency))
-        .route("/audit/export", get(audit::export))
-        .route("/catalogue/resources", get(catalogue::search_government))
-        .route("/catalogue/resources/{id}", get(catalogue::get_resource))
-        .route("/catalogue/resources/{id}/versions", get(catalogue::versions))
-        .route(
-            "/catalogue/drafts",
-            get(catalogue::list_drafts).post(catalogue::create_draft),
-        )
-        .route("/catalogue/drafts/{id}", put(catalogue::edit))
-        .route("/catalogue/drafts/{id}/{action}", post(catalogue::review_step))
-        .route("/catalogue/export", get(catalogue::export))
-        .route(
+pub fn routes() -> Routes<AppState> {
+    Routes::new("/api/v1")
+        .post("/session", session::sign_in)
+        .get("/session", session::current)
+        .delete("/session", session::sign_out)
+        .post("/session/applicant", session::sign_in_applicant)
+        .get("/regions", directory::list_regions)
+        .post("/regions", directory::create_region)
+        .get("/regions/{code}", directory::get_region)
+        .get("/departments", directory::list_departments)
+        .post("/departments", directory::create_department)
+        .get("/departments/{id}", directory::get_department)
+        .put("/departments/{id}", directory::update_department)
+        .get("/departments/{id}/systems", systems::list_systems)
+        .post("/departments/{id}/systems", systems::create_system)
+        .get("/systems/{id}/tokens", systems::list_tokens)
+        .post("/systems/{id}/tokens", systems::issue_token)
+        .delete("/systems/{id}/tokens/{token_id}", systems::revoke_token)
+        .get("/users", users::list_users)
+        .post("/users", users::create_user)
+        .get("/users/{id}", users::get_user)
+        .put("/users/{id}/disabled", users::set_disabled)
+        .post("/users/{id}/roles", users::grant_role)
+        .delete("/users/{id}/roles/{role_id}", users::revoke_role)
+        .get("/applicants", applicants::find_applicant)
+        .get("/calendar/years", calendar::list_years)
+        .put("/calendar/years/{year}", calendar::put_year)
+        .get("/calendar/add-working-days", calendar::add_working_days)
+        .get("/calendar/working-days-between", calendar::working_days_between)
+        .post("/calendar/clock", calendar::clock_reading)
+        .get("/ids/check", ids::check)
+        .get("/catalogue/resources", catalogue::search_government)
+        .get("/catalogue/resources/{id}", catalogue::get_resource)
+        .get("/catalogue/resources/{id}/versions", catalogue::versions)
+        .get("/catalogue/drafts", catalogue::list_drafts)
+        .post("/catalogue/drafts", catalogue::create_draft)
+        .put("/catalogue/drafts/{id}", catalogue::edit)
+        .post("/catalogue/drafts/{id}/{action}", catalogue::review_step)
+        .get("/catalogue/export", catalogue::export)
+        .on(
+            Method::POST,
             "/catalogue/import",
             post(catalogue::import).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
         )
-        .route("/catalogue/statistics", get(catalogue::stats))
-        .route("/catalogue/elements", get(catalogue::elements))
-        .route(
-            "/departments/{id}/field-mappings",
-            get(catalogue::mappings).put(catalogue::put_mapping),
-        )
-        .route("/public/catalogue/resources", get(catalogue::search_public))
-        .route("/public/catalogue/resources/{id}", get(catalogue::get_public_resource))
-        .route("/sharing/requests", get(sharing::list).post(sharing::create))
-        .route("/sharing/requests/{id}/decision", post(sharing::decide))
-        .route("/sharing/grants", get(sharing::grants))
-        .route("/sharing/grants/{id}", delete(sharing::revoke))
-        .route("/notifications", get(sharing::notifications))
-        .route("/datasets/{id}/endpoint", put(exchange::set_endpoint))
-        .route(
-            "/exchange/{class}/{sequence}/records",
-            get(exchange::get_records).post(exchange::post_records),
-        )
-        .route("/exchange/{class}/{sequence}/changes", get(exchange::changes))
-        .route("/exchange/{class}/{sequence}/webhooks", post(exchange::subscribe))
-        .route("/exchange/{class}/{sequence}/streams", post(exchange::subscribe_stream))
-        .route(
+        .get("/catalogue/statistics", catalogue::stats)
+        .get("/catalogue/elements", catalogue::elements)
+        .get("/departments/{id}/field-mappings", catalogue::mappings)
+        .put("/departments/{id}/field-mappings", catalogue::put_mapping)
+        .get("/public/catalogue/resources", catalogue::search_public)
+        .get("/public/catalogue/resources/{id}", catalogue::get_public_resource)
+        .get("/sharing/requests", sharing::list)
+        .post("/sharing/requests", sharing::create)
+        .post("/sharing/requests/{id}/decision", sharing::decide)
+        .get("/sharing/grants", sharing::grants)
+        .delete("/sharing/grants/{id}", sharing::revoke)
+        .get("/notifications", sharing::notifications)
+        .put("/datasets/{id}/endpoint", exchange::set_endpoint)
+        .get("/exchange/{class}/{sequence}/records", exchange::get_records)
+        .post("/exchange/{class}/{sequence}/records", exchange::post_records)
+        .get("/exchange/{class}/{sequence}/changes", exchange::changes)
+        .post("/exchange/{class}/{sequence}/webhooks", exchange::subscribe)
+        .post("/exchange/{class}/{sequence}/streams", exchange::subscribe_stream)
+        .on(
+            Method::POST,
             "/datasets/{id}/rows",
             post(exchange::load).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
         )
-        .route(
-            "/certificate-types",
-            get(certificates::list_types).post(certificates::put_type),
-        )
-        .route("/certificate-types/{code}", get(certificates::get_type))
-        .route("/certificate-types/{code}/resource", put(certificates::link_type))
-        .route(
-            "/certificate-types/{code}/template.csv",
-            get(certificates::import_template),
-        )
-        .route(
+        .get("/certificate-types", certificates::list_types)
+        .post("/certificate-types", certificates::put_type)
+        .get("/certificate-types/{code}", certificates::get_type)
+        .put("/certificate-types/{code}/resource", certificates::link_type)
+        .get("/certificate-types/{code}/template.csv", certificates::import_template)
+        .on(
+            Method::POST,
             "/certificates/import",
             post(certificates::import).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
         )
-        .route("/seal-authority/certificate", get(certificates::authority_certificate))
-        .route("/seals", get(certificates::list_seals))
-        .route("/certificate-consents", get(certificates::held_consents))
-        .route("/departments/{id}/seals", post(certificates::make_seal))
-        .route("/seals/{id}/revocation", post(certificates::revoke_seal))
-        .route("/seals/{id}/picture", get(certificates::seal_picture))
-        .route("/certificates", get(certificates::list).post(certificates::issue))
-        .route(
+        .get("/seal-authority/certificate", certificates::authority_certificate)
+        .get("/seals", certificates::list_seals)
+        .get("/certificate-consents", certificates::held_consents)
+        .post("/departments/{id}/seals", certificates::make_seal)
+        .post("/seals/{id}/revocation", certificates::revoke_seal)
+        .get("/seals/{id}/picture", certificates::seal_picture)
+        .get("/certificates", certificates::list)
+        .post("/certificates", certificates::issue)
+        .on(
+            Method::POST,
             "/certificates/batch",
             post(certificates::issue_batch).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
         )
-        .route("/certificates/{identifier}", get(certificates::get))
-        .route("/certificates/{identifier}/operations", post(certificates::operate))
-        .route(
-            "/certificates/{identifier}/verification",
-            get(certificates::verification),
-        )
-        .route("/certificates/{identifier}/use-copies", post(certificates::use_copy))
-        .route("/certificates/{identifier}/pdf", get(certificates::pdf))
-        .route(
+        .get("/certificates/{identifier}", certificates::get)
+        .post("/certificates/{identifier}/operations", certificates::operate)
+        .get("/certificates/{identifier}/verification", certificates::verification)
+        .post("/certificates/{identifier}/use-copies", certificates::use_copy)
+        .get("/certificates/{identifier}/pdf", certificates::pdf)
+        .get(
             "/certificates/{identifier}/use-copies/{id}/pdf",
-            get(certificates::use_copy_pdf),
+            certificates::use_copy_pdf,
         )
-        .route("/me/certificates/{identifier}/pdf", get(certificates::my_pdf))
-        .route("/certificate-shows/{token}", get(certificates::shown))
-        .route("/me/certificates", get(certificates::my_certificates))
-        .route(
-            "/me/certificates/{identifier}/consents",
-            get(certificates::consents).post(certificates::consent),
-        )
-        .route(
+        .get("/me/certificates/{identifier}/pdf", certificates::my_pdf)
+        .get("/certificate-shows/{token}", certificates::shown)
+        .get("/me/certificates", certificates::my_certificates)
+        .get("/me/certificates/{identifier}/consents", certificates::consents)
+        .post("/me/certificates/{identifier}/consents", certificates::consent)
+        .delete(
             "/me/certificates/{identifier}/consents/{id}",
-            delete(certificates::withdraw_consent),
+            certificates::withdraw_consent,
         )
-        .route("/me/certificates/{identifier}/show", post(certificates::show))
-        .route("/me/certificates/{identifier}/uses", get(certificates::uses))
-        .route("/me/data-uses", get(audit::my_data_uses))
-        .route("/me/data-uses/{id}/proof", get(audit::my_proof))
+        .post("/me/certificates/{identifier}/show", certificates::show)
+        .get("/me/certificates/{identifier}/uses", certificates::uses)
 }

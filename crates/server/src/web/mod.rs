@@ -4,92 +4,80 @@
 
 mod account;
 mod admin;
-mod audit;
 mod catalogue;
 mod certificates;
 mod oidc;
 mod sharing;
 
 use crate::state::AppState;
-use axum::Router;
-use axum::routing::{get, post};
 use yici_core::authz::Permission;
+use yici_web::Routes;
 pub use yici_web::page::*;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(account::home))
-        .route("/login", get(account::login_page).post(account::login))
-        .route(
-            "/login/applicant",
-            get(account::applicant_page).post(account::applicant_login),
-        )
-        .route("/login/applicant/oidc", get(oidc::start))
-        .route("/login/applicant/oidc/callback", get(oidc::callback))
-        .route("/logout", post(account::logout))
-        .route("/prefs", get(yici_web::page::prefs))
-        .route("/static/yici.css", get(yici_web::page::stylesheet))
-        .route("/admin/regions", get(admin::regions).post(admin::create_region))
-        .route(
-            "/admin/departments",
-            get(admin::departments).post(admin::create_department),
-        )
-        .route("/admin/systems", get(admin::systems).post(admin::create_system))
-        .route("/admin/systems/{id}", get(admin::system))
-        .route("/admin/systems/{id}/tokens", post(admin::issue_token))
-        .route(
-            "/admin/systems/{id}/tokens/{token_id}/revoke",
-            post(admin::revoke_token),
-        )
-        .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/users/{id}", get(admin::user))
-        .route("/admin/users/{id}/roles", post(admin::grant_role))
-        .route("/admin/users/{id}/roles/{role_id}/revoke", post(admin::revoke_role))
-        .route("/admin/users/{id}/disabled", post(admin::set_disabled))
-        .route("/calendar", get(admin::calendar))
-        .route("/audit", get(audit::search))
-        .route("/sharing/requests", get(sharing::requests))
-        .route("/sharing/requests/{id}", get(sharing::one))
-        .route("/sharing/requests/{id}/{action}", post(sharing::decide))
-        .route("/sharing/grants", get(sharing::grants))
-        .route("/notifications", get(sharing::notifications))
-        .route("/catalogue", get(catalogue::public_catalogue))
-        .route("/catalogue/{id}", get(catalogue::detail))
-        .route("/gov/catalogue", get(catalogue::government_catalogue))
-        .route(
-            "/catalogue/drafts",
-            get(catalogue::drafts).post(catalogue::create_draft),
-        )
-        .route(
-            "/catalogue/drafts/{id}",
-            get(catalogue::edit_form).post(catalogue::save_draft),
-        )
-        .route("/catalogue/drafts/{id}/{action}", post(catalogue::page_step))
-        .route("/catalogue/review", get(catalogue::review))
-        .route("/catalogue/statistics", get(catalogue::stats_page))
-        .route("/me/certificates", get(certificates::mine))
-        .route("/me/certificates/{identifier}", get(certificates::my_one))
-        .route("/me/certificates/{identifier}/consents", post(certificates::my_consent))
-        .route(
+pub fn routes() -> Routes<AppState> {
+    Routes::new("")
+        .get("/", account::home)
+        .get("/login", account::login_page)
+        .post("/login", account::login)
+        .get("/login/applicant", account::applicant_page)
+        .post("/login/applicant", account::applicant_login)
+        .get("/login/applicant/oidc", oidc::start)
+        .get("/login/applicant/oidc/callback", oidc::callback)
+        .post("/logout", account::logout)
+        .get("/prefs", yici_web::page::prefs)
+        .get("/static/yici.css", yici_web::page::stylesheet)
+        .get("/admin/regions", admin::regions)
+        .post("/admin/regions", admin::create_region)
+        .get("/admin/departments", admin::departments)
+        .post("/admin/departments", admin::create_department)
+        .get("/admin/systems", admin::systems)
+        .post("/admin/systems", admin::create_system)
+        .get("/admin/systems/{id}", admin::system)
+        .post("/admin/systems/{id}/tokens", admin::issue_token)
+        .post("/admin/systems/{id}/tokens/{token_id}/revoke", admin::revoke_token)
+        .get("/admin/users", admin::users)
+        .post("/admin/users", admin::create_user)
+        .get("/admin/users/{id}", admin::user)
+        .post("/admin/users/{id}/roles", admin::grant_role)
+        .post("/admin/users/{id}/roles/{role_id}/revoke", admin::revoke_role)
+        .post("/admin/users/{id}/disabled", admin::set_disabled)
+        .get("/calendar", admin::calendar)
+        .get("/sharing/requests", sharing::requests)
+        .get("/sharing/requests/{id}", sharing::one)
+        .post("/sharing/requests/{id}/{action}", sharing::decide)
+        .get("/sharing/grants", sharing::grants)
+        .get("/notifications", sharing::notifications)
+        .get("/catalogue", catalogue::public_catalogue)
+        .get("/catalogue/{id}", catalogue::detail)
+        .get("/gov/catalogue", catalogue::government_catalogue)
+        .get("/catalogue/drafts", catalogue::drafts)
+        .post("/catalogue/drafts", catalogue::create_draft)
+        .get("/catalogue/drafts/{id}", catalogue::edit_form)
+        .post("/catalogue/drafts/{id}", catalogue::save_draft)
+        .post("/catalogue/drafts/{id}/{action}", catalogue::page_step)
+        .get("/catalogue/review", catalogue::review)
+        .get("/catalogue/statistics", catalogue::stats_page)
+        .get("/me/certificates", certificates::mine)
+        .get("/me/certificates/{identifier}", certificates::my_one)
+        .post("/me/certificates/{identifier}/consents", certificates::my_consent)
+        .post(
             "/me/certificates/{identifier}/consents/{id}/withdraw",
-            post(certificates::my_withdraw),
+            certificates::my_withdraw,
         )
-        .route("/me/certificates/{identifier}/show", post(certificates::my_show))
-        .route("/verify", get(certificates::verify).post(certificates::verify_post))
-        .route("/shows/{token}", get(certificates::shown))
-        .route("/certificates", get(certificates::list))
-        .route(
-            "/certificates/new",
-            get(certificates::new_form).post(certificates::issue),
-        )
-        .route("/certificates/{identifier}", get(certificates::one))
-        .route("/certificates/{identifier}/operations", post(certificates::operate))
-        .route("/certificates/{identifier}/use-copies", post(certificates::use_copy))
-        .route("/certificate-types", get(certificates::types))
-        .route("/seals", get(certificates::seals).post(certificates::make_seal))
-        .route("/seals/revocation", post(certificates::revoke_seal))
-        .route("/me/data-uses", get(audit::my_data_uses))
-        .route("/me/data-uses/{id}/proof", get(audit::my_proof))
+        .post("/me/certificates/{identifier}/show", certificates::my_show)
+        .get("/verify", certificates::verify)
+        .post("/verify", certificates::verify_post)
+        .get("/shows/{token}", certificates::shown)
+        .get("/certificates", certificates::list)
+        .get("/certificates/new", certificates::new_form)
+        .post("/certificates/new", certificates::issue)
+        .get("/certificates/{identifier}", certificates::one)
+        .post("/certificates/{identifier}/operations", certificates::operate)
+        .post("/certificates/{identifier}/use-copies", certificates::use_copy)
+        .get("/certificate-types", certificates::types)
+        .get("/seals", certificates::seals)
+        .post("/seals", certificates::make_seal)
+        .post("/seals/revocation", certificates::revoke_seal)
 }
 
 /// The menu of the pages, in order: each entry shows for a principal who holds one of its
@@ -103,13 +91,10 @@ pub fn menu() -> Vec<MenuEntry> {
         MenuEntry::new("/admin/systems", "应用系统", "Systems", &[ReadSystems]),
         MenuEntry::new("/admin/users", "用户与角色", "Users and roles", &[ReadUsers]),
         MenuEntry::new("/calendar", "工作日历", "Working-day calendar", &[ReadCalendar]),
-        MenuEntry::new("/audit", "审计日志", "Audit log", &[ReadAudit]),
-        MenuEntry::new(
-            "/me/data-uses",
-            "谁用了我的数据",
-            "Who used my data",
-            &[ReadOwnDataUses],
-        ),
+    ]
+    .into_iter()
+    .chain(yici_audit::menu())
+    .chain([
         MenuEntry::new("/me/certificates", "我的证照", "My certificates", &[HoldCertificates]),
         MenuEntry::new(
             "/certificates",
@@ -136,5 +121,6 @@ pub fn menu() -> Vec<MenuEntry> {
             "Catalogue statistics",
             &[ReadCatalogue],
         ),
-    ]
+    ])
+    .collect()
 }

@@ -1,21 +1,20 @@
 //! Audit pages: "who used my data" (谁用了我的数据) for citizens and companies, and the log
 //! search for operators and supervisors.
 
-use super::{FieldView, Layout, encode, render};
-use crate::api::audit::{SearchQuery, my_entries, my_proof_bundle};
-use crate::auth::Auth;
-use crate::error::ApiResult;
-use crate::extract::{Path, Query};
-use crate::state::AppState;
+use crate::AuditState;
+use crate::api::SearchQuery;
+use crate::service;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use yici_core::Lang;
 use yici_core::audit::{EntryContent, action_name};
-use yici_web::page::{Cell, FilterView, RowView, TablePage};
-
 use yici_store::Page;
+use yici_web::extract::{Path, Query};
+use yici_web::page::{Cell, FilterView, RowView, TablePage};
+use yici_web::page::{FieldView, Layout, encode, render};
+use yici_web::{ApiResult, Auth};
 
 /// Names of departments and systems, looked up once per page.
 #[derive(Default)]
@@ -25,7 +24,7 @@ struct Names {
 }
 
 impl Names {
-    async fn department(&mut self, state: &AppState, id: Option<i64>) -> ApiResult<String> {
+    async fn department(&mut self, state: &AuditState, id: Option<i64>) -> ApiResult<String> {
         let Some(id) = id else { return Ok(String::new()) };
         if let Some(n) = self.departments.get(&id) {
             return Ok(n.clone());
@@ -39,7 +38,7 @@ impl Names {
         self.departments.insert(id, name.clone());
         Ok(name)
     }
-    async fn system(&mut self, state: &AppState, id: Option<i64>) -> ApiResult<String> {
+    async fn system(&mut self, state: &AuditState, id: Option<i64>) -> ApiResult<String> {
         let Some(id) = id else { return Ok(String::new()) };
         if let Some(n) = self.systems.get(&id) {
             return Ok(n.clone());
@@ -70,13 +69,13 @@ pub struct OffsetQuery {
 
 /// 谁用了我的数据.
 pub async fn my_data_uses(
-    State(state): State<AppState>,
+    State(state): State<AuditState>,
     auth: Auth,
     headers: HeaderMap,
     Query(q): Query<OffsetQuery>,
 ) -> ApiResult<Response> {
     let offset = q.offset.unwrap_or(0).max(0);
-    let entries = my_entries(&state, &auth, Page::new(Some(50), Some(offset))).await?;
+    let entries = service::my_entries(&state, &auth, Page::new(Some(50), Some(offset))).await?;
     let l = Layout::new(&auth, &headers, "/me/data-uses", "谁用了我的数据", "Who used my data");
     let lang = l.lang;
     let mut page = TablePage::new(
@@ -129,8 +128,8 @@ pub async fn my_data_uses(
 }
 
 /// The proof bundle of one of my entries, as a download.
-pub async fn my_proof(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    let bundle = my_proof_bundle(&state, &auth, id).await?;
+pub async fn my_proof(State(state): State<AuditState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    let bundle = service::my_proof(&state, &auth, id).await?;
     let body = serde_json::to_vec_pretty(&bundle).expect("bundle serialises");
     let disposition = format!("attachment; filename=\"yici-audit-proof-{id}.json\"");
     Ok((
@@ -145,17 +144,13 @@ pub async fn my_proof(State(state): State<AppState>, auth: Auth, Path(id): Path<
 
 /// The log search for operators and supervisors.
 pub async fn search(
-    State(state): State<AppState>,
+    State(state): State<AuditState>,
     auth: Auth,
     headers: HeaderMap,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Response> {
-    let filter = q.filter_for(&state, &auth).await?;
     let offset = q.offset.unwrap_or(0).max(0);
-    let entries = state
-        .store
-        .audit_search(&filter, Page::new(Some(50), Some(offset)))
-        .await?;
+    let entries = service::search(&state, &auth, q.search()?, Page::new(Some(50), Some(offset))).await?;
     let l = Layout::new(&auth, &headers, "/audit", "审计日志", "Audit log");
     let lang = l.lang;
     let mut page = TablePage::new(
@@ -183,14 +178,9 @@ pub async fn search(
                 "department",
                 lang.pick("部门编号", "Department no."),
                 "",
-                &q.department.map(|d| d.to_string()).unwrap_or_default(),
+                &text(&q.department),
             ),
-            FieldView::text(
-                "system",
-                lang.pick("系统编号", "System no."),
-                "",
-                &q.system.map(|d| d.to_string()).unwrap_or_default(),
-            ),
+            FieldView::text("system", lang.pick("系统编号", "System no."), "", &text(&q.system)),
             FieldView::text("subject", lang.pick("证件号码", "ID number"), "", &text(&q.subject)),
             FieldView::text("action", lang.pick("操作代码", "Action code"), "", &text(&q.action)),
             FieldView::text("from", lang.pick("起始日期", "From"), "", &text(&q.from)),
@@ -226,8 +216,8 @@ pub async fn search(
         page.more = Some(format!(
             "/audit?offset={}{}{}{}{}{}{}",
             offset + 50,
-            q.department.map(|d| format!("&department={d}")).unwrap_or_default(),
-            q.system.map(|d| format!("&system={d}")).unwrap_or_default(),
+            keep("department", &q.department),
+            keep("system", &q.system),
             keep("subject", &q.subject),
             keep("action", &q.action),
             keep("from", &q.from),
