@@ -13,19 +13,8 @@ pub use yici_service::jobs::{Job, Jobs, Stop};
 pub fn spawn(state: AppState) -> Jobs {
     use axum::extract::FromRef;
     let mut jobs = yici_audit::jobs(&yici_audit::AuditState::from_ref(&state));
+    jobs.extend(yici_exchange::jobs(&state.exchange()));
     jobs.extend([
-        Job::with_loop("sharing deadlines", {
-            let state = state.clone();
-            move |stop| sharing_deadlines(state, stop)
-        }),
-        Job::with_loop("change-feed relay", {
-            let state = state.clone();
-            move |stop| relay(state, stop)
-        }),
-        Job::with_loop("quota flush", {
-            let state = state.clone();
-            move |stop| quotas(state, stop)
-        }),
         Job::with_loop("metrics upkeep", {
             let state = state.clone();
             move |stop| metrics_upkeep(state, stop)
@@ -37,19 +26,6 @@ pub fn spawn(state: AppState) -> Jobs {
         Job::with_loop("session purge", move |stop| sessions(state, stop)),
     ]);
     yici_service::jobs::spawn(jobs)
-}
-
-/// Write the quota counts taken in memory, every second.
-async fn quotas(state: AppState, mut stop: Stop) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        if !stop.wait(tick.tick()).await {
-            return;
-        }
-        if let Err(e) = state.quotas.flush(&state.store, state.config.clock.today()).await {
-            tracing::warn!(error = %e, "writing quota counts failed; will retry");
-        }
-    }
 }
 
 /// Fold the recorded request timings into their histogram buckets every five seconds. The
@@ -65,22 +41,6 @@ async fn metrics_upkeep(state: AppState, mut stop: Stop) {
     }
 }
 
-/// Every ten minutes: remind providers of requests about to fall due, escalate overdue ones.
-async fn sharing_deadlines(state: AppState, mut stop: Stop) {
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        if !stop.wait(tick.tick()).await {
-            return;
-        }
-        let today = state.config.clock.today();
-        match crate::api::sharing::enforce_deadlines(&state, today).await {
-            Ok((0, 0)) => {}
-            Ok((reminded, escalated)) => tracing::info!(reminded, escalated, "sharing request deadlines enforced"),
-            Err(e) => tracing::warn!(error = %e.en, "sharing deadlines not enforced"),
-        }
-    }
-}
-
 /// Every hour: remind departments whose seal's certificate is about to expire.
 async fn seal_reminders(state: AppState, mut stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -92,19 +52,6 @@ async fn seal_reminders(state: AppState, mut stop: Stop) {
             Ok(0) => {}
             Ok(n) => tracing::info!(reminded = n, "seal expiry reminders sent"),
             Err(e) => tracing::warn!(error = %e, "seal expiry reminders not sent"),
-        }
-    }
-}
-
-/// Deliver the change feed to subscribed webhooks, every second.
-async fn relay(state: AppState, mut stop: Stop) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        if !stop.wait(tick.tick()).await {
-            return;
-        }
-        if let Err(e) = crate::api::exchange::relay_once(&state, state.config.clock.now_micros()).await {
-            tracing::warn!(error = %e.en, "change-feed relay failed; will retry");
         }
     }
 }

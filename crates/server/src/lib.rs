@@ -12,7 +12,6 @@ pub use yici_nats;
 pub use yici_oidc;
 
 pub mod bench;
-pub mod cache;
 pub mod certs;
 pub mod context;
 pub mod demo;
@@ -23,10 +22,8 @@ pub mod import;
 pub mod jobs;
 pub mod obs;
 pub mod openapi;
-pub mod quota;
 pub mod state;
 pub mod throttle;
-pub mod upstream;
 pub mod web;
 
 pub use state::{AppState, ServerConfig};
@@ -78,12 +75,16 @@ pub fn router(state: AppState) -> Router {
 
 /// Every route of the platform: the API, the pages, each capability's, and operations.
 pub fn routes() -> yici_web::Routes<AppState> {
-    api::routes().merge(web::routes()).merge(yici_audit::router()).merge(
-        yici_web::Routes::new("")
-            .get("/healthz", obs::healthz)
-            .get("/readyz", obs::readyz)
-            .get("/metrics", obs::metrics),
-    )
+    api::routes()
+        .merge(web::routes())
+        .merge(yici_audit::router())
+        .merge(yici_exchange::router())
+        .merge(
+            yici_web::Routes::new("")
+                .get("/healthz", obs::healthz)
+                .get("/readyz", obs::readyz)
+                .get("/metrics", obs::metrics),
+        )
 }
 
 /// Serve until Ctrl-C or SIGTERM, finishing requests in flight.

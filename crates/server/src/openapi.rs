@@ -39,8 +39,6 @@ on every POST, PUT and DELETE.",
         api::catalogue::search_government, api::catalogue::search_public, api::catalogue::get_resource, api::catalogue::get_public_resource,
         api::catalogue::versions, api::catalogue::create_draft, api::catalogue::edit, api::catalogue::review_step, api::catalogue::list_drafts,
         api::catalogue::export, api::catalogue::import, api::catalogue::stats, api::catalogue::elements, api::catalogue::mappings, api::catalogue::put_mapping,
-        api::exchange::get_records, api::exchange::post_records, api::exchange::changes, api::exchange::set_endpoint, api::exchange::subscribe, api::exchange::subscribe_stream, api::exchange::load,
-        api::sharing::create, api::sharing::list, api::sharing::decide, api::sharing::grants, api::sharing::revoke, api::sharing::notifications,
         api::certificates::list_types, api::certificates::get_type, api::certificates::put_type,
         api::certificates::authority_certificate, api::certificates::list_seals, api::certificates::make_seal,
         api::certificates::revoke_seal, api::certificates::seal_picture,
@@ -76,6 +74,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     use utoipa::Modify;
     let mut doc = ApiDoc::openapi();
     doc.merge(yici_audit::ApiDoc::openapi());
+    doc.merge(yici_exchange::ApiDoc::openapi());
     Security.modify(&mut doc);
     Errors.modify(&mut doc);
     doc

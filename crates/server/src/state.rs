@@ -73,26 +73,28 @@ pub struct Inner {
     /// Group reads of aggregated rows for exchange lookups.
     pub rows: yici_store::reader::RowReader,
     /// Provider endpoints (proxy mode), with their circuit breakers.
-    pub upstreams: Arc<crate::upstream::Upstreams>,
+    pub upstreams: Arc<yici_exchange::upstream::Upstreams>,
     pub config: ServerConfig,
     /// Number-and-name verification (the demo's register); `None` outside the demo.
     pub identity: Option<Arc<dyn IdentityProvider>>,
     pub metrics: PrometheusHandle,
     /// Daily grant quotas, counted in memory and flushed every second.
-    pub quotas: crate::quota::Quotas,
+    pub quotas: Arc<yici_exchange::quota::Quotas>,
     /// Tokens, published resources, grants, endpoints and mappings, for the exchange.
-    pub access: crate::cache::AccessCache,
+    pub access: Arc<yici_exchange::cache::AccessCache>,
     /// The province's identity platform (OpenID Connect), when configured (set once after
     /// discovery at start).
     pub oidc: std::sync::OnceLock<Arc<yici_oidc::Provider>>,
     /// The change-feed push to NATS JetStream, when configured (set once after start).
-    pub nats: std::sync::OnceLock<yici_nats::NatsPush>,
+    pub nats: Arc<std::sync::OnceLock<yici_nats::NatsPush>>,
     /// The certificate library's keys (seal authority, department seals).
     pub certs: crate::certs::Certs,
     /// Wrong-password counts per username.
     pub sign_ins: crate::throttle::SignInThrottle,
     /// Who is asking: tokens and sessions resolved once per request.
     pub gate: yici_web::auth::Gate,
+    /// The exchange's slice (the same rows, quotas, caches and NATS push as above).
+    pub exchange: yici_exchange::ExchangeState,
 }
 
 impl AppState {
@@ -105,7 +107,7 @@ impl AppState {
         };
         let audit = AuditWriter::start(store.clone(), workers);
         let rows = yici_store::reader::RowReader::start(store.clone(), 2 * workers);
-        let upstreams = Arc::new(crate::upstream::Upstreams::new(
+        let upstreams = Arc::new(yici_exchange::upstream::Upstreams::new(
             config.upstream_timeout,
             config.upstream_retries,
         ));
@@ -116,6 +118,20 @@ impl AppState {
             config.body_limit,
             crate::web::menu(),
         );
+        let exchange = yici_exchange::ExchangeState {
+            store: store.clone(),
+            audit: audit.clone(),
+            rows: rows.clone(),
+            upstreams: upstreams.clone(),
+            quotas: Default::default(),
+            access: Default::default(),
+            nats: Default::default(),
+            config: yici_exchange::ExchangeConfig {
+                clock: config.clock.clone(),
+                upstream_timeout: config.upstream_timeout,
+                webhook_allow: config.webhook_allow.clone(),
+            },
+        };
         AppState(Arc::new(Inner {
             certs,
             store,
@@ -125,13 +141,27 @@ impl AppState {
             config,
             identity,
             metrics: crate::obs::metrics_handle(),
-            quotas: Default::default(),
-            access: Default::default(),
-            nats: Default::default(),
+            quotas: exchange.quotas.clone(),
+            access: exchange.access.clone(),
+            nats: exchange.nats.clone(),
+            exchange,
             oidc: Default::default(),
             sign_ins: Default::default(),
             gate,
         }))
+    }
+}
+
+impl AppState {
+    /// The exchange's slice of the state.
+    pub fn exchange(&self) -> yici_exchange::ExchangeState {
+        self.exchange.clone()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for yici_exchange::ExchangeState {
+    fn from_ref(s: &AppState) -> Self {
+        s.exchange()
     }
 }
 

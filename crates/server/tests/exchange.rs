@@ -272,7 +272,7 @@ async fn exchange_lookups_under_a_grant(app: App) {
     let today = app.state.config.clock.today();
     app.state.quotas.flush(&app.store, today).await.unwrap();
     assert_eq!(app.store.grant_usage(gid, today).await.unwrap(), 4);
-    let other_instance = yici_server::quota::Quotas::default();
+    let other_instance = yici_exchange::quota::Quotas::default();
     assert!(!other_instance.take(&app.store, gid, today, 1, 4).await.unwrap());
     assert!(other_instance.take(&app.store, gid, today, 1, 5).await.unwrap());
     other_instance.flush(&app.store, today).await.unwrap();
@@ -525,23 +525,27 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
     // The three demo rows not yet relayed and the change are due; the subscriber refuses the first.
     let now = yici_store::now_micros();
     assert_eq!(
-        yici_server::api::exchange::relay_once(&app.state, now).await.unwrap(),
+        yici_exchange::feed::relay_once(&app.state.exchange(), now)
+            .await
+            .unwrap(),
         (3, 1)
     );
     assert_eq!(
-        yici_server::api::exchange::relay_once(&app.state, now).await.unwrap(),
+        yici_exchange::feed::relay_once(&app.state.exchange(), now)
+            .await
+            .unwrap(),
         (0, 0),
         "not due again yet"
     );
     assert_eq!(
-        yici_server::api::exchange::relay_once(&app.state, now + 10_000_000)
+        yici_exchange::feed::relay_once(&app.state.exchange(), now + 10_000_000)
             .await
             .unwrap(),
         (1, 0),
         "retried and accepted"
     );
     assert_eq!(
-        yici_server::api::exchange::relay_once(&app.state, now + 20_000_000)
+        yici_exchange::feed::relay_once(&app.state.exchange(), now + 20_000_000)
             .await
             .unwrap(),
         (0, 0),
@@ -669,10 +673,12 @@ async fn changes_are_pushed_to_nats_jetstream(app: App) {
 
     // The demo rows are due; each is published and acknowledged by the stream once.
     let now = yici_store::now_micros();
-    let (delivered, failed) = yici_server::api::exchange::relay_once(&app.state, now).await.unwrap();
+    let (delivered, failed) = yici_exchange::feed::relay_once(&app.state.exchange(), now)
+        .await
+        .unwrap();
     assert_eq!((delivered, failed), (3, 0));
     assert_eq!(
-        yici_server::api::exchange::relay_once(&app.state, now + 10_000_000)
+        yici_exchange::feed::relay_once(&app.state.exchange(), now + 10_000_000)
             .await
             .unwrap(),
         (0, 0),
@@ -772,7 +778,9 @@ async fn nats_deliveries_wait_for_nats(app: App) {
     // This instance has no NATS connection: it leaves the deliveries due for one that has.
     let now = yici_store::now_micros();
     assert_eq!(
-        yici_server::api::exchange::relay_once(&app.state, now).await.unwrap(),
+        yici_exchange::feed::relay_once(&app.state.exchange(), now)
+            .await
+            .unwrap(),
         (0, 0)
     );
     let due = app.store.outbox_due(now + 600_000_000, 100, true).await.unwrap();
@@ -792,7 +800,9 @@ async fn nats_deliveries_wait_for_nats(app: App) {
         .set(yici_server::yici_nats::NatsPush::connect(config.clone()).await.unwrap())
         .unwrap();
     assert_eq!(
-        yici_server::api::exchange::relay_once(&app.state, now).await.unwrap(),
+        yici_exchange::feed::relay_once(&app.state.exchange(), now)
+            .await
+            .unwrap(),
         (3, 0)
     );
     let client = async_nats::connect(config.url.trim_start_matches("nats://"))
@@ -906,7 +916,9 @@ async fn an_unreachable_nats_costs_one_attempt_per_pass(app: App) {
         .set(yici_server::yici_nats::NatsPush::connect(config).await.unwrap())
         .unwrap();
     let now = yici_store::now_micros();
-    let (delivered, failed) = yici_server::api::exchange::relay_once(&app.state, now).await.unwrap();
+    let (delivered, failed) = yici_exchange::feed::relay_once(&app.state.exchange(), now)
+        .await
+        .unwrap();
     assert_eq!((delivered, failed), (0, 1));
     let due = app.store.outbox_due(now + 600_000_000, 100, true).await.unwrap();
     assert_eq!(due.len(), 3, "nothing lost");

@@ -283,13 +283,13 @@ async fn overdue_requests_escalate_after_a_reminder(app: App) {
     };
     let police = app.department_id("公安厅").await;
     assert_eq!(
-        yici_server::api::sharing::enforce_deadlines(&app.state, two_before)
+        yici_exchange::sharing::enforce_deadlines(&app.state.exchange(), two_before)
             .await
             .unwrap(),
         (1, 0)
     );
     assert_eq!(
-        yici_server::api::sharing::enforce_deadlines(&app.state, two_before)
+        yici_exchange::sharing::enforce_deadlines(&app.state.exchange(), two_before)
             .await
             .unwrap(),
         (0, 0),
@@ -300,7 +300,7 @@ async fn overdue_requests_escalate_after_a_reminder(app: App) {
         "reminder"
     );
     assert_eq!(
-        yici_server::api::sharing::enforce_deadlines(&app.state, deadline)
+        yici_exchange::sharing::enforce_deadlines(&app.state.exchange(), deadline)
             .await
             .unwrap(),
         (0, 0),
@@ -308,7 +308,7 @@ async fn overdue_requests_escalate_after_a_reminder(app: App) {
     );
     let after = deadline.succ_opt().unwrap();
     assert_eq!(
-        yici_server::api::sharing::enforce_deadlines(&app.state, after)
+        yici_exchange::sharing::enforce_deadlines(&app.state.exchange(), after)
             .await
             .unwrap(),
         (0, 1)

@@ -785,7 +785,7 @@ async fn take_quota(state: &AppState, access: &Access) -> ApiResult<()> {
     {
         Ok(())
     } else {
-        Err(crate::api::exchange::quota_exceeded(g.daily_quota, &state.config.clock))
+        Err(yici_exchange::lookup::quota_exceeded(g.daily_quota, &state.config.clock).into())
     }
 }
 

@@ -7,10 +7,8 @@ pub mod catalogue;
 pub mod catalogue_csv;
 pub mod certificates;
 pub mod directory;
-pub mod exchange;
 pub mod ids;
 pub mod session;
-pub mod sharing;
 pub mod systems;
 pub mod users;
 
@@ -71,23 +69,6 @@ pub fn routes() -> Routes<AppState> {
         .put("/departments/{id}/field-mappings", catalogue::put_mapping)
         .get("/public/catalogue/resources", catalogue::search_public)
         .get("/public/catalogue/resources/{id}", catalogue::get_public_resource)
-        .get("/sharing/requests", sharing::list)
-        .post("/sharing/requests", sharing::create)
-        .post("/sharing/requests/{id}/decision", sharing::decide)
-        .get("/sharing/grants", sharing::grants)
-        .delete("/sharing/grants/{id}", sharing::revoke)
-        .get("/notifications", sharing::notifications)
-        .put("/datasets/{id}/endpoint", exchange::set_endpoint)
-        .get("/exchange/{class}/{sequence}/records", exchange::get_records)
-        .post("/exchange/{class}/{sequence}/records", exchange::post_records)
-        .get("/exchange/{class}/{sequence}/changes", exchange::changes)
-        .post("/exchange/{class}/{sequence}/webhooks", exchange::subscribe)
-        .post("/exchange/{class}/{sequence}/streams", exchange::subscribe_stream)
-        .on(
-            Method::POST,
-            "/datasets/{id}/rows",
-            post(exchange::load).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
-        )
         .get("/certificate-types", certificates::list_types)
         .post("/certificate-types", certificates::put_type)
         .get("/certificate-types/{code}", certificates::get_type)

@@ -7,7 +7,6 @@ mod admin;
 mod catalogue;
 mod certificates;
 mod oidc;
-mod sharing;
 
 use crate::state::AppState;
 use yici_core::authz::Permission;
@@ -42,11 +41,6 @@ pub fn routes() -> Routes<AppState> {
         .post("/admin/users/{id}/roles/{role_id}/revoke", admin::revoke_role)
         .post("/admin/users/{id}/disabled", admin::set_disabled)
         .get("/calendar", admin::calendar)
-        .get("/sharing/requests", sharing::requests)
-        .get("/sharing/requests/{id}", sharing::one)
-        .post("/sharing/requests/{id}/{action}", sharing::decide)
-        .get("/sharing/grants", sharing::grants)
-        .get("/notifications", sharing::notifications)
         .get("/catalogue", catalogue::public_catalogue)
         .get("/catalogue/{id}", catalogue::detail)
         .get("/gov/catalogue", catalogue::government_catalogue)
@@ -109,9 +103,9 @@ pub fn menu() -> Vec<MenuEntry> {
             &[ManageCertificateTypes],
         ),
         MenuEntry::new("/seals", "电子印章", "Seals", &[ReadSeals]),
-        MenuEntry::new("/sharing/requests", "共享申请", "Sharing requests", &[ReadSharing]),
-        MenuEntry::new("/sharing/grants", "共享授权", "Grants", &[ReadSharing]),
-        MenuEntry::new("/notifications", "消息通知", "Notifications", &[ReadSharing]),
+    ])
+    .chain(yici_exchange::menu())
+    .chain([
         MenuEntry::new("/gov/catalogue", "数据资源目录", "Data catalogue", &[ReadCatalogue]),
         MenuEntry::new("/catalogue/drafts", "资源编目", "Cataloguing", &[ManageCatalogue]),
         MenuEntry::new("/catalogue/review", "目录审核", "Catalogue review", &[ReviewCatalogue]),

@@ -136,8 +136,8 @@ impl Upstreams {
         let sep = if endpoint.contains('?') { '&' } else { '?' };
         let uri: axum::http::Uri = format!(
             "{endpoint}{sep}{}={}",
-            crate::web::encode(key_item),
-            crate::web::encode(key)
+            yici_web::page::encode(key_item),
+            yici_web::page::encode(key)
         )
         .parse()
         .map_err(|e| UpstreamError::Invalid(format!("{e}")))?;

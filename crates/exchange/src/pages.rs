@@ -1,18 +1,17 @@
 //! Sharing pages: requests addressed to my department (with the answer form), requests filed by
 //! it, the operators' coordination queue, grants, and notifications.
 
-use super::{FieldView, FormView, Layout, render};
-use crate::api::sharing::{DecisionInput, ListQuery};
-use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{Form, Path, Query};
-use crate::state::AppState;
+use crate::ExchangeState;
+use crate::sharing::{self, DecisionInput};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use yici_core::authz::{Permission, Target};
 use yici_core::sharing::{Decision, RequestStatus};
+use yici_web::extract::{Form, Path, Query};
 use yici_web::page::{Cell, RowView, TablePage};
+use yici_web::page::{FieldView, FormView, Layout, render};
+use yici_web::{ApiError, ApiResult, Auth};
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct PageQuery {
@@ -22,7 +21,7 @@ pub struct PageQuery {
 
 /// Requests: `incoming` (to answer), `outgoing` (filed), `escalated` (operators).
 pub async fn requests(
-    State(state): State<AppState>,
+    State(state): State<ExchangeState>,
     auth: Auth,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
@@ -35,17 +34,7 @@ pub async fn requests(
             "incoming".into()
         }
     });
-    let list = crate::api::sharing::list(
-        State(state.clone()),
-        auth.clone(),
-        Query(ListQuery {
-            view: Some(view.clone()),
-            limit: Some(200),
-            offset: None,
-        }),
-    )
-    .await?
-    .0;
+    let list = sharing::list(&state, &auth, Some(&view), yici_store::Page::new(Some(200), None)).await?;
     let mut l = Layout::new(&auth, &headers, "/sharing/requests", "共享申请", "Sharing requests");
     l.notice = q.notice.map(|_| l.t("已处理。", "Done.").to_string());
     let lang = l.lang;
@@ -177,7 +166,7 @@ pub struct DecisionForm {
 
 /// Grant or refuse from the page; errors come back as a page.
 pub async fn decide(
-    State(state): State<AppState>,
+    State(state): State<ExchangeState>,
     auth: Auth,
     Path((id, action)): Path<(i64, String)>,
     Form(f): Form<DecisionForm>,
@@ -198,24 +187,24 @@ pub async fn decide(
         _ => return Err(ApiError::not_found("操作", "action")),
     };
     let masking = Some(f.masking.clone()).filter(|m| !m.is_empty());
-    let _decided = crate::api::sharing::decide(
-        State(state),
-        auth,
-        Path(id),
-        crate::extract::Json(DecisionInput {
+    sharing::decide(
+        &state,
+        &auth,
+        id,
+        DecisionInput {
             decision,
             daily_quota: None,
             masking,
-        }),
+        },
     )
     .await?;
     Ok(Redirect::to("/sharing/requests?notice=done").into_response())
 }
 
 /// Who holds what.
-pub async fn grants(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
-    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
-    let grants = state.store.grants(None, yici_store::Page::new(Some(200), None)).await?;
+pub async fn grants(State(state): State<ExchangeState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
+    // The same list as the API's, cut to the reader's scope.
+    let grants = sharing::grants(&state, &auth, None, yici_store::Page::new(Some(200), None)).await?;
     let l = Layout::new(&auth, &headers, "/sharing/grants", "共享授权", "Grants");
     let lang = l.lang;
     let mut t = TablePage::new(
@@ -269,17 +258,8 @@ pub async fn grants(State(state): State<AppState>, auth: Auth, headers: HeaderMa
 }
 
 /// My department's notifications.
-pub async fn notifications(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
-    let list = crate::api::sharing::notifications(
-        State(state),
-        auth.clone(),
-        Query(crate::api::PageQuery {
-            limit: Some(100),
-            offset: None,
-        }),
-    )
-    .await?
-    .0;
+pub async fn notifications(State(state): State<ExchangeState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
+    let list = sharing::notifications(&state, &auth, yici_store::Page::new(Some(100), None)).await?;
     let l = Layout::new(&auth, &headers, "/notifications", "消息通知", "Notifications");
     let lang = l.lang;
     let mut t = TablePage::new(
@@ -290,7 +270,7 @@ pub async fn notifications(State(state): State<AppState>, auth: Auth, headers: H
     for n in list {
         t.rows.push(RowView {
             cells: vec![
-                Cell::text(super::format_date(n.created_at, lang)),
+                Cell::text(yici_web::page::format_date(n.created_at, lang)),
                 Cell::link(n.message, n.link),
             ],
             actions: vec![],

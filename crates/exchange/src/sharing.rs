@@ -1,14 +1,8 @@
-//! Sharing requests and grants over HTTP: consumers apply, providers answer within the
+//! 共享申请 — sharing requests and grants: consumers apply, providers answer within the
 //! working-day limit, operators coordinate escalated requests, everyone involved sees who holds
-//! what; notifications for each party.
+//! what; notifications for each party; the deadline job reminds and escalates.
 
-use super::PageQuery;
-use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::{Json, Path, Query};
-use crate::state::AppState;
-use axum::extract::State;
-use axum::http::StatusCode;
+use crate::ExchangeState;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use yici_core::audit::Action;
@@ -18,6 +12,8 @@ use yici_core::masking::MaskingProfile;
 use yici_core::sharing::{
     DEFAULT_ANSWER_DAYS, Decision, Grant, RequestDraft, RequestStatus, after_decision, answer_deadline, initial_status,
 };
+use yici_service::{Caller, Error, FieldError, Result};
+use yici_store::Page;
 use yici_store::sharing::{Notification, RequestFilter, SharingRequest};
 
 /// Lookups a new grant allows per day unless the decision sets another quota.
@@ -43,7 +39,7 @@ impl From<SharingRequest> for RequestView {
             id: r.id,
             provider_department_id: r.provider_department_id,
             status: r.status,
-            status_name: r.status.name(crate::context::current_lang()).to_string(),
+            status_name: r.status.name(yici_service::context::current_lang()).to_string(),
             deadline: r.deadline,
             decision_note: r.decision_note,
             request: r.request,
@@ -51,12 +47,12 @@ impl From<SharingRequest> for RequestView {
     }
 }
 
-async fn department_target(state: &AppState, id: i64, field: &str) -> ApiResult<Target> {
+async fn department_target(state: &ExchangeState, id: i64, field: &str) -> Result<Target> {
     let d = state
         .store
         .department(id)
         .await?
-        .ok_or_else(|| ApiError::field(field, "部门不存在", "No such department"))?;
+        .ok_or_else(|| Error::field(field, "部门不存在", "No such department"))?;
     Ok(Target::Department {
         id: d.id,
         region: d.region(),
@@ -80,35 +76,29 @@ fn grant_for(r: &RequestDraft, items: Vec<String>, quota: Option<i64>, masking: 
 }
 
 /// File a request (stewards of the consumer department, for one of its systems).
-#[utoipa::path(post, path = "/api/v1/sharing/requests", tag = "sharing", request_body = RequestDraft,
-    responses((status = 201, body = RequestView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
-    auth: Auth,
-    Json(r): Json<RequestDraft>,
-) -> ApiResult<(StatusCode, axum::Json<RequestView>)> {
+pub async fn create(state: &ExchangeState, auth: &Caller, r: RequestDraft) -> Result<RequestView> {
     auth.require(Permission::RequestSharing, &Target::OwnScope)?;
     auth.require(
         Permission::RequestSharing,
-        &department_target(&state, r.consumer_department_id, "consumer_department_id").await?,
+        &department_target(state, r.consumer_department_id, "consumer_department_id").await?,
     )?;
     let system = state.store.system(r.system_id).await?;
     if system.is_none_or(|s| s.department_id != r.consumer_department_id) {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "system_id",
             "应用系统不属于申请部门",
             "The system does not belong to the requesting department",
         ));
     }
     let (resource, published) = state.store.catalogue_published(r.resource_id).await?.ok_or_else(|| {
-        ApiError::field(
+        Error::field(
             "resource_id",
             "目录中没有该资源（未发布或已撤销）",
             "No such published resource",
         )
     })?;
     if resource.department_id == r.consumer_department_id {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "resource_id",
             "不能申请本部门的资源",
             "A department does not request its own resource",
@@ -117,7 +107,7 @@ pub async fn create(
     let today = state.config.clock.today();
     let problems = r.problems(&published.draft, today);
     if !problems.is_empty() {
-        return Err(ApiError::validation(
+        return Err(Error::validation(
             problems
                 .into_iter()
                 .map(|p| FieldError::new(&p.field, p.zh, p.en))
@@ -141,22 +131,12 @@ pub async fn create(
             &auth.event(Action::SharingRequest, "sharing_request"),
         )
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(created.into())))
+    Ok(created.into())
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// `incoming` (addressed to my department), `outgoing` (filed by it) or `escalated`
-    /// (operators' coordination queue).
-    pub view: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
-
-fn own_department(auth: &Auth) -> ApiResult<i64> {
+fn own_department(auth: &Caller) -> Result<i64> {
     auth.user.as_ref().and_then(|u| u.department_id).ok_or_else(|| {
-        ApiError::field(
+        Error::field(
             "view",
             "您的账号不属于具体部门",
             "Your account belongs to no department",
@@ -164,21 +144,11 @@ fn own_department(auth: &Auth) -> ApiResult<i64> {
     })
 }
 
-/// Requests for my part: incoming, outgoing, or (operators) escalated.
-#[utoipa::path(get, path = "/api/v1/sharing/requests", tag = "sharing", params(ListQuery),
-    responses((status = 200, body = Vec<RequestView>), (status = 403, body = crate::error::Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<ListQuery>,
-) -> ApiResult<axum::Json<Vec<RequestView>>> {
+/// Requests for my part, by `view`: `incoming` (addressed to my department, the default),
+/// `outgoing` (filed by it) or `escalated` (operators' coordination queue).
+pub async fn list(state: &ExchangeState, auth: &Caller, view: Option<&str>, page: Page) -> Result<Vec<RequestView>> {
     auth.require(Permission::ReadSharing, &Target::OwnScope)?;
-    let page = PageQuery {
-        limit: q.limit,
-        offset: q.offset,
-    }
-    .page();
-    let filter = match q.view.as_deref().unwrap_or("incoming") {
+    let filter = match view.unwrap_or("incoming") {
         "escalated" => {
             auth.require(Permission::CoordinateSharing, &Target::OwnScope)?;
             RequestFilter {
@@ -187,15 +157,15 @@ pub async fn list(
             }
         }
         "outgoing" => RequestFilter {
-            consumer_department_id: Some(own_department(&auth)?),
+            consumer_department_id: Some(own_department(auth)?),
             ..Default::default()
         },
         "incoming" => RequestFilter {
-            provider_department_id: Some(own_department(&auth)?),
+            provider_department_id: Some(own_department(auth)?),
             ..Default::default()
         },
         other => {
-            return Err(ApiError::field(
+            return Err(Error::field(
                 "view",
                 format!("未知视图“{other}”"),
                 format!("unknown view '{other}'"),
@@ -216,7 +186,7 @@ pub async fn list(
     } else {
         state.store.sharing_requests(&filter, page).await?
     };
-    Ok(axum::Json(found.into_iter().map(RequestView::from).collect()))
+    Ok(found.into_iter().map(RequestView::from).collect())
 }
 
 /// A decision with the grant's terms.
@@ -231,23 +201,16 @@ pub struct DecisionInput {
 }
 
 /// Answer a request: its provider's stewards while pending, operators once escalated.
-#[utoipa::path(post, path = "/api/v1/sharing/requests/{id}/decision", tag = "sharing", request_body = DecisionInput,
-    responses((status = 200, body = RequestView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn decide(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Json(input): Json<DecisionInput>,
-) -> ApiResult<axum::Json<RequestView>> {
+pub async fn decide(state: &ExchangeState, auth: &Caller, id: i64, input: DecisionInput) -> Result<RequestView> {
     // Nobody learns whether a request exists before showing they may deal with requests.
     auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let current = state
         .store
         .sharing_request(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("共享申请", "sharing request"))?;
+        .ok_or_else(|| Error::not_found("共享申请", "sharing request"))?;
     let by_operator = current.status == RequestStatus::Escalated;
-    let provider = department_target(&state, current.provider_department_id, "id").await?;
+    let provider = department_target(state, current.provider_department_id, "id").await?;
     if by_operator {
         auth.require(Permission::CoordinateSharing, &provider)?;
     } else {
@@ -256,7 +219,7 @@ pub async fn decide(
     let masking = match input.masking.as_deref() {
         None => MaskingProfile::Strict,
         Some(m) => MaskingProfile::from_code(m).ok_or_else(|| {
-            ApiError::field(
+            Error::field(
                 "masking",
                 "脱敏规则应为 strict、standard 或 none",
                 "masking must be strict, standard or none",
@@ -264,7 +227,7 @@ pub async fn decide(
         })?,
     };
     if input.daily_quota.is_some_and(|q| !(1..=10_000_000).contains(&q)) {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "daily_quota",
             "每日调用上限应为1至10000000",
             "daily_quota must be 1 to 10,000,000",
@@ -273,18 +236,18 @@ pub async fn decide(
     let next = after_decision(current.status, by_operator, &input.decision, &current.request.items).ok_or_else(
         || match &input.decision {
             Decision::Refuse { reasons } if reasons.trim().is_empty() => {
-                ApiError::field("reasons", "拒绝时必须说明理由", "A refusal needs its reasons")
+                Error::field("reasons", "拒绝时必须说明理由", "A refusal needs its reasons")
             }
             Decision::Approve { items }
                 if items.is_empty() || items.iter().any(|i| !current.request.items.contains(i)) =>
             {
-                ApiError::field(
+                Error::field(
                     "items",
                     "只能授权申请中的信息项，且至少一项",
                     "Grant at least one of the items asked for, and only those",
                 )
             }
-            _ => ApiError::conflict(
+            _ => Error::conflict(
                 format!("申请当前为“{}”，不能再作决定", current.status.name(yici_core::Lang::Zh)),
                 format!(
                     "The request is {}; no decision can be taken now",
@@ -316,39 +279,20 @@ pub async fn decide(
             &auth.event(action, "sharing_request"),
         )
         .await?;
-    Ok(axum::Json(r.into()))
+    Ok(r.into())
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct GrantQuery {
-    pub resource: Option<i64>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
-
-/// Who holds what: the grants, optionally of one resource.
-#[utoipa::path(get, path = "/api/v1/sharing/grants", tag = "sharing", params(GrantQuery),
-    responses((status = 200, body = Vec<Grant>), (status = 403, body = crate::error::Problem)))]
-pub async fn grants(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<GrantQuery>,
-) -> ApiResult<axum::Json<Vec<Grant>>> {
+/// Who holds what: the grants, optionally of one resource, cut to the reader's scope.
+pub async fn grants(state: &ExchangeState, auth: &Caller, resource: Option<i64>, page: Page) -> Result<Vec<Grant>> {
     auth.require(Permission::ReadSharing, &Target::OwnScope)?;
-    let page = PageQuery {
-        limit: q.limit,
-        offset: q.offset,
-    }
-    .page();
     // A reader scoped to part of the platform sees the grants its departments give or hold.
     let grants = match auth.departments_within(&state.store, Permission::ReadSharing).await? {
-        None => state.store.grants(q.resource, page).await?,
+        None => state.store.grants(resource, page).await?,
         Some(within) => {
             // Grants repeat resources and systems: each is looked up once.
             let (mut providers, mut consumers) = (HashMap::new(), HashMap::new());
             let mut mine = Vec::new();
-            for g in state.store.grants(q.resource, yici_store::Page::all()).await? {
+            for g in state.store.grants(resource, Page::all()).await? {
                 if let std::collections::hash_map::Entry::Vacant(slot) = providers.entry(g.resource_id) {
                     slot.insert(
                         state
@@ -375,57 +319,47 @@ pub async fn grants(
                 .collect()
         }
     };
-    Ok(axum::Json(grants))
+    Ok(grants)
 }
 
 /// Revoke a grant: operators, or stewards of the providing department.
-#[utoipa::path(delete, path = "/api/v1/sharing/grants/{id}", tag = "sharing",
-    responses((status = 200, body = Grant), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn revoke(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Grant>> {
+pub async fn revoke(state: &ExchangeState, auth: &Caller, id: i64) -> Result<Grant> {
     auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let g = state
         .store
         .grant(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("授权", "grant"))?;
+        .ok_or_else(|| Error::not_found("授权", "grant"))?;
     // The grant belongs to the providing department: its stewards, or an operator whose
     // scope covers it, may revoke it.
     let resource = state
         .store
         .catalogue_resource(g.resource_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("数据资源", "resource"))?;
-    let provider = department_target(&state, resource.department_id, "id").await?;
+        .ok_or_else(|| Error::not_found("数据资源", "resource"))?;
+    let provider = department_target(state, resource.department_id, "id").await?;
     if auth.require(Permission::CoordinateSharing, &provider).is_err() {
         auth.require(Permission::AnswerSharing, &provider)?;
     }
-    Ok(axum::Json(
-        state
-            .store
-            .grant_revoke(id, &auth.event(Action::GrantRevoke, "grant"))
-            .await?,
-    ))
+    Ok(state
+        .store
+        .grant_revoke(id, &auth.event(Action::GrantRevoke, "grant"))
+        .await?)
 }
 
 /// My department's notifications, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "sharing", params(PageQuery),
-    responses((status = 200, body = Vec<Notification>), (status = 403, body = crate::error::Problem)))]
-pub async fn notifications(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<axum::Json<Vec<Notification>>> {
+pub async fn notifications(state: &ExchangeState, auth: &Caller, page: Page) -> Result<Vec<Notification>> {
     auth.require(Permission::ReadSharing, &Target::OwnScope)?;
     let dept = match &auth.principal {
-        Principal::User { .. } => own_department(&auth)?,
-        _ => return Err(ApiError::unauthenticated()),
+        Principal::User { .. } => own_department(auth)?,
+        _ => return Err(Error::unauthenticated()),
     };
-    Ok(axum::Json(state.store.notifications(dept, q.page()).await?))
+    Ok(state.store.notifications(dept, page).await?)
 }
 
 /// Remind providers of requests due within two working days (once), and escalate requests whose
 /// answer period has passed. Returns (reminded, escalated).
-pub async fn enforce_deadlines(state: &AppState, today: chrono::NaiveDate) -> ApiResult<(usize, usize)> {
+pub async fn enforce_deadlines(state: &ExchangeState, today: chrono::NaiveDate) -> Result<(usize, usize)> {
     let cal = state.store.working_calendar().await?;
     let soon = cal.add_working_days(today, yici_core::sharing::REMIND_DAYS as u32)?;
     let mut reminded = 0;
@@ -442,8 +376,8 @@ pub async fn enforce_deadlines(state: &AppState, today: chrono::NaiveDate) -> Ap
     let mut escalated = 0;
     let yesterday = today.pred_opt().unwrap_or(today);
     for r in state.store.sharing_requests_due(yesterday).await? {
-        let event = crate::context::request_event(
-            yici_store::now_micros(),
+        let event = yici_service::context::request_event(
+            state.config.clock.now_micros(),
             yici_core::audit::Actor::platform(yici_core::audit::PlatformActor::Deadlines),
             Action::SharingEscalate,
             "sharing_request",
