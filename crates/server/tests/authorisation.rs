@@ -822,6 +822,12 @@ async fn scoped_readers_see_only_their_scope(app: App) {
         count(app.get("/api/v1/sharing/grants", Auth::Session(&city)).await.json()),
         0
     );
+    // The grants page lists what the API lists (it once listed every grant to everyone).
+    let page = app.page("/sharing/grants", Some(&op)).await;
+    assert!(page.text.contains("市场主体登记系统"), "{}", page.text);
+    let page = app.page("/sharing/grants", Some(&city)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("市场主体登记系统"), "the city sees no grant of the province");
     assert_eq!(
         count(
             app.get("/api/v1/sharing/requests?view=escalated", Auth::Session(&city))
