@@ -68,7 +68,7 @@ pub(crate) async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Re
             }
         }
         CatalogCommand::Export { format, base_url } => {
-            let text = yici_server::api::catalogue::export_text(&store, &format, &base_url)
+            let text = yici_catalogue::service::export_text(&store, &format, &base_url)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
             write_stdout(&text)?;
@@ -79,13 +79,13 @@ pub(crate) async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Re
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let grid = yici_server::import::read_grid(&name, &bytes).map_err(|e| anyhow::anyhow!("{}", e.0))?;
+            let grid = yici_web::sheet::read_grid(&name, &bytes).map_err(|e| anyhow::anyhow!("{}", e.0))?;
             let bar = indicatif::ProgressBar::new(grid.len().saturating_sub(1) as u64);
             bar.set_style(
                 indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 资源 {msg}").expect("valid template"),
             );
             let tick = |n: usize| bar.set_position(n as u64);
-            let report = yici_server::import::import(
+            let report = yici_catalogue::import::import(
                 &store,
                 &name,
                 &grid,
@@ -96,8 +96,8 @@ pub(crate) async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Re
             )
             .await
             .map_err(|f| match f {
-                yici_server::import::ImportFailure::File(e) => anyhow::anyhow!("{}", e.0),
-                yici_server::import::ImportFailure::Store(e) => anyhow::anyhow!("{e}"),
+                yici_catalogue::import::ImportFailure::File(e) => anyhow::anyhow!("{}", e.0),
+                yici_catalogue::import::ImportFailure::Store(e) => anyhow::anyhow!("{e}"),
             })?;
             bar.finish_and_clear();
             for e in &report.errors {

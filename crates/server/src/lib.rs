@@ -18,7 +18,6 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod identity;
-pub mod import;
 pub mod jobs;
 pub mod obs;
 pub mod openapi;
@@ -79,6 +78,7 @@ pub fn routes() -> yici_web::Routes<AppState> {
         .merge(web::routes())
         .merge(yici_audit::router())
         .merge(yici_exchange::router())
+        .merge(yici_catalogue::router())
         .merge(
             yici_web::Routes::new("")
                 .get("/healthz", obs::healthz)

@@ -36,9 +36,6 @@ on every POST, PUT and DELETE.",
         api::applicants::find_applicant,
         api::calendar::list_years, api::calendar::put_year, api::calendar::add_working_days, api::calendar::working_days_between, api::calendar::clock_reading,
         api::ids::check,
-        api::catalogue::search_government, api::catalogue::search_public, api::catalogue::get_resource, api::catalogue::get_public_resource,
-        api::catalogue::versions, api::catalogue::create_draft, api::catalogue::edit, api::catalogue::review_step, api::catalogue::list_drafts,
-        api::catalogue::export, api::catalogue::import, api::catalogue::stats, api::catalogue::elements, api::catalogue::mappings, api::catalogue::put_mapping,
         api::certificates::list_types, api::certificates::get_type, api::certificates::put_type,
         api::certificates::authority_certificate, api::certificates::list_seals, api::certificates::make_seal,
         api::certificates::revoke_seal, api::certificates::seal_picture,
@@ -75,6 +72,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(yici_audit::ApiDoc::openapi());
     doc.merge(yici_exchange::ApiDoc::openapi());
+    doc.merge(yici_catalogue::ApiDoc::openapi());
     Security.modify(&mut doc);
     Errors.modify(&mut doc);
     doc

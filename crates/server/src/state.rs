@@ -159,6 +159,15 @@ impl AppState {
     }
 }
 
+impl axum::extract::FromRef<AppState> for yici_catalogue::CatalogueState {
+    fn from_ref(s: &AppState) -> Self {
+        yici_catalogue::CatalogueState {
+            store: s.store.clone(),
+            public_url: s.config.public_url.clone(),
+        }
+    }
+}
+
 impl axum::extract::FromRef<AppState> for yici_exchange::ExchangeState {
     fn from_ref(s: &AppState) -> Self {
         s.exchange()

@@ -827,7 +827,10 @@ async fn scoped_readers_see_only_their_scope(app: App) {
     assert!(page.text.contains("市场主体登记系统"), "{}", page.text);
     let page = app.page("/sharing/grants", Some(&city)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.text.contains("市场主体登记系统"), "the city sees no grant of the province");
+    assert!(
+        !page.text.contains("市场主体登记系统"),
+        "the city sees no grant of the province"
+    );
     assert_eq!(
         count(
             app.get("/api/v1/sharing/requests?view=escalated", Auth::Session(&city))

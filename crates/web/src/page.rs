@@ -11,6 +11,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use yici_core::Lang;
 use yici_core::authz::{Permission, Principal, Target, decide};
 
+/// The notice of a page shown after a successful action (post/redirect/get).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoticeOnly {
+    pub notice: Option<String>,
+}
+
 /// One entry of the menu a capability offers: shown to a principal who holds any of
 /// `permissions` anywhere in its scope (every signed-in principal when empty).
 #[derive(Debug, Clone)]

@@ -561,11 +561,11 @@ pub struct ImportResult {
     /// Whether anything was issued.
     pub written: bool,
     pub identifiers: Vec<String>,
-    pub errors: Vec<crate::import::RowError>,
+    pub errors: Vec<yici_service::rows::RowError>,
 }
 
-fn import_refused(errors: &[crate::import::RowError]) -> ApiError {
-    crate::import::refused(errors, "文件中的证照均未签发", "Nothing was issued").into()
+fn import_refused(errors: &[yici_service::rows::RowError]) -> ApiError {
+    yici_service::rows::refused(errors, "文件中的证照均未签发", "Nothing was issued").into()
 }
 
 /// Bulk issue from a spreadsheet (.xlsx or .csv) of one type; every problem is reported by row
@@ -587,7 +587,7 @@ pub async fn import(
         .certificate_type(&q.type_code)
         .await?
         .ok_or_else(|| ApiError::field("type_code", "没有该证照类型", "No such certificate type"))?;
-    let grid = crate::import::read_grid(&q.filename, &body)?;
+    let grid = yici_web::sheet::read_grid(&q.filename, &body)?;
     let parsed = certs::import::parse(&t.definition, &grid);
     if !parsed.errors.is_empty() {
         return Err(import_refused(&parsed.errors));

@@ -3,8 +3,6 @@
 
 pub mod applicants;
 pub mod calendar;
-pub mod catalogue;
-pub mod catalogue_csv;
 pub mod certificates;
 pub mod directory;
 pub mod ids;
@@ -50,25 +48,6 @@ pub fn routes() -> Routes<AppState> {
         .get("/calendar/working-days-between", calendar::working_days_between)
         .post("/calendar/clock", calendar::clock_reading)
         .get("/ids/check", ids::check)
-        .get("/catalogue/resources", catalogue::search_government)
-        .get("/catalogue/resources/{id}", catalogue::get_resource)
-        .get("/catalogue/resources/{id}/versions", catalogue::versions)
-        .get("/catalogue/drafts", catalogue::list_drafts)
-        .post("/catalogue/drafts", catalogue::create_draft)
-        .put("/catalogue/drafts/{id}", catalogue::edit)
-        .post("/catalogue/drafts/{id}/{action}", catalogue::review_step)
-        .get("/catalogue/export", catalogue::export)
-        .on(
-            Method::POST,
-            "/catalogue/import",
-            post(catalogue::import).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
-        )
-        .get("/catalogue/statistics", catalogue::stats)
-        .get("/catalogue/elements", catalogue::elements)
-        .get("/departments/{id}/field-mappings", catalogue::mappings)
-        .put("/departments/{id}/field-mappings", catalogue::put_mapping)
-        .get("/public/catalogue/resources", catalogue::search_public)
-        .get("/public/catalogue/resources/{id}", catalogue::get_public_resource)
         .get("/certificate-types", certificates::list_types)
         .post("/certificate-types", certificates::put_type)
         .get("/certificate-types/{code}", certificates::get_type)
@@ -77,7 +56,7 @@ pub fn routes() -> Routes<AppState> {
         .on(
             Method::POST,
             "/certificates/import",
-            post(certificates::import).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
+            post(certificates::import).layer(axum::extract::DefaultBodyLimit::max(yici_web::sheet::MAX_FILE_BYTES)),
         )
         .get("/seal-authority/certificate", certificates::authority_certificate)
         .get("/seals", certificates::list_seals)
@@ -90,7 +69,8 @@ pub fn routes() -> Routes<AppState> {
         .on(
             Method::POST,
             "/certificates/batch",
-            post(certificates::issue_batch).layer(axum::extract::DefaultBodyLimit::max(crate::import::MAX_FILE_BYTES)),
+            post(certificates::issue_batch)
+                .layer(axum::extract::DefaultBodyLimit::max(yici_web::sheet::MAX_FILE_BYTES)),
         )
         .get("/certificates/{identifier}", certificates::get)
         .post("/certificates/{identifier}/operations", certificates::operate)

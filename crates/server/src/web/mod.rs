@@ -4,7 +4,6 @@
 
 mod account;
 mod admin;
-mod catalogue;
 mod certificates;
 mod oidc;
 
@@ -41,16 +40,6 @@ pub fn routes() -> Routes<AppState> {
         .post("/admin/users/{id}/roles/{role_id}/revoke", admin::revoke_role)
         .post("/admin/users/{id}/disabled", admin::set_disabled)
         .get("/calendar", admin::calendar)
-        .get("/catalogue", catalogue::public_catalogue)
-        .get("/catalogue/{id}", catalogue::detail)
-        .get("/gov/catalogue", catalogue::government_catalogue)
-        .get("/catalogue/drafts", catalogue::drafts)
-        .post("/catalogue/drafts", catalogue::create_draft)
-        .get("/catalogue/drafts/{id}", catalogue::edit_form)
-        .post("/catalogue/drafts/{id}", catalogue::save_draft)
-        .post("/catalogue/drafts/{id}/{action}", catalogue::page_step)
-        .get("/catalogue/review", catalogue::review)
-        .get("/catalogue/statistics", catalogue::stats_page)
         .get("/me/certificates", certificates::mine)
         .get("/me/certificates/{identifier}", certificates::my_one)
         .post("/me/certificates/{identifier}/consents", certificates::my_consent)
@@ -105,16 +94,6 @@ pub fn menu() -> Vec<MenuEntry> {
         MenuEntry::new("/seals", "电子印章", "Seals", &[ReadSeals]),
     ])
     .chain(yici_exchange::menu())
-    .chain([
-        MenuEntry::new("/gov/catalogue", "数据资源目录", "Data catalogue", &[ReadCatalogue]),
-        MenuEntry::new("/catalogue/drafts", "资源编目", "Cataloguing", &[ManageCatalogue]),
-        MenuEntry::new("/catalogue/review", "目录审核", "Catalogue review", &[ReviewCatalogue]),
-        MenuEntry::new(
-            "/catalogue/statistics",
-            "目录统计",
-            "Catalogue statistics",
-            &[ReadCatalogue],
-        ),
-    ])
+    .chain(yici_catalogue::menu())
     .collect()
 }
