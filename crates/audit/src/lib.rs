@@ -22,7 +22,7 @@ use yici_service::jobs::Job;
 use yici_store::Store;
 use yici_store::audit::AuditWriter;
 use yici_web::Routes;
-use yici_web::page::MenuEntry;
+use yici_web::menu::MenuEntry;
 
 pub use api::{ConsistencyProof, EntryView, SearchQuery};
 

@@ -21,7 +21,7 @@ use axum::extract::FromRef;
 use yici_core::authz::Permission;
 use yici_store::Store;
 use yici_web::Routes;
-use yici_web::page::MenuEntry;
+use yici_web::menu::MenuEntry;
 
 /// What the catalogue needs of the platform.
 #[derive(Clone)]

@@ -107,7 +107,7 @@ pub fn mask(kind: ValueKind, value: &str) -> String {
     let v = value.trim();
     match kind {
         ValueKind::IdNumber => keep_ends(v, 6, 4),
-        ValueKind::Name => crate::org::mask_name(v),
+        ValueKind::Name => mask_name(v),
         ValueKind::Phone => keep_ends(v, 3, 4),
         ValueKind::Address => {
             let head: String = v.chars().take(6).collect();
@@ -119,6 +119,15 @@ pub fn mask(kind: ValueKind, value: &str) -> String {
         }
         ValueKind::BankAccount => keep_ends(v, 0, 4),
         ValueKind::Plain => v.to_string(),
+    }
+}
+
+/// Mask a person's name: the first character stays (`张*`, `欧阳**`).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
     }
 }
 

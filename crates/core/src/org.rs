@@ -194,14 +194,8 @@ impl ApplicantId {
     }
 }
 
-/// Mask a person's name: the first character stays (`张*`, `欧阳**`).
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
-    }
-}
+/// Names are masked by the masking rules.
+pub use crate::masking::mask_name;
 
 /// Usernames: 3–32 characters of lower-case letters, digits, `.`, `_`, `-`, starting with a letter.
 pub fn valid_username(s: &str) -> bool {

@@ -33,7 +33,7 @@ use yici_store::Store;
 use yici_store::audit::AuditWriter;
 use yici_store::reader::RowReader;
 use yici_web::Routes;
-use yici_web::page::MenuEntry;
+use yici_web::menu::MenuEntry;
 
 pub use lookup::{BatchInput, ChangeView, LoadReport, Records, StreamCreated, WebhookCreated};
 

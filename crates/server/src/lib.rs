@@ -87,6 +87,42 @@ pub fn routes() -> yici_web::Routes<AppState> {
         )
 }
 
+/// The menu of the pages, in order: each entry shows for a principal who holds one of its
+/// permissions anywhere in its scope.
+pub fn menu() -> Vec<yici_web::menu::MenuEntry> {
+    use yici_core::authz::Permission::*;
+    use yici_web::menu::MenuEntry;
+    vec![
+        MenuEntry::new("/", "首页", "Home", &[]),
+        MenuEntry::new("/admin/regions", "行政区划", "Regions", &[ManageRegions]),
+        MenuEntry::new("/admin/departments", "部门", "Departments", &[ManageDepartments]),
+        MenuEntry::new("/admin/systems", "应用系统", "Systems", &[ReadSystems]),
+        MenuEntry::new("/admin/users", "用户与角色", "Users and roles", &[ReadUsers]),
+        MenuEntry::new("/calendar", "工作日历", "Working-day calendar", &[ReadCalendar]),
+    ]
+    .into_iter()
+    .chain(yici_audit::menu())
+    .chain([
+        MenuEntry::new("/me/certificates", "我的证照", "My certificates", &[HoldCertificates]),
+        MenuEntry::new(
+            "/certificates",
+            "电子证照",
+            "Certificates",
+            &[IssueCertificates, UseCertificates],
+        ),
+        MenuEntry::new(
+            "/certificate-types",
+            "证照类型",
+            "Certificate types",
+            &[ManageCertificateTypes],
+        ),
+        MenuEntry::new("/seals", "电子印章", "Seals", &[ReadSeals]),
+    ])
+    .chain(yici_exchange::menu())
+    .chain(yici_catalogue::menu())
+    .collect()
+}
+
 /// Serve until Ctrl-C or SIGTERM, finishing requests in flight.
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -1,8 +1,8 @@
 //! The state shared by every handler.
 
 use crate::identity::IdentityProvider;
-use metrics_exporter_prometheus::PrometheusHandle;
-use std::sync::Arc;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use yici_store::Store;
 use yici_store::audit::AuditWriter;
@@ -112,12 +112,7 @@ impl AppState {
             config.upstream_retries,
         ));
         let certs = crate::certs::Certs::new(config.seal_key.clone(), config.clock.clone());
-        let gate = yici_web::auth::Gate::new(
-            store.clone(),
-            config.clock.clone(),
-            config.body_limit,
-            crate::web::menu(),
-        );
+        let gate = yici_web::auth::Gate::new(store.clone(), config.clock.clone(), config.body_limit, crate::menu());
         let exchange = yici_exchange::ExchangeState {
             store: store.clone(),
             audit: audit.clone(),
@@ -140,7 +135,7 @@ impl AppState {
             upstreams,
             config,
             identity,
-            metrics: crate::obs::metrics_handle(),
+            metrics: metrics_handle(),
             quotas: exchange.quotas.clone(),
             access: exchange.access.clone(),
             nats: exchange.nats.clone(),
@@ -189,4 +184,18 @@ impl std::ops::Deref for AppState {
     fn deref(&self) -> &Inner {
         &self.0
     }
+}
+
+/// The process-wide metrics recorder (installed once, shared by every router in the process).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets(&[0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0])
+                .expect("bucket list is not empty")
+                .install_recorder()
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+        })
+        .clone()
 }

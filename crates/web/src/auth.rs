@@ -11,7 +11,7 @@
 
 use crate::context::cookie;
 use crate::error::{ApiError, ApiResult};
-use crate::page::MenuEntry;
+use crate::menu::MenuEntry;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;

@@ -9,6 +9,7 @@
 //!   (a department system's token, a person's session with its CSRF check, or nobody);
 //! - [`context`]: the request id and the reader's language, cookies;
 //! - [`extract`]: JSON, query, path and form extractors whose rejections are problem documents;
+//! - [`menu`]: the menu entries each capability offers, shown by permission;
 //! - [`page`]: the page frame (menu, language, 长辈版), forms, tables, rendering;
 //! - [`routes`]: a route table that remembers every method and path it was given, so that tests
 //!   can hold the whole router against the authorisation matrix;
@@ -19,6 +20,7 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod extract;
+pub mod menu;
 pub mod page;
 pub mod routes;
 pub mod sheet;

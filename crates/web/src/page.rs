@@ -5,65 +5,17 @@
 use crate::auth::Auth;
 use crate::context::{LANG_COOKIE, MODE_COOKIE, cookie, current_lang, current_request_id};
 use crate::error::ApiError;
+use crate::menu::{NavItem, navigation};
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use yici_core::Lang;
-use yici_core::authz::{Permission, Principal, Target, decide};
+use yici_core::authz::Principal;
 
 /// The notice of a page shown after a successful action (post/redirect/get).
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct NoticeOnly {
     pub notice: Option<String>,
-}
-
-/// One entry of the menu a capability offers: shown to a principal who holds any of
-/// `permissions` anywhere in its scope (every signed-in principal when empty).
-#[derive(Debug, Clone)]
-pub struct MenuEntry {
-    pub href: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
-    pub permissions: &'static [Permission],
-}
-
-impl MenuEntry {
-    pub const fn new(
-        href: &'static str,
-        zh: &'static str,
-        en: &'static str,
-        permissions: &'static [Permission],
-    ) -> Self {
-        MenuEntry {
-            href,
-            zh,
-            en,
-            permissions,
-        }
-    }
-}
-
-/// The menu follows the permissions the principal actually has.
-fn navigation(principal: &Principal, menu: &[MenuEntry], path: &str, lang: Lang) -> Vec<NavItem> {
-    if matches!(principal, Principal::Anonymous) {
-        return Vec::new();
-    }
-    let can = |p: &Permission| decide(principal, *p, &Target::OwnScope).is_ok();
-    menu.iter()
-        .filter(|e| e.permissions.is_empty() || e.permissions.iter().any(can))
-        .map(|e| NavItem {
-            href: e.href.to_string(),
-            label: lang.pick(e.zh, e.en).to_string(),
-            current: path == e.href || (e.href != "/" && path.starts_with(e.href)),
-        })
-        .collect()
-}
-
-/// One entry of the main navigation.
-pub struct NavItem {
-    pub href: String,
-    pub label: String,
-    pub current: bool,
 }
 
 /// What every page's frame needs.

@@ -8,7 +8,6 @@ mod certificates;
 mod oidc;
 
 use crate::state::AppState;
-use yici_core::authz::Permission;
 use yici_web::Routes;
 pub use yici_web::page::*;
 
@@ -61,39 +60,4 @@ pub fn routes() -> Routes<AppState> {
         .get("/seals", certificates::seals)
         .post("/seals", certificates::make_seal)
         .post("/seals/revocation", certificates::revoke_seal)
-}
-
-/// The menu of the pages, in order: each entry shows for a principal who holds one of its
-/// permissions anywhere in its scope.
-pub fn menu() -> Vec<MenuEntry> {
-    use Permission::*;
-    vec![
-        MenuEntry::new("/", "首页", "Home", &[]),
-        MenuEntry::new("/admin/regions", "行政区划", "Regions", &[ManageRegions]),
-        MenuEntry::new("/admin/departments", "部门", "Departments", &[ManageDepartments]),
-        MenuEntry::new("/admin/systems", "应用系统", "Systems", &[ReadSystems]),
-        MenuEntry::new("/admin/users", "用户与角色", "Users and roles", &[ReadUsers]),
-        MenuEntry::new("/calendar", "工作日历", "Working-day calendar", &[ReadCalendar]),
-    ]
-    .into_iter()
-    .chain(yici_audit::menu())
-    .chain([
-        MenuEntry::new("/me/certificates", "我的证照", "My certificates", &[HoldCertificates]),
-        MenuEntry::new(
-            "/certificates",
-            "电子证照",
-            "Certificates",
-            &[IssueCertificates, UseCertificates],
-        ),
-        MenuEntry::new(
-            "/certificate-types",
-            "证照类型",
-            "Certificate types",
-            &[ManageCertificateTypes],
-        ),
-        MenuEntry::new("/seals", "电子印章", "Seals", &[ReadSeals]),
-    ])
-    .chain(yici_exchange::menu())
-    .chain(yici_catalogue::menu())
-    .collect()
 }

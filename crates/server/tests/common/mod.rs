@@ -10,6 +10,8 @@ use std::sync::Arc;
 use tower::ServiceExt;
 use yici_server::demo::Credentials;
 use yici_server::{AppState, ServerConfig};
+
+pub mod certs;
 use yici_store::Store;
 use yici_store::testkit::{TempStore, temp_dir};
 
