@@ -142,7 +142,7 @@ fn invalid_token(path: &str) -> ApiError {
         .event(Action::AccessRefuse, "system_token")
         .object(path.chars().take(200).collect::<String>())
         .outcome(Outcome::Refused, "invalid, expired or revoked token");
-    e.error = e.error.clone().recorded(refusal);
+    e.error.audit = Some(Box::new(refusal));
     e
 }
 
@@ -157,7 +157,7 @@ fn csrf_failed(auth: &Caller) -> ApiError {
     let refusal = auth
         .event(Action::AccessRefuse, "csrf_token")
         .outcome(Outcome::Refused, "missing or wrong CSRF token");
-    e.error = e.error.clone().recorded(refusal);
+    e.error.audit = Some(Box::new(refusal));
     e
 }
 

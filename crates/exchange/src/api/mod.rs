@@ -177,7 +177,11 @@ pub async fn changes(
     Query(q): Query<ChangesQuery>,
 ) -> ApiResult<axum::Json<Vec<ChangeView>>> {
     let code = format!("{class}/{sequence}");
-    let why = call_purpose(&headers);
+    // The feed serves no case: only the purpose is read.
+    let why = CallPurpose {
+        purpose: header(&headers, "x-yici-purpose").ok().flatten(),
+        ..Default::default()
+    };
     let limit = q.limit.unwrap_or(100);
     Ok(axum::Json(
         lookup::changes(&state, &auth, &code, q.after, limit, why).await?,
