@@ -61,7 +61,7 @@ pub(crate) fn cert_verify(path: &std::path::Path, ca: Option<&std::path::Path>) 
             return ExitCode::from(2);
         }
     };
-    let v = match yici_server::certs::export::verify_dir(path, trusted.as_deref()) {
+    let v = match yici_certificates::library::export::verify_dir(path, trusted.as_deref()) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("验证失败 / verification failed: {e}");
@@ -93,7 +93,7 @@ pub(crate) fn cert_verify(path: &std::path::Path, ca: Option<&std::path::Path>) 
 }
 
 pub(crate) async fn cert(storage: StorageArgs, command: CertCommand) -> Result<()> {
-    use yici_server::certs::export;
+    use yici_certificates::library::export;
     match command {
         CertCommand::Verify { .. } => unreachable!("handled before the runtime starts"),
         CertCommand::Bench {
@@ -113,12 +113,12 @@ pub(crate) async fn cert(storage: StorageArgs, command: CertCommand) -> Result<(
                 "issuing {count} certificates in bulk and {single} one by one, then verifying them ({})",
                 state.store.dialect().name()
             );
-            let r = yici_server::certs::bench::run(&state, count, single, openssl_seconds)
+            let r = yici_server::bench::certificates::run(&state, count, single, openssl_seconds)
                 .await
                 .map_err(|e| anyhow::anyhow!(e))?;
             println!(
                 "issued (bulk, {} per request)   {:>9.0} /s",
-                yici_server::certs::bench::BATCH,
+                yici_server::bench::certificates::BATCH,
                 r.issue_per_s
             );
             println!("issued (one per request)        {:>9.0} /s", r.single_issue_per_s);
@@ -176,7 +176,7 @@ pub(crate) async fn cert(storage: StorageArgs, command: CertCommand) -> Result<(
             for (name, bytes) in export::files(&record, &ca).map_err(|e| anyhow::anyhow!(e))? {
                 std::fs::write(out.join(name), bytes).with_context(|| format!("cannot write {name}"))?;
             }
-            let pdf = yici_server::certs::render_pdf(&store, &public_url, &record, None)
+            let pdf = yici_certificates::library::render_pdf(&store, &public_url, &record, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.en))?;
             std::fs::write(out.join(export::PDF), pdf).context("cannot write certificate.pdf")?;

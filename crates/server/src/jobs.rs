@@ -1,7 +1,6 @@
 //! Background jobs of a running server: each capability's (the audit log's sequencer and
-//! checkpoint signer), and those not yet in a capability crate: the metrics upkeep, sharing
-//! deadlines, seal expiry reminders, the change-feed relay, the quota flush and the
-//! expired-session purge. Every instance runs them; the store's locks and idempotent writes make
+//! checkpoint signer; the exchange's deadlines, change-feed relay and quota flush; the seal
+//! reminders), and the server's own: the metrics upkeep and the expired-session purge. Every instance runs them; the store's locks and idempotent writes make
 //! that safe on one PostgreSQL database.
 
 use crate::state::AppState;
@@ -14,14 +13,11 @@ pub fn spawn(state: AppState) -> Jobs {
     use axum::extract::FromRef;
     let mut jobs = yici_audit::jobs(&yici_audit::AuditState::from_ref(&state));
     jobs.extend(yici_exchange::jobs(&state.exchange()));
+    jobs.extend(yici_certificates::jobs(&state.certificates));
     jobs.extend([
         Job::with_loop("metrics upkeep", {
             let state = state.clone();
             move |stop| metrics_upkeep(state, stop)
-        }),
-        Job::with_loop("seal reminders", {
-            let state = state.clone();
-            move |stop| seal_reminders(state, stop)
         }),
         Job::with_loop("session purge", move |stop| sessions(state, stop)),
     ]);
@@ -38,21 +34,6 @@ async fn metrics_upkeep(state: AppState, mut stop: Stop) {
             return;
         }
         state.metrics.run_upkeep();
-    }
-}
-
-/// Every hour: remind departments whose seal's certificate is about to expire.
-async fn seal_reminders(state: AppState, mut stop: Stop) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        if !stop.wait(tick.tick()).await {
-            return;
-        }
-        match crate::certs::remind_expiring_seals(&state.store, state.config.clock.now_micros()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(reminded = n, "seal expiry reminders sent"),
-            Err(e) => tracing::warn!(error = %e, "seal expiry reminders not sent"),
-        }
     }
 }
 

@@ -12,7 +12,6 @@ pub use yici_nats;
 pub use yici_oidc;
 
 pub mod bench;
-pub mod certs;
 pub mod context;
 pub mod demo;
 pub mod error;
@@ -79,6 +78,7 @@ pub fn routes() -> yici_web::Routes<AppState> {
         .merge(yici_audit::router())
         .merge(yici_exchange::router())
         .merge(yici_catalogue::router())
+        .merge(yici_certificates::router())
         .merge(
             yici_web::Routes::new("")
                 .get("/healthz", obs::healthz)
@@ -102,22 +102,7 @@ pub fn menu() -> Vec<yici_web::menu::MenuEntry> {
     ]
     .into_iter()
     .chain(yici_audit::menu())
-    .chain([
-        MenuEntry::new("/me/certificates", "我的证照", "My certificates", &[HoldCertificates]),
-        MenuEntry::new(
-            "/certificates",
-            "电子证照",
-            "Certificates",
-            &[IssueCertificates, UseCertificates],
-        ),
-        MenuEntry::new(
-            "/certificate-types",
-            "证照类型",
-            "Certificate types",
-            &[ManageCertificateTypes],
-        ),
-        MenuEntry::new("/seals", "电子印章", "Seals", &[ReadSeals]),
-    ])
+    .chain(yici_certificates::menu())
     .chain(yici_exchange::menu())
     .chain(yici_catalogue::menu())
     .collect()

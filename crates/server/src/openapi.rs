@@ -36,15 +36,6 @@ on every POST, PUT and DELETE.",
         api::applicants::find_applicant,
         api::calendar::list_years, api::calendar::put_year, api::calendar::add_working_days, api::calendar::working_days_between, api::calendar::clock_reading,
         api::ids::check,
-        api::certificates::list_types, api::certificates::get_type, api::certificates::put_type,
-        api::certificates::authority_certificate, api::certificates::list_seals, api::certificates::make_seal,
-        api::certificates::revoke_seal, api::certificates::seal_picture,
-        api::certificates::issue, api::certificates::issue_batch, api::certificates::list, api::certificates::get,
-        api::certificates::operate, api::certificates::verification, api::certificates::shown, api::certificates::use_copy,
-        api::certificates::my_certificates, api::certificates::consent, api::certificates::consents, api::certificates::held_consents,
-        api::certificates::withdraw_consent, api::certificates::show, api::certificates::uses,
-        api::certificates::pdf, api::certificates::use_copy_pdf, api::certificates::my_pdf,
-        api::certificates::import, api::certificates::import_template, api::certificates::link_type,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     tags(
@@ -73,6 +64,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(yici_audit::ApiDoc::openapi());
     doc.merge(yici_exchange::ApiDoc::openapi());
     doc.merge(yici_catalogue::ApiDoc::openapi());
+    doc.merge(yici_certificates::ApiDoc::openapi());
     Security.modify(&mut doc);
     Errors.modify(&mut doc);
     doc

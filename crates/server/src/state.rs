@@ -87,8 +87,8 @@ pub struct Inner {
     pub oidc: std::sync::OnceLock<Arc<yici_oidc::Provider>>,
     /// The change-feed push to NATS JetStream, when configured (set once after start).
     pub nats: Arc<std::sync::OnceLock<yici_nats::NatsPush>>,
-    /// The certificate library's keys (seal authority, department seals).
-    pub certs: crate::certs::Certs,
+    /// The certificate library's slice (its keys: seal authority, department seals).
+    pub certificates: yici_certificates::CertificatesState,
     /// Wrong-password counts per username.
     pub sign_ins: crate::throttle::SignInThrottle,
     /// Who is asking: tokens and sessions resolved once per request.
@@ -111,7 +111,6 @@ impl AppState {
             config.upstream_timeout,
             config.upstream_retries,
         ));
-        let certs = crate::certs::Certs::new(config.seal_key.clone(), config.clock.clone());
         let gate = yici_web::auth::Gate::new(store.clone(), config.clock.clone(), config.body_limit, crate::menu());
         let exchange = yici_exchange::ExchangeState {
             store: store.clone(),
@@ -127,8 +126,19 @@ impl AppState {
                 webhook_allow: config.webhook_allow.clone(),
             },
         };
+        let certificates = yici_certificates::CertificatesState {
+            store: store.clone(),
+            audit: audit.clone(),
+            certs: Arc::new(yici_certificates::Certs::new(
+                config.seal_key.clone(),
+                config.clock.clone(),
+            )),
+            exchange: exchange.clone(),
+            public_url: config.public_url.clone(),
+            clock: config.clock.clone(),
+        };
         AppState(Arc::new(Inner {
-            certs,
+            certificates,
             store,
             audit,
             rows,
@@ -166,6 +176,12 @@ impl axum::extract::FromRef<AppState> for yici_catalogue::CatalogueState {
 impl axum::extract::FromRef<AppState> for yici_exchange::ExchangeState {
     fn from_ref(s: &AppState) -> Self {
         s.exchange()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for yici_certificates::CertificatesState {
+    fn from_ref(s: &AppState) -> Self {
+        s.certificates.clone()
     }
 }
 

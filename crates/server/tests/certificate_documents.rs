@@ -31,11 +31,11 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
     let (ca, _) = app.store.seal_authority().await.unwrap().unwrap();
     let dir = app.dir.join("export");
     std::fs::create_dir_all(&dir).unwrap();
-    for (name, bytes) in yici_server::certs::export::files(&record, &ca).unwrap() {
+    for (name, bytes) in yici_certificates::library::export::files(&record, &ca).unwrap() {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
     let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
-    let offline = yici_server::certs::export::verify_dir(&dir, Some(&ca)).expect("the export verifies offline");
+    let offline = yici_certificates::library::export::verify_dir(&dir, Some(&ca)).expect("the export verifies offline");
     assert_eq!(offline.ca_fingerprint, yici_crypto::sm3_hex(&ca));
     assert_eq!(offline.content.identifier, c["identifier"].as_str().unwrap());
     assert_eq!(offline.seal_name, "浙江省市场监督管理局");
@@ -86,12 +86,12 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
     assert!(!pkeyutl(&path("changed.bin")), "OpenSSL refuses a changed byte");
     let original = std::fs::read(dir.join("content.bin")).unwrap();
     std::fs::write(dir.join("content.bin"), &changed).unwrap();
-    assert!(yici_server::certs::export::verify_dir(&dir, Some(&ca)).is_err());
+    assert!(yici_certificates::library::export::verify_dir(&dir, Some(&ca)).is_err());
     std::fs::write(dir.join("content.bin"), &original).unwrap();
     let mut json = std::fs::read_to_string(dir.join("certificate.json")).unwrap();
     json = json.replace("王五", "王六");
     std::fs::write(dir.join("certificate.json"), json).unwrap();
-    let err = yici_server::certs::export::verify_dir(&dir, Some(&ca)).unwrap_err();
+    let err = yici_certificates::library::export::verify_dir(&dir, Some(&ca)).unwrap_err();
     assert!(err.contains("content"), "{err}");
 
     // A forged export (its own root, seal and signer, all consistent) verifies only against its
@@ -144,12 +144,12 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
         signature: sealed.signature,
         ..record.clone()
     };
-    for (name, bytes) in yici_server::certs::export::files(&fake_record, &fake_root).unwrap() {
+    for (name, bytes) in yici_certificates::library::export::files(&fake_record, &fake_root).unwrap() {
         std::fs::write(forged.join(name), bytes).unwrap();
     }
-    let err = yici_server::certs::export::verify_dir(&forged, Some(&ca)).unwrap_err();
+    let err = yici_certificates::library::export::verify_dir(&forged, Some(&ca)).unwrap_err();
     assert!(err.contains("ca.pem"), "{err}");
-    let own = yici_server::certs::export::verify_dir(&forged, None).expect("consistent with its own root");
+    let own = yici_certificates::library::export::verify_dir(&forged, None).expect("consistent with its own root");
     assert_ne!(
         own.ca_fingerprint, offline.ca_fingerprint,
         "the fingerprint shows the difference"

@@ -482,7 +482,7 @@ async fn departments_are_reminded_once_before_a_seal_expires(app: App) {
     let now = yici_store::now_micros();
     let day = 86_400_000_000i64;
     assert_eq!(
-        yici_server::certs::remind_expiring_seals(&app.store, now)
+        yici_certificates::library::remind_expiring_seals(&app.store, now)
             .await
             .unwrap(),
         0
@@ -496,13 +496,13 @@ async fn departments_are_reminded_once_before_a_seal_expires(app: App) {
         .await
         .unwrap();
     assert_eq!(
-        yici_server::certs::remind_expiring_seals(&app.store, now)
+        yici_certificates::library::remind_expiring_seals(&app.store, now)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        yici_server::certs::remind_expiring_seals(&app.store, now)
+        yici_certificates::library::remind_expiring_seals(&app.store, now)
             .await
             .unwrap(),
         0,
@@ -535,7 +535,7 @@ async fn departments_are_reminded_once_before_a_seal_expires(app: App) {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     assert_eq!(
-        yici_server::certs::remind_expiring_seals(&app.store, now + 40 * day)
+        yici_certificates::library::remind_expiring_seals(&app.store, now + 40 * day)
             .await
             .unwrap(),
         0

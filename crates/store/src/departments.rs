@@ -23,6 +23,14 @@ impl Department {
     pub fn region(&self) -> RegionCode {
         RegionCode::parse(&self.region_code).expect("stored region codes are valid")
     }
+
+    /// The department as the target of an authorisation check.
+    pub fn target(&self) -> yici_core::authz::Target {
+        yici_core::authz::Target::Department {
+            id: self.id,
+            region: self.region(),
+        }
+    }
 }
 
 /// A department as entered, already validated by the caller's types.

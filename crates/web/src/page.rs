@@ -163,7 +163,7 @@ impl FormView {
 
     /// Put an error's messages next to their fields and into the summary. Errors that name no
     /// field of this form are shown against the first field.
-    pub fn with_error(mut self, e: &ApiError, lang: Lang) -> Self {
+    pub fn with_error(mut self, e: &yici_service::Error, lang: Lang) -> Self {
         let first = self.fields.first().map(|f| f.name.clone()).unwrap_or_default();
         if e.errors.is_empty() {
             let msg = e.message(lang).to_string();

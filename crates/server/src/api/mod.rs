@@ -3,7 +3,6 @@
 
 pub mod applicants;
 pub mod calendar;
-pub mod certificates;
 pub mod directory;
 pub mod ids;
 pub mod session;
@@ -11,8 +10,6 @@ pub mod systems;
 pub mod users;
 
 use crate::state::AppState;
-use axum::http::Method;
-use axum::routing::post;
 use yici_web::Routes;
 
 pub use yici_web::{PageQuery, Paged};
@@ -48,48 +45,4 @@ pub fn routes() -> Routes<AppState> {
         .get("/calendar/working-days-between", calendar::working_days_between)
         .post("/calendar/clock", calendar::clock_reading)
         .get("/ids/check", ids::check)
-        .get("/certificate-types", certificates::list_types)
-        .post("/certificate-types", certificates::put_type)
-        .get("/certificate-types/{code}", certificates::get_type)
-        .put("/certificate-types/{code}/resource", certificates::link_type)
-        .get("/certificate-types/{code}/template.csv", certificates::import_template)
-        .on(
-            Method::POST,
-            "/certificates/import",
-            post(certificates::import).layer(axum::extract::DefaultBodyLimit::max(yici_web::sheet::MAX_FILE_BYTES)),
-        )
-        .get("/seal-authority/certificate", certificates::authority_certificate)
-        .get("/seals", certificates::list_seals)
-        .get("/certificate-consents", certificates::held_consents)
-        .post("/departments/{id}/seals", certificates::make_seal)
-        .post("/seals/{id}/revocation", certificates::revoke_seal)
-        .get("/seals/{id}/picture", certificates::seal_picture)
-        .get("/certificates", certificates::list)
-        .post("/certificates", certificates::issue)
-        .on(
-            Method::POST,
-            "/certificates/batch",
-            post(certificates::issue_batch)
-                .layer(axum::extract::DefaultBodyLimit::max(yici_web::sheet::MAX_FILE_BYTES)),
-        )
-        .get("/certificates/{identifier}", certificates::get)
-        .post("/certificates/{identifier}/operations", certificates::operate)
-        .get("/certificates/{identifier}/verification", certificates::verification)
-        .post("/certificates/{identifier}/use-copies", certificates::use_copy)
-        .get("/certificates/{identifier}/pdf", certificates::pdf)
-        .get(
-            "/certificates/{identifier}/use-copies/{id}/pdf",
-            certificates::use_copy_pdf,
-        )
-        .get("/me/certificates/{identifier}/pdf", certificates::my_pdf)
-        .get("/certificate-shows/{token}", certificates::shown)
-        .get("/me/certificates", certificates::my_certificates)
-        .get("/me/certificates/{identifier}/consents", certificates::consents)
-        .post("/me/certificates/{identifier}/consents", certificates::consent)
-        .delete(
-            "/me/certificates/{identifier}/consents/{id}",
-            certificates::withdraw_consent,
-        )
-        .post("/me/certificates/{identifier}/show", certificates::show)
-        .get("/me/certificates/{identifier}/uses", certificates::uses)
 }

@@ -7,9 +7,9 @@
 
 use super::anyhow_like;
 use super::ev;
-use crate::certs::IssueRequest;
 use crate::state::AppState;
 use std::collections::{BTreeMap, HashMap};
+use yici_certificates::IssueRequest;
 use yici_core::audit::Action;
 use yici_core::certificate::{CertificateType, FieldKind, FieldSpec, HolderKind, Layout, Template, ValidityRule};
 use yici_core::id::Uscc;
@@ -509,7 +509,11 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
                 .await?;
         }
         if store.seal_active(d.id).await?.is_none() {
-            state.certs.make_seal(store, &d, &ev(Action::SealMake, "seal")).await?;
+            state
+                .certificates
+                .certs
+                .make_seal(store, &d, &ev(Action::SealMake, "seal"))
+                .await?;
         }
         by_code.insert(t.code.clone(), (d, t));
     }
@@ -545,6 +549,7 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
             },
         )]);
         let issued = state
+            .certificates
             .certs
             .issue(
                 store,
@@ -604,6 +609,29 @@ mod tests {
         for (name, _, data, _) in certificates() {
             let t = types.iter().find(|t| t.name == name).expect("type exists");
             t.check_data(&data).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        }
+    }
+
+    fn text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(String::new()),
+            "[a-z0-9_]{1,12}",
+            "\\PC{0,20}",
+            Just("data.name".to_string()),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Any sheet is read or refused row by row for every demo certificate type, never a
+        /// panic.
+        #[test]
+        fn arbitrary_grids_are_parsed_or_refused(g in proptest::collection::vec(proptest::collection::vec(text(), 0..12), 0..6)) {
+            for t in demo_types() {
+                let _ = yici_certificates::library::import::parse(&t, &g);
+            }
         }
     }
 }

@@ -390,9 +390,9 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
     Ok(creds)
 }
 
-/// Errors of seeding: storage or the credentials file.
 pub mod certificates;
 
+/// Errors of seeding: storage or the credentials file.
 pub mod anyhow_like {
     #[derive(Debug, thiserror::Error)]
     pub enum Error {
@@ -403,9 +403,14 @@ pub mod anyhow_like {
         #[error("{0}")]
         Api(String),
     }
+    impl From<yici_service::Error> for Error {
+        fn from(e: yici_service::Error) -> Self {
+            Error::Api(format!("{}: {}", e.code, e.en))
+        }
+    }
     impl From<crate::error::ApiError> for Error {
         fn from(e: crate::error::ApiError) -> Self {
-            Error::Api(format!("{}: {}", e.code, e.en))
+            e.error.into()
         }
     }
     pub type Result<T> = std::result::Result<T, Error>;

@@ -4,7 +4,6 @@
 
 mod account;
 mod admin;
-mod certificates;
 mod oidc;
 
 use crate::state::AppState;
@@ -39,25 +38,4 @@ pub fn routes() -> Routes<AppState> {
         .post("/admin/users/{id}/roles/{role_id}/revoke", admin::revoke_role)
         .post("/admin/users/{id}/disabled", admin::set_disabled)
         .get("/calendar", admin::calendar)
-        .get("/me/certificates", certificates::mine)
-        .get("/me/certificates/{identifier}", certificates::my_one)
-        .post("/me/certificates/{identifier}/consents", certificates::my_consent)
-        .post(
-            "/me/certificates/{identifier}/consents/{id}/withdraw",
-            certificates::my_withdraw,
-        )
-        .post("/me/certificates/{identifier}/show", certificates::my_show)
-        .get("/verify", certificates::verify)
-        .post("/verify", certificates::verify_post)
-        .get("/shows/{token}", certificates::shown)
-        .get("/certificates", certificates::list)
-        .get("/certificates/new", certificates::new_form)
-        .post("/certificates/new", certificates::issue)
-        .get("/certificates/{identifier}", certificates::one)
-        .post("/certificates/{identifier}/operations", certificates::operate)
-        .post("/certificates/{identifier}/use-copies", certificates::use_copy)
-        .get("/certificate-types", certificates::types)
-        .get("/seals", certificates::seals)
-        .post("/seals", certificates::make_seal)
-        .post("/seals/revocation", certificates::revoke_seal)
 }

@@ -2,12 +2,12 @@
 //! an SES_Signature, store with the audit entry) and verifications per second, beside
 //! `openssl speed sm2` on the same machine as the ceiling.
 
-use super::IssueRequest;
 use crate::AppState;
 use crate::demo::certificates::DEMO_CITIZEN;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
+use yici_certificates::IssueRequest;
 use yici_core::audit::Action;
 
 /// The benchmark's figures.
@@ -123,6 +123,7 @@ pub async fn run(state: &AppState, count: usize, single: usize, openssl_seconds:
                             .collect();
                         i += batch.len() * cores;
                         let out = state
+                            .certificates
                             .certs
                             .issue(&state.store, &issuer, &types, &batch, &event)
                             .await
@@ -155,7 +156,7 @@ pub async fn run(state: &AppState, count: usize, single: usize, openssl_seconds:
                 .ok_or("issued certificate missing")?,
         );
     }
-    let authority = state.certs.authority(store).await.map_err(|e| e.error.en)?;
+    let authority = state.certificates.certs.authority(store).await.map_err(|e| e.en)?;
     let records = Arc::new(records);
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -191,6 +192,7 @@ pub async fn run(state: &AppState, count: usize, single: usize, openssl_seconds:
                 let found = state.store.certificate(&r.identifier).await.ok().flatten();
                 if let Some(c) = found
                     && state
+                        .certificates
                         .certs
                         .verify(&state.store, &c)
                         .await

@@ -8,9 +8,9 @@
 //! a digest of the type and the row, so importing the same file again issues nothing twice.
 
 use super::IssueRequest;
-use crate::error::FieldError;
 use std::collections::BTreeMap;
 use yici_core::certificate::CertificateType;
+use yici_service::FieldError;
 use yici_service::rows::RowError;
 use yici_service::rows::column_letter;
 
@@ -155,32 +155,5 @@ pub fn parse(t: &CertificateType, grid: &[Vec<String>]) -> Parsed {
         keys,
         headers,
         errors,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    fn text() -> impl Strategy<Value = String> {
-        prop_oneof![
-            Just(String::new()),
-            "[a-z0-9_]{1,12}",
-            "\\PC{0,20}",
-            Just("data.name".to_string()),
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
-
-        /// Any sheet is read or refused row by row for every demo certificate type, never a
-        /// panic.
-        #[test]
-        fn arbitrary_grids_are_parsed_or_refused(g in proptest::collection::vec(proptest::collection::vec(text(), 0..12), 0..6)) {
-            for t in crate::demo::certificates::demo_types() {
-                let _ = super::parse(&t, &g);
-            }
-        }
     }
 }

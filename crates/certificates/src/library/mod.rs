@@ -7,12 +7,9 @@
 //! ([`yici_core::certificate::Content`]) is sealed as an `SES_Signature` whose `dataHash` is
 //! SM3 of that content; anyone holding the authority's certificate can verify it.
 
-pub mod bench;
 pub mod export;
 pub mod import;
 
-use crate::error::{ApiError, ApiResult, FieldError};
-use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -27,6 +24,7 @@ use yici_crypto::pki;
 use yici_crypto::seal::{self, SealRequest, Verifier};
 use yici_crypto::sealed::SealingKey;
 use yici_crypto::sm2::KeyPair;
+use yici_service::{Error, FieldError, Kind, Result as ApiResult};
 use yici_store::Store;
 use yici_store::certificates::{CertificateRecord, NewCertificate, NewSeal, SealRecord, SealStatus, StoredType};
 use yici_store::departments::Department;
@@ -83,14 +81,14 @@ fn seal_context(es_id: &str) -> Vec<u8> {
     format!("yici:seal:{es_id}").into_bytes()
 }
 
-fn unreadable_key() -> ApiError {
+fn unreadable_key() -> Error {
     tracing::error!("a stored private key does not open with the configured seal key (YICI_SEAL_KEY)");
-    ApiError::internal()
+    Error::internal()
 }
 
-fn crypto_failure(what: &str, e: impl std::fmt::Display) -> ApiError {
+fn crypto_failure(what: &str, e: impl std::fmt::Display) -> Error {
     tracing::error!(error = %e, "{what}");
-    ApiError::internal()
+    Error::internal()
 }
 
 /// A fresh verification code (printed on the document, asked for by online verification).
@@ -312,7 +310,7 @@ impl Certs {
                         let cert = pki::issue_root(&key, "Yici 电子印章根证书", "Yici 政务服务平台", ROOT_DAYS)
                             .map_err(|e| crypto_failure("cannot make the seal authority's root", e))?;
                         let sealed = self.key.seal(&key.secret_bytes(), AUTHORITY_CONTEXT);
-                        let event = crate::context::request_event(
+                        let event = yici_service::context::request_event(
                             yici_store::now_micros(),
                             yici_core::audit::Actor::platform(yici_core::audit::PlatformActor::SealAuthority),
                             Action::SealAuthorityCreate,
@@ -386,8 +384,8 @@ impl Certs {
     /// The department's active seal, opened.
     async fn signer(&self, store: &Store, department_id: i64) -> ApiResult<Arc<Signer>> {
         let seal = store.seal_active(department_id).await?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
+            Error::new(
+                Kind::Conflict,
                 "no_seal",
                 "本部门尚无有效的电子印章，请联系平台运营方制发",
                 "The department has no active seal; ask the platform operator to make one",
@@ -395,8 +393,8 @@ impl Certs {
         })?;
         let now = self.now_secs();
         if now < seal.valid_from || now > seal.valid_until {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(Error::new(
+                Kind::Conflict,
                 "seal_expired",
                 "本部门的电子印章不在有效期内，请联系平台运营方更换印章",
                 "The department's seal is outside its validity; ask the platform operator to rotate it",
@@ -570,11 +568,11 @@ impl Certs {
             region: Some(before.region.clone()),
             issue_key: None,
         };
-        let c = check(t, &request, issuer, self.clock.today()).map_err(ApiError::validation)?;
+        let c = check(t, &request, issuer, self.clock.today()).map_err(Error::validation)?;
         let prior = CertificateId::parse(&old.identifier).map_err(|e| crypto_failure("stored identifier", e))?;
         let version = prior.version() + 1;
         if version > 999 {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "证照版本已达上限",
                 "The certificate has reached its last version",
             ));
@@ -615,7 +613,7 @@ impl Certs {
         let seal = store.seal(record.seal_id).await?;
         let content = Content::parse(&record.content).ok();
         let status = record.status.as_of(record.valid_until, self.clock.today());
-        let lang = crate::context::current_lang();
+        let lang = yici_service::context::current_lang();
         Ok(Verification {
             identifier: record.identifier.clone(),
             type_name: content.as_ref().map(|c| c.type_name.clone()).unwrap_or_default(),
@@ -663,7 +661,7 @@ pub async fn remind_expiring_seals(store: &yici_store::Store, now: i64) -> yici_
             seal.name,
             china_time(seal.valid_until.saturating_mul(1_000_000), false)
         );
-        let event = crate::context::request_event(
+        let event = yici_service::context::request_event(
             now,
             yici_core::audit::Actor::platform(yici_core::audit::PlatformActor::Deadlines),
             Action::SealRemind,
@@ -691,8 +689,8 @@ pub fn verification_url(public_url: &str, identifier: &str, code: &str) -> Strin
     format!(
         "{}/verify?id={}&code={}",
         public_url.trim_end_matches('/'),
-        crate::web::encode(identifier),
-        crate::web::encode(code)
+        yici_web::page::encode(identifier),
+        yici_web::page::encode(code)
     )
 }
 

@@ -5,6 +5,8 @@
 //! The client is a minimal HTTP/1.1 keep-alive client on one connection per worker, so that
 //! the figures measure the server and not a client library.
 
+pub mod certificates;
+
 use crate::demo::ev;
 use crate::{AppState, ServerConfig};
 use std::path::Path;

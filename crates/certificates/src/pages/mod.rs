@@ -1,0 +1,165 @@
+//! Certificate pages: the holder's own certificates (share with consent, 亮证 QR, uses), public
+//! verification and shown certificates, the issuers' list, issue form and lifecycle actions,
+//! the departments' use under consent, and the operators' seals.
+
+pub mod holder;
+pub mod issuer;
+pub mod seals;
+
+use crate::CertificatesState;
+use crate::library::Verification;
+use crate::service::CertificateView;
+use askama::Template;
+use yici_core::Lang;
+use yici_core::certificate::CertificateType;
+use yici_web::ApiResult;
+use yici_web::page::{Cell, FormView, Layout, RowView, encode};
+
+/// The certificate's face as printed.
+pub struct Face {
+    pub type_name: String,
+    pub layout: &'static str,
+    pub status: String,
+    pub status_name: String,
+    pub status_reason: String,
+    pub rows: Vec<(String, String)>,
+    pub issuer: String,
+    pub seal_picture: Option<String>,
+    pub identifier: String,
+    pub code: Option<String>,
+    pub watermark: Option<String>,
+}
+
+pub struct QrView {
+    pub svg: String,
+    pub caption: String,
+}
+
+pub struct Section {
+    pub caption: String,
+    pub head: Vec<String>,
+    pub rows: Vec<RowView>,
+}
+
+#[derive(Template)]
+#[template(path = "certificate.html")]
+pub struct CertificatePage {
+    pub l: Layout,
+    pub crumbs: Vec<(String, String)>,
+    pub intro: Vec<String>,
+    pub verification: Option<Verification>,
+    pub face: Option<Face>,
+    pub qr: Option<QrView>,
+    pub sections: Vec<Section>,
+    pub forms: Vec<FormView>,
+    /// Links shown under the certificate (downloads): address and label.
+    pub links: Vec<(String, String)>,
+}
+
+impl CertificatePage {
+    pub fn new(l: Layout) -> Self {
+        CertificatePage {
+            l,
+            crumbs: vec![],
+            intro: vec![],
+            verification: None,
+            face: None,
+            qr: None,
+            sections: vec![],
+            forms: vec![],
+            links: vec![],
+        }
+    }
+}
+
+/// A QR code (SVG) for `text`.
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(160, 160)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The address the QR code on a certificate carries.
+pub fn verification_url(state: &CertificatesState, identifier: &str, code: &str) -> String {
+    crate::library::verification_url(&state.public_url, identifier, code)
+}
+
+pub(crate) async fn face(state: &CertificatesState, c: &CertificateView, lang: Lang) -> ApiResult<Face> {
+    let t: Option<CertificateType> = state.store.certificate_type(&c.type_code).await?.map(|t| t.definition);
+    let record = state.store.certificate(&c.identifier).await?;
+    let mut rows = vec![
+        (lang.pick("持证主体", "Holder").to_string(), c.holder_name.clone()),
+        (
+            lang.pick("证件号码", "Holder number").to_string(),
+            c.holder_code.clone(),
+        ),
+        (lang.pick("证照编号", "Number").to_string(), c.number.clone()),
+    ];
+    match &t {
+        Some(t) => {
+            for f in t.shown_fields() {
+                if let Some(v) = c.data.get(&f.name) {
+                    rows.push((f.label.clone(), v.clone()));
+                }
+            }
+        }
+        None => rows.extend(c.data.iter().map(|(k, v)| (k.clone(), v.clone()))),
+    }
+    let until = c
+        .valid_until
+        .map_or_else(|| lang.pick("长期", "permanent").to_string(), |d| d.to_string());
+    rows.push((
+        lang.pick("有效期", "Validity").to_string(),
+        format!("{} – {until}", c.valid_from),
+    ));
+    rows.push((lang.pick("发证机关", "Issuer").to_string(), c.issuer_name.clone()));
+    rows.push((lang.pick("版本", "Version").to_string(), format!("{:03}", c.version)));
+    Ok(Face {
+        type_name: c.type_name.clone(),
+        layout: match t.map(|t| t.template.layout) {
+            Some(yici_core::certificate::Layout::Card) => "card",
+            _ => "sheet",
+        },
+        status: c.status.clone(),
+        status_name: c.status_name.clone(),
+        status_reason: c.status_reason.clone(),
+        rows,
+        issuer: c.issuer_name.clone(),
+        seal_picture: record.map(|r| format!("/api/v1/seals/{}/picture", r.seal_id)),
+        identifier: c.identifier.clone(),
+        code: c.verification_code.clone(),
+        watermark: None,
+    })
+}
+
+pub(crate) fn certificate_rows(list: &[CertificateView], base: &str) -> Vec<RowView> {
+    list.iter()
+        .map(|c| RowView {
+            cells: vec![
+                Cell::link(&c.type_name, format!("{base}/{}", encode(&c.identifier))),
+                Cell::text(&c.holder_name),
+                Cell::text(&c.number),
+                Cell::text(&c.status_name),
+                Cell::text(c.valid_until.map_or("长期".to_string(), |d| d.to_string())),
+                Cell::text(&c.issuer_name),
+            ],
+            actions: vec![],
+        })
+        .collect()
+}
+
+pub(crate) fn list_head(lang: Lang) -> Vec<&'static str> {
+    vec![
+        lang.pick("证照", "Certificate"),
+        lang.pick("持证主体", "Holder"),
+        lang.pick("编号", "Number"),
+        lang.pick("状态", "Status"),
+        lang.pick("有效期至", "Valid until"),
+        lang.pick("发证机关", "Issuer"),
+    ]
+}
