@@ -1,28 +1,22 @@
 //! # yici-server
 //!
-//! The HTTP face of Yici (axum): the JSON API under `/api/v1` with its OpenAPI document, the
-//! server-rendered pages, authentication and the single authorisation check, health, readiness
-//! and metrics. Handlers are thin: validation and rules come from `yici-core`, data from
-//! `yici-store`.
+//! The composition root: it gives each capability (directory, audit, certificates, exchange,
+//! catalogue) its slice of the state, merges their routes, OpenAPI paths, menu entries and jobs,
+//! and adds what is the platform's own: the request layers (request ids, the reader's language,
+//! authentication, problem documents, timeouts, body limits), health, readiness and metrics,
+//! the demo seeding and the benchmarks.
 #![forbid(unsafe_code)]
 
-pub mod api;
-pub mod auth;
+pub use yici_directory::identity;
 pub use yici_nats;
 pub use yici_oidc;
 
 pub mod bench;
-pub mod context;
 pub mod demo;
-pub mod error;
-pub mod extract;
-pub mod identity;
 pub mod jobs;
 pub mod obs;
 pub mod openapi;
 pub mod state;
-pub mod throttle;
-pub mod web;
 
 pub use state::{AppState, ServerConfig};
 
@@ -43,13 +37,19 @@ pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().into_parts();
     let app = routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::document()))
-        .layer(middleware::from_fn_with_state(state.gate.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(
+            state.gate.clone(),
+            yici_web::auth::authenticate,
+        ))
         .layer(middleware::from_fn(obs::record))
         .with_state(state.clone());
     app.layer(
         ServiceBuilder::new()
-            .layer(middleware::from_fn(context::take_client_request_id))
-            .layer(SetRequestIdLayer::new(request_id.clone(), context::MakeRequestId))
+            .layer(middleware::from_fn(yici_web::context::take_client_request_id))
+            .layer(SetRequestIdLayer::new(
+                request_id.clone(),
+                yici_web::context::MakeRequestId,
+            ))
             .layer(
                 TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                     let id = req
@@ -61,7 +61,7 @@ pub fn router(state: AppState) -> Router {
                 }),
             )
             .layer(PropagateRequestIdLayer::new(request_id))
-            .layer(middleware::from_fn(context::scope))
+            .layer(middleware::from_fn(yici_web::context::scope))
             .layer(middleware::from_fn_with_state(state.clone(), obs::problems))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
@@ -71,16 +71,18 @@ pub fn router(state: AppState) -> Router {
     )
 }
 
-/// Every route of the platform: the API, the pages, each capability's, and operations.
+/// Every route of the platform: each capability's, and the platform's own (page preferences,
+/// the stylesheet, operations).
 pub fn routes() -> yici_web::Routes<AppState> {
-    api::routes()
-        .merge(web::routes())
+    yici_directory::router()
         .merge(yici_audit::router())
+        .merge(yici_certificates::router())
         .merge(yici_exchange::router())
         .merge(yici_catalogue::router())
-        .merge(yici_certificates::router())
         .merge(
             yici_web::Routes::new("")
+                .get("/prefs", yici_web::page::prefs)
+                .get("/static/yici.css", yici_web::page::stylesheet)
                 .get("/healthz", obs::healthz)
                 .get("/readyz", obs::readyz)
                 .get("/metrics", obs::metrics),
@@ -90,22 +92,13 @@ pub fn routes() -> yici_web::Routes<AppState> {
 /// The menu of the pages, in order: each entry shows for a principal who holds one of its
 /// permissions anywhere in its scope.
 pub fn menu() -> Vec<yici_web::menu::MenuEntry> {
-    use yici_core::authz::Permission::*;
-    use yici_web::menu::MenuEntry;
-    vec![
-        MenuEntry::new("/", "首页", "Home", &[]),
-        MenuEntry::new("/admin/regions", "行政区划", "Regions", &[ManageRegions]),
-        MenuEntry::new("/admin/departments", "部门", "Departments", &[ManageDepartments]),
-        MenuEntry::new("/admin/systems", "应用系统", "Systems", &[ReadSystems]),
-        MenuEntry::new("/admin/users", "用户与角色", "Users and roles", &[ReadUsers]),
-        MenuEntry::new("/calendar", "工作日历", "Working-day calendar", &[ReadCalendar]),
-    ]
-    .into_iter()
-    .chain(yici_audit::menu())
-    .chain(yici_certificates::menu())
-    .chain(yici_exchange::menu())
-    .chain(yici_catalogue::menu())
-    .collect()
+    yici_directory::menu()
+        .into_iter()
+        .chain(yici_audit::menu())
+        .chain(yici_certificates::menu())
+        .chain(yici_exchange::menu())
+        .chain(yici_catalogue::menu())
+        .collect()
 }
 
 /// Serve until Ctrl-C or SIGTERM, finishing requests in flight.

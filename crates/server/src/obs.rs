@@ -1,13 +1,13 @@
 //! Operations: health and readiness probes, Prometheus metrics, request metrics, and the
 //! fallback that turns every bare error response into a problem document or an error page.
 
-use crate::context::{current_lang, current_request_id};
-use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use yici_web::ApiError;
+use yici_web::context::{current_lang, current_request_id};
 
 use std::time::Instant;
 
@@ -137,7 +137,7 @@ pub async fn problems(State(state): State<AppState>, req: Request, next: Next) -
         }
     };
     if wants_html(accept.as_deref(), &path) {
-        return crate::web::error_page(&error, current_lang());
+        return yici_web::page::error_page(&error, current_lang());
     }
     if ours_is_problem(&res) {
         return res;

@@ -1,6 +1,5 @@
 //! The OpenAPI 3.1 description served at `/api/openapi.json`, browsable at `/api/docs`.
 
-use crate::api;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -28,16 +27,8 @@ on every POST, PUT and DELETE.",
     ),
     paths(
         crate::obs::healthz, crate::obs::readyz, crate::obs::metrics,
-        api::session::sign_in, api::session::sign_in_applicant, api::session::current, api::session::sign_out,
-        api::directory::list_regions, api::directory::get_region, api::directory::create_region,
-        api::directory::list_departments, api::directory::get_department, api::directory::create_department, api::directory::update_department,
-        api::systems::list_systems, api::systems::create_system, api::systems::list_tokens, api::systems::issue_token, api::systems::revoke_token,
-        api::users::list_users, api::users::get_user, api::users::create_user, api::users::set_disabled, api::users::grant_role, api::users::revoke_role,
-        api::applicants::find_applicant,
-        api::calendar::list_years, api::calendar::put_year, api::calendar::add_working_days, api::calendar::working_days_between, api::calendar::clock_reading,
-        api::ids::check,
     ),
-    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    components(schemas(yici_web::Problem, yici_web::error::ProblemField)),
     tags(
         (name = "session", description = "Signing in and out"),
         (name = "directory", description = "Regions and departments"),
@@ -61,6 +52,7 @@ pub struct ApiDoc;
 pub fn document() -> utoipa::openapi::OpenApi {
     use utoipa::Modify;
     let mut doc = ApiDoc::openapi();
+    doc.merge(yici_directory::ApiDoc::openapi());
     doc.merge(yici_audit::ApiDoc::openapi());
     doc.merge(yici_exchange::ApiDoc::openapi());
     doc.merge(yici_catalogue::ApiDoc::openapi());

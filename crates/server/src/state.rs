@@ -1,9 +1,9 @@
 //! The state shared by every handler.
 
-use crate::identity::IdentityProvider;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use yici_directory::identity::IdentityProvider;
 use yici_store::Store;
 use yici_store::audit::AuditWriter;
 
@@ -84,17 +84,17 @@ pub struct Inner {
     pub access: Arc<yici_exchange::cache::AccessCache>,
     /// The province's identity platform (OpenID Connect), when configured (set once after
     /// discovery at start).
-    pub oidc: std::sync::OnceLock<Arc<yici_oidc::Provider>>,
+    pub oidc: Arc<OnceLock<Arc<yici_oidc::Provider>>>,
     /// The change-feed push to NATS JetStream, when configured (set once after start).
     pub nats: Arc<std::sync::OnceLock<yici_nats::NatsPush>>,
     /// The certificate library's slice (its keys: seal authority, department seals).
     pub certificates: yici_certificates::CertificatesState,
-    /// Wrong-password counts per username.
-    pub sign_ins: crate::throttle::SignInThrottle,
     /// Who is asking: tokens and sessions resolved once per request.
     pub gate: yici_web::auth::Gate,
     /// The exchange's slice (the same rows, quotas, caches and NATS push as above).
     pub exchange: yici_exchange::ExchangeState,
+    /// The directory's slice (the same identity provider and identity platform as above).
+    pub directory: yici_directory::DirectoryState,
 }
 
 impl AppState {
@@ -137,8 +137,26 @@ impl AppState {
             public_url: config.public_url.clone(),
             clock: config.clock.clone(),
         };
+        let oidc: Arc<OnceLock<Arc<yici_oidc::Provider>>> = Default::default();
+        let directory = yici_directory::DirectoryState {
+            store: store.clone(),
+            audit: audit.clone(),
+            config: yici_directory::DirectoryConfig {
+                clock: config.clock.clone(),
+                session_ttl: config.session_ttl,
+                token_validity_days: config.token_validity_days,
+                secure_cookies: config.secure_cookies,
+                sign_in_max_failures: config.sign_in_max_failures,
+                sign_in_lockout: config.sign_in_lockout,
+                seal_key: config.seal_key.clone(),
+            },
+            identity: identity.clone(),
+            oidc: oidc.clone(),
+            sign_ins: Default::default(),
+        };
         AppState(Arc::new(Inner {
             certificates,
+            directory,
             store,
             audit,
             rows,
@@ -150,8 +168,7 @@ impl AppState {
             access: exchange.access.clone(),
             nats: exchange.nats.clone(),
             exchange,
-            oidc: Default::default(),
-            sign_ins: Default::default(),
+            oidc,
             gate,
         }))
     }
@@ -176,6 +193,12 @@ impl axum::extract::FromRef<AppState> for yici_catalogue::CatalogueState {
 impl axum::extract::FromRef<AppState> for yici_exchange::ExchangeState {
     fn from_ref(s: &AppState) -> Self {
         s.exchange()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for yici_directory::DirectoryState {
+    fn from_ref(s: &AppState) -> Self {
+        s.directory.clone()
     }
 }
 

@@ -173,7 +173,7 @@ pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Repo
         let _ = axum::serve(app, crate::router(state)).await;
     });
 
-    let key = crate::web::encode("公民身份号码");
+    let key = yici_web::page::encode("公民身份号码");
     let paths: Arc<Vec<String>> = Arc::new(
         keys.iter()
             .map(|id| format!("/api/v1/exchange/{}/records?{key}={id}", people.code))
@@ -182,7 +182,7 @@ pub async fn exchange(store: Store, dir: &Path, cfg: BenchConfig) -> Result<Repo
     let headers = Arc::new(format!(
         "Authorization: Bearer {}\r\nX-Yici-Purpose: {}\r\n",
         token.plaintext,
-        crate::web::encode("共享交换性能测试")
+        yici_web::page::encode("共享交换性能测试")
     ));
 
     // One lookup gives the body size the bare handler answers with.

@@ -408,8 +408,8 @@ pub mod anyhow_like {
             Error::Api(format!("{}: {}", e.code, e.en))
         }
     }
-    impl From<crate::error::ApiError> for Error {
-        fn from(e: crate::error::ApiError) -> Self {
+    impl From<yici_web::ApiError> for Error {
+        fn from(e: yici_web::ApiError) -> Self {
             e.error.into()
         }
     }
@@ -680,7 +680,7 @@ pub async fn seed_exchange(store: &Store, dir: &Path) -> anyhow_like::Result<()>
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
-    let key = crate::web::encode("公民身份号码");
+    let key = yici_web::page::encode("公民身份号码");
     let first = &rows[0].0;
     for s in &mut creds.systems {
         if s.name == "市场主体登记系统" {
@@ -689,7 +689,7 @@ pub async fn seed_exchange(store: &Store, dir: &Path) -> anyhow_like::Result<()>
                 forbidden: format!(
                     "/api/v1/exchange/{}/records?{}={}",
                     estate.code,
-                    crate::web::encode("不动产单元号"),
+                    yici_web::page::encode("不动产单元号"),
                     "330106001001GB00001F00010001"
                 ),
             });

@@ -1,12 +1,9 @@
 //! Home, sign-in and sign-out pages.
 
-use super::{FieldView, FormView, Layout, render};
-use crate::api::session::{applicant_actor, check_password, invalid_credentials, user_actor, verify_applicant};
-use crate::auth::{Auth, clear_session_cookie, session_cookie, start_session};
-use crate::context::current_lang;
-use crate::error::ApiError;
-use crate::extract::{Form, Query};
-use crate::state::AppState;
+use crate::DirectoryState;
+use crate::service::sessions::{
+    applicant_actor, check_password, invalid_credentials, start_session, user_actor, verify_applicant,
+};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -14,7 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yici_core::audit::Action;
 use yici_core::authz::roles_of;
+use yici_service::context::current_lang;
 use yici_store::sessions::SessionPrincipal;
+use yici_web::ApiError;
+use yici_web::Auth;
+use yici_web::auth::{clear_session_cookie, session_cookie};
+use yici_web::extract::{Form, Query};
+use yici_web::page::{FieldView, FormView, Layout, render};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -118,7 +121,7 @@ pub async fn login_page(auth: Auth, headers: HeaderMap, Query(q): Query<NextQuer
     )
 }
 
-pub(super) fn signed_in(state: &AppState, cookie: &str, to: &str) -> Response {
+pub(super) fn signed_in(state: &DirectoryState, cookie: &str, to: &str) -> Response {
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -128,7 +131,7 @@ pub(super) fn signed_in(state: &AppState, cookie: &str, to: &str) -> Response {
 }
 
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
@@ -136,11 +139,15 @@ pub async fn login(
     let user = if f.username.len() > 64 || f.password.len() > 256 {
         Ok(None)
     } else {
-        check_password(&state, &f.username, &f.password).await
+        check_password(&state, &f.username, &f.password)
+            .await
+            .map_err(ApiError::from)
     };
     let result = match user {
-        Ok(Some(u)) => start_session(&state, SessionPrincipal::User(u.id), user_actor(&u)).await,
-        Ok(None) => Err(invalid_credentials()),
+        Ok(Some(u)) => start_session(&state, SessionPrincipal::User(u.id), user_actor(&u))
+            .await
+            .map_err(ApiError::from),
+        Ok(None) => Err(invalid_credentials().into()),
         Err(e) => Err(e),
     };
     match result {
@@ -200,7 +207,7 @@ fn applicant_form(l: &Layout, f: &ApplicantForm) -> FormView {
 /// The applicant sign-in page: the identity platform's button when one is configured, the
 /// number-and-name form where a verification register is (the demo), and a clear notice when
 /// there is neither.
-fn applicant_login_page(state: &AppState, l: Layout, form: Option<FormView>) -> LoginPage {
+fn applicant_login_page(state: &DirectoryState, l: Layout, form: Option<FormView>) -> LoginPage {
     let platform = state.oidc.get().map(|_| PlatformLink {
         href: "/login/applicant/oidc".into(),
         label: l
@@ -230,7 +237,7 @@ fn applicant_login_page(state: &AppState, l: Layout, form: Option<FormView>) -> 
     }
 }
 
-pub async fn applicant_page(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> Response {
+pub async fn applicant_page(State(state): State<DirectoryState>, auth: Auth, headers: HeaderMap) -> Response {
     let l = Layout::new(
         &auth,
         &headers,
@@ -243,14 +250,16 @@ pub async fn applicant_page(State(state): State<AppState>, auth: Auth, headers: 
 }
 
 pub async fn applicant_login(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Form(f): Form<ApplicantForm>,
 ) -> Response {
     let result: Result<(String, String), ApiError> = match verify_applicant(&state, &f.id_number, &f.name).await {
-        Ok(a) => start_session(&state, SessionPrincipal::Applicant(a.id), applicant_actor(a.id)).await,
-        Err(e) => Err(e),
+        Ok(a) => start_session(&state, SessionPrincipal::Applicant(a.id), applicant_actor(a.id))
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e.into()),
     };
     match result {
         Ok((cookie, _)) => signed_in(&state, &cookie, "/"),
@@ -272,7 +281,7 @@ pub async fn applicant_login(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, auth: Auth) -> Response {
+pub async fn logout(State(state): State<DirectoryState>, auth: Auth) -> Response {
     if let Some(s) = &auth.session
         && let Err(e) = state
             .store

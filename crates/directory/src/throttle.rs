@@ -1,9 +1,9 @@
-//! Sign-in throttling: after [`ServerConfig::sign_in_max_failures`] wrong passwords for one
+//! Sign-in throttling: after [`DirectoryConfig::sign_in_max_failures`] wrong passwords for one
 //! username within the lockout period, further attempts for that username are refused (429 with
 //! `Retry-After`) until the period has passed, whatever the password. Counted in memory per
 //! instance; a success clears the count.
 //!
-//! [`ServerConfig::sign_in_max_failures`]: crate::ServerConfig::sign_in_max_failures
+//! [`DirectoryConfig::sign_in_max_failures`]: crate::DirectoryConfig::sign_in_max_failures
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -1,7 +1,6 @@
 //! Department systems and their tokens.
 
 use super::*;
-use yici_core::audit::Action;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SystemsQuery {
@@ -21,7 +20,10 @@ pub struct SystemForm {
 
 /// The departments whose systems the principal may see: all for region-scoped operators and
 /// stewards' own departments otherwise.
-async fn visible_departments(state: &AppState, auth: &Auth) -> ApiResult<Vec<yici_store::departments::Department>> {
+async fn visible_departments(
+    state: &DirectoryState,
+    auth: &Auth,
+) -> ApiResult<Vec<yici_store::departments::Department>> {
     let all = state.store.list_departments(None, Page::all()).await?;
     Ok(all
         .into_iter()
@@ -70,7 +72,7 @@ fn system_form(l: &Layout, f: &SystemForm, departments: &[yici_store::department
 }
 
 async fn systems_page(
-    state: &AppState,
+    state: &DirectoryState,
     auth: &Auth,
     headers: &HeaderMap,
     q: &SystemsQuery,
@@ -118,7 +120,7 @@ async fn systems_page(
 }
 
 pub async fn systems(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Query(q): Query<SystemsQuery>,
@@ -131,41 +133,20 @@ pub async fn systems(
 }
 
 pub async fn create_system(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Form(f): Form<SystemForm>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageSystems, &Target::OwnScope)?;
-    let result = async {
-        let id: i64 = f
-            .department_id
-            .trim()
-            .parse()
-            .map_err(|_| ApiError::field("department_id", "请选择所属部门", "Choose the department"))?;
-        let d = crate::api::directory::find_department(&state, id).await?;
-        auth.require(
-            Permission::ManageSystems,
-            &Target::Department { id, region: d.region() },
-        )?;
-        let input = SystemInput {
-            name: f.name.clone(),
-            description: f.description.clone(),
-        };
-        validate_system(&input)?;
-        Ok::<_, ApiError>(
-            state
-                .store
-                .create_system(
-                    id,
-                    &input.name,
-                    &input.description,
-                    &auth.event(Action::SystemCreate, "system"),
-                )
-                .await?,
-        )
-    }
-    .await;
+    let input = SystemInput {
+        name: f.name.clone(),
+        description: f.description.clone(),
+    };
+    let result = match f.department_id.trim().parse() {
+        Ok(id) => crate::service::systems::create_system(&state, &auth, id, &input).await,
+        Err(_) => Err(Error::field("department_id", "请选择所属部门", "Choose the department")),
+    };
     match result {
         Ok(s) => Ok(redirect(&format!("/admin/systems/{}", s.id), "created")),
         Err(e) => {
@@ -173,7 +154,7 @@ pub async fn create_system(
             let l = Layout::new(&auth, &headers, "/admin/systems", "", "");
             let form = system_form(&l, &f, &departments).with_error(&e, current_lang());
             Ok(render(
-                e.status,
+                yici_web::error::status_of(e.kind),
                 &systems_page(&state, &auth, &headers, &SystemsQuery::default(), Some(form)).await?,
             ))
         }
@@ -181,7 +162,7 @@ pub async fn create_system(
 }
 
 async fn system_page(
-    state: &AppState,
+    state: &DirectoryState,
     auth: &Auth,
     headers: &HeaderMap,
     id: i64,
@@ -275,7 +256,7 @@ fn token_form(l: &Layout, id: i64, days: &str) -> FormView {
 }
 
 pub async fn system(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Path(id): Path<i64>,
@@ -295,15 +276,13 @@ pub struct TokenForm {
 }
 
 pub async fn issue_token(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(f): Form<TokenForm>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageSystems, &Target::OwnScope)?;
-    let (_, target) = system_target(&state, id).await?;
-    auth.require(Permission::ManageSystems, &target)?;
+    system_in_scope(&state, &auth, Permission::ManageSystems, id).await?;
     let days = match f.valid_days.trim() {
         "" => Ok(None),
         d => d.parse::<u32>().map(Some).map_err(|_| {
@@ -315,20 +294,20 @@ pub async fn issue_token(
         }),
     };
     match days {
-        Ok(days) => match issue(&state, id, days, &auth.event(Action::TokenIssue, "system_token")).await {
+        Ok(days) => match crate::service::systems::issue_token(&state, &auth, id, days).await {
             // The token is rendered in this response only; it is never stored or shown again.
             Ok(t) => Ok(render(
                 StatusCode::CREATED,
                 &system_page(&state, &auth, &headers, id, None, Some(t.token), None).await?,
             )),
-            Err(e) => token_error(&state, &auth, &headers, id, &f, e).await,
+            Err(e) => token_error(&state, &auth, &headers, id, &f, e.into()).await,
         },
         Err(e) => token_error(&state, &auth, &headers, id, &f, e).await,
     }
 }
 
 async fn token_error(
-    state: &AppState,
+    state: &DirectoryState,
     auth: &Auth,
     headers: &HeaderMap,
     id: i64,
@@ -344,16 +323,10 @@ async fn token_error(
 }
 
 pub async fn revoke_token(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     Path((id, token_id)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
-    auth.require(Permission::ManageSystems, &Target::OwnScope)?;
-    let (_, target) = system_target(&state, id).await?;
-    auth.require(Permission::ManageSystems, &target)?;
-    state
-        .store
-        .revoke_system_token(id, token_id, &auth.event(Action::TokenRevoke, "system_token"))
-        .await?;
+    crate::service::systems::revoke_token(&state, &auth, id, token_id).await?;
     Ok(redirect(&format!("/admin/systems/{id}"), "revoked"))
 }

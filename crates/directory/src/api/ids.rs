@@ -1,13 +1,12 @@
 //! Identifier check: recognise a value and list its fields, or say what is wrong and where.
 
-use crate::auth::Auth;
-use crate::context::current_lang;
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::Query;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use yici_core::authz::{Permission, Target};
 use yici_core::id::detect;
+use yici_service::context::current_lang;
+use yici_service::{Error, FieldError, Kind};
+use yici_web::extract::Query;
+use yici_web::{ApiResult, Auth, Problem};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -32,11 +31,11 @@ pub struct CheckAnswer {
 }
 
 #[utoipa::path(get, path = "/api/v1/ids/check", tag = "identifiers", params(CheckQuery),
-    responses((status = 200, body = CheckAnswer), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = CheckAnswer), (status = 422, body = Problem)))]
 pub async fn check(auth: Auth, Query(q): Query<CheckQuery>) -> ApiResult<axum::Json<CheckAnswer>> {
     auth.require(Permission::ReadDirectory, &Target::OwnScope)?;
     if q.value.len() > 100 {
-        return Err(ApiError::field("value", "输入过长", "The value is too long"));
+        return Err(Error::field("value", "输入过长", "The value is too long").into());
     }
     let lang = current_lang();
     match detect(&q.value) {
@@ -58,12 +57,12 @@ pub async fn check(auth: Auth, Query(q): Query<CheckQuery>) -> ApiResult<axum::J
                 .collect(),
         })),
         Err(e) => {
-            let mut err = ApiError::validation(vec![FieldError::id("value", &e)]);
-            err.status = StatusCode::UNPROCESSABLE_ENTITY;
+            let mut err = Error::validation(vec![FieldError::id("value", &e)]);
+            err.kind = Kind::Invalid;
             err.code = "invalid_identifier";
             err.zh = e.message(yici_core::Lang::Zh);
             err.en = e.message(yici_core::Lang::En);
-            Err(err)
+            Err(err.into())
         }
     }
 }

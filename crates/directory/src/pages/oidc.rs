@@ -8,12 +8,8 @@
 //! A sign-in never renames a known applicant.
 
 use super::account::{safe_next, signed_in};
-use crate::api::session::{applicant_actor, verify_event};
-use crate::auth::start_session;
-use crate::context::cookie;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::Query;
-use crate::state::AppState;
+use crate::DirectoryState;
+use crate::service::sessions::{applicant_actor, start_session, verify_event};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,12 +18,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde::Deserialize;
 use yici_core::org::ApplicantId;
 use yici_store::sessions::SessionPrincipal;
+use yici_web::context::cookie;
+use yici_web::extract::Query;
+use yici_web::{ApiError, ApiResult};
 
 const COOKIE: &str = "yici_oidc";
 const COOKIE_PATH: &str = "/login/applicant/oidc";
 const SEAL_CONTEXT: &[u8] = b"yici:oidc-login:1";
 
-fn provider(state: &AppState) -> ApiResult<&yici_oidc::Provider> {
+fn provider(state: &DirectoryState) -> ApiResult<&yici_oidc::Provider> {
     state
         .oidc
         .get()
@@ -49,7 +48,7 @@ pub struct StartQuery {
 }
 
 /// Send the browser to the identity platform.
-pub async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>) -> ApiResult<Response> {
+pub async fn start(State(state): State<DirectoryState>, Query(q): Query<StartQuery>) -> ApiResult<Response> {
     let provider = provider(&state)?;
     let next = safe_next(q.next.as_deref().unwrap_or("/me/certificates"));
     let (url, pending) = provider.begin(&next);
@@ -75,7 +74,7 @@ fn failed(status: StatusCode, code: &'static str, zh: &str, en: &str) -> ApiErro
 
 /// The browser is back from the identity platform.
 pub async fn callback(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     headers: HeaderMap,
     Query(answer): Query<yici_oidc::Callback>,
 ) -> ApiResult<Response> {

@@ -1,7 +1,6 @@
 //! Regions and departments.
 
 use super::*;
-use yici_core::audit::Action;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RegionForm {
@@ -24,7 +23,7 @@ fn region_form(l: &Layout, f: &RegionForm) -> FormView {
 }
 
 async fn regions_page(
-    state: &AppState,
+    state: &DirectoryState,
     auth: &Auth,
     headers: &HeaderMap,
     q: &NoticeQuery,
@@ -79,7 +78,7 @@ async fn regions_page(
 }
 
 pub async fn regions(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Query(q): Query<NoticeQuery>,
@@ -92,7 +91,7 @@ pub async fn regions(
 }
 
 pub async fn create_region(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Form(f): Form<RegionForm>,
@@ -102,18 +101,7 @@ pub async fn create_region(
         code: f.code.clone(),
         name: f.name.clone(),
     };
-    let result = async {
-        let (code, name) = validate_region(&input)?;
-        auth.require(Permission::ManageRegions, &Target::Region(code.clone()))?;
-        Ok::<_, ApiError>(
-            state
-                .store
-                .upsert_region(&code, &name, &auth.event(Action::RegionSave, "region"))
-                .await?,
-        )
-    }
-    .await;
-    match result {
+    match regions::save_region(&state, &auth, &input).await {
         Ok(r) => Ok(redirect(
             &format!("/admin/regions?parent={}", r.parent_code.unwrap_or_default()),
             "saved",
@@ -123,7 +111,7 @@ pub async fn create_region(
             let l = Layout::new(&auth, &headers, "/admin/regions", "", "");
             let form = region_form(&l, &f).with_error(&e, current_lang());
             Ok(render(
-                e.status,
+                yici_web::error::status_of(e.kind),
                 &regions_page(&state, &auth, &headers, &q, Some(form)).await?,
             ))
         }
@@ -201,11 +189,11 @@ fn department_form(l: &Layout, f: &DepartmentForm) -> FormView {
     )
 }
 
-fn department_input(f: &DepartmentForm) -> Result<DepartmentInput, ApiError> {
+fn department_input(f: &DepartmentForm) -> Result<DepartmentInput, Error> {
     let parent_id = match f.parent_id.trim() {
         "" => None,
         p => Some(p.parse::<i64>().map_err(|_| {
-            ApiError::field(
+            Error::field(
                 "parent_id",
                 "上级部门编号应为数字",
                 "The parent department number must be a number",
@@ -222,7 +210,7 @@ fn department_input(f: &DepartmentForm) -> Result<DepartmentInput, ApiError> {
 }
 
 async fn departments_page(
-    state: &AppState,
+    state: &DirectoryState,
     auth: &Auth,
     headers: &HeaderMap,
     q: &NoticeQuery,
@@ -236,7 +224,7 @@ async fn departments_page(
     } else {
         Some(
             RegionCode::parse(&region)
-                .map_err(|e| ApiError::validation(vec![crate::error::FieldError::id("region", &e)]))?
+                .map_err(|e| ApiError::validation(vec![yici_service::FieldError::id("region", &e)]))?
                 .prefix(),
         )
     };
@@ -294,7 +282,7 @@ async fn departments_page(
 }
 
 pub async fn departments(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Query(q): Query<NoticeQuery>,
@@ -307,30 +295,23 @@ pub async fn departments(
 }
 
 pub async fn create_department(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Form(f): Form<DepartmentForm>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageDepartments, &Target::OwnScope)?;
-    let result = async {
-        let d = validate_department(&department_input(&f)?)?;
-        auth.require(Permission::ManageDepartments, &Target::Region(d.region.clone()))?;
-        Ok::<_, ApiError>(
-            state
-                .store
-                .create_department(&d, &auth.event(Action::DepartmentCreate, "department"))
-                .await?,
-        )
-    }
-    .await;
+    let result = match department_input(&f) {
+        Ok(input) => regions::create_department(&state, &auth, &input).await,
+        Err(e) => Err(e),
+    };
     match result {
         Ok(_) => Ok(redirect("/admin/departments", "created")),
         Err(e) => {
             let l = Layout::new(&auth, &headers, "/admin/departments", "", "");
             let form = department_form(&l, &f).with_error(&e, current_lang());
             Ok(render(
-                e.status,
+                yici_web::error::status_of(e.kind),
                 &departments_page(&state, &auth, &headers, &NoticeQuery::default(), Some(form)).await?,
             ))
         }

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub async fn calendar(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn calendar(State(state): State<DirectoryState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
     auth.require(Permission::ReadCalendar, &Target::OwnScope)?;
     let l = Layout::new(&auth, &headers, "/calendar", "工作日历", "Working-day calendar");
     let lang = l.lang;

@@ -1,7 +1,6 @@
 //! Users and their scoped roles.
 
 use super::*;
-use yici_core::audit::Action;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct UserForm {
@@ -63,7 +62,7 @@ fn user_form(l: &Layout, f: &UserForm, departments: &[yici_store::departments::D
 }
 
 async fn users_page(
-    state: &AppState,
+    state: &DirectoryState,
     auth: &Auth,
     headers: &HeaderMap,
     q: &NoticeQuery,
@@ -129,7 +128,7 @@ async fn users_page(
 }
 
 pub async fn users(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Query(q): Query<NoticeQuery>,
@@ -142,7 +141,7 @@ pub async fn users(
 }
 
 pub async fn create_user(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Form(f): Form<UserForm>,
@@ -153,7 +152,7 @@ pub async fn create_user(
             "" => None,
             d => Some(
                 d.parse::<i64>()
-                    .map_err(|_| ApiError::field("department_id", "请选择部门", "Choose a department"))?,
+                    .map_err(|_| yici_service::Error::field("department_id", "请选择部门", "Choose a department"))?,
             ),
         };
         let input = UserInput {
@@ -172,7 +171,7 @@ pub async fn create_user(
             let l = Layout::new(&auth, &headers, "/admin/users", "", "");
             let form = user_form(&l, &f, &departments).with_error(&e, current_lang());
             Ok(render(
-                e.status,
+                yici_web::error::status_of(e.kind),
                 &users_page(&state, &auth, &headers, &NoticeQuery::default(), Some(form)).await?,
             ))
         }
@@ -229,7 +228,7 @@ fn role_form(
 }
 
 async fn user_page(
-    state: &AppState,
+    state: &DirectoryState,
     auth: &Auth,
     headers: &HeaderMap,
     id: i64,
@@ -311,7 +310,7 @@ async fn user_page(
 }
 
 pub async fn user(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Path(id): Path<i64>,
@@ -325,13 +324,12 @@ pub async fn user(
 }
 
 pub async fn grant_role(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(f): Form<RoleForm>,
 ) -> ApiResult<Response> {
-    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     let input = match f.scope.split_once(':') {
         Some(("d", d)) => RoleInput {
             role: f.role.clone(),
@@ -351,7 +349,7 @@ pub async fn grant_role(
     };
     match grant(&state, &auth, id, &input).await {
         Ok(_) => Ok(redirect(&format!("/admin/users/{id}"), "granted")),
-        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => Err(e),
+        Err(e) if matches!(e.kind, Kind::Forbidden | Kind::NotFound | Kind::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let departments = state.store.list_departments(None, Page::all()).await?;
             let regions = state.store.list_regions(Page::new(Some(200), Some(0))).await?;
@@ -364,7 +362,7 @@ pub async fn grant_role(
             }
             let form = role_form(&l, id, &f, &departments, &regions).with_error(&e, current_lang());
             Ok(render(
-                e.status,
+                yici_web::error::status_of(e.kind),
                 &user_page(&state, &auth, &headers, id, None, Some(form)).await?,
             ))
         }
@@ -372,15 +370,11 @@ pub async fn grant_role(
 }
 
 pub async fn revoke_role(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     Path((id, role_id)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
-    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
-    state
-        .store
-        .revoke_role(id, role_id, &auth.event(Action::RoleRevoke, "user_role"))
-        .await?;
+    crate::service::users::revoke_role(&state, &auth, id, role_id).await?;
     Ok(redirect(&format!("/admin/users/{id}"), "removed"))
 }
 
@@ -391,34 +385,13 @@ pub struct DisabledForm {
 }
 
 pub async fn set_disabled(
-    State(state): State<AppState>,
+    State(state): State<DirectoryState>,
     auth: Auth,
     Path(id): Path<i64>,
     Form(f): Form<DisabledForm>,
 ) -> ApiResult<Response> {
-    user_in_scope(&state, &auth, Permission::ManageUsers, id).await?;
     let disabled = f.disabled == "true";
-    if disabled && matches!(&auth.principal, Principal::User { id: me, .. } if *me == id) {
-        return Err(ApiError::conflict(
-            "不能停用自己的账号",
-            "You cannot disable your own account",
-        ));
-    }
-    state
-        .store
-        .set_user_disabled(
-            id,
-            disabled,
-            &auth.event(
-                if disabled {
-                    Action::UserDisable
-                } else {
-                    Action::UserEnable
-                },
-                "user",
-            ),
-        )
-        .await?;
+    crate::service::users::set_disabled(&state, &auth, id, disabled).await?;
     Ok(redirect(
         &format!("/admin/users/{id}"),
         if disabled { "disabled" } else { "enabled" },

@@ -11,24 +11,25 @@ pub use directory::*;
 pub use systems::*;
 pub use users::*;
 
-use super::{Cell, FieldView, FilterView, FormView, Layout, RowView, TablePage, encode, format_date, render};
-use crate::api::directory::{DepartmentInput, RegionInput, validate_department, validate_region};
-use crate::api::systems::{SystemInput, issue, system_target, validate_system};
-use crate::api::users::{RoleInput, UserInput, create, grant, user_in_scope};
-use crate::auth::Auth;
-use crate::context::current_lang;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{Form, Path, Query};
-use crate::state::AppState;
+use crate::DirectoryState;
+use crate::service::regions::{self, DepartmentInput, RegionInput};
+use crate::service::systems::{SystemInput, system_in_scope, system_target};
+use crate::service::users::{RoleInput, UserInput, create, grant, user_in_scope};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yici_core::Lang;
-use yici_core::authz::{Permission, Principal, Target};
+use yici_core::authz::{Permission, Target};
 use yici_core::id::RegionCode;
 use yici_core::org::{DepartmentKind, Role};
+use yici_service::context::current_lang;
+use yici_service::{Error, Kind};
 use yici_store::Page;
+use yici_web::Auth;
+use yici_web::extract::{Form, Path, Query};
+use yici_web::page::{Cell, FieldView, FilterView, FormView, Layout, RowView, TablePage, encode, format_date, render};
+use yici_web::{ApiError, ApiResult};
 
 /// Notices shown after a successful action (post/redirect/get).
 #[derive(Debug, Default, Deserialize)]

@@ -1,18 +1,14 @@
-//! Signing in and out: users with a password, applicants through the identity provider.
+//! Sessions: users sign in with a password (throttled), applicants through real-name
+//! verification; who is signed in; signing out.
 
-use crate::auth::{Auth, clear_session_cookie, session_cookie, start_session};
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::Json;
+use crate::DirectoryState;
 use crate::identity::Verification;
-use crate::state::AppState;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use yici_core::audit::Action;
 use yici_core::audit::{Actor, AuditEvent};
 use yici_core::authz::Principal;
 use yici_core::org::ApplicantId;
+use yici_service::{Caller, Error, FieldError, Kind, Result};
 use yici_store::sessions::SessionPrincipal;
 use yici_store::users::{User, UserRole};
 
@@ -47,12 +43,12 @@ pub struct SessionView {
 ///
 /// After too many wrong passwords for a username it is locked out for a while: every attempt is
 /// then refused with 429 and `Retry-After`, whatever the password (see [`crate::throttle`]).
-pub async fn check_password(state: &AppState, username: &str, password: &str) -> ApiResult<Option<User>> {
+pub async fn check_password(state: &DirectoryState, username: &str, password: &str) -> Result<Option<User>> {
     let now = std::time::Instant::now();
     if let Some(wait) = state.sign_ins.locked_for(username, now) {
         let minutes = wait.as_secs().div_ceil(60);
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        let mut e = Error::new(
+            Kind::TooMany,
             "too_many_attempts",
             format!("密码错误次数过多，该账号已暂时锁定，请{minutes}分钟后再试"),
             format!("Too many wrong passwords: the account is locked; try again in {minutes} minutes"),
@@ -79,7 +75,7 @@ pub async fn check_password(state: &AppState, username: &str, password: &str) ->
         state.config.sign_in_lockout,
     ) {
         tracing::warn!(username = %username.trim(), "sign-in locked after repeated wrong passwords");
-        let event = crate::context::request_event(
+        let event = yici_service::context::request_event(
             yici_store::now_micros(),
             yici_core::audit::Actor::named("anonymous"),
             Action::SessionLock,
@@ -92,50 +88,18 @@ pub async fn check_password(state: &AppState, username: &str, password: &str) ->
     Ok(user)
 }
 
-pub fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
+pub fn invalid_credentials() -> Error {
+    Error::new(
+        Kind::Unauthenticated,
         "invalid_credentials",
         "用户名或密码错误",
         "Wrong username or password",
     )
 }
 
-fn with_cookie(mut res: Response, value: axum::http::HeaderValue) -> Response {
-    res.headers_mut().append(header::SET_COOKIE, value);
-    res
-}
-
-/// Sign in with username and password; sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
-pub async fn sign_in(State(state): State<AppState>, Json(input): Json<SignIn>) -> ApiResult<Response> {
-    if input.username.len() > 64 || input.password.len() > 256 {
-        return Err(invalid_credentials());
-    }
-    let user = check_password(&state, &input.username, &input.password)
-        .await?
-        .ok_or_else(invalid_credentials)?;
-    let (cookie, csrf) = start_session(&state, SessionPrincipal::User(user.id), user_actor(&user)).await?;
-    let roles = state.store.user_roles(user.id).await?;
-    tracing::info!(user = %user.username, "signed in");
-    let view = SessionView {
-        kind: "user",
-        user: Some(user),
-        roles,
-        applicant: None,
-        csrf_token: Some(csrf),
-    };
-    let max_age = state.config.session_ttl.as_secs();
-    Ok(with_cookie(
-        axum::Json(view).into_response(),
-        session_cookie(&cookie, max_age, state.config.secure_cookies),
-    ))
-}
-
 /// The entry of a real-name verification: done by the identity provider.
 pub fn verify_event(provider: &str) -> AuditEvent {
-    crate::context::request_event(
+    yici_service::context::request_event(
         yici_store::now_micros(),
         Actor::platform(yici_core::audit::PlatformActor::IdentityPlatform(provider.to_string())),
         Action::ApplicantVerify,
@@ -164,14 +128,14 @@ pub fn applicant_actor(id: i64) -> Actor {
 
 /// Validate an applicant sign-in and verify it with the identity provider.
 pub async fn verify_applicant(
-    state: &AppState,
+    state: &DirectoryState,
     id_number: &str,
     name: &str,
-) -> ApiResult<yici_store::applicants::Applicant> {
-    let id = ApplicantId::parse(id_number).map_err(|e| ApiError::validation(vec![FieldError::id("id_number", &e)]))?;
+) -> Result<yici_store::applicants::Applicant> {
+    let id = ApplicantId::parse(id_number).map_err(|e| Error::validation(vec![FieldError::id("id_number", &e)]))?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "name",
             "请填写姓名（或单位名称），不超过60个字",
             "Enter the name, at most 60 characters",
@@ -179,30 +143,30 @@ pub async fn verify_applicant(
     }
     let Some(identity) = state.identity.as_ref() else {
         if state.oidc.get().is_some() {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
+            return Err(Error::new(
+                Kind::BadRequest,
                 "use_identity_platform",
                 "申请人请通过统一身份认证平台登录：/login/applicant/oidc",
                 "Applicants sign in through the identity platform: /login/applicant/oidc",
             ));
         }
-        return Err(ApiError::identity_not_configured());
+        return Err(Error::identity_not_configured());
     };
     match identity.verify(&id, name).await {
         Ok(Verification::Verified) => Ok(state
             .store
             .sign_in_applicant(&id, name, identity.name(), &verify_event(identity.name()))
             .await?),
-        Ok(Verification::Mismatch) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
+        Ok(Verification::Mismatch) => Err(Error::new(
+            Kind::Unauthenticated,
             "identity_mismatch",
             "实名核验未通过：姓名与证件号码不一致",
             "Real-name verification failed: the name does not match the number",
         )),
         Err(e) => {
             tracing::warn!(error = %e, "identity provider unavailable");
-            let mut err = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
+            let mut err = Error::new(
+                Kind::Unavailable,
                 "identity_unavailable",
                 "实名核验服务暂不可用，请稍后重试",
                 "The identity service is unavailable; please try again later",
@@ -213,63 +177,99 @@ pub async fn verify_applicant(
     }
 }
 
-/// Sign in as a citizen or company through real-name verification.
-#[utoipa::path(post, path = "/api/v1/session/applicant", tag = "session", request_body = ApplicantSignIn,
-    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn sign_in_applicant(
-    State(state): State<AppState>,
-    Json(input): Json<ApplicantSignIn>,
-) -> ApiResult<Response> {
-    let applicant = verify_applicant(&state, &input.id_number, &input.name).await?;
+/// Start a session for `principal`; returns the cookie value and the CSRF token. The sign-in
+/// is recorded as done by `actor`.
+pub async fn start_session(
+    state: &DirectoryState,
+    principal: SessionPrincipal,
+    actor: Actor,
+) -> Result<(String, String)> {
+    let now = state.config.clock.now_micros();
+    let event = yici_service::context::request_event(now, actor, Action::SessionSignIn, "session");
+    let cookie = yici_crypto::token::generate("s_");
+    let csrf = yici_crypto::token::generate("c_").plaintext;
+    let ttl = state.config.session_ttl.as_micros() as i64;
+    state
+        .store
+        .create_session(&cookie.digest, principal, &csrf, now, now + ttl, &event)
+        .await?;
+    Ok((cookie.plaintext, csrf))
+}
+
+/// A signed-in session: the cookie value to set and who it is.
+pub struct Started {
+    pub cookie: String,
+    pub view: SessionView,
+}
+
+/// Sign a user in with username and password.
+pub async fn sign_in(state: &DirectoryState, input: &SignIn) -> Result<Started> {
+    if input.username.len() > 64 || input.password.len() > 256 {
+        return Err(invalid_credentials());
+    }
+    let user = check_password(state, &input.username, &input.password)
+        .await?
+        .ok_or_else(invalid_credentials)?;
+    let (cookie, csrf) = start_session(state, SessionPrincipal::User(user.id), user_actor(&user)).await?;
+    let roles = state.store.user_roles(user.id).await?;
+    tracing::info!(user = %user.username, "signed in");
+    Ok(Started {
+        cookie,
+        view: SessionView {
+            kind: "user",
+            user: Some(user),
+            roles,
+            applicant: None,
+            csrf_token: Some(csrf),
+        },
+    })
+}
+
+/// Sign a citizen or company in through real-name verification.
+pub async fn sign_in_applicant(state: &DirectoryState, input: &ApplicantSignIn) -> Result<Started> {
+    let applicant = verify_applicant(state, &input.id_number, &input.name).await?;
     let (cookie, csrf) = start_session(
-        &state,
+        state,
         SessionPrincipal::Applicant(applicant.id),
         applicant_actor(applicant.id),
     )
     .await?;
-    let view = SessionView {
-        kind: "applicant",
-        user: None,
-        roles: vec![],
-        applicant: Some(applicant.applicant_id.masked()),
-        csrf_token: Some(csrf),
-    };
-    let max_age = state.config.session_ttl.as_secs();
-    Ok(with_cookie(
-        axum::Json(view).into_response(),
-        session_cookie(&cookie, max_age, state.config.secure_cookies),
-    ))
+    Ok(Started {
+        cookie,
+        view: SessionView {
+            kind: "applicant",
+            user: None,
+            roles: vec![],
+            applicant: Some(applicant.applicant_id.masked()),
+            csrf_token: Some(csrf),
+        },
+    })
 }
 
 /// Who is signed in.
-#[utoipa::path(get, path = "/api/v1/session", tag = "session", responses((status = 200, body = SessionView)))]
-pub async fn current(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<SessionView>> {
+pub async fn current(state: &DirectoryState, auth: &Caller) -> Result<SessionView> {
     let (kind, roles) = match &auth.principal {
         Principal::User { id, .. } => ("user", state.store.user_roles(*id).await?),
         Principal::Applicant { .. } => ("applicant", vec![]),
         Principal::System { .. } => ("system", vec![]),
         Principal::Anonymous => ("anonymous", vec![]),
     };
-    Ok(axum::Json(SessionView {
+    Ok(SessionView {
         kind,
         user: auth.user.clone(),
         roles,
         applicant: auth.applicant.as_ref().map(|a| a.applicant_id.masked()),
         csrf_token: auth.session.as_ref().map(|s| s.csrf_token.clone()),
-    }))
+    })
 }
 
-/// Sign out: ends the session and clears the cookie.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
-pub async fn sign_out(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
+/// End the caller's session, if there is one.
+pub async fn sign_out(state: &DirectoryState, auth: &Caller) -> Result<()> {
     if let Some(s) = &auth.session {
         state
             .store
             .delete_session(&s.digest, &auth.event(Action::SessionSignOut, "session"))
             .await?;
     }
-    Ok(with_cookie(
-        StatusCode::NO_CONTENT.into_response(),
-        clear_session_cookie(),
-    ))
+    Ok(())
 }

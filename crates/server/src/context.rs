@@ -1,3 +1,0 @@
-//! The request context: the web kit's (`yici_web::context`).
-
-pub use yici_web::context::*;
