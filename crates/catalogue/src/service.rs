@@ -201,10 +201,7 @@ async fn department_target(state: &CatalogueState, department_id: i64) -> Result
             "The provider department does not exist",
         )
     })?;
-    Ok(Target::Department {
-        id: d.id,
-        region: d.region(),
-    })
+    Ok(d.target())
 }
 
 /// Create a resource as a draft; only the provider's data stewards may.
@@ -539,17 +536,7 @@ pub async fn import(
     partial: bool,
 ) -> Result<crate::import::ImportReport> {
     caller.require(Permission::ManageCatalogue, &Target::OwnScope)?;
-    let may = |d: &Department| {
-        caller
-            .require(
-                Permission::ManageCatalogue,
-                &Target::Department {
-                    id: d.id,
-                    region: d.region(),
-                },
-            )
-            .is_ok()
-    };
+    let may = |d: &Department| caller.require(Permission::ManageCatalogue, &d.target()).is_ok();
     let report = crate::import::import(
         &state.store,
         filename,

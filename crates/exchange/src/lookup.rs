@@ -222,10 +222,7 @@ async fn provider_target(state: &ExchangeState, resource_id: i64) -> Result<(Res
         .department(resource.department_id)
         .await?
         .ok_or_else(|| Error::not_found("部门", "department"))?;
-    let target = Target::Department {
-        id: dept.id,
-        region: dept.region(),
-    };
+    let target = dept.target();
     Ok((resource, version.draft, target))
 }
 

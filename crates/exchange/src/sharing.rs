@@ -53,10 +53,7 @@ async fn department_target(state: &ExchangeState, id: i64, field: &str) -> Resul
         .department(id)
         .await?
         .ok_or_else(|| Error::field(field, "部门不存在", "No such department"))?;
-    Ok(Target::Department {
-        id: d.id,
-        region: d.region(),
-    })
+    Ok(d.target())
 }
 
 /// The grant issued for `items` of a request.

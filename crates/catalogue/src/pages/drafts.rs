@@ -294,16 +294,7 @@ async fn steward_departments(state: &CatalogueState, auth: &Auth) -> ApiResult<V
     let all = state.store.list_departments(None, yici_store::Page::all()).await?;
     Ok(all
         .into_iter()
-        .filter(|d| {
-            auth.require(
-                Permission::ManageCatalogue,
-                &Target::Department {
-                    id: d.id,
-                    region: d.region(),
-                },
-            )
-            .is_ok()
-        })
+        .filter(|d| auth.require(Permission::ManageCatalogue, &d.target()).is_ok())
         .map(|d| (d.id, d.name))
         .collect())
 }
@@ -478,13 +469,7 @@ pub async fn edit_form(
         .department(r.department_id)
         .await?
         .ok_or_else(|| ApiError::not_found("部门", "department"))?;
-    auth.require(
-        Permission::ManageCatalogue,
-        &Target::Department {
-            id: d.id,
-            region: d.region(),
-        },
-    )?;
+    auth.require(Permission::ManageCatalogue, &d.target())?;
     let l = Layout::new(&auth, &headers, "/catalogue/drafts", "编辑数据资源", "Edit resource");
     let departments = vec![(d.id, d.name.clone())];
     let mut t = TablePage::new(l, "", &[]);

@@ -27,16 +27,7 @@ async fn visible_departments(
     let all = state.store.list_departments(None, Page::all()).await?;
     Ok(all
         .into_iter()
-        .filter(|d| {
-            auth.require(
-                Permission::ReadSystems,
-                &Target::Department {
-                    id: d.id,
-                    region: d.region(),
-                },
-            )
-            .is_ok()
-        })
+        .filter(|d| auth.require(Permission::ReadSystems, &d.target()).is_ok())
         .collect())
 }
 
