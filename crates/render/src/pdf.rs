@@ -10,7 +10,7 @@
 use ab_glyph::Font as _;
 use krilla::Data;
 use krilla::color::rgb;
-use krilla::configure::{Configuration, Validator};
+use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::geom::{PathBuilder, Point, Size, Transform};
 use krilla::image::Image;
 use krilla::metadata::{DateTime, Metadata};
@@ -126,8 +126,12 @@ fn qr(s: &mut Surface<'_>, content: &str, x: f32, y: f32, side: f32) -> Result<(
 
 /// Render a certificate (or a use copy of one) as PDF/A-2b.
 pub fn certificate(doc: &CertificateDoc) -> Result<Vec<u8>, String> {
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A2_B)
+        .finish()
+        .map_err(|e| format!("PDF/A-2b configuration: {e:?}"))?;
     let settings = SerializeSettings {
-        configuration: Configuration::new_with_validator(Validator::A2_B),
+        configuration,
         ..Default::default()
     };
     let mut document = Document::new_with(settings);
