@@ -9,7 +9,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use yici_core::Lang;
-use yici_core::audit::{EntryContent, action_name};
+use yici_core::audit::{Action, EntryContent, action_name};
+use yici_core::authz::{Permission, Target};
+use yici_service::Kind;
 use yici_store::Page;
 use yici_web::extract::{Path, Query};
 use yici_web::page::{Cell, FilterView, RowView, TablePage};
@@ -150,7 +152,19 @@ pub async fn search(
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Response> {
     let offset = q.offset.unwrap_or(0).max(0);
-    let entries = service::search(&state, &auth, q.search()?, Page::new(Some(50), Some(offset))).await?;
+    // A value the search cannot use keeps the form, its input and the menu, with the field marked.
+    let searched = match q.search() {
+        Ok(s) => service::search(&state, &auth, s, Page::new(Some(50), Some(offset))).await,
+        Err(e) => {
+            auth.require(Permission::ReadAudit, &Target::OwnScope)?;
+            Err(e)
+        }
+    };
+    let (entries, refused) = match searched {
+        Ok(entries) => (entries, None),
+        Err(e) if e.kind == Kind::Invalid => (Vec::new(), Some(e)),
+        Err(e) => return Err(e.into()),
+    };
     let l = Layout::new(&auth, &headers, "/audit", "审计日志", "Audit log");
     let lang = l.lang;
     let mut page = TablePage::new(
@@ -170,23 +184,54 @@ pub async fn search(
         ],
     );
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    page.filter = Some(FilterView {
+    let all = || (String::new(), lang.pick("全部", "All").to_string());
+    // Departments and systems the reader's scope covers, and every action, by name.
+    let within = auth.departments_within(&state.store, Permission::ReadAudit).await?;
+    let covered = |id: i64| within.as_ref().is_none_or(|w| w.contains(&id));
+    let departments = state.store.list_departments(None, Page::all()).await?;
+    let systems = state.store.list_systems(None).await?;
+    let department_options = std::iter::once(all())
+        .chain(
+            departments
+                .iter()
+                .filter(|d| covered(d.id))
+                .map(|d| (d.id.to_string(), d.name.clone())),
+        )
+        .collect();
+    let system_options = std::iter::once(all())
+        .chain(systems.iter().filter(|s| covered(s.department_id)).map(|s| {
+            let of = departments.iter().find(|d| d.id == s.department_id);
+            let label = match of {
+                Some(d) => format!("{}（{}）", s.name, d.name),
+                None => s.name.clone(),
+            };
+            (s.id.to_string(), label)
+        }))
+        .collect();
+    let action_options = std::iter::once(all())
+        .chain(
+            Action::ALL
+                .iter()
+                .map(|a| (a.code().to_string(), a.name(lang).to_string())),
+        )
+        .collect();
+    let mut filter = FilterView {
         action: "/audit".into(),
         submit: lang.pick("查询", "Search").into(),
         fields: vec![
-            FieldView::text(
-                "department",
-                lang.pick("部门编号", "Department no."),
-                "",
-                &text(&q.department),
-            ),
-            FieldView::text("system", lang.pick("系统编号", "System no."), "", &text(&q.system)),
+            FieldView::text("department", lang.pick("部门", "Department"), "", &text(&q.department))
+                .select(department_options),
+            FieldView::text("system", lang.pick("应用系统", "System"), "", &text(&q.system)).select(system_options),
             FieldView::text("subject", lang.pick("证件号码", "ID number"), "", &text(&q.subject)),
-            FieldView::text("action", lang.pick("操作代码", "Action code"), "", &text(&q.action)),
-            FieldView::text("from", lang.pick("起始日期", "From"), "", &text(&q.from)),
-            FieldView::text("to", lang.pick("截止日期", "To"), "", &text(&q.to)),
+            FieldView::text("action", lang.pick("操作", "Action"), "", &text(&q.action)).select(action_options),
+            FieldView::text("from", lang.pick("起始日期", "From"), "", &text(&q.from)).kind("date"),
+            FieldView::text("to", lang.pick("截止日期", "To"), "", &text(&q.to)).kind("date"),
         ],
-    });
+    };
+    if let Some(e) = &refused {
+        filter = filter.with_error(e, lang);
+    }
+    page.filter = Some(filter);
     let mut names = Names::default();
     let count = entries.len();
     for e in entries {
@@ -224,5 +269,9 @@ pub async fn search(
             keep("to", &q.to),
         ));
     }
-    Ok(render(StatusCode::OK, &page))
+    let status = match refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    Ok(render(status, &page))
 }

@@ -44,12 +44,12 @@ pub struct SearchQuery {
 
 impl SearchQuery {
     pub fn filter(&self, public_only: bool) -> Result<CatalogueFilter> {
+        let mut errors = Vec::new();
         let region_prefix = match self.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            Some(r) => Some(
-                RegionCode::parse(r)
-                    .map_err(|e| Error::validation(vec![FieldError::id("region", &e)]))?
-                    .prefix(),
-            ),
+            Some(r) => RegionCode::parse(r)
+                .map_err(|e| errors.push(FieldError::id("region", &e)))
+                .ok()
+                .map(|r| r.prefix()),
             None => None,
         };
         let q = self
@@ -59,11 +59,41 @@ impl SearchQuery {
             .filter(|q| !q.is_empty())
             .map(str::to_string);
         if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
-            return Err(Error::field(
+            errors.push(FieldError::new(
                 "q",
                 "检索词不超过100字",
                 "The query may have at most 100 characters",
             ));
+        }
+        use yici_core::catalogue::{ClassKind, FormatClass, OpenType, ShareType, UpdateCycle};
+        let unknown = [
+            ("class", self.class.is_some_and(|c| ClassKind::from_code(c).is_none())),
+            (
+                "share_type",
+                self.share_type.is_some_and(|c| ShareType::from_code(c).is_none()),
+            ),
+            (
+                "open_type",
+                self.open_type.is_some_and(|c| OpenType::from_code(c).is_none()),
+            ),
+            (
+                "format_class",
+                self.format_class.is_some_and(|c| FormatClass::from_code(c).is_none()),
+            ),
+            (
+                "update_cycle",
+                self.update_cycle.is_some_and(|c| UpdateCycle::from_code(c).is_none()),
+            ),
+        ];
+        for (field, _) in unknown.iter().filter(|(_, unknown)| *unknown) {
+            errors.push(FieldError::new(
+                field,
+                "请从列表中选择",
+                "Choose one of the listed values",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(Error::validation(errors));
         }
         Ok(CatalogueFilter {
             query: q,

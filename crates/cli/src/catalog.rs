@@ -22,9 +22,15 @@ pub(crate) enum CatalogCommand {
         /// dcat-ttl, dcat-jsonld or csv.
         #[arg(long, default_value = "dcat-ttl")]
         format: String,
-        /// The platform's public address, used in the exported IRIs.
-        #[arg(long, env = "YICI_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
-        base_url: String,
+        /// The platform's public address, used in the exported IRIs (`--base-url` is accepted
+        /// too, its former name).
+        #[arg(
+            long,
+            alias = "base-url",
+            env = "YICI_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
     },
     /// Import resources from the spreadsheet template (.xlsx or .csv). All or nothing unless
     /// --partial; exits 1 listing every problem by row and column.
@@ -67,8 +73,9 @@ pub(crate) async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Re
                 println!("{}\t{}\t{}", h.code, h.name, share);
             }
         }
-        CatalogCommand::Export { format, base_url } => {
-            let text = yici_catalogue::service::export_text(&store, &format, &base_url)
+        CatalogCommand::Export { format, public_url } => {
+            let public_url = crate::serve::public_url_of(&public_url)?;
+            let text = yici_catalogue::service::export_text(&store, &format, &public_url)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
             write_stdout(&text)?;

@@ -176,6 +176,7 @@ pub(crate) async fn cert(storage: StorageArgs, command: CertCommand) -> Result<(
             for (name, bytes) in export::files(&record, &ca).map_err(|e| anyhow::anyhow!(e))? {
                 std::fs::write(out.join(name), bytes).with_context(|| format!("cannot write {name}"))?;
             }
+            let public_url = crate::serve::public_url_of(&public_url)?;
             let pdf = yici_certificates::library::render_pdf(&store, &public_url, &record, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.en))?;

@@ -42,6 +42,11 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "YICI_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// The address people and systems reach the platform at (https://…): QR codes on
+        /// certificates, 亮证 links, the catalogue's IRIs and the identity platform's callback
+        /// use it. Default: the address the server listens on.
+        #[arg(long, env = "YICI_PUBLIC_URL")]
+        public_url: Option<String>,
         /// Seed the demo province and write DATA/demo-credentials.json.
         #[arg(long)]
         demo: bool,
@@ -192,6 +197,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Serve {
             storage,
             listen,
+            public_url,
             demo,
             secure_cookies,
             checkpoint_interval,
@@ -202,7 +208,6 @@ async fn run(command: Command) -> Result<()> {
             webhook_allow,
             oidc,
         } => {
-            let oidc = oidc.config(listen)?;
             let seal_key = load_seal_key(seal_key.as_deref(), &storage.data)?;
             let config = ServerConfig {
                 seal_key,
@@ -220,7 +225,11 @@ async fn run(command: Command) -> Result<()> {
                 stream: nats_stream,
                 subject_prefix: nats_subject_prefix,
             });
-            serve(storage, listen, demo, config, nats, oidc).await
+            let listen = crate::serve::Listen {
+                addr: listen,
+                public_url,
+            };
+            serve(storage, listen, demo, config, nats, *oidc).await
         }
         Command::Id { .. } => unreachable!("handled before the runtime starts"),
         Command::Calendar { storage, command } => calendar(storage, command).await,

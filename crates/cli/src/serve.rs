@@ -24,7 +24,7 @@ pub(crate) struct OidcArgs {
         requires = "oidc_issuer"
     )]
     oidc_client_secret: Option<String>,
-    /// The callback address registered there. Default: the listening address +
+    /// The callback address registered there. Default: the public address +
     /// /login/applicant/oidc/callback.
     #[arg(long, env = "YICI_OIDC_REDIRECT_URL")]
     oidc_redirect_url: Option<String>,
@@ -41,7 +41,7 @@ pub(crate) struct OidcArgs {
 
 impl OidcArgs {
     /// The relying party's settings, if an issuer is configured.
-    pub(crate) fn config(&self, listen: SocketAddr) -> Result<Option<yici_server::yici_oidc::Config>> {
+    pub(crate) fn config(&self, public_url: &str) -> Result<Option<yici_server::yici_oidc::Config>> {
         let Some(issuer) = self.oidc_issuer.clone() else {
             return Ok(None);
         };
@@ -57,7 +57,7 @@ impl OidcArgs {
             redirect_url: self
                 .oidc_redirect_url
                 .clone()
-                .unwrap_or_else(|| format!("http://{listen}/login/applicant/oidc/callback")),
+                .unwrap_or_else(|| format!("{public_url}/login/applicant/oidc/callback")),
             scopes: self
                 .oidc_scopes
                 .iter()
@@ -70,17 +70,69 @@ impl OidcArgs {
     }
 }
 
+/// Where the server listens, and the public address if one was given.
+pub(crate) struct Listen {
+    pub(crate) addr: SocketAddr,
+    pub(crate) public_url: Option<String>,
+}
+
+/// A public address as given: `http://` or `https://` and a host, without spaces, a query or a
+/// fragment; a trailing `/` is dropped.
+pub(crate) fn public_url_of(given: &str) -> Result<String> {
+    let url = given.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or("");
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty()
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>'))
+    {
+        bail!("--public-url must be an address such as https://yici.example.gov.cn (given: {given:?})");
+    }
+    Ok(url.to_string())
+}
+
+/// The public address: the one given, or the one the server listens on (loopback when it
+/// listens on every interface: then `true`, for a notice).
+fn public_url(listen: &Listen, bound: SocketAddr) -> Result<(String, bool)> {
+    if let Some(given) = &listen.public_url {
+        return Ok((public_url_of(given)?, false));
+    }
+    let mut addr = bound;
+    let unspecified = addr.ip().is_unspecified();
+    if unspecified {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    Ok((format!("http://{addr}"), unspecified))
+}
+
 pub(crate) async fn serve(
     storage: StorageArgs,
-    listen: SocketAddr,
+    listen: Listen,
     demo: bool,
-    config: ServerConfig,
+    mut config: ServerConfig,
     nats: Option<yici_server::yici_nats::NatsConfig>,
-    oidc: Option<yici_server::yici_oidc::Config>,
+    oidc: OidcArgs,
 ) -> Result<()> {
     if let Some(n) = &nats {
         n.check().map_err(|e| anyhow::anyhow!("--nats: {e}"))?;
     }
+    if let Some(given) = &listen.public_url {
+        public_url_of(given)?;
+    }
+    let listener = tokio::net::TcpListener::bind(listen.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", listen.addr))?;
+    let addr = listener.local_addr()?;
+    let (public, guessed) = public_url(&listen, addr)?;
+    config.public_url = public;
+    let oidc = oidc.config(&config.public_url)?;
     let store = storage.open().await?;
     // SQLite is single-node: a second server on the same data directory is refused.
     let _lock = if store.dialect() == yici_store::Dialect::Sqlite {
@@ -141,11 +193,13 @@ pub(crate) async fn serve(
             "未配置统一身份认证平台：申请人暂不能登录 / no identity platform configured: applicants cannot sign in (see --oidc-issuer)"
         );
     }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    let addr = listener.local_addr()?;
     println!("Yici 正在运行 / listening on http://{addr}/");
+    println!("对外地址 / public address: {}", state.config.public_url);
+    if guessed {
+        println!(
+            "提示：监听所有网卡时请用 --public-url 设置对外地址 / note: set --public-url when listening on every interface"
+        );
+    }
     yici_server::serve_on(state, listener).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use yici_core::authz::{Permission, Target};
 use yici_core::sharing::{Decision, RequestStatus};
+use yici_service::Kind;
 use yici_web::extract::{Form, Path, Query};
 use yici_web::page::{Cell, RowView, TablePage};
 use yici_web::page::{FieldView, FormView, Layout, render};
@@ -19,6 +20,24 @@ pub struct PageQuery {
     notice: Option<String>,
 }
 
+/// A decision the service refused, shown again on its form: the request, which form
+/// (`approve` or `refuse`), what was typed, and why.
+struct Refused<'a> {
+    id: i64,
+    action: &'a str,
+    input: &'a DecisionForm,
+    error: &'a yici_service::Error,
+}
+
+/// The view people land on: operators coordinate, others answer.
+fn default_view(auth: &Auth) -> String {
+    if auth.require(Permission::CoordinateSharing, &Target::OwnScope).is_ok() {
+        "escalated".into()
+    } else {
+        "incoming".into()
+    }
+}
+
 /// Requests: `incoming` (to answer), `outgoing` (filed), `escalated` (operators).
 pub async fn requests(
     State(state): State<ExchangeState>,
@@ -27,16 +46,23 @@ pub async fn requests(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ReadSharing, &Target::OwnScope)?;
-    let view = q.view.clone().unwrap_or_else(|| {
-        if auth.require(Permission::CoordinateSharing, &Target::OwnScope).is_ok() {
-            "escalated".into()
-        } else {
-            "incoming".into()
-        }
-    });
-    let list = sharing::list(&state, &auth, Some(&view), yici_store::Page::new(Some(200), None)).await?;
-    let mut l = Layout::new(&auth, &headers, "/sharing/requests", "共享申请", "Sharing requests");
-    l.notice = q.notice.map(|_| l.t("已处理。", "Done.").to_string());
+    let view = q.view.clone().unwrap_or_else(|| default_view(&auth));
+    let notice = q.notice.is_some();
+    requests_page(&state, &auth, &headers, &view, notice, None).await
+}
+
+async fn requests_page(
+    state: &ExchangeState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    view: &str,
+    notice: bool,
+    refused: Option<Refused<'_>>,
+) -> ApiResult<Response> {
+    let view = view.to_string();
+    let list = sharing::list(state, auth, Some(&view), yici_store::Page::new(Some(200), None)).await?;
+    let mut l = Layout::new(auth, headers, "/sharing/requests", "共享申请", "Sharing requests");
+    l.notice = notice.then(|| l.t("已处理。", "Done.").to_string());
     let lang = l.lang;
     let caption = match view.as_str() {
         "outgoing" => lang.pick("本部门提交的申请", "Requests filed by my department"),
@@ -128,6 +154,11 @@ pub async fn requests(
             for f in &mut approve.fields {
                 f.id = format!("{}-{id}", f.name);
             }
+            if let Some(r) = refused.as_ref().filter(|r| r.id == id && r.action == "approve") {
+                approve.fields[0].value = r.input.items.clone();
+                approve.fields[1].value = r.input.masking.clone();
+                approve = approve.with_error(r.error, lang);
+            }
             t.forms.push(approve);
             let mut refuse = FormView::new(
                 &format!("/sharing/requests/{id}/refuse"),
@@ -144,10 +175,18 @@ pub async fn requests(
                 )],
             );
             refuse.fields[0].id = format!("reasons-{id}");
+            if let Some(r) = refused.as_ref().filter(|r| r.id == id && r.action == "refuse") {
+                refuse.fields[0].value = r.input.reasons.clone();
+                refuse = refuse.with_error(r.error, lang);
+            }
             t.forms.push(refuse);
         }
     }
-    Ok(render(StatusCode::OK, &t))
+    let status = match refused {
+        Some(r) => yici_web::error::status_of(r.error.kind),
+        None => StatusCode::OK,
+    };
+    Ok(render(status, &t))
 }
 
 fn resource_label(items: &[String]) -> String {
@@ -168,6 +207,7 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<ExchangeState>,
     auth: Auth,
+    headers: HeaderMap,
     Path((id, action)): Path<(i64, String)>,
     Form(f): Form<DecisionForm>,
 ) -> ApiResult<Response> {
@@ -187,18 +227,25 @@ pub async fn decide(
         _ => return Err(ApiError::not_found("操作", "action")),
     };
     let masking = Some(f.masking.clone()).filter(|m| !m.is_empty());
-    sharing::decide(
-        &state,
-        &auth,
-        id,
-        DecisionInput {
-            decision,
-            daily_quota: None,
-            masking,
-        },
-    )
-    .await?;
-    Ok(Redirect::to("/sharing/requests?notice=done").into_response())
+    let input = DecisionInput {
+        decision,
+        daily_quota: None,
+        masking,
+    };
+    match sharing::decide(&state, &auth, id, input).await {
+        Ok(_) => Ok(Redirect::to("/sharing/requests?notice=done").into_response()),
+        // An answer the rules refuse (no reason, items not asked for) comes back on its form.
+        Err(e) if matches!(e.kind, Kind::Invalid) => {
+            let refused = Refused {
+                id,
+                action: &action,
+                input: &f,
+                error: &e,
+            };
+            requests_page(&state, &auth, &headers, &default_view(&auth), false, Some(refused)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Who holds what.

@@ -311,6 +311,21 @@ async fn operators_search_and_export_the_log(app: App) {
     let page = app.page("/audit?action=applicant.read", Some(&op)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("user:window_clerk"));
+    // The search form as a browser sends it: empty fields mean no filter; departments, systems
+    // and actions are lists (by name), dates are date fields.
+    let page = app
+        .page("/audit?department=&system=&subject=&action=&from=&to=", Some(&op))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("<select id=\"q-department\""));
+    assert!(page.text.contains("<select id=\"q-action\"") && page.text.contains(">签发证照</option>"));
+    assert!(page.text.contains("id=\"q-from\" name=\"from\" type=\"date\""));
+    // A value it cannot use keeps the form, the input and the menu, and marks the field.
+    let bad = app.page("/audit?department=abc&subject=110", Some(&op)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("id=\"qe-department\"") && bad.text.contains("aria-invalid=\"true\""));
+    assert!(bad.text.contains("value=\"110\""), "the input is kept");
+    assert!(bad.text.contains("href=\"/audit\""), "the menu is kept");
     assert!(app.store.audit_verify(&key).await.unwrap().ok());
 }
 on_both!(operators_search_and_export_the_log);

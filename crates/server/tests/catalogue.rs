@@ -528,6 +528,19 @@ async fn catalogue_pages_search_edit_and_review(app: App) {
         )
         .await;
     assert!(gov.text.contains("社保缴费信息"));
+    // The filters are lists; a value that is not one of them, or a bad region code, keeps the
+    // form and its input, marks the fields, and finds nothing.
+    assert!(gov.text.contains("<select id=\"q-share_type\""));
+    let bad = app
+        .page("/gov/catalogue?q=%E7%A4%BE%E4%BF%9D&class=9&region=12", Some(&op))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("id=\"qe-class\"") && bad.text.contains("id=\"qe-region\""));
+    assert!(bad.text.contains("value=\"12\"") && bad.text.contains("value=\"社保\""));
+    assert!(!bad.text.contains("社保缴费信息"));
+    let bad = app.page("/catalogue?share_type=x", None).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("id=\"qe-share_type\""));
     let stats = app.page("/catalogue/statistics", Some(&op)).await;
     assert!(stats.text.contains("可共享比例"));
 

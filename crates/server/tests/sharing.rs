@@ -346,6 +346,13 @@ async fn sharing_pages_for_each_party(app: App) {
         page.text.contains("企业开办时核验法定代表人身份")
             && page.text.contains(&format!("/sharing/requests/{id}/approve"))
     );
+    // A refusal without its reason comes back on its own form, marked, with the page around it.
+    let res = app
+        .form(&format!("/sharing/requests/{id}/refuse"), &police, &[("reasons", "  ")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert!(res.text.contains(&format!("id=\"f-reasons-{id}\"")) && res.text.contains("aria-invalid=\"true\""));
+    assert!(res.text.contains("error-summary") && res.text.contains("href=\"/sharing/grants\""));
     let res = app
         .form(
             &format!("/sharing/requests/{id}/approve"),

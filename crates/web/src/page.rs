@@ -303,10 +303,42 @@ pub struct RowView {
     pub actions: Vec<(String, String)>,
 }
 
+/// A search form above a table (GET): text, date and list fields; empty fields mean "no
+/// filter". A value it cannot use marks its field and keeps the input.
 pub struct FilterView {
     pub action: String,
     pub submit: String,
     pub fields: Vec<FieldView>,
+}
+
+impl FilterView {
+    /// Put an error's messages next to their fields (the first field when it names none).
+    pub fn with_error(mut self, e: &yici_service::Error, lang: Lang) -> Self {
+        let named: Vec<(String, String)> = if e.errors.is_empty() {
+            let first = self.fields.first().map(|f| f.name.clone()).unwrap_or_default();
+            vec![(first, e.message(lang).to_string())]
+        } else {
+            e.errors
+                .iter()
+                .map(|fe| (fe.field.clone(), fe.message(lang).to_string()))
+                .collect()
+        };
+        for (field, msg) in named {
+            let at = self.fields.iter().position(|f| f.name == field).unwrap_or(0);
+            if let Some(f) = self.fields.get_mut(at) {
+                f.error = Some(match f.error.take() {
+                    Some(before) => format!("{before}；{msg}"),
+                    None => msg,
+                });
+            }
+        }
+        self
+    }
+
+    /// Whether a field is marked.
+    pub fn has_errors(&self) -> bool {
+        self.fields.iter().any(|f| f.error.is_some())
+    }
 }
 
 #[derive(Template)]

@@ -10,23 +10,24 @@ use std::collections::HashMap;
 use yici_core::Lang;
 use yici_core::authz::{Permission, Target};
 use yici_core::catalogue::{ClassKind, DataType, FormatClass, OpenType, ShareMode, ShareType, UpdateCycle};
+use yici_service::FieldError;
 use yici_web::extract::{Path, Query};
 use yici_web::page::{Cell, FilterView, RowView, TablePage};
 use yici_web::page::{FieldView, Layout, encode, format_date, render};
-use yici_web::{ApiError, ApiResult, Auth};
+use yici_web::{ApiResult, Auth};
 
 mod drafts;
 mod fields;
 
 pub use drafts::*;
-use fields::{choices, options, text_of};
+use fields::{choices, options};
 
 /// The search form and results, for the public (`public_only`) or the government catalogue.
 async fn catalogue_page(
     state: &CatalogueState,
     auth: &Auth,
     headers: &HeaderMap,
-    q: &SearchQuery,
+    form: &SearchForm,
     public_only: bool,
 ) -> ApiResult<Response> {
     let path = if public_only { "/catalogue" } else { "/gov/catalogue" };
@@ -37,8 +38,18 @@ async fn catalogue_page(
     };
     let l = Layout::new(auth, headers, path, zh, en);
     let lang = l.lang;
+    // A value the search cannot use keeps the form, its input and the menu, with the field marked.
+    let parsed = form.query().and_then(|q| q.filter(public_only).map(|f| (q, f)));
+    let (q, (hits, total), refused) = match parsed {
+        Ok((q, filter)) => {
+            let found = state.store.catalogue_search(&filter, q.page()).await?;
+            (q, found, None)
+        }
+        Err(e) if e.kind == yici_service::Kind::Invalid => (SearchQuery::default(), (Vec::new(), 0), Some(e)),
+        Err(e) => return Err(e.into()),
+    };
+    let q = &q;
     let page = q.page();
-    let (hits, total) = state.store.catalogue_search(&q.filter(public_only)?, page).await?;
     let mut t = TablePage::new(
         l,
         &match lang {
@@ -58,41 +69,40 @@ async fn catalogue_page(
         "share_type",
         lang.pick("共享类型", "Sharing"),
         "",
-        &text_of(q.share_type),
+        &raw(&form.share_type),
     )
     .select(options(choices!(ShareType, lang), Some(lang.pick("全部", "All"))));
     share.required = false;
-    let mut open = FieldView::text("open_type", lang.pick("开放类型", "Open"), "", &text_of(q.open_type))
+    let mut open = FieldView::text("open_type", lang.pick("开放类型", "Open"), "", &raw(&form.open_type))
         .select(options(choices!(OpenType, lang), Some(lang.pick("全部", "All"))));
     open.required = false;
-    let mut class = FieldView::text("class", lang.pick("资源分类", "Class"), "", &text_of(q.class))
+    let mut class = FieldView::text("class", lang.pick("资源分类", "Class"), "", &raw(&form.class))
         .select(options(choices!(ClassKind, lang), Some(lang.pick("全部", "All"))));
     class.required = false;
     let mut cycle = FieldView::text(
         "update_cycle",
         lang.pick("更新周期", "Update cycle"),
         "",
-        &text_of(q.update_cycle),
+        &raw(&form.update_cycle),
     )
     .select(options(choices!(UpdateCycle, lang), Some(lang.pick("全部", "All"))));
     cycle.required = false;
-    t.filter = Some(FilterView {
+    let mut filter = FilterView {
         action: path.into(),
         submit: lang.pick("检索", "Search").into(),
         fields: vec![
-            FieldView::text("q", lang.pick("关键词", "Words"), "", q.q.as_deref().unwrap_or("")),
-            FieldView::text(
-                "region",
-                lang.pick("区划代码", "Region code"),
-                "",
-                q.region.as_deref().unwrap_or(""),
-            ),
+            FieldView::text("q", lang.pick("关键词", "Words"), "", &raw(&form.q)),
+            FieldView::text("region", lang.pick("区划代码", "Region code"), "", &raw(&form.region)),
             class,
             share,
             open,
             cycle,
         ],
-    });
+    };
+    if let Some(e) = &refused {
+        filter = filter.with_error(e, lang);
+    }
+    t.filter = Some(filter);
     let mut names: HashMap<i64, String> = HashMap::new();
     for h in hits {
         if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(h.department_id) {
@@ -141,7 +151,11 @@ async fn catalogue_page(
             keep_n("update_cycle", q.update_cycle),
         ));
     }
-    Ok(render(StatusCode::OK, &t))
+    let status = match refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    Ok(render(status, &t))
 }
 
 /// Empty select values arrive as `""`: read them as "no filter".
@@ -159,29 +173,44 @@ pub struct SearchForm {
 }
 
 impl SearchForm {
-    fn query(&self) -> ApiResult<SearchQuery> {
-        let n = |field: &str, v: &Option<String>| -> ApiResult<Option<i64>> {
-            match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                None => Ok(None),
-                Some(t) => t
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| ApiError::field(field, "应为代码数字", "must be a code number")),
-            }
+    /// The search this form asks for; every field that is not a number is named.
+    fn query(&self) -> yici_service::Result<SearchQuery> {
+        let mut errors = Vec::new();
+        let mut n = |field: &str, v: &Option<String>| -> Option<i64> {
+            let t = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+            t.parse()
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        field,
+                        "请从列表中选择",
+                        "Choose one of the listed values",
+                    ))
+                })
+                .ok()
         };
-        Ok(SearchQuery {
+        let q = SearchQuery {
             q: self.q.clone(),
-            department: n("department", &self.department)?,
+            department: n("department", &self.department),
             region: self.region.clone(),
-            class: n("class", &self.class)?,
-            share_type: n("share_type", &self.share_type)?,
-            open_type: n("open_type", &self.open_type)?,
+            class: n("class", &self.class),
+            share_type: n("share_type", &self.share_type),
+            open_type: n("open_type", &self.open_type),
             format_class: None,
-            update_cycle: n("update_cycle", &self.update_cycle)?,
+            update_cycle: n("update_cycle", &self.update_cycle),
             limit: self.limit.or(Some(20)),
             offset: self.offset,
-        })
+        };
+        if errors.is_empty() {
+            Ok(q)
+        } else {
+            Err(yici_service::Error::validation(errors))
+        }
     }
+}
+
+/// A form field's value as typed.
+fn raw(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
 }
 
 pub async fn public_catalogue(
@@ -190,7 +219,7 @@ pub async fn public_catalogue(
     headers: HeaderMap,
     Query(f): Query<SearchForm>,
 ) -> ApiResult<Response> {
-    catalogue_page(&state, &auth, &headers, &f.query()?, true).await
+    catalogue_page(&state, &auth, &headers, &f, true).await
 }
 
 pub async fn government_catalogue(
@@ -200,7 +229,7 @@ pub async fn government_catalogue(
     Query(f): Query<SearchForm>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ReadCatalogue, &Target::OwnScope)?;
-    catalogue_page(&state, &auth, &headers, &f.query()?, false).await
+    catalogue_page(&state, &auth, &headers, &f, false).await
 }
 
 /// A published resource: the public sees open ones; signed-in staff see all.

@@ -60,6 +60,8 @@ pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as sent (a PDF, an image).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -96,10 +98,12 @@ pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], b
     if stream.read_to_end(&mut raw).is_err() {
         return Answer::default();
     }
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Answer::default();
     };
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let bytes = raw[end + 4..].to_vec();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     let mut lines = head.lines();
     let status = lines
         .next()
@@ -113,7 +117,8 @@ pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], b
     Answer {
         status,
         headers,
-        body: body.to_string(),
+        body,
+        bytes,
     }
 }
 
@@ -140,4 +145,35 @@ pub fn sign_in(addr: &str, username: &str, password: &str) -> (String, String) {
         .to_string();
     let csrf = a.json()["csrf_token"].as_str().unwrap().to_string();
     (cookie, csrf)
+}
+
+/// The QR code on a PDF's first page (rendered in grey by `pdftoppm`, read by a QR decoder), or
+/// `None` when poppler-utils is not installed and services are not required.
+pub fn pdf_qr(pdf: &[u8]) -> Option<String> {
+    let dir = temp("pdfqr");
+    std::fs::write(dir.join("a.pdf"), pdf).unwrap();
+    let rendered = Command::new("pdftoppm")
+        .args(["-gray", "-r", "150", "-singlefile", "a.pdf", "page"])
+        .current_dir(&dir)
+        .status();
+    if rendered.is_err() {
+        assert!(
+            std::env::var("YICI_REQUIRE_SERVICES").as_deref() != Ok("1"),
+            "pdftoppm (poppler-utils) is required"
+        );
+        eprintln!("pdftoppm not installed: skipping the QR check");
+        return None;
+    }
+    assert!(rendered.unwrap().success(), "pdftoppm renders the PDF");
+    let pgm = std::fs::read(dir.join("page.pgm")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    // P5 <w> <h> <max>\n<bytes>
+    let text = String::from_utf8_lossy(&pgm[..pgm.len().min(64)]).into_owned();
+    let fields: Vec<&str> = text.split_ascii_whitespace().take(4).collect();
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let pixels = &pgm[pgm.len() - w * h..];
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    Some(grids[0].decode().expect("the QR code decodes").1)
 }
