@@ -82,14 +82,20 @@ async fn requests_page(
             lang.pick("说明", "Note"),
         ],
     );
-    t.intro.push(
-        lang.pick("视图：", "Views: ").to_string()
-            + &["incoming", "outgoing", "escalated"]
-                .iter()
-                .map(|v| format!("/sharing/requests?view={v}"))
-                .collect::<Vec<_>>()
-                .join(" · "),
-    );
+    t.links = Some((
+        lang.pick("视图：", "Views:").to_string(),
+        [
+            (
+                "incoming",
+                lang.pick("向本部门提出的申请", "Addressed to my department"),
+            ),
+            ("outgoing", lang.pick("本部门提交的申请", "Filed by my department")),
+            ("escalated", lang.pick("待协调的申请", "Awaiting coordination")),
+        ]
+        .iter()
+        .map(|(v, label)| (format!("/sharing/requests?view={v}"), label.to_string()))
+        .collect(),
+    ));
     for r in &list {
         let resource = state
             .store

@@ -206,6 +206,12 @@ async fn pages_show_share_verify_and_issue(app: App) {
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert!(wrong.text.contains("没有与该标识和核验码相符的电子证照"));
 
+    // The consent form chooses no department for the holder.
+    assert!(
+        page.text.contains("<option value=\"\" selected>请选择部门</option>"),
+        "{}",
+        page.text
+    );
     // Sharing through the form: a bad date keeps the input and names the field.
     let window = app.department_id("衢州市数据资源管理局").await.to_string();
     let res = app
@@ -250,8 +256,20 @@ async fn pages_show_share_verify_and_issue(app: App) {
     let res = app
         .form(&format!("/me/certificates/{}/show", common::enc(id)), &me, &[])
         .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let to = res.headers["location"].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with(&format!("/me/certificates/{}?show=", common::enc(id))),
+        "{to}"
+    );
+    let res = app.page(&to, Some(&me)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let show_url = common::decode_qr_svg(&common::first_svg(&res.text));
+    // A token that is not this certificate's shows the verification QR code instead.
+    let other = app
+        .page(&format!("/me/certificates/{}?show=forged", common::enc(id)), Some(&me))
+        .await;
+    assert!(!other.text.contains("/shows/forged"));
     let shown = app.page(&show_url[show_url.find("/shows/").unwrap()..], None).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
     assert!(shown.text.contains("张*") && !shown.text.contains(CITIZEN));
@@ -267,6 +285,9 @@ async fn pages_show_share_verify_and_issue(app: App) {
             &[("purpose", "不动产抵押登记"), ("case_ref", "QZ-7")],
         )
         .await;
+    assert_eq!(copy.status, StatusCode::SEE_OTHER, "{}", copy.text);
+    let to = copy.headers["location"].to_str().unwrap().to_string();
+    let copy = app.page(&to, Some(&clerk)).await;
     assert_eq!(copy.status, StatusCode::OK, "{}", copy.text);
     assert!(
         copy.text.contains("加注件") && copy.text.contains("不动产抵押登记"),
@@ -277,8 +298,24 @@ async fn pages_show_share_verify_and_issue(app: App) {
     // The issuer's form keeps the input and lists the bad fields.
     let issuer = app.login("cert_issuer").await;
     let code = type_code(&app, "营业执照").await;
+    // The issue form is reached from the list by a link, not by typing an address.
+    let list = app.page("/certificates", Some(&issuer)).await;
+    assert!(
+        list.text
+            .contains(&format!("<a href=\"/certificates/new?type={code}\">营业执照</a>")),
+        "{}",
+        list.text
+    );
     let form = app.page(&format!("/certificates/new?type={code}"), Some(&issuer)).await;
     assert!(form.text.contains("法定代表人"), "{}", form.text);
+    // A valid certificate offers what a valid certificate allows: no 恢复使用.
+    let licence = issue_licence(&app, &issuer).await;
+    let licence = licence["identifier"].as_str().unwrap();
+    let one = app
+        .page(&format!("/certificates/{}", common::enc(licence)), Some(&issuer))
+        .await;
+    assert!(one.text.contains("value=\"suspend\"") && one.text.contains("value=\"cancel\""));
+    assert!(!one.text.contains("value=\"resume\""), "{}", one.text);
     let res = app
         .form(
             "/certificates/new",
@@ -307,6 +344,7 @@ async fn pages_show_share_verify_and_issue(app: App) {
     let operator = app.login("operator").await;
     let seals = app.page("/seals", Some(&operator)).await;
     assert!(seals.text.contains("浙江省市场监督管理局"), "{}", seals.text);
+    assert!(seals.text.contains("<a href=\"/api/v1/seal-authority/certificate\">"));
 }
 on_both!(pages_show_share_verify_and_issue);
 

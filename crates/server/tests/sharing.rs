@@ -343,6 +343,10 @@ async fn sharing_pages_for_each_party(app: App) {
     let page = app.page("/sharing/requests?view=incoming", Some(&police)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
+        page.text
+            .contains("<a href=\"/sharing/requests?view=outgoing\">本部门提交的申请</a>")
+    );
+    assert!(
         page.text.contains("企业开办时核验法定代表人身份")
             && page.text.contains(&format!("/sharing/requests/{id}/approve"))
     );

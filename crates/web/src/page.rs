@@ -347,6 +347,8 @@ pub struct TablePage {
     pub l: Layout,
     pub crumbs: Vec<(String, String)>,
     pub intro: Vec<String>,
+    /// Where to go from here, as links: a caption and (address, label) pairs.
+    pub links: Option<(String, Vec<(String, String)>)>,
     pub secret: Option<String>,
     pub filter: Option<FilterView>,
     pub caption: String,
@@ -364,6 +366,7 @@ impl TablePage {
             l,
             crumbs: Vec::new(),
             intro: Vec::new(),
+            links: None,
             secret: None,
             filter: None,
             rows: Vec::new(),

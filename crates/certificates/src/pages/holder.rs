@@ -3,7 +3,7 @@
 
 use super::{CertificatePage, Face, QrView, Section, certificate_rows, face, list_head, qr_svg, verification_url};
 use crate::CertificatesState;
-use crate::service::{ConsentInput, ShowToken, holding};
+use crate::service::{ConsentInput, holding};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -58,7 +58,15 @@ fn consent_form(
                 "",
                 input.map(|i| i.department_id.as_str()).unwrap_or(""),
             )
-            .select(state_departments.to_vec()),
+            // Nothing is chosen for the holder: the department is picked, not defaulted.
+            .select(
+                std::iter::once((
+                    String::new(),
+                    lang.pick("请选择部门", "Choose a department").to_string(),
+                ))
+                .chain(state_departments.iter().cloned())
+                .collect(),
+            ),
             FieldView::text(
                 "purpose",
                 lang.pick("用途", "Purpose"),
@@ -87,13 +95,24 @@ async fn department_options(state: &CertificatesState) -> ApiResult<Vec<(String,
 }
 
 /// One of my certificates: its face, QR for verification, 亮证, consents and uses.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct MyQuery {
+    /// A 亮证 token just made (POST-redirect-GET): shown as a QR code while it is valid.
+    show: Option<String>,
+}
+
 pub async fn my_one(
     State(state): State<CertificatesState>,
     auth: Auth,
     headers: HeaderMap,
     Path(identifier): Path<String>,
+    Query(q): Query<MyQuery>,
 ) -> ApiResult<Response> {
-    my_page(&state, &auth, &headers, &identifier, None, None).await
+    let show = match q.show.as_deref() {
+        Some(token) => holding::show_link(&state, &auth, &identifier, token).await?,
+        None => None,
+    };
+    my_page(&state, &auth, &headers, &identifier, None, show).await
 }
 
 async fn my_page(
@@ -102,7 +121,7 @@ async fn my_page(
     headers: &HeaderMap,
     identifier: &str,
     consent_input: Option<(&ConsentForm, &Error)>,
-    show: Option<ShowToken>,
+    show: Option<String>,
 ) -> ApiResult<Response> {
     let c = holding::my_certificate(state, auth, identifier).await?;
     let path = format!("/me/certificates/{}", encode(identifier));
@@ -117,7 +136,7 @@ async fn my_page(
     page.face = Some(face(state, &c, lang).await?);
     page.qr = Some(match &show {
         Some(s) => QrView {
-            svg: qr_svg(&s.url),
+            svg: qr_svg(s),
             caption: lang
                 .pick(
                     "亮证码：请向工作人员出示，5分钟内有效",
@@ -136,7 +155,7 @@ async fn my_page(
     });
     if let Some(s) = &show {
         page.intro
-            .push(format!("{}{}", lang.pick("亮证链接：", "Show link: "), s.url));
+            .push(format!("{}{}", lang.pick("亮证链接：", "Show link: "), s));
     }
     page.forms.push(FormView::new(
         &format!("{path}/show"),
@@ -286,14 +305,16 @@ pub async fn my_withdraw(
     Ok(Redirect::to(&format!("/me/certificates/{}", encode(&identifier))).into_response())
 }
 
+/// Make a 亮证 token, then show it on the certificate's page (POST-redirect-GET: a reload makes
+/// no second token).
 pub async fn my_show(
     State(state): State<CertificatesState>,
     auth: Auth,
-    headers: HeaderMap,
     Path(identifier): Path<String>,
 ) -> ApiResult<Response> {
     let token = holding::show(&state, &auth, &identifier).await?;
-    my_page(&state, &auth, &headers, &identifier, None, Some(token)).await
+    let to = format!("/me/certificates/{}?show={}", encode(&identifier), encode(&token.token));
+    Ok(Redirect::to(&to).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -60,14 +60,17 @@ pub async fn list(
             .department(auth.user.as_ref().and_then(|u| u.department_id).unwrap_or(0))
             .await?;
         let types = state.store.certificate_types(d.map(|d| d.id)).await?;
-        t.intro.push(format!(
-            "{}{}",
-            lang.pick("签发新证照：", "Issue a certificate: "),
+        t.links = Some((
+            lang.pick("签发新证照：", "Issue a certificate:").to_string(),
             types
                 .iter()
-                .map(|t| format!("/certificates/new?type={}", t.definition.code))
-                .collect::<Vec<_>>()
-                .join(" · ")
+                .map(|t| {
+                    (
+                        format!("/certificates/new?type={}", encode(&t.definition.code)),
+                        t.definition.name.clone(),
+                    )
+                })
+                .collect(),
         ));
     }
     t.rows = certificate_rows(&found, "/certificates");
@@ -270,14 +273,26 @@ pub async fn issue(
 
 /// One certificate for its issuer (with the lifecycle actions) or for a department it was
 /// shared with (with the use-copy request).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct OneQuery {
+    /// A use copy just requested (POST-redirect-GET): shown while it is valid.
+    copy: Option<String>,
+}
+
 pub async fn one(
     State(state): State<CertificatesState>,
     auth: Auth,
     headers: HeaderMap,
     Path(identifier): Path<String>,
+    Query(q): Query<OneQuery>,
 ) -> ApiResult<Response> {
     let c = using::get(&state, &auth, &identifier).await?;
-    department_page(&state, &auth, &headers, c, None, None).await
+    let copy = match q.copy.as_deref().and_then(|id| id.parse().ok()) {
+        // An expired or unknown use copy is simply not shown.
+        Some(id) => using::use_copy_of(&state, &auth, &identifier, id).await.ok(),
+        None => None,
+    };
+    department_page(&state, &auth, &headers, c, copy, None).await
 }
 
 async fn department_page(
@@ -325,6 +340,8 @@ async fn department_page(
             format!("/api/v1/certificates/{}/pdf", encode(&c.identifier)),
             lang.pick("下载证照（PDF）", "Download (PDF)").into(),
         ));
+        // Only what the certificate's state allows (no 恢复使用 on a valid certificate).
+        let current = yici_core::certificate::Status::from_code(&c.status);
         for (op, zh, en) in [
             ("suspend", "暂停使用", "Suspend"),
             ("resume", "恢复使用", "Resume"),
@@ -332,6 +349,12 @@ async fn department_page(
             ("revoke_penalty", "吊销", "Revoke as a penalty"),
             ("cancel", "注销", "Cancel"),
         ] {
+            let allowed = current
+                .zip(yici_core::certificate::Operation::from_code(op))
+                .is_some_and(|(status, operation)| operation.apply(status).is_ok());
+            if !allowed {
+                continue;
+            }
             let mut form = FormView::new(
                 &format!("{path}/operations"),
                 lang.pick(zh, en),
@@ -418,11 +441,14 @@ pub async fn use_copy(
         purpose: f.purpose,
         case_ref: Some(f.case_ref).filter(|c| !c.trim().is_empty()),
     };
-    let result = using::use_copy(&state, &auth, &identifier, input).await;
-    let c = using::get(&state, &auth, &identifier).await?;
-    match result {
-        Ok(copy) => department_page(&state, &auth, &headers, c, Some(copy), None).await,
+    match using::use_copy(&state, &auth, &identifier, input).await {
+        // POST-redirect-GET: a reload shows the use copy again, it never makes a second one.
+        Ok(copy) => {
+            let to = format!("/certificates/{}?copy={}", encode(&identifier), copy.use_id);
+            Ok(Redirect::to(&to).into_response())
+        }
         Err(e) if matches!(e.kind, Kind::Invalid | Kind::Conflict) => {
+            let c = using::get(&state, &auth, &identifier).await?;
             department_page(&state, &auth, &headers, c, None, Some(("use_copy", &e))).await
         }
         Err(e) => Err(e.into()),

@@ -33,12 +33,13 @@ pub async fn seals(State(state): State<CertificatesState>, auth: Auth, headers: 
             lang.pick("印模", "Picture"),
         ],
     );
-    t.intro.push(format!(
-        "{}/api/v1/seal-authority/certificate",
-        lang.pick(
-            "印章根证书（验证方信任的证书）：",
-            "The seal authority's certificate (what verifiers trust): "
-        )
+    t.links = Some((
+        lang.pick("验证方信任的证书：", "What verifiers trust:").to_string(),
+        vec![(
+            "/api/v1/seal-authority/certificate".to_string(),
+            lang.pick("印章根证书（PEM）", "The seal authority's certificate (PEM)")
+                .to_string(),
+        )],
     ));
     for s in &list {
         t.rows.push(RowView {

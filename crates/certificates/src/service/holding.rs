@@ -226,6 +226,25 @@ pub async fn show(state: &CertificatesState, auth: &Caller, identifier: &str) ->
     })
 }
 
+/// The 亮证 link of one of my certificates while `token` (made by [`show`]) is valid; `None` for
+/// any other token.
+pub async fn show_link(
+    state: &CertificatesState,
+    auth: &Caller,
+    identifier: &str,
+    token: &str,
+) -> Result<Option<String>> {
+    let c = mine(state, auth, identifier).await?;
+    if token.is_empty() || token.len() > 200 {
+        return Ok(None);
+    }
+    let digest = yici_crypto::token::digest(token);
+    let shown = state.store.show_certificate(&digest, state.clock.now_micros()).await?;
+    Ok(shown
+        .filter(|s| s.id == c.id)
+        .map(|_| format!("{}/shows/{}", state.public_url, token)))
+}
+
 /// Every use of one of my certificates: who, for what, in which case, when.
 pub async fn uses(state: &CertificatesState, auth: &Caller, identifier: &str) -> Result<Vec<UseView>> {
     let c = mine(state, auth, identifier).await?;

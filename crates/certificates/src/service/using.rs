@@ -385,8 +385,13 @@ pub async fn use_copy(
     })
 }
 
-/// A use copy (加注件) as PDF/A-2b, for the department that requested it, while it is valid.
-pub async fn use_copy_pdf(state: &CertificatesState, auth: &Caller, identifier: &str, id: i64) -> Result<Pdf> {
+/// A use copy of the caller's department, while it is valid; 404 otherwise.
+async fn valid_use_copy(
+    state: &CertificatesState,
+    auth: &Caller,
+    identifier: &str,
+    id: i64,
+) -> Result<(Department, CertificateRecord, CertificateUse)> {
     let d = acting_department(state, auth).await?;
     auth.require(Permission::UseCertificates, &d.target())?;
     let not_found = || Error::not_found("加注件（或已过期）", "use copy (or it has expired)");
@@ -400,6 +405,28 @@ pub async fn use_copy_pdf(state: &CertificatesState, auth: &Caller, identifier: 
         .find(|u| u.id == id && u.kind == "use_copy" && u.department_id == Some(d.id))
         .filter(|u| u.valid_until.is_some_and(|until| until > now))
         .ok_or_else(not_found)?;
+    Ok((d, c, u))
+}
+
+/// A use copy (加注件) the caller's department requested, while it is valid (for the page that
+/// shows it after the request).
+pub async fn use_copy_of(state: &CertificatesState, auth: &Caller, identifier: &str, id: i64) -> Result<UseCopyView> {
+    let (d, c, u) = valid_use_copy(state, auth, identifier, id).await?;
+    Ok(UseCopyView {
+        pdf_url: format!("/api/v1/certificates/{}/use-copies/{}/pdf", c.identifier, u.id),
+        use_id: u.id,
+        identifier: c.identifier,
+        department: d.name,
+        purpose: u.purpose,
+        case_ref: u.case_ref,
+        used_at: u.used_at,
+        valid_until: u.valid_until.unwrap_or_default(),
+    })
+}
+
+/// A use copy (加注件) as PDF/A-2b, for the department that requested it, while it is valid.
+pub async fn use_copy_pdf(state: &CertificatesState, auth: &Caller, identifier: &str, id: i64) -> Result<Pdf> {
+    let (d, c, u) = valid_use_copy(state, auth, identifier, id).await?;
     let mut event = auth
         .event(Action::CertificateUseCopyPdf, "certificate_use")
         .object(&c.identifier)
