@@ -256,6 +256,27 @@ async fn working_copy(state: &CatalogueState, id: i64) -> Result<Resource> {
         .ok_or_else(|| Error::not_found("数据资源", "catalogue resource"))
 }
 
+/// The permission a lifecycle step needs, and the audit action it is recorded as.
+fn step_permission(t: Transition) -> (Permission, Action) {
+    match t {
+        Transition::Edit => (Permission::ManageCatalogue, Action::CatalogueEdit),
+        Transition::Submit => (Permission::ManageCatalogue, Action::CatalogueSubmit),
+        Transition::RequestWithdraw => (Permission::ManageCatalogue, Action::CatalogueWithdraw),
+        Transition::Approve => (Permission::ReviewCatalogue, Action::CatalogueApprove),
+        Transition::Reject => (Permission::ReviewCatalogue, Action::CatalogueReject),
+    }
+}
+
+/// The working copy `id`, when the caller may take step `t` on it (before asking "are you
+/// sure?"): the same check as [`step`], nothing changed.
+pub async fn may_step(state: &CatalogueState, auth: &Caller, id: i64, t: Transition) -> Result<Resource> {
+    let (permission, _) = step_permission(t);
+    auth.require(permission, &Target::OwnScope)?;
+    let current = working_copy(state, id).await?;
+    auth.require(permission, &department_target(state, current.department_id).await?)?;
+    Ok(current)
+}
+
 /// Apply a lifecycle step after checking who may take it: stewards of the provider edit, submit
 /// and ask to withdraw; operators approve and reject.
 pub async fn step(
@@ -266,16 +287,8 @@ pub async fn step(
     draft: Option<&ResourceDraft>,
     note: &str,
 ) -> Result<Resource> {
-    let (permission, action) = match t {
-        Transition::Edit => (Permission::ManageCatalogue, Action::CatalogueEdit),
-        Transition::Submit => (Permission::ManageCatalogue, Action::CatalogueSubmit),
-        Transition::RequestWithdraw => (Permission::ManageCatalogue, Action::CatalogueWithdraw),
-        Transition::Approve => (Permission::ReviewCatalogue, Action::CatalogueApprove),
-        Transition::Reject => (Permission::ReviewCatalogue, Action::CatalogueReject),
-    };
-    auth.require(permission, &Target::OwnScope)?;
-    let current = working_copy(state, id).await?;
-    auth.require(permission, &department_target(state, current.department_id).await?)?;
+    let (_, action) = step_permission(t);
+    let current = may_step(state, auth, id, t).await?;
     if let Some(d) = draft {
         validate(d)?;
     }

@@ -610,5 +610,25 @@ async fn catalogue_pages_search_edit_and_review(app: App) {
         app.page("/catalogue/review", Some(&steward)).await.status,
         StatusCode::FORBIDDEN
     );
+
+    // Asking to withdraw it is asked once more, by name; only the confirmation asks.
+    let path = format!("/catalogue/drafts/{}/withdraw", draft.id);
+    let ask = app.form(&path, &steward, &[]).await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.text);
+    assert!(ask.text.contains("广告经营登记信息") && ask.text.contains("name=\"confirmed\" value=\"1\""));
+    let queue = app.page("/catalogue/review", Some(&op)).await;
+    assert!(!queue.text.contains("广告经营登记信息"), "nothing asked yet");
+    assert_ne!(
+        app.form(&path, &op, &[]).await.status,
+        StatusCode::OK,
+        "operators do not ask"
+    );
+    let done = app.form(&path, &steward, &[("confirmed", "1")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let queue = app.page("/catalogue/review", Some(&op)).await;
+    assert!(
+        queue.text.contains("广告经营登记信息"),
+        "the withdrawal waits for review"
+    );
 }
 on_both!(catalogue_pages_search_edit_and_review);

@@ -200,6 +200,13 @@ async fn pages_show_share_verify_and_issue(app: App) {
     let verified = app.page(path, None).await;
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
     assert!(verified.text.contains("有效：内容未被篡改"), "{}", verified.text);
+    // It names what it verified, the holder masked, the status in words only.
+    assert!(
+        verified.text.contains("不动产权证书") && verified.text.contains("张*（"),
+        "{}",
+        verified.text
+    );
+    assert!(!verified.text.contains(CITIZEN) && !verified.text.contains("（01）"));
     let wrong = app
         .page(&format!("/verify?id={}&code=XXXXXXXX", common::enc(id)), None)
         .await;
@@ -273,6 +280,13 @@ async fn pages_show_share_verify_and_issue(app: App) {
     let shown = app.page(&show_url[show_url.find("/shows/").unwrap()..], None).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
     assert!(shown.text.contains("张*") && !shown.text.contains(CITIZEN));
+    // Labelled from the type's schema, with the identifier and the seal.
+    assert!(shown.text.contains("<dt>不动产单元号</dt>") && !shown.text.contains("<dt>unit_number</dt>"));
+    assert!(
+        shown.text.contains(id) && shown.text.contains("/picture\""),
+        "{}",
+        shown.text
+    );
 
     // The window clerk finds it, requests a use copy and sees the watermark.
     let clerk = app.login("window_clerk").await;
@@ -295,6 +309,26 @@ async fn pages_show_share_verify_and_issue(app: App) {
         copy.text
     );
 
+    // Withdrawing the consent is asked once more (nothing changes until confirmed), then done.
+    let consents = format!("/api/v1/me/certificates/{}/consents", common::enc(id));
+    let consent = app.get(&consents, Auth::Session(&me)).await.json()[0].clone();
+    let path = format!(
+        "/me/certificates/{}/consents/{}/withdraw",
+        common::enc(id),
+        consent["id"]
+    );
+    let ask = app.form(&path, &me, &[]).await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.text);
+    assert!(ask.text.contains("衢州市数据资源管理局") && ask.text.contains("name=\"confirmed\" value=\"1\""));
+    assert_eq!(app.get(&consents, Auth::Session(&me)).await.json()[0]["revoked"], false);
+    let done = app.form(&path, &me, &[("confirmed", "1")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert_eq!(app.get(&consents, Auth::Session(&me)).await.json()[0]["revoked"], true);
+    // Another person's certificate offers no such question.
+    let (number, name) = yici_server::demo::certificates::demo_company();
+    let other = app.login_applicant(&number, name).await;
+    assert_ne!(app.form(&path, &other, &[]).await.status, StatusCode::OK);
+
     // The issuer's form keeps the input and lists the bad fields.
     let issuer = app.login("cert_issuer").await;
     let code = type_code(&app, "营业执照").await;
@@ -316,6 +350,28 @@ async fn pages_show_share_verify_and_issue(app: App) {
         .await;
     assert!(one.text.contains("value=\"suspend\"") && one.text.contains("value=\"cancel\""));
     assert!(!one.text.contains("value=\"resume\""), "{}", one.text);
+    // 撤销 is asked once more, with the reason; only the confirmation revokes.
+    let path = format!("/certificates/{}/operations", common::enc(licence));
+    let ask = app
+        .form(&path, &issuer, &[("operation", "revoke"), ("reason", "依法撤销")])
+        .await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.text);
+    assert!(
+        ask.text.contains("确认撤销") && ask.text.contains("依法撤销"),
+        "{}",
+        ask.text
+    );
+    let api = format!("/api/v1/certificates/{}", common::enc(licence));
+    assert_eq!(app.get(&api, Auth::Session(&issuer)).await.json()["status"], "01");
+    let done = app
+        .form(
+            &path,
+            &issuer,
+            &[("operation", "revoke"), ("reason", "依法撤销"), ("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert_eq!(app.get(&api, Auth::Session(&issuer)).await.json()["status"], "03");
     let res = app
         .form(
             "/certificates/new",

@@ -187,6 +187,26 @@ impl FormView {
     }
 }
 
+/// "Are you sure?" before a destructive action (撤销, 吊销, 注销, 申请撤销, withdrawing a
+/// consent), without JavaScript: the form posts to the same action again with every field it
+/// was given and `confirmed=1`; the other button goes back.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub l: Layout,
+    pub question: String,
+    pub details: Vec<String>,
+    pub action: String,
+    pub hidden: Vec<(String, String)>,
+    pub yes: String,
+    pub back: String,
+}
+
+/// Whether a form post carries the confirmation of [`ConfirmPage`].
+pub fn confirmed(value: &str) -> bool {
+    value == "1"
+}
+
 /// Render a template, answering 500 (logged) if rendering itself fails.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {

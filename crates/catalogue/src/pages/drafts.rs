@@ -510,12 +510,16 @@ pub async fn save_draft(
 pub struct ReasonForm {
     #[serde(default)]
     reason: String,
+    /// `1` once the steward confirmed a withdrawal.
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// Lifecycle buttons: submit and withdraw (stewards), approve and reject (operators).
 pub async fn page_step(
     State(state): State<CatalogueState>,
     auth: Auth,
+    headers: HeaderMap,
     Path((id, action)): Path<(i64, String)>,
     Form(f): Form<ReasonForm>,
 ) -> ApiResult<Response> {
@@ -526,6 +530,31 @@ pub async fn page_step(
         "reject" => (Transition::Reject, "/catalogue/review"),
         _ => return Err(ApiError::not_found("操作", "action")),
     };
+    // Withdrawing a published resource is asked for once more, by name.
+    if t == Transition::RequestWithdraw && !yici_web::page::confirmed(&f.confirmed) {
+        let r = crate::service::may_step(&state, &auth, id, t).await?;
+        let l = Layout::new(&auth, &headers, "/catalogue/drafts", "申请撤销", "Request withdrawal");
+        let page = yici_web::page::ConfirmPage {
+            question: format!(
+                "{}“{}”？",
+                l.t("申请撤销数据资源", "Request the withdrawal of"),
+                r.draft.name
+            ),
+            details: vec![
+                l.t(
+                    "撤销申请经平台审核通过后，资源将不再出现在目录中，依据它的共享授权也将停止使用。",
+                    "Once the platform approves, the resource leaves the catalogue and the grants based on it stop.",
+                )
+                .to_string(),
+            ],
+            action: format!("/catalogue/drafts/{id}/withdraw"),
+            hidden: vec![("reason".into(), f.reason.clone())],
+            yes: l.t("确认申请撤销", "Yes, request withdrawal").to_string(),
+            back: back.to_string(),
+            l,
+        };
+        return Ok(render(StatusCode::OK, &page));
+    }
     step(&state, &auth, id, t, None, &f.reason).await?;
     Ok(Redirect::to(&format!("{back}?notice=done")).into_response())
 }

@@ -266,6 +266,8 @@ pub fn problems(t: &StoredType, issuer: &Department, r: &IssueRequest, today: Na
 pub struct Verification {
     pub identifier: String,
     pub type_name: String,
+    /// Whose certificate it is, masked: a person's name and number, an organisation's number.
+    pub holder: String,
     /// Status code as of today (`01` valid … `07` revoked as a penalty).
     pub status: String,
     pub status_name: String,
@@ -617,6 +619,10 @@ impl Certs {
         Ok(Verification {
             identifier: record.identifier.clone(),
             type_name: content.as_ref().map(|c| c.type_name.clone()).unwrap_or_default(),
+            holder: content
+                .as_ref()
+                .map(|c| masked_holder(&c.holder.name, &c.holder.code))
+                .unwrap_or_default(),
             status: status.code().to_string(),
             status_name: status.name(lang).to_string(),
             signature_valid: verified.is_ok() && content.is_some(),
@@ -643,6 +649,16 @@ pub struct UseCopyNote {
     /// UTC microseconds.
     pub used_at: i64,
     pub valid_until: i64,
+}
+
+/// A holder as anyone verifying may see it: a person's name and number masked, an
+/// organisation's name in full with its number masked.
+pub fn masked_holder(name: &str, code: &str) -> String {
+    match ApplicantId::parse(code) {
+        Ok(id @ ApplicantId::Person(_)) => format!("{}（{}）", yici_core::org::mask_name(name), id.masked()),
+        Ok(id) => format!("{name}（{}）", id.masked()),
+        Err(_) => yici_core::org::mask_name(name),
+    }
 }
 
 /// How long before a seal's signing certificate ends its department is reminded to make a new

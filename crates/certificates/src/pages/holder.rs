@@ -296,11 +296,51 @@ pub async fn my_consent(
     }
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Withdraw a consent, once confirmed.
 pub async fn my_withdraw(
     State(state): State<CertificatesState>,
     auth: Auth,
+    headers: HeaderMap,
     Path((identifier, id)): Path<(String, i64)>,
+    Form(f): Form<ConfirmForm>,
 ) -> ApiResult<Response> {
+    if !yici_web::page::confirmed(&f.confirmed) {
+        let consent = holding::consents(&state, &auth, &identifier)
+            .await?
+            .into_iter()
+            .find(|k| k.id == id && !k.revoked)
+            .ok_or_else(|| yici_service::Error::not_found("授权", "consent"))?;
+        let path = format!("/me/certificates/{}", encode(&identifier));
+        let l = Layout::new(&auth, &headers, &path, "我的证照", "My certificate");
+        let page = yici_web::page::ConfirmPage {
+            question: format!(
+                "{}{}{}",
+                l.t("撤回对“", "Withdraw the consent given to "),
+                consent.department_name,
+                l.t("”的授权？", "?")
+            ),
+            details: vec![
+                format!("{}{}", l.t("用途：", "Purpose: "), consent.purpose),
+                l.t(
+                    "撤回后，该部门不能再查看或调取此证照；已经发生的使用记录保留。",
+                    "Once withdrawn, the department can no longer see or use this certificate; past uses stay recorded.",
+                )
+                .to_string(),
+            ],
+            action: format!("{path}/consents/{id}/withdraw"),
+            hidden: vec![],
+            yes: l.t("确认撤回授权", "Yes, withdraw it").to_string(),
+            back: path,
+            l,
+        };
+        return Ok(render(StatusCode::OK, &page));
+    }
     holding::withdraw_consent(&state, &auth, &identifier, id).await?;
     Ok(Redirect::to(&format!("/me/certificates/{}", encode(&identifier))).into_response())
 }
@@ -399,7 +439,16 @@ pub async fn shown(
             s.holder_code.clone(),
         ),
     ];
-    rows.extend(s.data.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // The surface data under the labels of the type's schema, in its order.
+    let t = state.store.certificate_type(&s.type_code).await?.map(|t| t.definition);
+    match &t {
+        Some(t) => rows.extend(
+            t.shown_fields()
+                .into_iter()
+                .filter_map(|f| s.data.get(&f.name).map(|v| (f.label.clone(), v.clone()))),
+        ),
+        None => rows.extend(s.data.iter().map(|(k, v)| (k.clone(), v.clone()))),
+    }
     rows.push((lang.pick("发证机关", "Issuer").to_string(), s.issuer_name.clone()));
     page.intro.push(if s.signature_valid && s.seal_valid {
         lang.pick(
@@ -418,8 +467,8 @@ pub async fn shown(
         status_reason: String::new(),
         rows,
         issuer: s.issuer_name,
-        seal_picture: None,
-        identifier: String::new(),
+        seal_picture: Some(s.seal_picture_url),
+        identifier: s.identifier,
         code: None,
         watermark: None,
     });

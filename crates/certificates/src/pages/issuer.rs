@@ -395,6 +395,9 @@ pub struct OperationForm {
     operation: String,
     #[serde(default)]
     reason: String,
+    /// `1` once the issuer confirmed an operation that ends the certificate.
+    #[serde(default)]
+    confirmed: String,
 }
 
 pub async fn operate(
@@ -405,6 +408,34 @@ pub async fn operate(
     Form(f): Form<OperationForm>,
 ) -> ApiResult<Response> {
     let op = f.operation.clone();
+    // 撤销, 吊销 and 注销 end the certificate: asked once more (a missing reason is reported on
+    // the form first).
+    let ends = matches!(op.as_str(), "revoke" | "revoke_penalty" | "cancel");
+    if ends && !f.reason.trim().is_empty() && !yici_web::page::confirmed(&f.confirmed) {
+        let (_, c) = crate::service::issuing::issued(&state, &auth, &identifier).await?;
+        let name = yici_core::certificate::Operation::from_code(&op)
+            .map(|o| o.name(yici_service::context::current_lang()))
+            .unwrap_or_default();
+        let l = Layout::new(&auth, &headers, "/certificates", "电子证照", "Certificate");
+        let page = yici_web::page::ConfirmPage {
+            question: format!("{}{name}？", l.t("确认", "Confirm: ")),
+            details: vec![
+                format!("{}{}", l.t("证照标识：", "Identifier: "), c.identifier),
+                format!("{}{}", l.t("原因：", "Reason: "), f.reason.trim()),
+                l.t(
+                    "此操作不能撤回，持证人和用证部门将看到证照的新状态。",
+                    "This cannot be undone; the holder and the departments using it will see the new status.",
+                )
+                .to_string(),
+            ],
+            action: format!("/certificates/{}/operations", encode(&identifier)),
+            hidden: vec![("operation".into(), op.clone()), ("reason".into(), f.reason.clone())],
+            yes: format!("{}{name}", l.t("确认", "Yes, ")),
+            back: format!("/certificates/{}", encode(&identifier)),
+            l,
+        };
+        return Ok(render(StatusCode::OK, &page));
+    }
     let input = OperationInput {
         operation: f.operation,
         reason: f.reason,

@@ -63,6 +63,8 @@ pub struct UseView {
 /// What a 亮证 token shows.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ShownCertificate {
+    pub identifier: String,
+    pub type_code: String,
     pub type_name: String,
     pub holder_name: String,
     /// Masked for people.
@@ -75,6 +77,8 @@ pub struct ShownCertificate {
     pub data: BTreeMap<String, String>,
     pub signature_valid: bool,
     pub seal_valid: bool,
+    /// The picture of the seal that sealed it.
+    pub seal_picture_url: String,
 }
 
 /// The signed-in applicant's number.
@@ -332,6 +336,9 @@ pub async fn shown(state: &CertificatesState, auth: &Caller, token: &str) -> Res
         )
         .await?;
     Ok(ShownCertificate {
+        identifier: full.identifier,
+        type_code: full.type_code,
+        seal_picture_url: format!("/api/v1/seals/{}/picture", c.seal_id),
         type_name: full.type_name,
         holder_name: name,
         holder_code: code,
