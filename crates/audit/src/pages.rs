@@ -57,11 +57,7 @@ impl Names {
 }
 
 fn when(c: &EntryContent, lang: Lang) -> String {
-    let t = yici_core::clock::china_time(c.time);
-    match lang {
-        Lang::Zh => t.format("%Y年%m月%d日 %H:%M:%S").to_string(),
-        Lang::En => t.format("%Y-%m-%d %H:%M:%S").to_string(),
-    }
+    yici_web::page::format_time(c.time, lang)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -248,7 +244,11 @@ pub async fn search(
                 Cell::text(names.department(&state, c.actor.department_id).await?),
                 Cell::text(names.system(&state, c.actor.system_id).await?),
                 Cell::text(action_name(&c.action, lang)),
-                Cell::text(format!("{} {}", c.object_type, c.object_ids.join(","))),
+                Cell::text(format!(
+                    "{} {}",
+                    yici_core::audit::object_kind_name(&c.object_type, lang),
+                    c.object_ids.join(",")
+                )),
                 Cell::text(c.purpose.clone().unwrap_or_default()),
                 Cell::text(c.outcome.name(lang)),
                 Cell::text(&c.request_id),

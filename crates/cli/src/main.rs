@@ -77,6 +77,8 @@ enum Command {
         webhook_allow: Vec<String>,
         #[command(flatten)]
         oidc: Box<OidcArgs>,
+        #[command(flatten)]
+        site: Box<crate::serve::SiteArgs>,
     },
     /// Identifiers: check and explain.
     Id {
@@ -207,6 +209,7 @@ async fn run(command: Command) -> Result<()> {
             seal_key,
             webhook_allow,
             oidc,
+            site,
         } => {
             let seal_key = load_seal_key(seal_key.as_deref(), &storage.data)?;
             let config = ServerConfig {
@@ -218,6 +221,7 @@ async fn run(command: Command) -> Result<()> {
                     .filter(|h| !h.is_empty())
                     .collect(),
                 checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval),
+                site: site.site(demo)?,
                 ..ServerConfig::default()
             };
             let nats = nats.map(|url| yici_server::yici_nats::NatsConfig {

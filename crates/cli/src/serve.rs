@@ -70,6 +70,60 @@ impl OidcArgs {
     }
 }
 
+/// What the site says about itself in every page's footer and in its notices.
+#[derive(clap::Args)]
+pub(crate) struct SiteArgs {
+    /// 主办单位: who runs the site.
+    #[arg(long, env = "YICI_SITE_SPONSOR")]
+    site_sponsor: Option<String>,
+    /// 政府网站标识码.
+    #[arg(long, env = "YICI_SITE_CODE")]
+    site_code: Option<String>,
+    /// ICP 备案号.
+    #[arg(long, env = "YICI_SITE_ICP")]
+    site_icp: Option<String>,
+    /// Where people ask and complain (default: the 12345 hotline).
+    #[arg(long, env = "YICI_SITE_CONTACT")]
+    site_contact: Option<String>,
+    /// A folder with the deployment's own privacy.txt, terms.txt and accessibility.txt
+    /// (paragraphs separated by blank lines); each file that is there replaces the default.
+    #[arg(long, env = "YICI_SITE_NOTICES")]
+    site_notices: Option<std::path::PathBuf>,
+}
+
+impl SiteArgs {
+    /// The site's settings; `demo` shows the demo banner on every page.
+    pub(crate) fn site(&self, demo: bool) -> Result<yici_web::site::Site> {
+        let mut site = yici_web::site::Site {
+            demo,
+            ..Default::default()
+        };
+        let set = |v: &Option<String>, to: &mut String| {
+            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                *to = v.to_string();
+            }
+        };
+        set(&self.site_sponsor, &mut site.sponsor);
+        set(&self.site_code, &mut site.site_code);
+        set(&self.site_icp, &mut site.icp);
+        set(&self.site_contact, &mut site.contact);
+        if let Some(dir) = &self.site_notices {
+            let read = |name: &str| -> Result<Option<String>> {
+                let path = dir.join(name);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Ok(Some(text)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(anyhow::anyhow!("--site-notices: cannot read {}: {e}", path.display())),
+                }
+            };
+            site.privacy = read("privacy.txt")?;
+            site.terms = read("terms.txt")?;
+            site.accessibility = read("accessibility.txt")?;
+        }
+        Ok(site)
+    }
+}
+
 /// Where the server listens, and the public address if one was given.
 pub(crate) struct Listen {
     pub(crate) addr: SocketAddr,

@@ -80,7 +80,15 @@ fn qr_codes_point_at_the_address_people_reach() {
         s(&data),
         "--public-url",
         "https://yici.example.gov.cn/",
+        "--site-sponsor",
+        "浙江省大数据发展管理局",
+        "--site-code",
+        "3300000001",
     ]);
+    // The footer says who runs the site; the demo says it is one.
+    let home = request(&addr, "GET", "/", &[("Accept", "text/html")], "");
+    assert!(home.body.contains("浙江省大数据发展管理局") && home.body.contains("3300000001"));
+    assert!(home.body.contains("demo-banner"));
     let (qr, show) = qr_and_show_link(&addr);
     assert!(show.starts_with("https://yici.example.gov.cn/shows/"), "{show}");
     if let Some(qr) = qr {

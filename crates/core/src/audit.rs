@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 mod action;
-pub use action::{Action, action_name};
+pub use action::{Action, action_name, object_kind_name};
 
 /// The outcome of the recorded action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -64,6 +64,14 @@ impl MaskingProfile {
             MaskingProfile::None => "none",
         }
     }
+    /// What people read: 严格脱敏 for `strict`.
+    pub fn name(self, lang: crate::Lang) -> &'static str {
+        match self {
+            MaskingProfile::Strict => lang.pick("严格脱敏", "strict masking"),
+            MaskingProfile::Standard => lang.pick("标准脱敏（姓名不脱敏）", "standard masking (names in full)"),
+            MaskingProfile::None => lang.pick("不脱敏", "no masking"),
+        }
+    }
     pub fn from_code(code: &str) -> Option<Self> {
         [MaskingProfile::Strict, MaskingProfile::Standard, MaskingProfile::None]
             .into_iter()

@@ -109,7 +109,7 @@ async fn requests_page(
                 Cell::text(resource),
                 Cell::text(r.request.items.join("、")),
                 Cell::text(&r.request.purpose),
-                Cell::text(r.deadline.to_string()),
+                Cell::text(yici_web::page::format_day(r.deadline, lang)),
                 Cell::text(&r.status_name),
                 Cell::text(&r.decision_note),
             ],
@@ -295,9 +295,9 @@ pub async fn grants(State(state): State<ExchangeState>, auth: Auth, headers: Hea
                 Cell::text(resource),
                 Cell::text(g.items.join("、")),
                 Cell::text(&g.purpose),
-                Cell::text(format!("{} — {}", g.valid_from, g.valid_until)),
+                Cell::text(yici_web::page::format_validity(g.valid_from, Some(g.valid_until), lang)),
                 Cell::text(g.daily_quota.to_string()),
-                Cell::text(g.masking.code()),
+                Cell::text(g.masking.name(lang)),
                 Cell::text(if g.revoked {
                     lang.pick("已撤销", "Revoked")
                 } else {

@@ -72,7 +72,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every route of the platform: each capability's, and the platform's own (page preferences,
-/// the stylesheet, operations).
+/// the stylesheet, the site's notices, operations).
 pub fn routes() -> yici_web::Routes<AppState> {
     yici_directory::router()
         .merge(yici_audit::router())
@@ -83,6 +83,9 @@ pub fn routes() -> yici_web::Routes<AppState> {
             yici_web::Routes::new("")
                 .get("/prefs", yici_web::page::prefs)
                 .get("/static/yici.css", yici_web::page::stylesheet)
+                .get("/privacy", yici_web::site::privacy)
+                .get("/terms", yici_web::site::terms)
+                .get("/accessibility", yici_web::site::accessibility)
                 .get("/healthz", obs::healthz)
                 .get("/readyz", obs::readyz)
                 .get("/metrics", obs::metrics),

@@ -79,6 +79,11 @@ pub async fn problems(State(state): State<AppState>, req: Request, next: Next) -
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let path = req.uri().path().to_string();
+    // The reader's display settings, for an error page in the frame of their pages.
+    let mut cookies = axum::http::HeaderMap::new();
+    if let Some(c) = req.headers().get(header::COOKIE) {
+        cookies.insert(header::COOKIE, c.clone());
+    }
     let res = next.run(req).await;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -137,7 +142,8 @@ pub async fn problems(State(state): State<AppState>, req: Request, next: Next) -
         }
     };
     if wants_html(accept.as_deref(), &path) {
-        return yici_web::page::error_page(&error, current_lang());
+        let caller = res.extensions().get::<yici_web::Auth>();
+        return yici_web::page::error_page(&error, current_lang(), caller.map(|a| (a, &cookies)));
     }
     if ours_is_problem(&res) {
         return res;

@@ -40,6 +40,9 @@ pub struct ServerConfig {
     /// The time every deadline, validity and expiry is decided by: the system clock, or a
     /// clock a test sets.
     pub clock: yici_core::clock::Clock,
+    /// The site's sponsor, identifiers, contact and notices (the demo banner shows whenever
+    /// the development identity register is active).
+    pub site: yici_web::site::Site,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +62,7 @@ impl Default for ServerConfig {
             sign_in_lockout: Duration::from_secs(15 * 60),
             webhook_allow: Vec::new(),
             clock: yici_core::clock::Clock::system(),
+            site: yici_web::site::Site::default(),
         }
     }
 }
@@ -111,7 +115,15 @@ impl AppState {
             config.upstream_timeout,
             config.upstream_retries,
         ));
-        let gate = yici_web::auth::Gate::new(store.clone(), config.clock.clone(), config.body_limit, crate::menu());
+        let mut site = config.site.clone();
+        site.demo |= identity.as_ref().is_some_and(|i| i.name() == "dev");
+        let gate = yici_web::auth::Gate::new(
+            store.clone(),
+            config.clock.clone(),
+            config.body_limit,
+            crate::menu(),
+            site,
+        );
         let exchange = yici_exchange::ExchangeState {
             store: store.clone(),
             audit: audit.clone(),

@@ -803,6 +803,48 @@ async fn web_forms_keep_input_and_show_errors_by_the_field(app: App) {
 }
 on_both!(web_forms_keep_input_and_show_errors_by_the_field);
 
+async fn every_page_carries_the_site_furniture_and_errors_keep_the_frame(app: App) {
+    // The footer: notices, who runs the site, where to ask; the demo banner while the
+    // development identity register is active (as in these tests).
+    let home = app.page("/", None).await;
+    for text in [
+        "href=\"/privacy\"",
+        "href=\"/terms\"",
+        "href=\"/accessibility\"",
+        "主办单位",
+        "12345",
+        "demo-banner",
+    ] {
+        assert!(home.text.contains(text), "{text} on the home page");
+    }
+    for (path, text) in [
+        ("/privacy", "谁用了我的数据"),
+        ("/terms", "电子证照"),
+        ("/accessibility", "长辈版"),
+    ] {
+        let page = app.page(path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.text.contains(text), "{path}: {}", page.text);
+    }
+    // An error page keeps the menu and the signed-in state.
+    let op = app.login("operator").await;
+    let missing = app.page("/no-such-page", Some(&op)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.text.contains("href=\"/admin/regions\"") && missing.text.contains("退出登录"),
+        "{}",
+        missing.text
+    );
+    let refused = app.page("/seals", Some(&app.login("window_clerk").await)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.text.contains("退出登录") && refused.text.contains("class=\"main-nav\""),
+        "{}",
+        refused.text
+    );
+}
+on_both!(every_page_carries_the_site_furniture_and_errors_keep_the_frame);
+
 async fn demo_seeding_is_idempotent(app: App) {
     let count = |app: &App| {
         let store = app.store.clone();

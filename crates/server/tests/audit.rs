@@ -311,6 +311,12 @@ async fn operators_search_and_export_the_log(app: App) {
     let page = app.page("/audit?action=applicant.read", Some(&op)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("user:window_clerk"));
+    // Actions and object kinds in words, not codes.
+    assert!(
+        page.text.contains("查询申请人信息") && page.text.contains("<td>申请人 "),
+        "{}",
+        page.text
+    );
     // The search form as a browser sends it: empty fields mean no filter; departments, systems
     // and actions are lists (by name), dates are date fields.
     let page = app

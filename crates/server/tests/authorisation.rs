@@ -40,6 +40,9 @@ const OPEN: &[(&str, &str)] = &[
     ("POST", "/logout"),
     ("GET", "/prefs"),
     ("GET", "/static/yici.css"),
+    ("GET", "/privacy"),
+    ("GET", "/terms"),
+    ("GET", "/accessibility"),
     ("GET", "/catalogue"),
     ("GET", "/certificate-types"),
     // Only a redirect to the list of requests, which is guarded.

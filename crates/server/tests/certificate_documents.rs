@@ -207,6 +207,20 @@ async fn pages_show_share_verify_and_issue(app: App) {
         verified.text
     );
     assert!(!verified.text.contains(CITIZEN) && !verified.text.contains("（01）"));
+    // Dates in one form per language.
+    let from: chrono::NaiveDate = house["valid_from"].as_str().unwrap().parse().unwrap();
+    assert!(
+        verified.text.contains(&from.format("%Y年%-m月%-d日").to_string()),
+        "{}",
+        verified.text
+    );
+    let english = app.page(&format!("{path}&lang=en"), None).await;
+    assert!(
+        english.text.contains(&from.format("%-d %b %Y").to_string()),
+        "{}",
+        english.text
+    );
+    assert!(!english.text.contains(&format!("<dd>{from}")));
     let wrong = app
         .page(&format!("/verify?id={}&code=XXXXXXXX", common::enc(id)), None)
         .await;

@@ -366,7 +366,7 @@ async fn sharing_pages_for_each_party(app: App) {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     let grants = app.page("/sharing/grants", Some(&police)).await;
-    assert!(grants.text.contains("市场主体登记系统") && grants.text.contains("strict"));
+    assert!(grants.text.contains("市场主体登记系统") && grants.text.contains("严格脱敏"));
     let mine = app.page("/sharing/requests?view=outgoing", Some(&steward)).await;
     assert!(mine.text.contains("部分授权"));
     let notes = app.page("/notifications", Some(&steward)).await;

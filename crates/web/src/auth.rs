@@ -55,6 +55,8 @@ const SIGN_IN_PATHS: [&str; 4] = [
 pub struct Auth {
     pub caller: Caller,
     pub menu: Arc<[MenuEntry]>,
+    /// The site's furniture (footer, notices, the demo banner).
+    pub site: Arc<crate::site::Site>,
 }
 
 impl Auth {
@@ -62,6 +64,7 @@ impl Auth {
         Auth {
             caller: Caller::anonymous(),
             menu: Arc::from(Vec::new()),
+            site: Arc::default(),
         }
     }
 }
@@ -90,16 +93,18 @@ struct GateInner {
     clock: Clock,
     body_limit: usize,
     menu: Arc<[MenuEntry]>,
+    site: Arc<crate::site::Site>,
 }
 
 impl Gate {
-    pub fn new(store: Store, clock: Clock, body_limit: usize, menu: Vec<MenuEntry>) -> Self {
+    pub fn new(store: Store, clock: Clock, body_limit: usize, menu: Vec<MenuEntry>, site: crate::site::Site) -> Self {
         Gate(Arc::new(GateInner {
             store,
             tokens: Memo::default(),
             clock,
             body_limit,
             menu: Arc::from(menu),
+            site: Arc::new(site),
         }))
     }
 
@@ -118,6 +123,7 @@ impl Gate {
         Auth {
             caller,
             menu: self.0.menu.clone(),
+            site: self.0.site.clone(),
         }
     }
 }
@@ -230,9 +236,27 @@ fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
 
 /// Middleware: resolve the principal, check CSRF for cookie sessions, and store [`Auth`] in the
 /// request for handlers.
+///
+/// For pages, the caller also travels with an error response, so that the error page keeps the
+/// menu and the signed-in state.
 pub async fn authenticate(State(gate): State<Gate>, req: Request, next: Next) -> Response {
+    let page = !req.uri().path().starts_with("/api/")
+        && req
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
     match resolve(&gate, req).await {
-        Ok(req) => next.run(req).await,
+        Ok(req) => {
+            let auth = page.then(|| req.extensions().get::<Auth>().cloned()).flatten();
+            let mut res = next.run(req).await;
+            if let Some(auth) = auth
+                && (res.status().is_client_error() || res.status().is_server_error())
+            {
+                res.extensions_mut().insert(auth);
+            }
+            res
+        }
         Err(e) => e.into_response(),
     }
 }

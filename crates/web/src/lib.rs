@@ -24,6 +24,7 @@ pub mod menu;
 pub mod page;
 pub mod routes;
 pub mod sheet;
+pub mod site;
 
 pub use auth::Auth;
 pub use error::{ApiError, ApiResult, Problem};

@@ -9,6 +9,7 @@ use crate::menu::{NavItem, navigation};
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::sync::Arc;
 use yici_core::Lang;
 use yici_core::authz::Principal;
 
@@ -28,6 +29,8 @@ pub struct Layout {
     pub elderly: bool,
     pub path: String,
     pub notice: Option<String>,
+    /// The site's furniture: the footer and the demo banner.
+    pub site: Arc<crate::site::Site>,
 }
 
 impl Layout {
@@ -48,6 +51,7 @@ impl Layout {
             elderly: cookie(headers, MODE_COOKIE) == Some("elderly"),
             path: path.to_string(),
             notice: None,
+            site: auth.site.clone(),
         }
     }
 
@@ -74,11 +78,27 @@ impl Layout {
 }
 
 pub fn format_date(micros: i64, lang: Lang) -> String {
-    let t = yici_core::clock::china_time(micros);
+    format_day(yici_core::clock::china_date(micros), lang)
+}
+
+/// A day in the one form of each language: 2026年11月30日, 30 Nov 2026.
+pub fn format_day(d: chrono::NaiveDate, lang: Lang) -> String {
     match lang {
-        Lang::Zh => t.format("%Y年%m月%d日").to_string(),
-        Lang::En => t.format("%Y-%m-%d").to_string(),
+        Lang::Zh => d.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => d.format("%-d %b %Y").to_string(),
     }
+}
+
+/// A moment (UTC microseconds) as a day and a time in China: 2026年11月30日 09:05:00.
+pub fn format_time(micros: i64, lang: Lang) -> String {
+    let t = yici_core::clock::china_time(micros);
+    format!("{} {}", format_day(t.date(), lang), t.format("%H:%M:%S"))
+}
+
+/// A validity in words: from a day, until a day or for good.
+pub fn format_validity(from: chrono::NaiveDate, until: Option<chrono::NaiveDate>, lang: Lang) -> String {
+    let until = until.map_or_else(|| lang.pick("长期", "permanent").to_string(), |d| format_day(d, lang));
+    format!("{} – {until}", format_day(from, lang))
 }
 
 /// Percent-encode a path or query value.
@@ -227,22 +247,16 @@ struct ErrorPage {
     request_id: String,
 }
 
-/// The HTML page for an error, used for browsers instead of a problem document.
-pub fn error_page(e: &ApiError, lang: Lang) -> Response {
+/// The HTML page for an error, used for browsers instead of a problem document: in the frame of
+/// the caller's pages (menu, signed-in state, 长辈版) when the caller is known.
+pub fn error_page(e: &ApiError, lang: Lang, caller: Option<(&Auth, &HeaderMap)>) -> Response {
     if e.status == StatusCode::UNAUTHORIZED && e.code == "unauthenticated" {
         return Redirect::to("/login").into_response();
     }
-    let l = Layout {
-        lang,
-        title: lang
-            .pick("无法完成请求", "The request could not be completed")
-            .to_string(),
-        nav: Vec::new(),
-        who: None,
-        csrf: String::new(),
-        elderly: false,
-        path: "/".into(),
-        notice: None,
+    let title = ("无法完成请求", "The request could not be completed");
+    let l = match caller {
+        Some((auth, headers)) => Layout::new(auth, headers, "", title.0, title.1),
+        None => bare_layout(lang, title),
     };
     let page = ErrorPage {
         l,
@@ -251,6 +265,20 @@ pub fn error_page(e: &ApiError, lang: Lang) -> Response {
         request_id: current_request_id(),
     };
     render(e.status, &page)
+}
+
+fn bare_layout(lang: Lang, title: (&str, &str)) -> Layout {
+    Layout {
+        lang,
+        title: lang.pick(title.0, title.1).to_string(),
+        nav: Vec::new(),
+        who: None,
+        csrf: String::new(),
+        elderly: false,
+        path: "/".into(),
+        notice: None,
+        site: Arc::default(),
+    }
 }
 
 #[derive(serde::Deserialize)]

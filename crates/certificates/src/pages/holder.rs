@@ -35,7 +35,7 @@ pub async fn mine(State(state): State<CertificatesState>, auth: Auth, headers: H
         )
         .to_string(),
     );
-    t.rows = certificate_rows(&list, "/me/certificates");
+    t.rows = certificate_rows(&list, "/me/certificates", lang);
     Ok(render(StatusCode::OK, &t))
 }
 
@@ -402,7 +402,10 @@ pub async fn verify(
     let mut status = StatusCode::OK;
     if !id.is_empty() {
         match holding::verification(&state, &auth, id.trim(), Some(&code)).await {
-            Ok(v) => page.verification = Some(v),
+            Ok(v) => {
+                page.validity = yici_web::page::format_validity(v.valid_from, v.valid_until, lang);
+                page.verification = Some(v);
+            }
             Err(e) => {
                 status = yici_web::error::status_of(e.kind);
                 form = form.with_error(&e, lang);

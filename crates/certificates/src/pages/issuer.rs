@@ -73,7 +73,7 @@ pub async fn list(
                 .collect(),
         ));
     }
-    t.rows = certificate_rows(&found, "/certificates");
+    t.rows = certificate_rows(&found, "/certificates", lang);
     Ok(render(StatusCode::OK, &t))
 }
 

@@ -48,6 +48,8 @@ pub struct CertificatePage {
     pub crumbs: Vec<(String, String)>,
     pub intro: Vec<String>,
     pub verification: Option<Verification>,
+    /// The verified certificate's validity, in the reader's words.
+    pub validity: String,
     pub face: Option<Face>,
     pub qr: Option<QrView>,
     pub sections: Vec<Section>,
@@ -63,6 +65,7 @@ impl CertificatePage {
             crumbs: vec![],
             intro: vec![],
             verification: None,
+            validity: String::new(),
             face: None,
             qr: None,
             sections: vec![],
@@ -110,12 +113,9 @@ pub(crate) async fn face(state: &CertificatesState, c: &CertificateView, lang: L
         }
         None => rows.extend(c.data.iter().map(|(k, v)| (k.clone(), v.clone()))),
     }
-    let until = c
-        .valid_until
-        .map_or_else(|| lang.pick("长期", "permanent").to_string(), |d| d.to_string());
     rows.push((
         lang.pick("有效期", "Validity").to_string(),
-        format!("{} – {until}", c.valid_from),
+        yici_web::page::format_validity(c.valid_from, c.valid_until, lang),
     ));
     rows.push((lang.pick("发证机关", "Issuer").to_string(), c.issuer_name.clone()));
     rows.push((lang.pick("版本", "Version").to_string(), format!("{:03}", c.version)));
@@ -137,7 +137,7 @@ pub(crate) async fn face(state: &CertificatesState, c: &CertificateView, lang: L
     })
 }
 
-pub(crate) fn certificate_rows(list: &[CertificateView], base: &str) -> Vec<RowView> {
+pub(crate) fn certificate_rows(list: &[CertificateView], base: &str, lang: Lang) -> Vec<RowView> {
     list.iter()
         .map(|c| RowView {
             cells: vec![
@@ -145,7 +145,10 @@ pub(crate) fn certificate_rows(list: &[CertificateView], base: &str) -> Vec<RowV
                 Cell::text(&c.holder_name),
                 Cell::text(&c.number),
                 Cell::text(&c.status_name),
-                Cell::text(c.valid_until.map_or("长期".to_string(), |d| d.to_string())),
+                Cell::text(c.valid_until.map_or_else(
+                    || lang.pick("长期", "permanent").to_string(),
+                    |d| yici_web::page::format_day(d, lang),
+                )),
                 Cell::text(&c.issuer_name),
             ],
             actions: vec![],

@@ -117,9 +117,54 @@ pub fn action_name(code: &str, lang: Lang) -> String {
     Action::from_code(code).map_or_else(|| code.to_string(), |a| a.name(lang).to_string())
 }
 
+/// The kinds of object the log records an action on, with what people read.
+const OBJECT_KINDS: &[(&str, &str, &str)] = &[
+    ("applicant", "申请人", "applicant"),
+    ("calendar_year", "年度节假日安排", "holiday schedule"),
+    ("catalogue_resource", "数据资源", "catalogue resource"),
+    ("certificate", "电子证照", "certificate"),
+    ("certificate_consent", "证照授权", "certificate consent"),
+    ("certificate_type", "证照类型", "certificate type"),
+    ("certificate_use", "证照使用", "certificate use"),
+    ("checkpoint", "审计检查点", "audit checkpoint"),
+    ("csrf_token", "表单令牌", "form token"),
+    ("department", "部门", "department"),
+    ("field_mapping", "代码映射", "code mapping"),
+    ("grant", "共享授权", "grant"),
+    ("permission", "权限", "permission"),
+    ("region", "行政区划", "region"),
+    ("resource", "数据资源", "resource"),
+    ("seal", "电子印章", "seal"),
+    ("seal_authority", "印章根证书", "seal authority"),
+    ("session", "登录会话", "session"),
+    ("sharing_request", "共享申请", "sharing request"),
+    ("system", "应用系统", "system"),
+    ("system_token", "系统令牌", "system token"),
+    ("user", "用户", "user"),
+    ("user_role", "用户角色", "user role"),
+    ("webhook", "变更推送订阅", "webhook"),
+];
+
+/// The readable name of an object kind as the log stores it; an unknown kind is shown as it is.
+pub fn object_kind_name(code: &str, lang: Lang) -> String {
+    OBJECT_KINDS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or_else(|| code.to_string(), |(_, zh, en)| lang.pick(zh, en).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn object_kinds_read_as_words_and_unknown_ones_as_they_are() {
+        assert_eq!(object_kind_name("certificate_use", Lang::Zh), "证照使用");
+        assert_eq!(object_kind_name("certificate_use", Lang::En), "certificate use");
+        assert_eq!(object_kind_name("gadget", Lang::Zh), "gadget");
+        let mut seen = std::collections::HashSet::new();
+        assert!(OBJECT_KINDS.iter().all(|(c, _, _)| seen.insert(*c)), "each kind once");
+    }
 
     #[test]
     fn every_action_has_one_code_and_reads_back() {
