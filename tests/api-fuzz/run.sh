@@ -55,6 +55,10 @@ common=(
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
   --phases examples,coverage,fuzzing --max-examples "$examples" --workers 1
   --request-timeout 20 --generation-with-security-parameters false --generation-database none
+  # The generator throws away most values of a path parameter followed by a fixed segment
+  # ('{code}/template.csv': codes with '/' or '?' would change the path); that tells about the
+  # generator's efficiency, not about the API, and must not fail the campaign at random.
+  --suppress-health-check=filter_too_much
   --exclude-name 'DELETE /api/v1/session'
   --exclude-name 'DELETE /api/v1/systems/{id}/tokens/{token_id}'
   --exclude-name 'PUT /api/v1/users/{id}/disabled'

@@ -191,3 +191,40 @@ test('a citizen opens a certificate, sees its QR code, shares it and shows it; a
   await visitor.close();
   await page.close();
 });
+
+/** Whether the page is wider than the window (it would scroll sideways). */
+async function overflows(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+}
+
+test('no page scrolls sideways on a 390-px phone, in 长辈版 too, and the audit log fits 1280 px', async () => {
+  const pages = {
+    anonymous: ['/', '/login', '/login/applicant', '/catalogue', '/certificate-types', '/verify', '/privacy'],
+    operator: ['/', '/admin/regions', '/admin/departments', '/admin/systems', '/admin/users', '/calendar',
+      '/audit', '/sharing/grants', '/seals', '/gov/catalogue', '/catalogue/review'],
+  };
+  const failures = [];
+  for (const mode of ['standard', 'elderly']) {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await context.addCookies([{ name: 'yici_mode', value: mode, url: base }]);
+    const page = await context.newPage();
+    for (const path of pages.anonymous) {
+      await page.goto(`${base}${path}`);
+      if (await overflows(page)) failures.push(`${mode} anonymous ${path}`);
+    }
+    await signIn(page, 'operator');
+    for (const path of pages.operator) {
+      await page.goto(`${base}${path}`);
+      if (await overflows(page)) failures.push(`${mode} operator ${path}`);
+    }
+    await context.close();
+  }
+  assert.deepEqual(failures, [], 'pages wider than a 390-px phone');
+
+  const wide = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await wide.newPage();
+  await signIn(page, 'operator');
+  await page.goto(`${base}/audit`);
+  assert.equal(await overflows(page), false, 'the audit log fits 1280 px');
+  await wide.close();
+});

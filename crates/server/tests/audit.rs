@@ -313,7 +313,7 @@ async fn operators_search_and_export_the_log(app: App) {
     assert!(page.text.contains("user:window_clerk"));
     // Actions and object kinds in words, not codes.
     assert!(
-        page.text.contains("查询申请人信息") && page.text.contains("<td>申请人 "),
+        page.text.contains("查询申请人信息") && page.text.contains("\">申请人 "),
         "{}",
         page.text
     );

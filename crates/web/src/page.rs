@@ -407,6 +407,12 @@ pub struct TablePage {
 }
 
 impl TablePage {
+    /// The heading of column `i`, which labels its cells when the table is stacked as cards on
+    /// a narrow screen.
+    pub fn label(&self, i: &usize) -> &str {
+        self.head.get(*i).map_or("", String::as_str)
+    }
+
     pub fn new(l: Layout, caption: &str, head: &[&str]) -> Self {
         TablePage {
             caption: caption.into(),

@@ -41,6 +41,13 @@ pub struct Section {
     pub rows: Vec<RowView>,
 }
 
+impl Section {
+    /// The heading of column `i` (cells are labelled by it on a narrow screen).
+    pub fn label(&self, i: &usize) -> &str {
+        self.head.get(*i).map_or("", String::as_str)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "certificate.html")]
 pub struct CertificatePage {
