@@ -199,7 +199,8 @@ async function overflows(page) {
 
 test('no page scrolls sideways on a 390-px phone, in 长辈版 too, and the audit log fits 1280 px', async () => {
   const pages = {
-    anonymous: ['/', '/login', '/login/applicant', '/catalogue', '/certificate-types', '/verify', '/privacy'],
+    anonymous: ['/', '/login', '/login/applicant', '/catalogue', '/certificate-types', '/verify', '/privacy',
+      '/developers'],
     operator: ['/', '/admin/regions', '/admin/departments', '/admin/systems', '/admin/users', '/calendar',
       '/audit', '/sharing/grants', '/seals', '/gov/catalogue', '/catalogue/review'],
   };

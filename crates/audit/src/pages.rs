@@ -90,13 +90,28 @@ pub async fn my_data_uses(
             lang.pick("核验凭证", "Proof"),
         ],
     );
+    // In words for people; the commands are on the developers' page.
     page.intro.push(
         lang.pick(
-            "这里列出政府部门和应用系统每一次使用您的数据的记录。每条记录都写入防篡改的审计日志，可下载其存在性证明，用平台公布的公钥（/api/v1/audit/public-key）通过命令 yici audit verify-export 独立核验。",
-            "Every use of your data by a department or a system is listed here. Each is an entry of the tamper-evident audit log: download its inclusion proof and check it yourself with the platform's published key (/api/v1/audit/public-key) and `yici audit verify-export`.",
+            "这里列出政府部门和应用系统每一次使用您的数据的记录：谁、在何时、为了什么、办理哪件事。",
+            "Every use of your data by a department or a system is listed here: who, when, why, and for which case.",
         )
         .into(),
     );
+    page.intro.push(
+        lang.pick(
+            "每条记录都写入防篡改的审计日志：记录一旦写入，任何人都无法悄悄修改或删除。您可以下载每条记录的“核验凭证”，交给您信任的机构或技术人员，用平台公布的公钥独立核验这条记录确实在日志中、且未被改动。",
+            "Each record is an entry of a tamper-evident audit log: once written, nobody can quietly change or remove it. You can download each record's proof and have anyone you trust check, with the platform's published key, that the record is in the log and unchanged.",
+        )
+        .into(),
+    );
+    page.links = Some((
+        lang.pick("核验方法：", "How to check:").to_string(),
+        vec![(
+            "/developers".to_string(),
+            lang.pick("开发者说明", "For developers").to_string(),
+        )],
+    ));
     let mut names = Names::default();
     let count = entries.len();
     for e in entries {

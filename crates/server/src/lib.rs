@@ -86,6 +86,7 @@ pub fn routes() -> yici_web::Routes<AppState> {
                 .get("/privacy", yici_web::site::privacy)
                 .get("/terms", yici_web::site::terms)
                 .get("/accessibility", yici_web::site::accessibility)
+                .get("/developers", yici_web::site::developers)
                 .get("/healthz", obs::healthz)
                 .get("/readyz", obs::readyz)
                 .get("/metrics", obs::metrics),

@@ -193,6 +193,14 @@ async fn citizens_see_who_used_their_data_and_can_prove_it(app: App) {
         "{}",
         page.text
     );
+    // Proofs are explained in words; the commands are on the developers' page.
+    assert!(!page.text.contains("yici audit") && page.text.contains("href=\"/developers\""));
+    let developers = app.page("/developers", None).await;
+    assert!(
+        developers.text.contains("yici audit verify-export"),
+        "{}",
+        developers.text
+    );
 }
 on_both!(citizens_see_who_used_their_data_and_can_prove_it);
 

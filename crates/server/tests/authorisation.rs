@@ -43,6 +43,7 @@ const OPEN: &[(&str, &str)] = &[
     ("GET", "/privacy"),
     ("GET", "/terms"),
     ("GET", "/accessibility"),
+    ("GET", "/developers"),
     ("GET", "/catalogue"),
     ("GET", "/certificate-types"),
     // Only a redirect to the list of requests, which is guarded.

@@ -58,6 +58,7 @@ enum Notice {
     Privacy,
     Terms,
     Accessibility,
+    Developers,
 }
 
 impl Notice {
@@ -66,6 +67,7 @@ impl Notice {
             Notice::Privacy => ("隐私声明", "Privacy notice"),
             Notice::Terms => ("使用条款", "Terms of use"),
             Notice::Accessibility => ("无障碍声明", "Accessibility statement"),
+            Notice::Developers => ("开发者说明", "For developers"),
         }
     }
 
@@ -74,6 +76,7 @@ impl Notice {
             Notice::Privacy => "/privacy",
             Notice::Terms => "/terms",
             Notice::Accessibility => "/accessibility",
+            Notice::Developers => "/developers",
         }
     }
 
@@ -105,6 +108,22 @@ impl Notice {
                  点击页面顶部的“长辈版 / 无障碍”可放大字体、加大按钮、提高对比度并简化导航。\n\n\
                  如遇使用障碍，请通过下方联系方式告诉我们。"
             }
+            (Notice::Developers, Lang::Zh) => {
+                "接口文档见 /api/docs（OpenAPI 3.1 描述：/api/openapi.json）。部门系统以令牌调用共享交换接口，须声明用途。\n\n\
+                 审计日志可独立核验：平台公钥见 /api/v1/audit/public-key，最新检查点见 /api/v1/audit/checkpoint；\
+                 每条记录的存在性证明可从“谁用了我的数据”下载。用 yici audit verify-export 文件 --public-key 公钥 核验导出的日志，\
+                 或按 RFC 9162（SM3）自行计算证明。\n\n\
+                 电子证照可离线核验：yici cert verify 目录 --ca 印章根证书（根证书见 /api/v1/seal-authority/certificate），\
+                 或用 OpenSSL 以 SM2（distid 1234567812345678）核验签章。"
+            }
+            (Notice::Developers, Lang::En) => {
+                "The API is described at /api/docs (OpenAPI 3.1: /api/openapi.json). Department systems call the exchange with their token and state a purpose.\n\n\
+                 The audit log can be checked independently: the platform's public key is at /api/v1/audit/public-key and the latest checkpoint at \
+                 /api/v1/audit/checkpoint; each record's inclusion proof is downloaded from \"Who used my data\". Check an exported log with \
+                 yici audit verify-export FILE --public-key KEY, or compute the proofs yourself by RFC 9162 (with SM3).\n\n\
+                 Electronic certificates verify offline: yici cert verify DIR --ca ROOT (the seal authority's certificate is at \
+                 /api/v1/seal-authority/certificate), or with OpenSSL, SM2 with distid 1234567812345678."
+            }
             (Notice::Accessibility, Lang::En) => {
                 "The platform follows the national web accessibility standard and the MIIT rules for accessible and senior-friendly internet services: every page works without scripts, every form field has a label, and keyboards and screen readers are supported.\n\n\
                  \"Large print / accessible\" at the top of each page enlarges text and buttons, raises contrast and simplifies navigation.\n\n\
@@ -120,6 +139,7 @@ impl Notice {
             Notice::Privacy => &auth.site.privacy,
             Notice::Terms => &auth.site.terms,
             Notice::Accessibility => &auth.site.accessibility,
+            Notice::Developers => &None,
         };
         let text = own.as_deref().unwrap_or_else(|| self.default_text(l.lang));
         let paragraphs = text
@@ -145,4 +165,9 @@ pub async fn terms(auth: Auth, headers: HeaderMap) -> Response {
 /// 无障碍声明.
 pub async fn accessibility(auth: Auth, headers: HeaderMap) -> Response {
     Notice::Accessibility.page(&auth, &headers)
+}
+
+/// 开发者说明: the API, and how to check the audit log and certificates independently.
+pub async fn developers(auth: Auth, headers: HeaderMap) -> Response {
+    Notice::Developers.page(&auth, &headers)
 }
