@@ -73,7 +73,11 @@ fn qr_codes_point_at_the_address_people_reach() {
     let _ = server.kill();
     let _ = server.wait();
 
-    // With --public-url (its trailing slash dropped): that address, wherever the server listens.
+    // With --public-url (its trailing slash dropped): that address, wherever the server listens;
+    // and the deployment's own privacy notice (the other notices keep the platform's text).
+    let notices = data.join("notices");
+    std::fs::create_dir_all(&notices).unwrap();
+    std::fs::write(notices.join("privacy.txt"), "本站隐私声明第一段。\n\n第二段。").unwrap();
     let (mut server, addr) = start_server(&[
         "--demo",
         "--data",
@@ -84,11 +88,17 @@ fn qr_codes_point_at_the_address_people_reach() {
         "浙江省大数据发展管理局",
         "--site-code",
         "3300000001",
+        "--site-notices",
+        s(&notices),
     ]);
     // The footer says who runs the site; the demo says it is one.
     let home = request(&addr, "GET", "/", &[("Accept", "text/html")], "");
     assert!(home.body.contains("浙江省大数据发展管理局") && home.body.contains("3300000001"));
     assert!(home.body.contains("demo-banner"));
+    let privacy = request(&addr, "GET", "/privacy", &[("Accept", "text/html")], "");
+    assert!(privacy.body.contains("<p>本站隐私声明第一段。</p>") && privacy.body.contains("<p>第二段。</p>"));
+    let terms = request(&addr, "GET", "/terms", &[("Accept", "text/html")], "");
+    assert!(terms.body.contains("电子证照"), "the default terms stay");
     let (qr, show) = qr_and_show_link(&addr);
     assert!(show.starts_with("https://yici.example.gov.cn/shows/"), "{show}");
     if let Some(qr) = qr {

@@ -373,7 +373,12 @@ pub async fn use_copy(
         Some(until),
     )
     .await?;
-    Ok(UseCopyView {
+    Ok(copy_view(c, d, u))
+}
+
+/// A recorded use copy as shown to the department that requested it.
+fn copy_view(c: CertificateRecord, d: Department, u: CertificateUse) -> UseCopyView {
+    UseCopyView {
         pdf_url: format!("/api/v1/certificates/{}/use-copies/{}/pdf", c.identifier, u.id),
         use_id: u.id,
         identifier: c.identifier,
@@ -381,8 +386,8 @@ pub async fn use_copy(
         purpose: u.purpose,
         case_ref: u.case_ref,
         used_at: u.used_at,
-        valid_until: until,
-    })
+        valid_until: u.valid_until.unwrap_or_default(),
+    }
 }
 
 /// A use copy of the caller's department, while it is valid; 404 otherwise.
@@ -412,16 +417,7 @@ async fn valid_use_copy(
 /// shows it after the request).
 pub async fn use_copy_of(state: &CertificatesState, auth: &Caller, identifier: &str, id: i64) -> Result<UseCopyView> {
     let (d, c, u) = valid_use_copy(state, auth, identifier, id).await?;
-    Ok(UseCopyView {
-        pdf_url: format!("/api/v1/certificates/{}/use-copies/{}/pdf", c.identifier, u.id),
-        use_id: u.id,
-        identifier: c.identifier,
-        department: d.name,
-        purpose: u.purpose,
-        case_ref: u.case_ref,
-        used_at: u.used_at,
-        valid_until: u.valid_until.unwrap_or_default(),
-    })
+    Ok(copy_view(c, d, u))
 }
 
 /// A use copy (加注件) as PDF/A-2b, for the department that requested it, while it is valid.
