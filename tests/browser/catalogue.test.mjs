@@ -90,6 +90,10 @@ test('a steward catalogues a resource and the operator approves it into the cata
 
   await signIn(page, 'operator');
   await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '目录审核' }).click();
+  // The reviewer reads the resource before deciding: its name leads to it, the decision is there.
+  await page.getByRole('link', { name: '广告发布登记信息', exact: true }).click();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), '广告发布登记信息');
+  assert.equal(await page.getByRole('cell', { name: '广告发布单位', exact: true }).count(), 1);
   await page.getByRole('button', { name: '通过：广告发布登记信息' }).click();
   await page.getByRole('status').waitFor();
   assert.match(await page.locator('caption').innerText(), /待审核 0 项/);

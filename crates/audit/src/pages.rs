@@ -284,9 +284,5 @@ pub async fn search(
             keep("to", &q.to),
         ));
     }
-    let status = match refused {
-        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    Ok(render(status, &page))
+    Ok(render(StatusCode::OK, &page))
 }

@@ -213,3 +213,21 @@ pub async fn my_proof(state: &AuditState, caller: &Caller, id: i64) -> Result<Ex
     let proved = state.store.audit_inclusion(index, cp.size).await?;
     Ok(Export::new(cp, vec![proved]))
 }
+
+/// What waits for the reader on the home page: for a citizen or a company, how many times
+/// departments used their data.
+pub async fn home(state: &AuditState, caller: &Caller) -> Result<Vec<yici_web::home::Tile>> {
+    if !matches!(caller.principal, Principal::Applicant { .. }) {
+        return Ok(Vec::new());
+    }
+    let lang = yici_service::context::current_lang();
+    let uses = my_entries(state, caller, Page::all()).await?;
+    Ok(vec![
+        yici_web::home::Tile::new(
+            lang.pick("谁用了我的数据", "Who used my data"),
+            uses.len() as i64,
+            "/me/data-uses",
+        )
+        .note(lang.pick("次使用记录", "uses recorded")),
+    ])
+}

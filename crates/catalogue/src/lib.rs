@@ -71,6 +71,7 @@ where
                 .post("/catalogue/drafts/{id}", pages::save_draft)
                 .post("/catalogue/drafts/{id}/{action}", pages::page_step)
                 .get("/catalogue/review", pages::review)
+                .get("/catalogue/review/{id}", pages::review_one)
                 .get("/catalogue/statistics", pages::stats_page),
         )
 }

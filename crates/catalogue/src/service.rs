@@ -603,3 +603,41 @@ pub async fn import(
     }
     Ok(report)
 }
+
+/// What waits for the reader on the home page: resources to review, and (for stewards) their
+/// department's resources sent back for changes.
+pub async fn home(state: &CatalogueState, caller: &Caller) -> Result<Vec<yici_web::home::Tile>> {
+    use yici_web::home::Tile;
+    let lang = yici_service::context::current_lang();
+    let mut tiles = Vec::new();
+    if caller.require(Permission::ReviewCatalogue, &Target::OwnScope).is_ok() {
+        let queue = drafts_for(
+            state,
+            caller,
+            &DraftQuery {
+                queue: Some("pending".into()),
+                limit: Some(200),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tiles.push(Tile::new(
+            lang.pick("待审核的数据资源", "Resources to review"),
+            queue.len() as i64,
+            "/catalogue/review",
+        ));
+    }
+    let department = caller.user.as_ref().and_then(|u| u.department_id);
+    if let Some(dept) = department.filter(|_| caller.require(Permission::ManageCatalogue, &Target::OwnScope).is_ok()) {
+        let returned = state
+            .store
+            .catalogue_list(&[Status::Rejected], Some(dept), yici_store::Page::all())
+            .await?;
+        tiles.push(Tile::new(
+            lang.pick("被退回待修改的资源", "Resources sent back for changes"),
+            returned.len() as i64,
+            "/catalogue/drafts",
+        ));
+    }
+    Ok(tiles)
+}

@@ -57,6 +57,9 @@ pub enum MaskingProfile {
 }
 
 impl MaskingProfile {
+    /// Every profile, the strictest first.
+    pub const ALL: [MaskingProfile; 3] = [MaskingProfile::Strict, MaskingProfile::Standard, MaskingProfile::None];
+
     pub fn code(self) -> &'static str {
         match self {
             MaskingProfile::Strict => "strict",
@@ -73,9 +76,7 @@ impl MaskingProfile {
         }
     }
     pub fn from_code(code: &str) -> Option<Self> {
-        [MaskingProfile::Strict, MaskingProfile::Standard, MaskingProfile::None]
-            .into_iter()
-            .find(|p| p.code() == code)
+        MaskingProfile::ALL.into_iter().find(|p| p.code() == code)
     }
     fn masks(self, kind: ValueKind) -> bool {
         !matches!(

@@ -13,6 +13,10 @@
 mod api;
 pub mod identity;
 mod pages;
+
+/// The home page, given what waits for the reader; the server serves it at `/` with the tiles
+/// of every capability.
+pub use pages::account::home;
 pub mod service;
 pub mod throttle;
 
@@ -99,7 +103,6 @@ where
         .get("/ids/check", api::ids::check)
         .merge(
             Routes::new("")
-                .get("/", account::home)
                 .get("/login", account::login_page)
                 .post("/login", account::login)
                 .get("/login/applicant", account::applicant_page)

@@ -80,6 +80,7 @@ where
     Routes::new("/api/v1")
         .get("/sharing/requests", api::sharing::list)
         .post("/sharing/requests", api::sharing::create)
+        .get("/sharing/requests/{id}", api::sharing::one)
         .post("/sharing/requests/{id}/decision", api::sharing::decide)
         .get("/sharing/grants", api::sharing::grants)
         .delete("/sharing/grants/{id}", api::sharing::revoke)
@@ -98,6 +99,8 @@ where
         .merge(
             Routes::new("")
                 .get("/sharing/requests", pages::requests)
+                .post("/sharing/requests", pages::file)
+                .get("/sharing/requests/new", pages::new_request)
                 .get("/sharing/requests/{id}", pages::one)
                 .post("/sharing/requests/{id}/{action}", pages::decide)
                 .get("/sharing/grants", pages::grants)
@@ -117,6 +120,7 @@ where
     api::load,
     api::sharing::create,
     api::sharing::list,
+    api::sharing::one,
     api::sharing::decide,
     api::sharing::grants,
     api::sharing::revoke,

@@ -186,6 +186,69 @@ pub async fn list(state: &ExchangeState, auth: &Caller, view: Option<&str>, page
     Ok(found.into_iter().map(RequestView::from).collect())
 }
 
+/// One request with the names people read: who asks (department and system), what for, on
+/// which legal basis, and from whom.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RequestDetail {
+    #[serde(flatten)]
+    pub view: RequestView,
+    pub resource_name: String,
+    pub provider_department_name: String,
+    pub consumer_department_name: String,
+    pub system_name: String,
+    /// Whether the reader may answer it now (its provider's steward while pending, an operator
+    /// once escalated).
+    pub answerable: bool,
+}
+
+/// One request, for the departments on either side and the operators whose scope covers the
+/// provider.
+pub async fn get(state: &ExchangeState, auth: &Caller, id: i64) -> Result<RequestDetail> {
+    auth.require(Permission::ReadSharing, &Target::OwnScope)?;
+    let r = state
+        .store
+        .sharing_request(id)
+        .await?
+        .ok_or_else(|| Error::not_found("共享申请", "sharing request"))?;
+    let provider = state
+        .store
+        .department(r.provider_department_id)
+        .await?
+        .ok_or_else(|| Error::not_found("部门", "department"))?;
+    let consumer = state.store.department(r.request.consumer_department_id).await?;
+    let sees = |t: &Target| auth.require(Permission::ReadSharing, t).is_ok();
+    let coordinates = auth.require(Permission::CoordinateSharing, &provider.target()).is_ok();
+    if !(sees(&provider.target()) || consumer.as_ref().is_some_and(|c| sees(&c.target())) || coordinates) {
+        // Whether a request exists is not for others to learn.
+        return Err(Error::not_found("共享申请", "sharing request"));
+    }
+    let answerable = match r.status {
+        RequestStatus::Pending => auth.require(Permission::AnswerSharing, &provider.target()).is_ok(),
+        RequestStatus::Escalated => coordinates,
+        _ => false,
+    };
+    let resource_name = state
+        .store
+        .catalogue_resource(r.request.resource_id)
+        .await?
+        .map(|x| x.draft.name)
+        .unwrap_or_default();
+    let system_name = state
+        .store
+        .system(r.request.system_id)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    Ok(RequestDetail {
+        resource_name,
+        provider_department_name: provider.name,
+        consumer_department_name: consumer.map(|c| c.name).unwrap_or_default(),
+        system_name,
+        answerable,
+        view: r.into(),
+    })
+}
+
 /// A decision with the grant's terms.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DecisionInput {
@@ -397,4 +460,58 @@ pub async fn enforce_deadlines(state: &ExchangeState, today: chrono::NaiveDate) 
         }
     }
     Ok((reminded, escalated))
+}
+
+/// What waits for the reader on the home page: requests to answer (with the nearest deadline),
+/// requests to coordinate, and this week's notifications.
+pub async fn home(state: &ExchangeState, auth: &Caller) -> Result<Vec<yici_web::home::Tile>> {
+    use yici_web::home::Tile;
+    let lang = yici_service::context::current_lang();
+    let mut tiles = Vec::new();
+    let department = auth.user.as_ref().and_then(|u| u.department_id);
+    if let Some(dept) = department.filter(|_| auth.require(Permission::AnswerSharing, &Target::OwnScope).is_ok()) {
+        let filter = RequestFilter {
+            provider_department_id: Some(dept),
+            status: Some(RequestStatus::Pending),
+            ..Default::default()
+        };
+        let pending = state.store.sharing_requests(&filter, Page::all()).await?;
+        let mut tile = Tile::new(
+            lang.pick("待答复的共享申请", "Sharing requests to answer"),
+            pending.len() as i64,
+            "/sharing/requests?view=incoming",
+        );
+        if let Some(first) = pending.iter().map(|r| r.deadline).min() {
+            let day = yici_web::page::format_day(first, lang);
+            tile = tile.note(match lang {
+                yici_core::Lang::Zh => format!("最早 {day} 到期"),
+                yici_core::Lang::En => format!("first due {day}"),
+            });
+        }
+        tiles.push(tile);
+    }
+    if auth.require(Permission::CoordinateSharing, &Target::OwnScope).is_ok() {
+        let escalated = list(state, auth, Some("escalated"), Page::all()).await?;
+        tiles.push(Tile::new(
+            lang.pick("待协调的共享申请", "Sharing requests to coordinate"),
+            escalated.len() as i64,
+            "/sharing/requests?view=escalated",
+        ));
+    }
+    if let Some(dept) = department.filter(|_| auth.require(Permission::ReadSharing, &Target::OwnScope).is_ok()) {
+        let week_ago = state.config.clock.now_micros() - 7 * 24 * 3600 * 1_000_000;
+        let recent = state
+            .store
+            .notifications(dept, Page::new(Some(200), None))
+            .await?
+            .into_iter()
+            .filter(|n| n.created_at >= week_ago)
+            .count();
+        tiles.push(Tile::new(
+            lang.pick("近7天的消息", "Messages this week"),
+            recent as i64,
+            "/notifications",
+        ));
+    }
+    Ok(tiles)
 }

@@ -13,6 +13,7 @@ pub use yici_oidc;
 
 pub mod bench;
 pub mod demo;
+mod home;
 pub mod jobs;
 pub mod obs;
 pub mod openapi;
@@ -71,8 +72,8 @@ pub fn router(state: AppState) -> Router {
     )
 }
 
-/// Every route of the platform: each capability's, and the platform's own (page preferences,
-/// the stylesheet, the site's notices, operations).
+/// Every route of the platform: each capability's, and the platform's own (the home page with
+/// every capability's counts, page preferences, the stylesheet, the site's notices, operations).
 pub fn routes() -> yici_web::Routes<AppState> {
     yici_directory::router()
         .merge(yici_audit::router())
@@ -81,6 +82,7 @@ pub fn routes() -> yici_web::Routes<AppState> {
         .merge(yici_catalogue::router())
         .merge(
             yici_web::Routes::new("")
+                .get("/", home::home)
                 .get("/prefs", yici_web::page::prefs)
                 .get("/static/yici.css", yici_web::page::stylesheet)
                 .get("/privacy", yici_web::site::privacy)

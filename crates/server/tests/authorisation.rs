@@ -46,8 +46,6 @@ const OPEN: &[(&str, &str)] = &[
     ("GET", "/developers"),
     ("GET", "/catalogue"),
     ("GET", "/certificate-types"),
-    // Only a redirect to the list of requests, which is guarded.
-    ("GET", "/sharing/requests/{id}"),
     ("GET", "/verify"),
     ("POST", "/verify"),
     ("GET", "/shows/{token}"),
@@ -286,6 +284,12 @@ async fn every_role_every_endpoint(app: App) {
         ),
         row(
             Method::GET,
+            "/api/v1/sharing/requests/999999",
+            None,
+            OP | STEWARD | SUPERVISOR | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::GET,
             "/api/v1/sharing/requests?view=escalated",
             None,
             OP | CITY_OP,
@@ -490,11 +494,17 @@ async fn every_role_every_endpoint(app: App) {
         ("/gov/catalogue", STAFF),
         ("/catalogue/drafts", STEWARD),
         ("/catalogue/review", OP | CITY_OP),
+        ("/catalogue/review/999999", OP | CITY_OP),
         ("/catalogue/statistics", STAFF),
         (
             "/sharing/requests?view=outgoing",
             STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
         ),
+        (
+            "/sharing/requests/999999",
+            STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        ("/sharing/requests/new?resource=999999", STEWARD),
         ("/sharing/grants", STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP),
         ("/me/data-uses", 0),
         ("/me/data-uses/1/proof", 0),
@@ -522,6 +532,7 @@ async fn every_role_every_endpoint(app: App) {
         ("/catalogue/drafts/999999", STEWARD),
         ("/catalogue/drafts/999999/submit", STEWARD),
         ("/catalogue/drafts/999999/approve", OP | CITY_OP),
+        ("/sharing/requests", STEWARD),
         (
             "/sharing/requests/999999/approve",
             STEWARD | SUPERVISOR | OP | CITY_OP | DEPT_SUP,

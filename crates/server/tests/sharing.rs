@@ -348,15 +348,50 @@ async fn sharing_pages_for_each_party(app: App) {
     );
     assert!(
         page.text.contains("企业开办时核验法定代表人身份")
-            && page.text.contains(&format!("/sharing/requests/{id}/approve"))
+            && page.text.contains(&format!("href=\"/sharing/requests/{id}\"")),
+        "each request links to its page"
     );
+    // The request's page names who asks, what for and on which basis, and offers the answers.
+    let one = app.page(&format!("/sharing/requests/{id}"), Some(&police)).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    for fact in [
+        "申请部门：浙江省市场监督管理局",
+        "应用系统：市场主体登记系统",
+        "用途：企业开办时核验法定代表人身份",
+        "法律依据：",
+        "公民身份号码",
+        &format!("/sharing/requests/{id}/approve"),
+        &format!("/sharing/requests/{id}/refuse"),
+    ] {
+        assert!(one.text.contains(fact), "{fact} missing: {}", one.text);
+    }
+    // The requesting side reads it too, without the answer forms; others do not learn of it.
+    let theirs = app.page(&format!("/sharing/requests/{id}"), Some(&steward)).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.text.contains(&format!("/sharing/requests/{id}/approve")));
+    let api = app
+        .get(&format!("/api/v1/sharing/requests/{id}"), Auth::Session(&steward))
+        .await;
+    assert_eq!(api.status, StatusCode::OK);
+    assert_eq!(api.json()["system_name"], "市场主体登记系统");
+    assert_eq!(api.json()["answerable"], false);
     // A refusal without its reason comes back on its own form, marked, with the page around it.
     let res = app
         .form(&format!("/sharing/requests/{id}/refuse"), &police, &[("reasons", "  ")])
         .await;
-    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
-    assert!(res.text.contains(&format!("id=\"f-reasons-{id}\"")) && res.text.contains("aria-invalid=\"true\""));
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert!(res.text.contains("id=\"f-reasons\"") && res.text.contains("aria-invalid=\"true\""));
     assert!(res.text.contains("error-summary") && res.text.contains("href=\"/sharing/grants\""));
+    // Items are ticked one by one; one not asked for is refused on the form.
+    let res = app
+        .form(
+            &format!("/sharing/requests/{id}/approve"),
+            &police,
+            &[("items", "姓名"), ("items", "住址"), ("masking", "strict")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert!(res.text.contains("只能授权申请中的信息项"));
     let res = app
         .form(
             &format!("/sharing/requests/{id}/approve"),
@@ -374,6 +409,87 @@ async fn sharing_pages_for_each_party(app: App) {
     let refused = app
         .form(&format!("/sharing/requests/{id}/refuse"), &police, &[("reasons", "x")])
         .await;
-    assert_eq!(refused.status, StatusCode::CONFLICT, "already decided");
+    assert_eq!(refused.status, StatusCode::OK, "already decided: said on the page");
+    assert!(refused.text.contains("不能再作决定"), "{}", refused.text);
 }
 on_both!(sharing_pages_for_each_party);
+
+async fn a_request_is_filed_from_the_resource_page(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    let steward = app.login("data_steward").await;
+    let police = app.police_steward().await;
+    let market = app.department_id("浙江省市场监督管理局").await;
+    let system = app.store.list_systems(Some(market)).await.unwrap()[0].id;
+    let people = app.resource("人口基础信息").await.id;
+    let resource = app.page(&format!("/catalogue/{people}"), Some(&steward)).await;
+    let link = format!("/sharing/requests/new?resource={people}");
+    assert!(resource.text.contains(&link), "申请共享 on the resource page");
+    // Not on the provider's own resource.
+    let own = app.page(&format!("/catalogue/{people}"), Some(&police)).await;
+    assert!(!own.text.contains(&link));
+    let form = app.page(&link, Some(&steward)).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert!(form.text.contains("type=\"checkbox\"") && form.text.contains("value=\"公民身份号码\""));
+    assert!(form.text.contains("市场主体登记系统") && form.text.contains("type=\"date\""));
+
+    // Empty, overlong and malformed input: the same form, marked, the input kept, nothing filed.
+    let long = "用".repeat(5000);
+    for bad in [
+        vec![("resource_id", people.to_string())],
+        vec![
+            ("resource_id", people.to_string()),
+            ("system_id", "x".into()),
+            ("items", "姓名".into()),
+            ("purpose", long.clone()),
+            ("legal_basis", "《居民身份证法》".into()),
+            ("valid_from", "2026-13-45".into()),
+            ("valid_until", "tomorrow".into()),
+        ],
+        vec![
+            ("resource_id", people.to_string()),
+            ("system_id", system.to_string()),
+            ("items", "不存在的信息项".into()),
+            ("purpose", long.clone()),
+            ("legal_basis", "".into()),
+            ("valid_from", "2026-11-30".into()),
+            ("valid_until", "2026-11-01".into()),
+        ],
+    ] {
+        let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = app.form("/sharing/requests", &steward, &pairs).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert!(res.text.contains("error-summary") && res.text.contains("aria-invalid=\"true\""));
+        assert!(res.text.contains("name=\"csrf_token\""), "the form is there again");
+    }
+    let filed = app
+        .get("/api/v1/sharing/requests?view=outgoing", Auth::Session(&steward))
+        .await;
+    assert_eq!(filed.json().as_array().unwrap().len(), 0, "nothing was filed");
+
+    let res = app
+        .form(
+            "/sharing/requests",
+            &steward,
+            &[
+                ("resource_id", &people.to_string()),
+                ("system_id", &system.to_string()),
+                ("items", "姓名"),
+                ("items", "公民身份号码"),
+                ("purpose", "企业开办时核验法定代表人身份"),
+                ("legal_basis", "《市场主体登记管理条例》"),
+                ("valid_from", "2026-11-30"),
+                ("valid_until", "2027-11-29"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let filed = app
+        .get("/api/v1/sharing/requests?view=outgoing", Auth::Session(&steward))
+        .await;
+    let list = filed.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["request"]["items"], json!(["姓名", "公民身份号码"]));
+    let location = res.headers[axum::http::header::LOCATION].to_str().unwrap();
+    assert_eq!(location, format!("/sharing/requests/{}?notice=filed", list[0]["id"]));
+}
+on_both!(a_request_is_filed_from_the_resource_page);

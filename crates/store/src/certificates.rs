@@ -774,6 +774,24 @@ impl Store {
         rows.iter().map(certificate).collect()
     }
 
+    /// What waits for an issuer, in counts only: its suspended certificates (to resume or end)
+    /// and its valid ones whose validity ends between `today` and `soon`.
+    pub async fn certificates_attention(&self, issuer: i64, today: NaiveDate, soon: NaiveDate) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN status = $2 THEN 1 ELSE 0 END), 0) AS suspended,
+                    COALESCE(SUM(CASE WHEN status = $3 AND valid_until >= $4 AND valid_until <= $5 THEN 1 ELSE 0 END), 0) AS expiring
+             FROM certificates WHERE issuer_department_id = $1",
+        )
+        .bind(issuer)
+        .bind(Status::Suspended.code())
+        .bind(Status::Valid.code())
+        .bind(today.to_string())
+        .bind(soon.to_string())
+        .fetch_one(self.pool())
+        .await?;
+        Ok((get_i64(&row, "suspended")?, get_i64(&row, "expiring")?))
+    }
+
     /// Every identifier, oldest first (for `yici cert list`).
     pub async fn certificate_identifiers(&self, page: Page) -> Result<Vec<String>> {
         let rows = sqlx::query("SELECT identifier FROM certificates ORDER BY id LIMIT $1 OFFSET $2")

@@ -9,6 +9,7 @@
 //!   (a department system's token, a person's session with its CSRF check, or nobody);
 //! - [`context`]: the request id and the reader's language, cookies;
 //! - [`extract`]: JSON, query, path and form extractors whose rejections are problem documents;
+//! - [`home`]: the counts each capability puts on the home page;
 //! - [`menu`]: the menu entries each capability offers, shown by permission;
 //! - [`page`]: the page frame (menu, language, 长辈版), forms, tables, rendering;
 //! - [`routes`]: a route table that remembers every method and path it was given, so that tests
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod extract;
+pub mod home;
 pub mod menu;
 pub mod page;
 pub mod routes;

@@ -157,6 +157,16 @@ impl FieldView {
         self.options = options;
         self
     }
+    /// A group of checkboxes, one per option; `value` holds the checked values, one per line.
+    pub fn checkboxes(mut self, options: Vec<(String, String)>) -> Self {
+        self.options = options;
+        self.kind = "checkboxes";
+        self
+    }
+    /// Whether the checkbox of `value` is checked.
+    pub fn checks(&self, value: &str) -> bool {
+        self.value.lines().any(|v| v == value)
+    }
 }
 
 /// A whole form: fields, hidden values, and the error summary shown above it.
@@ -204,6 +214,17 @@ impl FormView {
             }
         }
         self
+    }
+}
+
+/// The status of a form shown again with its errors: 200, because the reader gets a page (the
+/// form, the input kept, the fields marked), not a failure. Only throttling keeps its 429, so
+/// that clients back off.
+pub fn shown_again(status: StatusCode) -> StatusCode {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        status
+    } else {
+        StatusCode::OK
     }
 }
 

@@ -419,7 +419,7 @@ async fn edit_page(
     let form = form.with_error(&e, current_lang());
     let mut t = TablePage::new(l, "", &[]);
     t.forms.push(form);
-    Ok(render(e.status, &t))
+    Ok(render(yici_web::page::shown_again(e.status), &t))
 }
 
 /// An empty draft for the form, with `item_rows` blank item rows.
@@ -555,8 +555,93 @@ pub async fn page_step(
         };
         return Ok(render(StatusCode::OK, &page));
     }
-    step(&state, &auth, id, t, None, &f.reason).await?;
-    Ok(Redirect::to(&format!("{back}?notice=done")).into_response())
+    match step(&state, &auth, id, t, None, &f.reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("{back}?notice=done")).into_response()),
+        // A rejection without its reason, or a step the state no longer allows, comes back on
+        // the resource's review page.
+        Err(e)
+            if matches!(t, Transition::Approve | Transition::Reject)
+                && matches!(e.kind, yici_service::Kind::Invalid | yici_service::Kind::Conflict) =>
+        {
+            review_page(&state, &auth, &headers, id, Some((&f.reason, &e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A resource waiting for review, read in full before the decision: its facts and items, the
+/// approve button and the rejection form.
+pub async fn review_one(
+    State(state): State<CatalogueState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    review_page(&state, &auth, &headers, id, None).await
+}
+
+async fn review_page(
+    state: &CatalogueState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    id: i64,
+    refused: Option<(&str, &yici_service::Error)>,
+) -> ApiResult<Response> {
+    let r = crate::service::may_step(state, auth, id, Transition::Approve).await?;
+    let provider = state
+        .store
+        .department(r.department_id)
+        .await?
+        .map(|d| format!("{}（{}）", d.name, d.uscc))
+        .unwrap_or_default();
+    let l = Layout::new(auth, headers, "/catalogue/review", "目录审核", "Catalogue review");
+    let lang = l.lang;
+    let mut t = TablePage::new(l, lang.pick("信息项", "Data items"), &super::item_head(lang));
+    t.l.title = r.draft.name.clone();
+    t.crumbs = vec![(
+        "/catalogue/review".into(),
+        lang.pick("目录审核", "Catalogue review").into(),
+    )];
+    let request = if r.status == Status::WithdrawPending {
+        lang.pick("申请撤销（不再出现在目录中）", "withdrawal from the catalogue")
+    } else {
+        lang.pick("申请发布", "publication")
+    };
+    t.intro = vec![format!(
+        "{}：{request}（{}）",
+        lang.pick("审核事项", "Asked for"),
+        r.status.name(lang)
+    )];
+    t.intro.extend(super::facts(lang, &r.code, &provider, &r.draft));
+    t.rows = super::item_rows(lang, &r.draft);
+    let pending = matches!(r.status, Status::PendingReview | Status::WithdrawPending);
+    if pending {
+        t.forms.push(FormView::new(
+            &format!("/catalogue/drafts/{id}/approve"),
+            lang.pick("审核通过", "Approve"),
+            &format!("{}：{}", lang.pick("通过", "Approve"), r.draft.name),
+            vec![],
+        ));
+        let mut reject = FormView::new(
+            &format!("/catalogue/drafts/{id}/reject"),
+            lang.pick("退回", "Reject"),
+            &format!("{}：{}", lang.pick("退回", "Reject"), r.draft.name),
+            vec![FieldView::text(
+                "reason",
+                lang.pick("退回理由", "Reason"),
+                lang.pick("告诉数据管理员需要修改什么", "Tell the steward what to change"),
+                "",
+            )],
+        );
+        if let Some((reason, e)) = refused {
+            reject.fields[0].value = reason.to_string();
+            reject = reject.with_error(e, lang);
+        }
+        t.forms.push(reject);
+    } else if let Some((_, e)) = refused {
+        t.l.notice = Some(e.message(lang).to_string());
+    }
+    Ok(render(StatusCode::OK, &t))
 }
 
 /// The operator's review queue: pending publications and withdrawals, each with its decision.
@@ -591,7 +676,6 @@ pub async fn review(
             lang.pick("资源名称", "Name"),
             lang.pick("提供部门", "Provider"),
             lang.pick("申请事项", "Request"),
-            lang.pick("审核通过", "Approve"),
         ],
     );
     for r in &queue {
@@ -609,29 +693,12 @@ pub async fn review(
         t.rows.push(RowView {
             cells: vec![
                 Cell::text(&r.code),
-                Cell::text(&r.draft.name),
+                Cell::link(&r.draft.name, format!("/catalogue/review/{}", r.id)),
                 Cell::text(provider),
                 Cell::text(request),
             ],
-            actions: vec![(
-                format!("/catalogue/drafts/{}/approve", r.id),
-                format!("{}：{}", lang.pick("通过", "Approve"), r.draft.name),
-            )],
+            actions: vec![],
         });
-        let mut reject = FormView::new(
-            &format!("/catalogue/drafts/{}/reject", r.id),
-            &format!("{}：{}", lang.pick("退回", "Reject"), r.draft.name),
-            lang.pick("退回", "Reject"),
-            vec![FieldView::text(
-                &format!("reason-{}", r.id),
-                lang.pick("退回理由", "Reason"),
-                lang.pick("告诉数据管理员需要修改什么", "Tell the steward what to change"),
-                "",
-            )],
-        );
-        // Each form's field has its own id; all post it as `reason`.
-        reject.fields[0].name = "reason".into();
-        t.forms.push(reject);
     }
     Ok(render(StatusCode::OK, &t))
 }

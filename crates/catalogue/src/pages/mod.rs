@@ -9,7 +9,9 @@ use axum::response::Response;
 use std::collections::HashMap;
 use yici_core::Lang;
 use yici_core::authz::{Permission, Target};
-use yici_core::catalogue::{ClassKind, DataType, FormatClass, OpenType, ShareMode, ShareType, UpdateCycle};
+use yici_core::catalogue::{
+    ClassKind, DataType, FormatClass, OpenType, ResourceDraft, ShareMode, ShareType, UpdateCycle,
+};
 use yici_service::FieldError;
 use yici_web::extract::{Path, Query};
 use yici_web::page::{Cell, FilterView, RowView, TablePage};
@@ -151,11 +153,7 @@ async fn catalogue_page(
             keep_n("update_cycle", q.update_cycle),
         ));
     }
-    let status = match refused {
-        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    Ok(render(status, &t))
+    Ok(render(StatusCode::OK, &t))
 }
 
 /// Empty select values arrive as `""`: read them as "no filter".
@@ -245,30 +243,49 @@ pub async fn detail(
     let l = Layout::new(&auth, &headers, &path, "数据资源详情", "Resource");
     let lang = l.lang;
     let d = &view.resource;
-    let mut t = TablePage::new(
-        l,
-        lang.pick("信息项", "Data items"),
-        &[
-            lang.pick("信息项名称", "Item"),
-            lang.pick("数据元", "Data element"),
-            lang.pick("数据类型", "Type"),
-            lang.pick("长度", "Length"),
-            lang.pick("共享类型", "Sharing"),
-        ],
-    );
+    let mut t = TablePage::new(l, lang.pick("信息项", "Data items"), &item_head(lang));
     t.l.title = d.name.clone();
     t.crumbs = vec![(
         if staff { "/gov/catalogue" } else { "/catalogue" }.into(),
         lang.pick("目录", "Catalogue").into(),
     )];
+    t.intro = facts(
+        lang,
+        &view.code,
+        &format!("{}（{}）", view.provider, view.provider_uscc),
+        d,
+    );
+    t.intro.push(format!(
+        "{}：{}（{}）",
+        lang.pick("版本", "Version"),
+        view.version,
+        format_date(view.published_at, lang)
+    ));
+    t.rows = item_rows(lang, d);
+    // Staff of another department ask for shared data from here.
+    let own = auth.user.as_ref().and_then(|u| u.department_id) == Some(d.provider_department_id);
+    if staff
+        && !own
+        && d.share_type != ShareType::NotShared.code()
+        && auth.require(Permission::RequestSharing, &Target::OwnScope).is_ok()
+    {
+        t.links = Some((
+            String::new(),
+            vec![(
+                format!("/sharing/requests/new?resource={id}"),
+                lang.pick("申请共享", "Request this data").to_string(),
+            )],
+        ));
+    }
+    Ok(render(StatusCode::OK, &t))
+}
+
+/// What a resource says about itself, one line per fact, for its page and its review.
+pub(crate) fn facts(lang: Lang, code: &str, provider: &str, d: &ResourceDraft) -> Vec<String> {
     let attr = |zh: &str, en: &str, v: String| format!("{}：{v}", lang.pick(zh, en));
-    t.intro = vec![
-        attr("资源代码", "Code", view.code.clone()),
-        attr(
-            "提供部门",
-            "Provider",
-            format!("{}（{}）", view.provider, view.provider_uscc),
-        ),
+    vec![
+        attr("资源代码", "Code", code.to_string()),
+        attr("提供部门", "Provider", provider.to_string()),
         attr("摘要", "Summary", d.summary.clone()),
         attr(
             "格式",
@@ -312,14 +329,25 @@ pub async fn detail(
                 .unwrap_or("")
                 .into(),
         ),
-        attr(
-            "版本",
-            "Version",
-            format!("{}（{}）", view.version, format_date(view.published_at, lang)),
-        ),
-    ];
-    for item in &d.items {
-        t.rows.push(RowView {
+    ]
+}
+
+/// The heading of a resource's item table.
+pub(crate) fn item_head(lang: Lang) -> [&'static str; 5] {
+    [
+        lang.pick("信息项名称", "Item"),
+        lang.pick("数据元", "Data element"),
+        lang.pick("数据类型", "Type"),
+        lang.pick("长度", "Length"),
+        lang.pick("共享类型", "Sharing"),
+    ]
+}
+
+/// A resource's data items, one row each.
+pub(crate) fn item_rows(lang: Lang, d: &ResourceDraft) -> Vec<RowView> {
+    d.items
+        .iter()
+        .map(|item| RowView {
             cells: vec![
                 Cell::text(&item.name),
                 Cell::text(item.element.clone().unwrap_or_default()),
@@ -332,9 +360,8 @@ pub async fn detail(
                 ),
             ],
             actions: vec![],
-        });
-    }
-    Ok(render(StatusCode::OK, &t))
+        })
+        .collect()
 }
 
 /// Statistics: per department and region by share and open type, and the shareable share.

@@ -237,12 +237,7 @@ async fn my_page(
             })
             .collect(),
     });
-    let status = if consent_input.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(render(status, &page))
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -407,7 +402,7 @@ pub async fn verify(
                 page.verification = Some(v);
             }
             Err(e) => {
-                status = yici_web::error::status_of(e.kind);
+                status = yici_web::page::shown_again(yici_web::error::status_of(e.kind));
                 form = form.with_error(&e, lang);
             }
         }

@@ -225,14 +225,7 @@ fn issue_page(
         form = form.with_error(e, lang);
     }
     page.forms.push(form);
-    Ok(render(
-        if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
-        &page,
-    ))
+    Ok(render(StatusCode::OK, &page))
 }
 
 pub async fn issue(
@@ -385,7 +378,9 @@ async fn department_page(
         }
         page.forms.push(form);
     }
-    let status = error.map_or(StatusCode::OK, |(_, e)| yici_web::error::status_of(e.kind));
+    let status = error.map_or(StatusCode::OK, |(_, e)| {
+        yici_web::page::shown_again(yici_web::error::status_of(e.kind))
+    });
     Ok(render(status, &page))
 }
 

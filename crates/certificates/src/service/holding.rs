@@ -352,3 +352,39 @@ pub async fn shown(state: &CertificatesState, auth: &Caller, token: &str) -> Res
         seal_valid: v.seal_valid,
     })
 }
+
+/// What waits for the reader on the home page: for a holder, their certificates; for an
+/// issuer, its department's suspended certificates and those whose validity ends within 30
+/// days (counts only: nobody's data is read, so nothing is logged).
+pub async fn home(state: &CertificatesState, auth: &Caller) -> Result<Vec<yici_web::home::Tile>> {
+    use yici_web::home::Tile;
+    let lang = yici_service::context::current_lang();
+    let mut tiles = Vec::new();
+    if auth.require(Permission::HoldCertificates, &Target::OwnScope).is_ok() && auth.applicant.is_some() {
+        let mine = my_certificates(state, auth, Page::all()).await?;
+        tiles.push(Tile::new(
+            lang.pick("我的证照", "My certificates"),
+            mine.len() as i64,
+            "/me/certificates",
+        ));
+    }
+    if auth.require(Permission::IssueCertificates, &Target::OwnScope).is_ok() {
+        let d = super::acting_department(state, auth).await?;
+        if auth.require(Permission::IssueCertificates, &d.target()).is_ok() {
+            let today = state.clock.today();
+            let soon = today + chrono::Days::new(30);
+            let (suspended, expiring) = state.store.certificates_attention(d.id, today, soon).await?;
+            tiles.push(Tile::new(
+                lang.pick("暂停使用的证照", "Suspended certificates"),
+                suspended,
+                "/certificates",
+            ));
+            tiles.push(Tile::new(
+                lang.pick("30天内到期的证照", "Certificates ending within 30 days"),
+                expiring,
+                "/certificates",
+            ));
+        }
+    }
+    Ok(tiles)
+}

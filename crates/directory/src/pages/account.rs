@@ -17,6 +17,7 @@ use yici_web::ApiError;
 use yici_web::Auth;
 use yici_web::auth::{clear_session_cookie, session_cookie};
 use yici_web::extract::{Form, Query};
+use yici_web::home::Tile;
 use yici_web::page::{FieldView, FormView, Layout, render};
 
 #[derive(Template)]
@@ -24,16 +25,31 @@ use yici_web::page::{FieldView, FormView, Layout, render};
 struct HomePage {
     l: Layout,
     roles: Vec<String>,
+    /// What waits for the reader, from every capability.
+    tiles: Vec<Tile>,
+    /// Whether the reader is a citizen or a company (their services, not staff shortcuts).
+    applicant: bool,
 }
 
-pub async fn home(auth: Auth, headers: HeaderMap) -> Response {
-    let l = Layout::new(&auth, &headers, "/", "首页", "Home");
+/// The home page: for visitors, the ways in; for a signed-in reader, what waits for them (the
+/// counts every capability gave, each linking to its list) and their services or shortcuts.
+pub fn home(auth: &Auth, headers: &HeaderMap, tiles: Vec<Tile>) -> Response {
+    let l = Layout::new(auth, headers, "/", "首页", "Home");
     let lang = l.lang;
     let roles = roles_of(&auth.principal)
         .into_iter()
         .map(|r| r.name(lang).to_string())
         .collect();
-    render(StatusCode::OK, &HomePage { l, roles })
+    let applicant = matches!(auth.principal, yici_core::authz::Principal::Applicant { .. });
+    render(
+        StatusCode::OK,
+        &HomePage {
+            l,
+            roles,
+            tiles,
+            applicant,
+        },
+    )
 }
 
 #[derive(Template)]
@@ -156,7 +172,7 @@ pub async fn login(
             let l = Layout::new(&auth, &headers, "/login", "工作人员登录", "Staff sign-in");
             let form = login_form(&l, &f.username, &f.next).with_error(&e, current_lang());
             render(
-                e.status,
+                yici_web::page::shown_again(e.status),
                 &LoginPage {
                     l,
                     intro: None,
@@ -276,7 +292,7 @@ pub async fn applicant_login(
             if page.form.is_none() {
                 page.intro = Some(e.message(current_lang()).to_string());
             }
-            render(e.status, &page)
+            render(yici_web::page::shown_again(e.status), &page)
         }
     }
 }

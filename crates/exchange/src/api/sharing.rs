@@ -1,7 +1,7 @@
 //! Sharing requests and grants over HTTP.
 
 use crate::ExchangeState;
-use crate::sharing::{self, DecisionInput, RequestView};
+use crate::sharing::{self, DecisionInput, RequestDetail, RequestView};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -48,6 +48,17 @@ pub async fn list(
     }
     .page();
     Ok(axum::Json(sharing::list(&state, &auth, q.view.as_deref(), page).await?))
+}
+
+/// One request, with the names of who asks and who answers.
+#[utoipa::path(get, path = "/api/v1/sharing/requests/{id}", tag = "sharing",
+    responses((status = 200, body = RequestDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn one(
+    State(state): State<ExchangeState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<RequestDetail>> {
+    Ok(axum::Json(sharing::get(&state, &auth, id).await?))
 }
 
 /// Answer a request: its provider's stewards while pending, operators once escalated.

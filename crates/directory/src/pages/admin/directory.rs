@@ -111,7 +111,7 @@ pub async fn create_region(
             let l = Layout::new(&auth, &headers, "/admin/regions", "", "");
             let form = region_form(&l, &f).with_error(&e, current_lang());
             Ok(render(
-                yici_web::error::status_of(e.kind),
+                yici_web::page::shown_again(yici_web::error::status_of(e.kind)),
                 &regions_page(&state, &auth, &headers, &q, Some(form)).await?,
             ))
         }
@@ -311,7 +311,7 @@ pub async fn create_department(
             let l = Layout::new(&auth, &headers, "/admin/departments", "", "");
             let form = department_form(&l, &f).with_error(&e, current_lang());
             Ok(render(
-                yici_web::error::status_of(e.kind),
+                yici_web::page::shown_again(yici_web::error::status_of(e.kind)),
                 &departments_page(&state, &auth, &headers, &NoticeQuery::default(), Some(form)).await?,
             ))
         }

@@ -145,7 +145,7 @@ pub async fn create_system(
             let l = Layout::new(&auth, &headers, "/admin/systems", "", "");
             let form = system_form(&l, &f, &departments).with_error(&e, current_lang());
             Ok(render(
-                yici_web::error::status_of(e.kind),
+                yici_web::page::shown_again(yici_web::error::status_of(e.kind)),
                 &systems_page(&state, &auth, &headers, &SystemsQuery::default(), Some(form)).await?,
             ))
         }

@@ -171,7 +171,7 @@ pub async fn create_user(
             let l = Layout::new(&auth, &headers, "/admin/users", "", "");
             let form = user_form(&l, &f, &departments).with_error(&e, current_lang());
             Ok(render(
-                yici_web::error::status_of(e.kind),
+                yici_web::page::shown_again(yici_web::error::status_of(e.kind)),
                 &users_page(&state, &auth, &headers, &NoticeQuery::default(), Some(form)).await?,
             ))
         }
@@ -362,7 +362,7 @@ pub async fn grant_role(
             }
             let form = role_form(&l, id, &f, &departments, &regions).with_error(&e, current_lang());
             Ok(render(
-                yici_web::error::status_of(e.kind),
+                yici_web::page::shown_again(yici_web::error::status_of(e.kind)),
                 &user_page(&state, &auth, &headers, id, None, Some(form)).await?,
             ))
         }
