@@ -113,11 +113,25 @@ pub struct FieldSpec {
     pub name: String,
     /// Label printed on the certificate.
     pub label: String,
+    /// The label in English, for pages read in English (the printed certificate keeps
+    /// `label`); empty when none was given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label_en: String,
     pub kind: FieldKind,
     pub required: bool,
     /// The allowed values of a `choice` field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
+}
+
+impl FieldSpec {
+    /// The label in `lang`: English when one was given, otherwise the printed label.
+    pub fn label_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.label_en.is_empty() => &self.label_en,
+            _ => &self.label,
+        }
+    }
 }
 
 /// How long certificates of a type are valid from their start date.
@@ -207,6 +221,9 @@ pub struct CertificateType {
     /// The defining department's credit code and a 3-digit sequence (21 characters).
     pub code: String,
     pub name: String,
+    /// The name in English, for pages read in English; empty when none was given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_en: String,
     pub holder_kind: HolderKind,
     pub fields: Vec<FieldSpec>,
     pub validity: ValidityRule,
@@ -238,6 +255,14 @@ fn field_name_ok(name: &str) -> bool {
 }
 
 impl CertificateType {
+    /// The name in `lang`: English when one was given, otherwise the official name.
+    pub fn name_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.name_en.is_empty() => &self.name_en,
+            _ => &self.name,
+        }
+    }
+
     /// Everything wrong with the definition, each naming its field.
     pub fn problems(&self) -> Vec<FieldProblem> {
         let mut out = Vec::new();
@@ -249,6 +274,13 @@ impl CertificateType {
                 "name",
                 "名称为1至100个字",
                 "the name must be 1 to 100 characters",
+            ));
+        }
+        if self.name_en.chars().count() > 100 {
+            out.push(FieldProblem::new(
+                "name_en",
+                "英文名称不超过100个字符",
+                "the English name is at most 100 characters",
             ));
         }
         if self.fields.is_empty() || self.fields.len() > MAX_FIELDS {
@@ -279,6 +311,13 @@ impl CertificateType {
                     format!("{at}.label"),
                     "标签为1至40个字",
                     "the label must be 1 to 40 characters",
+                ));
+            }
+            if f.label_en.chars().count() > 60 {
+                out.push(FieldProblem::new(
+                    format!("{at}.label_en"),
+                    "英文标签不超过60个字符",
+                    "the English label is at most 60 characters",
                 ));
             }
             if (f.kind == FieldKind::Choice) == f.choices.is_empty() {
@@ -636,11 +675,13 @@ mod tests {
         CertificateType {
             code: "11330000MB0001082P001".into(),
             name: "结婚证".into(),
+            name_en: "Marriage certificate".into(),
             holder_kind: HolderKind::Person,
             fields: vec![
                 FieldSpec {
                     name: "spouse_name".into(),
                     label: "配偶姓名".into(),
+                    label_en: String::new(),
                     kind: FieldKind::Text,
                     required: true,
                     choices: vec![],
@@ -648,6 +689,7 @@ mod tests {
                 FieldSpec {
                     name: "spouse_id".into(),
                     label: "配偶身份证号".into(),
+                    label_en: String::new(),
                     kind: FieldKind::IdNumber,
                     required: true,
                     choices: vec![],
@@ -655,6 +697,7 @@ mod tests {
                 FieldSpec {
                     name: "registered_on".into(),
                     label: "登记日期".into(),
+                    label_en: String::new(),
                     kind: FieldKind::Date,
                     required: true,
                     choices: vec![],
@@ -662,6 +705,7 @@ mod tests {
                 FieldSpec {
                     name: "kind".into(),
                     label: "类别".into(),
+                    label_en: String::new(),
                     kind: FieldKind::Choice,
                     required: false,
                     choices: vec!["结婚".into(), "复婚".into()],

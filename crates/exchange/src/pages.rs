@@ -153,7 +153,7 @@ async fn request_page(
         "/sharing/requests".into(),
         lang.pick("共享申请", "Sharing requests").into(),
     )];
-    let attr = |zh: &str, en: &str, v: &str| format!("{}：{v}", lang.pick(zh, en));
+    let attr = |zh: &str, en: &str, v: &str| yici_web::page::fact(lang, zh, en, v);
     t.intro = vec![
         attr("状态", "Status", &v.status_name),
         attr("申请部门", "Requesting department", &r.consumer_department_name),
@@ -524,8 +524,8 @@ async fn request_form(
     let mut t = TablePage::new(l, "", &[]);
     t.crumbs = vec![(format!("/catalogue/{resource_id}"), name.clone())];
     t.intro = vec![
-        format!("{}：{name}", lang.pick("资源", "Resource")),
-        format!("{}：{provider}", lang.pick("提供部门", "Provider")),
+        yici_web::page::fact(lang, "资源", "Resource", &name),
+        yici_web::page::fact(lang, "提供部门", "Provider", &provider),
         lang.pick(
             "提供部门应在10个工作日内答复；无条件共享的资源提交后即获授权。",
             "The provider answers within 10 working days; unconditionally shared resources are granted at once.",

@@ -191,6 +191,23 @@ async fn pages_show_share_verify_and_issue(app: App) {
     ] {
         assert!(page.text.contains(text), "{text} on the page");
     }
+    // Read in English, the labels and the type's name are English too; the data is not
+    // translated.
+    let english = app
+        .page(&format!("/me/certificates/{}?lang=en", common::enc(id)), Some(&me))
+        .await;
+    for text in [
+        "Real property certificate",
+        "Location",
+        "Type of right",
+        "Area (m²)",
+        "89.50",
+    ] {
+        assert!(english.text.contains(text), "{text} in English: {}", english.text);
+    }
+    assert!(!english.text.contains(">坐落<") && !english.text.contains(">权利类型<"));
+    let listed = app.page("/me/certificates?lang=en", Some(&me)).await;
+    assert!(listed.text.contains("Marriage certificate"), "{}", listed.text);
     // The QR code on the page decodes to the verification address with the code.
     let url = common::decode_qr_svg(&common::first_svg(&page.text));
     assert!(url.ends_with(&format!("/verify?id={id}&code={code}")), "{url}");

@@ -54,11 +54,18 @@ async fn each_role_sees_what_waits_for_it(app: App) {
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let deadline = res.json()["deadline"].as_str().unwrap().to_string();
     let home = app.page("/", Some(&police)).await;
-    assert!(tile(&home.text, "/sharing/requests?view=incoming", 1, "待答复的共享申请"));
+    assert!(tile(
+        &home.text,
+        "/sharing/requests?view=incoming",
+        1,
+        "待答复的共享申请"
+    ));
     let day = chrono::NaiveDate::parse_from_str(&deadline, "%Y-%m-%d").unwrap();
     assert!(
-        home.text
-            .contains(&format!("最早 {} 到期", yici_web::page::format_day(day, yici_core::Lang::Zh))),
+        home.text.contains(&format!(
+            "最早 {} 到期",
+            yici_web::page::format_day(day, yici_core::Lang::Zh)
+        )),
         "{}",
         home.text
     );
@@ -72,8 +79,17 @@ async fn each_role_sees_what_waits_for_it(app: App) {
         .await
         .json();
     let pending = queue["items"].as_array().unwrap().len();
-    assert!(tile(&home.text, "/catalogue/review", pending, "待审核的数据资源"), "{}", home.text);
-    assert!(tile(&home.text, "/sharing/requests?view=escalated", 0, "待协调的共享申请"));
+    assert!(
+        tile(&home.text, "/catalogue/review", pending, "待审核的数据资源"),
+        "{}",
+        home.text
+    );
+    assert!(tile(
+        &home.text,
+        "/sharing/requests?view=escalated",
+        0,
+        "待协调的共享申请"
+    ));
 
     // The issuer's certificates: none suspended yet; one suspended is one to act on.
     let home = app.page("/", Some(&issuer)).await;

@@ -217,6 +217,14 @@ impl FormView {
     }
 }
 
+/// One fact as a line: "资源：人口基础信息" in Chinese, "Resource: …" in English.
+pub fn fact(lang: Lang, zh: &str, en: &str, value: &str) -> String {
+    match lang {
+        Lang::Zh => format!("{zh}：{value}"),
+        Lang::En => format!("{en}: {value}"),
+    }
+}
+
 /// The status of a form shown again with its errors: 200, because the reader gets a page (the
 /// form, the input kept, the fields marked), not a failure. Only throttling keeps its 429, so
 /// that clients back off.

@@ -607,10 +607,11 @@ async fn review_page(
     } else {
         lang.pick("申请发布", "publication")
     };
-    t.intro = vec![format!(
-        "{}：{request}（{}）",
-        lang.pick("审核事项", "Asked for"),
-        r.status.name(lang)
+    t.intro = vec![yici_web::page::fact(
+        lang,
+        "审核事项",
+        "Asked for",
+        &format!("{request}（{}）", r.status.name(lang)),
     )];
     t.intro.extend(super::facts(lang, &r.code, &provider, &r.draft));
     t.rows = super::item_rows(lang, &r.draft);
@@ -619,13 +620,13 @@ async fn review_page(
         t.forms.push(FormView::new(
             &format!("/catalogue/drafts/{id}/approve"),
             lang.pick("审核通过", "Approve"),
-            &format!("{}：{}", lang.pick("通过", "Approve"), r.draft.name),
+            &yici_web::page::fact(lang, "通过", "Approve", &r.draft.name),
             vec![],
         ));
         let mut reject = FormView::new(
             &format!("/catalogue/drafts/{id}/reject"),
             lang.pick("退回", "Reject"),
-            &format!("{}：{}", lang.pick("退回", "Reject"), r.draft.name),
+            &yici_web::page::fact(lang, "退回", "Reject", &r.draft.name),
             vec![FieldView::text(
                 "reason",
                 lang.pick("退回理由", "Reason"),

@@ -255,11 +255,11 @@ pub async fn detail(
         &format!("{}（{}）", view.provider, view.provider_uscc),
         d,
     );
-    t.intro.push(format!(
-        "{}：{}（{}）",
-        lang.pick("版本", "Version"),
-        view.version,
-        format_date(view.published_at, lang)
+    t.intro.push(yici_web::page::fact(
+        lang,
+        "版本",
+        "Version",
+        &format!("{}（{}）", view.version, format_date(view.published_at, lang)),
     ));
     t.rows = item_rows(lang, d);
     // Staff of another department ask for shared data from here.
@@ -282,7 +282,7 @@ pub async fn detail(
 
 /// What a resource says about itself, one line per fact, for its page and its review.
 pub(crate) fn facts(lang: Lang, code: &str, provider: &str, d: &ResourceDraft) -> Vec<String> {
-    let attr = |zh: &str, en: &str, v: String| format!("{}：{v}", lang.pick(zh, en));
+    let attr = |zh: &str, en: &str, v: String| yici_web::page::fact(lang, zh, en, &v);
     vec![
         attr("资源代码", "Code", code.to_string()),
         attr("提供部门", "Provider", provider.to_string()),

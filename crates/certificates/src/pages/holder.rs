@@ -35,7 +35,7 @@ pub async fn mine(State(state): State<CertificatesState>, auth: Auth, headers: H
         )
         .to_string(),
     );
-    t.rows = certificate_rows(&list, "/me/certificates", lang);
+    t.rows = certificate_rows(&list, &super::type_names(&state, lang).await?, "/me/certificates", lang);
     Ok(render(StatusCode::OK, &t))
 }
 
@@ -126,8 +126,8 @@ async fn my_page(
     let c = holding::my_certificate(state, auth, identifier).await?;
     let path = format!("/me/certificates/{}", encode(identifier));
     let mut l = Layout::new(auth, headers, &path, "我的证照", "My certificate");
-    l.title = c.type_name.clone();
     let lang = l.lang;
+    l.title = super::type_name(state, &c.type_code, &c.type_name, lang).await?;
     let mut page = CertificatePage::new(l);
     page.crumbs.push((
         "/me/certificates".into(),
@@ -427,8 +427,8 @@ pub async fn shown(
 ) -> ApiResult<Response> {
     let s = holding::shown(&state, &auth, &token).await?;
     let mut l = Layout::new(&auth, &headers, "/shows", "亮证", "Shown certificate");
-    l.title = s.type_name.clone();
     let lang = l.lang;
+    l.title = super::type_name(&state, &s.type_code, &s.type_name, lang).await?;
     let mut page = CertificatePage::new(l);
     let mut rows = vec![
         (lang.pick("持证主体", "Holder").to_string(), s.holder_name.clone()),
@@ -443,7 +443,7 @@ pub async fn shown(
         Some(t) => rows.extend(
             t.shown_fields()
                 .into_iter()
-                .filter_map(|f| s.data.get(&f.name).map(|v| (f.label.clone(), v.clone()))),
+                .filter_map(|f| s.data.get(&f.name).map(|v| (f.label_in(lang).to_string(), v.clone()))),
         ),
         None => rows.extend(s.data.iter().map(|(k, v)| (k.clone(), v.clone()))),
     }
@@ -458,7 +458,7 @@ pub async fn shown(
         lang.pick("电子签章无效！", "The seal signature is NOT valid!").into()
     });
     page.face = Some(Face {
-        type_name: s.type_name,
+        type_name: t.as_ref().map_or(s.type_name, |t| t.name_in(lang).to_string()),
         layout: "card",
         status: s.status,
         status_name: s.status_name,

@@ -67,13 +67,13 @@ pub async fn list(
                 .map(|t| {
                     (
                         format!("/certificates/new?type={}", encode(&t.definition.code)),
-                        t.definition.name.clone(),
+                        t.definition.name_in(lang).to_string(),
                     )
                 })
                 .collect(),
         ));
     }
-    t.rows = certificate_rows(&found, "/certificates", lang);
+    t.rows = certificate_rows(&found, &super::type_names(&state, lang).await?, "/certificates", lang);
     Ok(render(StatusCode::OK, &t))
 }
 
@@ -156,7 +156,7 @@ fn issue_form(t: &CertificateType, lang: Lang, values: &BTreeMap<String, String>
     for f in &t.fields {
         let mut field = FieldView::text(
             &format!("data.{}", f.name),
-            &f.label,
+            f.label_in(lang),
             f.kind.name(lang),
             &v(&format!("data.{}", f.name)),
         );
@@ -185,7 +185,7 @@ fn issue_form(t: &CertificateType, lang: Lang, values: &BTreeMap<String, String>
     }
     let mut form = FormView::new(
         "/certificates/new",
-        &format!("{}{}", lang.pick("签发：", "Issue: "), t.name),
+        &format!("{}{}", lang.pick("签发：", "Issue: "), t.name_in(lang)),
         lang.pick("签发", "Issue"),
         fields,
     );
@@ -298,8 +298,8 @@ async fn department_page(
 ) -> ApiResult<Response> {
     let path = format!("/certificates/{}", encode(&c.identifier));
     let mut l = Layout::new(auth, headers, &path, "电子证照", "Certificate");
-    l.title = c.type_name.clone();
     let lang = l.lang;
+    l.title = super::type_name(state, &c.type_code, &c.type_name, lang).await?;
     let mut page = CertificatePage::new(l);
     page.crumbs
         .push(("/certificates".into(), lang.pick("电子证照", "Certificates").into()));

@@ -114,7 +114,7 @@ pub(crate) async fn face(state: &CertificatesState, c: &CertificateView, lang: L
         Some(t) => {
             for f in t.shown_fields() {
                 if let Some(v) = c.data.get(&f.name) {
-                    rows.push((f.label.clone(), v.clone()));
+                    rows.push((f.label_in(lang).to_string(), v.clone()));
                 }
             }
         }
@@ -127,7 +127,9 @@ pub(crate) async fn face(state: &CertificatesState, c: &CertificateView, lang: L
     rows.push((lang.pick("发证机关", "Issuer").to_string(), c.issuer_name.clone()));
     rows.push((lang.pick("版本", "Version").to_string(), format!("{:03}", c.version)));
     Ok(Face {
-        type_name: c.type_name.clone(),
+        type_name: t
+            .as_ref()
+            .map_or_else(|| c.type_name.clone(), |t| t.name_in(lang).to_string()),
         layout: match t.map(|t| t.template.layout) {
             Some(yici_core::certificate::Layout::Card) => "card",
             _ => "sheet",
@@ -144,11 +146,42 @@ pub(crate) async fn face(state: &CertificatesState, c: &CertificateView, lang: L
     })
 }
 
-pub(crate) fn certificate_rows(list: &[CertificateView], base: &str, lang: Lang) -> Vec<RowView> {
+/// The name of every type in `lang`, by code (English where the type gives one).
+pub(crate) async fn type_names(
+    state: &CertificatesState,
+    lang: Lang,
+) -> ApiResult<std::collections::HashMap<String, String>> {
+    Ok(state
+        .store
+        .certificate_types(None)
+        .await?
+        .into_iter()
+        .map(|t| (t.definition.code.clone(), t.definition.name_in(lang).to_string()))
+        .collect())
+}
+
+/// The title of a certificate's page: its type's name in `lang`.
+pub(crate) async fn type_name(state: &CertificatesState, code: &str, official: &str, lang: Lang) -> ApiResult<String> {
+    Ok(state
+        .store
+        .certificate_type(code)
+        .await?
+        .map_or_else(|| official.to_string(), |t| t.definition.name_in(lang).to_string()))
+}
+
+pub(crate) fn certificate_rows(
+    list: &[CertificateView],
+    names: &std::collections::HashMap<String, String>,
+    base: &str,
+    lang: Lang,
+) -> Vec<RowView> {
     list.iter()
         .map(|c| RowView {
             cells: vec![
-                Cell::link(&c.type_name, format!("{base}/{}", encode(&c.identifier))),
+                Cell::link(
+                    names.get(&c.type_code).unwrap_or(&c.type_name),
+                    format!("{base}/{}", encode(&c.identifier)),
+                ),
                 Cell::text(&c.holder_name),
                 Cell::text(&c.number),
                 Cell::text(&c.status_name),

@@ -145,9 +145,15 @@ pub async fn types(State(state): State<CertificatesState>, auth: Auth, headers: 
         t.rows.push(RowView {
             cells: vec![
                 Cell::text(&d.code),
-                Cell::text(&d.name),
+                Cell::text(d.name_in(lang)),
                 Cell::text(d.holder_kind.name(lang)),
-                Cell::text(d.fields.iter().map(|f| f.label.as_str()).collect::<Vec<_>>().join("、")),
+                Cell::text(
+                    d.fields
+                        .iter()
+                        .map(|f| f.label_in(lang))
+                        .collect::<Vec<_>>()
+                        .join(lang.pick("、", ", ")),
+                ),
                 Cell::text(d.validity.describe(lang)),
                 Cell::text(names.get(&ty.department_id).cloned().unwrap_or_default()),
                 Cell::link("CSV", format!("/api/v1/certificate-types/{}/template.csv", d.code)),

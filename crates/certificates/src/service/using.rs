@@ -452,7 +452,12 @@ pub async fn held_consents(state: &CertificatesState, auth: &Caller) -> Result<V
         .certificate_types(None)
         .await?
         .into_iter()
-        .map(|t| (t.definition.code, t.definition.name))
+        .map(|t| {
+            (
+                t.definition.code.clone(),
+                t.definition.name_in(yici_service::context::current_lang()).to_string(),
+            )
+        })
         .collect();
     let held = state
         .store

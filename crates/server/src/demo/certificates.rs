@@ -25,10 +25,110 @@ pub fn demo_company() -> (String, &'static str) {
     )
 }
 
+/// The English label of a demo field, for pages read in English.
+fn english_label(label: &str) -> &'static str {
+    match label {
+        "不动产单元号" => "Property unit number",
+        "主体业态" => "Kind of business",
+        "权利类型" => "Type of right",
+        "个人账号" => "Personal account",
+        "住址" => "Address",
+        "住所" => "Domicile",
+        "使用地点" => "Place of use",
+        "准驾车型" => "Permitted vehicle class",
+        "出生" => "Date of birth",
+        "出生地点" => "Place of birth",
+        "出生日期" => "Date of birth",
+        "初次领证日期" => "First issued on",
+        "卡号" => "Card number",
+        "原配偶姓名" => "Former spouse's name",
+        "原配偶身份证件号" => "Former spouse's ID number",
+        "发卡地" => "Issued in",
+        "发证日期" => "Issued on",
+        "号牌号码" => "Plate number",
+        "坐落" => "Location",
+        "实缴税额（元）" => "Tax paid (yuan)",
+        "就业状态" => "Employment status",
+        "居住地" => "Region of residence",
+        "居住地址" => "Residential address",
+        "性别" => "Sex",
+        "成立日期" => "Established on",
+        "户别" => "Household type",
+        "户号" => "Household number",
+        "户籍地" => "Registered region",
+        "所属年度" => "Tax year",
+        "执业机构" => "Practice institution",
+        "执业类别" => "Practice category",
+        "执业范围" => "Scope of practice",
+        "新生儿姓名" => "Newborn's name",
+        "月缴存额（元）" => "Monthly contribution (yuan)",
+        "母亲姓名" => "Mother's name",
+        "母亲身份证件号" => "Mother's ID number",
+        "民族" => "Ethnic group",
+        "法定代表人" => "Legal representative",
+        "注册日期" => "Registered on",
+        "注册资本（万元）" => "Registered capital (10,000 yuan)",
+        "用途" => "Use",
+        "登记日期" => "Registered on",
+        "等级" => "Level",
+        "类型" => "Type",
+        "经营地址" => "Business address",
+        "经营场所" => "Business premises",
+        "经营范围" => "Business scope",
+        "经营项目" => "Business activities",
+        "缴存单位" => "Contributing employer",
+        "职业（工种）" => "Occupation",
+        "被收养人姓名" => "Adoptee's name",
+        "设备代码" => "Equipment code",
+        "设备名称" => "Equipment name",
+        "证明权利或事项" => "Right or matter certified",
+        "质量负责人" => "Quality officer",
+        "车辆类型" => "Vehicle type",
+        "车辆识别代号" => "Vehicle identification number",
+        "连续缴存月数" => "Months contributed in a row",
+        "配偶姓名" => "Spouse's name",
+        "配偶身份证件号" => "Spouse's ID number",
+        "面积（平方米）" => "Area (m²)",
+        "项目名称" => "Project name",
+        "预售面积（平方米）" => "Pre-sale area (m²)",
+        _ => "",
+    }
+}
+
+/// The English name of a demo type.
+fn english_name(name: &str) -> &'static str {
+    match name {
+        "居民身份证" => "Resident identity card",
+        "户口簿" => "Household register",
+        "居住证" => "Residence permit",
+        "驾驶证" => "Driving licence",
+        "机动车行驶证" => "Vehicle licence",
+        "结婚证" => "Marriage certificate",
+        "离婚证" => "Divorce certificate",
+        "收养登记证" => "Adoption registration certificate",
+        "出生医学证明" => "Medical birth certificate",
+        "医师执业证书" => "Physician practising certificate",
+        "营业执照" => "Business licence",
+        "食品经营许可证" => "Food business licence",
+        "药品经营许可证" => "Pharmaceutical trading licence",
+        "特种设备使用登记证" => "Special equipment registration",
+        "不动产权证书" => "Real property certificate",
+        "不动产登记证明" => "Real property registration proof",
+        "社会保障卡" => "Social security card",
+        "就业创业证" => "Employment and entrepreneurship card",
+        "职业资格证书" => "Vocational qualification certificate",
+        "住房公积金缴存证明" => "Housing provident fund contribution proof",
+        "商品房预售许可证" => "Pre-sale permit for commercial housing",
+        "完税证明" => "Tax payment certificate",
+        _ => "",
+    }
+}
+
 fn field(name: &str, label: &str, kind: FieldKind, required: bool) -> FieldSpec {
     FieldSpec {
         name: name.into(),
         label: label.into(),
+        label_en: english_label(label).into(),
         kind,
         required,
         choices: vec![],
@@ -39,6 +139,7 @@ fn choice(name: &str, label: &str, choices: &[&str]) -> FieldSpec {
     FieldSpec {
         name: name.into(),
         label: label.into(),
+        label_en: english_label(label).into(),
         kind: FieldKind::Choice,
         required: true,
         choices: choices.iter().map(|c| c.to_string()).collect(),
@@ -378,6 +479,7 @@ pub fn demo_types() -> Vec<CertificateType> {
                     Uscc::generate("11", "330000", org).expect("demo credit codes are valid")
                 ),
                 name: name.into(),
+                name_en: english_name(name).into(),
                 holder_kind,
                 fields,
                 validity,
@@ -575,6 +677,19 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_demo_type_and_field_reads_in_english() {
+        for t in demo_types() {
+            assert!(!t.name_en.is_empty(), "{} has no English name", t.name);
+            for f in &t.fields {
+                assert!(!f.label_en.is_empty(), "{}: {} has no English label", t.name, f.label);
+                assert_eq!(f.label_in(yici_core::Lang::En), f.label_en);
+                assert_eq!(f.label_in(yici_core::Lang::Zh), f.label);
+            }
+            assert!(t.problems().is_empty(), "{}: {:?}", t.name, t.problems());
+        }
+    }
 
     #[test]
     fn the_demo_types_are_valid_and_at_least_twenty() {
