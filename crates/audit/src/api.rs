@@ -2,7 +2,7 @@
 //! export for operators and supervisors; "who used my data" for citizens and companies.
 
 use crate::AuditState;
-use crate::service::{self, Search, parse_time};
+use crate::service::{self, Search, parse_end, parse_time};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -46,7 +46,7 @@ pub struct SearchQuery {
     pub action: Option<String>,
     /// From this time (RFC 3339, a date, or UTC microseconds).
     pub from: Option<String>,
-    /// Until this time, exclusive.
+    /// Until this time, exclusive; a date includes its whole day.
     pub to: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
@@ -76,7 +76,7 @@ impl SearchQuery {
             subject: nonempty(&self.subject),
             action: nonempty(&self.action),
             from: nonempty(&self.from).map(|v| parse_time("from", &v)).transpose()?,
-            to: nonempty(&self.to).map(|v| parse_time("to", &v)).transpose()?,
+            to: nonempty(&self.to).map(|v| parse_end("to", &v)).transpose()?,
         })
     }
 

@@ -43,6 +43,15 @@ pub fn parse_time(field: &str, v: &str) -> Result<i64> {
     ))
 }
 
+/// The end of a range (exclusive): like [`parse_time`], except that a date ends with its day, so
+/// that a search "to 2026-11-30" includes the 30th.
+pub fn parse_end(field: &str, v: &str) -> Result<i64> {
+    match chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") {
+        Ok(d) => Ok(yici_core::clock::china_midnight(d.succ_opt().unwrap_or(d))),
+        Err(_) => parse_time(field, v),
+    }
+}
+
 /// Entries matching `search`, newest first, cut to the part of the log the caller may see: a
 /// reader scoped to a city or a department sees the entries of the departments there only.
 pub async fn search(state: &AuditState, caller: &Caller, search: Search, page: Page) -> Result<Vec<LoggedEntry>> {

@@ -101,6 +101,12 @@ both_backends!(by_role_and_scope, the_log_answers_each_caller_by_role_and_scope)
 #[test]
 fn times_are_dates_in_china_rfc_3339_or_microseconds() {
     assert_eq!(service::parse_time("from", "1").unwrap(), 1);
+    // A date as the end of a range includes its day.
+    assert_eq!(
+        service::parse_end("to", "2026-11-30").unwrap(),
+        service::parse_time("from", "2026-12-01").unwrap()
+    );
+    assert_eq!(service::parse_end("to", "7").unwrap(), 7);
     assert_eq!(
         service::parse_time("from", "2026-01-01").unwrap(),
         service::parse_time("from", "2025-12-31T16:00:00Z").unwrap()

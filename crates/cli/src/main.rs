@@ -134,6 +134,12 @@ enum Command {
         #[command(subcommand)]
         command: CertCommand,
     },
+    /// List every route the server answers, one `METHOD /path` per line (`--pages`: only the
+    /// pages people open, GET outside `/api`), for checks that must cover them all.
+    Routes {
+        #[arg(long)]
+        pages: bool,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -176,6 +182,15 @@ fn main() -> ExitCode {
     } = &cli.command
     {
         return cert_verify(path, ca.as_deref());
+    }
+    if let Command::Routes { pages } = &cli.command {
+        let routes = yici_server::routes();
+        for (method, path) in routes.table() {
+            if !*pages || (method.as_str() == "GET" && !path.starts_with("/api/")) {
+                println!("{method} {path}");
+            }
+        }
+        return ExitCode::SUCCESS;
     }
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -235,7 +250,7 @@ async fn run(command: Command) -> Result<()> {
             };
             serve(storage, listen, demo, config, nats, *oidc).await
         }
-        Command::Id { .. } => unreachable!("handled before the runtime starts"),
+        Command::Id { .. } | Command::Routes { .. } => unreachable!("handled before the runtime starts"),
         Command::Calendar { storage, command } => calendar(storage, command).await,
         Command::Region { storage, command } => region(storage, command).await,
         Command::User { storage, command } => user(storage, command).await,

@@ -291,3 +291,22 @@ fn storage_options_are_accepted_before_or_after_the_subcommand() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn routes_lists_every_route_and_the_pages_alone() {
+    let all = yici(&["routes"]);
+    assert_eq!(all.status.code(), Some(0));
+    let all = stdout(&all);
+    assert!(all.lines().any(|l| l == "POST /api/v1/sharing/requests"), "{all}");
+    assert!(all.lines().any(|l| l == "GET /sharing/requests/{id}"));
+    let pages = yici(&["routes", "--pages"]);
+    let pages = stdout(&pages);
+    assert!(pages.lines().any(|l| l == "GET /catalogue/review/{id}"), "{pages}");
+    assert!(pages.lines().any(|l| l == "GET /"));
+    assert!(
+        pages
+            .lines()
+            .all(|l| l.starts_with("GET /") && !l.starts_with("GET /api/"))
+    );
+    assert!(pages.lines().count() < all.lines().count());
+}
