@@ -299,6 +299,7 @@ pub async fn step(
             "A rejection needs its reason",
         ));
     }
+    yici_core::text::check("reason", note, 500, false).map_err(|p| Error::field("reason", p.zh, p.en))?;
     if current.status.after(t).is_none() {
         return Err(Error::conflict(
             format!(

@@ -16,6 +16,7 @@ pub mod id;
 pub mod masking;
 pub mod org;
 pub mod sharing;
+pub mod text;
 
 use serde::{Deserialize, Serialize};
 

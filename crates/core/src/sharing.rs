@@ -115,6 +115,20 @@ impl RequestDraft {
                 "give the legal basis (2 to 500 characters)",
             ));
         }
+        for (field, v) in [("purpose", &self.purpose), ("legal_basis", &self.legal_basis)] {
+            if crate::text::has_control(v) {
+                p.push(FieldProblem::new(
+                    field,
+                    "不能包含控制字符",
+                    "must not contain control characters",
+                ));
+            }
+        }
+        for (i, code) in self.service_items.iter().enumerate() {
+            if let Err(e) = crate::text::check(&format!("service_items[{i}]"), code, 64, true) {
+                p.push(e);
+            }
+        }
         if self.valid_until < self.valid_from {
             p.push(FieldProblem::new(
                 "valid_until",

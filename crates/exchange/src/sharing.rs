@@ -286,6 +286,11 @@ pub async fn decide(state: &ExchangeState, auth: &Caller, id: i64, input: Decisi
             )
         })?,
     };
+    if let Decision::Refuse { reasons } = &input.decision
+        && !reasons.trim().is_empty()
+    {
+        yici_core::text::check("reasons", reasons, 500, true).map_err(|p| Error::field("reasons", p.zh, p.en))?;
+    }
     if input.daily_quota.is_some_and(|q| !(1..=10_000_000).contains(&q)) {
         return Err(Error::field(
             "daily_quota",

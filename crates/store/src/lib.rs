@@ -67,8 +67,22 @@ impl From<sqlx::Error> for StoreError {
         if leaves_connections_read_only(&e) {
             health::failed();
         }
+        if unstorable_text(&e) {
+            return StoreError::Invalid(
+                "文本含有数据库不能保存的字符（NUL） / the text contains a NUL character".into(),
+            );
+        }
         StoreError::Database(e)
     }
+}
+
+/// Whether PostgreSQL refused a text value it cannot hold (a NUL character: SQLSTATE 22021, or
+/// 22P05): the request's fault, not the storage's. Services check text first; this is the last
+/// line, so that no such value ever becomes a server error.
+fn unstorable_text(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some()
+            && db.code().is_some_and(|c| c == "22021" || c == "22P05"))
 }
 
 impl StoreError {

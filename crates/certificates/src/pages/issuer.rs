@@ -294,7 +294,7 @@ async fn department_page(
     headers: &HeaderMap,
     c: CertificateView,
     copy: Option<UseCopyView>,
-    error: Option<(&str, &Error)>,
+    error: Option<Refused<'_>>,
 ) -> ApiResult<Response> {
     let path = format!("/certificates/{}", encode(&c.identifier));
     let mut l = Layout::new(auth, headers, &path, "电子证照", "Certificate");
@@ -335,6 +335,8 @@ async fn department_page(
         ));
         // Only what the certificate's state allows (no 恢复使用 on a valid certificate).
         let current = yici_core::certificate::Status::from_code(&c.status);
+        // An error of an operation not offered now (or not named) goes on the first form.
+        let mut refused = error.as_ref();
         for (op, zh, en) in [
             ("suspend", "暂停使用", "Suspend"),
             ("resume", "恢复使用", "Resume"),
@@ -358,10 +360,17 @@ async fn department_page(
                 field.id = format!("{op}-reason");
             }
             form.hidden.push(("operation".into(), op.into()));
-            if let Some((_, e)) = error.filter(|(which, _)| *which == op) {
-                form = form.with_error(e, lang);
-            }
             page.forms.push(form);
+        }
+        if let Some(r) = refused.take() {
+            let offered = page
+                .forms
+                .iter()
+                .position(|f| f.hidden.iter().any(|(k, v)| k == "operation" && *v == r.form));
+            if let Some(i) = offered.or((!page.forms.is_empty()).then_some(0)) {
+                let form = std::mem::replace(&mut page.forms[i], FormView::new("", "", "", vec![]));
+                page.forms[i] = r.apply(form, lang);
+            }
         }
     } else {
         let mut form = FormView::new(
@@ -373,15 +382,32 @@ async fn department_page(
                 FieldView::text("case_ref", lang.pick("办件编号", "Case"), "", "").optional(),
             ],
         );
-        if let Some((_, e)) = error {
-            form = form.with_error(e, lang);
+        if let Some(r) = &error {
+            form = r.apply(form, lang);
         }
         page.forms.push(form);
     }
-    let status = error.map_or(StatusCode::OK, |(_, e)| {
-        yici_web::page::shown_again(yici_web::error::status_of(e.kind))
-    });
-    Ok(render(status, &page))
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// A form the service refused: which (`use_copy` or an operation's code), what was typed in
+/// each field, and why.
+struct Refused<'a> {
+    form: &'a str,
+    typed: Vec<(&'static str, String)>,
+    error: &'a Error,
+}
+
+impl Refused<'_> {
+    /// The form with the typed values back in their fields and the errors marked.
+    fn apply(&self, mut form: FormView, lang: Lang) -> FormView {
+        for f in &mut form.fields {
+            if let Some((_, v)) = self.typed.iter().find(|(k, _)| *k == f.name) {
+                f.value = v.clone();
+            }
+        }
+        form.with_error(self.error, lang)
+    }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -431,6 +457,7 @@ pub async fn operate(
         };
         return Ok(render(StatusCode::OK, &page));
     }
+    let reason = f.reason.clone();
     let input = OperationInput {
         operation: f.operation,
         reason: f.reason,
@@ -442,7 +469,12 @@ pub async fn operate(
         Ok(c) => Ok(Redirect::to(&format!("/certificates/{}", encode(&c.identifier))).into_response()),
         Err(e) if matches!(e.kind, Kind::Invalid | Kind::Conflict) => {
             let c = using::get(&state, &auth, &identifier).await?;
-            department_page(&state, &auth, &headers, c, None, Some((op.as_str(), &e))).await
+            let refused = Refused {
+                form: &op,
+                typed: vec![("reason", reason)],
+                error: &e,
+            };
+            department_page(&state, &auth, &headers, c, None, Some(refused)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -463,6 +495,7 @@ pub async fn use_copy(
     Path(identifier): Path<String>,
     Form(f): Form<UseCopyForm>,
 ) -> ApiResult<Response> {
+    let typed = vec![("purpose", f.purpose.clone()), ("case_ref", f.case_ref.clone())];
     let input = UseCopyInput {
         purpose: f.purpose,
         case_ref: Some(f.case_ref).filter(|c| !c.trim().is_empty()),
@@ -475,7 +508,12 @@ pub async fn use_copy(
         }
         Err(e) if matches!(e.kind, Kind::Invalid | Kind::Conflict) => {
             let c = using::get(&state, &auth, &identifier).await?;
-            department_page(&state, &auth, &headers, c, None, Some(("use_copy", &e))).await
+            let refused = Refused {
+                form: "use_copy",
+                typed,
+                error: &e,
+            };
+            department_page(&state, &auth, &headers, c, None, Some(refused)).await
         }
         Err(e) => Err(e.into()),
     }

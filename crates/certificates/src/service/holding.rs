@@ -155,7 +155,7 @@ pub async fn consent(
         errors.push(FieldError::new("department_id", "部门不存在", "No such department"));
     }
     let purpose = input.purpose.trim();
-    if purpose.is_empty() || purpose.chars().count() > 200 {
+    if purpose.is_empty() || purpose.chars().count() > 200 || yici_core::text::has_control(purpose) {
         errors.push(FieldError::new(
             "purpose",
             "请填写用途（不超过200字）",

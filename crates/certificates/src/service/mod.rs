@@ -144,11 +144,11 @@ pub(crate) async fn certificate(state: &CertificatesState, identifier: &str) -> 
 /// A reason as given (trimmed), required and at most 500 characters.
 pub(crate) fn reason(text: &str) -> Result<String> {
     let r = text.trim();
-    if r.is_empty() || r.chars().count() > 500 {
+    if r.is_empty() || r.chars().count() > 500 || yici_core::text::has_control(r) {
         return Err(Error::field(
             "reason",
-            "请填写原因（不超过500字）",
-            "Give a reason (at most 500 characters)",
+            "请填写原因（不超过500字，不含控制字符）",
+            "Give a reason (at most 500 characters, no control characters)",
         ));
     }
     Ok(r.to_string())

@@ -336,8 +336,15 @@ pub async fn use_copy(
             "Give the purpose (at most 200 characters)",
         ));
     }
+    if yici_core::text::has_control(purpose) {
+        return Err(Error::field(
+            "purpose",
+            "不能包含控制字符",
+            "Must not contain control characters",
+        ));
+    }
     let case_ref = input.case_ref.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    if case_ref.is_some_and(|c| c.chars().count() > 64) {
+    if case_ref.is_some_and(|c| c.chars().count() > 64 || yici_core::text::has_control(c)) {
         return Err(Error::field(
             "case_ref",
             "办件编号不超过64个字符",

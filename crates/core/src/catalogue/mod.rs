@@ -334,6 +334,40 @@ impl ResourceDraft {
         }
         required(&mut p, "name", &self.name, 100, "资源名称", "the name");
         required(&mut p, "summary", &self.summary, 1000, "资源摘要", "the summary");
+        let texts = [
+            ("name", &self.name),
+            ("summary", &self.summary),
+            ("format_type", &self.format_type),
+            ("share_condition", &self.share_condition),
+            ("legal_basis", &self.legal_basis),
+            ("open_condition", &self.open_condition),
+        ];
+        for (field, v) in texts {
+            if crate::text::has_control(v) {
+                p.push(FieldProblem::new(
+                    field,
+                    "不能包含控制字符",
+                    "must not contain control characters",
+                ));
+            }
+        }
+        if self.open_condition.chars().count() > 500 {
+            p.push(FieldProblem::new(
+                "open_condition",
+                "开放条件不超过500字",
+                "the open condition is at most 500 characters",
+            ));
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            let element = item.element.as_deref().unwrap_or("");
+            if crate::text::has_control(&item.name) || crate::text::has_control(element) {
+                p.push(FieldProblem::new(
+                    format!("items[{i}].name"),
+                    "信息项不能包含控制字符",
+                    "data items must not contain control characters",
+                ));
+            }
+        }
         if FormatClass::from_code(self.format_class).is_none() {
             p.push(FieldProblem::new(
                 "format_class",

@@ -32,7 +32,7 @@ pub async fn find(state: &DirectoryState, auth: &Caller, number: &str, purpose: 
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .unwrap_or("窗口受理核验申请人身份");
-    if purpose.chars().count() > 200 {
+    if purpose.chars().count() > 200 || yici_core::text::has_control(purpose) {
         return Err(Error::field(
             "purpose",
             "用途说明不超过200字",

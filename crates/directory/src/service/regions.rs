@@ -52,7 +52,7 @@ pub fn validate_region(input: &RegionInput) -> Result<(RegionCode, String)> {
         .map_err(|e| errors.push(FieldError::id("code", &e)))
         .ok();
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
+    if name.is_empty() || name.chars().count() > 64 || yici_core::text::has_control(name) {
         errors.push(FieldError::new(
             "name",
             "请填写区划名称，不超过64个字",
@@ -113,7 +113,7 @@ pub async fn find_department(state: &DirectoryState, id: i64) -> Result<Departme
 pub fn validate_department(input: &DepartmentInput) -> Result<NewDepartment> {
     let mut errors = Vec::new();
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || name.chars().count() > 100 || yici_core::text::has_control(name) {
         errors.push(FieldError::new(
             "name",
             "请填写部门名称，不超过100个字",

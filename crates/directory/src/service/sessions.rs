@@ -134,7 +134,7 @@ pub async fn verify_applicant(
 ) -> Result<yici_store::applicants::Applicant> {
     let id = ApplicantId::parse(id_number).map_err(|e| Error::validation(vec![FieldError::id("id_number", &e)]))?;
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 60 {
+    if name.is_empty() || name.chars().count() > 60 || yici_core::text::has_control(name) {
         return Err(Error::field(
             "name",
             "请填写姓名（或单位名称），不超过60个字",

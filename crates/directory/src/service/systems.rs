@@ -60,14 +60,14 @@ pub async fn systems(state: &DirectoryState, auth: &Caller, department_id: i64) 
 pub fn validate_system(input: &SystemInput) -> Result<()> {
     let mut errors = Vec::new();
     let n = input.name.trim().chars().count();
-    if n == 0 || n > 100 {
+    if n == 0 || n > 100 || yici_core::text::has_control(&input.name) {
         errors.push(FieldError::new(
             "name",
             "请填写系统名称，不超过100个字",
             "Enter a name of at most 100 characters",
         ));
     }
-    if input.description.chars().count() > 500 {
+    if input.description.chars().count() > 500 || yici_core::text::has_control(&input.description) {
         errors.push(FieldError::new(
             "description",
             "说明不超过500个字",

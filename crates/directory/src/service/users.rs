@@ -99,7 +99,7 @@ pub fn validate_user(input: &UserInput) -> Result<()> {
         ));
     }
     let n = input.display_name.trim().chars().count();
-    if n == 0 || n > 40 {
+    if n == 0 || n > 40 || yici_core::text::has_control(&input.display_name) {
         errors.push(FieldError::new(
             "display_name",
             "请填写姓名，不超过40个字",

@@ -288,7 +288,7 @@ pub async fn issue_token(
         Ok(days) => match crate::service::systems::issue_token(&state, &auth, id, days).await {
             // The token is rendered in this response only; it is never stored or shown again.
             Ok(t) => Ok(render(
-                StatusCode::CREATED,
+                StatusCode::OK,
                 &system_page(&state, &auth, &headers, id, None, Some(t.token), None).await?,
             )),
             Err(e) => token_error(&state, &auth, &headers, id, &f, e.into()).await,
@@ -308,7 +308,7 @@ async fn token_error(
     let l = Layout::new(auth, headers, "/admin/systems", "", "");
     let form = token_form(&l, id, &f.valid_days).with_error(&e, current_lang());
     Ok(render(
-        e.status,
+        yici_web::page::shown_again(e.status),
         &system_page(state, auth, headers, id, None, None, Some(form)).await?,
     ))
 }
