@@ -376,3 +376,32 @@ test('every page in the route list, at 1280 and 390 px, in Chinese and English: 
     + `in ${loads} loads in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   assert.deepEqual(failures, []);
 });
+
+test('长辈版 on a 390-px phone: the certificate text stays inside its frame, on the holder\'s page and when shown', async () => {
+  const { context, page } = await contextFor('citizen', { viewport: { width: 390, height: 844 } });
+  await context.addCookies([{ name: 'yici_mode', value: 'elderly', url: base }]);
+  const escapes = () => page.locator('.certificate').evaluate((frame) => {
+    const box = frame.getBoundingClientRect();
+    return [...frame.querySelectorAll('*')]
+      .filter((e) => e.childNodes.length && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.left < box.left - 1 || r.right > box.right + 1;
+      })
+      .map((e) => e.textContent.trim().slice(0, 30));
+  });
+  await page.goto(`${base}/me/certificates`);
+  const links = await page.locator('table a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(links.length >= 3);
+  for (const href of links) {
+    await page.goto(`${base}${href}`);
+    assert.match(await page.getAttribute('body', 'class'), /elderly/);
+    assert.deepEqual(await escapes(), [], `text outside the frame on ${href}`);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1), false, href);
+  }
+  await page.getByRole('button', { name: '生成亮证码' }).click();
+  await page.waitForURL(/[?&]show=/);
+  await page.goto(`${base}/shows/${encodeURIComponent(new URL(page.url()).searchParams.get('show'))}`);
+  assert.deepEqual(await escapes(), [], 'text outside the frame when shown');
+  await context.close();
+});
