@@ -226,6 +226,10 @@ pub(crate) async fn serve(
             .await
             .context("seeding the demo certificate library failed")?;
         println!("演示电子证照 / demo certificates: {held}");
+        let items = yici_server::demo::items::seed(&state.store)
+            .await
+            .context("seeding the demo service items failed")?;
+        println!("演示政务服务事项 / demo service items: {items}");
     }
     if let Some(n) = nats {
         let url = n.display_url();

@@ -86,6 +86,11 @@ pub enum Permission {
     UseCertificates,
     /// A citizen's or company's own certificates: list, share, show, see their uses.
     HoldCertificates,
+    /// Edit the implementations of service items of one's department and submit them for
+    /// review (its data stewards).
+    ManageItems,
+    /// Review and publish service items; define basic items and bundles (operators).
+    ReviewItems,
 }
 
 impl Permission {
@@ -123,6 +128,8 @@ impl Permission {
                 "find and use certificates with the holder's consent",
             ),
             HoldCertificates => lang.pick("管理本人证照", "manage one's own certificates"),
+            ManageItems => lang.pick("编辑本部门政务服务事项", "edit the department's service items"),
+            ReviewItems => lang.pick("审核发布政务服务事项", "review and publish service items"),
         }
     }
 }
@@ -253,6 +260,8 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         ManageSeals => &[Operator],
         UseCertificates => &[WindowClerk, Approver, CertIssuer],
         HoldCertificates => &[],
+        ManageItems => &[DataSteward],
+        ReviewItems => &[Operator],
     }
 }
 

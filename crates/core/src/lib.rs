@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod certificate;
 pub mod clock;
 pub mod id;
+pub mod items;
 pub mod masking;
 pub mod org;
 pub mod sharing;

@@ -80,6 +80,7 @@ pub fn routes() -> yici_web::Routes<AppState> {
         .merge(yici_certificates::router())
         .merge(yici_exchange::router())
         .merge(yici_catalogue::router())
+        .merge(yici_window::router())
         .merge(
             yici_web::Routes::new("")
                 .get("/", home::home)
@@ -104,6 +105,7 @@ pub fn menu() -> Vec<yici_web::menu::MenuEntry> {
         .chain(yici_certificates::menu())
         .chain(yici_exchange::menu())
         .chain(yici_catalogue::menu())
+        .chain(yici_window::menu())
         .collect()
 }
 

@@ -42,6 +42,7 @@ on every POST, PUT and DELETE.",
         (name = "sharing", description = "Sharing requests, grants and notifications"),
         (name = "certificates", description = "Electronic certificates, seals, verification and the holder's consent"),
         (name = "audit", description = "The tamper-evident audit log and who used my data"),
+        (name = "items", description = "Service items, their guides and bundles (一件事)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -57,6 +58,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(yici_exchange::ApiDoc::openapi());
     doc.merge(yici_catalogue::ApiDoc::openapi());
     doc.merge(yici_certificates::ApiDoc::openapi());
+    doc.merge(yici_window::ApiDoc::openapi());
     Security.modify(&mut doc);
     Errors.modify(&mut doc);
     doc

@@ -220,6 +220,15 @@ impl axum::extract::FromRef<AppState> for yici_certificates::CertificatesState {
     }
 }
 
+impl axum::extract::FromRef<AppState> for yici_window::WindowState {
+    fn from_ref(s: &AppState) -> Self {
+        yici_window::WindowState {
+            store: s.store.clone(),
+            clock: s.config.clock.clone(),
+        }
+    }
+}
+
 impl axum::extract::FromRef<AppState> for yici_audit::AuditState {
     fn from_ref(s: &AppState) -> Self {
         yici_audit::AuditState {

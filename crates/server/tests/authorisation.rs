@@ -47,6 +47,14 @@ const OPEN: &[(&str, &str)] = &[
     ("GET", "/catalogue"),
     ("GET", "/certificate-types"),
     ("GET", "/verify"),
+    // Published service items, their versions and guides, and bundles are public information.
+    ("GET", "/api/v1/items"),
+    ("GET", "/api/v1/items/{code}"),
+    ("GET", "/api/v1/items/{code}/guide"),
+    ("GET", "/api/v1/items/{code}/versions"),
+    ("GET", "/api/v1/bundles"),
+    ("GET", "/api/v1/bundles/{code}"),
+    ("GET", "/api/v1/bundles/{code}/guide"),
     ("POST", "/verify"),
     ("GET", "/shows/{token}"),
     ("GET", "/healthz"),
@@ -91,6 +99,16 @@ fn catalogue_draft(dept: i64) -> serde_json::Value {
         "classification": "102001", "name": "法人基础信息", "summary": "市场主体基础信息", "provider_department_id": dept,
         "format_class": 3, "format_type": "API", "share_type": 1, "share_mode": 1, "open_type": 1, "update_cycle": 3,
         "sensitivity": 1, "items": [{"name": "单位名称", "data_type": 1}]
+    })
+}
+
+/// A well-formed item version (its rules are not the point here).
+fn item_version() -> serde_json::Value {
+    json!({
+        "name": "x", "level": "province", "applicant_types": ["person"], "case_type": "promised",
+        "legal_limit": {"days": 20, "unit": "working"}, "promised_limit": {"days": 5, "unit": "working"},
+        "visits": 1, "depth": "acceptance", "legal_basis": "x", "materials": [], "process": [],
+        "delivery": ["window"], "scope": {"kind": "local"}
     })
 }
 
@@ -281,6 +299,38 @@ async fn every_role_every_endpoint(app: App) {
             "/api/v1/sharing/requests?view=outgoing",
             None,
             OP | STEWARD | SUPERVISOR | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/items",
+            Some(json!({"basic_code": "000101234000", "department_id": 999999})),
+            OP | STEWARD | CITY_OP,
+        ),
+        row(Method::PUT, "/api/v1/items/x/draft", Some(item_version()), STEWARD),
+        row(
+            Method::POST,
+            "/api/v1/items/x/versions/1/approve",
+            Some(json!({})),
+            OP | CITY_OP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/items/x/versions/1/submit",
+            Some(json!({})),
+            STEWARD,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/item-basics",
+            Some(json!({"code": "x", "name": "y"})),
+            OP,
+        ),
+        row(Method::GET, "/api/v1/item-reviews", None, OP | CITY_OP),
+        row(
+            Method::PUT,
+            "/api/v1/bundles/x",
+            Some(json!({"code": "x", "name": "y", "items": []})),
+            OP,
         ),
         row(
             Method::GET,

@@ -90,6 +90,11 @@ impl Dialect {
                         "audit_ids",
                         include_str!(concat!("../migrations/", $dir, "/0012_audit_ids.sql")),
                     ),
+                    (
+                        13,
+                        "items",
+                        include_str!(concat!("../migrations/", $dir, "/0013_items.sql")),
+                    ),
                 ]
             };
         }

@@ -32,6 +32,14 @@ actions! {
     CatalogueReject = "catalogue.reject", "审核退回", "sent a resource back";
     CatalogueWithdraw = "catalogue.withdraw", "撤回目录", "withdrew a resource";
     CatalogueImport = "catalogue.import", "批量导入目录", "imported catalogue resources";
+    ItemDefine = "item.define", "定义基本事项", "defined a basic service item";
+    ItemImplement = "item.implement", "认领实施事项", "registered an implementation of an item";
+    ItemEdit = "item.edit", "编辑事项实施清单", "edited a service item";
+    ItemSubmit = "item.submit", "提交事项审核", "submitted a service item for review";
+    ItemApprove = "item.approve", "审核通过并发布事项", "approved and published a service item";
+    ItemReject = "item.reject", "退回事项", "sent a service item back";
+    ItemWithdraw = "item.withdraw", "撤销事项", "withdrew a service item";
+    BundleSave = "bundle.save", "编辑一件事", "saved a bundle (一件事)";
     CertificateIssue = "certificate.issue", "签发证照", "issued a certificate";
     CertificateChange = "certificate.change", "变更证照", "changed a certificate";
     CertificateRenew = "certificate.renew", "延续换发证照", "renewed a certificate";

@@ -391,6 +391,7 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
 }
 
 pub mod certificates;
+pub mod items;
 
 /// Errors of seeding: storage or the credentials file.
 pub mod anyhow_like {

@@ -1,0 +1,123 @@
+//! Service items over HTTP with the demo's items: searching (in Chinese), the guide of an item
+//! and of a bundle with `answer.<question>=<choice>`, and bad input answered with field errors.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{App, Auth};
+
+async fn demo_items_are_found_and_guided(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    let published = yici_server::demo::items::seed(&app.store).await.unwrap();
+    assert!(published >= 14, "{published}");
+    assert_eq!(
+        yici_server::demo::items::seed(&app.store).await.unwrap(),
+        published,
+        "seeding twice adds nothing"
+    );
+
+    let res = app
+        .get("/api/v1/items?q=%E4%B8%8D%E5%8A%A8%E4%BA%A7&page=1", Auth::None)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let found = res.json();
+    assert!(found["total"].as_i64().unwrap() >= 1);
+    let transfer = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "不动产转移登记（二手房买卖）")
+        .expect("不动产转移登记 is found by 不动产")
+        .clone();
+    assert_eq!(transfer["promise"], "最多跑一次");
+    let code = transfer["code"].as_str().unwrap();
+    assert_eq!(code.len(), 31);
+
+    // The guide for a married seller: the marriage certificate is fetched, the spouse's
+    // consent is brought.
+    let res = app
+        .get(&format!("/api/v1/items/{code}/guide?answer.married=yes"), Auth::None)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let g = res.json();
+    let line = |name: &str| {
+        g["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {g}"))
+            .clone()
+    };
+    assert_eq!(line("卖方婚姻关系证明")["exempt_source"]["name"], "结婚证");
+    assert_eq!(line("卖方婚姻关系证明")["required"], true);
+    assert!(line("配偶同意出售的书面意见")["exempt_source"].is_null());
+    assert_eq!(line("房屋买卖合同")["exempt_source"]["kind"], "record");
+    assert_eq!(g["visits"], 1);
+    assert_eq!(g["promised_limit"]["days"], 5);
+    assert_eq!(g["legal_limit"]["days"], 30);
+    let unmarried = app
+        .get(&format!("/api/v1/items/{code}/guide?answer.married=no"), Auth::None)
+        .await
+        .json();
+    assert_eq!(
+        unmarried["materials"].as_array().unwrap().len(),
+        g["materials"].as_array().unwrap().len() - 2
+    );
+
+    // Bundles: listed with code and name; one guide, each held document asked once.
+    let bundles = app.get("/api/v1/bundles", Auth::None).await.json();
+    let codes: Vec<&str> = bundles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["code"].as_str().unwrap())
+        .collect();
+    for c in ["business-start", "newborn", "retirement", "second-hand-house"] {
+        assert!(codes.contains(&c), "{codes:?}");
+    }
+    assert!(bundles[0]["name"].is_string());
+    let res = app.get("/api/v1/bundles/business-start/guide", Auth::None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let g = res.json();
+    let ids: Vec<&serde_json::Value> = g["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["exempt_source"]["name"] == "居民身份证")
+        .collect();
+    assert_eq!(ids.len(), 1, "the representative's ID is asked once: {g}");
+    assert_eq!(ids[0]["items"].as_array().unwrap().len(), 3);
+    assert!(g["results"].as_array().unwrap().iter().any(|r| r == "营业执照"));
+
+    // Bad input: a choice that is not one, a question that does not exist, a page that is not
+    // a number, an item that does not exist.
+    let res = app
+        .get(
+            &format!("/api/v1/items/{code}/guide?answer.married=perhaps&answer.pets=yes"),
+            Auth::None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.json();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["answer.married", "answer.pets"]);
+    let res = app.get("/api/v1/items?page=abc&visits=7", Auth::None).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get("/api/v1/items/nothing", Auth::None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/v1/bundles/nothing/guide", Auth::None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+on_both!(demo_items_are_found_and_guided);

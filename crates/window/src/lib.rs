@@ -1,0 +1,72 @@
+//! # yici-window
+//!
+//! 一窗受理 — the one window. This crate holds the service items (政务服务事项): basic items
+//! defined by the province, the implementation lists (实施清单) that bodies publish as
+//! versions, the guides (办事指南) with their tailored material lists, and bundles (一件事). The
+//! cases that use them come in the same crate.
+//!
+//! - [`service`]: the operations, for the API, the pages and the command line;
+//! - [`router`], [`ApiDoc`], [`menu`]: what the server composes.
+#![forbid(unsafe_code)]
+
+mod api;
+pub mod service;
+
+use axum::extract::FromRef;
+use yici_core::clock::Clock;
+use yici_store::Store;
+use yici_web::Routes;
+use yici_web::menu::MenuEntry;
+
+/// What the one window needs of the platform.
+#[derive(Clone)]
+pub struct WindowState {
+    pub store: Store,
+    pub clock: Clock,
+}
+
+/// The routes: the API under `/api/v1`.
+pub fn router<S>() -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    WindowState: FromRef<S>,
+{
+    Routes::new("/api/v1")
+        .get("/items", api::search)
+        .post("/items", api::implement)
+        .get("/items/{code}", api::item)
+        .get("/items/{code}/guide", api::guide)
+        .get("/items/{code}/versions", api::versions)
+        .put("/items/{code}/draft", api::save_draft)
+        .post("/items/{code}/versions/{version}/{action}", api::step)
+        .post("/item-basics", api::define_basic)
+        .get("/item-reviews", api::review_queue)
+        .get("/bundles", api::bundles)
+        .get("/bundles/{code}", api::bundle)
+        .put("/bundles/{code}", api::save_bundle)
+        .get("/bundles/{code}/guide", api::bundle_guide)
+}
+
+/// The API's paths and schemas, merged into the platform's OpenAPI description.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    api::search,
+    api::implement,
+    api::item,
+    api::guide,
+    api::versions,
+    api::save_draft,
+    api::step,
+    api::define_basic,
+    api::review_queue,
+    api::bundles,
+    api::bundle,
+    api::save_bundle,
+    api::bundle_guide,
+))]
+pub struct ApiDoc;
+
+/// The menu entries of the pages: none yet (the item pages come next).
+pub fn menu() -> Vec<MenuEntry> {
+    Vec::new()
+}

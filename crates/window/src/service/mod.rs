@@ -1,0 +1,22 @@
+//! The one window's operations: each takes the [`Caller`](yici_service::Caller) and typed
+//! values and returns a domain value or a [`yici_service::Error`]; no HTTP type appears here.
+//!
+//! - [`items`]: searching published items, their versions, the guide; defining basic items,
+//!   implementations and their versions, and the review steps;
+//! - [`bundles`]: 一件事, their guides.
+
+pub mod bundles;
+pub mod items;
+
+use yici_core::catalogue::FieldProblem;
+use yici_service::{Error, FieldError};
+
+/// Field problems of the core rules as one validation error.
+pub(crate) fn invalid(problems: Vec<FieldProblem>) -> Error {
+    Error::validation(
+        problems
+            .into_iter()
+            .map(|p| FieldError::new(&p.field, p.zh, p.en))
+            .collect(),
+    )
+}
