@@ -137,7 +137,9 @@ fn listed<T: ToString>(values: impl IntoIterator<Item = T>) -> String {
 
 /// The text indexed for search: name, themes, materials, conditions and the body's name.
 fn index_body(v: &ItemVersion, body: &str) -> String {
-    let mut text = format!("{} {} {}", v.name, v.themes.join(" "), body);
+    // The name counts three times: an item named by the words ranks above one that only asks
+    // for a material of that name.
+    let mut text = format!("{0} {0} {0} {1} {2}", v.name, v.themes.join(" "), body);
     for m in &v.materials {
         text.push(' ');
         text.push_str(&m.name);

@@ -69,11 +69,20 @@ fn bad(line: &str, what: &str) -> StoreError {
     StoreError::Invalid(format!("demo item line '{line}': {what}"))
 }
 
-/// One line of the table, read and resolved against what the store holds.
+/// One implementation of a line of the table, read and resolved against what the store holds.
 struct Row {
     basic: BasicCode,
     department: String,
     version: ItemVersion,
+}
+
+/// The department key a step of an implementer's process belongs to: a city body's steps are
+/// its own city's counterparts where the city has one.
+fn step_department(implementer: &str, key: &str) -> String {
+    match implementer.strip_prefix("qz_") {
+        Some(_) if DEPARTMENTS.iter().any(|d| d.0 == format!("qz_{key}")) => format!("qz_{key}"),
+        _ => key.to_string(),
+    }
 }
 
 async fn certificate_type(store: &Store, name: &str) -> Result<Option<String>, StoreError> {
@@ -118,12 +127,13 @@ async fn source(store: &Store, line: &str, spec: &str) -> Result<Source, StoreEr
     })
 }
 
-async fn read(store: &Store, line: &str) -> Result<Row, StoreError> {
+/// The implementations a line stands for: one per implementing department.
+async fn read(store: &Store, line: &str) -> Result<Vec<Row>, StoreError> {
     let f: Vec<&str> = line.split('\t').collect();
     let [
         basic,
         name,
-        dept,
+        implementers,
         visits,
         depth,
         legal,
@@ -138,6 +148,43 @@ async fn read(store: &Store, line: &str) -> Result<Row, StoreError> {
     else {
         return Err(bad(line, "13 columns expected"));
     };
+    let (name, reason) = match name.split_once('[') {
+        Some((n, r)) => (n, r.trim_end_matches(']')),
+        None => (name, ""),
+    };
+    let mut rows = Vec::new();
+    for dept in implementers.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let row = read_one(
+            store,
+            line,
+            dept,
+            [
+                basic, name, reason, visits, depth, legal, promised, case, applicants, themes, questions, materials,
+                process,
+            ],
+        )
+        .await?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+async fn read_one(store: &Store, line: &str, dept: &str, f: [&str; 13]) -> Result<Row, StoreError> {
+    let [
+        basic,
+        name,
+        reason,
+        visits,
+        depth,
+        legal,
+        promised,
+        case,
+        applicants,
+        themes,
+        questions,
+        materials,
+        process,
+    ] = f;
     let basic = BasicCode::parse("code", basic).map_err(|p| bad(line, &p.en))?;
     let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad(line, "a number expected"));
     let mut qs = Vec::new();
@@ -188,7 +235,7 @@ async fn read(store: &Store, line: &str) -> Result<Row, StoreError> {
         let [stage, key, days, issues] = p[..] else {
             return Err(bad(line, "a step is stage:department:days:certificate"));
         };
-        let uscc = department_uscc(key).ok_or_else(|| bad(line, "unknown department"))?;
+        let uscc = department_uscc(&step_department(dept, key)).ok_or_else(|| bad(line, "unknown department"))?;
         let d = store
             .department_by_uscc(uscc.as_str())
             .await?
@@ -214,7 +261,11 @@ async fn read(store: &Store, line: &str) -> Result<Row, StoreError> {
     let depth = Depth::from_code(number(depth)? as i64).ok_or_else(|| bad(line, "depth 1–4"))?;
     let version = ItemVersion {
         name: name.into(),
-        level: Level::Province,
+        level: if dept.starts_with("qz_") {
+            Level::City
+        } else {
+            Level::Province
+        },
         applicant_types: applicants
             .split(',')
             .filter_map(|a| a.trim().parse::<i64>().ok().and_then(ApplicantType::from_code))
@@ -223,7 +274,7 @@ async fn read(store: &Store, line: &str) -> Result<Row, StoreError> {
         legal_limit: TimeLimit::working(number(legal)?),
         promised_limit: TimeLimit::working(number(promised)?),
         visits: number(visits)?,
-        visits_reason: String::new(),
+        visits_reason: reason.into(),
         depth,
         conditions: vec![],
         legal_basis: legal_basis(dept).into(),
@@ -267,18 +318,19 @@ pub async fn seed(store: &Store) -> Result<usize, StoreError> {
     // Basic items first: a material may name another item's result.
     let mut rows = Vec::new();
     for line in &lines {
-        let row = read(store, line).await?;
-        if store.item_basic(row.basic.as_str()).await?.is_none() {
-            store
-                .item_basic_put(
-                    row.basic.as_str(),
-                    &row.version.name,
-                    row.basic.item_type(),
-                    &ev(Action::ItemDefine, "service_item"),
-                )
-                .await?;
+        for row in read(store, line).await? {
+            if store.item_basic(row.basic.as_str()).await?.is_none() {
+                store
+                    .item_basic_put(
+                        row.basic.as_str(),
+                        &row.version.name,
+                        row.basic.item_type(),
+                        &ev(Action::ItemDefine, "service_item"),
+                    )
+                    .await?;
+            }
+            rows.push(row);
         }
-        rows.push(row);
     }
     let mut published = 0;
     for row in rows {
@@ -294,7 +346,13 @@ pub async fn seed(store: &Store) -> Result<usize, StoreError> {
                 basic_code: row.basic.as_str().into(),
                 department_id: d.id,
                 region_code: d.region_code.clone(),
-                co_departments: vec![],
+                co_departments: row
+                    .version
+                    .process
+                    .iter()
+                    .map(|s| s.department_id)
+                    .filter(|id| *id != d.id)
+                    .collect(),
             };
             store
                 .item_implementation_create(&imp, &ev(Action::ItemImplement, "service_item"))
@@ -324,7 +382,9 @@ pub async fn seed(store: &Store) -> Result<usize, StoreError> {
                 })
                 .collect(),
             items: store.item_basic_codes().await?.into_iter().collect(),
-            implementing: [d.id].into_iter().collect(),
+            implementing: std::iter::once(d.id)
+                .chain(row.version.process.iter().map(|s| s.department_id))
+                .collect(),
         };
         if let Some(p) = row.version.problems(&known).first() {
             return Err(bad(&row.version.name, &format!("{}: {}", p.field, p.en)));
@@ -357,7 +417,11 @@ pub async fn seed(store: &Store) -> Result<usize, StoreError> {
                 .iter()
                 .find(|l| l.starts_with(b))
                 .ok_or_else(|| bad(code, "bundle item missing"))?;
-            let dept = line.split('\t').nth(2).unwrap_or_default();
+            let dept = line
+                .split('\t')
+                .nth(2)
+                .and_then(|d| d.split(',').next())
+                .unwrap_or_default();
             let uscc = department_uscc(dept).ok_or_else(|| bad(code, "unknown department"))?;
             let basic = BasicCode::parse("code", b).map_err(|p| bad(code, &p.en))?;
             items.push(ImplementationCode::of(&uscc, '1', &basic).as_str().to_string());

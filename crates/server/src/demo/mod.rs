@@ -64,7 +64,7 @@ const VILLAGES: [(&str, &str); 5] = [
 ];
 
 /// Departments: (key, name, region, organisation-code body, kind).
-const DEPARTMENTS: [(&str, &str, &str, &str, DepartmentKind); 12] = [
+const DEPARTMENTS: [(&str, &str, &str, &str, DepartmentKind); 20] = [
     (
         "data",
         "浙江省数据资源管理局",
@@ -147,6 +147,62 @@ const DEPARTMENTS: [(&str, &str, &str, &str, DepartmentKind); 12] = [
         "衢州市市场监督管理局",
         "330800",
         "MB000112",
+        DepartmentKind::Government,
+    ),
+    (
+        "qz_police",
+        "衢州市公安局",
+        "330800",
+        "MB000113",
+        DepartmentKind::Government,
+    ),
+    (
+        "qz_land",
+        "衢州市自然资源和规划局",
+        "330800",
+        "MB000114",
+        DepartmentKind::Government,
+    ),
+    (
+        "qz_housing",
+        "衢州市住房和城乡建设局",
+        "330800",
+        "MB000115",
+        DepartmentKind::Government,
+    ),
+    (
+        "qz_tax",
+        "国家税务总局衢州市税务局",
+        "330800",
+        "MB000116",
+        DepartmentKind::Vertical,
+    ),
+    (
+        "qz_hrss",
+        "衢州市人力资源和社会保障局",
+        "330800",
+        "MB000117",
+        DepartmentKind::Government,
+    ),
+    (
+        "qz_civil",
+        "衢州市民政局",
+        "330800",
+        "MB000118",
+        DepartmentKind::Government,
+    ),
+    (
+        "qz_fund",
+        "衢州市住房公积金中心",
+        "330800",
+        "MB000119",
+        DepartmentKind::Institution,
+    ),
+    (
+        "qz_health",
+        "衢州市卫生健康委员会",
+        "330800",
+        "MB000120",
         DepartmentKind::Government,
     ),
 ];
