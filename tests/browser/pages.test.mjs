@@ -294,6 +294,8 @@ async function visits() {
   const user = (await operator('GET', '/api/v1/users')).items[0].id;
   const open = await (await fetch(`${base}/api/v1/public/catalogue/resources?limit=1`)).json();
   const openId = open.items[0].id;
+  const items = await (await fetch(`${base}/api/v1/items?q=${encodeURIComponent('不动产转移登记')}`)).json();
+  const item = encodeURIComponent(items.items[0].code);
   const issuer = await apiAs('cert_issuer');
   const certificates = await issuer('GET', '/api/v1/certificates?limit=1');
   const typeCode = certificates[0].type_code;
@@ -313,7 +315,8 @@ async function visits() {
   return {
     anonymous: ['/', '/login', '/login/applicant', '/catalogue', `/catalogue/${openId}`, '/certificate-types',
       '/verify', `/verify?id=${encodeURIComponent(id)}&code=${code}`, show,
-      '/privacy', '/terms', '/accessibility', '/developers'],
+      '/privacy', '/terms', '/accessibility', '/developers', '/items', `/items/${item}`,
+      `/items/${item}?answer.married=yes`, '/bundles/newborn'],
     operator: ['/', '/admin/regions', '/admin/departments', '/admin/systems', `/admin/systems/${system}`,
       '/admin/users', `/admin/users/${user}`, '/calendar', '/audit', '/seals', '/sharing/requests',
       '/sharing/grants', '/gov/catalogue', '/catalogue/review', `/catalogue/review/${draft.id}`,

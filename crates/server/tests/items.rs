@@ -121,3 +121,63 @@ async fn demo_items_are_found_and_guided(app: App) {
     );
 }
 on_both!(demo_items_are_found_and_guided);
+
+async fn the_guide_pages_ask_step_by_step_and_list_what_applies(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    yici_server::demo::items::seed(&app.store).await.unwrap();
+    // The list, searched in Chinese, each item linked to its guide.
+    let list = app
+        .page("/items?q=%E4%B8%8D%E5%8A%A8%E4%BA%A7%E8%BD%AC%E7%A7%BB", None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("不动产转移登记（二手房买卖）") && list.text.contains("最多跑一次"));
+    assert!(
+        list.text.contains("href=\"/bundles/newborn\""),
+        "the bundles are linked"
+    );
+    assert!(list.text.contains("href=\"/items/"), "each item links to its guide");
+    // A filter value that is not a choice keeps the page and marks the field.
+    let bad = app.page("/items?visits=7&level=x", None).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.text.contains("id=\"qe-visits\"") && bad.text.contains("id=\"qe-level\""));
+
+    // The guide of 不动产转移登记 asks the seller's marital status first.
+    let code = app
+        .get(
+            "/api/v1/items?q=%E4%B8%8D%E5%8A%A8%E4%BA%A7%E8%BD%AC%E7%A7%BB%E7%99%BB%E8%AE%B0",
+            Auth::None,
+        )
+        .await
+        .json()["items"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = app.page(&format!("/items/{code}"), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("卖方是否已婚") && page.text.contains("下一步"));
+    assert!(
+        !page.text.contains("卖方婚姻关系证明"),
+        "what depends on the answer waits for it"
+    );
+    let married = app.page(&format!("/items/{code}?answer.married=yes"), None).await;
+    assert!(married.text.contains("卖方婚姻关系证明") && married.text.contains("免提交：由“结婚证”共享获取"));
+    assert!(married.text.contains("配偶同意出售的书面意见") && married.text.contains("申请人提供"));
+    assert!(married.text.contains("重新生成材料清单"));
+    let english = app
+        .page(&format!("/items/{code}?answer.married=no&lang=en"), None)
+        .await;
+    assert!(english.text.contains("Not needed: fetched from") && !english.text.contains("卖方婚姻关系证明"));
+    // A made-up answer starts the questions again, saying why.
+    let wrong = app.page(&format!("/items/{code}?answer.married=perhaps"), None).await;
+    assert_eq!(wrong.status, StatusCode::OK);
+    assert!(wrong.text.contains("的回答应为"));
+
+    // A bundle: its items, one list.
+    let bundle = app.page("/bundles/business-start", None).await;
+    assert_eq!(bundle.status, StatusCode::OK);
+    assert!(bundle.text.contains("企业开办一件事") && bundle.text.contains("公章刻制备案"));
+    assert_eq!(app.page("/bundles/nothing", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.page("/items/nothing", None).await.status, StatusCode::NOT_FOUND);
+}
+on_both!(the_guide_pages_ask_step_by_step_and_list_what_applies);

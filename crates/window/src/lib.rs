@@ -6,10 +6,12 @@
 //! cases that use them come in the same crate.
 //!
 //! - [`service`]: the operations, for the API, the pages and the command line;
-//! - [`router`], [`ApiDoc`], [`menu`]: what the server composes.
+//! - [`router`], [`ApiDoc`], [`menu`]: what the server composes; the pages are the list of
+//!   items (办事指南) and the guides of items and bundles.
 #![forbid(unsafe_code)]
 
 mod api;
+mod pages;
 pub mod service;
 
 use axum::extract::FromRef;
@@ -25,7 +27,7 @@ pub struct WindowState {
     pub clock: Clock,
 }
 
-/// The routes: the API under `/api/v1`.
+/// The routes: the API under `/api/v1` and the pages.
 pub fn router<S>() -> Routes<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -45,6 +47,12 @@ where
         .get("/bundles/{code}", api::bundle)
         .put("/bundles/{code}", api::save_bundle)
         .get("/bundles/{code}/guide", api::bundle_guide)
+        .merge(
+            Routes::new("")
+                .get("/items", pages::list)
+                .get("/items/{code}", pages::item)
+                .get("/bundles/{code}", pages::bundle),
+        )
 }
 
 /// The API's paths and schemas, merged into the platform's OpenAPI description.
@@ -66,7 +74,7 @@ where
 ))]
 pub struct ApiDoc;
 
-/// The menu entries of the pages: none yet (the item pages come next).
+/// The menu entries of the pages.
 pub fn menu() -> Vec<MenuEntry> {
-    Vec::new()
+    vec![MenuEntry::new("/items", "办事指南", "Service guide", &[])]
 }
