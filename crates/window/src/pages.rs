@@ -211,6 +211,13 @@ pub async fn list(
     Ok(render(StatusCode::OK, &t))
 }
 
+/// A situation question as the form shows it: code, text, (choice, label) pairs.
+struct Asked {
+    code: String,
+    text: String,
+    choices: Vec<(String, String)>,
+}
+
 /// The form of the situation questions, as steps: the questions answered so far (to change),
 /// and the next one; the answers travel in the address, so every step can be bookmarked.
 fn question_form(
@@ -225,9 +232,7 @@ fn question_form(
     }
     let mut fields: Vec<FieldView> = answered
         .iter()
-        .map(|(code, text, choices, value)| {
-            FieldView::text(&format!("answer.{code}"), text, "", value).select(choices.clone())
-        })
+        .map(|(q, value)| FieldView::text(&format!("answer.{}", q.code), &q.text, "", value).select(q.choices.clone()))
         .collect();
     if let Some(q) = next {
         fields.push(
@@ -250,12 +255,7 @@ fn question_form(
 }
 
 /// A guide as a page: the facts, the question steps, then the tailored list.
-fn guide_page(
-    mut t: TablePage,
-    action: &str,
-    g: &GuideView,
-    answered: Vec<(String, String, Vec<(String, String)>, String)>,
-) -> TablePage {
+fn guide_page(mut t: TablePage, action: &str, g: &GuideView, answered: Vec<(&Asked, String)>) -> TablePage {
     let lang = t.l.lang;
     t.intro.push(fact(lang, "承诺", "Promise", &g.promise));
     t.intro
@@ -387,18 +387,11 @@ fn material_head(lang: Lang) -> [&'static str; 5] {
     ]
 }
 
-/// The answered questions with their choices, for the form.
-fn answered(
-    questions: &[(String, String, Vec<(String, String)>)],
-    answers: &BTreeMap<String, String>,
-) -> Vec<(String, String, Vec<(String, String)>, String)> {
+/// The answered questions with their answers, for the form.
+fn answered<'a>(questions: &'a [Asked], answers: &BTreeMap<String, String>) -> Vec<(&'a Asked, String)> {
     questions
         .iter()
-        .filter_map(|(code, text, choices)| {
-            answers
-                .get(code)
-                .map(|a| (code.clone(), text.clone(), choices.clone(), a.clone()))
-        })
+        .filter_map(|q| answers.get(&q.code).map(|a| (q, a.clone())))
         .collect()
 }
 
@@ -425,16 +418,14 @@ pub async fn item(
         "Type",
         &format!("{}（{}）", v.item_type_name, v.basic_code),
     ));
-    let questions: Vec<(String, String, Vec<(String, String)>)> = v
+    let questions: Vec<Asked> = v
         .content
         .questions
         .iter()
-        .map(|q| {
-            (
-                q.code.clone(),
-                q.text.clone(),
-                q.choices.iter().map(|c| (c.code.clone(), c.label.clone())).collect(),
-            )
+        .map(|q| Asked {
+            code: q.code.clone(),
+            text: q.text.clone(),
+            choices: q.choices.iter().map(|c| (c.code.clone(), c.label.clone())).collect(),
         })
         .collect();
     let g = match items::guide(&state, &code, &answers).await {
@@ -496,16 +487,16 @@ pub async fn bundle(
             .collect::<Vec<_>>()
             .join(lang.pick("、", ", ")),
     ));
-    let mut questions: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+    let mut questions: Vec<Asked> = Vec::new();
     for i in &b.items {
         if let Ok(v) = items::published(&state, &i.code).await {
             for q in v.content.questions {
-                if !questions.iter().any(|x| x.0 == q.code) {
-                    questions.push((
-                        q.code,
-                        q.text,
-                        q.choices.into_iter().map(|c| (c.code, c.label)).collect(),
-                    ));
+                if !questions.iter().any(|x| x.code == q.code) {
+                    questions.push(Asked {
+                        code: q.code,
+                        text: q.text,
+                        choices: q.choices.into_iter().map(|c| (c.code, c.label)).collect(),
+                    });
                 }
             }
         }
