@@ -220,12 +220,7 @@ struct Asked {
 
 /// The form of the situation questions, as steps: the questions answered so far (to change),
 /// and the next one; the answers travel in the address, so every step can be bookmarked.
-fn question_form(
-    action: &str,
-    g: &GuideView,
-    answered: &[(String, String, Vec<(String, String)>, String)],
-    lang: Lang,
-) -> Option<FilterView> {
+fn question_form(action: &str, g: &GuideView, answered: &[(&Asked, String)], lang: Lang) -> Option<FilterView> {
     let next = g.unanswered.first();
     if next.is_none() && answered.is_empty() {
         return None;
