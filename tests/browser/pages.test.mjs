@@ -316,7 +316,7 @@ async function visits() {
     anonymous: ['/', '/login', '/login/applicant', '/catalogue', `/catalogue/${openId}`, '/certificate-types',
       '/verify', `/verify?id=${encodeURIComponent(id)}&code=${code}`, show,
       '/privacy', '/terms', '/accessibility', '/developers', '/items', `/items/${item}`,
-      `/items/${item}?answer.married=yes`, '/bundles/newborn'],
+      `/items/${item}?answer.married=yes`, '/bundles/newborn', '/items/statistics'],
     operator: ['/', '/admin/regions', '/admin/departments', '/admin/systems', `/admin/systems/${system}`,
       '/admin/users', `/admin/users/${user}`, '/calendar', '/audit', '/seals', '/sharing/requests',
       '/sharing/grants', '/gov/catalogue', '/catalogue/review', `/catalogue/review/${draft.id}`,

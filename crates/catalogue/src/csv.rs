@@ -34,11 +34,7 @@ pub const HEADERS: [&str; 23] = [
 ];
 
 fn cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    yici_web::sheet::csv_cell(s)
 }
 
 fn date(micros: i64) -> String {

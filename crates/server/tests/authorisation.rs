@@ -49,6 +49,9 @@ const OPEN: &[(&str, &str)] = &[
     ("GET", "/verify"),
     // Published service items, their versions and guides, and bundles are public information.
     ("GET", "/api/v1/items"),
+    ("GET", "/api/v1/items/statistics"),
+    ("GET", "/api/v1/items/export"),
+    ("GET", "/items/statistics"),
     ("GET", "/api/v1/items/{code}"),
     ("GET", "/api/v1/items/{code}/guide"),
     ("GET", "/api/v1/items/{code}/versions"),

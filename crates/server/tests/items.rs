@@ -119,6 +119,34 @@ async fn demo_items_are_found_and_guided(app: App) {
         app.get("/api/v1/bundles/nothing/guide", Auth::None).await.status,
         StatusCode::NOT_FOUND
     );
+
+    // Statistics and export: the demo keeps its promise (at least 90% at most once, at least
+    // half of the material lines held by the government).
+    let s = app.get("/api/v1/items/statistics", Auth::None).await.json();
+    assert_eq!(s["items"], published as i64);
+    assert!(s["at_most_once_share"].as_f64().unwrap() >= 0.9, "{s}");
+    assert!(s["exempt_share"].as_f64().unwrap() >= 0.5, "{s}");
+    let province = s["by_region"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region_code"] == "330000")
+        .unwrap()
+        .clone();
+    assert_eq!(province["items"], published as i64, "the province rolls up its cities");
+    let csv = app.get("/api/v1/items/export?format=csv", Auth::None).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.text.starts_with("实施编码,事项名称"));
+    assert_eq!(csv.text.lines().count(), published + 1);
+    let json = app.get("/api/v1/items/export", Auth::None).await.json();
+    assert_eq!(json.as_array().unwrap().len(), published);
+    assert_eq!(
+        app.get("/api/v1/items/export?format=xml", Auth::None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let page = app.page("/items/statistics", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("免提交率") && page.text.contains("衢州市公安局"));
 }
 on_both!(demo_items_are_found_and_guided);
 

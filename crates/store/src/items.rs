@@ -665,3 +665,17 @@ impl Store {
         Ok(self.bundles().await?.into_iter().find(|b| b.code == code))
     }
 }
+
+impl Store {
+    /// Every published version (one per implementation), by implementation code.
+    pub async fn items_published(&self) -> Result<Vec<VersionRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            version_columns!(),
+            " FROM item_versions WHERE status = 'published' ORDER BY implementation_code"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(version).collect()
+    }
+}

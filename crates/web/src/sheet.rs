@@ -77,3 +77,12 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     }
     Ok(rows)
 }
+
+/// A CSV cell: quoted when it holds a comma, a quote or a line break.
+pub fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

@@ -254,3 +254,31 @@ pub async fn bundle_guide(
         bundles::guide(&state, &code, &items::answers_from(&q)).await?,
     ))
 }
+
+/// Statistics of the published items: how many, the shares at most once, with zero visits and
+/// fully online, and 免提交率, per department, per region (rolled up) and in all.
+#[utoipa::path(get, path = "/api/v1/items/statistics", tag = "items",
+    responses((status = 200, body = crate::service::stats::Statistics)))]
+pub async fn statistics(State(state): State<WindowState>) -> ApiResult<axum::Json<crate::service::stats::Statistics>> {
+    Ok(axum::Json(crate::service::stats::statistics(&state).await?))
+}
+
+/// The export's format.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// Every published item, as JSON (the full content) or CSV (one row each).
+#[utoipa::path(get, path = "/api/v1/items/export", tag = "items", params(ExportQuery),
+    responses((status = 200, description = "JSON or CSV"), (status = 422, body = Problem)))]
+pub async fn export(
+    State(state): State<WindowState>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (body, media) = crate::service::stats::export(&state, q.format.as_deref()).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, media)], body).into_response())
+}

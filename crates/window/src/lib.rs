@@ -35,6 +35,8 @@ where
 {
     Routes::new("/api/v1")
         .get("/items", api::search)
+        .get("/items/statistics", api::statistics)
+        .get("/items/export", api::export)
         .post("/items", api::implement)
         .get("/items/{code}", api::item)
         .get("/items/{code}/guide", api::guide)
@@ -50,6 +52,7 @@ where
         .merge(
             Routes::new("")
                 .get("/items", pages::list)
+                .get("/items/statistics", pages::statistics)
                 .get("/items/{code}", pages::item)
                 .get("/bundles/{code}", pages::bundle),
         )
@@ -59,6 +62,8 @@ where
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     api::search,
+    api::statistics,
+    api::export,
     api::implement,
     api::item,
     api::guide,

@@ -74,15 +74,17 @@ pub async fn list(
         .to_string(),
     );
     let bundles = bundles::list(&state).await?;
-    if !bundles.is_empty() {
-        t.links = Some((
-            lang.pick("一件事：", "Life events (一件事):").to_string(),
-            bundles
-                .iter()
-                .map(|b| (format!("/bundles/{}", encode(&b.code)), b.name.clone()))
-                .collect(),
-        ));
-    }
+    t.links = Some((
+        lang.pick("一件事：", "Life events (一件事):").to_string(),
+        bundles
+            .iter()
+            .map(|b| (format!("/bundles/{}", encode(&b.code)), b.name.clone()))
+            .chain(std::iter::once((
+                "/items/statistics".to_string(),
+                lang.pick("事项统计", "Item statistics").to_string(),
+            )))
+            .collect(),
+    ));
     let departments: Vec<(String, String)> = std::iter::once(any(lang))
         .chain(
             state
@@ -512,6 +514,95 @@ pub async fn bundle(
             .iter()
             .map(|i| (format!("/items/{}", encode(&i.code)), i.name.clone()))
             .collect(),
+    ));
+    Ok(render(StatusCode::OK, &t))
+}
+
+/// Statistics of the published items, per department and per region.
+pub async fn statistics(State(state): State<WindowState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
+    let s = crate::service::stats::statistics(&state).await?;
+    let l = Layout::new(&auth, &headers, "/items", "事项统计", "Item statistics");
+    let lang = l.lang;
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let mut t = TablePage::new(
+        l,
+        lang.pick("按实施主体统计", "By implementing body"),
+        &[
+            lang.pick("实施主体", "Body"),
+            lang.pick("区划", "Region"),
+            lang.pick("事项数", "Items"),
+            lang.pick("最多跑一次", "At most once"),
+            lang.pick("零跑腿", "No visit"),
+            lang.pick("全程网办", "Fully online"),
+            lang.pick("免提交率", "Materials not handed in"),
+        ],
+    );
+    t.crumbs = vec![("/items".into(), lang.pick("办事指南", "Service guide").into())];
+    t.intro.push(match lang {
+        Lang::Zh => format!(
+            "已发布事项 {} 个：最多跑一次 {}，零跑腿 {}，全程网办 {}；申请材料 {} 项中 {} 项由政府部门共享获取（免提交率 {}）。",
+            s.total.items,
+            pct(s.total.at_most_once_share),
+            pct(s.total.zero_visits_share),
+            pct(s.total.fully_online_share),
+            s.total.material_lines,
+            s.total.exempt_lines,
+            pct(s.total.exempt_share)
+        ),
+        Lang::En => format!(
+            "{} published items: {} at most once, {} with no visit, {} fully online; of {} material lines, {} are fetched from the government's own data ({}).",
+            s.total.items,
+            pct(s.total.at_most_once_share),
+            pct(s.total.zero_visits_share),
+            pct(s.total.fully_online_share),
+            s.total.material_lines,
+            s.total.exempt_lines,
+            pct(s.total.exempt_share)
+        ),
+    });
+    for r in &s.by_region {
+        let name = yici_core::id::RegionCode::parse(&r.region_code)
+            .map(|c| c.path_names().join(""))
+            .unwrap_or_else(|_| r.region_code.clone());
+        t.intro.push(fact(
+            lang,
+            &name,
+            &name,
+            &format!(
+                "{} {}，{} {}，{} {}",
+                r.counts.items,
+                lang.pick("个事项", "items"),
+                lang.pick("最多跑一次", "at most once"),
+                pct(r.counts.at_most_once_share),
+                lang.pick("免提交率", "not handed in"),
+                pct(r.counts.exempt_share)
+            ),
+        ));
+    }
+    for d in &s.by_department {
+        t.rows.push(RowView {
+            cells: vec![
+                Cell::link(&d.department_name, format!("/items?department={}", d.department_id)),
+                Cell::text(&d.region_code),
+                Cell::text(d.counts.items.to_string()),
+                Cell::text(pct(d.counts.at_most_once_share)),
+                Cell::text(pct(d.counts.zero_visits_share)),
+                Cell::text(pct(d.counts.fully_online_share)),
+                Cell::text(pct(d.counts.exempt_share)),
+            ],
+            actions: vec![],
+        });
+    }
+    t.links = Some((
+        lang.pick("导出：", "Export:").to_string(),
+        vec![
+            ("/api/v1/items/export?format=csv".into(), "CSV".into()),
+            ("/api/v1/items/export?format=json".into(), "JSON".into()),
+            (
+                "/api/v1/items/statistics".into(),
+                lang.pick("统计（JSON）", "Statistics (JSON)").into(),
+            ),
+        ],
     ));
     Ok(render(StatusCode::OK, &t))
 }

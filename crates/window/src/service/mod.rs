@@ -3,10 +3,12 @@
 //!
 //! - [`items`]: searching published items, their versions, the guide; defining basic items,
 //!   implementations and their versions, and the review steps;
-//! - [`bundles`]: 一件事, their guides.
+//! - [`bundles`]: 一件事, their guides;
+//! - [`stats`]: statistics and export of the published items.
 
 pub mod bundles;
 pub mod items;
+pub mod stats;
 
 use yici_core::catalogue::FieldProblem;
 use yici_service::{Error, FieldError};
