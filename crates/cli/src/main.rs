@@ -8,6 +8,7 @@ mod cert;
 mod directory;
 mod exchange;
 mod ids;
+mod items;
 mod serve;
 mod storage;
 
@@ -19,6 +20,7 @@ use clap::{Parser, Subcommand};
 use directory::{CalendarCommand, RegionCommand, UserCommand, calendar, region, user};
 use exchange::{ExchangeCommand, exchange};
 use ids::{IdCommand, id_check};
+use items::{ItemsCommand, items};
 use serve::{OidcArgs, serve};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -126,6 +128,13 @@ enum Command {
         storage: StorageArgs,
         #[command(subcommand)]
         command: ExchangeCommand,
+    },
+    /// 政务服务事项 — service items, guides and bundles.
+    Items {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: ItemsCommand,
     },
     /// 电子证照 — the electronic certificate library.
     Cert {
@@ -258,6 +267,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Catalog { storage, command } => catalog(storage, command).await,
         Command::Exchange { storage, command } => exchange(storage, command).await,
         Command::Cert { storage, command } => cert(storage, command).await,
+        Command::Items { storage, command } => items(storage, command).await,
         Command::Migrate { storage } => {
             let store = storage.open().await?;
             println!("migrations applied ({})", store.dialect().name());

@@ -310,3 +310,27 @@ fn routes_lists_every_route_and_the_pages_alone() {
     );
     assert!(pages.lines().count() < all.lines().count());
 }
+
+#[test]
+fn items_are_seeded_searched_counted_and_exported_from_the_cli() {
+    let dir = temp("items");
+    let data = dir.to_str().unwrap();
+    let seeded = yici(&["items", "--data", data, "seed-demo"]);
+    assert_eq!(seeded.status.code(), Some(0), "{}", stderr(&seeded));
+    let n: usize = stdout(&seeded)
+        .rsplit(':')
+        .next()
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the count");
+    assert!(n >= 150, "{n}");
+    let stats = stdout(&yici(&["items", "--data", data, "stats"]));
+    assert!(stats.starts_with(&format!("事项 {n} 个")), "{stats}");
+    let csv = stdout(&yici(&["items", "--data", data, "export", "--format", "csv"]));
+    assert_eq!(csv.lines().count(), n + 1);
+    let found = stdout(&yici(&["items", "--data", data, "search", "结婚登记"]));
+    assert!(found.contains("内地居民结婚登记"), "{found}");
+    let bad = yici(&["items", "--data", data, "export", "--format", "xml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("json 或 csv"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

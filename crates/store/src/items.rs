@@ -679,3 +679,108 @@ impl Store {
         rows.iter().map(version).collect()
     }
 }
+
+/// One item to publish in a batch: its basic item, the implementation and the version.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub basic: BasicItem,
+    pub implementation: Implementation,
+    pub content: ItemVersion,
+}
+
+impl Store {
+    /// Publish many items at once, in one transaction (imports and benchmarks): each basic item
+    /// and implementation is created when missing, and each content becomes the next version,
+    /// published, superseding the one published before. The batch is one audit entry naming
+    /// how many items it published. Returns that number.
+    pub async fn items_publish_many(&self, items: &[Publication], audit: &AuditEvent) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        let now = now_micros();
+        let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+        for p in items {
+            sqlx::query(
+                "INSERT INTO service_items (code, name, item_type, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(&p.basic.code)
+            .bind(&p.basic.name)
+            .bind(p.basic.item_type)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let i = &p.implementation;
+            sqlx::query(
+                "INSERT INTO item_implementations (code, basic_code, department_id, region_code, co_departments, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(&i.code)
+            .bind(&i.basic_code)
+            .bind(i.department_id)
+            .bind(&i.region_code)
+            .bind(listed(&i.co_departments))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| crate::classify(e, "an implementation"))?;
+            let previous =
+                sqlx::query("SELECT id FROM item_versions WHERE implementation_code = $1 AND status = 'published'")
+                    .bind(&i.code)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for row in previous {
+                let pid = get_i64(&row, "id")?;
+                sqlx::query("UPDATE item_versions SET status = 'superseded', updated_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(pid)
+                    .execute(&mut *tx)
+                    .await?;
+                self.item_fts_delete(&mut tx, pid).await?;
+            }
+            let next = get_i64(
+                &sqlx::query("SELECT COALESCE(MAX(version), 0) AS n FROM item_versions WHERE implementation_code = $1")
+                    .bind(&i.code)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                "n",
+            )? + 1;
+            let c = &p.content;
+            let row = sqlx::query(
+                "INSERT INTO item_versions (implementation_code, version, status, name, department_id, region_code, item_type,
+                 level, visits, depth, applicant_types, themes, content, created_at, updated_at, published_at)
+                 VALUES ($1, $2, 'published', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13) RETURNING id",
+            )
+            .bind(&i.code)
+            .bind(next)
+            .bind(c.name.trim())
+            .bind(i.department_id)
+            .bind(&i.region_code)
+            .bind(p.basic.item_type)
+            .bind(c.level.code())
+            .bind(c.visits as i64)
+            .bind(c.depth.code())
+            .bind(listed(c.applicant_types.iter().map(|a| a.code())))
+            .bind(listed(&c.themes))
+            .bind(serde_json::to_string(c).expect("item versions serialise"))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let id = get_i64(&row, "id")?;
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(i.department_id) {
+                let name = sqlx::query("SELECT name FROM departments WHERE id = $1")
+                    .bind(i.department_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| get_str(&r, "name"))
+                    .transpose()?
+                    .unwrap_or_default();
+                slot.insert(name);
+            }
+            self.item_fts_put(&mut tx, id, &index_body(c, &names[&i.department_id]))
+                .await?;
+        }
+        let mut event = audit.clone().object(format!("{} items", items.len()));
+        event.detail = Some(format!("published {} items in one batch", items.len()));
+        self.audit_in(&mut tx, &event).await?;
+        self.commit(tx).await?;
+        Ok(items.len())
+    }
+}

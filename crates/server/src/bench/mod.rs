@@ -6,6 +6,7 @@
 //! the figures measure the server and not a client library.
 
 pub mod certificates;
+pub mod items;
 
 use crate::demo::ev;
 use crate::{AppState, ServerConfig};

@@ -1,0 +1,170 @@
+//! `yici items`: the service items (政务服务事项): search, statistics, export, the demo's items
+//! and the benchmark.
+
+use crate::storage::*;
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use yici_server::{AppState, ServerConfig};
+
+#[derive(Subcommand)]
+pub(crate) enum ItemsCommand {
+    /// Search the published items (Chinese full text).
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Print the statistics: items, the shares at most once, with no visit and fully online,
+    /// and 免提交率, in all and per department.
+    Stats,
+    /// Write the published items to standard output.
+    Export {
+        /// json or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+    /// Seed the demo province, its certificate types and its service items (idempotent).
+    SeedDemo,
+    /// Generate items (default 10,000 with 15 materials each) and print the search latency
+    /// (p50/p95) and the guides built per second.
+    Bench {
+        #[arg(long, default_value_t = 10_000)]
+        items: usize,
+        #[arg(long, default_value_t = 15)]
+        materials: usize,
+        #[arg(long, default_value_t = 1_000)]
+        searches: usize,
+    },
+}
+
+async fn demo_state(storage: &StorageArgs) -> Result<AppState> {
+    let store = storage.open().await?;
+    yici_server::demo::seed(&store, &storage.data)
+        .await
+        .context("seeding the demo province failed")?;
+    yici_server::demo::seed_catalogue(&store).await?;
+    let config = ServerConfig {
+        seal_key: load_seal_key(None, &storage.data)?,
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store, config, None);
+    yici_server::demo::certificates::seed(&state).await?;
+    yici_server::demo::items::seed(&state.store).await?;
+    Ok(state)
+}
+
+/// A service error in words, with every field's message.
+fn said(e: yici_service::Error) -> anyhow::Error {
+    let lang = yici_core::Lang::Zh;
+    if e.errors.is_empty() {
+        anyhow::anyhow!("{}", e.message(lang))
+    } else {
+        anyhow::anyhow!(
+            "{}",
+            e.errors
+                .iter()
+                .map(|f| f.message(lang).to_string())
+                .collect::<Vec<_>>()
+                .join("；")
+        )
+    }
+}
+
+fn window(store: yici_store::Store) -> yici_window::WindowState {
+    yici_window::WindowState {
+        store,
+        clock: yici_core::clock::Clock::system(),
+    }
+}
+
+pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result<()> {
+    match command {
+        ItemsCommand::Search { query, limit } => {
+            let store = storage.open().await?;
+            let filter = yici_store::items::ItemFilter {
+                query: Some(query),
+                ..Default::default()
+            };
+            let (hits, total) =
+                yici_window::service::items::search(&window(store), &filter, yici_store::Page::new(Some(limit), None))
+                    .await
+                    .map_err(said)?;
+            println!("共 {total} 个 / {total} items");
+            for h in hits {
+                println!("{}\t{}\t{}\t{}", h.code, h.name, h.department_name, h.promise);
+            }
+        }
+        ItemsCommand::Stats => {
+            let store = storage.open().await?;
+            let s = yici_window::service::stats::statistics(&window(store))
+                .await
+                .map_err(said)?;
+            let pct = |x: f64| format!("{:.1}%", x * 100.0);
+            println!(
+                "事项 {} 个：最多跑一次 {}，零跑腿 {}，全程网办 {}；材料 {} 项，免提交 {} 项（{}）",
+                s.total.items,
+                pct(s.total.at_most_once_share),
+                pct(s.total.zero_visits_share),
+                pct(s.total.fully_online_share),
+                s.total.material_lines,
+                s.total.exempt_lines,
+                pct(s.total.exempt_share)
+            );
+            for d in s.by_department {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    d.department_name,
+                    d.counts.items,
+                    pct(d.counts.at_most_once_share),
+                    pct(d.counts.zero_visits_share),
+                    pct(d.counts.exempt_share)
+                );
+            }
+        }
+        ItemsCommand::Export { format } => {
+            let store = storage.open().await?;
+            let (text, _) = yici_window::service::stats::export(&window(store), Some(&format))
+                .await
+                .map_err(said)?;
+            write_stdout(&text)?;
+        }
+        ItemsCommand::SeedDemo => {
+            let state = demo_state(&storage).await?;
+            let n = state.store.items_published().await?.len();
+            println!("演示政务服务事项 / demo service items: {n}");
+        }
+        ItemsCommand::Bench {
+            items,
+            materials,
+            searches,
+        } => {
+            let state = demo_state(&storage).await?;
+            println!(
+                "generating up to {items} items with {materials} materials each, then {searches} searches ({})",
+                state.store.dialect().name()
+            );
+            let r = yici_server::bench::items::run(&state, items, materials, searches)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
+            println!("items                     {:>9}", r.items);
+            println!(
+                "generated                 {:>9} in {:.1} s",
+                r.generated,
+                r.generation.as_secs_f64()
+            );
+            println!(
+                "search p50                {:>9.2} ms",
+                r.search_p50.as_secs_f64() * 1000.0
+            );
+            println!(
+                "search p95                {:>9.2} ms   (target < 20 ms)",
+                r.search_p95.as_secs_f64() * 1000.0
+            );
+            println!(
+                "guides                    {:>9.0} /s   (target >= 2,000/s; {} built)",
+                r.guides_per_second, r.guides
+            );
+        }
+    }
+    Ok(())
+}
