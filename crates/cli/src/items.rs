@@ -71,10 +71,7 @@ fn said(e: yici_service::Error) -> anyhow::Error {
 }
 
 fn window(store: yici_store::Store) -> yici_window::WindowState {
-    yici_window::WindowState {
-        store,
-        clock: yici_core::clock::Clock::system(),
-    }
+    yici_window::WindowState::new(store, yici_core::clock::Clock::system())
 }
 
 pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result<()> {

@@ -99,6 +99,8 @@ pub struct Inner {
     pub exchange: yici_exchange::ExchangeState,
     /// The directory's slice (the same identity provider and identity platform as above).
     pub directory: yici_directory::DirectoryState,
+    /// The one window's slice (its memo of published items).
+    pub window: yici_window::WindowState,
 }
 
 impl AppState {
@@ -166,7 +168,9 @@ impl AppState {
             oidc: oidc.clone(),
             sign_ins: Default::default(),
         };
+        let window = yici_window::WindowState::new(store.clone(), config.clock.clone());
         AppState(Arc::new(Inner {
+            window,
             certificates,
             directory,
             store,
@@ -222,10 +226,7 @@ impl axum::extract::FromRef<AppState> for yici_certificates::CertificatesState {
 
 impl axum::extract::FromRef<AppState> for yici_window::WindowState {
     fn from_ref(s: &AppState) -> Self {
-        yici_window::WindowState {
-            store: s.store.clone(),
-            clock: s.config.clock.clone(),
-        }
+        s.window.clone()
     }
 }
 

@@ -538,7 +538,11 @@ impl Store {
                         .collect::<Vec<_>>()
                         .join(" ");
                     let p = param(&mut binds, Bind::Text(expr));
-                    from.push_str(" JOIN item_fts f ON f.rowid = v.id");
+                    // The full-text match drives the query (CROSS JOIN keeps SQLite's join
+                    // order): looked up once, not once per version.
+                    from = String::from(
+                        " FROM item_fts f CROSS JOIN item_versions v ON v.id = f.rowid JOIN item_implementations i ON i.code = v.implementation_code",
+                    );
                     conditions.push(format!("f.body MATCH {p}"));
                     order = "f.rank, v.id".into();
                 }
@@ -589,8 +593,10 @@ impl Store {
         let count_sql = format!("SELECT COUNT(*) AS n{from}{where_}");
         let limit = param(&mut binds, Bind::Int(page.limit));
         let offset = param(&mut binds, Bind::Int(page.offset));
+        // The count comes with the page (one pass over the matches); only a page past the end
+        // asks for it separately.
         let sql = format!(
-            "SELECT v.implementation_code, i.basic_code, v.name, v.version, v.department_id, v.region_code, v.item_type, v.level, v.visits, v.depth{from}{where_} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+            "SELECT v.implementation_code, i.basic_code, v.name, v.version, v.department_id, v.region_code, v.item_type, v.level, v.visits, v.depth, COUNT(*) OVER () AS total{from}{where_} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         );
         // Only column names and numbered placeholders are interpolated; values are bound.
         let bind_all = |sql: String, binds: &[Bind], upto: usize| {
@@ -603,13 +609,17 @@ impl Store {
             }
             q
         };
-        let total = get_i64(
-            &bind_all(count_sql, &binds, binds.len() - 2)
-                .fetch_one(self.pool())
-                .await?,
-            "n",
-        )?;
         let rows = bind_all(sql, &binds, binds.len()).fetch_all(self.pool()).await?;
+        let total = match rows.first() {
+            Some(r) => get_i64(r, "total")?,
+            None if page.offset == 0 => 0,
+            None => get_i64(
+                &bind_all(count_sql, &binds, binds.len() - 2)
+                    .fetch_one(self.pool())
+                    .await?,
+                "n",
+            )?,
+        };
         let hits = rows
             .iter()
             .map(|r| {

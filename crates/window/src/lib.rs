@@ -25,6 +25,30 @@ use yici_web::menu::MenuEntry;
 pub struct WindowState {
     pub store: Store,
     pub clock: Clock,
+    /// Published versions and the names of material sources, kept while current.
+    pub memo: std::sync::Arc<Memos>,
+}
+
+impl WindowState {
+    pub fn new(store: Store, clock: Clock) -> Self {
+        WindowState {
+            store,
+            clock,
+            memo: Default::default(),
+        }
+    }
+}
+
+/// What guides read again and again, kept in memory while the store has not changed (and for
+/// at most a second, for changes made by other instances).
+#[derive(Default)]
+pub struct Memos {
+    /// The published version of an item, by implementation code.
+    pub published: yici_service::memo::Memo<String, yici_store::items::VersionRecord>,
+    /// The name of a material's source (a certificate type, a resource, an item), by its key.
+    pub names: yici_service::memo::Memo<String, String>,
+    /// Department names, under the key "".
+    pub departments: yici_service::memo::Memo<String, std::collections::HashMap<i64, String>>,
 }
 
 /// The routes: the API under `/api/v1` and the pages.

@@ -169,10 +169,7 @@ fn fields(e: &yici_service::Error) -> Vec<String> {
 }
 
 async fn items_are_defined_reviewed_published_and_guided(store: Store) {
-    let state = WindowState {
-        store: store.clone(),
-        clock: Clock::system(),
-    };
+    let state = WindowState::new(store.clone(), Clock::system());
     for (code, name) in [("330000", "浙江省"), ("330800", "衢州市")] {
         store
             .upsert_region(&RegionCode::parse(code).unwrap(), name, &ev(Action::RegionSave))

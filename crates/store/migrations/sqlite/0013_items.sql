@@ -37,7 +37,10 @@ CREATE TABLE item_versions (
     published_at        INTEGER,
     UNIQUE (implementation_code, version)
 );
-CREATE INDEX item_versions_status ON item_versions(status, department_id);
+-- The published version of one item; the review queue; the list in name order.
+CREATE INDEX item_versions_current ON item_versions(implementation_code, status);
+CREATE INDEX item_versions_review ON item_versions(status, department_id);
+CREATE INDEX item_versions_by_name ON item_versions(status, name, id);
 
 CREATE VIRTUAL TABLE item_fts USING fts5(body);
 

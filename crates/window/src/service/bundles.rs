@@ -40,7 +40,7 @@ pub async fn get(state: &WindowState, code: &str) -> Result<BundleView> {
     let lang = current_lang();
     let mut items = Vec::new();
     for c in &b.items {
-        if let Some(r) = state.store.item_published(c).await? {
+        if let Some(r) = super::items::published_record(state, c).await? {
             let department_name = state
                 .store
                 .department(r.department_id)
@@ -82,7 +82,7 @@ pub async fn guide(state: &WindowState, code: &str, answers: &BTreeMap<String, S
     let b = state.store.bundle(code).await?.ok_or_else(not_found)?;
     let mut versions = Vec::new();
     for c in &b.items {
-        if let Some(r) = state.store.item_published(c).await? {
+        if let Some(r) = super::items::published_record(state, c).await? {
             versions.push(r);
         }
     }

@@ -159,13 +159,46 @@ fn promise_of(visits: u32, reason: &str, lang: Lang) -> String {
 }
 
 async fn department_names(state: &WindowState) -> Result<HashMap<i64, String>> {
+    let load = || async {
+        Ok(Some(
+            state
+                .store
+                .list_departments(None, Page::all())
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d.name))
+                .collect(),
+        ))
+    };
     Ok(state
-        .store
-        .list_departments(None, Page::all())
+        .memo
+        .departments
+        .get(&state.store, &String::new(), load)
         .await?
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect())
+        .unwrap_or_default())
+}
+
+/// The published version of `code`, through the memo.
+pub(crate) async fn published_record(state: &WindowState, code: &str) -> Result<Option<VersionRecord>> {
+    Ok(state
+        .memo
+        .published
+        .get(&state.store, &code.to_string(), || state.store.item_published(code))
+        .await?)
+}
+
+/// The name of what `key` names, through the memo.
+async fn name_of<F, Fut>(state: &WindowState, key: String, load: F) -> Result<String>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = yici_store::Result<Option<String>>>,
+{
+    Ok(state
+        .memo
+        .names
+        .get(&state.store, &key, load)
+        .await?
+        .unwrap_or_default())
 }
 
 fn type_name(code: i64, lang: Lang) -> String {
@@ -203,11 +236,10 @@ pub async fn search(state: &WindowState, filter: &ItemFilter, page: Page) -> Res
 
 async fn view(state: &WindowState, r: VersionRecord) -> Result<VersionView> {
     let lang = current_lang();
-    let department_name = state
-        .store
-        .department(r.department_id)
+    let department_name = department_names(state)
         .await?
-        .map(|d| d.name)
+        .get(&r.department_id)
+        .cloned()
         .unwrap_or_default();
     let basic_code = ImplementationCode::parse("code", &r.implementation_code)
         .map(|c| c.basic().as_str().to_string())
@@ -237,7 +269,7 @@ fn item_not_found() -> Error {
 
 /// The published version of item `code` (its implementation code).
 pub async fn published(state: &WindowState, code: &str) -> Result<VersionView> {
-    let r = state.store.item_published(code).await?.ok_or_else(item_not_found)?;
+    let r = published_record(state, code).await?.ok_or_else(item_not_found)?;
     view(state, r).await
 }
 
@@ -291,12 +323,7 @@ async fn exempt(state: &WindowState, s: &Source, lang: Lang) -> Result<Option<Ex
         Source::Certificate { type_code } => Some(ExemptSource {
             kind: "certificate".into(),
             code: type_code.clone(),
-            name: state
-                .store
-                .certificate_type(type_code)
-                .await?
-                .map(|t| t.definition.name_in(lang).to_string())
-                .unwrap_or_default(),
+            name: certificate_name(state, type_code, lang).await?,
             key_item: None,
         }),
         Source::Record {
@@ -305,26 +332,38 @@ async fn exempt(state: &WindowState, s: &Source, lang: Lang) -> Result<Option<Ex
         } => Some(ExemptSource {
             kind: "record".into(),
             code: resource_code.clone(),
-            name: state
-                .store
-                .catalogue_resource_by_code(resource_code)
-                .await?
-                .map(|r| r.draft.name)
-                .unwrap_or_default(),
+            name: name_of(state, format!("record:{resource_code}"), || async {
+                Ok(state
+                    .store
+                    .catalogue_resource_by_code(resource_code)
+                    .await?
+                    .map(|r| r.draft.name))
+            })
+            .await?,
             key_item: Some(key_item.clone()),
         }),
         Source::Result { item_code } => Some(ExemptSource {
             kind: "result".into(),
             code: item_code.clone(),
-            name: state
-                .store
-                .item_basic(item_code)
-                .await?
-                .map(|b| b.name)
-                .unwrap_or_default(),
+            name: name_of(state, format!("result:{item_code}"), || async {
+                Ok(state.store.item_basic(item_code).await?.map(|b| b.name))
+            })
+            .await?,
             key_item: None,
         }),
     })
+}
+
+/// A certificate type's name in `lang`.
+async fn certificate_name(state: &WindowState, code: &str, lang: Lang) -> Result<String> {
+    name_of(state, format!("certificate:{code}:{}", lang.tag()), || async {
+        Ok(state
+            .store
+            .certificate_type(code)
+            .await?
+            .map(|t| t.definition.name_in(lang).to_string()))
+    })
+    .await
 }
 
 /// The guide as shown, with every source named.
@@ -351,8 +390,9 @@ pub(crate) async fn guide_view(state: &WindowState, code: &str, g: Guide) -> Res
     }
     let mut results = Vec::new();
     for t in &g.results {
-        if let Some(t) = state.store.certificate_type(t).await? {
-            results.push(t.definition.name_in(lang).to_string());
+        let name = certificate_name(state, t, lang).await?;
+        if !name.is_empty() {
+            results.push(name);
         }
     }
     Ok(GuideView {
@@ -386,7 +426,7 @@ pub(crate) async fn guide_view(state: &WindowState, code: &str, g: Guide) -> Res
 
 /// The guide of a published item for `answers`: exactly what applies.
 pub async fn guide(state: &WindowState, code: &str, answers: &BTreeMap<String, String>) -> Result<GuideView> {
-    let r = state.store.item_published(code).await?.ok_or_else(item_not_found)?;
+    let r = published_record(state, code).await?.ok_or_else(item_not_found)?;
     let g = items::guide(&r.content, answers).map_err(invalid)?;
     guide_view(state, code, g).await
 }
