@@ -209,3 +209,22 @@ async fn the_guide_pages_ask_step_by_step_and_list_what_applies(app: App) {
     assert_eq!(app.page("/items/nothing", None).await.status, StatusCode::NOT_FOUND);
 }
 on_both!(the_guide_pages_ask_step_by_step_and_list_what_applies);
+
+/// Every schema of the items has its own name in the OpenAPI document: a name shared with
+/// another capability's schema would describe one of them wrongly.
+#[tokio::test]
+async fn the_item_schemas_have_names_of_their_own() {
+    let doc = serde_json::to_value(yici_server::openapi::document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["ItemVersionView"]["properties"]["content"].is_object());
+    assert!(schemas["ItemStatistics"].is_object());
+    assert!(!schemas["ItemStatistics"].to_string().contains("shareable"));
+    assert!(
+        schemas["VersionView"]["properties"]["resource"].is_object(),
+        "the catalogue's"
+    );
+    assert!(
+        schemas["Statistics"]["properties"]["shareable"].is_object(),
+        "the catalogue's"
+    );
+}

@@ -2,7 +2,7 @@
 
 use crate::WindowState;
 use crate::service::bundles::{self, BundleView};
-use crate::service::items::{self, BasicInput, GuideView, ImplementInput, ItemSummary, VersionView};
+use crate::service::items::{self, BasicInput, GuideView, ImplementInput, ItemSummary, ItemVersionView};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -120,8 +120,11 @@ pub async fn search(State(state): State<WindowState>, Query(q): Query<ItemQuery>
 /// One published item (its implementation code): the current version with everything it
 /// promises.
 #[utoipa::path(get, path = "/api/v1/items/{code}", tag = "items",
-    responses((status = 200, body = VersionView), (status = 404, body = Problem)))]
-pub async fn item(State(state): State<WindowState>, Path(code): Path<String>) -> ApiResult<axum::Json<VersionView>> {
+    responses((status = 200, body = ItemVersionView), (status = 404, body = Problem)))]
+pub async fn item(
+    State(state): State<WindowState>,
+    Path(code): Path<String>,
+) -> ApiResult<axum::Json<ItemVersionView>> {
     Ok(axum::Json(items::published(&state, &code).await?))
 }
 
@@ -140,12 +143,12 @@ pub async fn guide(
 /// Every version of an item: the published ones for anyone; drafts and versions in review too
 /// for the department's stewards and operators.
 #[utoipa::path(get, path = "/api/v1/items/{code}/versions", tag = "items",
-    responses((status = 200, body = Vec<VersionView>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<ItemVersionView>), (status = 404, body = Problem)))]
 pub async fn versions(
     State(state): State<WindowState>,
     auth: Auth,
     Path(code): Path<String>,
-) -> ApiResult<axum::Json<Vec<VersionView>>> {
+) -> ApiResult<axum::Json<Vec<ItemVersionView>>> {
     Ok(axum::Json(items::versions(&state, &auth, &code).await?))
 }
 
@@ -166,13 +169,13 @@ pub async fn implement(
 /// Save the working copy of an item (the implementing department's stewards): every rule is
 /// checked; editing a published item makes a new draft version.
 #[utoipa::path(put, path = "/api/v1/items/{code}/draft", tag = "items", request_body = Object,
-    responses((status = 200, body = VersionView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ItemVersionView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn save_draft(
     State(state): State<WindowState>,
     auth: Auth,
     Path(code): Path<String>,
     Json(content): Json<ItemVersion>,
-) -> ApiResult<axum::Json<VersionView>> {
+) -> ApiResult<axum::Json<ItemVersionView>> {
     Ok(axum::Json(items::save_draft(&state, &auth, &code, content).await?))
 }
 
@@ -185,13 +188,13 @@ pub struct StepInput {
 
 /// A review step on a version: `submit`, `withdraw` (stewards), `approve`, `reject` (operators).
 #[utoipa::path(post, path = "/api/v1/items/{code}/versions/{version}/{action}", tag = "items", request_body = StepInput,
-    responses((status = 200, body = VersionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ItemVersionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn step(
     State(state): State<WindowState>,
     auth: Auth,
     Path((code, version, action)): Path<(String, i64, String)>,
     Json(input): Json<StepInput>,
-) -> ApiResult<axum::Json<VersionView>> {
+) -> ApiResult<axum::Json<ItemVersionView>> {
     Ok(axum::Json(
         items::step(&state, &auth, &code, version, &action, &input.reason).await?,
     ))
@@ -210,8 +213,8 @@ pub async fn define_basic(
 
 /// Versions waiting for review in the operator's scope.
 #[utoipa::path(get, path = "/api/v1/item-reviews", tag = "items",
-    responses((status = 200, body = Vec<VersionView>), (status = 403, body = Problem)))]
-pub async fn review_queue(State(state): State<WindowState>, auth: Auth) -> ApiResult<axum::Json<Vec<VersionView>>> {
+    responses((status = 200, body = Vec<ItemVersionView>), (status = 403, body = Problem)))]
+pub async fn review_queue(State(state): State<WindowState>, auth: Auth) -> ApiResult<axum::Json<Vec<ItemVersionView>>> {
     Ok(axum::Json(items::review_queue(&state, &auth).await?))
 }
 
@@ -255,11 +258,13 @@ pub async fn bundle_guide(
     ))
 }
 
-/// Statistics of the published items: how many, the shares at most once, with zero visits and
+/// ItemStatistics of the published items: how many, the shares at most once, with zero visits and
 /// fully online, and 免提交率, per department, per region (rolled up) and in all.
 #[utoipa::path(get, path = "/api/v1/items/statistics", tag = "items",
-    responses((status = 200, body = crate::service::stats::Statistics)))]
-pub async fn statistics(State(state): State<WindowState>) -> ApiResult<axum::Json<crate::service::stats::Statistics>> {
+    responses((status = 200, body = crate::service::stats::ItemStatistics)))]
+pub async fn statistics(
+    State(state): State<WindowState>,
+) -> ApiResult<axum::Json<crate::service::stats::ItemStatistics>> {
     Ok(axum::Json(crate::service::stats::statistics(&state).await?))
 }
 

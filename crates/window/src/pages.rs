@@ -518,7 +518,7 @@ pub async fn bundle(
     Ok(render(StatusCode::OK, &t))
 }
 
-/// Statistics of the published items, per department and per region.
+/// ItemStatistics of the published items, per department and per region.
 pub async fn statistics(State(state): State<WindowState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
     let s = crate::service::stats::statistics(&state).await?;
     let l = Layout::new(&auth, &headers, "/items", "事项统计", "Item statistics");
@@ -600,7 +600,7 @@ pub async fn statistics(State(state): State<WindowState>, auth: Auth, headers: H
             ("/api/v1/items/export?format=json".into(), "JSON".into()),
             (
                 "/api/v1/items/statistics".into(),
-                lang.pick("统计（JSON）", "Statistics (JSON)").into(),
+                lang.pick("统计（JSON）", "ItemStatistics (JSON)").into(),
             ),
         ],
     ));

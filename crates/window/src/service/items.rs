@@ -41,7 +41,7 @@ pub struct ItemSummary {
 
 /// One version of an item as shown.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct VersionView {
+pub struct ItemVersionView {
     pub code: String,
     pub basic_code: String,
     pub version: i64,
@@ -234,7 +234,7 @@ pub async fn search(state: &WindowState, filter: &ItemFilter, page: Page) -> Res
     Ok((list, total))
 }
 
-async fn view(state: &WindowState, r: VersionRecord) -> Result<VersionView> {
+async fn view(state: &WindowState, r: VersionRecord) -> Result<ItemVersionView> {
     let lang = current_lang();
     let department_name = department_names(state)
         .await?
@@ -244,7 +244,7 @@ async fn view(state: &WindowState, r: VersionRecord) -> Result<VersionView> {
     let basic_code = ImplementationCode::parse("code", &r.implementation_code)
         .map(|c| c.basic().as_str().to_string())
         .unwrap_or_default();
-    Ok(VersionView {
+    Ok(ItemVersionView {
         code: r.implementation_code,
         basic_code,
         version: r.version,
@@ -268,7 +268,7 @@ fn item_not_found() -> Error {
 }
 
 /// The published version of item `code` (its implementation code).
-pub async fn published(state: &WindowState, code: &str) -> Result<VersionView> {
+pub async fn published(state: &WindowState, code: &str) -> Result<ItemVersionView> {
     let r = published_record(state, code).await?.ok_or_else(item_not_found)?;
     view(state, r).await
 }
@@ -295,7 +295,7 @@ fn staff_of(caller: &Caller, d: &Department) -> bool {
 
 /// Every version of an item, oldest first. Anyone reads the versions that were published;
 /// drafts and versions in review are for the department's stewards and the operators.
-pub async fn versions(state: &WindowState, caller: &Caller, code: &str) -> Result<Vec<VersionView>> {
+pub async fn versions(state: &WindowState, caller: &Caller, code: &str) -> Result<Vec<ItemVersionView>> {
     let (_, d) = implementation(state, code).await?;
     let staff = staff_of(caller, &d);
     let mut out = Vec::new();
@@ -579,7 +579,12 @@ pub async fn implement(state: &WindowState, caller: &Caller, input: ImplementInp
 
 /// Save the working copy of an item: the implementing department's stewards. Every rule is
 /// checked first; a published item gets a new draft version, the published one stays.
-pub async fn save_draft(state: &WindowState, caller: &Caller, code: &str, content: ItemVersion) -> Result<VersionView> {
+pub async fn save_draft(
+    state: &WindowState,
+    caller: &Caller,
+    code: &str,
+    content: ItemVersion,
+) -> Result<ItemVersionView> {
     caller.require(Permission::ManageItems, &Target::OwnScope)?;
     let (imp, d) = implementation(state, code).await?;
     caller.require(Permission::ManageItems, &d.target())?;
@@ -604,7 +609,7 @@ pub async fn step(
     version: i64,
     action: &str,
     reason: &str,
-) -> Result<VersionView> {
+) -> Result<ItemVersionView> {
     let step = VersionStep::parse(action)
         .ok_or_else(|| Error::not_found(&format!("操作“{action}”"), &format!("action '{action}'")))?;
     let (permission, audit) = match step {
@@ -649,7 +654,7 @@ pub async fn step(
 }
 
 /// Versions waiting for review in the operator's scope, newest first.
-pub async fn review_queue(state: &WindowState, caller: &Caller) -> Result<Vec<VersionView>> {
+pub async fn review_queue(state: &WindowState, caller: &Caller) -> Result<Vec<ItemVersionView>> {
     caller.require(Permission::ReviewItems, &Target::OwnScope)?;
     let all = state.store.item_versions_in(&[VersionStatus::Review], None).await?;
     let mine = caller

@@ -1,4 +1,4 @@
-//! Statistics and export of the published items: how many, how many kept at most one visit,
+//! ItemStatistics and export of the published items: how many, how many kept at most one visit,
 //! none, fully online, and how many material lines the government's own data satisfies
 //! (免提交率), per department, per region (rolled up the region tree) and in all.
 
@@ -76,7 +76,7 @@ pub struct RegionCounts {
 
 /// The statistics of the published items.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Statistics {
+pub struct ItemStatistics {
     #[serde(flatten)]
     pub total: Counts,
     pub by_department: Vec<DepartmentCounts>,
@@ -84,7 +84,7 @@ pub struct Statistics {
 }
 
 /// The statistics of every published item; anyone may read them.
-pub async fn statistics(state: &WindowState) -> Result<Statistics> {
+pub async fn statistics(state: &WindowState) -> Result<ItemStatistics> {
     let published = state.store.items_published().await?;
     let names: BTreeMap<i64, String> = state
         .store
@@ -110,7 +110,7 @@ pub async fn statistics(state: &WindowState) -> Result<Statistics> {
             region = r.parent();
         }
     }
-    Ok(Statistics {
+    Ok(ItemStatistics {
         total: total.finish(),
         by_department: departments
             .into_iter()
