@@ -137,7 +137,8 @@ impl TimeLimit {
         match (self.unit, other.unit) {
             (a, b) if a == b => self.days <= other.days,
             (DayUnit::Natural, DayUnit::Working) => self.days <= other.days,
-            _ => (self.days * 7).div_ceil(5) <= other.days,
+            // In u64: a day count given as input never overflows here.
+            _ => (u64::from(self.days) * 7).div_ceil(5) <= u64::from(other.days),
         }
     }
 
@@ -354,6 +355,8 @@ pub struct Known {
 
 /// The longest free text of a version's fields, in characters.
 const MAX_TEXT: usize = 500;
+/// The longest time limit, in days (ten years).
+const MAX_LIMIT_DAYS: u32 = 3650;
 /// The most materials, questions, steps … a version may have.
 const MAX_LINES: usize = 100;
 
@@ -383,6 +386,18 @@ impl ItemVersion {
                 "至少选择一种服务对象",
                 "choose at least one applicant type",
             ));
+        }
+        for (field, l) in [
+            ("legal_limit", &self.legal_limit),
+            ("promised_limit", &self.promised_limit),
+        ] {
+            if l.days > MAX_LIMIT_DAYS {
+                p.push(FieldProblem::new(
+                    field,
+                    format!("时限不超过{MAX_LIMIT_DAYS}天"),
+                    format!("a time limit is at most {MAX_LIMIT_DAYS} days"),
+                ));
+            }
         }
         if self.legal_limit.days == 0 && self.case_type == CaseType::Promised {
             p.push(FieldProblem::new(
@@ -691,18 +706,19 @@ impl ItemVersion {
             }
         }
         // The stages, one after another, each as long as its longest step, fit the promise.
-        let total: u32 = stages
+        let total: u64 = stages
             .iter()
             .map(|st| {
                 self.process
                     .iter()
                     .filter(|s| s.stage == *st)
-                    .map(|s| s.days)
+                    .map(|s| u64::from(s.days))
                     .max()
                     .unwrap_or(0)
             })
             .sum();
-        if self.case_type == CaseType::Promised && !TimeLimit::working(total).within(&self.promised_limit) {
+        let within = u32::try_from(total).is_ok_and(|t| TimeLimit::working(t).within(&self.promised_limit));
+        if self.case_type == CaseType::Promised && !within {
             p.push(FieldProblem::new(
                 "process",
                 format!("各阶段时限之和（{total}个工作日）超过承诺时限"),

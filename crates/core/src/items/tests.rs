@@ -156,6 +156,18 @@ fn each_rule_is_a_field_problem() {
     v.promised_limit = TimeLimit::working(21);
     assert!(!fields(&v.problems(&k)).contains(&"promised_limit"));
 
+    // Day counts at the edge of u32 are refused, never overflowed.
+    let mut v = transfer();
+    v.legal_limit = TimeLimit {
+        days: u32::MAX,
+        unit: DayUnit::Natural,
+    };
+    v.promised_limit = TimeLimit::working(u32::MAX);
+    v.process[0].days = u32::MAX;
+    v.process[1].days = u32::MAX;
+    let f = v.problems(&k);
+    assert!(fields(&f).contains(&"legal_limit") && fields(&f).contains(&"process[0].days"));
+
     let mut v = transfer();
     v.visits = 2;
     assert_eq!(fields(&v.problems(&k)), ["visits_reason"]);
