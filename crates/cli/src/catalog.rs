@@ -259,11 +259,7 @@ pub(crate) async fn catalog_bench(
         found += total;
     }
     latencies.sort_by(|a, b| a.total_cmp(b));
-    let at = |p: f64| {
-        latencies[((latencies.len() as f64 * p).ceil() as usize)
-            .saturating_sub(1)
-            .min(latencies.len() - 1)]
-    };
+    let at = |p: f64| yici_server::bench::percentile(&latencies, p).unwrap_or(0.0);
     let total = store
         .catalogue_search(&Default::default(), yici_store::Page::new(Some(1), None))
         .await?

@@ -55,19 +55,7 @@ async fn demo_state(storage: &StorageArgs) -> Result<AppState> {
 
 /// A service error in words, with every field's message.
 fn said(e: yici_service::Error) -> anyhow::Error {
-    let lang = yici_core::Lang::Zh;
-    if e.errors.is_empty() {
-        anyhow::anyhow!("{}", e.message(lang))
-    } else {
-        anyhow::anyhow!(
-            "{}",
-            e.errors
-                .iter()
-                .map(|f| f.message(lang).to_string())
-                .collect::<Vec<_>>()
-                .join("；")
-        )
-    }
+    anyhow::anyhow!("{}", e.describe(yici_core::Lang::Zh))
 }
 
 fn window(store: yici_store::Store) -> yici_window::WindowState {

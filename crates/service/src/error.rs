@@ -176,6 +176,20 @@ impl Error {
         lang.pick(&self.zh, &self.en)
     }
 
+    /// What the error says in full: each field's message when it names fields (a validation
+    /// error's own message only says that something was invalid), otherwise its message.
+    pub fn describe(&self, lang: Lang) -> String {
+        if self.errors.is_empty() {
+            self.message(lang).to_string()
+        } else {
+            self.errors
+                .iter()
+                .map(|f| f.message(lang))
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; "))
+        }
+    }
+
     /// The same error with the audit entry of a refusal, written before it is answered.
     pub fn recorded(mut self, refusal: yici_core::audit::AuditEvent) -> Self {
         self.audit = Some(Box::new(refusal));

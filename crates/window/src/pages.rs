@@ -361,19 +361,6 @@ fn guide_page(mut t: TablePage, action: &str, g: &GuideView, answered: Vec<(&Ask
     t
 }
 
-/// What an error says, field by field.
-fn said(e: &yici_service::Error, lang: Lang) -> String {
-    if e.errors.is_empty() {
-        e.message(lang).to_string()
-    } else {
-        e.errors
-            .iter()
-            .map(|f| f.message(lang).to_string())
-            .collect::<Vec<_>>()
-            .join(lang.pick("；", "; "))
-    }
-}
-
 fn material_head(lang: Lang) -> [&'static str; 5] {
     [
         lang.pick("材料名称", "Material"),
@@ -429,7 +416,7 @@ pub async fn item(
         Ok(g) => g,
         // An answer that is not one of the choices: start the questions again, saying why.
         Err(e) if e.kind == yici_service::Kind::Invalid => {
-            t.intro.push(said(&e, lang));
+            t.intro.push(e.describe(lang));
             items::guide(&state, &code, &BTreeMap::new()).await?
         }
         Err(e) => return Err(e.into()),
@@ -501,7 +488,7 @@ pub async fn bundle(
     let g = match bundles::guide(&state, &code, &answers).await {
         Ok(g) => g,
         Err(e) if e.kind == yici_service::Kind::Invalid => {
-            t.intro.push(said(&e, lang));
+            t.intro.push(e.describe(lang));
             bundles::guide(&state, &code, &BTreeMap::new()).await?
         }
         Err(e) => return Err(e.into()),

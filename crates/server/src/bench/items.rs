@@ -26,14 +26,6 @@ pub struct ItemsBench {
     pub guides_per_second: f64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 /// Run it on a store that holds the demo (departments, catalogue, certificate types, items).
 pub async fn run(state: &AppState, items: usize, materials: usize, searches: usize) -> Result<ItemsBench, String> {
     let window = WindowState::from_ref(state);
@@ -182,8 +174,8 @@ pub async fn run(state: &AppState, items: usize, materials: usize, searches: usi
         generated: made,
         generation,
         searches,
-        search_p50: percentile(&latencies, 0.5),
-        search_p95: percentile(&latencies, 0.95),
+        search_p50: super::percentile(&latencies, 0.5).unwrap_or_default(),
+        search_p95: super::percentile(&latencies, 0.95).unwrap_or_default(),
         guides,
         guides_per_second: rate,
     })

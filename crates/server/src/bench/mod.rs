@@ -8,6 +8,13 @@
 pub mod certificates;
 pub mod items;
 
+/// The nearest-rank percentile `p` (0 to 1) of sorted values: the value below which that share
+/// of them lies. `None` when there are none.
+pub fn percentile<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
+    let rank = (sorted.len() as f64 * p).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len().max(1)) - 1).copied()
+}
+
 use crate::demo::ev;
 use crate::{AppState, ServerConfig};
 use std::path::Path;
@@ -491,5 +498,20 @@ mod tests {
         for id in &ids {
             assert!(CitizenId::parse(id).is_ok(), "{id}");
         }
+    }
+}
+
+#[cfg(test)]
+mod percentile_tests {
+    use super::percentile;
+
+    #[test]
+    fn nearest_rank() {
+        let v: Vec<u32> = (1..=100).collect();
+        assert_eq!(percentile(&v, 0.5), Some(50));
+        assert_eq!(percentile(&v, 0.95), Some(95));
+        assert_eq!(percentile(&v, 0.0), Some(1));
+        assert_eq!(percentile(&v, 1.0), Some(100));
+        assert_eq!(percentile::<u32>(&[], 0.5), None);
     }
 }
