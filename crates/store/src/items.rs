@@ -151,11 +151,6 @@ fn index_body(v: &ItemVersion, body: &str) -> String {
     yici_search::index_text(&text)
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
 impl Store {
     /// Define or rename a basic item.
     pub async fn item_basic_put(
@@ -520,11 +515,7 @@ impl Store {
             .as_deref()
             .map(yici_search::query_words)
             .unwrap_or_default();
-        let mut binds: Vec<Bind> = Vec::new();
-        let param = |binds: &mut Vec<Bind>, b: Bind| {
-            binds.push(b);
-            format!("${}", binds.len())
-        };
+        let mut binds = crate::dynamic::Binds::default();
         let mut from =
             String::from(" FROM item_versions v JOIN item_implementations i ON i.code = v.implementation_code");
         let mut conditions = vec!["v.status = 'published'".to_string()];
@@ -537,7 +528,7 @@ impl Store {
                         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
                         .collect::<Vec<_>>()
                         .join(" ");
-                    let p = param(&mut binds, Bind::Text(expr));
+                    let p = binds.text(expr);
                     // The full-text match drives the query (CROSS JOIN keeps SQLite's join
                     // order): looked up once, not once per version.
                     from = String::from(
@@ -547,7 +538,7 @@ impl Store {
                     order = "f.rank, v.id".into();
                 }
                 Dialect::Postgres => {
-                    let p = param(&mut binds, Bind::Text(words.join(" ")));
+                    let p = binds.text(words.join(" "));
                     from.push_str(" JOIN item_fts f ON f.version_id = v.id");
                     conditions.push(format!("f.search @@ plainto_tsquery('simple', {p})"));
                     order = format!("ts_rank(f.search, plainto_tsquery('simple', {p})) DESC, v.id");
@@ -562,61 +553,39 @@ impl Store {
         ];
         for (col, v) in ints {
             if let Some(v) = v {
-                conditions.push(format!("{col} = {}", param(&mut binds, Bind::Int(v))));
+                conditions.push(format!("{col} = {}", binds.int(v)));
             }
         }
         match filter.visits {
             Some(n) if n >= 2 => conditions.push("v.visits >= 2".into()),
-            Some(n) => conditions.push(format!("v.visits = {}", param(&mut binds, Bind::Int(n)))),
+            Some(n) => conditions.push(format!("v.visits = {}", binds.int(n))),
             None => {}
         }
         if let Some(a) = filter.applicant_type {
-            conditions.push(format!(
-                "v.applicant_types LIKE {}",
-                param(&mut binds, Bind::Text(format!("%,{a},%")))
-            ));
+            conditions.push(format!("v.applicant_types LIKE {}", binds.text(format!("%,{a},%"))));
         }
         if let Some(t) = &filter.theme {
             let t = t.replace(['%', '_', ','], "");
-            conditions.push(format!(
-                "v.themes LIKE {}",
-                param(&mut binds, Bind::Text(format!("%,{t},%")))
-            ));
+            conditions.push(format!("v.themes LIKE {}", binds.text(format!("%,{t},%"))));
         }
         if let Some(prefix) = &filter.region_prefix {
-            conditions.push(format!(
-                "v.region_code LIKE {}",
-                param(&mut binds, Bind::Text(format!("{prefix}%")))
-            ));
+            conditions.push(format!("v.region_code LIKE {}", binds.text(format!("{prefix}%"))));
         }
         let where_ = format!(" WHERE {}", conditions.join(" AND "));
         let count_sql = format!("SELECT COUNT(*) AS n{from}{where_}");
-        let limit = param(&mut binds, Bind::Int(page.limit));
-        let offset = param(&mut binds, Bind::Int(page.offset));
+        let limit = binds.int(page.limit);
+        let offset = binds.int(page.offset);
         // The count comes with the page (one pass over the matches); only a page past the end
         // asks for it separately.
         let sql = format!(
             "SELECT v.implementation_code, i.basic_code, v.name, v.version, v.department_id, v.region_code, v.item_type, v.level, v.visits, v.depth, COUNT(*) OVER () AS total{from}{where_} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         );
-        // Only column names and numbered placeholders are interpolated; values are bound.
-        let bind_all = |sql: String, binds: &[Bind], upto: usize| {
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for b in &binds[..upto] {
-                q = match b {
-                    Bind::Int(i) => q.bind(*i),
-                    Bind::Text(t) => q.bind(t.clone()),
-                };
-            }
-            q
-        };
-        let rows = bind_all(sql, &binds, binds.len()).fetch_all(self.pool()).await?;
+        let rows = binds.query(sql, binds.len()).fetch_all(self.pool()).await?;
         let total = match rows.first() {
             Some(r) => get_i64(r, "total")?,
             None if page.offset == 0 => 0,
             None => get_i64(
-                &bind_all(count_sql, &binds, binds.len() - 2)
-                    .fetch_one(self.pool())
-                    .await?,
+                &binds.query(count_sql, binds.len() - 2).fetch_one(self.pool()).await?,
                 "n",
             )?,
         };

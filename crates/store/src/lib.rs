@@ -19,6 +19,7 @@ pub mod certificates;
 pub mod datasets;
 pub mod departments;
 pub mod dialect;
+pub(crate) mod dynamic;
 pub mod items;
 mod lane;
 mod migrate;

@@ -5,7 +5,7 @@
 
 use crate::{Dialect, Page, Result, Store, get_i64, get_opt_i64, get_str};
 use serde::Serialize;
-use sqlx::{AnyConnection, AssertSqlSafe};
+use sqlx::AnyConnection;
 
 /// Narrowing a search; every field is optional.
 #[derive(Debug, Clone, Default)]
@@ -48,11 +48,6 @@ pub struct Stat {
     pub count: i64,
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
 impl Store {
     /// Put a resource's segmented text into the index (replacing what was there).
     pub(crate) async fn fts_put(&self, conn: &mut AnyConnection, id: i64, body: &str) -> Result<()> {
@@ -84,11 +79,7 @@ impl Store {
             .as_deref()
             .map(yici_search::query_words)
             .unwrap_or_default();
-        let mut binds: Vec<Bind> = Vec::new();
-        let param = |binds: &mut Vec<Bind>, b: Bind| {
-            binds.push(b);
-            format!("${}", binds.len())
-        };
+        let mut binds = crate::dynamic::Binds::default();
         let mut from = String::from(" FROM catalogue_resources r");
         let mut conditions = vec![
             "r.published_version IS NOT NULL".to_string(),
@@ -103,13 +94,13 @@ impl Store {
                         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
                         .collect::<Vec<_>>()
                         .join(" ");
-                    let p = param(&mut binds, Bind::Text(expr));
+                    let p = binds.text(expr);
                     from.push_str(" JOIN catalogue_fts f ON f.rowid = r.id");
                     conditions.push(format!("f.body MATCH {p}"));
                     order = "f.rank, r.id".into();
                 }
                 Dialect::Postgres => {
-                    let p = param(&mut binds, Bind::Text(words.join(" ")));
+                    let p = binds.text(words.join(" "));
                     from.push_str(" JOIN catalogue_fts f ON f.resource_id = r.id");
                     conditions.push(format!("f.search @@ plainto_tsquery('simple', {p})"));
                     order = format!("ts_rank(f.search, plainto_tsquery('simple', {p})) DESC, r.id");
@@ -126,43 +117,27 @@ impl Store {
         ];
         for (col, v) in ints {
             if let Some(v) = v {
-                conditions.push(format!("{col} = {}", param(&mut binds, Bind::Int(v))));
+                conditions.push(format!("{col} = {}", binds.int(v)));
             }
         }
         if let Some(prefix) = &filter.region_prefix {
-            conditions.push(format!(
-                "r.region_code LIKE {}",
-                param(&mut binds, Bind::Text(format!("{prefix}%")))
-            ));
+            conditions.push(format!("r.region_code LIKE {}", binds.text(format!("{prefix}%"))));
         }
         if filter.public_only {
             conditions.push("r.open_type IN (1, 2)".into());
         }
         let where_ = format!(" WHERE {}", conditions.join(" AND "));
         let count_sql = format!("SELECT COUNT(*) AS n{from}{where_}");
-        let limit = param(&mut binds, Bind::Int(page.limit));
-        let offset = param(&mut binds, Bind::Int(page.offset));
+        let limit = binds.int(page.limit);
+        let offset = binds.int(page.offset);
         let sql = format!(
             "SELECT r.id, r.code, r.name, r.department_id, r.region_code, r.share_type, r.open_type, r.format_class, r.update_cycle, r.published_at{from}{where_} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         );
-        // Only column names and numbered placeholders are interpolated; values are bound.
-        let bind_all = |sql: String, binds: &[Bind], upto: usize| {
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for b in &binds[..upto] {
-                q = match b {
-                    Bind::Int(i) => q.bind(*i),
-                    Bind::Text(t) => q.bind(t.clone()),
-                };
-            }
-            q
-        };
         let total = get_i64(
-            &bind_all(count_sql, &binds, binds.len() - 2)
-                .fetch_one(self.pool())
-                .await?,
+            &binds.query(count_sql, binds.len() - 2).fetch_one(self.pool()).await?,
             "n",
         )?;
-        let rows = bind_all(sql, &binds, binds.len()).fetch_all(self.pool()).await?;
+        let rows = binds.query(sql, binds.len()).fetch_all(self.pool()).await?;
         let hits = rows
             .iter()
             .map(|r| {
