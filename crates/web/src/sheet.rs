@@ -8,6 +8,8 @@ use yici_service::rows::{FileError, column_letter};
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Most data rows accepted in one file.
 pub const MAX_ROWS: usize = 50_000;
+/// The widest sheet xlsx allows (column XFD).
+const MAX_COLUMNS: u32 = 16_384;
 
 /// The sheet as rows of text, row 0 being the header, and the merged regions found.
 pub fn read_grid(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
@@ -51,6 +53,14 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
+    // The xlsx reader is a dependency: a damaged file that trips an arithmetic check inside it
+    // (seen with a file whose dimensions overflow) is refused like any unreadable file, never a
+    // panic in a request.
+    std::panic::catch_unwind(|| parse_xlsx(bytes))
+        .unwrap_or_else(|_| Err(FileError("无法读取 xlsx 文件：文件已损坏".into())))
+}
+
+fn parse_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec()))
         .map_err(|e| FileError(format!("无法读取 xlsx 文件：{e}")))?;
@@ -69,6 +79,14 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         )));
     }
     let (row0, col0) = range.start().unwrap_or((0, 0));
+    // A sheet said to start far down or far right is refused before anything is allocated.
+    if row0 as usize > MAX_ROWS || col0 > MAX_COLUMNS {
+        return Err(FileError(format!(
+            "工作表的数据从第{}行第{}列开始，超出了可读取的范围",
+            u64::from(row0) + 1,
+            u64::from(col0) + 1
+        )));
+    }
     let mut rows: Vec<Vec<String>> = vec![Vec::new(); row0 as usize];
     for r in range.rows() {
         let mut cells = vec![String::new(); col0 as usize];
