@@ -361,6 +361,23 @@ fn guide_page(mut t: TablePage, action: &str, g: &GuideView, answered: Vec<(&Ask
     t
 }
 
+/// The guide for `answers`; an answer that is not one of the choices starts the questions
+/// again, saying why on the page.
+async fn tailored<F, Fut>(t: &mut TablePage, answers: &BTreeMap<String, String>, guide: F) -> ApiResult<GuideView>
+where
+    F: Fn(BTreeMap<String, String>) -> Fut,
+    Fut: Future<Output = yici_service::Result<GuideView>>,
+{
+    match guide(answers.clone()).await {
+        Ok(g) => Ok(g),
+        Err(e) if e.kind == yici_service::Kind::Invalid => {
+            t.intro.push(e.describe(t.l.lang));
+            Ok(guide(BTreeMap::new()).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn material_head(lang: Lang) -> [&'static str; 5] {
     [
         lang.pick("材料名称", "Material"),
@@ -412,15 +429,8 @@ pub async fn item(
             choices: q.choices.iter().map(|c| (c.code.clone(), c.label.clone())).collect(),
         })
         .collect();
-    let g = match items::guide(&state, &code, &answers).await {
-        Ok(g) => g,
-        // An answer that is not one of the choices: start the questions again, saying why.
-        Err(e) if e.kind == yici_service::Kind::Invalid => {
-            t.intro.push(e.describe(lang));
-            items::guide(&state, &code, &BTreeMap::new()).await?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (st, c) = (&state, &code);
+    let g = tailored(&mut t, &answers, move |a| async move { items::guide(st, c, &a).await }).await?;
     let done = answered(&questions, &answers);
     let mut t = guide_page(t, &path, &g, done);
     t.intro
@@ -485,14 +495,13 @@ pub async fn bundle(
             }
         }
     }
-    let g = match bundles::guide(&state, &code, &answers).await {
-        Ok(g) => g,
-        Err(e) if e.kind == yici_service::Kind::Invalid => {
-            t.intro.push(e.describe(lang));
-            bundles::guide(&state, &code, &BTreeMap::new()).await?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (st, c) = (&state, &code);
+    let g = tailored(
+        &mut t,
+        &answers,
+        move |a| async move { bundles::guide(st, c, &a).await },
+    )
+    .await?;
     let done = answered(&questions, &answers);
     let mut t = guide_page(t, &path, &g, done);
     t.links = Some((

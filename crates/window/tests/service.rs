@@ -296,6 +296,15 @@ async fn items_are_defined_reviewed_published_and_guided(store: Store) {
         fields(&items::step(&state, &op, &imp.code, 1, "reject", " ").await.unwrap_err()),
         ["reason"]
     );
+    assert_eq!(
+        items::step(&state, &city_op, &imp.code, 1, "approve", "")
+            .await
+            .unwrap_err()
+            .kind,
+        Kind::Forbidden,
+        "a city's operator does not review the province's items"
+    );
+    assert!(items::review_queue(&state, &city_op).await.unwrap().is_empty());
     let published = items::step(&state, &op, &imp.code, 1, "approve", "").await.unwrap();
     assert_eq!(published.status, "published");
 

@@ -128,6 +128,8 @@ pub async fn save(state: &WindowState, caller: &Caller, b: Bundle) -> Result<Bun
             "一件事包含2至30个事项",
             "a bundle has 2 to 30 items",
         ));
+        // Too many to look each one up.
+        return Err(invalid(p));
     }
     for (i, c) in b.items.iter().enumerate() {
         if b.items[..i].contains(c) {
