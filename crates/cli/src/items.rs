@@ -1,4 +1,4 @@
-//! `yici items`: the service items (政务服务事项): search, statistics, export, the demo's items
+//! `yici items`: the service items (政务服务事项): search, statistics, export, import, the demo's items
 //! and the benchmark.
 
 use crate::storage::*;
@@ -22,6 +22,18 @@ pub(crate) enum ItemsCommand {
         /// json or csv.
         #[arg(long, default_value = "json")]
         format: String,
+    },
+    /// Import implementation lists (实施清单) from the template (docs/items-template.xlsx or
+    /// .csv), for any department. All or nothing unless --partial; the items are saved as
+    /// drafts, or sent for review with --submit.
+    Import {
+        file: std::path::PathBuf,
+        /// Import the valid items and report the others.
+        #[arg(long)]
+        partial: bool,
+        /// Send the saved items for review.
+        #[arg(long)]
+        submit: bool,
     },
     /// Seed the demo province, its certificate types and its service items (idempotent).
     SeedDemo,
@@ -112,6 +124,51 @@ pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result
                 .await
                 .map_err(said)?;
             write_stdout(&text)?;
+        }
+        ItemsCommand::Import { file, partial, submit } => {
+            let store = storage.open().await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let grid = yici_web::sheet::read_grid(&name, &bytes).map_err(|e| anyhow::anyhow!("{}", e.0))?;
+            let result = yici_window::service::import::import_as(
+                &window(store),
+                &|_| true,
+                &cli_event(yici_core::audit::Action::ItemEdit, "service_item"),
+                &grid,
+                partial,
+                submit,
+            )
+            .await;
+            let report = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("{}", e.message(yici_core::Lang::Zh));
+                    for f in &e.errors {
+                        eprintln!("{}：{}", f.field, f.zh);
+                    }
+                    std::process::exit(1);
+                }
+            };
+            for e in &report.errors {
+                eprintln!("第{}行 {}：{}", e.row, e.column, e.message);
+            }
+            println!(
+                "{} 行，{} 个事项：保存 {}（新增实施 {}），未变 {}，跳过 {}{}",
+                report.rows,
+                report.items,
+                report.saved,
+                report.created,
+                report.unchanged,
+                report.skipped,
+                if submit && report.saved > 0 {
+                    "；已提交审核"
+                } else {
+                    ""
+                }
+            );
         }
         ItemsCommand::SeedDemo => {
             let state = demo_state(&storage).await?;

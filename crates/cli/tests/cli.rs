@@ -332,5 +332,30 @@ fn items_are_seeded_searched_counted_and_exported_from_the_cli() {
     let bad = yici(&["items", "--data", data, "export", "--format", "xml"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("json 或 csv"));
+
+    // The implementation list template imports, once; a wrong row is named and nothing written.
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/items-template.xlsx");
+    let imported = yici(&["items", "--data", data, "import", template]);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    assert!(
+        stdout(&imported).contains("保存 1（新增实施 1）"),
+        "{}",
+        stdout(&imported)
+    );
+    let again = stdout(&yici(&["items", "--data", data, "import", template, "--submit"]));
+    assert!(again.contains("未变 1"), "{again}");
+    let bad_file = dir.join("bad.csv");
+    std::fs::write(
+        &bad_file,
+        include_str!("../../../docs/items-template.csv").replacen(",60,工作日,20,", ",10,工作日,20,", 1),
+    )
+    .unwrap();
+    let refused = yici(&["items", "--data", data, "import", bad_file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("第2行 J（承诺办结时限）"),
+        "{}",
+        stderr(&refused)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

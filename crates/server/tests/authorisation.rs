@@ -313,6 +313,7 @@ async fn every_role_every_endpoint(app: App) {
             OP | STEWARD | CITY_OP,
         ),
         row(Method::PUT, "/api/v1/items/x/draft", Some(item_version()), STEWARD),
+        row(Method::POST, "/api/v1/items/import?filename=a.csv", None, STEWARD),
         row(
             Method::POST,
             "/api/v1/items/x/versions/1/approve",

@@ -228,3 +228,167 @@ async fn the_item_schemas_have_names_of_their_own() {
         "the catalogue's"
     );
 }
+
+const TEMPLATE_CSV: &str = include_str!("../../../docs/items-template.csv");
+const TEMPLATE_XLSX: &[u8] = include_bytes!("../../../docs/items-template.xlsx");
+
+/// The template with `edits` (from, to) applied to its text.
+fn template_with(edits: &[(&str, &str)]) -> String {
+    edits.iter().fold(TEMPLATE_CSV.to_string(), |t, (from, to)| {
+        assert!(t.contains(from), "{from} is in the template");
+        t.replacen(from, to, 1)
+    })
+}
+
+async fn implementation_lists_are_imported_from_the_template(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    yici_server::demo::items::seed(&app.store).await.unwrap();
+    let civil = app.steward_of("330800", "MB000118", "qz.civil.steward").await;
+    let code = "11330800MB0001185F1000712174000";
+    let audit_before = app.logged("item.edit", None).await.len();
+
+    // Wrong in four ways: an unknown department's credit code, a promised limit above the
+    // legal one, a certificate type that does not exist, a malformed basic code. Nothing is
+    // written and every problem is named by row and column.
+    let second_item = "000712174000,11330800MB0001994T,1,社会团体成立登记,市级,社会组织法人,承诺件,60,工作日,20,工作日,1,,3,,《社会团体登记管理条例》,免费,窗口,全市,,,,,,,章程草案,是,原件,1,,申请人自备,否,\n\
+                       0007121740X0,11330800MB0001185F,2,社会团体成立登记,市级,社会组织法人,承诺件,60,工作日,20,工作日,1,,3,,《社会团体登记管理条例》,免费,窗口,全市,,,,,,,章程草案,是,原件,1,,申请人自备,否,\n";
+    let bad = template_with(&[
+        (",60,工作日,20,", ",10,工作日,20,"),
+        ("证照:11330000MB0001038L001", "证照:11330000MB0001038L999"),
+    ]) + second_item;
+    let res = app
+        .upload("/api/v1/items/import?filename=bad.csv", &civil, bad.clone())
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert_eq!(res.code(), "import_refused");
+    let errors: Vec<(String, String)> = res.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_string(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |field: &str, words: &str| errors.iter().any(|(f, m)| f == field && m.contains(words));
+    assert!(has("第2行 J（承诺办结时限）", "不能超过法定时限"), "{errors:?}");
+    assert!(has("第3行 AE（材料来源）", "不存在"), "{errors:?}");
+    assert!(
+        has(
+            "第6行 B（实施主体统一社会信用代码）",
+            "没有统一社会信用代码为11330800MB0001994T的部门"
+        ),
+        "{errors:?}"
+    );
+    assert!(has("第7行 A（基本编码）", ""), "{errors:?}");
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert_eq!(
+        app.get(&format!("/api/v1/items/{code}/versions"), Auth::Session(&civil))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "nothing was written"
+    );
+    assert_eq!(app.logged("item.edit", None).await.len(), audit_before);
+
+    // The template as shipped: one item of four material lines, saved as a draft of a new
+    // implementation, the process step led by the implementing body.
+    let res = app
+        .upload("/api/v1/items/import?filename=items-template.csv", &civil, TEMPLATE_CSV)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let report = res.json();
+    assert_eq!(
+        (&report["rows"], &report["items"], &report["created"], &report["saved"]),
+        (&4.into(), &1.into(), &1.into(), &1.into())
+    );
+    let versions = app
+        .get(&format!("/api/v1/items/{code}/versions"), Auth::Session(&civil))
+        .await
+        .json();
+    let v = &versions[0];
+    assert_eq!(v["status"], "draft");
+    let c = &v["content"];
+    assert_eq!(c["materials"].as_array().unwrap().len(), 4);
+    assert_eq!(c["materials"][2]["source"]["kind"], "record");
+    assert_eq!(c["materials"][2]["deferrable"], true);
+    assert_eq!(c["materials"][3]["applies_when"], "sponsor = yes");
+    assert_eq!(c["questions"][0]["choices"][1]["label"], "无");
+    assert_eq!(c["promised_limit"]["days"], 20);
+    assert_eq!(c["process"][0]["lead"], true);
+    assert_eq!(c["conditions"].as_array().unwrap().len(), 3);
+    assert_eq!(app.logged("item.edit", None).await.len(), audit_before + 1);
+
+    // The same list again, as .xlsx: nothing changes.
+    let res = app
+        .upload(
+            "/api/v1/items/import?filename=items-template.xlsx&submit=true",
+            &civil,
+            TEMPLATE_XLSX,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!((&res.json()["unchanged"], &res.json()["saved"]), (&1.into(), &0.into()));
+
+    // Partial: the valid item is saved and sent for review, the others reported.
+    let renamed = template_with(&[("社会团体成立登记,市级", "社会团体成立登记（衢州）,市级")]) + second_item;
+    let res = app
+        .upload(
+            "/api/v1/items/import?filename=partial.csv&partial=true&submit=true",
+            &civil,
+            renamed,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let report = res.json();
+    assert_eq!(
+        (&report["saved"], &report["skipped"]),
+        (&1.into(), &2.into()),
+        "{report}"
+    );
+    assert_eq!(report["errors"].as_array().unwrap().len(), 2);
+    let versions = app
+        .get(&format!("/api/v1/items/{code}/versions"), Auth::Session(&civil))
+        .await
+        .json();
+    assert_eq!(versions.as_array().unwrap().len(), 1, "the draft was replaced");
+    assert_eq!(versions[0]["status"], "review");
+    assert_eq!(versions[0]["content"]["name"], "社会团体成立登记（衢州）");
+
+    // While in review, an import for the item is refused with its reason.
+    let res = app
+        .upload("/api/v1/items/import?filename=again.csv", &civil, TEMPLATE_CSV)
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text.contains("正在审核"), "{}", res.text);
+
+    // Another department's steward may not import the civil affairs bureau's list; an
+    // operator does not edit items at all; a file that is not the template is refused whole.
+    let police = app.police_steward().await;
+    let res = app
+        .upload("/api/v1/items/import?filename=other.csv", &police, TEMPLATE_CSV)
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text.contains("您无权编辑“衢州市民政局”的实施清单"), "{}", res.text);
+    let operator = app.login("operator").await;
+    let res = app
+        .upload("/api/v1/items/import?filename=a.csv", &operator, TEMPLATE_CSV)
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    for (name, body) in [
+        ("wrong.csv", "名称,部门\n".as_bytes().to_vec()),
+        ("empty.csv", Vec::new()),
+        ("bytes.xlsx", b"PK\x03\x04 not a workbook".to_vec()),
+        ("items.txt", TEMPLATE_CSV.as_bytes().to_vec()),
+    ] {
+        let res = app
+            .upload(&format!("/api/v1/items/import?filename={name}"), &civil, body)
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", res.text);
+        assert_eq!(res.code(), "import_refused", "{name}");
+    }
+}
+on_both!(implementation_lists_are_imported_from_the_template);

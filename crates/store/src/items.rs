@@ -244,6 +244,15 @@ impl Store {
         audit: &AuditEvent,
     ) -> Result<VersionRecord> {
         let mut tx = self.begin().await?;
+        let id = self.item_version_save_in(&mut tx, code, content).await?;
+        self.audit_in(&mut tx, &audit.clone().object(code)).await?;
+        let saved = self.item_version_in(&mut tx, id).await?;
+        self.commit(tx).await?;
+        Ok(saved)
+    }
+
+    /// Save the working copy of implementation `code` inside a transaction; the version's id.
+    async fn item_version_save_in(&self, tx: &mut AnyConnection, code: &str, content: &ItemVersion) -> Result<i64> {
         let imp = sqlx::query(
             "SELECT code, basic_code, department_id, region_code, co_departments FROM item_implementations WHERE code = $1",
         )
@@ -267,12 +276,10 @@ impl Store {
         let json = serde_json::to_string(content).expect("item versions serialise");
         let applicants = listed(content.applicant_types.iter().map(|a| a.code()));
         let themes = listed(&content.themes);
-        let id = match open {
-            Some(row) if get_str(&row, "status")? == "review" => {
-                return Err(StoreError::Conflict(
-                    "the version is in review; it cannot be edited now".into(),
-                ));
-            }
+        match open {
+            Some(row) if get_str(&row, "status")? == "review" => Err(StoreError::Conflict(
+                "the version is in review; it cannot be edited now".into(),
+            )),
             Some(row) => {
                 let id = get_i64(&row, "id")?;
                 sqlx::query(
@@ -290,7 +297,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                id
+                Ok(id)
             }
             None => {
                 let row = sqlx::query(
@@ -321,13 +328,47 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| crate::classify(e, "a version of this implementation"))?;
-                get_i64(&row, "id")?
+                get_i64(&row, "id")
             }
-        };
-        self.audit_in(&mut tx, &audit.clone().object(code)).await?;
-        let saved = self.item_version_in(&mut tx, id).await?;
-        self.commit(tx).await?;
-        Ok(saved)
+        }
+    }
+
+    /// Import implementation lists in one transaction: each implementation is registered when
+    /// new (or its co-implementing departments brought up to date), its content saved as the
+    /// working copy, and, with `submit`, sent for review. Each item is one audit entry. All or
+    /// nothing: a conflict (a version went into review meanwhile) writes none of them.
+    pub async fn items_import(&self, items: &[ImportedItem], submit: bool, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let now = now_micros();
+        for item in items {
+            let i = &item.implementation;
+            sqlx::query(
+                "INSERT INTO item_implementations (code, basic_code, department_id, region_code, co_departments, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (code) DO UPDATE SET co_departments = excluded.co_departments",
+            )
+            .bind(&i.code)
+            .bind(&i.basic_code)
+            .bind(i.department_id)
+            .bind(&i.region_code)
+            .bind(listed(&i.co_departments))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| crate::classify(e, "an implementation"))?;
+            let id = self.item_version_save_in(&mut tx, &i.code, &item.content).await?;
+            if submit {
+                sqlx::query(
+                    "UPDATE item_versions SET status = 'review', review_note = '', updated_at = $1 WHERE id = $2",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            self.audit_in(&mut tx, &audit.clone().object(&i.code)).await?;
+        }
+        self.commit(tx).await
     }
 
     async fn item_version_in(&self, conn: &mut AnyConnection, id: i64) -> Result<VersionRecord> {
@@ -657,6 +698,13 @@ impl Store {
         .await?;
         rows.iter().map(version).collect()
     }
+}
+
+/// One item of an import: its implementation (new or existing) and the content to save.
+#[derive(Debug, Clone)]
+pub struct ImportedItem {
+    pub implementation: Implementation,
+    pub content: ItemVersion,
 }
 
 /// One item to publish in a batch: its basic item, the implementation and the version.

@@ -2,6 +2,7 @@
 
 use crate::WindowState;
 use crate::service::bundles::{self, BundleView};
+use crate::service::import::ItemImportReport;
 use crate::service::items::{self, BasicInput, GuideView, ImplementInput, ItemSummary, ItemVersionView};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -197,6 +198,40 @@ pub async fn step(
 ) -> ApiResult<axum::Json<ItemVersionView>> {
     Ok(axum::Json(
         items::step(&state, &auth, &code, version, &action, &input.reason).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemImportQuery {
+    /// The file's name; its extension (`.xlsx` or `.csv`) says how to read the body.
+    pub filename: String,
+    /// Import the valid items and report the others (default: all or nothing).
+    #[serde(default)]
+    pub partial: bool,
+    /// Send the saved items for review at once (default: they stay drafts).
+    #[serde(default)]
+    pub submit: bool,
+}
+
+/// Upload implementation lists (the template `docs/items-template`, as .xlsx or .csv) as the
+/// request body: the implementing departments' stewards, for their departments.
+#[utoipa::path(post, path = "/api/v1/items/import", tag = "items", params(ItemImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = ItemImportReport), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn import(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<ItemImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<ItemImportReport>> {
+    auth.require(
+        yici_core::authz::Permission::ManageItems,
+        &yici_core::authz::Target::OwnScope,
+    )?;
+    let grid = yici_web::sheet::read_grid(&q.filename, &body)?;
+    Ok(axum::Json(
+        crate::service::import::import(&state, &auth, &grid, q.partial, q.submit).await?,
     ))
 }
 

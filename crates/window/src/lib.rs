@@ -62,6 +62,12 @@ where
         .get("/items/statistics", api::statistics)
         .get("/items/export", api::export)
         .post("/items", api::implement)
+        .on(
+            axum::http::Method::POST,
+            "/items/import",
+            axum::routing::post(api::import)
+                .layer(axum::extract::DefaultBodyLimit::max(yici_web::sheet::MAX_FILE_BYTES)),
+        )
         .get("/items/{code}", api::item)
         .get("/items/{code}/guide", api::guide)
         .get("/items/{code}/versions", api::versions)
@@ -89,6 +95,7 @@ where
     api::statistics,
     api::export,
     api::implement,
+    api::import,
     api::item,
     api::guide,
     api::versions,

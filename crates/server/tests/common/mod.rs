@@ -214,13 +214,15 @@ impl App {
 
     /// Sign in as the data steward of the demo police department (created on first use).
     pub async fn police_steward(&self) -> Session {
-        let police = self
+        self.steward_of("330000", "MB000103", "police.steward").await
+    }
+
+    /// Sign in as a new data steward `username` of the demo department with organisation code
+    /// body `org` in `region`.
+    pub async fn steward_of(&self, region: &str, org: &str, username: &str) -> Session {
+        let dept = self
             .store
-            .department_by_uscc(
-                yici_core::id::Uscc::generate("11", "330000", "MB000103")
-                    .unwrap()
-                    .as_str(),
-            )
+            .department_by_uscc(yici_core::id::Uscc::generate("11", region, org).unwrap().as_str())
             .await
             .unwrap()
             .unwrap();
@@ -235,10 +237,10 @@ impl App {
             .store
             .create_user(
                 &yici_store::users::NewUser {
-                    username: "police.steward",
-                    display_name: "公安数据管理员",
-                    password_hash: &yici_crypto::password::hash("Police-2026-pw"),
-                    department_id: Some(police.id),
+                    username,
+                    display_name: "数据管理员",
+                    password_hash: &yici_crypto::password::hash("Steward-2026-pw"),
+                    department_id: Some(dept.id),
                 },
                 &ev,
             )
@@ -249,14 +251,14 @@ impl App {
                 u.id,
                 yici_core::org::Role::DataSteward,
                 &yici_core::org::Scope::Department {
-                    department_id: police.id,
-                    region: police.region(),
+                    department_id: dept.id,
+                    region: dept.region(),
                 },
                 &ev,
             )
             .await
             .unwrap();
-        self.login_as("police.steward", "Police-2026-pw").await.unwrap()
+        self.login_as(username, "Steward-2026-pw").await.unwrap()
     }
 
     pub async fn login_as(&self, username: &str, password: &str) -> Option<Session> {

@@ -433,7 +433,7 @@ pub async fn guide(state: &WindowState, code: &str, answers: &BTreeMap<String, S
 
 /// What a version refers to, looked up: the certificate types, published resources with their
 /// key items and basic items it names, and the departments implementing it.
-async fn known(state: &WindowState, imp: &Implementation, v: &ItemVersion) -> Result<Known> {
+pub(crate) async fn known(state: &WindowState, imp: &Implementation, v: &ItemVersion) -> Result<Known> {
     let mut k = Known::default();
     k.implementing.insert(imp.department_id);
     k.implementing.extend(imp.co_departments.iter().copied());

@@ -4,9 +4,11 @@
 //! - [`items`]: searching published items, their versions, the guide; defining basic items,
 //!   implementations and their versions, and the review steps;
 //! - [`bundles`]: 一件事, their guides;
+//! - [`import`]: the implementation lists' spreadsheet import;
 //! - [`stats`]: statistics and export of the published items.
 
 pub mod bundles;
+pub mod import;
 pub mod items;
 pub mod stats;
 
