@@ -296,6 +296,8 @@ async function visits() {
   const openId = open.items[0].id;
   const items = await (await fetch(`${base}/api/v1/items?q=${encodeURIComponent('不动产转移登记')}`)).json();
   const item = encodeURIComponent(items.items[0].code);
+  const marketItems = await (await fetch(`${base}/api/v1/items?department=${market}&limit=1`)).json();
+  const marketItem = encodeURIComponent(marketItems.items[0].code);
   const issuer = await apiAs('cert_issuer');
   const certificates = await issuer('GET', '/api/v1/certificates?limit=1');
   const typeCode = certificates[0].type_code;
@@ -320,10 +322,10 @@ async function visits() {
     operator: ['/', '/admin/regions', '/admin/departments', '/admin/systems', `/admin/systems/${system}`,
       '/admin/users', `/admin/users/${user}`, '/calendar', '/audit', '/seals', '/sharing/requests',
       '/sharing/grants', '/gov/catalogue', '/catalogue/review', `/catalogue/review/${draft.id}`,
-      '/catalogue/statistics'],
+      '/catalogue/statistics', '/items/manage', '/items/reviews', `/items/${item}/history`],
     data_steward: ['/', '/catalogue/drafts', `/catalogue/drafts/${draft.id}`, made.request,
       '/sharing/requests?view=outgoing', `/sharing/requests/new?resource=${made.resource.split('/').pop()}`,
-      '/notifications'],
+      '/notifications', '/items/manage', `/items/${marketItem}/edit`, `/items/${marketItem}/history`],
     cert_issuer: ['/', '/certificates', `/certificates/new?type=${encodeURIComponent(typeCode)}`,
       made.certificate],
     citizen: ['/', '/me/certificates', mine, '/me/data-uses'],

@@ -331,7 +331,7 @@ fn items_are_seeded_searched_counted_and_exported_from_the_cli() {
     assert!(found.contains("内地居民结婚登记"), "{found}");
     let bad = yici(&["items", "--data", data, "export", "--format", "xml"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("json 或 csv"));
+    assert!(stderr(&bad).contains("json、csv 或 template"));
 
     // The implementation list template imports, once; a wrong row is named and nothing written.
     let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/items-template.xlsx");

@@ -60,6 +60,7 @@ const OPEN: &[(&str, &str)] = &[
     ("GET", "/api/v1/bundles/{code}/guide"),
     ("GET", "/items"),
     ("GET", "/items/{code}"),
+    ("GET", "/items/{code}/history"),
     ("GET", "/bundles/{code}"),
     ("POST", "/verify"),
     ("GET", "/shows/{token}"),
@@ -573,6 +574,9 @@ async fn every_role_every_endpoint(app: App) {
         ("/certificates/new?type_code=x", ISSUER),
         (&*format!("/certificates/{CERT}"), ISSUER | CLERK | APPROVER),
         ("/seals", OP | ISSUER | CITY_OP),
+        ("/items/manage", OP | STEWARD | CITY_OP),
+        ("/items/reviews", OP | CITY_OP),
+        ("/items/x/edit", STEWARD),
     ];
     // Forms posted from the pages (empty: the role is checked before the input).
     let forms = [
@@ -589,6 +593,9 @@ async fn every_role_every_endpoint(app: App) {
         ("/catalogue/drafts/999999", STEWARD),
         ("/catalogue/drafts/999999/submit", STEWARD),
         ("/catalogue/drafts/999999/approve", OP | CITY_OP),
+        ("/items/x/edit", STEWARD),
+        ("/items/x/versions/1/submit", STEWARD),
+        ("/items/x/versions/1/approve", OP | CITY_OP),
         ("/sharing/requests", STEWARD),
         (
             "/sharing/requests/999999/approve",

@@ -182,8 +182,59 @@ async fn every_form_keeps_bad_input_on_its_page(app: App) {
     let certificate = common::enc(issued[0]["identifier"].as_str().unwrap());
     let food = "11330000MB000102XL002";
 
+    // A published item of the police for its steward to edit, and a version of another
+    // waiting for the operator's review.
+    yici_server::demo::items::seed(&app.store).await.unwrap();
+    let police_id = app.department_id("浙江省公安厅").await;
+    let police_items: Vec<String> = app
+        .store
+        .items_published()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|v| v.department_id == police_id)
+        .map(|v| v.implementation_code)
+        .collect();
+    let (item, in_review) = (&police_items[0], &police_items[1]);
+    let ev = yici_core::audit::AuditEvent::new(
+        0,
+        yici_core::audit::Actor::named("test"),
+        yici_core::audit::Action::ItemEdit,
+        "service_item",
+        "t",
+    );
+    let published = app.store.item_published(in_review).await.unwrap().unwrap();
+    let review = app
+        .store
+        .item_version_save(in_review, &published.content, &ev)
+        .await
+        .unwrap();
+    app.store
+        .item_version_step(review.id, yici_core::items::VersionStep::Submit, "", &ev)
+        .await
+        .unwrap();
+
     use Kind::{Choice, Date, Text};
     let mut cases = vec![
+        case(
+            Some(&police),
+            format!("/items/{item}/edit"),
+            &[
+                ("name", Text),
+                ("legal_limit", Choice),
+                ("promised_limit", Choice),
+                ("visits", Choice),
+                ("legal_basis", Text),
+                ("process", Text),
+                ("materials[0].name", Text),
+                ("materials[0].source", Text),
+            ],
+        ),
+        case(
+            Some(&op),
+            format!("/items/{in_review}/versions/{}/reject", review.version),
+            &[("reason", Text)],
+        ),
         case(None, "/login", &[("username", Text), ("password", Text)]),
         case(None, "/login/applicant", &[("id_number", Text), ("name", Text)]),
         case(Some(&op), "/admin/regions", &[("code", Text), ("name", Text)]),

@@ -307,7 +307,8 @@ pub async fn statistics(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv`, or `template` (the import template's columns, to edit and
+    /// import again).
     pub format: Option<String>,
 }
 

@@ -83,6 +83,12 @@ where
             Routes::new("")
                 .get("/items", pages::list)
                 .get("/items/statistics", pages::statistics)
+                .get("/items/manage", pages::manage)
+                .get("/items/reviews", pages::reviews)
+                .get("/items/{code}/history", pages::history)
+                .post("/items/{code}/versions/{version}/{action}", pages::page_step)
+                .get("/items/{code}/edit", pages::edit)
+                .post("/items/{code}/edit", pages::save)
                 .get("/items/{code}", pages::item)
                 .get("/bundles/{code}", pages::bundle),
         )
@@ -112,5 +118,10 @@ pub struct ApiDoc;
 
 /// The menu entries of the pages.
 pub fn menu() -> Vec<MenuEntry> {
-    vec![MenuEntry::new("/items", "办事指南", "Service guide", &[])]
+    use yici_core::authz::Permission::{ManageItems, ReviewItems};
+    vec![
+        MenuEntry::new("/items", "办事指南", "Service guide", &[]),
+        MenuEntry::new("/items/manage", "事项管理", "Manage items", &[ManageItems, ReviewItems]),
+        MenuEntry::new("/items/reviews", "事项审核", "Item review", &[ReviewItems]),
+    ]
 }

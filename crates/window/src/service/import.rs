@@ -26,7 +26,7 @@ use yici_store::departments::Department;
 use yici_store::items::{Implementation, ImportedItem};
 
 /// The template's columns, in order.
-pub const HEADERS: [&str; 33] = [
+pub const HEADERS: [&str; 34] = [
     "基本编码",
     "实施主体统一社会信用代码",
     "实施编码序号",
@@ -52,6 +52,7 @@ pub const HEADERS: [&str; 33] = [
     "主题",
     "情形问题",
     "办理环节",
+    "材料编码",
     "材料名称",
     "是否必要",
     "材料形式",
@@ -89,8 +90,14 @@ fn col(i: usize) -> String {
     format!("{}（{}）", column_letter(i), HEADERS.get(i).copied().unwrap_or(""))
 }
 
+/// Cell `i`, trimmed; the quote that exports put before a leading = + - @ (so that
+/// spreadsheets do not run it as a formula) is taken off.
 fn get(row: &[String], i: usize) -> &str {
-    row.get(i).map(String::as_str).unwrap_or("").trim()
+    let c = row.get(i).map(String::as_str).unwrap_or("").trim();
+    match c.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => c,
+    }
 }
 
 /// The template column of a core rule's field (`materials[2].source`, `legal_limit` …).
@@ -98,6 +105,7 @@ fn column_of(field: &str) -> usize {
     let head = field.split(['[', '.']).next().unwrap_or(field);
     let last = field.rsplit('.').next().unwrap_or(field);
     let name = match (head, last) {
+        ("materials", "code") => "材料编码",
         ("materials", "name") => "材料名称",
         ("materials", "form") => "材料形式",
         ("materials", "copies") => "份数",
@@ -416,45 +424,50 @@ impl Reader<'_> {
 
     /// The material of the row.
     fn material(&mut self, k: usize) -> Option<Material> {
-        let name = self.cell(MATERIAL).to_string();
-        if name.is_empty() {
-            self.fail(
-                MATERIAL,
-                "材料名称不能为空（没有材料的事项也需在一行中填写其事项信息）".into(),
-            );
+        let name = self.cell(MATERIAL + 1).to_string();
+        if k == 0 && (MATERIAL..HEADERS.len()).all(|i| self.cell(i).is_empty()) {
+            // An item without materials: its one row has none.
             return None;
         }
-        let required = yes_no(self.cell(MATERIAL + 1)).unwrap_or_else(|| {
-            let c = self.cell(MATERIAL + 1).to_string();
-            self.fail(MATERIAL + 1, format!("应填“是”或“否”，实际为“{c}”"));
+        if name.is_empty() {
+            self.fail(MATERIAL + 1, "材料名称不能为空".into());
+            return None;
+        }
+        let required = yes_no(self.cell(MATERIAL + 2)).unwrap_or_else(|| {
+            let c = self.cell(MATERIAL + 2).to_string();
+            self.fail(MATERIAL + 2, format!("应填“是”或“否”，实际为“{c}”"));
             true
         });
         let form = self.coded(
-            MATERIAL + 2,
+            MATERIAL + 3,
             MaterialForm::parse,
             "材料形式（原件、复印件、电子件）",
             Some(MaterialForm::Original),
         );
-        let copies = self.number(MATERIAL + 3, Some(1));
-        let source = source_of(self.cell(MATERIAL + 5));
+        let copies = self.number(MATERIAL + 4, Some(1));
+        let source = source_of(self.cell(MATERIAL + 6));
         if source.is_none() {
-            let c = self.cell(MATERIAL + 5).to_string();
+            let c = self.cell(MATERIAL + 6).to_string();
             self.fail(
-                MATERIAL + 5,
+                MATERIAL + 6,
                 format!("材料来源“{c}”应为“申请人自备”“证照:类型代码”“数据:资源代码:信息项”或“事项:基本编码”"),
             );
         }
-        let deferrable = self.flag(MATERIAL + 6);
+        let deferrable = self.flag(MATERIAL + 7);
+        let code = match self.cell(MATERIAL) {
+            "" => format!("m{}", k + 1),
+            c => c.to_string(),
+        };
         Some(Material {
-            code: format!("m{}", k + 1),
+            code,
             name,
             required,
             form: form.unwrap_or(MaterialForm::Original),
             copies,
-            standard: self.cell(MATERIAL + 4).into(),
+            standard: self.cell(MATERIAL + 5).into(),
             source: source.unwrap_or(Source::Applicant),
             deferrable,
-            applies_when: self.cell(MATERIAL + 7).into(),
+            applies_when: self.cell(MATERIAL + 8).into(),
         })
     }
 }
@@ -665,21 +678,26 @@ async fn resolve(
         return Ok(None);
     }
     let mut co = Vec::new();
+    let mut unknown_step = false;
     for (i, uscc) in g.step_departments.clone().iter().enumerate() {
         match department(state, departments, uscc).await? {
             Some(s) => {
                 if let Some(step) = content.process.get_mut(i) {
                     step.department_id = s.id;
-                    step.lead = s.id == d.id;
+                    // The first step listed is the lead department's.
+                    step.lead = i == 0;
                 }
                 if s.id != d.id && !co.contains(&s.id) {
                     co.push(s.id);
                 }
             }
-            None => fail(g, first, 24, format!("办理环节中没有统一社会信用代码为{uscc}的部门")),
+            None => {
+                unknown_step = true;
+                fail(g, first, 24, format!("办理环节中没有统一社会信用代码为{uscc}的部门"));
+            }
         }
     }
-    if !g.errors.is_empty() {
+    if unknown_step {
         return Ok(None);
     }
     let uscc = Uscc::parse(&d.uscc).map_err(|_| Error::internal())?;
@@ -778,9 +796,8 @@ pub async fn import_as(
     let mut plan = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for g in groups.iter_mut() {
-        if !g.errors.is_empty() {
-            continue;
-        }
+        // A group with cells that could not be read is still checked against the rules, so
+        // that every problem of the file is named at once.
         if let Some(item) = resolve(state, may_edit, g, &mut departments).await? {
             if !seen.insert(item.implementation.code.clone()) {
                 let first = g.first_row;
@@ -822,6 +839,221 @@ pub async fn import_as(
     report.saved = plan.len();
     report.written = !plan.is_empty();
     Ok(report)
+}
+
+/// The template's rows of a version (without the header): the item's columns on the first
+/// row, one row per material. `uscc_of` names each department of the process by its credit
+/// code. Read back by the import, they give the same version.
+pub fn rows_of(code: &ImplementationCode, v: &ItemVersion, uscc_of: &dyn Fn(i64) -> String) -> Vec<Vec<String>> {
+    let lang = yici_core::Lang::Zh;
+    let join = |parts: Vec<String>, sep: &str| parts.join(sep);
+    let limit_unit = |l: &TimeLimit| l.unit.name(lang).to_string();
+    let (uscc, rest) = code.as_str().split_at(18);
+    let sequence: String = rest.chars().take(1).collect();
+    let item: Vec<String> = vec![
+        code.basic().as_str().to_string(),
+        uscc.to_string(),
+        sequence,
+        v.name.clone(),
+        v.level.name(lang).into(),
+        join(
+            v.applicant_types.iter().map(|a| a.name(lang).to_string()).collect(),
+            "、",
+        ),
+        v.case_type.name(lang).into(),
+        v.legal_limit.days.to_string(),
+        limit_unit(&v.legal_limit),
+        v.promised_limit.days.to_string(),
+        limit_unit(&v.promised_limit),
+        v.visits.to_string(),
+        v.visits_reason.clone(),
+        v.depth.code().to_string(),
+        join(
+            v.conditions
+                .iter()
+                .map(|c| match c.applies_when.is_empty() {
+                    true => c.text.clone(),
+                    false => format!("{}|{}", c.text, c.applies_when),
+                })
+                .collect(),
+            "；",
+        ),
+        v.legal_basis.clone(),
+        if v.fees.is_empty() {
+            "免费".into()
+        } else {
+            join(
+                v.fees
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}:{}.{:02}:{}",
+                            f.name,
+                            f.amount_fen / 100,
+                            f.amount_fen % 100,
+                            f.basis
+                        )
+                    })
+                    .collect(),
+                "；",
+            )
+        },
+        join(v.delivery.iter().map(|d| d.name(lang).to_string()).collect(), "、"),
+        match &v.scope {
+            Scope::Local => "就近办".into(),
+            Scope::CityWide => "同城通办".into(),
+            Scope::ProvinceWide => "全省通办".into(),
+            Scope::Regions(r) => r.join("、"),
+        },
+        join(
+            v.windows
+                .iter()
+                .map(|w| format!("{}|{}|{}", w.name, w.address, w.hours))
+                .collect(),
+            "；",
+        ),
+        v.consult_phone.clone(),
+        v.complaint_phone.clone(),
+        v.themes.join("、"),
+        join(
+            v.questions
+                .iter()
+                .map(|q| {
+                    let choices: Vec<String> = q.choices.iter().map(|c| format!("{}={}", c.code, c.label)).collect();
+                    format!("{}:{}:{}", q.code, q.text, choices.join("/"))
+                })
+                .collect(),
+            "；",
+        ),
+        join(
+            v.process
+                .iter()
+                .map(|st| {
+                    let mut e = format!(
+                        "{}:{}:{}:{}:{}",
+                        st.stage,
+                        st.name,
+                        uscc_of(st.department_id),
+                        st.days,
+                        st.signing.name(lang)
+                    );
+                    if let Some(t) = &st.issues {
+                        e.push(':');
+                        e.push_str(t);
+                    }
+                    e
+                })
+                .collect(),
+            "；",
+        ),
+    ];
+    let yes = |b: bool| if b { "是" } else { "否" }.to_string();
+    let material = |m: &Material| -> Vec<String> {
+        vec![
+            m.code.clone(),
+            m.name.clone(),
+            yes(m.required),
+            m.form.name(lang).into(),
+            m.copies.to_string(),
+            m.standard.clone(),
+            match &m.source {
+                Source::Applicant => "申请人自备".into(),
+                Source::Certificate { type_code } => format!("证照:{type_code}"),
+                Source::Record {
+                    resource_code,
+                    key_item,
+                } => format!("数据:{resource_code}:{key_item}"),
+                Source::Result { item_code } => format!("事项:{item_code}"),
+            },
+            yes(m.deferrable),
+            m.applies_when.clone(),
+        ]
+    };
+    let blank = || vec![String::new(); MATERIAL - 3];
+    let mut rows = Vec::new();
+    for (k, m) in v.materials.iter().enumerate() {
+        let mut row = if k == 0 {
+            item.clone()
+        } else {
+            item[..3].iter().cloned().chain(blank()).collect()
+        };
+        row.extend(material(m));
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        rows.push(item);
+    }
+    rows
+}
+
+/// Read and check one item given as template rows (the header excluded): the item to save, or
+/// its problems by row (1 = the item's first row) and column index.
+async fn read_item(
+    state: &WindowState,
+    may_edit: MayEdit<'_>,
+    rows: &[Vec<String>],
+) -> Result<std::result::Result<ImportedItem, Vec<(usize, usize, String)>>> {
+    let grid: Vec<Vec<String>> = std::iter::once(HEADERS.iter().map(|h| h.to_string()).collect())
+        .chain(rows.iter().cloned())
+        .collect();
+    let mut groups = parse(&grid)?;
+    let problems = |g: &Group| {
+        g.errors
+            .iter()
+            .map(|e| {
+                let column = HEADERS
+                    .iter()
+                    .position(|h| e.column.contains(&format!("（{h}）")))
+                    .unwrap_or(3);
+                (e.row.saturating_sub(1), column, e.message.clone())
+            })
+            .collect::<Vec<_>>()
+    };
+    let Some(g) = groups.first_mut() else {
+        return Ok(Err(vec![(1, 3, "事项名称不能为空".into())]));
+    };
+    if let Some(item) = resolve(state, may_edit, g, &mut BTreeMap::new()).await? {
+        return Ok(Ok(item));
+    }
+    Ok(Err(problems(g)))
+}
+
+/// Save item `code` as given in template rows (the page's form): its department's stewards.
+/// The working copy, or the problems by row and column.
+pub async fn save_rows(
+    state: &WindowState,
+    caller: &Caller,
+    code: &str,
+    rows: &[Vec<String>],
+) -> Result<std::result::Result<(), Vec<(usize, usize, String)>>> {
+    caller.require(Permission::ManageItems, &Target::OwnScope)?;
+    let imp = state
+        .store
+        .item_implementation(code)
+        .await?
+        .ok_or_else(|| Error::not_found("政务服务事项", "service item"))?;
+    let d = state
+        .store
+        .department(imp.department_id)
+        .await?
+        .ok_or_else(|| Error::not_found("部门", "department"))?;
+    caller.require(Permission::ManageItems, &d.target())?;
+    let may = |d: &Department| caller.require(Permission::ManageItems, &d.target()).is_ok();
+    match read_item(state, &may, rows).await? {
+        Ok(item) if item.implementation.code != code => Ok(Err(vec![(1, 0, "实施编码与该事项不符".into())])),
+        Ok(item) => {
+            state
+                .store
+                .items_import(
+                    std::slice::from_ref(&item),
+                    false,
+                    &caller.event(Action::ItemEdit, "service_item"),
+                )
+                .await?;
+            Ok(Ok(()))
+        }
+        Err(problems) => Ok(Err(problems)),
+    }
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ fn limit(l: &items::TimeLimit, lang: Lang) -> LimitView {
     }
 }
 
-fn promise_of(visits: u32, reason: &str, lang: Lang) -> String {
+pub fn promise_of(visits: u32, reason: &str, lang: Lang) -> String {
     let p = items::Promise::of(visits, reason);
     lang.pick(&p.zh, &p.en).to_string()
 }
@@ -665,4 +665,72 @@ pub async fn review_queue(state: &WindowState, caller: &Caller) -> Result<Vec<It
         out.push(view(state, r).await?);
     }
     Ok(out)
+}
+
+/// The items the caller works on (its department's stewards, operators over it): the latest
+/// version of each, newest change first.
+pub async fn manageable(state: &WindowState, caller: &Caller) -> Result<Vec<ItemVersionView>> {
+    caller
+        .require(Permission::ManageItems, &Target::OwnScope)
+        .or_else(|_| caller.require(Permission::ReviewItems, &Target::OwnScope))?;
+    let departments: HashMap<i64, Department> = state
+        .store
+        .list_departments(None, Page::all())
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let all = state
+        .store
+        .item_versions_in(
+            &[
+                VersionStatus::Draft,
+                VersionStatus::Review,
+                VersionStatus::Published,
+                VersionStatus::Withdrawn,
+            ],
+            None,
+        )
+        .await?;
+    let mut latest: BTreeMap<String, VersionRecord> = BTreeMap::new();
+    for r in all {
+        if !departments.get(&r.department_id).is_some_and(|d| staff_of(caller, d)) {
+            continue;
+        }
+        match latest.get(&r.implementation_code) {
+            Some(l) if l.version >= r.version => {}
+            _ => {
+                latest.insert(r.implementation_code.clone(), r);
+            }
+        }
+    }
+    let mut list: Vec<VersionRecord> = latest.into_values().collect();
+    list.sort_by(|a, b| {
+        b.updated_at
+            .cmp(&a.updated_at)
+            .then(a.implementation_code.cmp(&b.implementation_code))
+    });
+    let mut out = Vec::with_capacity(list.len());
+    for r in list {
+        out.push(view(state, r).await?);
+    }
+    Ok(out)
+}
+
+/// The version a steward edits: the open draft, else the latest version; none for an
+/// implementation registered without a version yet.
+pub async fn working_copy(state: &WindowState, caller: &Caller, code: &str) -> Result<Option<ItemVersionView>> {
+    caller.require(Permission::ManageItems, &Target::OwnScope)?;
+    let (_, d) = implementation(state, code).await?;
+    caller.require(Permission::ManageItems, &d.target())?;
+    let versions = state.store.item_versions(code).await?;
+    let r = versions
+        .iter()
+        .find(|v| v.status == VersionStatus::Draft)
+        .or_else(|| versions.iter().max_by_key(|v| v.version))
+        .cloned();
+    match r {
+        Some(r) => Ok(Some(view(state, r).await?)),
+        None => Ok(None),
+    }
 }

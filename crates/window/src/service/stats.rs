@@ -131,8 +131,8 @@ pub async fn statistics(state: &WindowState) -> Result<ItemStatistics> {
     })
 }
 
-/// The published items as `json` (every version's content with its codes) or `csv` (one row
-/// per item), with the media type.
+/// The published items as `json` (every version's content with its codes), `csv` (one row per
+/// item) or `template` (the import template's rows), with the media type.
 pub async fn export(state: &WindowState, format: Option<&str>) -> Result<(String, &'static str)> {
     let published = state.store.items_published().await?;
     match format.unwrap_or("json") {
@@ -186,10 +186,34 @@ pub async fn export(state: &WindowState, format: Option<&str>) -> Result<(String
             }
             Ok((out, "text/csv; charset=utf-8"))
         }
+        "template" => {
+            // The import template's columns, so that a department can edit its list in a
+            // spreadsheet and import it again.
+            let uscc: std::collections::HashMap<i64, String> = state
+                .store
+                .list_departments(None, yici_store::Page::all())
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d.uscc))
+                .collect();
+            let uscc_of = |id: i64| uscc.get(&id).cloned().unwrap_or_default();
+            let mut out = crate::service::import::HEADERS.join(",");
+            out.push('\n');
+            for v in &published {
+                let Ok(code) = yici_core::items::ImplementationCode::parse("code", &v.implementation_code) else {
+                    continue;
+                };
+                for row in crate::service::import::rows_of(&code, &v.content, &uscc_of) {
+                    out.push_str(&row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+                    out.push('\n');
+                }
+            }
+            Ok((out, "text/csv; charset=utf-8"))
+        }
         other => Err(Error::field(
             "format",
-            format!("导出格式“{other}”不支持：应为 json 或 csv"),
-            format!("format '{other}' is not supported: json or csv"),
+            format!("导出格式“{other}”不支持：应为 json、csv 或 template（导入模板格式）"),
+            format!("format '{other}' is not supported: json, csv or template (the import template)"),
         )),
     }
 }
