@@ -278,6 +278,152 @@ pub fn certificate(doc: &CertificateDoc) -> Result<Vec<u8>, String> {
     document.finish().map_err(|e| format!("{e:?}"))
 }
 
+/// A printed guide (办事指南): a title, facts as labelled lines, and sections of lines, over as
+/// many A4 pages as it needs, each page numbered.
+#[derive(Debug, Clone, Default)]
+pub struct GuideDoc {
+    pub title: String,
+    /// Under the title: who handles it, the promise …
+    pub subtitle: String,
+    /// Label and value, in order.
+    pub facts: Vec<(String, String)>,
+    /// A heading and its lines (materials, conditions, windows …).
+    pub sections: Vec<(String, Vec<String>)>,
+    /// The last line of every page (where the guide comes from, when it was printed).
+    pub footer: String,
+    /// Creation time (UTC): year, month, day, hour, minute, second.
+    pub created: (u16, u8, u8, u8, u8, u8),
+}
+
+/// What a guide page holds, drawn after the pages are laid out.
+enum Line {
+    Title(String),
+    Subtitle(String),
+    Heading(String),
+    Fact(String, String),
+    Text(String),
+}
+
+/// Render a guide as PDF/A-2b, as many pages as it needs.
+pub fn guide(doc: &GuideDoc) -> Result<Vec<u8>, String> {
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A2_B)
+        .finish()
+        .map_err(|e| format!("PDF/A-2b configuration: {e:?}"))?;
+    let mut document = Document::new_with(SerializeSettings {
+        configuration,
+        ..Default::default()
+    });
+    let (year, month, day, hour, minute, second) = doc.created;
+    document.set_metadata(
+        Metadata::new()
+            .title(drawable(&doc.title))
+            .language("zh-CN".to_string())
+            .creator("Yici".to_string())
+            .creation_date(
+                DateTime::new(year)
+                    .month(month)
+                    .day(day)
+                    .hour(hour)
+                    .minute(minute)
+                    .second(second)
+                    .utc_offset_hour(0),
+            ),
+    );
+    let font = Font::new(Data::from(crate::FONT.to_vec()), 0).ok_or("the embedded font cannot be read")?;
+    let (body, small) = (11.0, 9.0);
+    let label_w = 110.0;
+    let text_w = PAGE.0 - 2.0 * MARGIN;
+    // Lay out: each entry with its height.
+    let mut lines: Vec<(Line, f32)> = vec![(Line::Title(doc.title.clone()), 40.0)];
+    if !doc.subtitle.is_empty() {
+        lines.push((Line::Subtitle(doc.subtitle.clone()), 26.0));
+    }
+    for (label, value) in &doc.facts {
+        let mut first = true;
+        for part in wrap(value, body, text_w - label_w) {
+            let label = if first { label.clone() } else { String::new() };
+            first = false;
+            lines.push((Line::Fact(label, part), 17.0));
+        }
+    }
+    for (heading, items) in &doc.sections {
+        lines.push((Line::Heading(heading.clone()), 28.0));
+        for item in items {
+            for part in wrap(item, body, text_w - 12.0) {
+                lines.push((Line::Text(part), 16.0));
+            }
+            if let Some((_, h)) = lines.last_mut() {
+                *h += 3.0;
+            }
+        }
+    }
+    let bottom = PAGE.1 - MARGIN - 24.0;
+    let mut pages: Vec<Vec<(Line, f32)>> = vec![Vec::new()];
+    let mut y = MARGIN + 10.0;
+    for (line, h) in lines {
+        if y + h > bottom {
+            pages.push(Vec::new());
+            y = MARGIN + 10.0;
+        }
+        let page = pages.last_mut().expect("a page at least");
+        page.push((line, y));
+        y += h;
+    }
+    let count = pages.len();
+    for (n, page_lines) in pages.into_iter().enumerate() {
+        let mut page = document.start_page_with(PageSettings::from_wh(PAGE.0, PAGE.1).ok_or("page size")?);
+        let mut s = page.surface();
+        for (line, y) in page_lines {
+            match line {
+                Line::Title(t) => {
+                    fill(&mut s, (0x8A, 0x1C, 0x1C));
+                    for (i, part) in wrap(&t, 20.0, text_w).iter().take(2).enumerate() {
+                        text(
+                            &mut s,
+                            &font,
+                            (PAGE.0 - width(part, 20.0)).max(2.0 * MARGIN) / 2.0,
+                            y + 20.0 + i as f32 * 22.0,
+                            20.0,
+                            part,
+                        );
+                    }
+                }
+                Line::Subtitle(t) => {
+                    fill(&mut s, (0x33, 0x33, 0x33));
+                    text(&mut s, &font, MARGIN, y + 12.0, body, &t);
+                }
+                Line::Heading(t) => {
+                    fill(&mut s, (0x8A, 0x1C, 0x1C));
+                    text(&mut s, &font, MARGIN, y + 18.0, 13.0, &t);
+                    let mut rule = PathBuilder::new();
+                    rect(&mut rule, MARGIN, y + 23.0, text_w, 0.8);
+                    if let Some(p) = rule.finish() {
+                        s.draw_path(&p);
+                    }
+                }
+                Line::Fact(label, value) => {
+                    fill(&mut s, (0, 0, 0));
+                    text(&mut s, &font, MARGIN, y + 12.0, body, &label);
+                    text(&mut s, &font, MARGIN + label_w, y + 12.0, body, &value);
+                }
+                Line::Text(t) => {
+                    fill(&mut s, (0, 0, 0));
+                    text(&mut s, &font, MARGIN + 12.0, y + 12.0, body, &t);
+                }
+            }
+        }
+        fill(&mut s, (0x55, 0x55, 0x55));
+        let footer = format!("{}    第 {} 页，共 {} 页", doc.footer, n + 1, count);
+        for (i, part) in wrap(&footer, small, text_w).iter().take(2).enumerate() {
+            text(&mut s, &font, MARGIN, PAGE.1 - MARGIN + i as f32 * 11.0, small, part);
+        }
+        s.finish();
+        page.finish();
+    }
+    document.finish().map_err(|e| format!("{e:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,5 +484,44 @@ mod tests {
         let lines = wrap(&"字".repeat(50), 10.0, 100.0);
         assert_eq!(lines.len(), 5);
         assert!(lines.iter().all(|l| l.chars().count() == 10));
+    }
+
+    #[test]
+    fn a_long_guide_runs_over_numbered_pages() {
+        let doc = GuideDoc {
+            title: "不动产转移登记（二手房买卖）".into(),
+            subtitle: "浙江省自然资源厅（不动产登记） · 最多跑一次".into(),
+            facts: vec![
+                ("承诺时限".into(), "5个工作日".into()),
+                ("设定依据".into(), "《不动产登记暂行条例》".repeat(12)),
+            ],
+            sections: vec![(
+                "申请材料".into(),
+                (1..=80)
+                    .map(|i| format!("{i}. 材料{i}（原件1份）免提交：由“结婚证”共享获取"))
+                    .collect(),
+            )],
+            footer: "办事指南 · 一次".into(),
+            created: (2026, 11, 30, 8, 0, 0),
+        };
+        let pdf = guide(&doc).expect("renders");
+        assert!(pdf.starts_with(b"%PDF-1.7"));
+        let text = String::from_utf8_lossy(&pdf);
+        let pages = |pdf: &[u8]| -> usize {
+            let text = String::from_utf8_lossy(pdf);
+            let (_, rest) = text.split_once("/Count ").expect("a page tree");
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .expect("a count")
+        };
+        assert!(pages(&pdf) >= 2, "{} pages", pages(&pdf));
+        let short = GuideDoc {
+            sections: vec![],
+            ..doc.clone()
+        };
+        assert_eq!(pages(&guide(&short).expect("renders")), 1);
+        assert!(text.contains("pdfaid:part"), "PDF/A");
     }
 }

@@ -54,6 +54,8 @@ const OPEN: &[(&str, &str)] = &[
     ("GET", "/items/statistics"),
     ("GET", "/api/v1/items/{code}"),
     ("GET", "/api/v1/items/{code}/guide"),
+    ("GET", "/api/v1/items/{code}/guide.pdf"),
+    ("GET", "/api/v1/bundles/{code}/guide.pdf"),
     ("GET", "/api/v1/items/{code}/versions"),
     ("GET", "/api/v1/bundles"),
     ("GET", "/api/v1/bundles/{code}"),

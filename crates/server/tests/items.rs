@@ -5,6 +5,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{App, Auth};
+use tower::ServiceExt;
 
 async fn demo_items_are_found_and_guided(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
@@ -57,6 +58,40 @@ async fn demo_items_are_found_and_guided(app: App) {
     assert_eq!(g["visits"], 1);
     assert_eq!(g["promised_limit"]["days"], 5);
     assert_eq!(g["legal_limit"]["days"], 30);
+    // The same list printed: a PDF/A naming what is fetched and what is brought.
+    let req = axum::http::Request::builder()
+        .uri(format!("/api/v1/items/{code}/guide.pdf?answer.married=yes"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    if common::have_tool("pdftotext") {
+        let text = common::pdf_text(&pdf);
+        for words in [
+            "不动产转移登记（二手房买卖）",
+            "卖方婚姻关系证明",
+            "免提交：由“结婚证”共享获取",
+            "配偶同意出售的书面意见",
+            "申请人提供",
+            "最多跑一次",
+        ] {
+            assert!(text.contains(words), "{words} in the printed guide: {text}");
+        }
+    }
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/items/{code}/guide.pdf?answer.married=perhaps"),
+            Auth::None
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let res = app.get("/api/v1/bundles/newborn/guide.pdf", Auth::None).await;
+    assert_eq!(res.status, StatusCode::OK);
     let unmarried = app
         .get(&format!("/api/v1/items/{code}/guide?answer.married=no"), Auth::None)
         .await
@@ -192,6 +227,12 @@ async fn the_guide_pages_ask_step_by_step_and_list_what_applies(app: App) {
     assert!(married.text.contains("卖方婚姻关系证明") && married.text.contains("免提交：由“结婚证”共享获取"));
     assert!(married.text.contains("配偶同意出售的书面意见") && married.text.contains("申请人提供"));
     assert!(married.text.contains("重新生成材料清单"));
+    assert!(
+        married
+            .text
+            .contains(&format!("/api/v1/items/{code}/guide.pdf?answer.married=yes")),
+        "the printed guide is linked with the answers"
+    );
     let english = app
         .page(&format!("/items/{code}?answer.married=no&lang=en"), None)
         .await;

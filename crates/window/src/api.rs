@@ -293,6 +293,50 @@ pub async fn bundle_guide(
     ))
 }
 
+fn pdf_response(pdf: crate::service::print::GuidePdf) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{}\"", pdf.file_name),
+            ),
+        ],
+        pdf.bytes,
+    )
+        .into_response()
+}
+
+/// The printed guide (PDF/A) of a published item for the answers given.
+#[utoipa::path(get, path = "/api/v1/items/{code}/guide.pdf", tag = "items",
+    params(("answer.<question>" = Option<String>, Query, description = "The chosen answer of each question")),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn guide_pdf(
+    State(state): State<WindowState>,
+    Path(code): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> ApiResult<axum::response::Response> {
+    Ok(pdf_response(
+        crate::service::print::item(&state, &code, &items::answers_from(&q)).await?,
+    ))
+}
+
+/// The printed guide (PDF/A) of a bundle for the answers given.
+#[utoipa::path(get, path = "/api/v1/bundles/{code}/guide.pdf", tag = "items",
+    params(("answer.<question>" = Option<String>, Query, description = "The chosen answer of each question")),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn bundle_guide_pdf(
+    State(state): State<WindowState>,
+    Path(code): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> ApiResult<axum::response::Response> {
+    Ok(pdf_response(
+        crate::service::print::bundle(&state, &code, &items::answers_from(&q)).await?,
+    ))
+}
+
 /// ItemStatistics of the published items: how many, the shares at most once, with zero visits and
 /// fully online, and 免提交率, per department, per region (rolled up) and in all.
 #[utoipa::path(get, path = "/api/v1/items/statistics", tag = "items",

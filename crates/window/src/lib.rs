@@ -70,6 +70,7 @@ where
         )
         .get("/items/{code}", api::item)
         .get("/items/{code}/guide", api::guide)
+        .get("/items/{code}/guide.pdf", api::guide_pdf)
         .get("/items/{code}/versions", api::versions)
         .put("/items/{code}/draft", api::save_draft)
         .post("/items/{code}/versions/{version}/{action}", api::step)
@@ -79,6 +80,7 @@ where
         .get("/bundles/{code}", api::bundle)
         .put("/bundles/{code}", api::save_bundle)
         .get("/bundles/{code}/guide", api::bundle_guide)
+        .get("/bundles/{code}/guide.pdf", api::bundle_guide_pdf)
         .merge(
             Routes::new("")
                 .get("/items", pages::list)
@@ -104,6 +106,7 @@ where
     api::import,
     api::item,
     api::guide,
+    api::guide_pdf,
     api::versions,
     api::save_draft,
     api::step,
@@ -113,6 +116,7 @@ where
     api::bundle,
     api::save_bundle,
     api::bundle_guide,
+    api::bundle_guide_pdf,
 ))]
 pub struct ApiDoc;
 

@@ -400,6 +400,19 @@ fn answered<'a>(questions: &'a [Asked], answers: &BTreeMap<String, String>) -> V
         .collect()
 }
 
+/// The answers as a query string (`?answer.q=c&…`), or nothing.
+fn answer_query(answers: &BTreeMap<String, String>) -> String {
+    let parts: Vec<String> = answers
+        .iter()
+        .map(|(q, c)| format!("answer.{}={}", encode(q), encode(c)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
 /// One item's guide.
 pub async fn item(
     State(state): State<WindowState>,
@@ -447,10 +460,16 @@ pub async fn item(
     ));
     t.links = Some((
         lang.pick("相关：", "See also:").to_string(),
-        vec![(
-            format!("/api/v1/items/{}/versions", encode(&code)),
-            lang.pick("历史版本（JSON）", "All versions (JSON)").to_string(),
-        )],
+        vec![
+            (
+                format!("/api/v1/items/{}/guide.pdf{}", encode(&code), answer_query(&answers)),
+                lang.pick("打印版办事指南（PDF）", "Printable guide (PDF)").to_string(),
+            ),
+            (
+                format!("/items/{}/history", encode(&code)),
+                lang.pick("历史版本", "All versions").to_string(),
+            ),
+        ],
     ));
     Ok(render(StatusCode::OK, &t))
 }
@@ -510,10 +529,16 @@ pub async fn bundle(
     let mut t = guide_page(t, &path, &g, done);
     t.links = Some((
         lang.pick("各事项的办事指南：", "Each item's guide:").to_string(),
-        b.items
-            .iter()
-            .map(|i| (format!("/items/{}", encode(&i.code)), i.name.clone()))
-            .collect(),
+        std::iter::once((
+            format!("/api/v1/bundles/{}/guide.pdf{}", encode(&code), answer_query(&answers)),
+            lang.pick("打印版办事指南（PDF）", "Printable guide (PDF)").to_string(),
+        ))
+        .chain(
+            b.items
+                .iter()
+                .map(|i| (format!("/items/{}", encode(&i.code)), i.name.clone())),
+        )
+        .collect(),
     ));
     Ok(render(StatusCode::OK, &t))
 }

@@ -5,11 +5,13 @@
 //!   implementations and their versions, and the review steps;
 //! - [`bundles`]: 一件事, their guides;
 //! - [`import`]: the implementation lists' spreadsheet import;
+//! - [`print`]: the printed guide (PDF/A);
 //! - [`stats`]: statistics and export of the published items.
 
 pub mod bundles;
 pub mod import;
 pub mod items;
+pub mod print;
 pub mod stats;
 
 use yici_core::catalogue::FieldProblem;
