@@ -95,6 +95,11 @@ impl Dialect {
                         "items",
                         include_str!(concat!("../migrations/", $dir, "/0013_items.sql")),
                     ),
+                    (
+                        14,
+                        "item_facets",
+                        include_str!(concat!("../migrations/", $dir, "/0014_item_facets.sql")),
+                    ),
                 ]
             };
         }

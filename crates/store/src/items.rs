@@ -135,6 +135,54 @@ fn listed<T: ToString>(values: impl IntoIterator<Item = T>) -> String {
     format!(",{},", inner.join(","))
 }
 
+/// An item as found by a search.
+fn hit(r: &sqlx::any::AnyRow) -> Result<ItemHit> {
+    Ok(ItemHit {
+        code: get_str(r, "implementation_code")?,
+        basic_code: get_str(r, "basic_code")?,
+        name: get_str(r, "name")?,
+        version: get_i64(r, "version")?,
+        department_id: get_i64(r, "department_id")?,
+        region_code: get_str(r, "region_code")?,
+        item_type: get_i64(r, "item_type")?,
+        level: get_i64(r, "level")?,
+        visits: get_i64(r, "visits")?,
+        depth: get_i64(r, "depth")?,
+    })
+}
+
+/// The filter's conditions on the columns a version and its facets share, for table alias `t`.
+fn facet_conditions(binds: &mut crate::dynamic::Binds, t: &str, filter: &ItemFilter) -> Vec<String> {
+    let mut conditions = Vec::new();
+    let ints = [
+        ("department_id", filter.department_id),
+        ("level", filter.level),
+        ("item_type", filter.item_type),
+        ("depth", filter.depth),
+    ];
+    for (col, v) in ints {
+        if let Some(v) = v {
+            conditions.push(format!("{t}.{col} = {}", binds.int(v)));
+        }
+    }
+    match filter.visits {
+        Some(n) if n >= 2 => conditions.push(format!("{t}.visits >= 2")),
+        Some(n) => conditions.push(format!("{t}.visits = {}", binds.int(n))),
+        None => {}
+    }
+    if let Some(a) = filter.applicant_type {
+        conditions.push(format!("{t}.applicant_types LIKE {}", binds.text(format!("%,{a},%"))));
+    }
+    if let Some(theme) = &filter.theme {
+        let theme = theme.replace(['%', '_', ','], "");
+        conditions.push(format!("{t}.themes LIKE {}", binds.text(format!("%,{theme},%"))));
+    }
+    if let Some(prefix) = &filter.region_prefix {
+        conditions.push(format!("{t}.region_code LIKE {}", binds.text(format!("{prefix}%"))));
+    }
+    conditions
+}
+
 /// The text indexed for search: name, themes, materials, conditions and the body's name.
 fn index_body(v: &ItemVersion, body: &str) -> String {
     // The name counts three times: an item named by the words ranks above one that only asks
@@ -536,6 +584,14 @@ impl Store {
             }
         };
         sqlx::query(sql).bind(id).bind(body).execute(&mut *conn).await?;
+        sqlx::query(
+            "INSERT INTO item_facets (version_id, department_id, region_code, item_type, level, visits, depth, applicant_types, themes)
+             SELECT id, department_id, region_code, item_type, level, visits, depth, applicant_types, themes
+             FROM item_versions WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
@@ -545,6 +601,10 @@ impl Store {
             Dialect::Postgres => "DELETE FROM item_fts WHERE version_id = $1",
         };
         sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM item_facets WHERE version_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
@@ -556,62 +616,21 @@ impl Store {
             .as_deref()
             .map(yici_search::query_words)
             .unwrap_or_default();
+        if !words.is_empty() && self.dialect() == Dialect::Sqlite {
+            return self.items_search_sqlite(&words, filter, page).await;
+        }
         let mut binds = crate::dynamic::Binds::default();
         let mut from =
             String::from(" FROM item_versions v JOIN item_implementations i ON i.code = v.implementation_code");
         let mut conditions = vec!["v.status = 'published'".to_string()];
         let mut order = "v.name, v.id".to_string();
         if !words.is_empty() {
-            match self.dialect() {
-                Dialect::Sqlite => {
-                    let expr = words
-                        .iter()
-                        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let p = binds.text(expr);
-                    // The full-text match drives the query (CROSS JOIN keeps SQLite's join
-                    // order): looked up once, not once per version.
-                    from = String::from(
-                        " FROM item_fts f CROSS JOIN item_versions v ON v.id = f.rowid JOIN item_implementations i ON i.code = v.implementation_code",
-                    );
-                    conditions.push(format!("f.body MATCH {p}"));
-                    order = "f.rank, v.id".into();
-                }
-                Dialect::Postgres => {
-                    let p = binds.text(words.join(" "));
-                    from.push_str(" JOIN item_fts f ON f.version_id = v.id");
-                    conditions.push(format!("f.search @@ plainto_tsquery('simple', {p})"));
-                    order = format!("ts_rank(f.search, plainto_tsquery('simple', {p})) DESC, v.id");
-                }
-            }
+            let p = binds.text(words.join(" "));
+            from.push_str(" JOIN item_fts f ON f.version_id = v.id");
+            conditions.push(format!("f.search @@ plainto_tsquery('simple', {p})"));
+            order = format!("ts_rank(f.search, plainto_tsquery('simple', {p})) DESC, v.id");
         }
-        let ints = [
-            ("v.department_id", filter.department_id),
-            ("v.level", filter.level),
-            ("v.item_type", filter.item_type),
-            ("v.depth", filter.depth),
-        ];
-        for (col, v) in ints {
-            if let Some(v) = v {
-                conditions.push(format!("{col} = {}", binds.int(v)));
-            }
-        }
-        match filter.visits {
-            Some(n) if n >= 2 => conditions.push("v.visits >= 2".into()),
-            Some(n) => conditions.push(format!("v.visits = {}", binds.int(n))),
-            None => {}
-        }
-        if let Some(a) = filter.applicant_type {
-            conditions.push(format!("v.applicant_types LIKE {}", binds.text(format!("%,{a},%"))));
-        }
-        if let Some(t) = &filter.theme {
-            let t = t.replace(['%', '_', ','], "");
-            conditions.push(format!("v.themes LIKE {}", binds.text(format!("%,{t},%"))));
-        }
-        if let Some(prefix) = &filter.region_prefix {
-            conditions.push(format!("v.region_code LIKE {}", binds.text(format!("{prefix}%"))));
-        }
+        conditions.extend(facet_conditions(&mut binds, "v", filter));
         let where_ = format!(" WHERE {}", conditions.join(" AND "));
         let count_sql = format!("SELECT COUNT(*) AS n{from}{where_}");
         let limit = binds.int(page.limit);
@@ -630,24 +649,76 @@ impl Store {
                 "n",
             )?,
         };
-        let hits = rows
-            .iter()
-            .map(|r| {
-                Ok(ItemHit {
-                    code: get_str(r, "implementation_code")?,
-                    basic_code: get_str(r, "basic_code")?,
-                    name: get_str(r, "name")?,
-                    version: get_i64(r, "version")?,
-                    department_id: get_i64(r, "department_id")?,
-                    region_code: get_str(r, "region_code")?,
-                    item_type: get_i64(r, "item_type")?,
-                    level: get_i64(r, "level")?,
-                    visits: get_i64(r, "visits")?,
-                    depth: get_i64(r, "depth")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let hits = rows.iter().map(hit).collect::<Result<Vec<_>>>()?;
         Ok((hits, total))
+    }
+
+    /// The SQLite search with words: the full-text index ranks its matches (bm25) and the
+    /// narrow facets filter them, without reading the versions' wide rows; only the page's
+    /// versions are read, by id.
+    async fn items_search_sqlite(
+        &self,
+        words: &[String],
+        filter: &ItemFilter,
+        page: Page,
+    ) -> Result<(Vec<ItemHit>, i64)> {
+        let mut binds = crate::dynamic::Binds::default();
+        let expr = words
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut conditions = vec![format!("item_fts MATCH {}", binds.text(expr))];
+        let facets = facet_conditions(&mut binds, "x", filter);
+        // CROSS JOIN keeps the index's matches as the outer loop.
+        let from = if facets.is_empty() {
+            " FROM item_fts".to_string()
+        } else {
+            conditions.extend(facets);
+            " FROM item_fts CROSS JOIN item_facets x ON x.version_id = item_fts.rowid".to_string()
+        };
+        let where_ = format!(" WHERE {}", conditions.join(" AND "));
+        let total = get_i64(
+            &binds
+                .query(format!("SELECT COUNT(*) AS n{from}{where_}"), binds.len())
+                .fetch_one(self.pool())
+                .await?,
+            "n",
+        )?;
+        let limit = binds.int(page.limit);
+        let offset = binds.int(page.offset);
+        let ids: Vec<i64> = binds
+            .query(
+                format!("SELECT item_fts.rowid AS id{from}{where_} ORDER BY bm25(item_fts), item_fts.rowid LIMIT {limit} OFFSET {offset}"),
+                binds.len(),
+            )
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| get_i64(r, "id"))
+            .collect::<Result<_>>()?;
+        if ids.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        let mut by_id = crate::dynamic::Binds::default();
+        let list: Vec<String> = ids.iter().map(|id| by_id.int(*id)).collect();
+        let rows = by_id
+            .query(
+                format!(
+                    "SELECT v.id, v.implementation_code, i.basic_code, v.name, v.version, v.department_id, v.region_code, v.item_type, v.level, v.visits, v.depth
+                     FROM item_versions v JOIN item_implementations i ON i.code = v.implementation_code
+                     WHERE v.status = 'published' AND v.id IN ({})",
+                    list.join(", ")
+                ),
+                by_id.len(),
+            )
+            .fetch_all(self.pool())
+            .await?;
+        let mut found: std::collections::HashMap<i64, ItemHit> = std::collections::HashMap::new();
+        for r in &rows {
+            found.insert(get_i64(r, "id")?, hit(r)?);
+        }
+        Ok((ids.iter().filter_map(|id| found.remove(id)).collect(), total))
     }
 
     /// Define or replace a bundle.

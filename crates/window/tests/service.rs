@@ -410,3 +410,136 @@ async fn items_are_defined_reviewed_published_and_guided(store: Store) {
     assert_eq!(bundles::list(&state).await.unwrap().len(), 1);
 }
 both_backends!(items_lifecycle, items_are_defined_reviewed_published_and_guided);
+
+/// Searching with words and filters: the name outranks a material of that name, every filter
+/// cuts the matches and the count alike, pages follow one another, and a superseded or
+/// withdrawn version is no longer found.
+async fn search_ranks_filters_and_pages(store: Store) {
+    use yici_store::items::{BasicItem, Implementation, Publication};
+    store
+        .upsert_region(&RegionCode::parse("330000").unwrap(), "浙江省", &ev(Action::RegionSave))
+        .await
+        .unwrap();
+    let d = department(&store, "检索测试局", "330000", "MB000301").await;
+    let uscc = Uscc::parse(&d.uscc).unwrap();
+    let publication = |n: usize, name: &str, visits: u32, theme: &str| {
+        let basic = BasicCode::parse("code", &format!("0020{:05}{:03}", 7, n)).unwrap();
+        let code = ImplementationCode::of(&uscc, '1', &basic);
+        let mut content = version(name, d.id, "x");
+        content.visits = visits;
+        content.visits_reason = if visits > 1 {
+            "需现场核验".into()
+        } else {
+            String::new()
+        };
+        content.themes = vec![theme.into()];
+        content.materials = vec![material("form", "公积金缴存证明", Source::Applicant, "")];
+        Publication {
+            basic: BasicItem {
+                code: basic.as_str().into(),
+                name: name.into(),
+                item_type: basic.item_type().code(),
+            },
+            implementation: Implementation {
+                code: code.as_str().into(),
+                basic_code: basic.as_str().into(),
+                department_id: d.id,
+                region_code: d.region_code.clone(),
+                co_departments: vec![],
+            },
+            content,
+        }
+    };
+    let mut batch: Vec<Publication> = (0..30)
+        .map(|n| {
+            publication(
+                n,
+                &format!("第{n}号事项登记"),
+                (n % 3) as u32,
+                if n % 2 == 0 { "婚育" } else { "就业" },
+            )
+        })
+        .collect();
+    batch.push(publication(30, "公积金提取", 0, "住房"));
+    store
+        .items_publish_many(&batch, &ev(Action::ItemApprove))
+        .await
+        .unwrap();
+    let state = WindowState::new(store.clone(), Clock::system());
+    let search = |filter: ItemFilter, page: Page| {
+        let state = state.clone();
+        async move { items::search(&state, &filter, page).await.unwrap() }
+    };
+    let words = |q: &str| ItemFilter {
+        query: Some(q.into()),
+        ..Default::default()
+    };
+
+    // Every item asks for 公积金缴存证明; the one named 公积金提取 comes first.
+    let (found, total) = search(words("公积金"), Page::new(Some(5), None)).await;
+    assert_eq!(total, 31);
+    assert_eq!(found[0].name, "公积金提取");
+
+    // Filters cut the matches and the count alike.
+    let (found, total) = search(
+        ItemFilter {
+            visits: Some(0),
+            ..words("登记")
+        },
+        Page::new(Some(50), None),
+    )
+    .await;
+    assert_eq!(total, 10);
+    assert!(found.iter().all(|h| h.visits == 0 && h.name.ends_with("登记")));
+    let (_, total) = search(
+        ItemFilter {
+            visits: Some(2),
+            theme: Some("婚育".into()),
+            ..words("登记")
+        },
+        Page::new(Some(50), None),
+    )
+    .await;
+    assert_eq!(total, 5, "n = 2, 8, 14, 20, 26");
+    let (_, total) = search(
+        ItemFilter {
+            department_id: Some(d.id + 1000),
+            ..words("登记")
+        },
+        Page::new(Some(50), None),
+    )
+    .await;
+    assert_eq!(total, 0);
+
+    // Pages follow one another without repeating.
+    let (first, total) = search(words("登记"), Page::new(Some(20), None)).await;
+    let (second, _) = search(words("登记"), Page::new(Some(20), Some(20))).await;
+    assert_eq!((total, first.len(), second.len()), (30, 20, 10));
+    let mut codes: Vec<&str> = first.iter().chain(&second).map(|h| h.code.as_str()).collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 30);
+    let (past, total) = search(words("登记"), Page::new(Some(20), Some(40))).await;
+    assert_eq!((past.len(), total), (0, 30));
+
+    // A new version supersedes the old: found once, under its new name; withdrawn, not found.
+    let mut again = publication(30, "住房公积金提取", 0, "住房");
+    again.content.name = "住房公积金提取".into();
+    store
+        .items_publish_many(std::slice::from_ref(&again), &ev(Action::ItemApprove))
+        .await
+        .unwrap();
+    let (found, total) = search(words("提取"), Page::new(Some(5), None)).await;
+    assert_eq!(
+        (total, found[0].name.as_str(), found[0].version),
+        (1, "住房公积金提取", 2)
+    );
+    let published = store.item_published(&again.implementation.code).await.unwrap().unwrap();
+    store
+        .item_version_step(published.id, VersionStep::Withdraw, "", &ev(Action::ItemWithdraw))
+        .await
+        .unwrap();
+    let (_, total) = search(words("提取"), Page::new(Some(5), None)).await;
+    assert_eq!(total, 0);
+}
+both_backends!(items_search, search_ranks_filters_and_pages);
