@@ -64,7 +64,7 @@ pub(crate) async fn audit(storage: StorageArgs, command: AuditCommand) -> Result
             };
             let report = store.audit_verify(&key).await?;
             if report.ok() {
-                println!(
+                out!(
                     "审计日志完好 / audit log intact: {} entries, {} checkpoints verified; {} entries pending sequencing, checked",
                     report.entries, report.checkpoints, report.pending
                 );
@@ -105,7 +105,7 @@ pub(crate) async fn audit(storage: StorageArgs, command: AuditCommand) -> Result
         AuditCommand::Checkpoint => {
             store.audit_sequence_all().await?;
             let cp = store.audit_checkpoint().await?;
-            println!("{}", serde_json::to_string_pretty(&cp)?);
+            out!("{}", serde_json::to_string_pretty(&cp)?);
             Ok(())
         }
         AuditCommand::PublicKey => {
@@ -128,7 +128,7 @@ pub(crate) fn verify_export(file: &std::path::Path, public_key: &std::path::Path
     };
     match run() {
         Ok(n) => {
-            println!("核验通过 / verified: {n} entries are in the log signed by this key");
+            out!("核验通过 / verified: {n} entries are in the log signed by this key");
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -192,18 +192,18 @@ pub(crate) async fn bench(store: Store, entries: usize, concurrency: usize) -> R
     store.audit_checkpoint().await?;
     let bytes = store.audit_storage_bytes().await?.saturating_sub(before_bytes);
     let added = store.audit_size().await? - before_size;
-    println!("backend: {}", store.dialect().name());
-    println!("appended: {entries} entries from {concurrency} concurrent writers in {append_secs:.2} s");
-    println!("durable appends: {:.0} entries/s", entries as f64 / append_secs);
-    println!(
+    out!("backend: {}", store.dialect().name());
+    out!("appended: {entries} entries from {concurrency} concurrent writers in {append_secs:.2} s");
+    out!("durable appends: {:.0} entries/s", entries as f64 / append_secs);
+    out!(
         "sequencing into the Merkle tree: {sequenced} entries in {seq_secs:.2} s ({:.0} entries/s)",
         sequenced as f64 / seq_secs.max(1e-9)
     );
-    println!(
+    out!(
         "end to end (append + sequence): {:.0} entries/s",
         entries as f64 / (append_secs + seq_secs)
     );
-    println!(
+    out!(
         "storage: {:.0} bytes per entry ({added} entries in the log now)",
         bytes as f64 / entries.max(1) as f64
     );

@@ -65,12 +65,12 @@ pub(crate) async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Re
             let (hits, total) = store
                 .catalogue_search(&filter, yici_store::Page::new(Some(limit), None))
                 .await?;
-            println!("共 {total} 条 / {total} matches");
+            out!("共 {total} 条 / {total} matches");
             for h in hits {
                 let share = yici_core::catalogue::ShareType::from_code(h.share_type)
                     .map(|s| s.name(Lang::Zh))
                     .unwrap_or("");
-                println!("{}\t{}\t{}", h.code, h.name, share);
+                out!("{}\t{}\t{}", h.code, h.name, share);
             }
         }
         CatalogCommand::Export { format, public_url } => {
@@ -110,7 +110,7 @@ pub(crate) async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Re
             for e in &report.errors {
                 eprintln!("第{}行 {}：{}", e.row, e.column, e.message);
             }
-            println!(
+            out!(
                 "{} 行，{} 个资源：新增 {}，更新 {}，未变 {}，隔离 {} 行",
                 report.rows, report.resources, report.created, report.updated, report.unchanged, report.quarantined
             );
@@ -134,7 +134,7 @@ pub(crate) async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Re
             yici_server::demo::seed_exchange(&store, &storage.data)
                 .await
                 .context("seeding the demo exchange failed")?;
-            println!("{n} resources published");
+            out!("{n} resources published");
         }
     }
     Ok(())
@@ -181,7 +181,7 @@ pub(crate) async fn catalog_bench(
         "统计口径",
     ];
     let wanted = resources.saturating_sub(existing);
-    println!("generating {wanted} resources with {items_per} data items each ({existing} already there)");
+    out!("generating {wanted} resources with {items_per} data items each ({existing} already there)");
     let bar = indicatif::ProgressBar::new(wanted as u64);
     let event = cli_event(Action::CatalogueCreate, "catalogue_resource");
     let mut batch = Vec::with_capacity(1000);
@@ -264,18 +264,18 @@ pub(crate) async fn catalog_bench(
         .catalogue_search(&Default::default(), yici_store::Page::new(Some(1), None))
         .await?
         .1;
-    println!("backend: {}", store.dialect().name());
-    println!(
+    out!("backend: {}", store.dialect().name());
+    out!(
         "catalogue: {total} published resources, about {} data items",
         total as usize * items_per
     );
-    println!(
+    out!(
         "{queries} searches (20 per page, with the total count): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         at(0.5),
         at(0.95),
         at(0.99),
         latencies[latencies.len() - 1]
     );
-    println!("average matches per search: {}", found / queries.max(1) as i64);
+    out!("average matches per search: {}", found / queries.max(1) as i64);
     Ok(())
 }

@@ -69,26 +69,26 @@ pub(crate) fn cert_verify(path: &std::path::Path, ca: Option<&std::path::Path>) 
         }
     };
     let c = &v.content;
-    println!("签章有效 / seal signature valid");
-    println!("证照标识 / identifier: {}", c.identifier);
-    println!("证照类型 / type: {} ({})", c.type_name, c.type_code);
-    println!("持证主体 / holder: {}", c.holder.name);
-    println!(
+    out!("签章有效 / seal signature valid");
+    out!("证照标识 / identifier: {}", c.identifier);
+    out!("证照类型 / type: {} ({})", c.type_name, c.type_code);
+    out!("持证主体 / holder: {}", c.holder.name);
+    out!(
         "发证机关 / issuer: {} ({}), {}",
         c.issuer.name, c.issuer.code, c.issuer.date
     );
     let until = c.valid_until.map_or("长期 / permanent".to_string(), |d| d.to_string());
-    println!("有效期 / validity: {} – {until}", c.valid_from);
-    println!("电子印章 / seal: {} ({})", v.seal_name, v.es_id);
+    out!("有效期 / validity: {} – {until}", c.valid_from);
+    out!("电子印章 / seal: {} ({})", v.seal_name, v.es_id);
     if ca.is_some() {
-        println!("印章根证书 / seal authority: trusted (--ca), SM3 {}", v.ca_fingerprint);
+        out!("印章根证书 / seal authority: trusted (--ca), SM3 {}", v.ca_fingerprint);
     } else {
-        println!(
+        out!(
             "印章根证书 / seal authority: the export's ca.pem, SM3 {} — compare with the published certificate, or pass --ca",
             v.ca_fingerprint
         );
     }
-    println!("当前状态须在线核验 / the current status needs online verification");
+    out!("当前状态须在线核验 / the current status needs online verification");
     ExitCode::SUCCESS
 }
 
@@ -109,33 +109,33 @@ pub(crate) async fn cert(storage: StorageArgs, command: CertCommand) -> Result<(
             };
             let state = AppState::new(store, config, None);
             yici_server::demo::certificates::seed(&state).await?;
-            println!(
+            out!(
                 "issuing {count} certificates in bulk and {single} one by one, then verifying them ({})",
                 state.store.dialect().name()
             );
             let r = yici_server::bench::certificates::run(&state, count, single, openssl_seconds)
                 .await
                 .map_err(|e| anyhow::anyhow!(e))?;
-            println!(
+            out!(
                 "issued (bulk, {} per request)   {:>9.0} /s",
                 yici_server::bench::certificates::BATCH,
                 r.issue_per_s
             );
-            println!("issued (one per request)        {:>9.0} /s", r.single_issue_per_s);
-            println!(
+            out!("issued (one per request)        {:>9.0} /s", r.single_issue_per_s);
+            out!(
                 "verified (seal signature)       {:>9.0} /s   ({} certificates)",
                 r.verify_per_s, r.verified
             );
-            println!("verified (online path, with DB) {:>9.0} /s", r.online_verify_per_s);
+            out!("verified (online path, with DB) {:>9.0} /s", r.online_verify_per_s);
             match r.openssl {
                 Some((sign, verify)) => {
-                    println!("openssl speed sm2 (all cores)   {sign:>9.0} sign/s   {verify:>9.0} verify/s");
-                    println!(
+                    out!("openssl speed sm2 (all cores)   {sign:>9.0} sign/s   {verify:>9.0} verify/s");
+                    out!(
                         "verification / OpenSSL verify   {:>9.2}",
                         r.verify_per_s / verify.max(1e-9)
                     );
                 }
-                None => println!("openssl speed sm2: not available"),
+                None => out!("openssl speed sm2: not available"),
             }
             Ok(())
         }
@@ -181,7 +181,7 @@ pub(crate) async fn cert(storage: StorageArgs, command: CertCommand) -> Result<(
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.en))?;
             std::fs::write(out.join(export::PDF), pdf).context("cannot write certificate.pdf")?;
-            println!("已导出 / exported {} to {}", record.identifier, out.display());
+            out!("已导出 / exported {} to {}", record.identifier, out.display());
             Ok(())
         }
     }

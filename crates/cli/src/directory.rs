@@ -71,13 +71,13 @@ pub(crate) async fn calendar(storage: StorageArgs, command: CalendarCommand) -> 
     match command {
         CalendarCommand::List => {
             for y in store.calendar_years().await? {
-                println!("{} — {}", y.year, y.source);
+                out!("{} — {}", y.year, y.source);
                 for h in &y.holidays {
-                    println!("  {}  {} — {}", h.name, h.from, h.to);
+                    out!("  {}  {} — {}", h.name, h.from, h.to);
                 }
                 if !y.workdays.is_empty() {
                     let days: Vec<String> = y.workdays.iter().map(|d| d.to_string()).collect();
-                    println!("  调休上班 / make-up working days: {}", days.join(", "));
+                    out!("  调休上班 / make-up working days: {}", days.join(", "));
                 }
             }
         }
@@ -91,7 +91,7 @@ pub(crate) async fn calendar(storage: StorageArgs, command: CalendarCommand) -> 
             store
                 .save_calendar_year(&schedule, &cli_event(Action::CalendarSave, "calendar_year"))
                 .await?;
-            println!(
+            out!(
                 "{} 年节假日安排已保存 / schedule for {} saved",
                 schedule.year, schedule.year
             );
@@ -101,14 +101,14 @@ pub(crate) async fn calendar(storage: StorageArgs, command: CalendarCommand) -> 
             let d = cal
                 .add_working_days(from, days)
                 .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
-            println!("{d}");
+            out!("{d}");
         }
         CalendarCommand::Between { from, to } => {
             let cal = store.working_calendar().await?;
             let n = cal
                 .working_days_between(from, to)
                 .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::Zh)))?;
-            println!("{n}");
+            out!("{n}");
         }
     }
     Ok(())
@@ -122,11 +122,11 @@ pub(crate) async fn region(storage: StorageArgs, command: RegionCommand) -> Resu
             let r = store
                 .upsert_region(&code, &name, &cli_event(Action::RegionSave, "region"))
                 .await?;
-            println!("{} {} (level {})", r.code, r.name, r.level);
+            out!("{} {} (level {})", r.code, r.name, r.level);
         }
         RegionCommand::List { parent } => {
             for r in store.region_children(parent.as_deref()).await? {
-                println!("{}\t{}", r.code, r.name);
+                out!("{}\t{}", r.code, r.name);
             }
         }
     }
@@ -195,15 +195,15 @@ pub(crate) async fn user(storage: StorageArgs, command: UserCommand) -> Result<(
             store
                 .grant_role(u.id, role, &scope, &cli_event(Action::RoleGrant, "user_role"))
                 .await?;
-            println!("user {} created with role {}", u.username, role.code());
+            out!("user {} created with role {}", u.username, role.code());
             if generated {
-                println!("password (shown once): {password}");
+                out!("password (shown once): {password}");
             }
         }
         UserCommand::List => {
             for u in store.list_users(yici_store::Page::all(), None).await? {
                 let roles: Vec<String> = store.user_roles(u.id).await?.into_iter().map(|r| r.role).collect();
-                println!("{}\t{}\t{}\t{}", u.id, u.username, u.display_name, roles.join(","));
+                out!("{}\t{}\t{}\t{}", u.id, u.username, u.display_name, roles.join(","));
             }
         }
     }

@@ -29,7 +29,7 @@ pub(crate) async fn exchange(storage: StorageArgs, command: ExchangeCommand) -> 
         rows,
         concurrency,
     } = command;
-    println!(
+    out!(
         "loading {rows} rows, then {calls} calls over {concurrency} connections ({})",
         store.dialect().name()
     );
@@ -42,7 +42,7 @@ pub(crate) async fn exchange(storage: StorageArgs, command: ExchangeCommand) -> 
         .await
         .context("the exchange benchmark failed")?;
     let line = |name: &str, run: &yici_server::bench::Run| {
-        println!(
+        out!(
             "{name:<22} {:>9.0} calls/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} calls, {} failed, {:.1} s)",
             run.rate(),
             run.p50_ms,
@@ -52,16 +52,16 @@ pub(crate) async fn exchange(storage: StorageArgs, command: ExchangeCommand) -> 
             run.seconds
         );
     };
-    println!("response body: {} bytes", r.body_bytes);
+    out!("response body: {} bytes", r.body_bytes);
     line("bare handler", &r.bare);
     line("exchange lookup", &r.exchange);
     line("exchange at half rate", &r.paced);
-    println!(
+    out!(
         "ratio exchange/bare: {:.3}",
         r.exchange.rate() / r.bare.rate().max(1e-9)
     );
     if let (Some(first), Some(last), Some(max)) = (r.rss_kib.first(), r.rss_kib.last(), r.rss_kib.iter().max()) {
-        println!(
+        out!(
             "resident memory during the lookups: first {} MiB, last {} MiB, highest {} MiB ({} samples); peak {} MiB",
             first / 1024,
             last / 1024,
@@ -73,7 +73,7 @@ pub(crate) async fn exchange(storage: StorageArgs, command: ExchangeCommand) -> 
         let tenths: Vec<String> = (0..=10)
             .map(|i| (r.rss_kib[(i * (n - 1)) / 10] / 1024).to_string())
             .collect();
-        println!(
+        out!(
             "resident memory at each tenth of the lookups (MiB): {}",
             tenths.join(" ")
         );

@@ -20,12 +20,12 @@ pub(crate) enum IdCommand {
 pub(crate) fn id_check(value: &str, lang: Lang) -> ExitCode {
     match detect(value) {
         Ok(d) => {
-            println!("{}: {}", lang.pick("类型", "kind"), d.kind.name(lang));
-            println!("{}: {}", lang.pick("规范形式", "canonical"), d.canonical);
+            out!("{}: {}", lang.pick("类型", "kind"), d.kind.name(lang));
+            out!("{}: {}", lang.pick("规范形式", "canonical"), d.canonical);
             for f in &d.fields {
-                println!("{}: {}", f.label(lang), f.value);
+                out!("{}: {}", f.label(lang), f.value);
             }
-            println!("{}", lang.pick("结果：有效", "result: valid"));
+            out!("{}", lang.pick("结果：有效", "result: valid"));
             ExitCode::SUCCESS
         }
         Err(e) => {

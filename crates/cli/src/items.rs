@@ -86,9 +86,9 @@ pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result
                 yici_window::service::items::search(&window(store), &filter, yici_store::Page::new(Some(limit), None))
                     .await
                     .map_err(said)?;
-            println!("共 {total} 个 / {total} items");
+            out!("共 {total} 个 / {total} items");
             for h in hits {
-                println!("{}\t{}\t{}\t{}", h.code, h.name, h.department_name, h.promise);
+                out!("{}\t{}\t{}\t{}", h.code, h.name, h.department_name, h.promise);
             }
         }
         ItemsCommand::Stats => {
@@ -97,7 +97,7 @@ pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result
                 .await
                 .map_err(said)?;
             let pct = |x: f64| format!("{:.1}%", x * 100.0);
-            println!(
+            out!(
                 "事项 {} 个：最多跑一次 {}，零跑腿 {}，全程网办 {}；材料 {} 项，免提交 {} 项（{}）",
                 s.total.items,
                 pct(s.total.at_most_once_share),
@@ -108,7 +108,7 @@ pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result
                 pct(s.total.exempt_share)
             );
             for d in s.by_department {
-                println!(
+                out!(
                     "{}\t{}\t{}\t{}\t{}",
                     d.department_name,
                     d.counts.items,
@@ -155,7 +155,7 @@ pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result
             for e in &report.errors {
                 eprintln!("第{}行 {}：{}", e.row, e.column, e.message);
             }
-            println!(
+            out!(
                 "{} 行，{} 个事项：保存 {}（新增实施 {}），未变 {}，跳过 {}{}",
                 report.rows,
                 report.items,
@@ -173,7 +173,7 @@ pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result
         ItemsCommand::SeedDemo => {
             let state = demo_state(&storage).await?;
             let n = state.store.items_published().await?.len();
-            println!("演示政务服务事项 / demo service items: {n}");
+            out!("演示政务服务事项 / demo service items: {n}");
         }
         ItemsCommand::Bench {
             items,
@@ -181,28 +181,28 @@ pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result
             searches,
         } => {
             let state = demo_state(&storage).await?;
-            println!(
+            out!(
                 "generating up to {items} items with {materials} materials each, then {searches} searches ({})",
                 state.store.dialect().name()
             );
             let r = yici_server::bench::items::run(&state, items, materials, searches)
                 .await
                 .map_err(|e| anyhow::anyhow!(e))?;
-            println!("items                     {:>9}", r.items);
-            println!(
+            out!("items                     {:>9}", r.items);
+            out!(
                 "generated                 {:>9} in {:.1} s",
                 r.generated,
                 r.generation.as_secs_f64()
             );
-            println!(
+            out!(
                 "search p50                {:>9.2} ms",
                 r.search_p50.as_secs_f64() * 1000.0
             );
-            println!(
+            out!(
                 "search p95                {:>9.2} ms   (target < 20 ms)",
                 r.search_p95.as_secs_f64() * 1000.0
             );
-            println!(
+            out!(
                 "guides                    {:>9.0} /s   (target >= 2,000/s; {} built)",
                 r.guides_per_second, r.guides
             );

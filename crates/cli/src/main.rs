@@ -2,6 +2,14 @@
 //! identifiers, maintain the working-day calendar, and administer regions and users.
 #![forbid(unsafe_code)]
 
+/// `println!` for the command's output: a reader that stops reading (`yici … | head`) ends the
+/// command quietly instead of a panic on the closed pipe.
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::storage::print_line(&format!($($t)*))
+    };
+}
+
 mod audit;
 mod catalog;
 mod cert;
@@ -196,7 +204,7 @@ fn main() -> ExitCode {
         let routes = yici_server::routes();
         for (method, path) in routes.table() {
             if !*pages || (method.as_str() == "GET" && !path.starts_with("/api/")) {
-                println!("{method} {path}");
+                out!("{method} {path}");
             }
         }
         return ExitCode::SUCCESS;
@@ -270,7 +278,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Items { storage, command } => items(storage, command).await,
         Command::Migrate { storage } => {
             let store = storage.open().await?;
-            println!("migrations applied ({})", store.dialect().name());
+            out!("migrations applied ({})", store.dialect().name());
             Ok(())
         }
     }

@@ -204,12 +204,12 @@ pub(crate) async fn serve(
             .await
             .context("seeding the demo catalogue failed")?;
         if added > 0 {
-            println!("演示目录已发布 / demo catalogue published: {added} resources");
+            out!("演示目录已发布 / demo catalogue published: {added} resources");
         }
         yici_server::demo::seed_exchange(&store, &storage.data)
             .await
             .context("seeding the demo exchange failed")?;
-        println!(
+        out!(
             "演示数据已就绪 / demo data ready: {} users, {} systems; credentials in {}",
             creds.users.len(),
             creds.systems.len(),
@@ -225,11 +225,11 @@ pub(crate) async fn serve(
         let held = yici_server::demo::certificates::seed(&state)
             .await
             .context("seeding the demo certificate library failed")?;
-        println!("演示电子证照 / demo certificates: {held}");
+        out!("演示电子证照 / demo certificates: {held}");
         let items = yici_server::demo::items::seed(&state.store)
             .await
             .context("seeding the demo service items failed")?;
-        println!("演示政务服务事项 / demo service items: {items}");
+        out!("演示政务服务事项 / demo service items: {items}");
     }
     if let Some(n) = nats {
         let url = n.display_url();
@@ -237,7 +237,7 @@ pub(crate) async fn serve(
             .await
             .map_err(|e| anyhow::anyhow!(e))?;
         let _ = state.nats.set(push);
-        println!("变更推送 / change feed pushed to NATS JetStream at {url}");
+        out!("变更推送 / change feed pushed to NATS JetStream at {url}");
     }
     if let Some(config) = oidc {
         let issuer = config.issuer.clone();
@@ -245,16 +245,16 @@ pub(crate) async fn serve(
             .await
             .with_context(|| format!("the identity platform {issuer} cannot be used"))?;
         let _ = state.oidc.set(Arc::new(provider));
-        println!("申请人登录 / applicants sign in through {issuer}");
+        out!("申请人登录 / applicants sign in through {issuer}");
     } else if !demo {
-        println!(
+        out!(
             "未配置统一身份认证平台：申请人暂不能登录 / no identity platform configured: applicants cannot sign in (see --oidc-issuer)"
         );
     }
-    println!("Yici 正在运行 / listening on http://{addr}/");
-    println!("对外地址 / public address: {}", state.config.public_url);
+    out!("Yici 正在运行 / listening on http://{addr}/");
+    out!("对外地址 / public address: {}", state.config.public_url);
     if guessed {
-        println!(
+        out!(
             "提示：监听所有网卡时请用 --public-url 设置对外地址 / note: set --public-url when listening on every interface"
         );
     }

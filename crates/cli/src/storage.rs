@@ -62,6 +62,20 @@ pub(crate) fn cli_event(action: yici_core::audit::Action, object_type: &str) -> 
 }
 
 /// Write to standard output; a reader that stops early (`| head`) is not an error.
+/// One line of the command's output; when the reader has gone (a closed pipe) the command ends
+/// here, quietly: there is no one left to tell.
+pub(crate) fn print_line(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("{e}");
+        std::process::exit(1);
+    }
+}
+
 pub(crate) fn write_stdout(text: &str) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

@@ -327,6 +327,17 @@ fn items_are_seeded_searched_counted_and_exported_from_the_cli() {
     assert!(stats.starts_with(&format!("事项 {n} 个")), "{stats}");
     let csv = stdout(&yici(&["items", "--data", data, "export", "--format", "csv"]));
     assert_eq!(csv.lines().count(), n + 1);
+    // A reader that stops reading (`| head`) ends the command quietly, not with a panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yici"))
+        .args(["items", "--data", data, "search", "登记", "--limit", "200"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("yici runs");
+    drop(child.stdout.take());
+    let closed = child.wait_with_output().expect("yici ends");
+    assert_eq!(closed.status.code(), Some(0), "{}", stderr(&closed));
+    assert!(!stderr(&closed).contains("panicked"), "{}", stderr(&closed));
     let found = stdout(&yici(&["items", "--data", data, "search", "结婚登记"]));
     assert!(found.contains("内地居民结婚登记"), "{found}");
     let bad = yici(&["items", "--data", data, "export", "--format", "xml"]);
