@@ -66,7 +66,9 @@ pub(crate) async fn audit(storage: StorageArgs, command: AuditCommand) -> Result
             if report.ok() {
                 out!(
                     "审计日志完好 / audit log intact: {} entries, {} checkpoints verified; {} entries pending sequencing, checked",
-                    report.entries, report.checkpoints, report.pending
+                    report.entries,
+                    report.checkpoints,
+                    report.pending
                 );
                 Ok(())
             } else {

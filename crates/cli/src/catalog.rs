@@ -112,7 +112,12 @@ pub(crate) async fn catalog(storage: StorageArgs, command: CatalogCommand) -> Re
             }
             out!(
                 "{} 行，{} 个资源：新增 {}，更新 {}，未变 {}，隔离 {} 行",
-                report.rows, report.resources, report.created, report.updated, report.unchanged, report.quarantined
+                report.rows,
+                report.resources,
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.quarantined
             );
             if !report.written && !report.errors.is_empty() {
                 eprintln!("导入未执行：文件中的内容均未写入 / nothing was imported");

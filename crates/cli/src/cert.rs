@@ -75,7 +75,9 @@ pub(crate) fn cert_verify(path: &std::path::Path, ca: Option<&std::path::Path>) 
     out!("持证主体 / holder: {}", c.holder.name);
     out!(
         "发证机关 / issuer: {} ({}), {}",
-        c.issuer.name, c.issuer.code, c.issuer.date
+        c.issuer.name,
+        c.issuer.code,
+        c.issuer.date
     );
     let until = c.valid_until.map_or("长期 / permanent".to_string(), |d| d.to_string());
     out!("有效期 / validity: {} – {until}", c.valid_from);
@@ -124,7 +126,8 @@ pub(crate) async fn cert(storage: StorageArgs, command: CertCommand) -> Result<(
             out!("issued (one per request)        {:>9.0} /s", r.single_issue_per_s);
             out!(
                 "verified (seal signature)       {:>9.0} /s   ({} certificates)",
-                r.verify_per_s, r.verified
+                r.verify_per_s,
+                r.verified
             );
             out!("verified (online path, with DB) {:>9.0} /s", r.online_verify_per_s);
             match r.openssl {

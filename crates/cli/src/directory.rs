@@ -93,7 +93,8 @@ pub(crate) async fn calendar(storage: StorageArgs, command: CalendarCommand) -> 
                 .await?;
             out!(
                 "{} 年节假日安排已保存 / schedule for {} saved",
-                schedule.year, schedule.year
+                schedule.year,
+                schedule.year
             );
         }
         CalendarCommand::AddDays { from, days } => {

@@ -204,7 +204,8 @@ pub(crate) async fn items(storage: StorageArgs, command: ItemsCommand) -> Result
             );
             out!(
                 "guides                    {:>9.0} /s   (target >= 2,000/s; {} built)",
-                r.guides_per_second, r.guides
+                r.guides_per_second,
+                r.guides
             );
         }
     }
