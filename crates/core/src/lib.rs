@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod authz;
 pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod certificate;
 pub mod clock;

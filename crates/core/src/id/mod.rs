@@ -11,7 +11,7 @@ mod org_code;
 mod region;
 mod uscc;
 
-pub use certificate::CertificateId;
+pub use certificate::{CertificateId, mod37_36_check};
 pub use citizen::{CitizenId, Sex};
 pub use detect::{Detected, Field, detect};
 pub use org_code::OrgCode;
