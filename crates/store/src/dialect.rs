@@ -100,6 +100,11 @@ impl Dialect {
                         "item_facets",
                         include_str!(concat!("../migrations/", $dir, "/0014_item_facets.sql")),
                     ),
+                    (
+                        15,
+                        "cases",
+                        include_str!(concat!("../migrations/", $dir, "/0015_cases.sql")),
+                    ),
                 ]
             };
         }

@@ -14,6 +14,7 @@
 pub mod applicants;
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod certificates;
 pub mod datasets;

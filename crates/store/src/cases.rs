@@ -1,0 +1,1035 @@
+//! 办件: the cases of the one window (WINDOW.md). A case is written whole when it is submitted
+//! (its item versions, parties, material lines and the tasks of its process, waiting), and
+//! every step after is one transaction: the state change guarded by the case's version, its
+//! timeline entry and its audit entry. Tasks are decided under their own version, so two
+//! approvers (or two instances) acting at once give one success and one conflict.
+
+use crate::{Result, Store, StoreError, get_i64, get_opt_i64, get_opt_str, get_str, now_micros};
+use serde::Serialize;
+use sqlx::AnyConnection;
+use yici_core::audit::AuditEvent;
+use yici_core::cases::{
+    CaseNo, CaseStatus, CaseStep, StageOutcome, TaskState, TaskStatus, stage_outcome, task_outcome,
+};
+use yici_core::id::RegionCode;
+use yici_core::items::Signing;
+
+/// A party as submitted.
+#[derive(Debug, Clone)]
+pub struct NewParty {
+    pub role: String,
+    pub id_number: String,
+    pub name: String,
+    pub applicant_id: Option<i64>,
+    pub consented_at: Option<i64>,
+    pub consent_channel: String,
+}
+
+/// A material line as submitted: its state and what satisfied it.
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    pub material_code: String,
+    pub name: String,
+    pub required: bool,
+    pub deferrable: bool,
+    pub items: Vec<String>,
+    pub state: String,
+    pub source_kind: String,
+    pub reference: String,
+    pub note: String,
+    pub deferred_until: Option<String>,
+}
+
+/// A step of the process as a task, waiting for its stage.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub implementation_code: String,
+    pub step: i64,
+    pub stage: i64,
+    pub name: String,
+    pub department_id: i64,
+    pub signing: Signing,
+    pub required: bool,
+    pub issues: Option<String>,
+    pub days: i64,
+}
+
+/// A case as submitted.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub subject_kind: String,
+    pub subject_code: String,
+    pub name: String,
+    pub department_id: i64,
+    pub region: RegionCode,
+    pub channel: String,
+    pub clerk_user_id: Option<i64>,
+    pub submitted_by: String,
+    pub idempotency_key: Option<String>,
+    pub answers: String,
+    pub form: String,
+    pub case_type: String,
+    pub promised_days: i64,
+    /// (implementation code, version id) of each item used.
+    pub items: Vec<(String, i64)>,
+    pub parties: Vec<NewParty>,
+    pub lines: Vec<NewLine>,
+    pub tasks: Vec<NewTask>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PartyRecord {
+    pub role: String,
+    pub id_number: String,
+    pub name: String,
+    pub applicant_id: Option<i64>,
+    pub consented_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LineRecord {
+    pub id: i64,
+    pub material_code: String,
+    pub name: String,
+    pub required: bool,
+    pub deferrable: bool,
+    pub items: Vec<String>,
+    /// `fetched`, `uploaded`, `deferred` or `missing`.
+    pub state: String,
+    pub source_kind: String,
+    pub reference: String,
+    pub note: String,
+    pub sm3: String,
+    pub media_type: String,
+    pub size: i64,
+    pub deferred_until: Option<String>,
+    /// `` unchecked, `ok` or `defective`.
+    pub checked: String,
+    pub defect: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpinionRecord {
+    pub user_id: i64,
+    /// `approve` or `refuse`.
+    pub decision: String,
+    pub opinion: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TaskRecord {
+    pub id: i64,
+    pub implementation_code: String,
+    pub step: i64,
+    pub stage: i64,
+    pub name: String,
+    pub department_id: i64,
+    /// `all` (会签) or `any` (或签).
+    pub signing: String,
+    pub required: bool,
+    pub issues: Option<String>,
+    pub issued: String,
+    pub days: i64,
+    pub status: String,
+    pub assignees: Vec<i64>,
+    pub claimed_by: Option<i64>,
+    pub opened_at: Option<i64>,
+    pub opened_day: Option<String>,
+    pub closed_at: Option<i64>,
+    pub version: i64,
+    pub opinions: Vec<OpinionRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PauseRecord {
+    pub task_id: Option<i64>,
+    /// `supplement` or `special`.
+    pub kind: String,
+    pub from_day: String,
+    pub until_day: Option<String>,
+    pub limit_days: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct NoticeLine {
+    /// The material's code.
+    pub line: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NoticeRecord {
+    pub id: i64,
+    pub lines: Vec<NoticeLine>,
+    pub override_reason: String,
+    pub at: i64,
+    pub supplied_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VisitRecord {
+    pub reason: String,
+    pub note: String,
+    pub region_code: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeliveryRecord {
+    pub mode: String,
+    pub tracking: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventRecord {
+    pub step: String,
+    pub status: String,
+    pub actor: String,
+    pub note: String,
+    pub at: i64,
+}
+
+/// A case with everything recorded about it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseRecord {
+    #[serde(skip)]
+    pub id: i64,
+    pub case_no: String,
+    pub subject_kind: String,
+    pub subject_code: String,
+    pub name: String,
+    pub department_id: i64,
+    pub region_code: String,
+    pub status: String,
+    pub channel: String,
+    pub case_type: String,
+    pub promised_days: i64,
+    #[serde(skip)]
+    pub answers: String,
+    #[serde(skip)]
+    pub form: String,
+    pub received_at: i64,
+    pub received_day: String,
+    pub accepted_at: Option<i64>,
+    pub accepted_day: Option<String>,
+    pub deemed_accepted: bool,
+    pub concluded_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub reason: String,
+    pub version: i64,
+    /// (implementation code, version id) of each item used.
+    pub items: Vec<(String, i64)>,
+    pub parties: Vec<PartyRecord>,
+    pub lines: Vec<LineRecord>,
+    pub tasks: Vec<TaskRecord>,
+    pub pauses: Vec<PauseRecord>,
+    pub notices: Vec<NoticeRecord>,
+    pub visits: Vec<VisitRecord>,
+    pub deliveries: Vec<DeliveryRecord>,
+    pub timeline: Vec<EventRecord>,
+}
+
+/// An approver's decision on a task.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub user_id: i64,
+    pub approve: bool,
+    pub opinion: String,
+}
+
+/// What a step changes besides the state.
+#[derive(Debug, Clone, Default)]
+pub struct StepChange {
+    /// The China date of the step.
+    pub day: String,
+    pub actor: String,
+    pub note: String,
+    /// For a notice: its lines, and the supervisor's reason when it goes beyond the first.
+    pub notice: Option<(Vec<NoticeLine>, String, Option<i64>)>,
+    /// For not accepting or refusing: the reason told to the applicant.
+    pub reason: Option<String>,
+    /// Accepted by the law's deeming (§32) rather than by a decision.
+    pub deemed: bool,
+}
+
+fn ids(list: &str) -> Vec<i64> {
+    list.split(',').filter_map(|s| s.parse().ok()).collect()
+}
+
+fn listed(ids: &[i64]) -> String {
+    let inner: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!(",{},", inner.join(","))
+}
+
+fn conflict(what: &str) -> StoreError {
+    StoreError::Conflict(what.to_string())
+}
+
+impl Store {
+    /// Submit a case: numbered for its region and day, written whole with its timeline's first
+    /// entry and its audit entry. With an idempotency key the submitter has used before, the
+    /// case made then is returned and nothing is written (`false`).
+    pub async fn case_submit(
+        &self,
+        c: &NewCase,
+        day: chrono::NaiveDate,
+        audit: &AuditEvent,
+    ) -> Result<(CaseRecord, bool)> {
+        let mut tx = self.begin().await?;
+        if let Some(key) = &c.idempotency_key {
+            let found = sqlx::query("SELECT id FROM cases WHERE submitted_by = $1 AND idempotency_key = $2")
+                .bind(&c.submitted_by)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = found {
+                let id = get_i64(&row, "id")?;
+                let record = self.case_in(&mut tx, id).await?;
+                self.commit(tx).await?;
+                return Ok((record, false));
+            }
+        }
+        let day_text = day.format("%Y-%m-%d").to_string();
+        let serial = get_i64(
+            &sqlx::query(
+                "INSERT INTO case_serials (region_code, day, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (region_code, day) DO UPDATE SET last = case_serials.last + 1 RETURNING last",
+            )
+            .bind(c.region.as_str())
+            .bind(&day_text)
+            .fetch_one(&mut *tx)
+            .await?,
+            "last",
+        )?;
+        let serial = u32::try_from(serial).map_err(|_| conflict("no case numbers left for the day"))?;
+        let case_no = CaseNo::new(&c.region, day, serial).map_err(|p| StoreError::Conflict(p.en))?;
+        let now = now_micros();
+        let row = sqlx::query(
+            "INSERT INTO cases (case_no, subject_kind, subject_code, name, department_id, region_code, status, channel,
+             clerk_user_id, submitted_by, idempotency_key, answers, form, case_type, promised_days, received_at, received_day)
+             VALUES ($1, $2, $3, $4, $5, $6, 'received', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        )
+        .bind(case_no.as_str())
+        .bind(&c.subject_kind)
+        .bind(&c.subject_code)
+        .bind(&c.name)
+        .bind(c.department_id)
+        .bind(c.region.as_str())
+        .bind(&c.channel)
+        .bind(c.clerk_user_id)
+        .bind(&c.submitted_by)
+        .bind(&c.idempotency_key)
+        .bind(&c.answers)
+        .bind(&c.form)
+        .bind(&c.case_type)
+        .bind(c.promised_days)
+        .bind(now)
+        .bind(&day_text)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| crate::classify(e, "a case with this idempotency key"))?;
+        let id = get_i64(&row, "id")?;
+        for (code, version) in &c.items {
+            sqlx::query("INSERT INTO case_items (case_id, implementation_code, version_id) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(code)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for p in &c.parties {
+            sqlx::query(
+                "INSERT INTO case_parties (case_id, role, id_number, name, applicant_id, consented_at, consent_channel)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(&p.role)
+            .bind(&p.id_number)
+            .bind(&p.name)
+            .bind(p.applicant_id)
+            .bind(p.consented_at)
+            .bind(&p.consent_channel)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for l in &c.lines {
+            sqlx::query(
+                "INSERT INTO case_lines (case_id, material_code, name, required, may_defer, items, state, source_kind,
+                 reference, note, deferred_until, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(id)
+            .bind(&l.material_code)
+            .bind(&l.name)
+            .bind(i64::from(l.required))
+            .bind(i64::from(l.deferrable))
+            .bind(l.items.join(","))
+            .bind(&l.state)
+            .bind(&l.source_kind)
+            .bind(&l.reference)
+            .bind(&l.note)
+            .bind(&l.deferred_until)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for t in &c.tasks {
+            sqlx::query(
+                "INSERT INTO case_tasks (case_id, implementation_code, step, stage, name, department_id, signing, required,
+                 issues, days, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'waiting')",
+            )
+            .bind(id)
+            .bind(&t.implementation_code)
+            .bind(t.step)
+            .bind(t.stage)
+            .bind(&t.name)
+            .bind(t.department_id)
+            .bind(signing_code(t.signing))
+            .bind(i64::from(t.required))
+            .bind(&t.issues)
+            .bind(t.days)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let submitted = StepChange {
+            actor: c.submitted_by.clone(),
+            ..Default::default()
+        };
+        self.case_event_in(&mut tx, id, (CaseStep::Submit, CaseStatus::Received), &submitted, now)
+            .await?;
+        self.audit_in(&mut tx, &audit.clone().object(case_no.as_str())).await?;
+        let record = self.case_in(&mut tx, id).await?;
+        self.commit(tx).await?;
+        Ok((record, true))
+    }
+
+    async fn case_event_in(
+        &self,
+        conn: &mut AnyConnection,
+        case_id: i64,
+        (step, status): (CaseStep, CaseStatus),
+        change: &StepChange,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(case_id)
+            .bind(step.code())
+            .bind(status.code())
+            .bind(&change.actor)
+            .bind(&change.note)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The case numbered `case_no`.
+    pub async fn case_by_no(&self, case_no: &str) -> Result<Option<CaseRecord>> {
+        let mut conn = self.pool().acquire().await?;
+        let row = sqlx::query("SELECT id FROM cases WHERE case_no = $1")
+            .bind(case_no)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match row {
+            Some(r) => Ok(Some(self.case_in(&mut conn, get_i64(&r, "id")?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The case with task `task_id`.
+    pub async fn case_of_task(&self, task_id: i64) -> Result<Option<CaseRecord>> {
+        let mut conn = self.pool().acquire().await?;
+        let row = sqlx::query("SELECT case_id FROM case_tasks WHERE id = $1")
+            .bind(task_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match row {
+            Some(r) => Ok(Some(self.case_in(&mut conn, get_i64(&r, "case_id")?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn case_in(&self, conn: &mut AnyConnection, id: i64) -> Result<CaseRecord> {
+        let r = sqlx::query(
+            "SELECT id, case_no, subject_kind, subject_code, name, department_id, region_code, status, channel, case_type,
+             promised_days, answers, form, received_at, received_day, accepted_at, accepted_day, deemed_accepted,
+             concluded_at, delivered_at, reason, version FROM cases WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound("case"))?;
+        let items = sqlx::query(
+            "SELECT implementation_code, version_id FROM case_items WHERE case_id = $1 ORDER BY implementation_code",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((get_str(r, "implementation_code")?, get_i64(r, "version_id")?)))
+        .collect::<Result<Vec<_>>>()?;
+        let parties = sqlx::query(
+            "SELECT role, id_number, name, applicant_id, consented_at FROM case_parties WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PartyRecord {
+                role: get_str(r, "role")?,
+                id_number: get_str(r, "id_number")?,
+                name: get_str(r, "name")?,
+                applicant_id: get_opt_i64(r, "applicant_id")?,
+                consented_at: get_opt_i64(r, "consented_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let lines = sqlx::query(
+            "SELECT id, material_code, name, required, may_defer, items, state, source_kind, reference, note, sm3, media_type,
+             size, deferred_until, checked, defect FROM case_lines WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(LineRecord {
+                id: get_i64(r, "id")?,
+                material_code: get_str(r, "material_code")?,
+                name: get_str(r, "name")?,
+                required: get_i64(r, "required")? != 0,
+                deferrable: get_i64(r, "may_defer")? != 0,
+                items: get_str(r, "items")?
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                state: get_str(r, "state")?,
+                source_kind: get_str(r, "source_kind")?,
+                reference: get_str(r, "reference")?,
+                note: get_str(r, "note")?,
+                sm3: get_str(r, "sm3")?,
+                media_type: get_str(r, "media_type")?,
+                size: get_i64(r, "size")?,
+                deferred_until: get_opt_str(r, "deferred_until")?,
+                checked: get_str(r, "checked")?,
+                defect: get_str(r, "defect")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let mut tasks = sqlx::query(
+            "SELECT id, implementation_code, step, stage, name, department_id, signing, required, issues, issued, days, status,
+             assignees, claimed_by, opened_at, opened_day, closed_at, version FROM case_tasks WHERE case_id = $1 ORDER BY stage, step, id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(TaskRecord {
+                id: get_i64(r, "id")?,
+                implementation_code: get_str(r, "implementation_code")?,
+                step: get_i64(r, "step")?,
+                stage: get_i64(r, "stage")?,
+                name: get_str(r, "name")?,
+                department_id: get_i64(r, "department_id")?,
+                signing: get_str(r, "signing")?,
+                required: get_i64(r, "required")? != 0,
+                issues: get_opt_str(r, "issues")?,
+                issued: get_str(r, "issued")?,
+                days: get_i64(r, "days")?,
+                status: get_str(r, "status")?,
+                assignees: ids(&get_str(r, "assignees")?),
+                claimed_by: get_opt_i64(r, "claimed_by")?,
+                opened_at: get_opt_i64(r, "opened_at")?,
+                opened_day: get_opt_str(r, "opened_day")?,
+                closed_at: get_opt_i64(r, "closed_at")?,
+                version: get_i64(r, "version")?,
+                opinions: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        for t in &mut tasks {
+            t.opinions =
+                sqlx::query("SELECT user_id, decision, opinion, at FROM case_opinions WHERE task_id = $1 ORDER BY id")
+                    .bind(t.id)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(OpinionRecord {
+                            user_id: get_i64(r, "user_id")?,
+                            decision: get_str(r, "decision")?,
+                            opinion: get_str(r, "opinion")?,
+                            at: get_i64(r, "at")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+        }
+        let pauses = sqlx::query(
+            "SELECT task_id, kind, from_day, until_day, limit_days, reason FROM case_pauses WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PauseRecord {
+                task_id: get_opt_i64(r, "task_id")?,
+                kind: get_str(r, "kind")?,
+                from_day: get_str(r, "from_day")?,
+                until_day: get_opt_str(r, "until_day")?,
+                limit_days: get_opt_i64(r, "limit_days")?,
+                reason: get_str(r, "reason")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let notices = sqlx::query(
+            "SELECT id, lines, override_reason, at, supplied_at FROM case_notices WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(NoticeRecord {
+                id: get_i64(r, "id")?,
+                lines: serde_json::from_str(&get_str(r, "lines")?)
+                    .map_err(|e| StoreError::Invalid(format!("a notice's lines: {e}")))?,
+                override_reason: get_str(r, "override_reason")?,
+                at: get_i64(r, "at")?,
+                supplied_at: get_opt_i64(r, "supplied_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let visits =
+            sqlx::query("SELECT reason, note, region_code, at FROM case_visits WHERE case_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(VisitRecord {
+                        reason: get_str(r, "reason")?,
+                        note: get_str(r, "note")?,
+                        region_code: get_str(r, "region_code")?,
+                        at: get_i64(r, "at")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+        let deliveries = sqlx::query("SELECT mode, tracking, at FROM case_deliveries WHERE case_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(DeliveryRecord {
+                    mode: get_str(r, "mode")?,
+                    tracking: get_str(r, "tracking")?,
+                    at: get_i64(r, "at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let timeline =
+            sqlx::query("SELECT step, status, actor, note, at FROM case_events WHERE case_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(EventRecord {
+                        step: get_str(r, "step")?,
+                        status: get_str(r, "status")?,
+                        actor: get_str(r, "actor")?,
+                        note: get_str(r, "note")?,
+                        at: get_i64(r, "at")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+        Ok(CaseRecord {
+            id: get_i64(&r, "id")?,
+            case_no: get_str(&r, "case_no")?,
+            subject_kind: get_str(&r, "subject_kind")?,
+            subject_code: get_str(&r, "subject_code")?,
+            name: get_str(&r, "name")?,
+            department_id: get_i64(&r, "department_id")?,
+            region_code: get_str(&r, "region_code")?,
+            status: get_str(&r, "status")?,
+            channel: get_str(&r, "channel")?,
+            case_type: get_str(&r, "case_type")?,
+            promised_days: get_i64(&r, "promised_days")?,
+            answers: get_str(&r, "answers")?,
+            form: get_str(&r, "form")?,
+            received_at: get_i64(&r, "received_at")?,
+            received_day: get_str(&r, "received_day")?,
+            accepted_at: get_opt_i64(&r, "accepted_at")?,
+            accepted_day: get_opt_str(&r, "accepted_day")?,
+            deemed_accepted: get_i64(&r, "deemed_accepted")? != 0,
+            concluded_at: get_opt_i64(&r, "concluded_at")?,
+            delivered_at: get_opt_i64(&r, "delivered_at")?,
+            reason: get_str(&r, "reason")?,
+            version: get_i64(&r, "version")?,
+            items,
+            parties,
+            lines,
+            tasks,
+            pauses,
+            notices,
+            visits,
+            deliveries,
+            timeline,
+        })
+    }
+
+    /// Take `step` on case `id`, which must still be at `version` (else 409, nothing written)
+    /// and in a state that allows it. Accepting opens the first stage's tasks; a notice pauses
+    /// the decision clock, supplying resumes it; concluding closes the open tasks.
+    pub async fn case_step(
+        &self,
+        id: i64,
+        version: i64,
+        step: CaseStep,
+        change: &StepChange,
+        audit: &AuditEvent,
+    ) -> Result<CaseRecord> {
+        let mut tx = self.begin().await?;
+        let current = self.case_in(&mut tx, id).await?;
+        if current.version != version {
+            return Err(conflict("the case was changed meanwhile"));
+        }
+        self.case_step_in(&mut tx, &current, step, change).await?;
+        let mut event = audit.clone().object(&current.case_no);
+        if !change.note.is_empty() {
+            event.detail = Some(change.note.clone());
+        }
+        self.audit_in(&mut tx, &event).await?;
+        let after = self.case_in(&mut tx, id).await?;
+        self.commit(tx).await?;
+        Ok(after)
+    }
+
+    async fn case_step_in(
+        &self,
+        tx: &mut AnyConnection,
+        current: &CaseRecord,
+        step: CaseStep,
+        change: &StepChange,
+    ) -> Result<CaseStatus> {
+        let from = CaseStatus::from_code(&current.status).ok_or(StoreError::Invalid("a case's status".into()))?;
+        let next = step.after(from).ok_or_else(|| {
+            conflict(&format!(
+                "a case that is {} cannot take the step {}",
+                from.code(),
+                step.code()
+            ))
+        })?;
+        let now = now_micros();
+        let changed = sqlx::query(
+            "UPDATE cases SET status = $1, version = version + 1, reason = COALESCE($2, reason) WHERE id = $3 AND version = $4",
+        )
+        .bind(next.code())
+        .bind(&change.reason)
+        .bind(current.id)
+        .bind(current.version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(conflict("the case was changed meanwhile"));
+        }
+        match step {
+            CaseStep::Accept => {
+                sqlx::query("UPDATE cases SET accepted_at = $1, accepted_day = $2, deemed_accepted = $3 WHERE id = $4")
+                    .bind(now)
+                    .bind(&change.day)
+                    .bind(i64::from(change.deemed))
+                    .bind(current.id)
+                    .execute(&mut *tx)
+                    .await?;
+                self.case_advance_in(tx, current.id, &change.day).await?;
+            }
+            CaseStep::Notice => {
+                let (lines, override_reason, by) = change
+                    .notice
+                    .clone()
+                    .ok_or(StoreError::Invalid("a notice needs its lines".into()))?;
+                sqlx::query(
+                    "INSERT INTO case_notices (case_id, lines, override_reason, by_user, at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(current.id)
+                .bind(serde_json::to_string(&lines).expect("notice lines serialise"))
+                .bind(&override_reason)
+                .bind(by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO case_pauses (case_id, kind, from_day, reason) VALUES ($1, 'supplement', $2, '一次性告知补正')",
+                )
+                .bind(current.id)
+                .bind(&change.day)
+                .execute(&mut *tx)
+                .await?;
+                for l in &lines {
+                    sqlx::query(
+                        "UPDATE case_lines SET checked = 'defective', defect = $1, updated_at = $2 WHERE case_id = $3 AND material_code = $4",
+                    )
+                    .bind(&l.reason)
+                    .bind(now)
+                    .bind(current.id)
+                    .bind(&l.line)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            CaseStep::Supply => {
+                sqlx::query("UPDATE case_notices SET supplied_at = $1 WHERE case_id = $2 AND supplied_at IS NULL")
+                    .bind(now)
+                    .bind(current.id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE case_pauses SET until_day = $1 WHERE case_id = $2 AND kind = 'supplement' AND until_day IS NULL",
+                )
+                .bind(&change.day)
+                .bind(current.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            CaseStep::Approve | CaseStep::Refuse | CaseStep::NotAccept | CaseStep::Withdraw | CaseStep::Void => {
+                sqlx::query("UPDATE case_tasks SET status = 'closed', closed_at = $1, version = version + 1 WHERE case_id = $2 AND status IN ('waiting', 'open')")
+                    .bind(now)
+                    .bind(current.id)
+                    .execute(&mut *tx)
+                    .await?;
+                if matches!(step, CaseStep::Approve | CaseStep::Refuse) {
+                    sqlx::query("UPDATE cases SET concluded_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(current.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            CaseStep::Deliver => {
+                sqlx::query("UPDATE cases SET delivered_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(current.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            CaseStep::Submit | CaseStep::Rate => {}
+        }
+        self.case_event_in(tx, current.id, (step, next), change, now).await?;
+        Ok(next)
+    }
+
+    /// Open the next stage's tasks, or conclude the case, as the stage machine says.
+    async fn case_advance_in(&self, tx: &mut AnyConnection, case_id: i64, day: &str) -> Result<StageOutcome> {
+        let rows = sqlx::query("SELECT stage, required, status FROM case_tasks WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let states = rows
+            .iter()
+            .map(|r| {
+                Ok(TaskState {
+                    stage: u32::try_from(get_i64(r, "stage")?).unwrap_or(u32::MAX),
+                    required: get_i64(r, "required")? != 0,
+                    status: TaskStatus::from_code(&get_str(r, "status")?)
+                        .ok_or(StoreError::Invalid("a task's status".into()))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let outcome = stage_outcome(&states);
+        if let StageOutcome::Open(stage) = outcome {
+            let now = now_micros();
+            // 会签: the department's approvers at this moment must each sign.
+            let tasks = sqlx::query(
+                "SELECT id, department_id FROM case_tasks WHERE case_id = $1 AND stage = $2 AND status = 'waiting'",
+            )
+            .bind(case_id)
+            .bind(i64::from(stage))
+            .fetch_all(&mut *tx)
+            .await?;
+            for t in tasks {
+                let approvers = sqlx::query(
+                    "SELECT DISTINCT r.user_id FROM user_roles r JOIN users u ON u.id = r.user_id
+                     WHERE r.role = 'approver' AND r.department_id = $1 AND u.disabled = 0
+                     ORDER BY r.user_id",
+                )
+                .bind(get_i64(&t, "department_id")?)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| get_i64(r, "user_id"))
+                .collect::<Result<Vec<_>>>()?;
+                sqlx::query(
+                    "UPDATE case_tasks SET status = 'open', opened_at = $1, opened_day = $2, assignees = $3, version = version + 1 WHERE id = $4",
+                )
+                .bind(now)
+                .bind(day)
+                .bind(listed(&approvers))
+                .bind(get_i64(&t, "id")?)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Decide task `task_id` at `version` (else 409): record the opinion, settle the task by its
+    /// signing rule, then open the next stage or conclude the case — one transaction.
+    pub async fn case_task_decide(
+        &self,
+        task_id: i64,
+        version: i64,
+        decision: &Decision,
+        change: &StepChange,
+        audit: &AuditEvent,
+    ) -> Result<CaseRecord> {
+        let Decision {
+            user_id,
+            approve,
+            ref opinion,
+        } = *decision;
+        let opinion = opinion.as_str();
+        let mut tx = self.begin().await?;
+        let case_id = get_i64(
+            &sqlx::query("SELECT case_id FROM case_tasks WHERE id = $1")
+                .bind(task_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound("task"))?,
+            "case_id",
+        )?;
+        let case = self.case_in(&mut tx, case_id).await?;
+        let task = case
+            .tasks
+            .iter()
+            .find(|t| t.id == task_id)
+            .ok_or(StoreError::NotFound("task"))?
+            .clone();
+        if task.version != version {
+            return Err(conflict("the task was changed meanwhile"));
+        }
+        if task.status != TaskStatus::Open.code() || case.status != CaseStatus::Processing.code() {
+            return Err(conflict("the task is not open"));
+        }
+        if task.opinions.iter().any(|o| o.user_id == user_id) {
+            return Err(conflict("this approver has already decided the task"));
+        }
+        let now = now_micros();
+        sqlx::query("INSERT INTO case_opinions (task_id, user_id, decision, opinion, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(task_id)
+            .bind(user_id)
+            .bind(if approve { "approve" } else { "refuse" })
+            .bind(opinion)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let mut approvals: Vec<i64> = task
+            .opinions
+            .iter()
+            .filter(|o| o.decision == "approve")
+            .map(|o| o.user_id)
+            .collect();
+        let mut refusals: Vec<i64> = task
+            .opinions
+            .iter()
+            .filter(|o| o.decision == "refuse")
+            .map(|o| o.user_id)
+            .collect();
+        if approve {
+            approvals.push(user_id);
+        } else {
+            refusals.push(user_id);
+        }
+        let signing = if task.signing == "all" {
+            Signing::All
+        } else {
+            Signing::Any
+        };
+        let mut assignees = task.assignees.clone();
+        if assignees.is_empty() {
+            assignees.push(user_id);
+        }
+        let status = match task_outcome(signing, &assignees, &approvals, &refusals) {
+            Some(true) => TaskStatus::Approved,
+            Some(false) => TaskStatus::Refused,
+            None => TaskStatus::Open,
+        };
+        let changed = sqlx::query(
+            "UPDATE case_tasks SET status = $1, closed_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
+        )
+        .bind(status.code())
+        .bind((status != TaskStatus::Open).then_some(now))
+        .bind(task_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(conflict("the task was changed meanwhile"));
+        }
+        if status != TaskStatus::Open {
+            match self.case_advance_in(&mut tx, case_id, &change.day).await? {
+                StageOutcome::Approved => {
+                    let current = self.case_in(&mut tx, case_id).await?;
+                    self.case_step_in(&mut tx, &current, CaseStep::Approve, change).await?;
+                }
+                StageOutcome::Refused if task.required => {
+                    let current = self.case_in(&mut tx, case_id).await?;
+                    let refusal = StepChange {
+                        reason: Some(opinion.to_string()),
+                        ..change.clone()
+                    };
+                    self.case_step_in(&mut tx, &current, CaseStep::Refuse, &refusal).await?;
+                }
+                _ => {}
+            }
+        }
+        self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
+        let after = self.case_in(&mut tx, case_id).await?;
+        self.commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Record a visit to a window for case `id`.
+    pub async fn case_visit(
+        &self,
+        id: i64,
+        reason: &str,
+        note: &str,
+        region: &str,
+        by: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<CaseRecord> {
+        let mut tx = self.begin().await?;
+        let case = self.case_in(&mut tx, id).await?;
+        sqlx::query(
+            "INSERT INTO case_visits (case_id, reason, note, region_code, by_user, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(reason)
+        .bind(note)
+        .bind(region)
+        .bind(by)
+        .bind(now_micros())
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
+        let after = self.case_in(&mut tx, id).await?;
+        self.commit(tx).await?;
+        Ok(after)
+    }
+}
+
+fn signing_code(s: Signing) -> &'static str {
+    match s {
+        Signing::All => "all",
+        Signing::Any => "any",
+    }
+}
