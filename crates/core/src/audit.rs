@@ -86,6 +86,17 @@ impl Actor {
         }
     }
 
+    /// The one window fetching, for a department's case, what the government holds about a
+    /// party (`window:5`, the department's id); the person who applied or the clerk is named as
+    /// the one it acted for.
+    pub fn one_window(department_id: i64) -> Self {
+        Actor {
+            label: format!("window:{department_id}"),
+            department_id: Some(department_id),
+            ..Default::default()
+        }
+    }
+
     /// A citizen or company signed in (`applicant:12`).
     pub fn applicant(id: i64) -> Self {
         Actor {

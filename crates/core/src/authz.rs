@@ -91,6 +91,17 @@ pub enum Permission {
     ManageItems,
     /// Review and publish service items; define basic items and bundles (operators).
     ReviewItems,
+    /// Apply for a service for oneself (applicants signed in).
+    Apply,
+    /// Take applications at a window, accept, refuse or ask for supplements, record visits and
+    /// deliveries (window clerks, in the regions of their windows).
+    ReceiveCases,
+    /// Decide the tasks of parallel approval of one's department (approvers).
+    DecideTasks,
+    /// Read the cases of one's scope (clerks, approvers, supervisors, operators).
+    ReadCases,
+    /// Let a second supplement notice go beyond the first, with a recorded reason (supervisors).
+    OverrideNotices,
 }
 
 impl Permission {
@@ -130,6 +141,11 @@ impl Permission {
             HoldCertificates => lang.pick("管理本人证照", "manage one's own certificates"),
             ManageItems => lang.pick("编辑本部门政务服务事项", "edit the department's service items"),
             ReviewItems => lang.pick("审核发布政务服务事项", "review and publish service items"),
+            Apply => lang.pick("申请办事", "apply for services"),
+            ReceiveCases => lang.pick("窗口受理办件", "take and accept applications at a window"),
+            DecideTasks => lang.pick("审批本部门办件", "decide the department's tasks"),
+            ReadCases => lang.pick("查看办件", "read cases"),
+            OverrideNotices => lang.pick("批准超出首次告知的补正", "allow a supplement beyond the first notice"),
         }
     }
 }
@@ -262,6 +278,11 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         HoldCertificates => &[],
         ManageItems => &[DataSteward],
         ReviewItems => &[Operator],
+        Apply => &[],
+        ReceiveCases => &[WindowClerk],
+        DecideTasks => &[Approver],
+        ReadCases => &[WindowClerk, Approver, Supervisor, Operator],
+        OverrideNotices => &[Supervisor],
     }
 }
 
@@ -295,7 +316,8 @@ pub fn decide(principal: &Principal, permission: Permission, target: &Target) ->
             Permission::ReadDirectory
             | Permission::ReadCalendar
             | Permission::ReadOwnDataUses
-            | Permission::HoldCertificates => Ok(()),
+            | Permission::HoldCertificates
+            | Permission::Apply => Ok(()),
             _ => forbidden,
         },
         Principal::User { grants, .. } => {

@@ -17,7 +17,10 @@ Errors are RFC 9457 problem documents (`application/problem+json`) with a stable
 `identity_provider_not_configured`, `use_identity_platform`, `sign_in_expired`, `identity_refused`, \
 `identity_incomplete`; for the exchange `grant_missing`, `purpose_required`, `invalid_case`, \
 `invalid_key`, `unknown_parameter`, `nats_not_configured`, `upstream_timeout`, \
-`upstream_unavailable`, `upstream_circuit_open`; and `storage_unavailable` (503 with Retry-After: \
+`upstream_unavailable`, `upstream_circuit_open`; for cases `outside_scope` (the item cannot be \
+handled at this window), `wrong_state` (the case's state does not allow the step), \
+`notice_not_once` (a second supplement notice beyond the first), `task_not_open`; and \
+`storage_unavailable` (503 with Retry-After: \
 the storage refuses writes for now; nothing was saved). Messages are Chinese by default; send \
 `Accept-Language: en` (or `?lang=en`) for English.\n\n\
 Department systems authenticate with `Authorization: Bearer <token>`. People sign in at \
@@ -43,6 +46,7 @@ on every POST, PUT and DELETE.",
         (name = "certificates", description = "Electronic certificates, seals, verification and the holder's consent"),
         (name = "audit", description = "The tamper-evident audit log and who used my data"),
         (name = "items", description = "Service items, their guides and bundles (一件事)"),
+        (name = "cases", description = "Cases of the one window: applications, acceptance, the one-time notice, parallel approval, visits"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -168,7 +168,8 @@ impl AppState {
             oidc: oidc.clone(),
             sign_ins: Default::default(),
         };
-        let window = yici_window::WindowState::new(store.clone(), config.clock.clone());
+        let window =
+            yici_window::WindowState::new(store.clone(), config.clock.clone()).with_certificates(certificates.clone());
         AppState(Arc::new(Inner {
             window,
             certificates,

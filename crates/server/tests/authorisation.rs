@@ -317,6 +317,32 @@ async fn every_role_every_endpoint(app: App) {
         ),
         row(Method::PUT, "/api/v1/items/x/draft", Some(item_version()), STEWARD),
         row(Method::POST, "/api/v1/items/import?filename=a.csv", None, STEWARD),
+        row(Method::POST, "/api/v1/cases", Some(json!({})), CLERK),
+        row(
+            Method::GET,
+            "/api/v1/cases/33080020261130000001X",
+            None,
+            CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/cases/x/accept",
+            Some(json!({"version": 1})),
+            CLERK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/cases/x/visits",
+            Some(json!({"reason": "submit"})),
+            CLERK,
+        ),
+        row(Method::GET, "/api/v1/tasks", None, APPROVER),
+        row(
+            Method::POST,
+            "/api/v1/tasks/999999/decision",
+            Some(json!({"version": 1, "approve": true})),
+            APPROVER,
+        ),
         row(
             Method::POST,
             "/api/v1/items/x/versions/1/approve",

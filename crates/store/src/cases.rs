@@ -997,6 +997,97 @@ impl Store {
         Ok(after)
     }
 
+    /// Settle material line `line_id` of case `case_id` after a fetch: its state, what satisfied
+    /// it, and a note (why a fetch fell back to upload). Only a line still missing changes.
+    pub async fn case_line_resolve(
+        &self,
+        case_id: i64,
+        line_id: i64,
+        (state, source_kind, reference): (&str, &str, &str),
+        note: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE case_lines SET state = $1, source_kind = $2, reference = $3, note = $4, updated_at = $5
+             WHERE id = $6 AND case_id = $7 AND state = 'missing'",
+        )
+        .bind(state)
+        .bind(source_kind)
+        .bind(reference)
+        .bind(note)
+        .bind(now_micros())
+        .bind(line_id)
+        .bind(case_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Open tasks of departments `departments`, oldest first (the approvers' inbox), with their
+    /// case numbers.
+    pub async fn case_tasks_open(&self, departments: &[i64]) -> Result<Vec<(String, TaskRecord)>> {
+        if departments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut binds = crate::dynamic::Binds::default();
+        let list: Vec<String> = departments.iter().map(|d| binds.int(*d)).collect();
+        let rows = binds
+            .query(
+                format!(
+                    "SELECT c.case_no, t.id FROM case_tasks t JOIN cases c ON c.id = t.case_id
+                     WHERE t.status = 'open' AND t.department_id IN ({}) ORDER BY t.opened_at, t.id LIMIT 500",
+                    list.join(", ")
+                ),
+                binds.len(),
+            )
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let case_no = get_str(&r, "case_no")?;
+            let id = get_i64(&r, "id")?;
+            if let Some(c) = self.case_by_no(&case_no).await?
+                && let Some(t) = c.tasks.into_iter().find(|t| t.id == id)
+            {
+                out.push((case_no, t));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Cases received in the regions under `region_prefix` in a given status, newest first
+    /// (the clerks' queue).
+    pub async fn cases_in(&self, region_prefix: &str, status: &str, limit: i64) -> Result<Vec<CaseRecord>> {
+        let rows = sqlx::query(
+            "SELECT id FROM cases WHERE region_code LIKE $1 AND status = $2 ORDER BY received_at DESC, id DESC LIMIT $3",
+        )
+        .bind(format!("{region_prefix}%"))
+        .bind(status)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut conn = self.pool().acquire().await?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(self.case_in(&mut conn, get_i64(&r, "id")?).await?);
+        }
+        Ok(out)
+    }
+
+    /// The newest concluded, approved case of the item with basic code `basic_code` that
+    /// `id_number` was a party of (a result another item can reuse).
+    pub async fn case_result_of(&self, id_number: &str, basic_code: &str) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT c.case_no FROM cases c JOIN case_parties p ON p.case_id = c.id JOIN case_items i ON i.case_id = c.id
+             WHERE p.id_number = $1 AND i.implementation_code LIKE $2 AND c.status IN ('approved', 'delivered', 'evaluated')
+             ORDER BY c.id DESC LIMIT 1",
+        )
+        .bind(id_number)
+        .bind(format!("%{}", basic_code.replace(['%', '_'], "")))
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| get_str(&r, "case_no")).transpose()
+    }
+
     /// Record a visit to a window for case `id`.
     pub async fn case_visit(
         &self,

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod cases_api;
 mod pages;
 pub mod service;
 
@@ -27,6 +28,8 @@ pub struct WindowState {
     pub clock: Clock,
     /// Published versions and the names of material sources, kept while current.
     pub memo: std::sync::Arc<Memos>,
+    /// The certificate service: held certificates are fetched through it as use copies.
+    pub certificates: Option<yici_certificates::CertificatesState>,
 }
 
 impl WindowState {
@@ -35,7 +38,14 @@ impl WindowState {
             store,
             clock,
             memo: Default::default(),
+            certificates: None,
         }
+    }
+
+    /// The same, fetching held certificates through `certificates`.
+    pub fn with_certificates(mut self, certificates: yici_certificates::CertificatesState) -> Self {
+        self.certificates = Some(certificates);
+        self
     }
 }
 
@@ -81,6 +91,12 @@ where
         .put("/bundles/{code}", api::save_bundle)
         .get("/bundles/{code}/guide", api::bundle_guide)
         .get("/bundles/{code}/guide.pdf", api::bundle_guide_pdf)
+        .post("/cases", cases_api::apply)
+        .get("/cases/{case_no}", cases_api::case)
+        .post("/cases/{case_no}/visits", cases_api::visit)
+        .post("/cases/{case_no}/{step}", cases_api::step)
+        .get("/tasks", cases_api::inbox)
+        .post("/tasks/{id}/decision", cases_api::decide)
         .merge(
             Routes::new("")
                 .get("/items", pages::list)
@@ -117,6 +133,12 @@ where
     api::save_bundle,
     api::bundle_guide,
     api::bundle_guide_pdf,
+    cases_api::apply,
+    cases_api::case,
+    cases_api::step,
+    cases_api::visit,
+    cases_api::inbox,
+    cases_api::decide,
 ))]
 pub struct ApiDoc;
 

@@ -189,6 +189,8 @@ async fn access_for(
 enum UseKind {
     View,
     UseCopy,
+    /// A use copy the one window fetched for a case: the department acts, for the caller.
+    CaseCopy,
 }
 
 async fn record_use(
@@ -201,16 +203,21 @@ async fn record_use(
     valid_until: Option<i64>,
 ) -> Result<CertificateUse> {
     let purpose = access.purpose.as_str();
-    let (kind, action) = match kind {
+    let (code, action) = match kind {
         UseKind::View => ("view", Action::CertificateView),
-        UseKind::UseCopy => ("use_copy", Action::CertificateUseCopy),
+        UseKind::UseCopy | UseKind::CaseCopy => ("use_copy", Action::CertificateUseCopy),
     };
+    let by_window = matches!(kind, UseKind::CaseCopy);
     let u = CertificateUse {
         id: 0,
         certificate_id: c.id,
-        kind: kind.to_string(),
+        kind: code.to_string(),
         department_id: Some(d.id),
-        actor: format!("{}（{}）", d.name, auth.actor().label),
+        actor: if by_window {
+            format!("{}（一窗受理）", d.name)
+        } else {
+            format!("{}（{}）", d.name, auth.actor().label)
+        },
         purpose: purpose.to_string(),
         case_ref: case_ref.clone(),
         valid_until,
@@ -222,6 +229,10 @@ async fn record_use(
         .purpose(purpose);
     event.case_ref = case_ref;
     event.grant_ref = access.grant.as_ref().map(|g| g.id.to_string());
+    if by_window {
+        event.on_behalf_of = Some(event.actor.label.clone());
+        event.actor = yici_core::audit::Actor::one_window(d.id);
+    }
     event.object_ids.push(c.identifier.clone());
     Ok(state.store.certificate_use_add(&u, &event).await?)
 }
@@ -381,6 +392,53 @@ pub async fn use_copy(
     )
     .await?;
     Ok(copy_view(c, d, u))
+}
+
+/// A use copy (加注件) for a case of the one window: the holder's valid certificate of
+/// `type_code`, used by department `d` for case `case_no` under the consent the holder gave to
+/// that case's purpose (the caller of this function has checked it). The use carries the case
+/// number, so the holder sees it in 谁用了我的数据. `None` when the holder has no valid
+/// certificate of the type.
+pub async fn use_for_case(
+    state: &CertificatesState,
+    auth: &Caller,
+    d: &Department,
+    holder: &str,
+    type_code: &str,
+    (case_no, purpose): (&str, &str),
+) -> Result<Option<UseCopyView>> {
+    let filter = CertificateFilter {
+        issuer_department_id: None,
+        holder_code: Some(holder.to_string()),
+        type_code: Some(type_code.to_string()),
+    };
+    let today = state.clock.today();
+    let Some(c) = state
+        .store
+        .certificates(&filter, Page::new(Some(20), None))
+        .await?
+        .into_iter()
+        .filter(|c| c.status.as_of(c.valid_until, today) == Status::Valid)
+        .max_by_key(|c| c.id)
+    else {
+        return Ok(None);
+    };
+    let access = Access {
+        purpose: purpose.to_string(),
+        grant: None,
+    };
+    let until = state.clock.now_micros() + USE_COPY_DAYS * 86_400_000_000;
+    let u = record_use(
+        state,
+        auth,
+        (&c, d),
+        UseKind::CaseCopy,
+        &access,
+        Some(case_no.to_string()),
+        Some(until),
+    )
+    .await?;
+    Ok(Some(copy_view(c, d.clone(), u)))
 }
 
 /// A recorded use copy as shown to the department that requested it.

@@ -40,6 +40,15 @@ actions! {
     ItemReject = "item.reject", "退回事项", "sent a service item back";
     ItemWithdraw = "item.withdraw", "撤销事项", "withdrew a service item";
     BundleSave = "bundle.save", "编辑一件事", "saved a bundle (一件事)";
+    CaseSubmit = "case.submit", "提交办件申请", "submitted an application";
+    CaseAccept = "case.accept", "受理办件", "accepted an application";
+    CaseNotAccept = "case.not_accept", "不予受理", "did not accept an application";
+    CaseNotice = "case.notice", "一次性告知补正", "asked for supplements (one-time notice)";
+    CaseSupply = "case.supply", "补正材料", "supplied materials";
+    CaseWithdraw = "case.withdraw", "撤回申请", "withdrew an application";
+    CaseDecide = "case.decide", "审批办件", "decided a task of a case";
+    CaseVisit = "case.visit", "记录到现场", "recorded a visit";
+    CaseStep = "case.step", "办件操作", "took a step on a case";
     CertificateIssue = "certificate.issue", "签发证照", "issued a certificate";
     CertificateChange = "certificate.change", "变更证照", "changed a certificate";
     CertificateRenew = "certificate.renew", "延续换发证照", "renewed a certificate";

@@ -220,6 +220,13 @@ impl App {
     /// Sign in as a new data steward `username` of the demo department with organisation code
     /// body `org` in `region`.
     pub async fn steward_of(&self, region: &str, org: &str, username: &str) -> Session {
+        self.staff_of(yici_core::org::Role::DataSteward, region, org, username)
+            .await
+    }
+
+    /// Sign in as a new user `username` holding `role` in the demo department with organisation
+    /// code body `org` in `region`.
+    pub async fn staff_of(&self, role: yici_core::org::Role, region: &str, org: &str, username: &str) -> Session {
         let dept = self
             .store
             .department_by_uscc(yici_core::id::Uscc::generate("11", region, org).unwrap().as_str())
@@ -249,7 +256,7 @@ impl App {
         self.store
             .grant_role(
                 u.id,
-                yici_core::org::Role::DataSteward,
+                role,
                 &yici_core::org::Scope::Department {
                     department_id: dept.id,
                     region: dept.region(),

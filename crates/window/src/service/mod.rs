@@ -3,12 +3,15 @@
 //!
 //! - [`items`]: searching published items, their versions, the guide; defining basic items,
 //!   implementations and their versions, and the review steps;
+//! - [`cases`]: applications, material reuse, acceptance and the one-time notice, parallel
+//!   approval, visits;
 //! - [`bundles`]: 一件事, their guides;
 //! - [`import`]: the implementation lists' spreadsheet import;
 //! - [`print`]: the printed guide (PDF/A);
 //! - [`stats`]: statistics and export of the published items.
 
 pub mod bundles;
+pub mod cases;
 pub mod import;
 pub mod items;
 pub mod print;

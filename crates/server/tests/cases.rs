@@ -1,0 +1,278 @@
+//! Cases over HTTP with the demo's items and certificates: a citizen applies online (the
+//! certificates the government holds are fetched as use copies bound to the case number and
+//! show in 谁用了我的数据), a retry with the same Idempotency-Key makes no second case, the
+//! window's clerk asks for supplements once (a second notice beyond the first is refused), the
+//! clock pauses meanwhile, the case is accepted, the land bureau's approver decides, visits are
+//! counted; bad input and strangers change nothing.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::{App, Auth, Session, enc};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const CITIZEN: (&str, &str) = ("11010519491231002X", "张三");
+
+async fn apply(app: &App, who: &Session, key: Option<&str>, body: Value) -> (StatusCode, Value) {
+    let mut b = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/cases")
+        .header(header::COOKIE, format!("yici_session={}", who.cookie))
+        .header("x-csrf-token", &who.csrf)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(k) = key {
+        b = b.header("idempotency-key", k);
+    }
+    let res = app
+        .router
+        .clone()
+        .oneshot(b.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn line<'a>(case: &'a Value, code: &str) -> &'a Value {
+    case["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == code)
+        .unwrap_or_else(|| panic!("{code} in {case}"))
+}
+
+async fn a_transfer_is_applied_for_online_and_decided(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    yici_server::demo::items::seed(&app.store).await.unwrap();
+    let item = app
+        .get(
+            &format!("/api/v1/items?q={}&region=330800", enc("不动产转移登记")),
+            Auth::None,
+        )
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "不动产转移登记（二手房买卖）")
+        .expect("衢州's implementation")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+
+    // Bad input is listed at once and writes nothing.
+    let (status, body) = apply(
+        &app,
+        &citizen,
+        None,
+        json!({"item": item, "deferred": ["id"], "parties": [{"id_number": "123", "name": ""}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "answers.married",
+        "parties[0].id_number",
+        "parties[0].name",
+        "deferred[0]",
+    ] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    let (status, _) = apply(&app, &citizen, None, json!({"item": "nothing", "answers": {}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Online, married, consenting: what the government holds is fetched.
+    let application = json!({"item": item, "answers": {"married": "yes"}, "consent": true});
+    let (status, case) = apply(&app, &citizen, Some("transfer-1"), application.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let case_no = case["case_no"].as_str().unwrap().to_string();
+    assert!(case_no.starts_with("330800"), "{case_no}");
+    assert_eq!(case["status"], "received");
+    for code in ["id", "title", "marriage"] {
+        assert_eq!(line(&case, code)["source"], "fetched", "{code}: {case}");
+        assert_eq!(line(&case, code)["fetched_from"], "certificate");
+    }
+    assert_eq!(line(&case, "spouse")["source"], "missing");
+    assert!(line(&case, "contract")["note"].as_str().unwrap().contains("请上传"));
+    assert_eq!(case["summary"]["fetched"], 3);
+    assert_eq!(case["visits"], 0);
+    assert_eq!(case["zero_visits"], true);
+
+    // A retry with the same key returns the same case; nothing new is made.
+    let (status, again) = apply(&app, &citizen, Some("transfer-1"), application.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["case_no"], case_no.as_str());
+
+    // Each fetch is a use the citizen sees, with the case number.
+    let uses = app.get("/api/v1/me/data-uses", Auth::Session(&citizen)).await;
+    assert_eq!(uses.status, StatusCode::OK, "{}", uses.text);
+    assert!(
+        uses.text.contains(&case_no),
+        "the case number in 谁用了我的数据: {}",
+        uses.text
+    );
+
+    // Strangers: another department's steward gets nothing; nobody signed in is asked to.
+    let police = app.police_steward().await;
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{case_no}"), Auth::Session(&police))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{case_no}"), Auth::None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The window asks for supplements once, naming every line; the clock pauses.
+    let clerk = app.login("window_clerk").await;
+    let step = |step: &'static str, body: Value| {
+        let (app, clerk, case_no) = (&app, &clerk, case_no.clone());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/cases/{case_no}/{step}"),
+                Auth::Session(clerk),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let version = |v: &Value| v["version"].as_i64().unwrap();
+    let res = step(
+        "notice",
+        json!({"version": version(&case), "lines": [
+            {"line": "spouse", "reason": "缺少配偶同意出售的书面意见"},
+            {"line": "contract", "reason": "请上传房屋买卖合同"}
+        ]}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let noticed = res.json();
+    assert_eq!(noticed["status"], "supplementing");
+    // Acting on an old version changes nothing.
+    let res = step("accept", json!({"version": version(&case)})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text);
+    // The applicant supplies; a second notice naming what the first did not is refused.
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{case_no}/supply"),
+            Auth::Session(&citizen),
+            Some(json!({"version": version(&noticed)})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let supplied = res.json();
+    assert_eq!(supplied["status"], "received");
+    let res = step(
+        "notice",
+        json!({"version": version(&supplied), "lines": [{"line": "tax", "reason": "缺少完税证明"}]}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(res.code(), "notice_not_once");
+    assert_eq!(supplied["notices"].as_array().unwrap().len(), 1);
+
+    // Accepted: the land bureau's task opens; its approver decides; the case is approved.
+    let res = step("accept", json!({"version": version(&supplied)})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let accepted = res.json();
+    assert_eq!(accepted["status"], "processing");
+    let task = accepted["tasks"][0].clone();
+    assert_eq!(task["status"], "open");
+    assert!(task["deadline"].is_string(), "{task}");
+    let res = step("accept", json!({"version": version(&accepted)})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "accepting twice");
+    let approver = app
+        .staff_of(yici_core::org::Role::Approver, "330800", "MB000114", "qz.land.approver")
+        .await;
+    let inbox = app.get("/api/v1/tasks", Auth::Session(&approver)).await.json();
+    assert!(
+        inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["case_no"] == case_no.as_str()),
+        "{inbox}"
+    );
+    let province_approver = app.login("approver").await;
+    let decide = |who: &Session, body: Value| {
+        let (app, who, id) = (&app, who.clone(), task["id"].as_i64().unwrap());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/tasks/{id}/decision"),
+                Auth::Session(&who),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let res = decide(&province_approver, json!({"version": task["version"], "approve": true})).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "another department's approver");
+    let res = decide(&approver, json!({"version": task["version"], "approve": false})).await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a refusal needs its opinion"
+    );
+    let res = decide(
+        &approver,
+        json!({"version": task["version"], "approve": true, "opinion": "同意转移登记"}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let approved = res.json();
+    assert_eq!(approved["status"], "approved");
+    let res = decide(&approver, json!({"version": task["version"], "approve": true})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "deciding a closed task");
+
+    // A visit to collect: at most once, not zero.
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{case_no}/visits"),
+            Auth::Session(&clerk),
+            Some(json!({"reason": "collect"})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let visited = res.json();
+    assert_eq!(
+        (visited["visits"].as_u64(), visited["at_most_once"].as_bool()),
+        (Some(1), Some(true))
+    );
+    assert_eq!(visited["zero_visits"], false);
+    let steps: Vec<&str> = visited["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["submit", "notice", "supply", "accept", "approve"]);
+    // The citizen reads the case; staff see the parties' numbers masked.
+    let mine = app
+        .get(&format!("/api/v1/cases/{case_no}"), Auth::Session(&citizen))
+        .await
+        .json();
+    assert_eq!(mine["parties"][0]["id_number"], CITIZEN.0);
+    let staff = app
+        .get(&format!("/api/v1/cases/{case_no}"), Auth::Session(&clerk))
+        .await
+        .json();
+    assert_ne!(staff["parties"][0]["id_number"], CITIZEN.0);
+}
+on_both!(a_transfer_is_applied_for_online_and_decided);

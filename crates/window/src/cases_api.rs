@@ -1,0 +1,108 @@
+//! Cases over HTTP: thin callers of [`crate::service::cases`].
+
+use crate::WindowState;
+use crate::service::cases::{self, ApplyInput, CaseView, DecideInput, StepInput, TaskView, VisitInput};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+use yici_web::extract::{Json, Path};
+use yici_web::{ApiResult, Auth, Problem};
+
+/// Apply for an item or a bundle: online (an applicant, for themselves) or at a window (a
+/// clerk, with `window_region` in the item's handling scope). With the same `Idempotency-Key`
+/// a retry returns the case made before (200) instead of making a second one (201).
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = ApplyInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the case made before")),
+    responses((status = 201, body = CaseView), (status = 200, body = CaseView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn apply(
+    State(state): State<WindowState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Json(input): Json<ApplyInput>,
+) -> ApiResult<(StatusCode, axum::Json<CaseView>)> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            yici_service::Error::field(
+                "Idempotency-Key",
+                "幂等键只能包含可见的 ASCII 字符",
+                "The Idempotency-Key must be visible ASCII",
+            )
+        })?),
+        None => None,
+    };
+    let (view, created) = cases::apply(&state, &auth, input, key).await?;
+    Ok((
+        if created { StatusCode::CREATED } else { StatusCode::OK },
+        axum::Json(view),
+    ))
+}
+
+/// A case, for its parties and the staff with rights (404 for anyone else).
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases",
+    responses((status = 200, body = CaseView), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn case(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(case_no): Path<String>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::get(&state, &auth, &case_no).await?))
+}
+
+/// A step on a case: `accept`, `not_accept`, `notice` (一次性告知: every material at once),
+/// `supply`, `withdraw`, `void`; with the case's `version` as last read.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/{step}", tag = "cases", request_body = StepInput,
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn step(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path((case_no, step)): Path<(String, String)>,
+    Json(input): Json<StepInput>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::step(&state, &auth, &case_no, &step, input).await?))
+}
+
+/// Record a visit to a window (clerks).
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/visits", tag = "cases", request_body = VisitInput,
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn visit(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(case_no): Path<String>,
+    Json(input): Json<VisitInput>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::visit(&state, &auth, &case_no, input).await?))
+}
+
+/// An open task with its case number.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InboxTask {
+    pub case_no: String,
+    #[serde(flatten)]
+    pub task: TaskView,
+}
+
+/// The open tasks of the approver's departments, oldest first.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "cases",
+    responses((status = 200, body = Vec<InboxTask>), (status = 403, body = Problem)))]
+pub async fn inbox(State(state): State<WindowState>, auth: Auth) -> ApiResult<axum::Json<Vec<InboxTask>>> {
+    Ok(axum::Json(
+        cases::inbox(&state, &auth)
+            .await?
+            .into_iter()
+            .map(|(case_no, task)| InboxTask { case_no, task })
+            .collect(),
+    ))
+}
+
+/// Approve or refuse a task (approvers of its department), with the task's `version`: two
+/// decisions at once give one success and one 409.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/decision", tag = "cases", request_body = DecideInput,
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<DecideInput>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::decide(&state, &auth, id, input).await?))
+}

@@ -1,0 +1,1191 @@
+//! 办件: applying online or at a window, the material lines fetched from what the government
+//! holds or asked for, acceptance and the one-time notice (一次性告知), parallel approval
+//! (并联审批), visits and delivery, and the case as its parties and the staff see it.
+//!
+//! Fetches go through the certificate service (a use copy bound to the case number, under the
+//! party's consent for the case's purpose), never through HTTP; a fetch that cannot be made
+//! leaves the line to upload, saying why.
+
+use super::invalid;
+use super::items::{GuideView, guide};
+use crate::WindowState;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use yici_core::Lang;
+use yici_core::audit::Action;
+use yici_core::authz::{Permission, Principal, Target};
+use yici_core::calendar::{Pause, WorkingClock};
+use yici_core::cases::{
+    CaseNo, CaseStatus, CaseStep, LineState, PartyRole, TaskStatus, VisitReason, notice_beyond_first, party_identifier,
+};
+use yici_core::catalogue::FieldProblem;
+use yici_core::id::RegionCode;
+use yici_core::items::Scope;
+use yici_service::context::current_lang;
+use yici_service::{Caller, Error, FieldError, Kind, Result};
+use yici_store::cases::{
+    CaseRecord, Decision, EventRecord, NewCase, NewLine, NewParty, NewTask, NoticeLine, NoticeRecord, StepChange,
+    VisitRecord,
+};
+
+/// A party named on an application besides the applicant signed in.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct PartyInput {
+    /// `applicant`, `co_applicant` or `agent` (default `co_applicant`).
+    #[serde(default)]
+    pub role: Option<String>,
+    pub id_number: String,
+    pub name: String,
+}
+
+/// An application for an item or a bundle.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ApplyInput {
+    /// The item's implementation code (or give `bundle`).
+    #[serde(default)]
+    pub item: Option<String>,
+    /// The bundle's code (一件事).
+    #[serde(default)]
+    pub bundle: Option<String>,
+    /// The answer of every situation question: question code → choice code.
+    #[serde(default)]
+    pub answers: BTreeMap<String, String>,
+    /// The parties. Online, the applicant signed in is the applicant and these are the others;
+    /// at a window, the first with role `applicant` (or the first) is the applicant.
+    #[serde(default)]
+    pub parties: Vec<PartyInput>,
+    /// At a window: the region code of the window (the clerk's hall).
+    #[serde(default)]
+    pub window_region: Option<String>,
+    /// Material codes the applicant will supply after acceptance (容缺), where allowed.
+    #[serde(default)]
+    pub deferred: Vec<String>,
+    /// The parties consent to the government fetching what it holds about them for this
+    /// application (required for any fetch).
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// A material line as shown.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MaterialView {
+    pub code: String,
+    pub name: String,
+    pub required: bool,
+    /// `fetched`, `uploaded`, `deferred` or `missing`.
+    pub source: String,
+    pub source_name: String,
+    /// For a fetched line: `certificate`, `record` or `result`, and what was fetched.
+    pub fetched_from: String,
+    pub reference: String,
+    /// Why a fetch could not be made, when it could not.
+    pub note: String,
+    /// `` unchecked, `ok` or `defective`.
+    pub checked: String,
+    pub defect: String,
+}
+
+/// A task as shown.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TaskView {
+    pub id: i64,
+    pub name: String,
+    pub department_id: i64,
+    pub department: String,
+    pub stage: i64,
+    /// `waiting`, `open`, `approved`, `refused` or `closed`.
+    pub status: String,
+    pub status_name: String,
+    /// `all` (会签) or `any` (或签).
+    pub signing: String,
+    pub days: i64,
+    /// The last working day of the task (while open).
+    pub deadline: Option<String>,
+    pub paused_days: i64,
+    /// `green`, `yellow` (one working day or less left) or `red` (past the deadline).
+    pub colour: String,
+    pub opened_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub version: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub opinions: Vec<yici_store::cases::OpinionRecord>,
+}
+
+/// What the materials come to: "N required, M fetched, K uploaded, D deferred".
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MaterialSummary {
+    pub required: usize,
+    pub fetched: usize,
+    pub uploaded: usize,
+    pub deferred: usize,
+    pub missing: usize,
+    pub text: String,
+}
+
+/// A party as shown (the identity number masked for staff).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PartyView {
+    pub role: String,
+    pub name: String,
+    pub id_number: String,
+    pub consented: bool,
+}
+
+/// A case as its parties and the staff with rights see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    pub case_no: String,
+    pub name: String,
+    /// `item` or `bundle`, and its code.
+    pub subject_kind: String,
+    pub subject_code: String,
+    pub status: String,
+    pub status_name: String,
+    pub channel: String,
+    pub case_type: String,
+    pub region_code: String,
+    pub received_at: i64,
+    pub accepted_at: Option<i64>,
+    pub deemed_accepted: bool,
+    pub concluded_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub reason: String,
+    /// The promised limit and where the decision clock stands, in working days.
+    pub promised_days: i64,
+    pub days_used: Option<i64>,
+    pub days_paused: i64,
+    pub deadline: Option<String>,
+    pub parties: Vec<PartyView>,
+    pub materials: Vec<MaterialView>,
+    pub summary: MaterialSummary,
+    pub tasks: Vec<TaskView>,
+    /// The number of on-site visits.
+    pub visits: usize,
+    pub at_most_once: bool,
+    pub zero_visits: bool,
+    #[schema(value_type = Vec<Object>)]
+    pub visit_log: Vec<VisitRecord>,
+    #[schema(value_type = Vec<Object>)]
+    pub notices: Vec<NoticeRecord>,
+    #[schema(value_type = Vec<Object>)]
+    pub timeline: Vec<EventRecord>,
+    /// Identifiers of the certificates issued as results.
+    pub certificates: Vec<String>,
+    /// For optimistic concurrency: give it back with each step.
+    pub version: i64,
+}
+
+fn not_found() -> Error {
+    Error::not_found("办件", "case")
+}
+
+fn day_of(state: &WindowState) -> NaiveDate {
+    state.clock.today()
+}
+
+fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Whether a window in `window` may take applications for an item handled in `item_region`.
+pub fn handled_at(scope: &Scope, item_region: &RegionCode, window: &RegionCode) -> bool {
+    let (w, i) = (window.as_str(), item_region.as_str());
+    match scope {
+        Scope::Local => item_region.contains(window),
+        Scope::CityWide => w.get(..4) == i.get(..4),
+        Scope::ProvinceWide => w.get(..2) == i.get(..2),
+        Scope::Regions(list) => list
+            .iter()
+            .filter_map(|r| RegionCode::parse(r).ok())
+            .any(|r| r.contains(window)),
+    }
+}
+
+/// The caller's own identity, when an applicant is signed in.
+fn applicant_self(caller: &Caller) -> Option<(i64, String, String)> {
+    match (&caller.principal, &caller.applicant) {
+        (Principal::Applicant { id }, Some(a)) => Some((*id, a.applicant_id.as_str().to_string(), a.name.clone())),
+        _ => None,
+    }
+}
+
+/// Apply for an item or a bundle: online (an applicant, for themselves) or at a window (a clerk,
+/// in the item's handling scope). The parties, the answers and the materials are checked, the
+/// case is written and numbered, then what the government holds is fetched under the parties'
+/// consent. The same `idempotency_key` from the same submitter returns the case made before.
+pub async fn apply(
+    state: &WindowState,
+    caller: &Caller,
+    input: ApplyInput,
+    idempotency_key: Option<&str>,
+) -> Result<(CaseView, bool)> {
+    let lang = current_lang();
+    let myself = applicant_self(caller);
+    let at_window = myself.is_none();
+    if at_window {
+        caller.require(Permission::ReceiveCases, &Target::OwnScope)?;
+    } else {
+        caller.require(Permission::Apply, &Target::OwnScope)?;
+    }
+    if let Some(k) = idempotency_key
+        && (k.is_empty() || k.chars().count() > 100 || yici_core::text::has_control(k))
+    {
+        return Err(Error::field(
+            "Idempotency-Key",
+            "幂等键为1到100个字符",
+            "The Idempotency-Key is 1 to 100 characters",
+        ));
+    }
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    // The subject: one item or one bundle, published.
+    let (kind, code, versions) = match (&input.item, &input.bundle) {
+        (Some(i), None) => {
+            let r = super::items::published_record(state, i.trim())
+                .await?
+                .ok_or_else(|| Error::field("item", "没有该已发布事项", "No such published item"))?;
+            ("item", r.implementation_code.clone(), vec![r])
+        }
+        (None, Some(b)) => {
+            let bundle = state
+                .store
+                .bundle(b.trim())
+                .await?
+                .ok_or_else(|| Error::field("bundle", "没有该一件事", "No such bundle"))?;
+            let mut vs = Vec::new();
+            for c in &bundle.items {
+                if let Some(r) = super::items::published_record(state, c).await? {
+                    vs.push(r);
+                }
+            }
+            if vs.is_empty() {
+                return Err(Error::field(
+                    "bundle",
+                    "该一件事的事项尚未发布",
+                    "None of the bundle's items is published",
+                ));
+            }
+            ("bundle", bundle.code.clone(), vs)
+        }
+        _ => {
+            return Err(Error::field(
+                "item",
+                "请选择一个事项或一件事（item 或 bundle，二选一）",
+                "Give one item or one bundle",
+            ));
+        }
+    };
+    // The guide for the answers: every question answered, every answer a choice.
+    let g: GuideView = match kind {
+        "item" => guide(state, &code, &input.answers).await?,
+        _ => super::bundles::guide(state, &code, &input.answers).await?,
+    };
+    for q in &g.unanswered {
+        problems.push(FieldProblem::new(
+            format!("answers.{}", q.code),
+            format!("请回答：{}", q.text),
+            format!("Answer: {}", q.text),
+        ));
+    }
+    // The parties.
+    let mut parties: Vec<NewParty> = Vec::new();
+    let now = state.clock.now_micros();
+    let consent_at = input.consent.then_some(now);
+    if let Some((id, number, name)) = &myself {
+        parties.push(NewParty {
+            role: PartyRole::Applicant.code().into(),
+            id_number: number.clone(),
+            name: name.clone(),
+            applicant_id: Some(*id),
+            consented_at: consent_at,
+            consent_channel: "web".into(),
+        });
+    }
+    if input.parties.len() > 20 {
+        problems.push(FieldProblem::new("parties", "当事人不超过20个", "at most 20 parties"));
+    }
+    for (i, p) in input.parties.iter().take(20).enumerate() {
+        let role = match p.role.as_deref().map(str::trim) {
+            None | Some("") => {
+                if at_window && i == 0 {
+                    PartyRole::Applicant
+                } else {
+                    PartyRole::CoApplicant
+                }
+            }
+            Some(r) => match PartyRole::from_code(r) {
+                Some(PartyRole::Applicant) if !at_window => {
+                    problems.push(FieldProblem::new(
+                        format!("parties[{i}].role"),
+                        "网上申请时，登录人即为申请人",
+                        "online, the applicant is the one signed in",
+                    ));
+                    PartyRole::CoApplicant
+                }
+                Some(role) => role,
+                None => {
+                    problems.push(FieldProblem::new(
+                        format!("parties[{i}].role"),
+                        "应为 applicant、co_applicant 或 agent",
+                        "must be applicant, co_applicant or agent",
+                    ));
+                    PartyRole::CoApplicant
+                }
+            },
+        };
+        let id_number = match party_identifier(&format!("parties[{i}].id_number"), &p.id_number) {
+            Ok(n) => n,
+            Err(e) => {
+                problems.push(e);
+                String::new()
+            }
+        };
+        if let Err(e) = yici_core::text::check(&format!("parties[{i}].name"), &p.name, 50, true) {
+            problems.push(e);
+        }
+        if parties
+            .iter()
+            .any(|q| q.id_number == id_number && !id_number.is_empty())
+        {
+            problems.push(FieldProblem::new(
+                format!("parties[{i}].id_number"),
+                "同一当事人不能重复填写",
+                "the same party is named twice",
+            ));
+        }
+        parties.push(NewParty {
+            role: role.code().into(),
+            id_number,
+            name: p.name.trim().to_string(),
+            applicant_id: None,
+            consented_at: consent_at,
+            consent_channel: if at_window { "window".into() } else { "web".into() },
+        });
+    }
+    if !parties.iter().any(|p| p.role == PartyRole::Applicant.code()) {
+        problems.push(FieldProblem::new("parties", "请填写申请人", "name the applicant"));
+    }
+    // Deferral (容缺) only where the material allows it.
+    for (i, d) in input.deferred.iter().enumerate() {
+        match g.materials.iter().find(|m| &m.code == d) {
+            Some(m) if m.deferrable => {}
+            Some(_) => problems.push(FieldProblem::new(
+                format!("deferred[{i}]"),
+                "该材料不允许容缺后补",
+                "this material cannot come later",
+            )),
+            None => problems.push(FieldProblem::new(
+                format!("deferred[{i}]"),
+                "没有该材料",
+                "no such material",
+            )),
+        }
+    }
+    // Where it is received: the window (in the item's handling scope), or online the body's region.
+    let lead = &versions[0];
+    let item_region = RegionCode::parse(&lead.region_code).map_err(|_| Error::internal())?;
+    let region = if at_window {
+        match input.window_region.as_deref().map(str::trim) {
+            Some(w) if !w.is_empty() => match RegionCode::parse(w) {
+                Ok(r) => {
+                    caller.require(Permission::ReceiveCases, &Target::Region(r.clone()))?;
+                    for v in &versions {
+                        let region = RegionCode::parse(&v.region_code).map_err(|_| Error::internal())?;
+                        if !handled_at(&v.content.scope, &region, &r) {
+                            return Err(Error::new(
+                                Kind::Forbidden,
+                                "outside_scope",
+                                format!("“{}”不在本窗口的通办范围内，请到事项的办理地申请", v.content.name),
+                                format!(
+                                    "'{}' cannot be handled at this window: apply where it is handled",
+                                    v.content.name
+                                ),
+                            ));
+                        }
+                    }
+                    r
+                }
+                Err(_) => {
+                    problems.push(FieldProblem::new(
+                        "window_region",
+                        "区划代码无效",
+                        "not a valid region code",
+                    ));
+                    item_region.clone()
+                }
+            },
+            _ => {
+                problems.push(FieldProblem::new(
+                    "window_region",
+                    "窗口受理须填写窗口所在区划",
+                    "give the window's region",
+                ));
+                item_region.clone()
+            }
+        }
+    } else {
+        item_region.clone()
+    };
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    // The lines, the tasks, the case.
+    let lines: Vec<NewLine> = g
+        .materials
+        .iter()
+        .map(|m| NewLine {
+            material_code: m.code.clone(),
+            name: m.name.clone(),
+            required: m.required,
+            deferrable: m.deferrable,
+            items: m.items.clone(),
+            state: if input.deferred.contains(&m.code) {
+                LineState::Deferred.code().into()
+            } else {
+                LineState::Missing.code().into()
+            },
+            source_kind: String::new(),
+            reference: String::new(),
+            note: String::new(),
+            deferred_until: None,
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for v in &versions {
+        for (i, s) in v.content.process.iter().enumerate() {
+            tasks.push(NewTask {
+                implementation_code: v.implementation_code.clone(),
+                step: i as i64,
+                stage: i64::from(s.stage),
+                name: s.name.clone(),
+                department_id: s.department_id,
+                signing: s.signing,
+                required: s.required,
+                issues: s.issues.clone(),
+                days: i64::from(s.days),
+            });
+        }
+    }
+    let submitted_by = match &myself {
+        Some((id, ..)) => format!("applicant:{id}"),
+        None => format!("user:{}", caller.user.as_ref().map(|u| u.id).unwrap_or_default()),
+    };
+    let new = NewCase {
+        subject_kind: kind.into(),
+        subject_code: code.clone(),
+        name: g.name.clone(),
+        department_id: lead.department_id,
+        region,
+        channel: if at_window { "window".into() } else { "online".into() },
+        clerk_user_id: if at_window {
+            caller.user.as_ref().map(|u| u.id)
+        } else {
+            None
+        },
+        submitted_by,
+        idempotency_key: idempotency_key.map(str::to_string),
+        answers: serde_json::to_string(&input.answers).expect("answers serialise"),
+        form: "{}".into(),
+        case_type: if versions
+            .iter()
+            .all(|v| v.content.case_type == yici_core::items::CaseType::Immediate)
+        {
+            "immediate".into()
+        } else {
+            "promised".into()
+        },
+        promised_days: versions
+            .iter()
+            .map(|v| i64::from(v.content.promised_limit.days))
+            .max()
+            .unwrap_or(0),
+        items: versions.iter().map(|v| (v.implementation_code.clone(), v.id)).collect(),
+        parties,
+        lines,
+        tasks,
+    };
+    let (record, created) = state
+        .store
+        .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"))
+        .await?;
+    if created {
+        fetch_held(state, caller, &record, &g).await?;
+    }
+    let record = state.store.case_by_no(&record.case_no).await?.ok_or_else(not_found)?;
+    let _ = lang;
+    Ok((view(state, caller, record).await?, created))
+}
+
+/// Fetch each government-held line for the parties who consented: a certificate as a use copy
+/// bound to the case number. A line that cannot be fetched stays to upload, saying why.
+async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &GuideView) -> Result<()> {
+    let department = state
+        .store
+        .department(c.department_id)
+        .await?
+        .ok_or_else(Error::internal)?;
+    let purpose = format!("办理“{}”（办件编号 {}）", c.name, c.case_no);
+    for line in &c.lines {
+        if line.state != LineState::Missing.code() {
+            continue;
+        }
+        let Some(m) = g.materials.iter().find(|m| m.code == line.material_code) else {
+            continue;
+        };
+        let Some(source) = &m.exempt_source else { continue };
+        let consented: Vec<&yici_store::cases::PartyRecord> =
+            c.parties.iter().filter(|p| p.consented_at.is_some()).collect();
+        if consented.is_empty() {
+            state
+                .store
+                .case_line_resolve(c.id, line.id, ("missing", "", ""), "未同意共享获取，请上传")
+                .await?;
+            continue;
+        }
+        match source.kind.as_str() {
+            "certificate" => {
+                let Some(certs) = &state.certificates else {
+                    continue;
+                };
+                let mut fetched = None;
+                for p in &consented {
+                    if let Some(copy) = yici_certificates::service::using::use_for_case(
+                        certs,
+                        caller,
+                        &department,
+                        &p.id_number,
+                        &source.code,
+                        (&c.case_no, &purpose),
+                    )
+                    .await?
+                    {
+                        fetched = Some(copy.identifier);
+                        break;
+                    }
+                }
+                match fetched {
+                    Some(id) => {
+                        state
+                            .store
+                            .case_line_resolve(c.id, line.id, ("fetched", "certificate", &id), "")
+                            .await?
+                    }
+                    None => {
+                        state
+                            .store
+                            .case_line_resolve(
+                                c.id,
+                                line.id,
+                                ("missing", "", ""),
+                                &format!("未找到当事人有效的“{}”，请上传", source.name),
+                            )
+                            .await?
+                    }
+                }
+            }
+            "result" => {
+                let mut found = None;
+                for p in &consented {
+                    if let Some(no) = state.store.case_result_of(&p.id_number, &source.code).await? {
+                        found = Some(no);
+                        break;
+                    }
+                }
+                match found {
+                    Some(no) => {
+                        state
+                            .store
+                            .case_line_resolve(c.id, line.id, ("fetched", "result", &no), "")
+                            .await?
+                    }
+                    None => {
+                        state
+                            .store
+                            .case_line_resolve(
+                                c.id,
+                                line.id,
+                                ("missing", "", ""),
+                                &format!("未找到“{}”的办结结果，请上传", source.name),
+                            )
+                            .await?
+                    }
+                }
+            }
+            _ => {
+                state
+                    .store
+                    .case_line_resolve(
+                        c.id,
+                        line.id,
+                        ("missing", "", ""),
+                        &format!("“{}”暂未能共享获取，请上传", source.name),
+                    )
+                    .await?
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the caller is a party of the case.
+fn party_of(caller: &Caller, c: &CaseRecord) -> bool {
+    applicant_self(caller).is_some_and(|(id, number, _)| {
+        c.parties
+            .iter()
+            .any(|p| p.applicant_id == Some(id) || p.id_number == number)
+    })
+}
+
+/// Whether the caller is staff with rights on the case: clerks of its region, approvers of a
+/// department with a task, supervisors and operators over its department.
+async fn staff_on(state: &WindowState, caller: &Caller, c: &CaseRecord) -> Result<bool> {
+    if let Ok(r) = RegionCode::parse(&c.region_code)
+        && caller.require(Permission::ReadCases, &Target::Region(r)).is_ok()
+    {
+        return Ok(true);
+    }
+    let mut departments = vec![c.department_id];
+    departments.extend(c.tasks.iter().map(|t| t.department_id));
+    for id in departments {
+        if let Some(d) = state.store.department(id).await?
+            && caller.require(Permission::ReadCases, &d.target()).is_ok()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Case `case_no`, for its parties and the staff with rights; 404 for anyone else (nothing
+/// about the case leaks).
+pub async fn get(state: &WindowState, caller: &Caller, case_no: &str) -> Result<CaseView> {
+    if applicant_self(caller).is_none() {
+        caller.require(Permission::ReadCases, &Target::OwnScope)?;
+    }
+    let c = load(state, case_no).await?;
+    if !party_of(caller, &c) && !staff_on(state, caller, &c).await? {
+        return Err(not_found());
+    }
+    view(state, caller, c).await
+}
+
+async fn load(state: &WindowState, case_no: &str) -> Result<CaseRecord> {
+    let n = CaseNo::parse("case_no", case_no).map_err(|_| not_found())?;
+    state.store.case_by_no(n.as_str()).await?.ok_or_else(not_found)
+}
+
+fn mask(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+}
+
+async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<CaseView> {
+    let lang = current_lang();
+    let calendar = state.store.working_calendar().await?;
+    let today = day_of(state);
+    let mine = party_of(caller, &c);
+    let names = super::items::department_names(state).await?;
+    let materials: Vec<MaterialView> = c
+        .lines
+        .iter()
+        .map(|l| MaterialView {
+            code: l.material_code.clone(),
+            name: l.name.clone(),
+            required: l.required,
+            source: l.state.clone(),
+            source_name: LineState::from_code(&l.state)
+                .map(|s| s.name(lang).to_string())
+                .unwrap_or_default(),
+            fetched_from: l.source_kind.clone(),
+            reference: l.reference.clone(),
+            note: l.note.clone(),
+            checked: l.checked.clone(),
+            defect: l.defect.clone(),
+        })
+        .collect();
+    let count = |s: LineState| c.lines.iter().filter(|l| l.required && l.state == s.code()).count();
+    let required = c.lines.iter().filter(|l| l.required).count();
+    let (fetched, uploaded, deferred, missing) = (
+        count(LineState::Fetched),
+        count(LineState::Uploaded),
+        count(LineState::Deferred),
+        count(LineState::Missing),
+    );
+    let summary = MaterialSummary {
+        required,
+        fetched,
+        uploaded,
+        deferred,
+        missing,
+        text: match lang {
+            Lang::Zh => format!(
+                "必需材料 {required} 项：共享获取 {fetched} 项，上传 {uploaded} 项，容缺 {deferred} 项，待提交 {missing} 项"
+            ),
+            Lang::En => format!(
+                "{required} required, {fetched} fetched, {uploaded} uploaded, {deferred} deferred, {missing} missing"
+            ),
+        },
+    };
+    let pause_of = |p: &yici_store::cases::PauseRecord| -> Option<Pause> {
+        Some(Pause {
+            from: parse_day(&p.from_day)?,
+            until: p.until_day.as_deref().and_then(parse_day),
+            reason: p.reason.clone(),
+        })
+    };
+    let mut tasks = Vec::new();
+    for t in &c.tasks {
+        let (deadline, paused_days, colour) = match t.opened_day.as_deref().and_then(parse_day) {
+            Some(opened) => {
+                let clock = WorkingClock {
+                    started: opened,
+                    limit: u32::try_from(t.days).unwrap_or(0),
+                    pauses: c
+                        .pauses
+                        .iter()
+                        .filter(|p| p.task_id == Some(t.id))
+                        .filter_map(pause_of)
+                        .collect(),
+                };
+                let paused = paused_days(&clock, &calendar, today);
+                match clock.reading(&calendar, today) {
+                    Ok(r) if t.status == TaskStatus::Open.code() => {
+                        let colour = if r.remaining < 0 {
+                            "red"
+                        } else if r.remaining <= 1 {
+                            "yellow"
+                        } else {
+                            "green"
+                        };
+                        (r.deadline.map(day_text), paused, colour)
+                    }
+                    Ok(r) => (r.deadline.map(day_text), paused, "green"),
+                    Err(_) => (None, paused, "green"),
+                }
+            }
+            None => (None, 0, "green"),
+        };
+        tasks.push(TaskView {
+            id: t.id,
+            name: t.name.clone(),
+            department_id: t.department_id,
+            department: names.get(&t.department_id).cloned().unwrap_or_default(),
+            stage: t.stage,
+            status: t.status.clone(),
+            status_name: TaskStatus::from_code(&t.status)
+                .map(|s| s.name(lang).to_string())
+                .unwrap_or_default(),
+            signing: t.signing.clone(),
+            days: t.days,
+            deadline,
+            paused_days,
+            colour: colour.into(),
+            opened_at: t.opened_at,
+            closed_at: t.closed_at,
+            version: t.version,
+            opinions: t.opinions.clone(),
+        });
+    }
+    // The decision clock: from acceptance, paused while supplementing.
+    let (days_used, days_paused, deadline) = match c.accepted_day.as_deref().and_then(parse_day) {
+        Some(accepted) => {
+            let clock = WorkingClock {
+                started: accepted,
+                limit: u32::try_from(c.promised_days).unwrap_or(0),
+                pauses: c
+                    .pauses
+                    .iter()
+                    .filter(|p| p.task_id.is_none())
+                    .filter_map(pause_of)
+                    .filter(|p| p.until.is_none_or(|u| u > accepted))
+                    .collect(),
+            };
+            let paused = paused_days(&clock, &calendar, today);
+            match clock.reading(&calendar, today) {
+                Ok(r) => (Some(r.used), paused, r.deadline.map(day_text)),
+                Err(_) => (None, paused, None),
+            }
+        }
+        None => {
+            let all: i64 = c
+                .pauses
+                .iter()
+                .filter(|p| p.task_id.is_none())
+                .filter_map(pause_of)
+                .map(|p| {
+                    let until = p.until.unwrap_or(today);
+                    calendar.working_days_between(p.from, until).unwrap_or(0).max(0)
+                })
+                .sum();
+            (None, all, None)
+        }
+    };
+    let parties = c
+        .parties
+        .iter()
+        .map(|p| PartyView {
+            role: p.role.clone(),
+            name: p.name.clone(),
+            id_number: if mine { p.id_number.clone() } else { mask(&p.id_number) },
+            consented: p.consented_at.is_some(),
+        })
+        .collect();
+    let visits = c.visits.len();
+    Ok(CaseView {
+        status_name: CaseStatus::from_code(&c.status)
+            .map(|s| s.name(lang).to_string())
+            .unwrap_or_default(),
+        certificates: c
+            .tasks
+            .iter()
+            .filter(|t| !t.issued.is_empty())
+            .map(|t| t.issued.clone())
+            .collect(),
+        case_no: c.case_no,
+        name: c.name,
+        subject_kind: c.subject_kind,
+        subject_code: c.subject_code,
+        status: c.status,
+        channel: c.channel,
+        case_type: c.case_type,
+        region_code: c.region_code,
+        received_at: c.received_at,
+        accepted_at: c.accepted_at,
+        deemed_accepted: c.deemed_accepted,
+        concluded_at: c.concluded_at,
+        delivered_at: c.delivered_at,
+        reason: c.reason,
+        promised_days: c.promised_days,
+        days_used,
+        days_paused,
+        deadline,
+        parties,
+        materials,
+        summary,
+        tasks,
+        visits,
+        at_most_once: visits <= 1,
+        zero_visits: visits == 0,
+        visit_log: c.visits,
+        notices: c.notices,
+        timeline: c.timeline,
+        version: c.version,
+    })
+}
+
+/// Working days of a clock's pauses up to `today`.
+fn paused_days(clock: &WorkingClock, calendar: &yici_core::calendar::WorkingCalendar, today: NaiveDate) -> i64 {
+    clock
+        .pauses
+        .iter()
+        .map(|p| {
+            let until = p.until.unwrap_or(today).min(today);
+            calendar.working_days_between(p.from, until).unwrap_or(0).max(0)
+        })
+        .sum()
+}
+
+/// A step on a case by the window (accept, not accept, notice, supply) or its applicant
+/// (supply, withdraw).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// The case's `version` as last read: a step on a case changed since is refused (409).
+    pub version: i64,
+    /// Why (not accepting, voiding, an override of the one-time notice).
+    #[serde(default)]
+    pub reason: String,
+    /// For a notice: every missing or defective material, with its reason.
+    #[serde(default)]
+    pub lines: Vec<NoticeLine>,
+}
+
+/// Take `step` on case `case_no`.
+pub async fn step(
+    state: &WindowState,
+    caller: &Caller,
+    case_no: &str,
+    step: &str,
+    input: StepInput,
+) -> Result<CaseView> {
+    let step = CaseStep::from_code(step)
+        .filter(|s| {
+            !matches!(
+                s,
+                CaseStep::Submit | CaseStep::Approve | CaseStep::Refuse | CaseStep::Rate
+            )
+        })
+        .ok_or_else(|| Error::not_found(&format!("操作“{step}”"), &format!("step '{step}'")))?;
+    // The gate: an applicant (a party, checked below), a clerk, or a supervisor voiding.
+    if applicant_self(caller).is_none() {
+        let permission = if step == CaseStep::Void {
+            Permission::OverrideNotices
+        } else {
+            Permission::ReceiveCases
+        };
+        caller.require(permission, &Target::OwnScope)?;
+    }
+    let c = load(state, case_no).await?;
+    let region = RegionCode::parse(&c.region_code).map_err(|_| Error::internal())?;
+    let mine = party_of(caller, &c);
+    // Who may take it.
+    match step {
+        CaseStep::Supply | CaseStep::Withdraw if mine => {}
+        CaseStep::Void => caller.require(Permission::OverrideNotices, &Target::Region(region.clone()))?,
+        _ => {
+            if !mine && !staff_on(state, caller, &c).await? {
+                return Err(not_found());
+            }
+            caller.require(Permission::ReceiveCases, &Target::Region(region.clone()))?
+        }
+    }
+    let reason = input.reason.trim().to_string();
+    let mut change = StepChange {
+        day: day_text(day_of(state)),
+        actor: caller.actor().label,
+        ..Default::default()
+    };
+    match step {
+        CaseStep::NotAccept | CaseStep::Void => {
+            yici_core::text::check("reason", &reason, 500, true).map_err(|p| invalid(vec![p]))?;
+            change.reason = Some(reason.clone());
+            change.note = reason;
+        }
+        CaseStep::Notice => {
+            let mut problems = Vec::new();
+            if input.lines.is_empty() {
+                problems.push(FieldProblem::new(
+                    "lines",
+                    "请列出需补正的全部材料",
+                    "list every material to supply",
+                ));
+            }
+            for (i, l) in input.lines.iter().enumerate() {
+                if !c.lines.iter().any(|x| x.material_code == l.line) {
+                    problems.push(FieldProblem::new(
+                        format!("lines[{i}].line"),
+                        "没有该材料",
+                        "no such material",
+                    ));
+                }
+                if let Err(p) = yici_core::text::check(&format!("lines[{i}].reason"), &l.reason, 200, true) {
+                    problems.push(p);
+                }
+            }
+            if !problems.is_empty() {
+                return Err(invalid(problems));
+            }
+            // 一次性告知: a later notice names only what the first named, or what was
+            // supplied since, unless a supervisor overrides with a reason.
+            let first: Option<Vec<String>> = c
+                .notices
+                .first()
+                .map(|n| n.lines.iter().map(|l| l.line.clone()).collect());
+            let supplied_since: Vec<String> = match c.notices.last().and_then(|n| n.supplied_at) {
+                Some(at) => c
+                    .lines
+                    .iter()
+                    .filter(|l| l.state == LineState::Uploaded.code())
+                    .filter(|_| at > 0)
+                    .map(|l| l.material_code.clone())
+                    .collect(),
+                None => Vec::new(),
+            };
+            let asked: Vec<String> = input.lines.iter().map(|l| l.line.clone()).collect();
+            let beyond = notice_beyond_first(first.as_deref(), &supplied_since, &asked);
+            let mut override_reason = String::new();
+            if !beyond.is_empty() {
+                let may_override = caller
+                    .require(Permission::OverrideNotices, &Target::Region(region.clone()))
+                    .is_ok();
+                if !may_override || reason.is_empty() {
+                    return Err(Error::new(
+                        Kind::Conflict,
+                        "notice_not_once",
+                        format!("一次性告知：{} 不在首次告知中，不能再次要求补正", beyond.join("、")),
+                        format!("One-time notice: {} were not in the first notice", beyond.join(", ")),
+                    ));
+                }
+                override_reason = reason.clone();
+            }
+            change.notice = Some((input.lines.clone(), override_reason, caller.user.as_ref().map(|u| u.id)));
+        }
+        _ => {}
+    }
+    let status = CaseStatus::from_code(&c.status).ok_or_else(Error::internal)?;
+    if step.after(status).is_none() {
+        return Err(Error::new(
+            Kind::Conflict,
+            "wrong_state",
+            format!("办件当前为“{}”，不能{}", status.name(Lang::Zh), step.name(Lang::Zh)),
+            format!(
+                "The case is {}; it cannot {}",
+                status.name(Lang::En),
+                step.name(Lang::En)
+            ),
+        ));
+    }
+    let action = match step {
+        CaseStep::Accept => Action::CaseAccept,
+        CaseStep::Notice => Action::CaseNotice,
+        CaseStep::Supply => Action::CaseSupply,
+        CaseStep::NotAccept => Action::CaseNotAccept,
+        CaseStep::Withdraw => Action::CaseWithdraw,
+        _ => Action::CaseStep,
+    };
+    let mut after = state
+        .store
+        .case_step(c.id, input.version, step, &change, &caller.event(action, "case"))
+        .await?;
+    // 即办件 conclude on the spot at acceptance when they have no process to run.
+    if step == CaseStep::Accept && after.case_type == "immediate" && after.tasks.is_empty() {
+        after = state
+            .store
+            .case_step(
+                after.id,
+                after.version,
+                CaseStep::Approve,
+                &change,
+                &caller.event(Action::CaseStep, "case"),
+            )
+            .await?;
+    }
+    view(state, caller, after).await
+}
+
+/// An approver's decision on a task.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct DecideInput {
+    /// The task's `version` as last read.
+    pub version: i64,
+    pub approve: bool,
+    /// The opinion (required when refusing: it is the reason told to the applicant).
+    #[serde(default)]
+    pub opinion: String,
+}
+
+/// Decide task `task_id`: an approver of its department.
+pub async fn decide(state: &WindowState, caller: &Caller, task_id: i64, input: DecideInput) -> Result<CaseView> {
+    caller.require(Permission::DecideTasks, &Target::OwnScope)?;
+    let c = state
+        .store
+        .case_of_task(task_id)
+        .await?
+        .ok_or_else(|| Error::not_found("任务", "task"))?;
+    let t = c
+        .tasks
+        .iter()
+        .find(|t| t.id == task_id)
+        .ok_or_else(|| Error::not_found("任务", "task"))?;
+    let d = state
+        .store
+        .department(t.department_id)
+        .await?
+        .ok_or_else(Error::internal)?;
+    caller.require(Permission::DecideTasks, &d.target())?;
+    let user_id = caller.user.as_ref().map(|u| u.id).ok_or_else(Error::unauthenticated)?;
+    if !input.approve {
+        yici_core::text::check("opinion", &input.opinion, 500, true).map_err(|p| invalid(vec![p]))?;
+    } else {
+        yici_core::text::check("opinion", &input.opinion, 500, false).map_err(|p| invalid(vec![p]))?;
+    }
+    if t.status != TaskStatus::Open.code() {
+        return Err(Error::new(
+            Kind::Conflict,
+            "task_not_open",
+            "该任务当前不在办理中",
+            "The task is not open",
+        ));
+    }
+    let change = StepChange {
+        day: day_text(day_of(state)),
+        actor: caller.actor().label,
+        ..Default::default()
+    };
+    let after = state
+        .store
+        .case_task_decide(
+            task_id,
+            input.version,
+            &Decision {
+                user_id,
+                approve: input.approve,
+                opinion: input.opinion.trim().to_string(),
+            },
+            &change,
+            &caller.event(Action::CaseDecide, "case"),
+        )
+        .await?;
+    view(state, caller, after).await
+}
+
+/// The open tasks of the approver's departments, oldest first.
+pub async fn inbox(state: &WindowState, caller: &Caller) -> Result<Vec<(String, TaskView)>> {
+    caller.require(Permission::DecideTasks, &Target::OwnScope)?;
+    let departments: Vec<i64> = state
+        .store
+        .list_departments(None, yici_store::Page::all())
+        .await?
+        .into_iter()
+        .filter(|d| caller.require(Permission::DecideTasks, &d.target()).is_ok())
+        .map(|d| d.id)
+        .collect();
+    let mut out = Vec::new();
+    for (case_no, t) in state.store.case_tasks_open(&departments).await? {
+        let c = load(state, &case_no).await?;
+        let v = view(state, caller, c).await?;
+        if let Some(task) = v.tasks.into_iter().find(|x| x.id == t.id) {
+            out.push((case_no, task));
+        }
+    }
+    Ok(out)
+}
+
+/// A visit to a window.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct VisitInput {
+    /// `submit`, `supplement`, `verify`, `collect` or `other`.
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Record a visit (a clerk, in the case's region).
+pub async fn visit(state: &WindowState, caller: &Caller, case_no: &str, input: VisitInput) -> Result<CaseView> {
+    caller.require(Permission::ReceiveCases, &Target::OwnScope)?;
+    let c = load(state, case_no).await?;
+    let region = RegionCode::parse(&c.region_code).map_err(|_| Error::internal())?;
+    caller.require(Permission::ReceiveCases, &Target::Region(region))?;
+    let reason = VisitReason::from_code(input.reason.trim()).ok_or_else(|| {
+        Error::validation(vec![FieldError::new(
+            "reason",
+            "应为 submit、supplement、verify、collect 或 other",
+            "must be submit, supplement, verify, collect or other",
+        )])
+    })?;
+    if reason == VisitReason::Other {
+        yici_core::text::check("note", &input.note, 200, true).map_err(|p| invalid(vec![p]))?;
+    } else {
+        yici_core::text::check("note", &input.note, 200, false).map_err(|p| invalid(vec![p]))?;
+    }
+    let after = state
+        .store
+        .case_visit(
+            c.id,
+            reason.code(),
+            input.note.trim(),
+            &c.region_code,
+            caller.user.as_ref().map(|u| u.id),
+            &caller.event(Action::CaseVisit, "case"),
+        )
+        .await?;
+    view(state, caller, after).await
+}
