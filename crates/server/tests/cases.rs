@@ -49,18 +49,16 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     app.seed_certificates().await;
     yici_server::demo::items::seed(&app.store).await.unwrap();
+    // The province land bureau's implementation (全省通办).
     let item = app
-        .get(
-            &format!("/api/v1/items?q={}&region=330800", enc("不动产转移登记")),
-            Auth::None,
-        )
+        .get(&format!("/api/v1/items?q={}", enc("不动产转移登记")), Auth::None)
         .await
         .json()["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["name"] == "不动产转移登记（二手房买卖）")
-        .expect("衢州's implementation")["code"]
+        .find(|i| i["name"] == "不动产转移登记（二手房买卖）" && i["region_code"] == "330000")
+        .expect("the province's implementation")["code"]
         .as_str()
         .unwrap()
         .to_string();
@@ -96,8 +94,11 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     let application = json!({"item": item, "answers": {"married": "yes"}, "consent": true});
     let (status, case) = apply(&app, &citizen, Some("transfer-1"), application.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
-    let case_no = case["case_no"].as_str().unwrap().to_string();
-    assert!(case_no.starts_with("330800"), "{case_no}");
+    let online_no = case["case_no"].as_str().unwrap().to_string();
+    assert!(
+        online_no.starts_with("330000"),
+        "received where the item is handled: {online_no}"
+    );
     assert_eq!(case["status"], "received");
     for code in ["id", "title", "marriage"] {
         assert_eq!(line(&case, code)["source"], "fetched", "{code}: {case}");
@@ -112,32 +113,42 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     // A retry with the same key returns the same case; nothing new is made.
     let (status, again) = apply(&app, &citizen, Some("transfer-1"), application.clone()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(again["case_no"], case_no.as_str());
+    assert_eq!(again["case_no"], online_no.as_str());
 
     // Each fetch is a use the citizen sees, with the case number.
     let uses = app.get("/api/v1/me/data-uses", Auth::Session(&citizen)).await;
     assert_eq!(uses.status, StatusCode::OK, "{}", uses.text);
     assert!(
-        uses.text.contains(&case_no),
+        uses.text.contains(&online_no),
         "the case number in 谁用了我的数据: {}",
         uses.text
     );
 
     // Strangers: another department's steward gets nothing; nobody signed in is asked to.
     let police = app.police_steward().await;
-    assert_eq!(
-        app.get(&format!("/api/v1/cases/{case_no}"), Auth::Session(&police))
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        app.get(&format!("/api/v1/cases/{case_no}"), Auth::None).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    let res = app
+        .get(&format!("/api/v1/cases/{online_no}"), Auth::Session(&police))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app.get(&format!("/api/v1/cases/{online_no}"), Auth::None).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+
+    // At a window in 衢州 (the item is handled province-wide) the clerk takes the same
+    // application for 张三, who consents there; a window outside the clerk's region is refused.
+    let clerk = app.login("window_clerk").await;
+    let at_window = json!({"item": item, "answers": {"married": "yes"}, "consent": true, "window_region": "330800",
+        "parties": [{"role": "applicant", "id_number": CITIZEN.0, "name": CITIZEN.1}]});
+    let (status, case) = apply(&app, &clerk, Some("window-1"), at_window).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let case_no = case["case_no"].as_str().unwrap().to_string();
+    assert!(case_no.starts_with("330800"), "received at the window: {case_no}");
+    assert_eq!(line(&case, "title")["source"], "fetched");
+    let elsewhere = json!({"item": item, "answers": {"married": "yes"}, "window_region": "330100",
+        "parties": [{"id_number": CITIZEN.0, "name": CITIZEN.1}]});
+    let (status, body) = apply(&app, &clerk, None, elsewhere).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
     // The window asks for supplements once, naming every line; the clock pauses.
-    let clerk = app.login("window_clerk").await;
     let step = |step: &'static str, body: Value| {
         let (app, clerk, case_no) = (&app, &clerk, case_no.clone());
         async move {
@@ -196,7 +207,8 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     assert!(task["deadline"].is_string(), "{task}");
     let res = step("accept", json!({"version": version(&accepted)})).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "accepting twice");
-    let approver = app
+    let approver = app.login("approver").await;
+    let other_approver = app
         .staff_of(yici_core::org::Role::Approver, "330800", "MB000114", "qz.land.approver")
         .await;
     let inbox = app.get("/api/v1/tasks", Auth::Session(&approver)).await.json();
@@ -208,7 +220,6 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
             .any(|t| t["case_no"] == case_no.as_str()),
         "{inbox}"
     );
-    let province_approver = app.login("approver").await;
     let decide = |who: &Session, body: Value| {
         let (app, who, id) = (&app, who.clone(), task["id"].as_i64().unwrap());
         async move {
@@ -221,7 +232,7 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
             .await
         }
     };
-    let res = decide(&province_approver, json!({"version": task["version"], "approve": true})).await;
+    let res = decide(&other_approver, json!({"version": task["version"], "approve": true})).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "another department's approver");
     let res = decide(&approver, json!({"version": task["version"], "approve": false})).await;
     assert_eq!(
@@ -239,6 +250,12 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     assert_eq!(approved["status"], "approved");
     let res = decide(&approver, json!({"version": task["version"], "approve": true})).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "deciding a closed task");
+    // The step's result is issued to the applicant, sealed by the land bureau.
+    let issued = approved["certificates"].as_array().unwrap();
+    assert_eq!(issued.len(), 1, "{approved}");
+    let identifier = issued[0].as_str().unwrap();
+    let mine = app.get("/api/v1/me/certificates", Auth::Session(&citizen)).await;
+    assert!(mine.text.contains(identifier), "in the holder's library: {}", mine.text);
 
     // A visit to collect: at most once, not zero.
     let res = app

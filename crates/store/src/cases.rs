@@ -130,6 +130,8 @@ pub struct TaskRecord {
     pub required: bool,
     pub issues: Option<String>,
     pub issued: String,
+    /// Why the result could not be issued yet (its data to be put right).
+    pub issue_note: String,
     pub days: i64,
     pub status: String,
     pub assignees: Vec<i64>,
@@ -521,7 +523,7 @@ impl Store {
         })
         .collect::<Result<Vec<_>>>()?;
         let mut tasks = sqlx::query(
-            "SELECT id, implementation_code, step, stage, name, department_id, signing, required, issues, issued, days, status,
+            "SELECT id, implementation_code, step, stage, name, department_id, signing, required, issues, issued, issue_note, days, status,
              assignees, claimed_by, opened_at, opened_day, closed_at, version FROM case_tasks WHERE case_id = $1 ORDER BY stage, step, id",
         )
         .bind(id)
@@ -540,6 +542,7 @@ impl Store {
                 required: get_i64(r, "required")? != 0,
                 issues: get_opt_str(r, "issues")?,
                 issued: get_str(r, "issued")?,
+                issue_note: get_str(r, "issue_note")?,
                 days: get_i64(r, "days")?,
                 status: get_str(r, "status")?,
                 assignees: ids(&get_str(r, "assignees")?),
@@ -1086,6 +1089,17 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.map(|r| get_str(&r, "case_no")).transpose()
+    }
+
+    /// Record what a task's step issued (a certificate's identifier), or why it could not.
+    pub async fn case_task_issued(&self, task_id: i64, identifier: &str, note: &str) -> Result<()> {
+        sqlx::query("UPDATE case_tasks SET issued = $1, issue_note = $2 WHERE id = $3")
+            .bind(identifier)
+            .bind(note)
+            .bind(task_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// Record a visit to a window for case `id`.

@@ -126,6 +126,62 @@ async fn issue_checked(
 
 /// Issue one certificate. Its `issue_key` makes a retry return the certificate issued the first
 /// time.
+/// Issue the result of a case's step: department `d` (the step's) issues under its seal, the
+/// one window acting for `auth` (the approver whose decision concluded the step), the case
+/// number on the audit entry. Idempotent by `r.issue_key`. The certificate, or the problems of
+/// its data (the step then waits for them to be put right).
+pub async fn issue_for_case(
+    state: &CertificatesState,
+    auth: &Caller,
+    d: &Department,
+    r: IssueRequest,
+    case_no: &str,
+) -> Result<std::result::Result<CertificateView, Vec<FieldError>>> {
+    let mut types = HashMap::new();
+    if let Some(t) = state.store.certificate_type(&r.type_code).await? {
+        types.insert(r.type_code.clone(), t);
+    }
+    let mut event = auth.event(Action::CertificateIssue, "certificate");
+    event.on_behalf_of = Some(event.actor.label.clone());
+    event.actor = yici_core::audit::Actor::one_window(d.id);
+    event.case_ref = Some(case_no.to_string());
+    let mut results = state
+        .certs
+        .issue(&state.store, d, &types, std::slice::from_ref(&r), &event)
+        .await?;
+    Ok(match results.pop() {
+        Some(Ok(c)) => Ok(view(&c, true, state.clock.today())?),
+        Some(Err(errors)) => Err(errors),
+        None => Err(vec![]),
+    })
+}
+
+/// The surface data of the holder's newest valid certificate of `type_code`, if any (a result
+/// that continues an earlier certificate starts from its data).
+pub async fn latest_data(
+    state: &CertificatesState,
+    holder: &str,
+    type_code: &str,
+) -> Result<Option<BTreeMap<String, String>>> {
+    let filter = yici_store::certificates::CertificateFilter {
+        issuer_department_id: None,
+        holder_code: Some(holder.to_string()),
+        type_code: Some(type_code.to_string()),
+    };
+    let today = state.clock.today();
+    match state
+        .store
+        .certificates(&filter, yici_store::Page::new(Some(20), None))
+        .await?
+        .into_iter()
+        .filter(|c| c.status.as_of(c.valid_until, today) == Status::Valid)
+        .max_by_key(|c| c.id)
+    {
+        Some(c) => Ok(Some(view(&c, true, today)?.data)),
+        None => Ok(None),
+    }
+}
+
 pub async fn issue(state: &CertificatesState, auth: &Caller, r: IssueRequest) -> Result<CertificateView> {
     match issue_checked(state, auth, std::slice::from_ref(&r)).await?.remove(0) {
         Ok(c) => view(&c, true, state.clock.today()),

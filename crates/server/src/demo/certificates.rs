@@ -619,6 +619,17 @@ pub async fn seed(state: &AppState) -> anyhow_like::Result<usize> {
         }
         by_code.insert(t.code.clone(), (d, t));
     }
+    // The 衢州 counterparts issue results of the one window's cases (不动产权证书 for a
+    // transfer, 营业执照 for a new business): each has its seal too.
+    for d in store.list_departments(Some("3308"), yici_store::Page::all()).await? {
+        if store.seal_active(d.id).await?.is_none() {
+            state
+                .certificates
+                .certs
+                .make_seal(store, &d, &ev(Action::SealMake, "seal"))
+                .await?;
+        }
+    }
     let (company, company_name) = demo_company();
     let mut count = 0;
     for (i, (type_name, for_company, data, until)) in certificates().into_iter().enumerate() {

@@ -109,6 +109,7 @@ CREATE TABLE case_tasks (
     -- The certificate type the step issues, if any, and what it issued.
     issues        TEXT,
     issued        TEXT NOT NULL DEFAULT '',
+    issue_note    TEXT NOT NULL DEFAULT '',
     days          BIGINT NOT NULL,
     status        TEXT NOT NULL,
     -- Who must sign (会签), comma-separated user ids; who claimed it.

@@ -65,6 +65,10 @@ pub struct ApplyInput {
     /// application (required for any fetch).
     #[serde(default)]
     pub consent: bool,
+    /// The form's fields by name (what the results are issued with, over what the government
+    /// already holds).
+    #[serde(default)]
+    pub form: BTreeMap<String, String>,
 }
 
 /// A material line as shown.
@@ -100,6 +104,10 @@ pub struct TaskView {
     /// `all` (会签) or `any` (或签).
     pub signing: String,
     pub days: i64,
+    /// The certificate type the step issues, what it issued, and why it could not yet.
+    pub issues: Option<String>,
+    pub issued: String,
+    pub issue_note: String,
     /// The last working day of the task (while open).
     pub deadline: Option<String>,
     pub paused_days: i64,
@@ -366,6 +374,24 @@ pub async fn apply(
             consent_channel: if at_window { "window".into() } else { "web".into() },
         });
     }
+    if input.form.len() > 100 {
+        problems.push(FieldProblem::new(
+            "form",
+            "表单字段不超过100个",
+            "at most 100 form fields",
+        ));
+    }
+    for (k, v) in input.form.iter().take(100) {
+        if k.is_empty() || k.chars().count() > 60 || yici_core::text::has_control(k) {
+            problems.push(FieldProblem::new(
+                "form",
+                "表单字段名为1到60个字符",
+                "a form field's name is 1 to 60 characters",
+            ));
+        } else if let Err(p) = yici_core::text::check(&format!("form.{k}"), v, 500, false) {
+            problems.push(p);
+        }
+    }
     if !parties.iter().any(|p| p.role == PartyRole::Applicant.code()) {
         problems.push(FieldProblem::new("parties", "请填写申请人", "name the applicant"));
     }
@@ -489,7 +515,7 @@ pub async fn apply(
         submitted_by,
         idempotency_key: idempotency_key.map(str::to_string),
         answers: serde_json::to_string(&input.answers).expect("answers serialise"),
-        form: "{}".into(),
+        form: serde_json::to_string(&input.form).expect("form serialises"),
         case_type: if versions
             .iter()
             .all(|v| v.content.case_type == yici_core::items::CaseType::Immediate)
@@ -786,6 +812,9 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
                 .unwrap_or_default(),
             signing: t.signing.clone(),
             days: t.days,
+            issues: t.issues.clone(),
+            issued: t.issued.clone(),
+            issue_note: t.issue_note.clone(),
             deadline,
             paused_days,
             colour: colour.into(),
@@ -1124,7 +1153,60 @@ pub async fn decide(state: &WindowState, caller: &Caller, task_id: i64, input: D
             &caller.event(Action::CaseDecide, "case"),
         )
         .await?;
+    issue_results(state, caller, &after).await?;
+    let after = state.store.case_by_no(&after.case_no).await?.ok_or_else(not_found)?;
     view(state, caller, after).await
+}
+
+/// Issue the result of every approved step that issues a certificate and has not yet: to the
+/// case's applicant, sealed by the step's department, with the data of the applicant's current
+/// certificate of that type (if any) under the form's fields. Idempotent by case and task.
+async fn issue_results(state: &WindowState, caller: &Caller, c: &CaseRecord) -> Result<()> {
+    let Some(certs) = &state.certificates else {
+        return Ok(());
+    };
+    let Some(holder) = c.parties.iter().find(|p| p.role == PartyRole::Applicant.code()) else {
+        return Ok(());
+    };
+    let form: BTreeMap<String, String> = serde_json::from_str(&c.form).unwrap_or_default();
+    for t in &c.tasks {
+        let Some(type_code) = &t.issues else { continue };
+        if t.status != TaskStatus::Approved.code() || !t.issued.is_empty() {
+            continue;
+        }
+        let d = state
+            .store
+            .department(t.department_id)
+            .await?
+            .ok_or_else(Error::internal)?;
+        let mut data = yici_certificates::service::issuing::latest_data(certs, &holder.id_number, type_code)
+            .await?
+            .unwrap_or_default();
+        data.extend(form.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let request = yici_certificates::library::IssueRequest {
+            type_code: type_code.clone(),
+            holder_code: holder.id_number.clone(),
+            holder_name: holder.name.clone(),
+            data,
+            valid_from: None,
+            valid_until: None,
+            number: None,
+            region: None,
+            issue_key: Some(format!("case:{}:task:{}", c.case_no, t.id)),
+        };
+        match yici_certificates::service::issuing::issue_for_case(certs, caller, &d, request, &c.case_no).await {
+            Ok(Ok(issued)) => state.store.case_task_issued(t.id, &issued.identifier, "").await?,
+            Ok(Err(errors)) => {
+                let note: Vec<String> = errors.iter().map(|e| format!("{}：{}", e.field, e.zh)).collect();
+                state.store.case_task_issued(t.id, "", &note.join("；")).await?
+            }
+            Err(e) => {
+                tracing::warn!(case = %c.case_no, task = t.id, error = %e.message(Lang::En), "a result could not be issued");
+                state.store.case_task_issued(t.id, "", e.message(Lang::Zh)).await?
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The open tasks of the approver's departments, oldest first.
