@@ -102,6 +102,8 @@ pub enum Permission {
     ReadCases,
     /// Let a second supplement notice go beyond the first, with a recorded reason (supervisors).
     OverrideNotices,
+    /// Approve the extension of a case's promised limit (supervisors).
+    ApproveExtensions,
 }
 
 impl Permission {
@@ -146,6 +148,7 @@ impl Permission {
             DecideTasks => lang.pick("审批本部门办件", "decide the department's tasks"),
             ReadCases => lang.pick("查看办件", "read cases"),
             OverrideNotices => lang.pick("批准超出首次告知的补正", "allow a supplement beyond the first notice"),
+            ApproveExtensions => lang.pick("批准办件延期", "approve the extension of a case"),
         }
     }
 }
@@ -282,7 +285,7 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         ReceiveCases => &[WindowClerk],
         DecideTasks => &[Approver],
         ReadCases => &[WindowClerk, Approver, Supervisor, Operator],
-        OverrideNotices => &[Supervisor],
+        OverrideNotices | ApproveExtensions => &[Supervisor],
     }
 }
 

@@ -15,6 +15,7 @@ pub fn spawn(state: AppState) -> Jobs {
     jobs.extend(yici_audit::jobs(&yici_audit::AuditState::from_ref(&state)));
     jobs.extend(yici_exchange::jobs(&state.exchange()));
     jobs.extend(yici_certificates::jobs(&state.certificates));
+    jobs.extend(yici_window::jobs(&state.window));
     jobs.push(Job::with_loop("metrics upkeep", move |stop| {
         metrics_upkeep(state, stop)
     }));

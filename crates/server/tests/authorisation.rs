@@ -339,6 +339,24 @@ async fn every_role_every_endpoint(app: App) {
         row(Method::GET, "/api/v1/tasks", None, APPROVER),
         row(
             Method::POST,
+            "/api/v1/cases/x/delivery",
+            Some(json!({"version": 1, "mode": "electronic"})),
+            CLERK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/cases/x/extension",
+            Some(json!({"version": 1, "days": 5, "reason": "需要现场勘验"})),
+            SUPERVISOR | DEPT_SUP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/tasks/999999/special",
+            Some(json!({"reason": "专家评审", "limit_days": 10})),
+            APPROVER,
+        ),
+        row(
+            Method::POST,
             "/api/v1/tasks/999999/decision",
             Some(json!({"version": 1, "approve": true})),
             APPROVER,

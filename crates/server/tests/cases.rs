@@ -257,20 +257,25 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     let mine = app.get("/api/v1/me/certificates", Auth::Session(&citizen)).await;
     assert!(mine.text.contains(identifier), "in the holder's library: {}", mine.text);
 
-    // A visit to collect: at most once, not zero.
+    // Applying at the window was the one visit; another (to verify on site) breaks the promise.
+    assert_eq!(
+        (approved["visits"].as_u64(), approved["at_most_once"].as_bool()),
+        (Some(1), Some(true))
+    );
+    assert_eq!(approved["visit_log"][0]["reason"], "submit");
     let res = app
         .call(
             Method::POST,
             &format!("/api/v1/cases/{case_no}/visits"),
             Auth::Session(&clerk),
-            Some(json!({"reason": "collect"})),
+            Some(json!({"reason": "verify"})),
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let visited = res.json();
     assert_eq!(
         (visited["visits"].as_u64(), visited["at_most_once"].as_bool()),
-        (Some(1), Some(true))
+        (Some(2), Some(false))
     );
     assert_eq!(visited["zero_visits"], false);
     let steps: Vec<&str> = visited["timeline"]
@@ -293,3 +298,219 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     assert_ne!(staff["parties"][0]["id_number"], CITIZEN.0);
 }
 on_both!(a_transfer_is_applied_for_online_and_decided);
+
+/// Deadlines and the rest of a case's life, on a clock the test moves: five working days
+/// without a decision make the case accepted from receipt (§32); a special procedure pauses a
+/// task (§45); a supervisor extends the limit once (§42); a refusal concludes the case with its
+/// reason; the result is delivered by mail with its tracking number.
+async fn deadlines_procedures_extension_refusal_and_delivery(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    yici_server::demo::items::seed(&app.store).await.unwrap();
+    let item = app
+        .get(&format!("/api/v1/items?q={}", enc("不动产转移登记")), Auth::None)
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "不动产转移登记（二手房买卖）" && i["region_code"] == "330000")
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let clerk = app.login("window_clerk").await;
+    let (status, case) = apply(
+        &app,
+        &clerk,
+        None,
+        json!({"item": item, "answers": {"married": "no"}, "consent": true, "window_region": "330800",
+            "parties": [{"id_number": CITIZEN.0, "name": CITIZEN.1}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let case_no = case["case_no"].as_str().unwrap().to_string();
+    let window = &app.state.window;
+
+    // Nothing happens for five working days; after the fifth the case is deemed accepted from
+    // the day it was received.
+    let calendar = app.store.working_calendar().await.unwrap();
+    let received = window.clock.today();
+    loop {
+        let deemed = yici_window::service::cases::deem_accepted(window).await.unwrap();
+        let days = calendar.working_days_between(received, window.clock.today()).unwrap();
+        if deemed == 1 {
+            assert_eq!(days, 6);
+            break;
+        }
+        assert!(days <= 5, "{days} working days and not deemed");
+        window.clock.advance(86_400_000_000);
+    }
+    // Sessions follow the same clock: sign in again.
+    let clerk = app.login("window_clerk").await;
+    let c = app
+        .get(&format!("/api/v1/cases/{case_no}"), Auth::Session(&clerk))
+        .await
+        .json();
+    assert_eq!(
+        (c["status"].as_str(), c["deemed_accepted"].as_bool()),
+        (Some("processing"), Some(true))
+    );
+    assert_eq!(c["timeline"][1]["note"], "受理期限届满，依法视为受理");
+    assert_eq!(
+        yici_window::service::cases::deem_accepted(window).await.unwrap(),
+        0,
+        "once"
+    );
+
+    // A special procedure pauses the land bureau's task, with its reason and limit.
+    let approver = app.login("approver").await;
+    let task = c["tasks"][0]["id"].as_i64().unwrap();
+    let special = |body: Value| {
+        let (app, approver) = (&app, approver.clone());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/tasks/{task}/special"),
+                Auth::Session(&approver),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let res = special(json!({"reason": "", "limit_days": 0})).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = special(json!({"reason": "专家评审", "limit_days": 10})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(
+        special(json!({"reason": "再次暂停", "limit_days": 5})).await.status,
+        StatusCode::CONFLICT
+    );
+    window.clock.advance(86_400_000_000);
+    let approver = app.login("approver").await;
+    let special = |body: Value| {
+        let (app, approver) = (&app, approver.clone());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/tasks/{task}/special"),
+                Auth::Session(&approver),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let res = special(json!({"resume": true})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let resumed = res.json();
+    assert!(
+        resumed["tasks"][0]["paused_days"].as_i64().unwrap() >= 1,
+        "{}",
+        resumed["tasks"][0]
+    );
+
+    // The supervisor extends the limit once; a clerk may not.
+    let supervisor = app.login("supervisor").await;
+    let clerk = app.login("window_clerk").await;
+    let extend = |who: &Session, body: Value| {
+        let (app, who, case_no) = (&app, who.clone(), case_no.clone());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/cases/{case_no}/extension"),
+                Auth::Session(&who),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let v = resumed["version"].clone();
+    assert_eq!(
+        extend(&clerk, json!({"version": v, "days": 5, "reason": "需要现场勘验"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let res = extend(&supervisor, json!({"version": v, "days": 5, "reason": "需要现场勘验"})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let extended = res.json();
+    assert_eq!(extended["extended_days"], 5);
+    let again = extend(
+        &supervisor,
+        json!({"version": extended["version"], "days": 5, "reason": "再次延期"}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+
+    // A required step refused: the case is refused with the opinion as its reason.
+    let t = &extended["tasks"][0];
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tasks/{task}/decision"),
+            Auth::Session(&approver),
+            Some(json!({"version": t["version"], "approve": false, "opinion": "产权存在查封，不予登记"})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let refused = res.json();
+    assert_eq!(
+        (refused["status"].as_str(), refused["reason"].as_str()),
+        (Some("refused"), Some("产权存在查封，不予登记"))
+    );
+
+    // Delivered by mail with its tracking number (required for mail).
+    let deliver = |body: Value| {
+        let (app, clerk, case_no) = (&app, clerk.clone(), case_no.clone());
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/cases/{case_no}/delivery"),
+                Auth::Session(&clerk),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let v = refused["version"].clone();
+    assert_eq!(
+        deliver(json!({"version": v, "mode": "mail"})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        deliver(json!({"version": v, "mode": "pigeon"})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let res = deliver(json!({"version": v, "mode": "mail", "tracking": "SF1234567890"})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let delivered = res.json();
+    assert_eq!(delivered["status"], "delivered");
+    assert_eq!(delivered["visits"], 1, "mail is no visit");
+    let res = deliver(json!({"version": delivered["version"], "mode": "window"})).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "delivered once");
+}
+
+mod deadlines_procedures_extension_refusal_and_delivery {
+    use super::common::{App, Backend};
+    use yici_core::clock::Clock;
+
+    async fn start(backend: Backend) -> Option<App> {
+        // A few minutes ahead: the seals made while seeding are valid from the real time.
+        App::start_with(backend, |c| {
+            c.clock = Clock::fixed(yici_store::now_micros() + 300_000_000)
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::deadlines_procedures_extension_refusal_and_delivery(start(Backend::Sqlite).await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        if let Some(app) = start(Backend::Postgres).await {
+            super::deadlines_procedures_extension_refusal_and_delivery(app).await;
+        }
+    }
+}

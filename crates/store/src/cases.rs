@@ -221,6 +221,8 @@ pub struct CaseRecord {
     pub concluded_at: Option<i64>,
     pub delivered_at: Option<i64>,
     pub reason: String,
+    pub extended_days: i64,
+    pub extension_reason: String,
     pub version: i64,
     /// (implementation code, version id) of each item used.
     pub items: Vec<(String, i64)>,
@@ -255,6 +257,8 @@ pub struct StepChange {
     pub reason: Option<String>,
     /// Accepted by the law's deeming (§32) rather than by a decision.
     pub deemed: bool,
+    /// For a delivery: the mode and the tracking number; a pick-up at a window is a visit too.
+    pub delivery: Option<(String, String)>,
 }
 
 fn ids(list: &str) -> Vec<i64> {
@@ -440,6 +444,12 @@ impl Store {
         }
     }
 
+    /// The case with id `id`.
+    pub async fn case_by_id(&self, id: i64) -> Result<CaseRecord> {
+        let mut conn = self.pool().acquire().await?;
+        self.case_in(&mut conn, id).await
+    }
+
     /// The case with task `task_id`.
     pub async fn case_of_task(&self, task_id: i64) -> Result<Option<CaseRecord>> {
         let mut conn = self.pool().acquire().await?;
@@ -457,7 +467,7 @@ impl Store {
         let r = sqlx::query(
             "SELECT id, case_no, subject_kind, subject_code, name, department_id, region_code, status, channel, case_type,
              promised_days, answers, form, received_at, received_day, accepted_at, accepted_day, deemed_accepted,
-             concluded_at, delivered_at, reason, version FROM cases WHERE id = $1",
+             concluded_at, delivered_at, reason, extended_days, extension_reason, version FROM cases WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -674,6 +684,8 @@ impl Store {
             concluded_at: get_opt_i64(&r, "concluded_at")?,
             delivered_at: get_opt_i64(&r, "delivered_at")?,
             reason: get_str(&r, "reason")?,
+            extended_days: get_i64(&r, "extended_days")?,
+            extension_reason: get_str(&r, "extension_reason")?,
             version: get_i64(&r, "version")?,
             items,
             parties,
@@ -822,6 +834,27 @@ impl Store {
                     .bind(current.id)
                     .execute(&mut *tx)
                     .await?;
+                let (mode, tracking) = change
+                    .delivery
+                    .clone()
+                    .ok_or(StoreError::Invalid("a delivery needs its mode".into()))?;
+                sqlx::query("INSERT INTO case_deliveries (case_id, mode, tracking, at) VALUES ($1, $2, $3, $4)")
+                    .bind(current.id)
+                    .bind(&mode)
+                    .bind(&tracking)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                if mode == "window" {
+                    sqlx::query(
+                        "INSERT INTO case_visits (case_id, reason, note, region_code, at) VALUES ($1, 'collect', '', $2, $3)",
+                    )
+                    .bind(current.id)
+                    .bind(&current.region_code)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
             CaseStep::Submit | CaseStep::Rate => {}
         }
@@ -1100,6 +1133,121 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// Pause task `task_id` for a special procedure (听证、检验检测、专家评审, §45) from `day`,
+    /// with its reason and limit; or, with `resume`, end the pause on `day`. 409 when the task
+    /// is not open, or is (not) paused already.
+    pub async fn case_task_pause(
+        &self,
+        task_id: i64,
+        resume: bool,
+        (day, reason, limit_days): (&str, &str, i64),
+        audit: &AuditEvent,
+    ) -> Result<CaseRecord> {
+        let mut tx = self.begin().await?;
+        let case_id = get_i64(
+            &sqlx::query("SELECT case_id FROM case_tasks WHERE id = $1 AND status = 'open'")
+                .bind(task_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| conflict("the task is not open"))?,
+            "case_id",
+        )?;
+        let open = sqlx::query("SELECT id FROM case_pauses WHERE task_id = $1 AND until_day IS NULL")
+            .bind(task_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match (resume, open) {
+            (false, None) => {
+                sqlx::query(
+                    "INSERT INTO case_pauses (case_id, task_id, kind, from_day, limit_days, reason) VALUES ($1, $2, 'special', $3, $4, $5)",
+                )
+                .bind(case_id)
+                .bind(task_id)
+                .bind(day)
+                .bind(limit_days)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+            (true, Some(p)) => {
+                sqlx::query("UPDATE case_pauses SET until_day = $1 WHERE id = $2")
+                    .bind(day)
+                    .bind(get_i64(&p, "id")?)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            (false, Some(_)) => return Err(conflict("the task is paused already")),
+            (true, None) => return Err(conflict("the task is not paused")),
+        }
+        sqlx::query("UPDATE case_tasks SET version = version + 1 WHERE id = $1")
+            .bind(task_id)
+            .execute(&mut *tx)
+            .await?;
+        let step = if resume { "resume" } else { "special" };
+        sqlx::query("INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, $2, 'processing', $3, $4, $5)")
+            .bind(case_id)
+            .bind(step)
+            .bind(&audit.actor.label)
+            .bind(reason)
+            .bind(now_micros())
+            .execute(&mut *tx)
+            .await?;
+        let case = self.case_in(&mut tx, case_id).await?;
+        self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
+        self.commit(tx).await?;
+        Ok(case)
+    }
+
+    /// Extend case `id`'s promised limit by `days` (once, §42), with the approver's reason.
+    pub async fn case_extend(
+        &self,
+        id: i64,
+        version: i64,
+        days: i64,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> Result<CaseRecord> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE cases SET extended_days = $1, extension_reason = $2, version = version + 1
+             WHERE id = $3 AND version = $4 AND extended_days = 0 AND status = 'processing'",
+        )
+        .bind(days)
+        .bind(reason)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(conflict(
+                "the case was changed meanwhile, is not being processed, or was extended already",
+            ));
+        }
+        sqlx::query("INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, 'extend', 'processing', $2, $3, $4)")
+            .bind(id)
+            .bind(&audit.actor.label)
+            .bind(reason)
+            .bind(now_micros())
+            .execute(&mut *tx)
+            .await?;
+        let case = self.case_in(&mut tx, id).await?;
+        self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
+        self.commit(tx).await?;
+        Ok(case)
+    }
+
+    /// Cases received (not yet decided on) on or before `day`: (id, version, received day).
+    pub async fn cases_received_by(&self, day: &str) -> Result<Vec<(i64, i64, String)>> {
+        sqlx::query("SELECT id, version, received_day FROM cases WHERE status = 'received' AND received_day <= $1 ORDER BY id LIMIT 1000")
+            .bind(day)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((get_i64(r, "id")?, get_i64(r, "version")?, get_str(r, "received_day")?)))
+            .collect()
     }
 
     /// Record a visit to a window for case `id`.

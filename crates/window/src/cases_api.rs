@@ -1,7 +1,9 @@
 //! Cases over HTTP: thin callers of [`crate::service::cases`].
 
 use crate::WindowState;
-use crate::service::cases::{self, ApplyInput, CaseView, DecideInput, StepInput, TaskView, VisitInput};
+use crate::service::cases::{
+    self, ApplyInput, CaseView, DecideInput, DeliverInput, ExtendInput, SpecialInput, StepInput, TaskView, VisitInput,
+};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
@@ -105,4 +107,42 @@ pub async fn decide(
     Json(input): Json<DecideInput>,
 ) -> ApiResult<axum::Json<CaseView>> {
     Ok(axum::Json(cases::decide(&state, &auth, id, input).await?))
+}
+
+/// Record the delivery of a concluded case: `electronic`, `mail` (with its tracking number) or
+/// `window` (a pick-up, counted as a visit).
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/delivery", tag = "cases", request_body = DeliverInput,
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn deliver(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(case_no): Path<String>,
+    Json(input): Json<DeliverInput>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::deliver(&state, &auth, &case_no, input).await?))
+}
+
+/// Extend a case's promised limit, once, with the reason (supervisors; §42).
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/extension", tag = "cases", request_body = ExtendInput,
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn extend(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(case_no): Path<String>,
+    Json(input): Json<ExtendInput>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::extend(&state, &auth, &case_no, input).await?))
+}
+
+/// Pause a task for a special procedure (hearing, testing, expert review; §45) with its reason
+/// and limit, or resume it.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/special", tag = "cases", request_body = SpecialInput,
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn special(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<SpecialInput>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::special(&state, &auth, id, input).await?))
 }

@@ -94,9 +94,12 @@ where
         .post("/cases", cases_api::apply)
         .get("/cases/{case_no}", cases_api::case)
         .post("/cases/{case_no}/visits", cases_api::visit)
+        .post("/cases/{case_no}/delivery", cases_api::deliver)
+        .post("/cases/{case_no}/extension", cases_api::extend)
         .post("/cases/{case_no}/{step}", cases_api::step)
         .get("/tasks", cases_api::inbox)
         .post("/tasks/{id}/decision", cases_api::decide)
+        .post("/tasks/{id}/special", cases_api::special)
         .merge(
             Routes::new("")
                 .get("/items", pages::list)
@@ -139,8 +142,31 @@ where
     cases_api::visit,
     cases_api::inbox,
     cases_api::decide,
+    cases_api::deliver,
+    cases_api::extend,
+    cases_api::special,
 ))]
 pub struct ApiDoc;
+
+/// The one window's jobs: deeming accepted the cases left without a decision for five working
+/// days (行政许可法 §32).
+pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
+    let state = state.clone();
+    vec![yici_service::jobs::Job::every(
+        "deemed acceptance",
+        std::time::Duration::from_secs(3600),
+        move || {
+            let state = state.clone();
+            async move {
+                match service::cases::deem_accepted(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deemed = n, "cases deemed accepted"),
+                    Err(e) => tracing::warn!(error = %e.message(yici_core::Lang::En), "deemed acceptance not run"),
+                }
+            }
+        },
+    )]
+}
 
 /// The menu entries of the pages.
 pub fn menu() -> Vec<MenuEntry> {

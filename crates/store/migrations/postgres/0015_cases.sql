@@ -41,6 +41,9 @@ CREATE TABLE cases (
     concluded_at    BIGINT,
     delivered_at    BIGINT,
     reason          TEXT NOT NULL DEFAULT '',
+    -- An extension of the promised limit (§42): once, approved, with its reason.
+    extended_days   BIGINT NOT NULL DEFAULT 0,
+    extension_reason TEXT NOT NULL DEFAULT '',
     version         BIGINT NOT NULL DEFAULT 1,
     UNIQUE (submitted_by, idempotency_key)
 );

@@ -41,6 +41,9 @@ CREATE TABLE cases (
     concluded_at    INTEGER,
     delivered_at    INTEGER,
     reason          TEXT NOT NULL DEFAULT '',
+    -- An extension of the promised limit (§42): once, approved, with its reason.
+    extended_days   INTEGER NOT NULL DEFAULT 0,
+    extension_reason TEXT NOT NULL DEFAULT '',
     version         INTEGER NOT NULL DEFAULT 1,
     UNIQUE (submitted_by, idempotency_key)
 );

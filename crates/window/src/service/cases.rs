@@ -161,6 +161,9 @@ pub struct CaseView {
     pub reason: String,
     /// The promised limit and where the decision clock stands, in working days.
     pub promised_days: i64,
+    /// An approved extension (§42), in working days, and its reason.
+    pub extended_days: i64,
+    pub extension_reason: String,
     pub days_used: Option<i64>,
     pub days_paused: i64,
     pub deadline: Option<String>,
@@ -539,6 +542,20 @@ pub async fn apply(
         .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"))
         .await?;
     if created {
+        // Applying at a window is a visit.
+        if at_window {
+            state
+                .store
+                .case_visit(
+                    record.id,
+                    VisitReason::Submit.code(),
+                    "",
+                    &record.region_code,
+                    caller.user.as_ref().map(|u| u.id),
+                    &caller.event(Action::CaseVisit, "case"),
+                )
+                .await?;
+        }
         fetch_held(state, caller, &record, &g).await?;
     }
     let record = state.store.case_by_no(&record.case_no).await?.ok_or_else(not_found)?;
@@ -829,7 +846,7 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
         Some(accepted) => {
             let clock = WorkingClock {
                 started: accepted,
-                limit: u32::try_from(c.promised_days).unwrap_or(0),
+                limit: u32::try_from(c.promised_days + c.extended_days).unwrap_or(0),
                 pauses: c
                     .pauses
                     .iter()
@@ -894,6 +911,8 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
         delivered_at: c.delivered_at,
         reason: c.reason,
         promised_days: c.promised_days,
+        extended_days: c.extended_days,
+        extension_reason: c.extension_reason,
         days_used,
         days_paused,
         deadline,
@@ -1270,4 +1289,221 @@ pub async fn visit(state: &WindowState, caller: &Caller, case_no: &str, input: V
         )
         .await?;
     view(state, caller, after).await
+}
+
+/// A delivery of the result.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct DeliverInput {
+    pub version: i64,
+    /// `electronic` (in the holder's library), `mail` (with its tracking number) or `window`
+    /// (picked up: a visit).
+    pub mode: String,
+    #[serde(default)]
+    pub tracking: String,
+}
+
+/// Record the delivery of a concluded case (a clerk of its region).
+pub async fn deliver(state: &WindowState, caller: &Caller, case_no: &str, input: DeliverInput) -> Result<CaseView> {
+    caller.require(Permission::ReceiveCases, &Target::OwnScope)?;
+    let c = load(state, case_no).await?;
+    let region = RegionCode::parse(&c.region_code).map_err(|_| Error::internal())?;
+    caller.require(Permission::ReceiveCases, &Target::Region(region))?;
+    let mode = yici_core::cases::DeliveryMode::from_code(input.mode.trim()).ok_or_else(|| {
+        Error::validation(vec![FieldError::new(
+            "mode",
+            "应为 electronic、mail 或 window",
+            "must be electronic, mail or window",
+        )])
+    })?;
+    let tracking = input.tracking.trim();
+    let needed = mode == yici_core::cases::DeliveryMode::Mail;
+    yici_core::text::check("tracking", tracking, 64, needed).map_err(|p| invalid(vec![p]))?;
+    let status = CaseStatus::from_code(&c.status).ok_or_else(Error::internal)?;
+    if CaseStep::Deliver.after(status).is_none() {
+        return Err(wrong_state(status, CaseStep::Deliver));
+    }
+    let change = StepChange {
+        day: day_text(day_of(state)),
+        actor: caller.actor().label,
+        delivery: Some((mode.code().to_string(), tracking.to_string())),
+        ..Default::default()
+    };
+    let after = state
+        .store
+        .case_step(
+            c.id,
+            input.version,
+            CaseStep::Deliver,
+            &change,
+            &caller.event(Action::CaseStep, "case"),
+        )
+        .await?;
+    view(state, caller, after).await
+}
+
+fn wrong_state(status: CaseStatus, step: CaseStep) -> Error {
+    Error::new(
+        Kind::Conflict,
+        "wrong_state",
+        format!("办件当前为“{}”，不能{}", status.name(Lang::Zh), step.name(Lang::Zh)),
+        format!(
+            "The case is {}; it cannot {}",
+            status.name(Lang::En),
+            step.name(Lang::En)
+        ),
+    )
+}
+
+/// A special procedure on a task (§45): hearing, testing, expert review.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SpecialInput {
+    /// Pause (`false`, the default) or end the pause (`true`).
+    #[serde(default)]
+    pub resume: bool,
+    #[serde(default)]
+    pub reason: String,
+    /// The working days the procedure may take (1 to 60).
+    #[serde(default)]
+    pub limit_days: i64,
+}
+
+/// Pause or resume a task for a special procedure (an approver of its department).
+pub async fn special(state: &WindowState, caller: &Caller, task_id: i64, input: SpecialInput) -> Result<CaseView> {
+    caller.require(Permission::DecideTasks, &Target::OwnScope)?;
+    let c = state
+        .store
+        .case_of_task(task_id)
+        .await?
+        .ok_or_else(|| Error::not_found("任务", "task"))?;
+    let t = c
+        .tasks
+        .iter()
+        .find(|t| t.id == task_id)
+        .ok_or_else(|| Error::not_found("任务", "task"))?;
+    let d = state
+        .store
+        .department(t.department_id)
+        .await?
+        .ok_or_else(Error::internal)?;
+    caller.require(Permission::DecideTasks, &d.target())?;
+    let mut problems = Vec::new();
+    if !input.resume {
+        if let Err(p) = yici_core::text::check("reason", &input.reason, 200, true) {
+            problems.push(p);
+        }
+        if !(1..=60).contains(&input.limit_days) {
+            problems.push(FieldProblem::new(
+                "limit_days",
+                "期限为1至60个工作日",
+                "1 to 60 working days",
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    let after = state
+        .store
+        .case_task_pause(
+            task_id,
+            input.resume,
+            (&day_text(day_of(state)), input.reason.trim(), input.limit_days),
+            &caller.event(Action::CaseStep, "case"),
+        )
+        .await?;
+    view(state, caller, after).await
+}
+
+/// An extension of the promised limit.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ExtendInput {
+    pub version: i64,
+    /// Working days added (1 to 30), once.
+    pub days: i64,
+    pub reason: String,
+}
+
+/// Extend a case being processed (a supervisor over its region), once, with the reason told to
+/// the applicant.
+pub async fn extend(state: &WindowState, caller: &Caller, case_no: &str, input: ExtendInput) -> Result<CaseView> {
+    caller.require(Permission::ApproveExtensions, &Target::OwnScope)?;
+    let c = load(state, case_no).await?;
+    let region = RegionCode::parse(&c.region_code).map_err(|_| Error::internal())?;
+    caller.require(Permission::ApproveExtensions, &Target::Region(region))?;
+    let mut problems = Vec::new();
+    if !(1..=30).contains(&input.days) {
+        problems.push(FieldProblem::new("days", "延长1至30个工作日", "1 to 30 working days"));
+    }
+    if let Err(p) = yici_core::text::check("reason", &input.reason, 200, true) {
+        problems.push(p);
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    let after = state
+        .store
+        .case_extend(
+            c.id,
+            input.version,
+            input.days,
+            input.reason.trim(),
+            &caller.event(Action::CaseStep, "case"),
+        )
+        .await?;
+    view(state, caller, after).await
+}
+
+/// The number of working days after which a received case without a decision is deemed
+/// accepted (行政许可法 §32).
+pub const DEEMED_AFTER_DAYS: i64 = 5;
+
+/// Deem accepted every case received (or supplied again) more than five working days ago
+/// without a decision: accepted from receipt, its tasks opened. How many were.
+pub async fn deem_accepted(state: &WindowState) -> Result<usize> {
+    let calendar = state.store.working_calendar().await?;
+    let today = day_of(state);
+    let mut deemed = 0;
+    for (id, version, received) in state.store.cases_received_by(&day_text(today)).await? {
+        let Some(received) = parse_day(&received) else { continue };
+        let c = state.store.case_by_id(id).await?;
+        // After a notice, the five days run from the supplements.
+        let since = c
+            .notices
+            .iter()
+            .filter_map(|n| n.supplied_at)
+            .max()
+            .map(yici_core::clock::china_date)
+            .map_or(received, |d| d.max(received));
+        let Ok(days) = calendar.working_days_between(since, today) else {
+            continue;
+        };
+        if days <= DEEMED_AFTER_DAYS {
+            continue;
+        }
+        let change = StepChange {
+            day: day_text(since),
+            actor: "deadline".into(),
+            note: "受理期限届满，依法视为受理".into(),
+            deemed: true,
+            ..Default::default()
+        };
+        let audit = yici_core::audit::AuditEvent::new(
+            state.clock.now_micros(),
+            yici_core::audit::Actor::platform(yici_core::audit::PlatformActor::Deadlines),
+            Action::CaseAccept,
+            "case",
+            "deadline",
+        );
+        match state
+            .store
+            .case_step(id, version, CaseStep::Accept, &change, &audit)
+            .await
+        {
+            Ok(_) => deemed += 1,
+            // Decided meanwhile: nothing to deem.
+            Err(yici_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(deemed)
 }
