@@ -1070,16 +1070,7 @@ pub async fn step(
     }
     let status = CaseStatus::from_code(&c.status).ok_or_else(Error::internal)?;
     if step.after(status).is_none() {
-        return Err(Error::new(
-            Kind::Conflict,
-            "wrong_state",
-            format!("办件当前为“{}”，不能{}", status.name(Lang::Zh), step.name(Lang::Zh)),
-            format!(
-                "The case is {}; it cannot {}",
-                status.name(Lang::En),
-                step.name(Lang::En)
-            ),
-        ));
+        return Err(wrong_state(status, step));
     }
     let action = match step {
         CaseStep::Accept => Action::CaseAccept,
