@@ -85,6 +85,10 @@ enum Command {
         /// addresses are refused.
         #[arg(long, env = "YICI_WEBHOOK_ALLOW", value_delimiter = ',')]
         webhook_allow: Vec<String>,
+        /// Where uploaded materials are kept, content-addressed by SM3: `s3://bucket` (endpoint
+        /// and keys from the AWS_* environment variables) or a directory. Default: DATA/objects.
+        #[arg(long, env = "YICI_OBJECT_STORE")]
+        object_store: Option<String>,
         #[command(flatten)]
         oidc: Box<OidcArgs>,
         #[command(flatten)]
@@ -240,10 +244,17 @@ async fn run(command: Command) -> Result<()> {
             nats_subject_prefix,
             seal_key,
             webhook_allow,
+            object_store,
             oidc,
             site,
         } => {
             let seal_key = load_seal_key(seal_key.as_deref(), &storage.data)?;
+            let objects = match object_store.as_deref() {
+                Some(url) if url.starts_with("s3://") => yici_objects::Objects::s3(url),
+                Some(dir) => yici_objects::Objects::local(std::path::Path::new(dir)),
+                None => yici_objects::Objects::local(&storage.data.join("objects")),
+            }
+            .map_err(|e| anyhow::anyhow!("--object-store: {e}"))?;
             let config = ServerConfig {
                 seal_key,
                 secure_cookies,
@@ -254,6 +265,7 @@ async fn run(command: Command) -> Result<()> {
                     .collect(),
                 checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval),
                 site: site.site(demo)?,
+                objects: Some(objects),
                 ..ServerConfig::default()
             };
             let nats = nats.map(|url| yici_server::yici_nats::NatsConfig {

@@ -43,6 +43,8 @@ pub struct ServerConfig {
     /// The site's sponsor, identifiers, contact and notices (the demo banner shows whenever
     /// the development identity register is active).
     pub site: yici_web::site::Site,
+    /// Where uploaded materials are kept (none: uploads are refused as unavailable).
+    pub objects: Option<yici_objects::Objects>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +65,7 @@ impl Default for ServerConfig {
             webhook_allow: Vec::new(),
             clock: yici_core::clock::Clock::system(),
             site: yici_web::site::Site::default(),
+            objects: None,
         }
     }
 }
@@ -168,8 +171,9 @@ impl AppState {
             oidc: oidc.clone(),
             sign_ins: Default::default(),
         };
-        let window =
+        let mut window =
             yici_window::WindowState::new(store.clone(), config.clock.clone()).with_certificates(certificates.clone());
+        window.objects = config.objects.clone();
         AppState(Arc::new(Inner {
             window,
             certificates,

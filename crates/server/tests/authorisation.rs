@@ -337,6 +337,7 @@ async fn every_role_every_endpoint(app: App) {
             CLERK,
         ),
         row(Method::GET, "/api/v1/tasks", None, APPROVER),
+        row(Method::PUT, "/api/v1/cases/x/materials/y", None, CLERK),
         row(
             Method::POST,
             "/api/v1/cases/x/delivery",

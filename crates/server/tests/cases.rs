@@ -36,6 +36,18 @@ async fn apply(app: &App, who: &Session, key: Option<&str>, body: Value) -> (Sta
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
+/// The number of files under `dir`.
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn line<'a>(case: &'a Value, code: &str) -> &'a Value {
     case["materials"]
         .as_array()
@@ -173,6 +185,40 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let noticed = res.json();
     assert_eq!(noticed["status"], "supplementing");
+    // The applicant uploads what was asked for: checked by content, stored once by SM3.
+    let upload = |code: &'static str, bytes: Vec<u8>| {
+        let (app, citizen, case_no) = (&app, citizen.clone(), case_no.clone());
+        async move {
+            let req = Request::builder()
+                .method(Method::PUT)
+                .uri(format!("/api/v1/cases/{case_no}/materials/{code}"))
+                .header(header::COOKIE, format!("yici_session={}", citizen.cookie))
+                .header("x-csrf-token", &citizen.csrf)
+                .body(Body::from(bytes))
+                .unwrap();
+            let res = app.router.clone().oneshot(req).await.unwrap();
+            let status = res.status();
+            let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+            (status, serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null))
+        }
+    };
+    let signed = b"%PDF-1.7\n% signed by both parties\n%%EOF".to_vec();
+    let (status, body) = upload("spouse", b"MZ\x90\x00 not a pdf".to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "file");
+    let (status, body) = upload("nothing", signed.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _) = upload("spouse", signed.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, uploaded) = upload("contract", signed.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{uploaded}");
+    assert_eq!(line(&uploaded, "contract")["source"], "uploaded");
+    assert_eq!(uploaded["summary"]["uploaded"], 2);
+    let (status, _) = upload("title", signed.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a fetched material is not uploaded");
+    let files = walk(&app.dir.join("objects"));
+    assert_eq!(files, 1, "the same bytes are stored once");
+    let noticed = uploaded;
     // Acting on an old version changes nothing.
     let res = step("accept", json!({"version": version(&case)})).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text);

@@ -1058,6 +1058,38 @@ impl Store {
         Ok(())
     }
 
+    /// Record an uploaded file as material line `line_id` of case `case_id` (its checking
+    /// starts again), with its audit entry.
+    pub async fn case_line_upload(
+        &self,
+        case_id: i64,
+        line_id: i64,
+        (sm3, media_type, size): (&str, &str, i64),
+        audit: &AuditEvent,
+    ) -> Result<CaseRecord> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE case_lines SET state = 'uploaded', source_kind = '', reference = '', sm3 = $1, media_type = $2, size = $3,
+             checked = '', defect = '', note = '', updated_at = $4 WHERE id = $5 AND case_id = $6 AND state <> 'fetched'",
+        )
+        .bind(sm3)
+        .bind(media_type)
+        .bind(size)
+        .bind(now_micros())
+        .bind(line_id)
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(conflict("the material was fetched; nothing to upload"));
+        }
+        let case = self.case_in(&mut tx, case_id).await?;
+        self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
+        self.commit(tx).await?;
+        Ok(case)
+    }
+
     /// Open tasks of departments `departments`, oldest first (the approvers' inbox), with their
     /// case numbers.
     pub async fn case_tasks_open(&self, departments: &[i64]) -> Result<Vec<(String, TaskRecord)>> {

@@ -146,3 +146,17 @@ pub async fn special(
 ) -> ApiResult<axum::Json<CaseView>> {
     Ok(axum::Json(cases::special(&state, &auth, id, input).await?))
 }
+
+/// Upload the file of one material (the body: PDF, OFD, JPEG or PNG, at most 20 MiB), stored
+/// once by its SM3 digest.
+#[utoipa::path(put, path = "/api/v1/cases/{case_no}/materials/{code}", tag = "cases",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
+pub async fn upload(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path((case_no, code)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::upload(&state, &auth, &case_no, &code, &body).await?))
+}

@@ -30,6 +30,8 @@ pub struct WindowState {
     pub memo: std::sync::Arc<Memos>,
     /// The certificate service: held certificates are fetched through it as use copies.
     pub certificates: Option<yici_certificates::CertificatesState>,
+    /// Where uploaded materials are kept, content-addressed.
+    pub objects: Option<yici_objects::Objects>,
 }
 
 impl WindowState {
@@ -39,6 +41,7 @@ impl WindowState {
             clock,
             memo: Default::default(),
             certificates: None,
+            objects: None,
         }
     }
 
@@ -96,6 +99,12 @@ where
         .post("/cases/{case_no}/visits", cases_api::visit)
         .post("/cases/{case_no}/delivery", cases_api::deliver)
         .post("/cases/{case_no}/extension", cases_api::extend)
+        .on(
+            axum::http::Method::PUT,
+            "/cases/{case_no}/materials/{code}",
+            axum::routing::put(cases_api::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(yici_objects::MAX_BYTES + 1024)),
+        )
         .post("/cases/{case_no}/{step}", cases_api::step)
         .get("/tasks", cases_api::inbox)
         .post("/tasks/{id}/decision", cases_api::decide)
@@ -145,6 +154,7 @@ where
     cases_api::deliver,
     cases_api::extend,
     cases_api::special,
+    cases_api::upload,
 ))]
 pub struct ApiDoc;
 

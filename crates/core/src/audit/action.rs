@@ -45,6 +45,7 @@ actions! {
     CaseNotAccept = "case.not_accept", "不予受理", "did not accept an application";
     CaseNotice = "case.notice", "一次性告知补正", "asked for supplements (one-time notice)";
     CaseSupply = "case.supply", "补正材料", "supplied materials";
+    CaseUpload = "case.upload", "上传申请材料", "uploaded a material";
     CaseWithdraw = "case.withdraw", "撤回申请", "withdrew an application";
     CaseDecide = "case.decide", "审批办件", "decided a task of a case";
     CaseVisit = "case.visit", "记录到现场", "recorded a visit";

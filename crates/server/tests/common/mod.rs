@@ -98,6 +98,7 @@ impl App {
             body_limit: 64 * 1024,
             // The tests' webhook subscribers listen on loopback.
             webhook_allow: vec!["127.0.0.1".into()],
+            objects: Some(yici_objects::Objects::local(&dir.join("objects")).expect("an object directory")),
             ..ServerConfig::default()
         };
         adjust(&mut config);

@@ -1498,3 +1498,79 @@ pub async fn deem_accepted(state: &WindowState) -> Result<usize> {
     }
     Ok(deemed)
 }
+
+/// Upload the file of material `code` of case `case_no` (a party, or a clerk of its region):
+/// checked for type by its content and for size, stored once by its SM3 digest. While the case
+/// is received or supplementing, and after acceptance for a deferred (容缺) line.
+pub async fn upload(state: &WindowState, caller: &Caller, case_no: &str, code: &str, bytes: &[u8]) -> Result<CaseView> {
+    if applicant_self(caller).is_none() {
+        caller.require(Permission::ReceiveCases, &Target::OwnScope)?;
+    }
+    let c = load(state, case_no).await?;
+    if !party_of(caller, &c) {
+        let region = RegionCode::parse(&c.region_code).map_err(|_| Error::internal())?;
+        if !staff_on(state, caller, &c).await? {
+            return Err(not_found());
+        }
+        caller.require(Permission::ReceiveCases, &Target::Region(region))?;
+    }
+    let line = c
+        .lines
+        .iter()
+        .find(|l| l.material_code == code)
+        .ok_or_else(|| Error::not_found("申请材料", "material"))?;
+    let status = CaseStatus::from_code(&c.status).ok_or_else(Error::internal)?;
+    let open = matches!(status, CaseStatus::Received | CaseStatus::Supplementing)
+        || (status == CaseStatus::Processing && line.state == LineState::Deferred.code());
+    if !open {
+        return Err(Error::new(
+            Kind::Conflict,
+            "wrong_state",
+            format!("办件当前为“{}”，不能上传该材料", status.name(Lang::Zh)),
+            format!(
+                "The case is {}; this material cannot be uploaded now",
+                status.name(Lang::En)
+            ),
+        ));
+    }
+    let objects = state.objects.as_ref().ok_or_else(|| {
+        Error::new(
+            Kind::Unavailable,
+            "uploads_unavailable",
+            "材料存储尚未配置，暂不能上传",
+            "No store for uploads is configured",
+        )
+    })?;
+    let stored = objects.put(bytes).await.map_err(|r| match r {
+        yici_objects::Refused::Empty => Error::field("file", "文件是空的", "The file is empty"),
+        yici_objects::Refused::TooLarge(n) => Error::field(
+            "file",
+            format!("文件过大：{n} 字节，上限为 {} 字节（20 MiB）", yici_objects::MAX_BYTES),
+            format!("The file is too large: {n} bytes, at most {}", yici_objects::MAX_BYTES),
+        ),
+        yici_objects::Refused::UnknownType => Error::field(
+            "file",
+            "只接受 PDF、OFD、JPEG、PNG 文件（按文件内容判断）",
+            "Only PDF, OFD, JPEG and PNG files are accepted (judged by their content)",
+        ),
+        yici_objects::Refused::Store(e) => {
+            tracing::error!(error = %e, "an upload could not be stored");
+            Error::new(
+                Kind::Unavailable,
+                "uploads_unavailable",
+                "材料存储暂不可用，本次上传未保存，请稍后重试",
+                "The store for uploads is unavailable; nothing was saved",
+            )
+        }
+    })?;
+    let after = state
+        .store
+        .case_line_upload(
+            c.id,
+            line.id,
+            (&stored.sm3, stored.media_type, stored.size as i64),
+            &caller.event(Action::CaseUpload, "case"),
+        )
+        .await?;
+    view(state, caller, after).await
+}
