@@ -230,6 +230,10 @@ pub(crate) async fn serve(
             .await
             .context("seeding the demo service items failed")?;
         out!("演示政务服务事项 / demo service items: {items}");
+        let cases = yici_server::demo::cases::seed(&state, &storage.data)
+            .await
+            .context("seeding the demo cases failed")?;
+        out!("演示办件 / demo cases: {cases}");
     }
     if let Some(n) = nats {
         let url = n.display_url();

@@ -560,3 +560,59 @@ mod deadlines_procedures_extension_refusal_and_delivery {
         }
     }
 }
+
+/// The demo's example cases: made through the service, listed in `demo-credentials.json`,
+/// readable by their applicant, and seeding again changes nothing.
+async fn the_demo_seeds_example_cases(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    yici_server::demo::items::seed(&app.store).await.unwrap();
+    assert_eq!(yici_server::demo::cases::seed(&app.state, &app.dir).await.unwrap(), 3);
+    let creds: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
+    let cases = creds["cases"].as_array().unwrap().clone();
+    let status: Vec<&str> = cases.iter().map(|c| c["status"].as_str().unwrap()).collect();
+    assert_eq!(status, ["delivered", "supplementing", "processing"]);
+    assert_eq!(cases[2]["item_or_bundle"], "business-start");
+    assert_eq!(cases[0]["applicant"]["id_number"], CITIZEN.0);
+    assert!(
+        creds["users"].as_array().unwrap().len() >= 6,
+        "the rest of the file is kept"
+    );
+
+    assert_eq!(yici_server::demo::cases::seed(&app.state, &app.dir).await.unwrap(), 3);
+    let again: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
+    assert_eq!(
+        again["cases"],
+        Value::Array(cases.clone()),
+        "seeding again changes nothing"
+    );
+
+    let citizen = app
+        .login_applicant(cases[0]["applicant"]["id_number"].as_str().unwrap(), CITIZEN.1)
+        .await;
+    let done = app
+        .get(
+            &format!("/api/v1/cases/{}", cases[0]["case_no"].as_str().unwrap()),
+            Auth::Session(&citizen),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let done = done.json();
+    assert_eq!(done["certificates"].as_array().unwrap().len(), 1, "{done}");
+    assert_eq!(done["visits"], 1);
+    let bundle = app
+        .get(
+            &format!("/api/v1/cases/{}", cases[2]["case_no"].as_str().unwrap()),
+            Auth::Session(&citizen),
+        )
+        .await
+        .json();
+    let open = bundle["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "open")
+        .count();
+    assert!(open >= 2, "the bundle's departments work in parallel: {bundle}");
+}
+on_both!(the_demo_seeds_example_cases);

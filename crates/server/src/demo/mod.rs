@@ -20,6 +20,10 @@ use yici_store::{Store, StoreError, now_micros};
 pub struct Credentials {
     pub users: Vec<UserCredential>,
     pub systems: Vec<SystemCredential>,
+    /// Example cases of the one window, completed and in progress (written by
+    /// [`cases::seed`]).
+    #[serde(default)]
+    pub cases: Vec<cases::DemoCase>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -446,6 +450,7 @@ pub async fn seed(store: &Store, dir: &Path) -> anyhow_like::Result<Credentials>
     Ok(creds)
 }
 
+pub mod cases;
 pub mod certificates;
 pub mod items;
 
