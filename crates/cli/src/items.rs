@@ -49,7 +49,7 @@ pub(crate) enum ItemsCommand {
     },
 }
 
-async fn demo_state(storage: &StorageArgs) -> Result<AppState> {
+pub(crate) async fn demo_state(storage: &StorageArgs) -> Result<AppState> {
     let store = storage.open().await?;
     yici_server::demo::seed(&store, &storage.data)
         .await

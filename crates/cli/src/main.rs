@@ -11,6 +11,7 @@ macro_rules! out {
 }
 
 mod audit;
+mod cases;
 mod catalog;
 mod cert;
 mod directory;
@@ -22,6 +23,7 @@ mod storage;
 
 use anyhow::Result;
 use audit::{AuditCommand, audit, verify_export};
+use cases::{CasesCommand, cases};
 use catalog::{CatalogCommand, catalog};
 use cert::{CertCommand, cert, cert_verify};
 use clap::{Parser, Subcommand};
@@ -147,6 +149,13 @@ enum Command {
         storage: StorageArgs,
         #[command(subcommand)]
         command: ItemsCommand,
+    },
+    /// 办件 — the one window's cases.
+    Cases {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: CasesCommand,
     },
     /// 电子证照 — the electronic certificate library.
     Cert {
@@ -288,6 +297,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Exchange { storage, command } => exchange(storage, command).await,
         Command::Cert { storage, command } => cert(storage, command).await,
         Command::Items { storage, command } => items(storage, command).await,
+        Command::Cases { storage, command } => cases(storage, command).await,
         Command::Migrate { storage } => {
             let store = storage.open().await?;
             out!("migrations applied ({})", store.dialect().name());

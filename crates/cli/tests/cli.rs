@@ -370,3 +370,17 @@ fn items_are_seeded_searched_counted_and_exported_from_the_cli() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_cases_benchmark_runs_and_reports() {
+    let dir = temp("cases-bench");
+    let data = dir.to_str().unwrap();
+    let run = yici(&["cases", "--data", data, "bench", "--cases", "20", "--concurrency", "2"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let out = stdout(&run);
+    assert!(out.contains("cases submitted and accepted        20"), "{out}");
+    assert!(out.contains("failures                            0"), "{out}");
+    assert!(out.contains("materials fetched per case          4"), "{out}");
+    assert!(out.contains("per case p99"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

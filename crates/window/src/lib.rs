@@ -62,6 +62,8 @@ pub struct Memos {
     pub names: yici_service::memo::Memo<String, String>,
     /// Department names, under the key "".
     pub departments: yici_service::memo::Memo<String, std::collections::HashMap<i64, String>>,
+    /// The working-day calendar, under the key "".
+    pub calendar: yici_service::memo::Memo<String, yici_core::calendar::WorkingCalendar>,
 }
 
 /// The routes: the API under `/api/v1` and the pages.

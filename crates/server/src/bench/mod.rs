@@ -5,6 +5,7 @@
 //! The client is a minimal HTTP/1.1 keep-alive client on one connection per worker, so that
 //! the figures measure the server and not a client library.
 
+pub mod cases;
 pub mod certificates;
 pub mod items;
 
@@ -422,8 +423,26 @@ impl Client {
     }
 
     async fn get(&mut self, path: &str, headers: &str) -> std::io::Result<(u16, Vec<u8>)> {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n");
+        self.send("GET", path, headers, &[]).await.map(|(s, _, b)| (s, b))
+    }
+
+    /// A request with a body (`Content-Length` added when there is one); status, response head
+    /// and body.
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &[u8],
+    ) -> std::io::Result<(u16, String, Vec<u8>)> {
+        let length = if body.is_empty() && method == "GET" {
+            String::new()
+        } else {
+            format!("Content-Length: {}\r\n", body.len())
+        };
+        let request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}{length}\r\n");
         self.stream.write_all(request.as_bytes()).await?;
+        self.stream.write_all(body).await?;
         let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
         let head_end = loop {
             if let Some(p) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -431,7 +450,9 @@ impl Client {
             }
             self.fill().await?;
         };
-        let head = std::str::from_utf8(&self.buf[..head_end]).map_err(|_| bad("response head is not UTF-8"))?;
+        let head = std::str::from_utf8(&self.buf[..head_end])
+            .map_err(|_| bad("response head is not UTF-8"))?
+            .to_string();
         let status: u16 = head
             .split(' ')
             .nth(1)
@@ -450,7 +471,7 @@ impl Client {
         }
         let body = self.buf[head_end..head_end + length].to_vec();
         self.buf.drain(..head_end + length);
-        Ok((status, body))
+        Ok((status, head, body))
     }
 
     async fn fill(&mut self) -> std::io::Result<()> {

@@ -733,7 +733,7 @@ fn mask(id: &str) -> String {
 
 async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<CaseView> {
     let lang = current_lang();
-    let calendar = state.store.working_calendar().await?;
+    let calendar = calendar(state).await?;
     let today = day_of(state);
     let mine = party_of(caller, &c);
     let names = super::items::department_names(state).await?;
@@ -928,6 +928,17 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
         timeline: c.timeline,
         version: c.version,
     })
+}
+
+/// The working-day calendar, through the memo.
+async fn calendar(state: &WindowState) -> Result<yici_core::calendar::WorkingCalendar> {
+    let load = || async { Ok(Some(state.store.working_calendar().await?)) };
+    Ok(state
+        .memo
+        .calendar
+        .get(&state.store, &String::new(), load)
+        .await?
+        .unwrap_or_default())
 }
 
 /// Working days of a clock's pauses up to `today`.
@@ -1451,7 +1462,7 @@ pub const DEEMED_AFTER_DAYS: i64 = 5;
 /// Deem accepted every case received (or supplied again) more than five working days ago
 /// without a decision: accepted from receipt, its tasks opened. How many were.
 pub async fn deem_accepted(state: &WindowState) -> Result<usize> {
-    let calendar = state.store.working_calendar().await?;
+    let calendar = calendar(state).await?;
     let today = day_of(state);
     let mut deemed = 0;
     for (id, version, received) in state.store.cases_received_by(&day_text(today)).await? {
