@@ -340,6 +340,12 @@ async fn every_role_every_endpoint(app: App) {
         row(Method::PUT, "/api/v1/cases/x/materials/y", None, CLERK),
         row(
             Method::POST,
+            "/api/v1/tasks/999999/claim",
+            Some(json!({"version": 1})),
+            APPROVER,
+        ),
+        row(
+            Method::POST,
             "/api/v1/cases/x/delivery",
             Some(json!({"version": 1, "mode": "electronic"})),
             CLERK,

@@ -278,6 +278,28 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
             .await
         }
     };
+    // Another department's approver may not claim or decide; the land bureau's approver claims.
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tasks/{}/claim", task["id"]),
+            Auth::Session(&other_approver),
+            Some(json!({"version": task["version"]})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tasks/{}/claim", task["id"]),
+            Auth::Session(&approver),
+            Some(json!({"version": task["version"]})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let claimed = res.json();
+    let task = claimed["tasks"][0].clone();
+    assert!(task["claimed_by"].is_i64(), "{task}");
     let res = decide(&other_approver, json!({"version": task["version"], "approve": true})).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "another department's approver");
     let res = decide(&approver, json!({"version": task["version"], "approve": false})).await;

@@ -957,6 +957,9 @@ impl Store {
         if task.opinions.iter().any(|o| o.user_id == user_id) {
             return Err(conflict("this approver has already decided the task"));
         }
+        if task.signing == "any" && task.claimed_by.is_some_and(|c| c != user_id) {
+            return Err(conflict("the task is claimed by another approver"));
+        }
         let now = now_micros();
         sqlx::query("INSERT INTO case_opinions (task_id, user_id, decision, opinion, at) VALUES ($1, $2, $3, $4, $5)")
             .bind(task_id)
@@ -1280,6 +1283,44 @@ impl Store {
             .iter()
             .map(|r| Ok((get_i64(r, "id")?, get_i64(r, "version")?, get_str(r, "received_day")?)))
             .collect()
+    }
+
+    /// Claim open task `task_id` at `version` for `user_id` (else 409: changed meanwhile, not
+    /// open, or claimed by someone else).
+    pub async fn case_task_claim(
+        &self,
+        task_id: i64,
+        version: i64,
+        user_id: i64,
+        audit: &AuditEvent,
+    ) -> Result<CaseRecord> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE case_tasks SET claimed_by = $1, version = version + 1
+             WHERE id = $2 AND version = $3 AND status = 'open' AND (claimed_by IS NULL OR claimed_by = $1)",
+        )
+        .bind(user_id)
+        .bind(task_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(conflict(
+                "the task was changed meanwhile, is not open, or is claimed by someone else",
+            ));
+        }
+        let case_id = get_i64(
+            &sqlx::query("SELECT case_id FROM case_tasks WHERE id = $1")
+                .bind(task_id)
+                .fetch_one(&mut *tx)
+                .await?,
+            "case_id",
+        )?;
+        let case = self.case_in(&mut tx, case_id).await?;
+        self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
+        self.commit(tx).await?;
+        Ok(case)
     }
 
     /// Record a visit to a window for case `id`.

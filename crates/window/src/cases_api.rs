@@ -2,7 +2,8 @@
 
 use crate::WindowState;
 use crate::service::cases::{
-    self, ApplyInput, CaseView, DecideInput, DeliverInput, ExtendInput, SpecialInput, StepInput, TaskView, VisitInput,
+    self, ApplyInput, CaseView, ClaimInput, DecideInput, DeliverInput, ExtendInput, SpecialInput, StepInput, TaskView,
+    VisitInput,
 };
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -159,4 +160,17 @@ pub async fn upload(
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<CaseView>> {
     Ok(axum::Json(cases::upload(&state, &auth, &case_no, &code, &body).await?))
+}
+
+/// Claim an open task (approvers of its department): under 或签 only the claimer decides it;
+/// two claims at once give one success and one 409.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/claim", tag = "cases", request_body = ClaimInput,
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn claim(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<ClaimInput>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::claim(&state, &auth, id, input).await?))
 }

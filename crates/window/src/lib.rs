@@ -111,6 +111,7 @@ where
         .get("/tasks", cases_api::inbox)
         .post("/tasks/{id}/decision", cases_api::decide)
         .post("/tasks/{id}/special", cases_api::special)
+        .post("/tasks/{id}/claim", cases_api::claim)
         .merge(
             Routes::new("")
                 .get("/items", pages::list)
@@ -157,6 +158,7 @@ where
     cases_api::extend,
     cases_api::special,
     cases_api::upload,
+    cases_api::claim,
 ))]
 pub struct ApiDoc;
 

@@ -103,6 +103,8 @@ pub struct TaskView {
     pub status_name: String,
     /// `all` (会签) or `any` (或签).
     pub signing: String,
+    /// The approver who claimed it (或签: only they decide it).
+    pub claimed_by: Option<i64>,
     pub days: i64,
     /// The certificate type the step issues, what it issued, and why it could not yet.
     pub issues: Option<String>,
@@ -828,6 +830,7 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
                 .map(|s| s.name(lang).to_string())
                 .unwrap_or_default(),
             signing: t.signing.clone(),
+            claimed_by: t.claimed_by,
             days: t.days,
             issues: t.issues.clone(),
             issued: t.issued.clone(),
@@ -1228,6 +1231,45 @@ async fn issue_results(state: &WindowState, caller: &Caller, c: &CaseRecord) -> 
         }
     }
     Ok(())
+}
+
+/// A claim of a task.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ClaimInput {
+    /// The task's `version` as last read.
+    pub version: i64,
+}
+
+/// Claim an open task (an approver of its department): under 或签, only the claimer decides it.
+pub async fn claim(state: &WindowState, caller: &Caller, task_id: i64, input: ClaimInput) -> Result<CaseView> {
+    caller.require(Permission::DecideTasks, &Target::OwnScope)?;
+    let c = state
+        .store
+        .case_of_task(task_id)
+        .await?
+        .ok_or_else(|| Error::not_found("任务", "task"))?;
+    let t = c
+        .tasks
+        .iter()
+        .find(|t| t.id == task_id)
+        .ok_or_else(|| Error::not_found("任务", "task"))?;
+    let d = state
+        .store
+        .department(t.department_id)
+        .await?
+        .ok_or_else(Error::internal)?;
+    caller.require(Permission::DecideTasks, &d.target())?;
+    let user_id = caller.user.as_ref().map(|u| u.id).ok_or_else(Error::unauthenticated)?;
+    let after = state
+        .store
+        .case_task_claim(
+            task_id,
+            input.version,
+            user_id,
+            &caller.event(Action::CaseDecide, "case"),
+        )
+        .await?;
+    view(state, caller, after).await
 }
 
 /// The open tasks of the approver's departments, oldest first.
