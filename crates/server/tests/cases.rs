@@ -103,7 +103,8 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Online, married, consenting: what the government holds is fetched.
-    let application = json!({"item": item, "answers": {"married": "yes"}, "consent": true});
+    let application = json!({"item": item, "answers": {"married": "yes"}, "consent": true,
+        "parties": [{"role": "co_applicant", "id_number": "33010619900101123X", "name": "李四"}]});
     let (status, case) = apply(&app, &citizen, Some("transfer-1"), application.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let online_no = case["case_no"].as_str().unwrap().to_string();
@@ -121,6 +122,15 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     assert_eq!(case["summary"]["fetched"], 3);
     assert_eq!(case["visits"], 0);
     assert_eq!(case["zero_visits"], true);
+    // Online, the applicant consents for themselves only; each party sees only their own
+    // number in full.
+    assert_eq!(case["parties"][0]["consented"], true);
+    assert_eq!(
+        case["parties"][1]["consented"], false,
+        "a co-applicant consents themselves"
+    );
+    assert_eq!(case["parties"][0]["id_number"], CITIZEN.0);
+    assert_ne!(case["parties"][1]["id_number"], "33010619900101123X");
 
     // A retry with the same key returns the same case; nothing new is made.
     let (status, again) = apply(&app, &citizen, Some("transfer-1"), application.clone()).await;

@@ -75,6 +75,8 @@ pub struct NewCase {
     pub parties: Vec<NewParty>,
     pub lines: Vec<NewLine>,
     pub tasks: Vec<NewTask>,
+    /// A visit made by submitting (at a window): its reason and the clerk.
+    pub visit: Option<(String, Option<i64>)>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -234,6 +236,17 @@ pub struct CaseRecord {
     pub visits: Vec<VisitRecord>,
     pub deliveries: Vec<DeliveryRecord>,
     pub timeline: Vec<EventRecord>,
+}
+
+/// How a fetch settled a material line.
+#[derive(Debug, Clone)]
+pub struct LineResolution {
+    pub line_id: i64,
+    /// `fetched`, or `missing` (with the note saying why).
+    pub state: String,
+    pub source_kind: String,
+    pub reference: String,
+    pub note: String,
 }
 
 /// An approver's decision on a task.
@@ -398,6 +411,16 @@ impl Store {
             .bind(t.days)
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some((reason, by)) = &c.visit {
+            sqlx::query("INSERT INTO case_visits (case_id, reason, note, region_code, by_user, at) VALUES ($1, $2, '', $3, $4, $5)")
+                .bind(id)
+                .bind(reason)
+                .bind(c.region.as_str())
+                .bind(by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         let submitted = StepChange {
             actor: c.submitted_by.clone(),
@@ -1036,29 +1059,31 @@ impl Store {
         Ok(after)
     }
 
-    /// Settle material line `line_id` of case `case_id` after a fetch: its state, what satisfied
-    /// it, and a note (why a fetch fell back to upload). Only a line still missing changes.
-    pub async fn case_line_resolve(
-        &self,
-        case_id: i64,
-        line_id: i64,
-        (state, source_kind, reference): (&str, &str, &str),
-        note: &str,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE case_lines SET state = $1, source_kind = $2, reference = $3, note = $4, updated_at = $5
-             WHERE id = $6 AND case_id = $7 AND state = 'missing'",
-        )
-        .bind(state)
-        .bind(source_kind)
-        .bind(reference)
-        .bind(note)
-        .bind(now_micros())
-        .bind(line_id)
-        .bind(case_id)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+    /// Settle material lines of case `case_id` after the fetches, in one transaction: each
+    /// line's state, what satisfied it, and a note (why a fetch fell back to upload). Only lines
+    /// still missing change.
+    pub async fn case_lines_resolve(&self, case_id: i64, lines: &[LineResolution]) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        let now = now_micros();
+        for l in lines {
+            sqlx::query(
+                "UPDATE case_lines SET state = $1, source_kind = $2, reference = $3, note = $4, updated_at = $5
+                 WHERE id = $6 AND case_id = $7 AND state = 'missing'",
+            )
+            .bind(&l.state)
+            .bind(&l.source_kind)
+            .bind(&l.reference)
+            .bind(&l.note)
+            .bind(now)
+            .bind(l.line_id)
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        self.commit(tx).await
     }
 
     /// Record an uploaded file as material line `line_id` of case `case_id` (its checking

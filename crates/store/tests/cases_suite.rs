@@ -171,6 +171,7 @@ fn application(code: &str, version: i64, d: &Department, key: Option<&str>, task
             deferred_until: None,
         }],
         tasks,
+        visit: None,
     }
 }
 

@@ -25,8 +25,8 @@ use yici_core::items::Scope;
 use yici_service::context::current_lang;
 use yici_service::{Caller, Error, FieldError, Kind, Result};
 use yici_store::cases::{
-    CaseRecord, Decision, EventRecord, NewCase, NewLine, NewParty, NewTask, NoticeLine, NoticeRecord, StepChange,
-    VisitRecord,
+    CaseRecord, Decision, EventRecord, LineResolution, NewCase, NewLine, NewParty, NewTask, NoticeLine, NoticeRecord,
+    StepChange, VisitRecord,
 };
 
 /// A party named on an application besides the applicant signed in.
@@ -237,7 +237,6 @@ pub async fn apply(
     input: ApplyInput,
     idempotency_key: Option<&str>,
 ) -> Result<(CaseView, bool)> {
-    let lang = current_lang();
     let myself = applicant_self(caller);
     let at_window = myself.is_none();
     if at_window {
@@ -375,8 +374,11 @@ pub async fn apply(
             id_number,
             name: p.name.trim().to_string(),
             applicant_id: None,
-            consented_at: consent_at,
-            consent_channel: if at_window { "window".into() } else { "web".into() },
+            // Online, the one signed in consents for themselves only: the others' data is
+            // fetched once they consent themselves. At a window the clerk records the consent
+            // of the parties present.
+            consented_at: if at_window { consent_at } else { None },
+            consent_channel: if at_window { "window".into() } else { String::new() },
         });
     }
     if input.form.len() > 100 {
@@ -538,30 +540,22 @@ pub async fn apply(
         parties,
         lines,
         tasks,
+        // Applying at a window is a visit.
+        visit: at_window.then(|| {
+            (
+                VisitReason::Submit.code().to_string(),
+                caller.user.as_ref().map(|u| u.id),
+            )
+        }),
     };
     let (record, created) = state
         .store
         .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"))
         .await?;
     if created {
-        // Applying at a window is a visit.
-        if at_window {
-            state
-                .store
-                .case_visit(
-                    record.id,
-                    VisitReason::Submit.code(),
-                    "",
-                    &record.region_code,
-                    caller.user.as_ref().map(|u| u.id),
-                    &caller.event(Action::CaseVisit, "case"),
-                )
-                .await?;
-        }
         fetch_held(state, caller, &record, &g).await?;
     }
     let record = state.store.case_by_no(&record.case_no).await?.ok_or_else(not_found)?;
-    let _ = lang;
     Ok((view(state, caller, record).await?, created))
 }
 
@@ -574,6 +568,16 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
         .await?
         .ok_or_else(Error::internal)?;
     let purpose = format!("办理“{}”（办件编号 {}）", c.name, c.case_no);
+    let consented: Vec<&yici_store::cases::PartyRecord> =
+        c.parties.iter().filter(|p| p.consented_at.is_some()).collect();
+    let settle = |line_id: i64, fetched: Option<(&str, String)>, note: String| LineResolution {
+        line_id,
+        state: if fetched.is_some() { "fetched" } else { "missing" }.into(),
+        source_kind: fetched.as_ref().map(|f| f.0.to_string()).unwrap_or_default(),
+        reference: fetched.map(|f| f.1).unwrap_or_default(),
+        note,
+    };
+    let mut settled = Vec::new();
     for line in &c.lines {
         if line.state != LineState::Missing.code() {
             continue;
@@ -582,13 +586,8 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
             continue;
         };
         let Some(source) = &m.exempt_source else { continue };
-        let consented: Vec<&yici_store::cases::PartyRecord> =
-            c.parties.iter().filter(|p| p.consented_at.is_some()).collect();
         if consented.is_empty() {
-            state
-                .store
-                .case_line_resolve(c.id, line.id, ("missing", "", ""), "未同意共享获取，请上传")
-                .await?;
+            settled.push(settle(line.id, None, "未同意共享获取，请上传".into()));
             continue;
         }
         match source.kind.as_str() {
@@ -612,25 +611,10 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
                         break;
                     }
                 }
-                match fetched {
-                    Some(id) => {
-                        state
-                            .store
-                            .case_line_resolve(c.id, line.id, ("fetched", "certificate", &id), "")
-                            .await?
-                    }
-                    None => {
-                        state
-                            .store
-                            .case_line_resolve(
-                                c.id,
-                                line.id,
-                                ("missing", "", ""),
-                                &format!("未找到当事人有效的“{}”，请上传", source.name),
-                            )
-                            .await?
-                    }
-                }
+                settled.push(match fetched {
+                    Some(id) => settle(line.id, Some(("certificate", id)), String::new()),
+                    None => settle(line.id, None, format!("未找到当事人有效的“{}”，请上传", source.name)),
+                });
             }
             "result" => {
                 let mut found = None;
@@ -640,40 +624,19 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
                         break;
                     }
                 }
-                match found {
-                    Some(no) => {
-                        state
-                            .store
-                            .case_line_resolve(c.id, line.id, ("fetched", "result", &no), "")
-                            .await?
-                    }
-                    None => {
-                        state
-                            .store
-                            .case_line_resolve(
-                                c.id,
-                                line.id,
-                                ("missing", "", ""),
-                                &format!("未找到“{}”的办结结果，请上传", source.name),
-                            )
-                            .await?
-                    }
-                }
+                settled.push(match found {
+                    Some(no) => settle(line.id, Some(("result", no)), String::new()),
+                    None => settle(line.id, None, format!("未找到“{}”的办结结果，请上传", source.name)),
+                });
             }
-            _ => {
-                state
-                    .store
-                    .case_line_resolve(
-                        c.id,
-                        line.id,
-                        ("missing", "", ""),
-                        &format!("“{}”暂未能共享获取，请上传", source.name),
-                    )
-                    .await?
-            }
+            _ => settled.push(settle(
+                line.id,
+                None,
+                format!("“{}”暂未能共享获取，请上传", source.name),
+            )),
         }
     }
-    Ok(())
+    Ok(state.store.case_lines_resolve(c.id, &settled).await?)
 }
 
 /// Whether the caller is a party of the case.
@@ -737,7 +700,7 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
     let lang = current_lang();
     let calendar = calendar(state).await?;
     let today = day_of(state);
-    let mine = party_of(caller, &c);
+    let own = applicant_self(caller).map(|(_, number, _)| number);
     let names = super::items::department_names(state).await?;
     let materials: Vec<MaterialView> = c
         .lines
@@ -884,7 +847,12 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
         .map(|p| PartyView {
             role: p.role.clone(),
             name: p.name.clone(),
-            id_number: if mine { p.id_number.clone() } else { mask(&p.id_number) },
+            // Each party sees their own number; everyone else's is masked.
+            id_number: if own.as_deref() == Some(p.id_number.as_str()) {
+                p.id_number.clone()
+            } else {
+                mask(&p.id_number)
+            },
             consented: p.consented_at.is_some(),
         })
         .collect();
