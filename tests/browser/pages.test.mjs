@@ -298,6 +298,7 @@ async function visits() {
   const item = encodeURIComponent(items.items[0].code);
   const marketItems = await (await fetch(`${base}/api/v1/items?department=${market}&limit=1`)).json();
   const marketItem = encodeURIComponent(marketItems.items[0].code);
+  const demoCase = creds.cases[0].case_no;
   const issuer = await apiAs('cert_issuer');
   const certificates = await issuer('GET', '/api/v1/certificates?limit=1');
   const typeCode = certificates[0].type_code;
@@ -328,7 +329,9 @@ async function visits() {
       '/notifications', '/items/manage', `/items/${marketItem}/edit`, `/items/${marketItem}/history`],
     cert_issuer: ['/', '/certificates', `/certificates/new?type=${encodeURIComponent(typeCode)}`,
       made.certificate],
-    citizen: ['/', '/me/certificates', mine, '/me/data-uses'],
+    citizen: ['/', '/me/certificates', mine, '/me/data-uses', '/me/cases', `/cases/${demoCase}`],
+    window_clerk: ['/cases', '/cases?status=supplementing', `/cases/${demoCase}`],
+    approver: ['/tasks'],
   };
 }
 

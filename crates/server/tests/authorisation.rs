@@ -628,6 +628,13 @@ async fn every_role_every_endpoint(app: App) {
         (&*format!("/certificates/{CERT}"), ISSUER | CLERK | APPROVER),
         ("/seals", OP | ISSUER | CITY_OP),
         ("/items/manage", OP | STEWARD | CITY_OP),
+        ("/me/cases", 0),
+        ("/cases", CLERK),
+        (
+            "/cases/33080020261130000001X",
+            CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        ("/tasks", APPROVER),
         ("/items/reviews", OP | CITY_OP),
         ("/items/x/edit", STEWARD),
     ];

@@ -646,5 +646,30 @@ async fn the_demo_seeds_example_cases(app: App) {
         .filter(|t| t["status"] == "open")
         .count();
     assert!(open >= 2, "the bundle's departments work in parallel: {bundle}");
+
+    // The pages: 我的办件, a case, the clerk's queue, the approvers' inbox.
+    let done_no = cases[0]["case_no"].as_str().unwrap();
+    let mine = app.page("/me/cases", Some(&citizen)).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.text.contains(done_no) && mine.text.contains("已送达"), "{}", mine.text);
+    let page = app.page(&format!("/cases/{done_no}"), Some(&citizen)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    for words in ["已共享获取", "受理", "最多跑一次", "办理结果（电子证照）"] {
+        assert!(page.text.contains(words), "{words} on the case page");
+    }
+    let clerk = app.login("window_clerk").await;
+    let queue = app.page("/cases?status=supplementing", Some(&clerk)).await;
+    assert!(queue.text.contains(cases[1]["case_no"].as_str().unwrap()), "{}", queue.text);
+    let bad = app.page("/cases?status=nothing", Some(&clerk)).await;
+    assert_ne!(bad.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let approver = app.login("approver").await;
+    let inbox = app.page("/tasks", Some(&approver)).await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(inbox.text.contains("待办"));
+    let stranger = app.police_steward().await;
+    assert_eq!(
+        app.page(&format!("/cases/{done_no}"), Some(&stranger)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 on_both!(the_demo_seeds_example_cases);

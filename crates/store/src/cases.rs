@@ -1348,6 +1348,24 @@ impl Store {
         Ok(case)
     }
 
+    /// The cases `id_number` is a party of, newest first.
+    pub async fn cases_of_party(&self, id_number: &str, limit: i64) -> Result<Vec<CaseRecord>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT c.id FROM cases c JOIN case_parties p ON p.case_id = c.id WHERE p.id_number = $1
+             ORDER BY c.id DESC LIMIT $2",
+        )
+        .bind(id_number)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut conn = self.pool().acquire().await?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(self.case_in(&mut conn, get_i64(&r, "id")?).await?);
+        }
+        Ok(out)
+    }
+
     /// Record a visit to a window for case `id`.
     pub async fn case_visit(
         &self,

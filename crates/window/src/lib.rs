@@ -122,6 +122,10 @@ where
                 .post("/items/{code}/versions/{version}/{action}", pages::page_step)
                 .get("/items/{code}/edit", pages::edit)
                 .post("/items/{code}/edit", pages::save)
+                .get("/me/cases", pages::cases::mine)
+                .get("/cases", pages::cases::queue)
+                .get("/cases/{case_no}", pages::cases::case)
+                .get("/tasks", pages::cases::inbox)
                 .get("/items/{code}", pages::item)
                 .get("/bundles/{code}", pages::bundle),
         )
@@ -184,9 +188,12 @@ pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
 
 /// The menu entries of the pages.
 pub fn menu() -> Vec<MenuEntry> {
-    use yici_core::authz::Permission::{ManageItems, ReviewItems};
+    use yici_core::authz::Permission::{Apply, DecideTasks, ManageItems, ReceiveCases, ReviewItems};
     vec![
         MenuEntry::new("/items", "办事指南", "Service guide", &[]),
+        MenuEntry::new("/me/cases", "我的办件", "My cases", &[Apply]),
+        MenuEntry::new("/cases", "窗口办件", "Window cases", &[ReceiveCases]),
+        MenuEntry::new("/tasks", "待办任务", "Tasks", &[DecideTasks]),
         MenuEntry::new("/items/manage", "事项管理", "Manage items", &[ManageItems, ReviewItems]),
         MenuEntry::new("/items/reviews", "事项审核", "Item review", &[ReviewItems]),
     ]

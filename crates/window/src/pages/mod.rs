@@ -2,6 +2,7 @@
 //! guide of an item or a bundle, whose situation questions are asked as steps of a plain form
 //! (no JavaScript) and end in the tailored list.
 
+pub(crate) mod cases;
 mod staff;
 
 pub use staff::{edit, history, manage, page_step, reviews, save};

@@ -1595,3 +1595,39 @@ pub async fn upload(state: &WindowState, caller: &Caller, case_no: &str, code: &
         .await?;
     view(state, caller, after).await
 }
+
+/// The signed-in applicant's cases, newest first.
+pub async fn mine(state: &WindowState, caller: &Caller) -> Result<Vec<CaseView>> {
+    caller.require(Permission::Apply, &Target::OwnScope)?;
+    let (_, number, _) = applicant_self(caller).ok_or_else(Error::unauthenticated)?;
+    let mut out = Vec::new();
+    for c in state.store.cases_of_party(&number, 100).await? {
+        out.push(view(state, caller, c).await?);
+    }
+    Ok(out)
+}
+
+/// The clerk's queue: cases in `status` received in the regions of the clerk's windows.
+pub async fn queue(state: &WindowState, caller: &Caller, status: &str) -> Result<Vec<CaseView>> {
+    caller.require(Permission::ReceiveCases, &Target::OwnScope)?;
+    let status = CaseStatus::from_code(status)
+        .ok_or_else(|| Error::validation(vec![FieldError::new("status", "没有该办件状态", "No such case status")]))?;
+    let mut regions: Vec<String> = caller
+        .grants()
+        .iter()
+        .filter(|g| g.role == yici_core::org::Role::WindowClerk)
+        .map(|g| match &g.scope {
+            yici_core::org::Scope::Region { region } => region.prefix(),
+            yici_core::org::Scope::Department { region, .. } => region.as_str().to_string(),
+        })
+        .collect();
+    regions.sort();
+    regions.dedup();
+    let mut out = Vec::new();
+    for prefix in regions {
+        for c in state.store.cases_in(&prefix, status.code(), 200).await? {
+            out.push(view(state, caller, c).await?);
+        }
+    }
+    Ok(out)
+}
