@@ -651,7 +651,11 @@ async fn the_demo_seeds_example_cases(app: App) {
     let done_no = cases[0]["case_no"].as_str().unwrap();
     let mine = app.page("/me/cases", Some(&citizen)).await;
     assert_eq!(mine.status, StatusCode::OK);
-    assert!(mine.text.contains(done_no) && mine.text.contains("已送达"), "{}", mine.text);
+    assert!(
+        mine.text.contains(done_no) && mine.text.contains("已送达"),
+        "{}",
+        mine.text
+    );
     let page = app.page(&format!("/cases/{done_no}"), Some(&citizen)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     for words in ["已共享获取", "受理", "最多跑一次", "办理结果（电子证照）"] {
@@ -659,7 +663,11 @@ async fn the_demo_seeds_example_cases(app: App) {
     }
     let clerk = app.login("window_clerk").await;
     let queue = app.page("/cases?status=supplementing", Some(&clerk)).await;
-    assert!(queue.text.contains(cases[1]["case_no"].as_str().unwrap()), "{}", queue.text);
+    assert!(
+        queue.text.contains(cases[1]["case_no"].as_str().unwrap()),
+        "{}",
+        queue.text
+    );
     let bad = app.page("/cases?status=nothing", Some(&clerk)).await;
     assert_ne!(bad.status, StatusCode::INTERNAL_SERVER_ERROR);
     let approver = app.login("approver").await;

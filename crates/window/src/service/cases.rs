@@ -1093,25 +1093,33 @@ pub struct DecideInput {
     pub opinion: String,
 }
 
-/// Decide task `task_id`: an approver of its department.
-pub async fn decide(state: &WindowState, caller: &Caller, task_id: i64, input: DecideInput) -> Result<CaseView> {
+/// Task `task_id` with its case, for an approver of its department (403 for anyone else).
+async fn task_of(
+    state: &WindowState,
+    caller: &Caller,
+    task_id: i64,
+) -> Result<(CaseRecord, yici_store::cases::TaskRecord)> {
     caller.require(Permission::DecideTasks, &Target::OwnScope)?;
-    let c = state
-        .store
-        .case_of_task(task_id)
-        .await?
-        .ok_or_else(|| Error::not_found("任务", "task"))?;
+    let not_found = || Error::not_found("任务", "task");
+    let c = state.store.case_of_task(task_id).await?.ok_or_else(not_found)?;
     let t = c
         .tasks
         .iter()
         .find(|t| t.id == task_id)
-        .ok_or_else(|| Error::not_found("任务", "task"))?;
+        .cloned()
+        .ok_or_else(not_found)?;
     let d = state
         .store
         .department(t.department_id)
         .await?
         .ok_or_else(Error::internal)?;
     caller.require(Permission::DecideTasks, &d.target())?;
+    Ok((c, t))
+}
+
+/// Decide task `task_id`: an approver of its department.
+pub async fn decide(state: &WindowState, caller: &Caller, task_id: i64, input: DecideInput) -> Result<CaseView> {
+    let (_, t) = task_of(state, caller, task_id).await?;
     let user_id = caller.user.as_ref().map(|u| u.id).ok_or_else(Error::unauthenticated)?;
     if !input.approve {
         yici_core::text::check("opinion", &input.opinion, 500, true).map_err(|p| invalid(vec![p]))?;
@@ -1210,23 +1218,7 @@ pub struct ClaimInput {
 
 /// Claim an open task (an approver of its department): under 或签, only the claimer decides it.
 pub async fn claim(state: &WindowState, caller: &Caller, task_id: i64, input: ClaimInput) -> Result<CaseView> {
-    caller.require(Permission::DecideTasks, &Target::OwnScope)?;
-    let c = state
-        .store
-        .case_of_task(task_id)
-        .await?
-        .ok_or_else(|| Error::not_found("任务", "task"))?;
-    let t = c
-        .tasks
-        .iter()
-        .find(|t| t.id == task_id)
-        .ok_or_else(|| Error::not_found("任务", "task"))?;
-    let d = state
-        .store
-        .department(t.department_id)
-        .await?
-        .ok_or_else(Error::internal)?;
-    caller.require(Permission::DecideTasks, &d.target())?;
+    task_of(state, caller, task_id).await?;
     let user_id = caller.user.as_ref().map(|u| u.id).ok_or_else(Error::unauthenticated)?;
     let after = state
         .store
@@ -1381,23 +1373,7 @@ pub struct SpecialInput {
 
 /// Pause or resume a task for a special procedure (an approver of its department).
 pub async fn special(state: &WindowState, caller: &Caller, task_id: i64, input: SpecialInput) -> Result<CaseView> {
-    caller.require(Permission::DecideTasks, &Target::OwnScope)?;
-    let c = state
-        .store
-        .case_of_task(task_id)
-        .await?
-        .ok_or_else(|| Error::not_found("任务", "task"))?;
-    let t = c
-        .tasks
-        .iter()
-        .find(|t| t.id == task_id)
-        .ok_or_else(|| Error::not_found("任务", "task"))?;
-    let d = state
-        .store
-        .department(t.department_id)
-        .await?
-        .ok_or_else(Error::internal)?;
-    caller.require(Permission::DecideTasks, &d.target())?;
+    task_of(state, caller, task_id).await?;
     let mut problems = Vec::new();
     if !input.resume {
         if let Err(p) = yici_core::text::check("reason", &input.reason, 200, true) {
