@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 const CITIZEN: (&str, &str) = ("11010519491231002X", "张三");
+/// The other party of the transfer: the seller.
+const SELLER: (&str, &str) = ("33010619900101123X", "李四");
 
 async fn apply(app: &App, who: &Session, key: Option<&str>, body: Value) -> (StatusCode, Value) {
     let mut b = Request::builder()
@@ -159,7 +161,8 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     // application for 张三, who consents there; a window outside the clerk's region is refused.
     let clerk = app.login("window_clerk").await;
     let at_window = json!({"item": item, "answers": {"married": "yes"}, "consent": true, "window_region": "330800",
-        "parties": [{"role": "applicant", "id_number": CITIZEN.0, "name": CITIZEN.1}]});
+        "parties": [{"role": "applicant", "id_number": CITIZEN.0, "name": CITIZEN.1},
+                    {"role": "co_applicant", "id_number": SELLER.0, "name": SELLER.1}]});
     let (status, case) = apply(&app, &clerk, Some("window-1"), at_window).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let case_no = case["case_no"].as_str().unwrap().to_string();
@@ -334,6 +337,51 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     let identifier = issued[0].as_str().unwrap();
     let mine = app.get("/api/v1/me/certificates", Auth::Session(&citizen)).await;
     assert!(mine.text.contains(identifier), "in the holder's library: {}", mine.text);
+    // The new certificate verifies with OpenSSL, as its export is documented to.
+    if common::have_tool("openssl") {
+        let record = app.store.certificate(identifier).await.unwrap().unwrap();
+        let (ca, _) = app.store.seal_authority().await.unwrap().unwrap();
+        let dir = app.dir.join("transfer-export");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in yici_certificates::library::export::files(&record, &ca).unwrap() {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+        let run = |args: &[&str]| {
+            std::process::Command::new("openssl")
+                .args(args)
+                .output()
+                .expect("openssl runs")
+        };
+        let pubkey = run(&["x509", "-in", &path("signer.pem"), "-pubkey", "-noout"]);
+        assert!(pubkey.status.success());
+        std::fs::write(dir.join("pub.pem"), &pubkey.stdout).unwrap();
+        let verified = run(&[
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            &path("pub.pem"),
+            "-in",
+            &path("content.bin"),
+            "-sigfile",
+            &path("signature.der"),
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+        ]);
+        assert!(
+            verified.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verified.stderr)
+        );
+    }
+    // Both parties are on the case; the seller's number is masked for the buyer.
+    let parties = approved["parties"].as_array().unwrap();
+    assert_eq!(parties.len(), 2);
+    assert_eq!(parties[1]["role"], "co_applicant");
 
     // Applying at the window was the one visit; another (to verify on site) breaks the promise.
     assert_eq!(
