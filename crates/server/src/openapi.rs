@@ -18,7 +18,7 @@ Errors are RFC 9457 problem documents (`application/problem+json`) with a stable
 `identity_incomplete`; for the exchange `grant_missing`, `purpose_required`, `invalid_case`, \
 `invalid_key`, `unknown_parameter`, `nats_not_configured`, `upstream_timeout`, \
 `upstream_unavailable`, `upstream_circuit_open`; for cases `outside_scope` (the item cannot be \
-handled at this window), `wrong_state` (the case's state does not allow the step), \
+handled at this window), \
 `notice_not_once` (a second supplement notice beyond the first), `task_not_open`, \
 `uploads_unavailable` (no store for uploads, or it failed: nothing saved); and \
 `storage_unavailable` (503 with Retry-After: \

@@ -221,6 +221,11 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     assert_eq!(body["errors"][0]["field"], "file");
     let (status, body) = upload("nothing", signed.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // A scan larger than the platform's general body limit (64 KiB in the tests) is taken.
+    let scan = [b"%PDF-1.7\n".as_slice(), &vec![b'x'; 200 * 1024]].concat();
+    let (status, body) = upload("spouse", scan).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(line(&body, "spouse")["source"], "uploaded");
     let (status, _) = upload("spouse", signed.clone()).await;
     assert_eq!(status, StatusCode::OK);
     let (status, uploaded) = upload("contract", signed.clone()).await;
@@ -230,7 +235,7 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     let (status, _) = upload("title", signed.clone()).await;
     assert_eq!(status, StatusCode::CONFLICT, "a fetched material is not uploaded");
     let files = walk(&app.dir.join("objects"));
-    assert_eq!(files, 1, "the same bytes are stored once");
+    assert_eq!(files, 2, "the scan, and the signed file once for both lines");
     let noticed = uploaded;
     // Acting on an old version changes nothing.
     let res = step("accept", json!({"version": version(&case)})).await;

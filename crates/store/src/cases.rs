@@ -1118,9 +1118,9 @@ impl Store {
         Ok(case)
     }
 
-    /// Open tasks of departments `departments`, oldest first (the approvers' inbox), with their
-    /// case numbers.
-    pub async fn case_tasks_open(&self, departments: &[i64]) -> Result<Vec<(String, TaskRecord)>> {
+    /// Open tasks of departments `departments`, oldest first (the approvers' inbox): each task's
+    /// case number and id.
+    pub async fn case_tasks_open(&self, departments: &[i64]) -> Result<Vec<(String, i64)>> {
         if departments.is_empty() {
             return Ok(Vec::new());
         }
@@ -1137,17 +1137,9 @@ impl Store {
             )
             .fetch_all(self.pool())
             .await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let case_no = get_str(&r, "case_no")?;
-            let id = get_i64(&r, "id")?;
-            if let Some(c) = self.case_by_no(&case_no).await?
-                && let Some(t) = c.tasks.into_iter().find(|t| t.id == id)
-            {
-                out.push((case_no, t));
-            }
-        }
-        Ok(out)
+        rows.iter()
+            .map(|r| Ok((get_str(r, "case_no")?, get_i64(r, "id")?)))
+            .collect()
     }
 
     /// Cases received in the regions under `region_prefix` in a given status, newest first

@@ -686,16 +686,6 @@ async fn load(state: &WindowState, case_no: &str) -> Result<CaseRecord> {
     state.store.case_by_no(n.as_str()).await?.ok_or_else(not_found)
 }
 
-fn mask(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
-}
-
 async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<CaseView> {
     let lang = current_lang();
     let calendar = calendar(state).await?;
@@ -851,7 +841,7 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
             id_number: if own.as_deref() == Some(p.id_number.as_str()) {
                 p.id_number.clone()
             } else {
-                mask(&p.id_number)
+                yici_core::masking::mask(yici_core::masking::ValueKind::IdNumber, &p.id_number)
             },
             consented: p.consented_at.is_some(),
         })
@@ -1235,19 +1225,17 @@ pub async fn claim(state: &WindowState, caller: &Caller, task_id: i64, input: Cl
 /// The open tasks of the approver's departments, oldest first.
 pub async fn inbox(state: &WindowState, caller: &Caller) -> Result<Vec<(String, TaskView)>> {
     caller.require(Permission::DecideTasks, &Target::OwnScope)?;
-    let departments: Vec<i64> = state
-        .store
-        .list_departments(None, yici_store::Page::all())
+    let all = state.store.list_departments(None, yici_store::Page::all()).await?;
+    let departments: Vec<i64> = caller
+        .keep_within(&state.store, Permission::DecideTasks, all, |d| vec![d.id])
         .await?
         .into_iter()
-        .filter(|d| caller.require(Permission::DecideTasks, &d.target()).is_ok())
         .map(|d| d.id)
         .collect();
     let mut out = Vec::new();
-    for (case_no, t) in state.store.case_tasks_open(&departments).await? {
-        let c = load(state, &case_no).await?;
-        let v = view(state, caller, c).await?;
-        if let Some(task) = v.tasks.into_iter().find(|x| x.id == t.id) {
+    for (case_no, task_id) in state.store.case_tasks_open(&departments).await? {
+        let v = view(state, caller, load(state, &case_no).await?).await?;
+        if let Some(task) = v.tasks.into_iter().find(|x| x.id == task_id) {
             out.push((case_no, task));
         }
     }
@@ -1348,7 +1336,7 @@ pub async fn deliver(state: &WindowState, caller: &Caller, case_no: &str, input:
 fn wrong_state(status: CaseStatus, step: CaseStep) -> Error {
     Error::new(
         Kind::Conflict,
-        "wrong_state",
+        "invalid_transition",
         format!("办件当前为“{}”，不能{}", status.name(Lang::Zh), step.name(Lang::Zh)),
         format!(
             "The case is {}; it cannot {}",
@@ -1522,7 +1510,7 @@ pub async fn upload(state: &WindowState, caller: &Caller, case_no: &str, code: &
     if !open {
         return Err(Error::new(
             Kind::Conflict,
-            "wrong_state",
+            "invalid_transition",
             format!("办件当前为“{}”，不能上传该材料", status.name(Lang::Zh)),
             format!(
                 "The case is {}; this material cannot be uploaded now",

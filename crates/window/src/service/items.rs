@@ -673,13 +673,15 @@ pub async fn manageable(state: &WindowState, caller: &Caller) -> Result<Vec<Item
     caller
         .require(Permission::ManageItems, &Target::OwnScope)
         .or_else(|_| caller.require(Permission::ReviewItems, &Target::OwnScope))?;
-    let departments: HashMap<i64, Department> = state
-        .store
-        .list_departments(None, Page::all())
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d))
-        .collect();
+    // The departments the caller works on: as a steward or as a reviewer (None: all of them).
+    let mut within: Option<Vec<i64>> = Some(Vec::new());
+    for p in [Permission::ManageItems, Permission::ReviewItems] {
+        match (caller.departments_within(&state.store, p).await?, within.as_mut()) {
+            (None, _) => within = None,
+            (Some(ids), Some(all)) => all.extend(ids),
+            (Some(_), None) => {}
+        }
+    }
     let all = state
         .store
         .item_versions_in(
@@ -689,14 +691,11 @@ pub async fn manageable(state: &WindowState, caller: &Caller) -> Result<Vec<Item
                 VersionStatus::Published,
                 VersionStatus::Withdrawn,
             ],
-            None,
+            within.as_deref(),
         )
         .await?;
     let mut latest: BTreeMap<String, VersionRecord> = BTreeMap::new();
     for r in all {
-        if !departments.get(&r.department_id).is_some_and(|d| staff_of(caller, d)) {
-            continue;
-        }
         match latest.get(&r.implementation_code) {
             Some(l) if l.version >= r.version => {}
             _ => {
