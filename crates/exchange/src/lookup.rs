@@ -311,25 +311,7 @@ pub async fn lookup(state: &ExchangeState, caller: &Caller, l: Lookup) -> Result
     };
     take_quota(state, &grant, keys.len() as i64).await?;
     let release = Release::of_resource(&grant, draft);
-    let rows = match state.access.endpoint(&state.store, resource.id).await? {
-        None => state.rows.lookup(resource.id, keys.clone()).await?,
-        Some(endpoint) => {
-            let key_item = draft.key_item().map(|i| i.name.clone()).unwrap_or_default();
-            let mut rows = Vec::with_capacity(keys.len());
-            for k in &keys {
-                match state.upstreams.fetch(&endpoint, &key_item, k).await {
-                    Ok(Some(values)) => rows.push(yici_store::datasets::DataRow {
-                        key: k.clone(),
-                        version: 0,
-                        values,
-                    }),
-                    Ok(None) => {}
-                    Err(e) => return Err(upstream_error(e)),
-                }
-            }
-            rows
-        }
-    };
+    let rows = rows_of(state, resource, draft, &keys).await?;
     let mappings = state.access.mappings(&state.store, resource.department_id).await?;
     let found: std::collections::HashSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
     let missing: Vec<String> = keys.iter().filter(|k| !found.contains(k.as_str())).cloned().collect();
@@ -357,6 +339,121 @@ pub async fn lookup(state: &ExchangeState, caller: &Caller, l: Lookup) -> Result
         items: release.items(),
         records,
         missing,
+    })
+}
+
+/// The rows of `keys`: from the exchange's own copy, or from the provider's endpoint (proxy mode).
+async fn rows_of(
+    state: &ExchangeState,
+    resource: &Resource,
+    draft: &ResourceDraft,
+    keys: &[String],
+) -> Result<Vec<yici_store::datasets::DataRow>> {
+    Ok(match state.access.endpoint(&state.store, resource.id).await? {
+        None => state.rows.lookup(resource.id, keys.to_vec()).await?,
+        Some(endpoint) => {
+            let key_item = draft.key_item().map(|i| i.name.clone()).unwrap_or_default();
+            let mut rows = Vec::with_capacity(keys.len());
+            for k in keys {
+                match state.upstreams.fetch(&endpoint, &key_item, k).await {
+                    Ok(Some(values)) => rows.push(yici_store::datasets::DataRow {
+                        key: k.clone(),
+                        version: 0,
+                        values,
+                    }),
+                    Ok(None) => {}
+                    Err(e) => return Err(upstream_error(e)),
+                }
+            }
+            rows
+        }
+    })
+}
+
+/// What the one window got from the exchange for a case's material line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseFetch {
+    /// The record was found; the items released under the grant.
+    Found(Vec<String>),
+    /// No record of that key.
+    NotFound,
+    /// No system of the department holds a valid grant: why.
+    Refused(String),
+    /// The line names an item other than the resource's key item, which lookups go by.
+    NotByKey(String),
+}
+
+/// Look up the record of `key` (a value of `key_item`, which must be the resource's key item)
+/// in resource `resource` for case `case_no`, under a valid grant
+/// held by a system of department `department_id`: the grant's quota, items and masking and one
+/// audit entry naming the data subject, the case and the grant, as a system's own lookup, made
+/// by the one window for `caller` (the clerk, or the applicant online). Without such a grant it
+/// is refused, and the refusal is an audit entry too. The caller has checked the party's consent.
+pub async fn lookup_for_case(
+    state: &ExchangeState,
+    caller: &Caller,
+    department_id: i64,
+    (resource, key_item, key): (&str, Option<&str>, &str),
+    (case_no, purpose): (&str, &str),
+) -> Result<CaseFetch> {
+    check_key(key)?;
+    let found = resource_by_code(state, resource).await?;
+    let (resource, draft) = &*found;
+    let by = draft.key_item().map(|k| k.name.as_str()).unwrap_or_default();
+    if key_item.is_some_and(|k| k != by) {
+        return Ok(CaseFetch::NotByKey(by.to_string()));
+    }
+    if let Some(key_item) = draft.key_item()
+        && key_item.check_value(key).is_err()
+    {
+        return Ok(CaseFetch::NotFound);
+    }
+    let mut grant = Err(GrantRefusal::NoGrant);
+    for system in state.store.list_systems(Some(department_id)).await? {
+        grant = valid_grant(state, system.id, resource.id).await?;
+        if grant.is_ok() {
+            break;
+        }
+    }
+    let grant = match grant {
+        Ok(g) => g,
+        Err(refusal) => {
+            let mut event = caller
+                .event(Action::ExchangeRefuse, "catalogue_resource")
+                .object(&resource.code)
+                .purpose(purpose)
+                .outcome(Outcome::Refused, refusal.message(Lang::En));
+            event.case_ref = Some(case_no.to_string());
+            state.audit.append(event).await?;
+            return Ok(CaseFetch::Refused(refusal.message(Lang::Zh)));
+        }
+    };
+    take_quota(state, &grant, 1).await?;
+    let release = Release::of_resource(&grant, draft);
+    let keys = [key.to_string()];
+    let rows = rows_of(state, resource, draft, &keys).await?;
+    let mappings = state.access.mappings(&state.store, resource.department_id).await?;
+    let mut subjects: Vec<String> = Vec::new();
+    if draft.key_item().is_some_and(|k| k.names_subject()) {
+        subjects.push(key.to_string());
+    }
+    for row in &rows {
+        release.row(&row.values, |item, v| standard_value(&mappings, item, v), &mut subjects);
+    }
+    let mut event = caller
+        .event(Action::ExchangeRead, "catalogue_resource")
+        .object(&resource.code)
+        .purpose(purpose);
+    subjects.sort_unstable();
+    subjects.dedup();
+    event.subjects = subjects;
+    event.case_ref = Some(case_no.to_string());
+    event.grant_ref = Some(grant.id.to_string());
+    state.audit.append(event).await?;
+    Ok(if rows.is_empty() {
+        CaseFetch::NotFound
+    } else {
+        CaseFetch::Found(release.items())
     })
 }
 

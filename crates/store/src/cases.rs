@@ -1062,8 +1062,13 @@ impl Store {
     /// Settle material lines of case `case_id` after the fetches, in one transaction: each
     /// line's state, what satisfied it, and a note (why a fetch fell back to upload). Only lines
     /// still missing change.
-    pub async fn case_lines_resolve(&self, case_id: i64, lines: &[LineResolution]) -> Result<()> {
-        if lines.is_empty() {
+    pub async fn case_lines_resolve(
+        &self,
+        case_id: i64,
+        lines: &[LineResolution],
+        restage: &[(String, i64)],
+    ) -> Result<()> {
+        if lines.is_empty() && restage.is_empty() {
             return Ok(());
         }
         let mut tx = self.begin().await?;
@@ -1080,6 +1085,17 @@ impl Store {
             .bind(now)
             .bind(l.line_id)
             .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // A bundle's item that waits for another's result starts its stages after it.
+        for (implementation_code, offset) in restage.iter().filter(|(_, o)| *o > 0) {
+            sqlx::query(
+                "UPDATE case_tasks SET stage = stage + $1 WHERE case_id = $2 AND implementation_code = $3 AND status = 'waiting'",
+            )
+            .bind(offset)
+            .bind(case_id)
+            .bind(implementation_code)
             .execute(&mut *tx)
             .await?;
         }
@@ -1178,13 +1194,33 @@ impl Store {
 
     /// Record what a task's step issued (a certificate's identifier), or why it could not.
     pub async fn case_task_issued(&self, task_id: i64, identifier: &str, note: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let task = sqlx::query("SELECT case_id, implementation_code FROM case_tasks WHERE id = $1")
+            .bind(task_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         sqlx::query("UPDATE case_tasks SET issued = $1, issue_note = $2 WHERE id = $3")
             .bind(identifier)
             .bind(note)
             .bind(task_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        // The lines of the bundle's other items that wait for this item's result now hold it.
+        if let Some(t) = task
+            && !identifier.is_empty()
+        {
+            sqlx::query(
+                "UPDATE case_lines SET reference = $1, updated_at = $2
+                 WHERE case_id = $3 AND source_kind = 'bundle' AND reference = $4",
+            )
+            .bind(identifier)
+            .bind(now_micros())
+            .bind(get_i64(&t, "case_id")?)
+            .bind(get_str(&t, "implementation_code")?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        self.commit(tx).await
     }
 
     /// Pause task `task_id` for a special procedure (听证、检验检测、专家评审, §45) from `day`,

@@ -244,6 +244,41 @@ pub fn stage_outcome(tasks: &[TaskState]) -> StageOutcome {
     }
 }
 
+/// The stage offsets of a bundle's items (一件事): an item that needs what another item of the
+/// bundle produces starts after that item's last stage; the others start at once, in parallel.
+/// `stages[i]` is the number of stages of item `i`, `needs[i]` the items whose result it waits
+/// for. A need that would close a cycle is ignored (the items then work in parallel).
+pub fn bundle_offsets(stages: &[u32], needs: &[Vec<usize>]) -> Vec<u32> {
+    fn visit(
+        i: usize,
+        stages: &[u32],
+        needs: &[Vec<usize>],
+        on_path: &mut Vec<bool>,
+        done: &mut Vec<Option<u32>>,
+    ) -> u32 {
+        if let Some(o) = done[i] {
+            return o;
+        }
+        on_path[i] = true;
+        let mut offset = 0;
+        for &j in needs.get(i).map(Vec::as_slice).unwrap_or_default() {
+            if j == i || j >= stages.len() || on_path[j] {
+                continue;
+            }
+            let after = visit(j, stages, needs, on_path, done) + stages[j];
+            offset = offset.max(after);
+        }
+        on_path[i] = false;
+        done[i] = Some(offset);
+        offset
+    }
+    let mut on_path = vec![false; stages.len()];
+    let mut done = vec![None; stages.len()];
+    (0..stages.len())
+        .map(|i| visit(i, stages, needs, &mut on_path, &mut done))
+        .collect()
+}
+
 /// The one-time notice rule (一次性告知): a later notice may name only lines of the first
 /// notice still missing or defective, or lines supplied since and found defective. The lines
 /// it may not name, in the order asked; empty means allowed. The first notice may name any line.

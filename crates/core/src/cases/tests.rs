@@ -181,3 +181,38 @@ fn parties_are_people_or_organisations() {
         "parties[0].id_number"
     );
 }
+
+#[test]
+fn a_bundle_item_waits_for_what_it_needs_and_the_rest_run_in_parallel() {
+    // 营业执照 first (one stage); 公章, 税务 and 社保 need it and then run together.
+    assert_eq!(
+        bundle_offsets(&[1, 1, 1, 1], &[vec![], vec![0], vec![0], vec![0]]),
+        vec![0, 1, 1, 1]
+    );
+    // Nothing needed: everything at once.
+    assert_eq!(bundle_offsets(&[2, 1, 1], &[vec![], vec![], vec![]]), vec![0, 0, 0]);
+    // A chain adds up the stages before it.
+    assert_eq!(bundle_offsets(&[2, 1, 1], &[vec![], vec![0], vec![1]]), vec![0, 2, 3]);
+    // A cycle (or a need of itself, or of no item) is ignored rather than waited on forever.
+    let cyclic = bundle_offsets(&[1, 1], &[vec![1], vec![0]]);
+    assert!(cyclic.contains(&0), "{cyclic:?}");
+    assert_eq!(bundle_offsets(&[1], &[vec![0, 7]]), vec![0]);
+}
+
+#[test]
+fn a_registration_assigns_a_valid_code_of_its_own() {
+    let a = CaseNo::new(&qz(), day(), 1).unwrap();
+    let b = CaseNo::new(&qz(), day(), 2).unwrap();
+    let later = CaseNo::new(&qz(), day().succ_opt().unwrap(), 1).unwrap();
+    let (ua, ub, ul) = (
+        a.registered_uscc().unwrap(),
+        b.registered_uscc().unwrap(),
+        later.registered_uscc().unwrap(),
+    );
+    assert!(ua.as_str().starts_with("91330800M"), "{}", ua.as_str());
+    assert_ne!(ua, ub);
+    assert_ne!(ua, ul);
+    assert_eq!(a.registered_uscc().unwrap(), ua, "the same case, the same code");
+    assert_eq!(crate::id::Uscc::parse(ua.as_str()).unwrap(), ua);
+    assert_eq!(a.serial(), 1);
+}

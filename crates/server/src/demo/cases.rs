@@ -1,7 +1,8 @@
 //! The demo's example cases of the one window, made through the window's service as the demo's
-//! clerk and approver would make them: a 不动产转移登记 concluded and delivered (its new
-//! 不动产权证书 issued to 张三), one waiting for supplements after a one-time notice, and a
-//! 企业开办一件事 in parallel approval. Seeding again finds them by their idempotency keys and
+//! clerk, approvers and citizen would make them: a 二手房转移登记一件事 concluded and delivered
+//! (不动产登记, 税务 and 房管 in parallel; the new 不动产权证书 issued to 张三), a transfer
+//! waiting for supplements after a one-time notice, and two 企业开办一件事 applied for online
+//! (one delivered with zero visits, one in parallel approval after its 营业执照). Seeding again finds them by their idempotency keys and
 //! changes nothing. They are listed in `demo-credentials.json` under `"cases"`.
 
 use super::anyhow_like;
@@ -90,10 +91,149 @@ async fn at_window(
     Ok(case)
 }
 
+/// 张三 signed in (for an application online).
+async fn citizen(state: &AppState) -> anyhow_like::Result<Caller> {
+    let number = yici_core::org::ApplicantId::parse(DEMO_CITIZEN.0)
+        .map_err(|e| yici_store::StoreError::Invalid(format!("demo citizen: {e}")))?;
+    let a = match state.store.applicant_by_number(&number).await? {
+        Some(a) => a,
+        None => {
+            state
+                .store
+                .sign_in_applicant(
+                    &number,
+                    DEMO_CITIZEN.1,
+                    "demo",
+                    &super::ev(yici_core::audit::Action::SessionSignIn, "applicant"),
+                )
+                .await?
+        }
+    };
+    Ok(Caller {
+        principal: Principal::Applicant { id: a.id },
+        session: None,
+        user: None,
+        applicant: Some(a),
+    })
+}
+
+/// Accept a received case at the window.
+async fn accept(state: &AppState, clerk: &Caller, c: CaseView) -> anyhow_like::Result<CaseView> {
+    if c.status != "received" {
+        return Ok(c);
+    }
+    cases::step(
+        &state.window,
+        clerk,
+        &c.case_no,
+        "accept",
+        StepInput {
+            version: c.version,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| failed("accept", e).into())
+}
+
+/// Approve the open tasks of `c`, each by an approver of its department, stage after stage;
+/// `stages` stages at most.
+async fn approve(
+    state: &AppState,
+    approvers: &[Caller],
+    mut c: CaseView,
+    stages: usize,
+) -> anyhow_like::Result<CaseView> {
+    for _ in 0..stages {
+        let open: Vec<_> = c.tasks.iter().filter(|t| t.status == "open").cloned().collect();
+        if c.status != "processing" || open.is_empty() {
+            break;
+        }
+        for t in open {
+            let department = state
+                .store
+                .department(t.department_id)
+                .await?
+                .ok_or_else(|| yici_store::StoreError::Invalid("a task's department is missing".into()))?;
+            let Some(approver) = approvers.iter().find(|a| {
+                a.require(yici_core::authz::Permission::DecideTasks, &department.target())
+                    .is_ok()
+            }) else {
+                continue;
+            };
+            c = cases::decide(
+                &state.window,
+                approver,
+                t.id,
+                DecideInput {
+                    version: t.version,
+                    approve: true,
+                    opinion: "材料齐全，同意".into(),
+                },
+            )
+            .await
+            .map_err(|e| failed("decide", e))?;
+        }
+    }
+    Ok(c)
+}
+
+/// Deliver an approved case electronically (into the holder's library).
+async fn deliver(state: &AppState, clerk: &Caller, c: CaseView) -> anyhow_like::Result<CaseView> {
+    if c.status != "approved" {
+        return Ok(c);
+    }
+    cases::deliver(
+        &state.window,
+        clerk,
+        &c.case_no,
+        DeliverInput {
+            version: c.version,
+            mode: "electronic".into(),
+            tracking: String::new(),
+        },
+    )
+    .await
+    .map_err(|e| failed("deliver", e).into())
+}
+
+/// 企业开办一件事 applied for online by 张三 (its legal representative), idempotent by `key`.
+async fn business_start(state: &AppState, citizen: &Caller, key: &str, company: &str) -> anyhow_like::Result<CaseView> {
+    let form = [
+        ("company_name", company),
+        ("company_type", "有限责任公司"),
+        ("registered_capital", "50"),
+        ("address", "浙江省衢州市柯城区荷花中路1号"),
+        ("business_scope", "软件开发；信息技术咨询服务"),
+    ];
+    let input = ApplyInput {
+        bundle: Some("business-start".into()),
+        consent: true,
+        // Handled by the 衢州 back office (就近办).
+        window_region: Some("330800".into()),
+        form: form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Default::default()
+    };
+    let (case, _) = cases::apply(&state.window, citizen, input, Some(key))
+        .await
+        .map_err(|e| failed(key, e))?;
+    Ok(case)
+}
+
 /// Seed the example cases and list them in `dir/demo-credentials.json`. How many there are.
 pub async fn seed(state: &AppState, dir: &Path) -> anyhow_like::Result<usize> {
     let clerk = staff(state, "window_clerk").await?;
-    let approver = staff(state, "approver").await?;
+    let mut approvers = Vec::new();
+    for name in [
+        "approver",
+        "approver_tax",
+        "approver_housing",
+        "approver_market",
+        "approver_police",
+        "approver_hrss",
+    ] {
+        approvers.push(staff(state, name).await?);
+    }
     let window = &state.window;
     let transfer = state
         .store
@@ -105,60 +245,20 @@ pub async fn seed(state: &AppState, dir: &Path) -> anyhow_like::Result<usize> {
         .ok_or_else(|| yici_store::StoreError::Invalid("the demo transfer item is missing".into()))?;
     let mut made = Vec::new();
 
-    // 1. A transfer concluded: accepted, approved (the new 不动产权证书 issued), delivered.
-    let mut c = at_window(
+    // 1. 二手房转移登记一件事 at the 衢州 window: 不动产登记, 税务 and 房管 in parallel, the
+    //    new 不动产权证书 issued to 张三, delivered electronically — one visit.
+    let c = at_window(
         state,
         &clerk,
         "demo-transfer-done",
-        (Some(transfer.clone()), None),
+        (None, Some("second-hand-house".into())),
         &[("married", "yes")],
     )
     .await?;
-    if c.status == "received" {
-        c = cases::step(
-            window,
-            &clerk,
-            &c.case_no,
-            "accept",
-            StepInput {
-                version: c.version,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| failed("accept", e))?;
-    }
-    if c.status == "processing"
-        && let Some(t) = c.tasks.iter().find(|t| t.status == "open")
-    {
-        c = cases::decide(
-            window,
-            &approver,
-            t.id,
-            DecideInput {
-                version: t.version,
-                approve: true,
-                opinion: "材料齐全，准予转移登记".into(),
-            },
-        )
-        .await
-        .map_err(|e| failed("decide", e))?;
-    }
-    if c.status == "approved" {
-        c = cases::deliver(
-            window,
-            &clerk,
-            &c.case_no,
-            DeliverInput {
-                version: c.version,
-                mode: "electronic".into(),
-                tracking: String::new(),
-            },
-        )
-        .await
-        .map_err(|e| failed("deliver", e))?;
-    }
-    made.push((c, transfer.clone()));
+    let c = accept(state, &clerk, c).await?;
+    let c = approve(state, &approvers, c, 3).await?;
+    let c = deliver(state, &clerk, c).await?;
+    made.push((c, "second-hand-house".to_string()));
 
     // 2. A transfer waiting for supplements after its one-time notice.
     let mut c = at_window(
@@ -195,28 +295,20 @@ pub async fn seed(state: &AppState, dir: &Path) -> anyhow_like::Result<usize> {
     }
     made.push((c, transfer));
 
-    // 3. 企业开办一件事 in parallel approval.
-    let mut c = at_window(
-        state,
-        &clerk,
-        "demo-business-start",
-        (None, Some("business-start".into())),
-        &[],
-    )
-    .await?;
-    if c.status == "received" {
-        c = cases::step(
-            window,
-            &clerk,
-            &c.case_no,
-            "accept",
-            StepInput {
-                version: c.version,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| failed("accept", e))?;
+    // 3. 企业开办一件事 online with zero visits: the 营业执照 issued to the new company, then
+    //    公章刻制, 税务 and 社保 in parallel, delivered electronically.
+    let me = citizen(state).await?;
+    let c = business_start(state, &me, "demo-business-start-done", "衢州一次网络科技有限公司").await?;
+    let c = accept(state, &clerk, c).await?;
+    let c = approve(state, &approvers, c, 3).await?;
+    let c = deliver(state, &clerk, c).await?;
+    made.push((c, "business-start".into()));
+
+    // 4. Another in parallel approval: the licence issued, the other three departments at work.
+    let c = business_start(state, &me, "demo-business-start", "衢州最多跑一次咨询有限公司").await?;
+    let mut c = accept(state, &clerk, c).await?;
+    if c.certificates.is_empty() {
+        c = approve(state, &approvers, c, 1).await?;
     }
     made.push((c, "business-start".into()));
 

@@ -510,6 +510,17 @@ fn certificates() -> Vec<DemoCertificate> {
             Some("2045-06-30"),
         ),
         (
+            "户口簿",
+            false,
+            data(&[
+                ("household_number", "330106012345"),
+                ("household_type", "家庭户"),
+                ("address", "浙江省杭州市西湖区西湖街道净寺社区1号"),
+                ("region", "330106"),
+            ]),
+            None,
+        ),
+        (
             "结婚证",
             false,
             data(&[

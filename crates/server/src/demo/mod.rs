@@ -212,13 +212,20 @@ const DEPARTMENTS: [(&str, &str, &str, &str, DepartmentKind); 20] = [
 ];
 
 /// Users: (role, username, display name, department key, scope region or None for the department).
-const USERS: [(Role, &str, &str, &str, Option<&str>); 6] = [
+/// Besides `approver` (不动产登记), each department with a step in the demo bundles has an
+/// approver, so that their cases can be approved in parallel.
+const USERS: [(Role, &str, &str, &str, Option<&str>); 11] = [
     (Role::Operator, "operator", "王运营", "data", Some("330000")),
     (Role::DataSteward, "data_steward", "李数据", "market", None),
     (Role::CertIssuer, "cert_issuer", "赵证照", "market", None),
     (Role::WindowClerk, "window_clerk", "陈窗口", "qz_data", Some("330800")),
     (Role::Approver, "approver", "周审批", "land", None),
     (Role::Supervisor, "supervisor", "吴督察", "data", Some("330000")),
+    (Role::Approver, "approver_tax", "钱税务", "tax", None),
+    (Role::Approver, "approver_housing", "孙房管", "housing", None),
+    (Role::Approver, "approver_market", "郑市场", "market", None),
+    (Role::Approver, "approver_police", "冯公安", "police", None),
+    (Role::Approver, "approver_hrss", "褚人社", "hrss", None),
 ];
 
 /// Systems: (department key, name, purpose).
@@ -617,10 +624,12 @@ pub fn identity_register() -> crate::identity::DevIdentityProvider {
 }
 
 /// Demo people in the population resource: (name, ID number body, address).
-const PEOPLE: [(&str, &str, &str); 3] = [
+const PEOPLE: [(&str, &str, &str); 4] = [
     ("张三", "33010619800101001", "浙江省杭州市西湖区文三路90号"),
     ("李四", "33080219851212002", "浙江省衢州市柯城区府山街道1号"),
     ("王芳", "33021219900606004", "浙江省宁波市鄞州区下应街道8号"),
+    // The demo citizen, whose 企业开办 the market system checks against these records.
+    ("张三", "11010519491231002", "浙江省衢州市柯城区荷花中路1号"),
 ];
 
 /// A grant made directly (a granted sharing request and its grant, as a provider's approval

@@ -55,7 +55,9 @@ pub struct ApplyInput {
     /// at a window, the first with role `applicant` (or the first) is the applicant.
     #[serde(default)]
     pub parties: Vec<PartyInput>,
-    /// At a window: the region code of the window (the clerk's hall).
+    /// At a window: the region code of the window (the clerk's hall). Online: where the
+    /// applicant wants it handled (就近办), within the item's handling scope; by default where
+    /// the item is handled.
     #[serde(default)]
     pub window_region: Option<String>,
     /// Material codes the applicant will supply after acceptance (容缺), where allowed.
@@ -80,7 +82,9 @@ pub struct MaterialView {
     /// `fetched`, `uploaded`, `deferred` or `missing`.
     pub source: String,
     pub source_name: String,
-    /// For a fetched line: `certificate`, `record` or `result`, and what was fetched.
+    /// For a fetched line: `certificate`, `record`, `result` or `bundle` (produced by another
+    /// item of the same bundle: its implementation code until issued, then the certificate),
+    /// and what was fetched.
     pub fetched_from: String,
     pub reference: String,
     /// Why a fetch could not be made, when it could not.
@@ -421,11 +425,14 @@ pub async fn apply(
     // Where it is received: the window (in the item's handling scope), or online the body's region.
     let lead = &versions[0];
     let item_region = RegionCode::parse(&lead.region_code).map_err(|_| Error::internal())?;
-    let region = if at_window {
+    // Online, the applicant may choose where it is handled (就近办) within the same scope.
+    let region = if at_window || input.window_region.as_deref().is_some_and(|w| !w.trim().is_empty()) {
         match input.window_region.as_deref().map(str::trim) {
             Some(w) if !w.is_empty() => match RegionCode::parse(w) {
                 Ok(r) => {
-                    caller.require(Permission::ReceiveCases, &Target::Region(r.clone()))?;
+                    if at_window {
+                        caller.require(Permission::ReceiveCases, &Target::Region(r.clone()))?;
+                    }
                     for v in &versions {
                         let region = RegionCode::parse(&v.region_code).map_err(|_| Error::internal())?;
                         if !handled_at(&v.content.scope, &region, &r) {
@@ -553,15 +560,50 @@ pub async fn apply(
         .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"))
         .await?;
     if created {
-        fetch_held(state, caller, &record, &g).await?;
+        let parts: Vec<Producer> = versions
+            .iter()
+            .map(|v| Producer {
+                name: v.content.name.clone(),
+                department_id: v.department_id,
+                code: v.implementation_code.clone(),
+                basic: v.implementation_code.get(19..31).unwrap_or_default().to_string(),
+                issues: v.content.process.iter().filter_map(|s| s.issues.clone()).collect(),
+                stages: v.content.process.iter().map(|s| s.stage).max().unwrap_or(0),
+            })
+            .collect();
+        fetch_held(state, caller, &record, &g, (&parts, kind == "bundle")).await?;
     }
     let record = state.store.case_by_no(&record.case_no).await?.ok_or_else(not_found)?;
     Ok((view(state, caller, record).await?, created))
 }
 
+/// An item of a bundle as a producer of what the bundle's other items need: the certificate
+/// types its steps issue and its basic code (its 办结结果).
+struct Producer {
+    name: String,
+    department_id: i64,
+    code: String,
+    basic: String,
+    issues: Vec<String>,
+    stages: u32,
+}
+
 /// Fetch each government-held line for the parties who consented: a certificate as a use copy
-/// bound to the case number. A line that cannot be fetched stays to upload, saying why.
-async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &GuideView) -> Result<()> {
+/// bound to the case number, the result of an earlier case. A line that cannot be fetched
+/// stays to upload, saying why.
+///
+/// In a bundle (一件事), what another of its items produces is never asked for: a sibling's
+/// result is passed on within the case while the departments work at once; a certificate no
+/// party holds yet (a new company's 营业执照) is issued first and the items that examine it
+/// start after it. The lines and the stages are settled in one transaction.
+async fn fetch_held(
+    state: &WindowState,
+    caller: &Caller,
+    c: &CaseRecord,
+    g: &GuideView,
+    (parts, bundle): (&[Producer], bool),
+) -> Result<()> {
+    let producers = if bundle { parts } else { &[] };
     let department = state
         .store
         .department(c.department_id)
@@ -577,6 +619,7 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
         reference: fetched.map(|f| f.1).unwrap_or_default(),
         note,
     };
+    let mut needs: Vec<Vec<usize>> = vec![Vec::new(); producers.len()];
     let mut settled = Vec::new();
     for line in &c.lines {
         if line.state != LineState::Missing.code() {
@@ -586,7 +629,27 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
             continue;
         };
         let Some(source) = &m.exempt_source else { continue };
-        if consented.is_empty() {
+        // The bundle's item that produces it, unless it needs the material itself.
+        let producer = producers.iter().position(|p| {
+            !m.items.contains(&p.name)
+                && match source.kind.as_str() {
+                    "certificate" => p.issues.contains(&source.code),
+                    "result" => p.basic == source.code,
+                    _ => false,
+                }
+        });
+        let within = |j: usize| {
+            settle(
+                line.id,
+                Some(("bundle", producers[j].code.clone())),
+                format!("由本件事中“{}”办结后直接取得，无需提交", producers[j].name),
+            )
+        };
+        if let (Some(j), "result") = (producer, source.kind.as_str()) {
+            settled.push(within(j));
+            continue;
+        }
+        if consented.is_empty() && producer.is_none() {
             settled.push(settle(line.id, None, "未同意共享获取，请上传".into()));
             continue;
         }
@@ -611,9 +674,17 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
                         break;
                     }
                 }
-                settled.push(match fetched {
-                    Some(id) => settle(line.id, Some(("certificate", id)), String::new()),
-                    None => settle(line.id, None, format!("未找到当事人有效的“{}”，请上传", source.name)),
+                settled.push(match (fetched, producer) {
+                    (Some(id), _) => settle(line.id, Some(("certificate", id)), String::new()),
+                    (None, Some(j)) => {
+                        for (i, p) in producers.iter().enumerate() {
+                            if m.items.contains(&p.name) {
+                                needs[i].push(j);
+                            }
+                        }
+                        within(j)
+                    }
+                    (None, None) => settle(line.id, None, format!("未找到当事人有效的“{}”，请上传", source.name)),
                 });
             }
             "result" => {
@@ -629,6 +700,49 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
                     None => settle(line.id, None, format!("未找到“{}”的办结结果，请上传", source.name)),
                 });
             }
+            "record" => {
+                let Some(certs) = &state.certificates else {
+                    continue;
+                };
+                // Under a grant of the department handling the item that needs it.
+                let department_id = parts
+                    .iter()
+                    .find(|p| m.items.contains(&p.name))
+                    .map_or(c.department_id, |p| p.department_id);
+                let mut outcome = yici_exchange::lookup::CaseFetch::NotFound;
+                for p in &consented {
+                    outcome = yici_exchange::lookup::lookup_for_case(
+                        &certs.exchange,
+                        caller,
+                        department_id,
+                        (&source.code, source.key_item.as_deref(), &p.id_number),
+                        (&c.case_no, &purpose),
+                    )
+                    .await?;
+                    if !matches!(outcome, yici_exchange::lookup::CaseFetch::NotFound) {
+                        // Found, refused, or not to be looked up this way: the same for every party.
+                        break;
+                    }
+                }
+                settled.push(match outcome {
+                    yici_exchange::lookup::CaseFetch::Found(_) => {
+                        settle(line.id, Some(("record", source.code.clone())), String::new())
+                    }
+                    yici_exchange::lookup::CaseFetch::NotFound => {
+                        settle(line.id, None, format!("“{}”中未找到当事人的记录，请上传", source.name))
+                    }
+                    yici_exchange::lookup::CaseFetch::NotByKey(by) => settle(
+                        line.id,
+                        None,
+                        format!("“{}”只能按“{by}”查询，暂未能共享获取，请上传", source.name),
+                    ),
+                    yici_exchange::lookup::CaseFetch::Refused(why) => settle(
+                        line.id,
+                        None,
+                        format!("“{}”暂未能共享获取（{why}），请上传", source.name),
+                    ),
+                });
+            }
             _ => settled.push(settle(
                 line.id,
                 None,
@@ -636,7 +750,13 @@ async fn fetch_held(state: &WindowState, caller: &Caller, c: &CaseRecord, g: &Gu
             )),
         }
     }
-    Ok(state.store.case_lines_resolve(c.id, &settled).await?)
+    let stages: Vec<u32> = producers.iter().map(|p| p.stages).collect();
+    let restage: Vec<(String, i64)> = yici_core::cases::bundle_offsets(&stages, &needs)
+        .into_iter()
+        .zip(producers)
+        .map(|(offset, p)| (p.code.clone(), i64::from(offset)))
+        .collect();
+    Ok(state.store.case_lines_resolve(c.id, &settled, &restage).await?)
 }
 
 /// Whether the caller is a party of the case.
@@ -1169,14 +1289,33 @@ async fn issue_results(state: &WindowState, caller: &Caller, c: &CaseRecord) -> 
             .department(t.department_id)
             .await?
             .ok_or_else(Error::internal)?;
-        let mut data = yici_certificates::service::issuing::latest_data(certs, &holder.id_number, type_code)
+        let definition = certs.store.certificate_type(type_code).await?.map(|t| t.definition);
+        let organisation = definition
+            .as_ref()
+            .is_some_and(|t| t.holder_kind == yici_core::certificate::HolderKind::Organisation);
+        let (holder_code, holder_name, registered) = holder_of(c, holder, &form, organisation)?;
+        let mut data = yici_certificates::service::issuing::latest_data(certs, &holder_code, type_code)
             .await?
             .unwrap_or_default();
-        data.extend(form.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if registered {
+            // A new registration: its legal representative applied, on the day it concludes.
+            data.insert("legal_representative".into(), holder.name.clone());
+            data.insert("established_on".into(), day_of(state).format("%Y-%m-%d").to_string());
+        }
+        // The form's fields of this type (a bundle's form serves several results).
+        data.extend(
+            form.iter()
+                .filter(|(k, _)| {
+                    definition
+                        .as_ref()
+                        .is_some_and(|t| t.fields.iter().any(|f| &f.name == *k))
+                })
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         let request = yici_certificates::library::IssueRequest {
             type_code: type_code.clone(),
-            holder_code: holder.id_number.clone(),
-            holder_name: holder.name.clone(),
+            holder_code,
+            holder_name,
             data,
             valid_from: None,
             valid_until: None,
@@ -1197,6 +1336,34 @@ async fn issue_results(state: &WindowState, caller: &Caller, c: &CaseRecord) -> 
         }
     }
     Ok(())
+}
+
+/// Who a result is issued to: the applicant; or, for a type held by
+/// organisations applied for by a person (企业开办), the organisation the form names
+/// (`company_name`), under its `uscc` when it has one or else the code the case's registration
+/// assigns (`registered` is then true).
+fn holder_of(
+    c: &CaseRecord,
+    applicant: &yici_store::cases::PartyRecord,
+    form: &BTreeMap<String, String>,
+    organisation: bool,
+) -> Result<(String, String, bool)> {
+    if !organisation || yici_core::id::Uscc::parse(&applicant.id_number).is_ok() {
+        return Ok((applicant.id_number.clone(), applicant.name.clone(), false));
+    }
+    let name = form
+        .get("company_name")
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| applicant.name.clone());
+    if let Some(code) = form.get("uscc")
+        && let Ok(u) = yici_core::id::Uscc::parse(code.trim())
+    {
+        return Ok((u.as_str().to_string(), name, false));
+    }
+    let no = CaseNo::parse("case_no", &c.case_no).map_err(|_| Error::internal())?;
+    let uscc = no.registered_uscc().map_err(|_| Error::internal())?;
+    Ok((uscc.as_str().to_string(), name, true))
 }
 
 /// A claim of a task.
