@@ -19,7 +19,8 @@ Errors are RFC 9457 problem documents (`application/problem+json`) with a stable
 `invalid_key`, `unknown_parameter`, `nats_not_configured`, `upstream_timeout`, \
 `upstream_unavailable`, `upstream_circuit_open`; for cases `outside_scope` (the item cannot be \
 handled at this window), \
-`notice_not_once` (a second supplement notice beyond the first), `task_not_open`, \
+`notice_not_once` (a second supplement notice beyond the first), `consent_required` (fetching \
+for a case no party has consented to), `task_not_open`, \
 `uploads_unavailable` (no store for uploads, or it failed: nothing saved); and \
 `storage_unavailable` (503 with Retry-After: \
 the storage refuses writes for now; nothing was saved). Messages are Chinese by default; send \

@@ -652,6 +652,169 @@ async fn bundles_run_their_departments_in_parallel(app: App) {
 }
 on_both!(bundles_run_their_departments_in_parallel);
 
+/// Consent before any fetch: the window cannot fetch for a case no party consented to (403,
+/// audited, nothing changes); once the applicant consents, what is held is fetched. Every
+/// transition is on the change feed, read by position by the systems of the departments taking
+/// part (no personal data in it), and published to NATS JetStream once.
+async fn consent_fetch_and_the_change_feed(app: App) {
+    use futures_util::StreamExt;
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    yici_server::demo::items::seed(&app.store).await.unwrap();
+    yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
+    let clerk = app.login("window_clerk").await;
+    let (status, case) = apply(
+        &app,
+        &clerk,
+        None,
+        json!({"bundle": "second-hand-house", "answers": {"married": "no"}, "window_region": "330800",
+               "parties": [{"role": "applicant", "id_number": CITIZEN.0, "name": CITIZEN.1}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let case_no = case["case_no"].as_str().unwrap().to_string();
+    assert_eq!(line(&case, "id")["source"], "missing", "no consent, nothing fetched");
+    let refusals = app.logged("case.fetch", None).await.len();
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{case_no}/fetch"),
+            Auth::Session(&clerk),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    assert_eq!(res.code(), "consent_required");
+    assert_eq!(
+        app.logged("case.fetch", None).await.len(),
+        refusals + 1,
+        "the refusal is audited"
+    );
+    let unchanged = app
+        .get(&format!("/api/v1/cases/{case_no}"), Auth::Session(&clerk))
+        .await
+        .json();
+    assert_eq!(unchanged["version"], case["version"]);
+    assert_eq!(line(&unchanged, "id")["source"], "missing");
+
+    // The applicant consents online; what the government holds is fetched now, once.
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let consent_path = format!("/api/v1/cases/{case_no}/consent");
+    let consent = || app.call(Method::POST, &consent_path, Auth::Session(&citizen), None);
+    let res = consent().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let consented = res.json();
+    for code in ["id", "household", "title"] {
+        assert_eq!(line(&consented, code)["source"], "fetched", "{code}: {consented}");
+    }
+    assert_eq!(consented["parties"][0]["consented"], true);
+    let again = consent().await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["summary"], consented["summary"]);
+    let stranger = app.login_applicant("91350100M000100Y43", "某某公司").await;
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{case_no}/consent"),
+            Auth::Session(&stranger),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "only a party consents");
+
+    // The land registry's system reads the case's transitions; the feed names no one.
+    let token = app
+        .creds
+        .systems
+        .iter()
+        .find(|s| s.name == "不动产登记系统")
+        .unwrap()
+        .token
+        .clone();
+    // Events are read once their transactions have surely committed.
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let res = app.get("/api/v1/cases/feed?after=0", Auth::Bearer(&token)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let feed = res.json();
+    let steps: Vec<&str> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["case_no"] == case_no.as_str())
+        .map(|e| e["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["submit", "consent"], "{feed}");
+    assert!(!res.text.contains(CITIZEN.0), "no personal data on the feed");
+    let next = feed["next"].as_i64().unwrap();
+    let rest = app
+        .get(&format!("/api/v1/cases/feed?after={next}"), Auth::Bearer(&token))
+        .await
+        .json();
+    assert_eq!(rest["events"], json!([]), "read on from the position");
+    assert_eq!(
+        app.get("/api/v1/cases/feed?limit=0", Auth::Bearer(&token)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/api/v1/cases/feed", Auth::None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Another department's system sees nothing of this case.
+    let police = app
+        .creds
+        .systems
+        .iter()
+        .find(|s| s.name == "人口信息管理系统")
+        .unwrap()
+        .token
+        .clone();
+    let other = app.get("/api/v1/cases/feed?after=0", Auth::Bearer(&police)).await;
+    assert!(!other.text.contains(&case_no), "{}", other.text);
+
+    // Published to NATS JetStream, once.
+    let Some(url) = common::test_nats().await else { return };
+    let tag = yici_crypto::token::short_id();
+    let config = yici_server::yici_nats::NatsConfig {
+        url: url.clone(),
+        stream: format!("YICI_TEST_{tag}"),
+        subject_prefix: format!("yicitest.{tag}"),
+    };
+    app.state
+        .nats
+        .set(yici_server::yici_nats::NatsPush::connect(config.clone()).await.unwrap())
+        .unwrap();
+    let pushed = yici_window::service::feed::relay_once(&app.state.window).await.unwrap();
+    assert!(pushed >= 2, "{pushed}");
+    assert_eq!(
+        yici_window::service::feed::relay_once(&app.state.window).await.unwrap(),
+        0,
+        "nothing twice"
+    );
+    let client = async_nats::connect(url.trim_start_matches("nats://")).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    let mut stream = js.get_stream(&config.stream).await.unwrap();
+    assert_eq!(stream.info().await.unwrap().state.messages, pushed as u64);
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::Config {
+            filter_subject: format!("yicitest.{tag}.cases.330800.consent"),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut messages = consumer
+        .fetch()
+        .max_messages(10)
+        .expires(std::time::Duration::from_secs(2))
+        .messages()
+        .await
+        .unwrap();
+    let m = messages.next().await.unwrap().unwrap();
+    let event: Value = serde_json::from_slice(&m.payload).unwrap();
+    assert_eq!(event["case_no"], case_no.as_str());
+    assert_eq!(event["step"], "consent");
+}
+on_both!(consent_fetch_and_the_change_feed);
+
 /// Deadlines and the rest of a case's life, on a clock the test moves: five working days
 /// without a decision make the case accepted from receipt (§32); a special procedure pauses a
 /// task (§45); a supervisor extends the limit once (§42); a refusal concludes the case with its

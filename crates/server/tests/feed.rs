@@ -9,6 +9,9 @@ use common::{App, Auth};
 use serde_json::{Value, json};
 use yici_core::id::CitizenId;
 
+/// The people the demo loads into 人口基础信息 (each a change on the feed).
+const DEMO_PEOPLE: usize = 4;
+
 async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
     use std::sync::{Arc, Mutex};
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
@@ -92,13 +95,13 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
         .await;
     assert_eq!(res.json()["updated"], 1, "{}", res.text);
 
-    // The three demo rows not yet relayed and the change are due; the subscriber refuses the first.
+    // The demo rows not yet relayed and the change are due; the subscriber refuses the first.
     let now = yici_store::now_micros();
     assert_eq!(
         yici_exchange::feed::relay_once(&app.state.exchange(), now)
             .await
             .unwrap(),
-        (3, 1)
+        (DEMO_PEOPLE, 1)
     );
     assert_eq!(
         yici_exchange::feed::relay_once(&app.state.exchange(), now)
@@ -122,7 +125,7 @@ async fn changes_are_pushed_to_signed_webhooks_at_least_once(app: App) {
         "each delivered once accepted"
     );
     let got = received.lock().unwrap().clone();
-    assert_eq!(got.len(), 4);
+    assert_eq!(got.len(), DEMO_PEOPLE + 1);
     for (sig, body) in &got {
         assert_eq!(
             sig,
@@ -179,25 +182,10 @@ async fn nats_subscription(app: &App, system_id: i64, resource_id: i64) {
         .unwrap();
 }
 
-/// The NATS server of the tests, or `None` (with a notice) when it is not running and
-/// `YICI_REQUIRE_SERVICES` is not 1.
-async fn test_nats() -> Option<String> {
-    let url = std::env::var("YICI_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
-    let addr = url.trim_start_matches("nats://").to_string();
-    if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-        return Some(url);
-    }
-    if std::env::var("YICI_REQUIRE_SERVICES").as_deref() == Ok("1") {
-        panic!("YICI_REQUIRE_SERVICES=1 but no NATS server answers at {url}");
-    }
-    eprintln!("NATS tests skipped: no NATS server at {url} (set YICI_REQUIRE_SERVICES=1 to require it)");
-    None
-}
-
 async fn changes_are_pushed_to_nats_jetstream(app: App) {
     use futures_util::StreamExt;
     use yici_server::yici_nats::{NatsConfig, NatsPush};
-    let Some(url) = test_nats().await else { return };
+    let Some(url) = common::test_nats().await else { return };
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     yici_server::demo::seed_exchange(&app.store, &app.dir).await.unwrap();
     let creds: Value = serde_json::from_slice(&std::fs::read(app.dir.join("demo-credentials.json")).unwrap()).unwrap();
@@ -246,7 +234,7 @@ async fn changes_are_pushed_to_nats_jetstream(app: App) {
     let (delivered, failed) = yici_exchange::feed::relay_once(&app.state.exchange(), now)
         .await
         .unwrap();
-    assert_eq!((delivered, failed), (3, 0));
+    assert_eq!((delivered, failed), (DEMO_PEOPLE, 0));
     assert_eq!(
         yici_exchange::feed::relay_once(&app.state.exchange(), now + 10_000_000)
             .await
@@ -269,7 +257,7 @@ async fn changes_are_pushed_to_nats_jetstream(app: App) {
     let client = async_nats::connect(url.trim_start_matches("nats://")).await.unwrap();
     let js = async_nats::jetstream::new(client);
     let mut stream = js.get_stream(&config.stream).await.unwrap();
-    assert_eq!(stream.info().await.unwrap().state.messages, 3);
+    assert_eq!(stream.info().await.unwrap().state.messages, DEMO_PEOPLE as u64);
     let consumer = stream
         .create_consumer(async_nats::jetstream::consumer::pull::Config {
             filter_subject: subject.clone(),
@@ -309,7 +297,7 @@ async fn changes_are_pushed_to_nats_jetstream(app: App) {
         m.ack().await.unwrap();
         seen += 1;
     }
-    assert_eq!(seen, 3);
+    assert_eq!(seen, DEMO_PEOPLE);
 
     // The same message published again (a crash between the acknowledgement and its record) is
     // stored once.
@@ -323,7 +311,7 @@ async fn changes_are_pushed_to_nats_jetstream(app: App) {
     push.publish(&subject, &id, "hmac-sm3=00", again.payload.to_vec())
         .await
         .unwrap();
-    assert_eq!(stream.info().await.unwrap().state.messages, 3);
+    assert_eq!(stream.info().await.unwrap().state.messages, DEMO_PEOPLE as u64);
     js.delete_stream(&config.stream).await.unwrap();
 }
 on_both!(changes_are_pushed_to_nats_jetstream);
@@ -354,11 +342,11 @@ async fn nats_deliveries_wait_for_nats(app: App) {
         (0, 0)
     );
     let due = app.store.outbox_due(now + 600_000_000, 100, true).await.unwrap();
-    assert_eq!(due.len(), 3, "kept, not attempted");
+    assert_eq!(due.len(), DEMO_PEOPLE, "kept, not attempted");
     assert!(due.iter().all(|d| d.attempts == 0));
     assert!(app.store.outbox_due(now, 100, false).await.unwrap().is_empty());
     // Once connected, the same instance delivers them.
-    let Some(url) = test_nats().await else { return };
+    let Some(url) = common::test_nats().await else { return };
     let tag = yici_crypto::token::short_id();
     let config = yici_server::yici_nats::NatsConfig {
         url,
@@ -373,7 +361,7 @@ async fn nats_deliveries_wait_for_nats(app: App) {
         yici_exchange::feed::relay_once(&app.state.exchange(), now)
             .await
             .unwrap(),
-        (3, 0)
+        (DEMO_PEOPLE, 0)
     );
     let client = async_nats::connect(config.url.trim_start_matches("nats://"))
         .await
@@ -405,10 +393,10 @@ async fn an_unreachable_nats_costs_one_attempt_per_pass(app: App) {
         .unwrap();
     assert_eq!((delivered, failed), (0, 1));
     let due = app.store.outbox_due(now + 600_000_000, 100, true).await.unwrap();
-    assert_eq!(due.len(), 3, "nothing lost");
+    assert_eq!(due.len(), DEMO_PEOPLE, "nothing lost");
     assert_eq!(
         due.iter().filter(|d| d.attempts == 0).count(),
-        2,
+        DEMO_PEOPLE - 1,
         "the others were not tried"
     );
 }

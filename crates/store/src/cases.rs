@@ -1430,3 +1430,123 @@ fn signing_code(s: Signing) -> &'static str {
         Signing::Any => "any",
     }
 }
+
+/// One transition of a case on the change feed: no personal data, only what happened to which
+/// case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FeedEvent {
+    /// Increasing position on the feed (read on with `after`).
+    pub position: i64,
+    pub case_no: String,
+    /// `item` or `bundle`, and its code.
+    pub subject_kind: String,
+    pub subject_code: String,
+    pub region_code: String,
+    /// The step taken (`submit`, `accept`, `notice`, `approve`, `deliver`, …) and the status after.
+    pub step: String,
+    pub status: String,
+    /// When, in microseconds since the epoch.
+    pub at: i64,
+}
+
+fn feed_event(r: &sqlx::any::AnyRow) -> Result<FeedEvent> {
+    Ok(FeedEvent {
+        position: get_i64(r, "id")?,
+        case_no: get_str(r, "case_no")?,
+        subject_kind: get_str(r, "subject_kind")?,
+        subject_code: get_str(r, "subject_code")?,
+        region_code: get_str(r, "region_code")?,
+        step: get_str(r, "step")?,
+        status: get_str(r, "status")?,
+        at: get_i64(r, "at")?,
+    })
+}
+
+impl Store {
+    /// The feed after `after`, written before `before` (microseconds: the transactions still
+    /// open then have committed by now), `limit` at most; only the cases department
+    /// `department_id` takes part in (leads, or has a task of), when given.
+    pub async fn case_feed(
+        &self,
+        after: i64,
+        before: i64,
+        department_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<FeedEvent>> {
+        let rows = sqlx::query(
+            "SELECT e.id, c.case_no, c.subject_kind, c.subject_code, c.region_code, e.step, e.status, e.at
+             FROM case_events e JOIN cases c ON c.id = e.case_id
+             WHERE e.id > $1 AND e.at < $2
+               AND ($3 = 0 OR c.department_id = $3
+                    OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.department_id = $3))
+             ORDER BY e.id LIMIT $4",
+        )
+        .bind(after)
+        .bind(before)
+        .bind(department_id.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(feed_event).collect()
+    }
+
+    /// Transitions not yet published to NATS, oldest first.
+    pub async fn case_feed_unpushed(&self, limit: i64) -> Result<Vec<FeedEvent>> {
+        let rows = sqlx::query(
+            "SELECT e.id, c.case_no, c.subject_kind, c.subject_code, c.region_code, e.step, e.status, e.at
+             FROM case_events e JOIN cases c ON c.id = e.case_id
+             WHERE e.pushed = 0 ORDER BY e.id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(feed_event).collect()
+    }
+
+    /// Mark transitions as published.
+    pub async fn case_feed_pushed(&self, positions: &[i64]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for p in positions {
+            sqlx::query("UPDATE case_events SET pushed = 1 WHERE id = $1")
+                .bind(p)
+                .execute(&mut *tx)
+                .await?;
+        }
+        self.commit(tx).await
+    }
+
+    /// Record the consent of party `id_number` of case `id` (for the case's purpose), with its
+    /// timeline row and audit entry. False when the party had consented already.
+    pub async fn case_consent(&self, id: i64, id_number: &str, channel: &str, audit: &AuditEvent) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let now = now_micros();
+        let changed = sqlx::query(
+            "UPDATE case_parties SET consented_at = $1, consent_channel = $2
+             WHERE case_id = $3 AND id_number = $4 AND consented_at IS NULL",
+        )
+        .bind(now)
+        .bind(channel)
+        .bind(id)
+        .bind(id_number)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        let case = self.case_in(&mut tx, id).await?;
+        sqlx::query(
+            "INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, 'consent', $2, $3, '', $4)",
+        )
+        .bind(id)
+        .bind(&case.status)
+        .bind(&audit.actor.label)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(&mut tx, &audit.clone().object(&case.case_no).subject(id_number))
+            .await?;
+        self.commit(tx).await?;
+        Ok(true)
+    }
+}

@@ -105,6 +105,11 @@ impl Dialect {
                         "cases",
                         include_str!(concat!("../migrations/", $dir, "/0015_cases.sql")),
                     ),
+                    (
+                        16,
+                        "case_feed",
+                        include_str!(concat!("../migrations/", $dir, "/0016_case_feed.sql")),
+                    ),
                 ]
             };
         }

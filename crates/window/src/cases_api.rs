@@ -8,7 +8,7 @@ use crate::service::cases::{
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
-use yici_web::extract::{Json, Path};
+use yici_web::extract::{Json, Path, Query};
 use yici_web::{ApiResult, Auth, Problem};
 
 /// Apply for an item or a bundle: online (an applicant, for themselves) or at a window (a
@@ -173,4 +173,65 @@ pub async fn claim(
     Json(input): Json<ClaimInput>,
 ) -> ApiResult<axum::Json<CaseView>> {
     Ok(axum::Json(cases::claim(&state, &auth, id, input).await?))
+}
+
+/// Where to read the change feed from.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// The last position read (0 for the start).
+    #[serde(default)]
+    pub after: i64,
+    /// At most this many events (1–500, default 100).
+    pub limit: Option<i64>,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FeedPage {
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<yici_store::cases::FeedEvent>,
+    /// Give it back as `after` to read on.
+    pub next: i64,
+}
+
+/// The change feed of the one window: every transition of the cases the calling system's
+/// department takes part in (province staff with rights over all cases read every case), by
+/// position. No personal data: case number, subject, region, step, status and time.
+#[utoipa::path(get, path = "/api/v1/cases/feed", tag = "cases", params(FeedQuery),
+    responses((status = 200, body = FeedPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn feed(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<FeedQuery>,
+) -> ApiResult<axum::Json<FeedPage>> {
+    let events = crate::service::feed::read(&state, &auth, q.after, q.limit).await?;
+    let next = events.last().map_or(q.after, |e| e.position);
+    Ok(axum::Json(FeedPage { events, next }))
+}
+
+/// A party signed in consents to fetching what the government holds about them for this case;
+/// what is still missing is fetched now.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/consent", tag = "cases",
+    params(("case_no" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn consent(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(case_no): Path<String>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::consent(&state, &auth, &case_no).await?))
+}
+
+/// The window fetches again what the government holds for the lines still missing; 403
+/// `consent_required` (audited) while no party has consented.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/fetch", tag = "cases",
+    params(("case_no" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn fetch(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(case_no): Path<String>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(cases::fetch(&state, &auth, &case_no).await?))
 }

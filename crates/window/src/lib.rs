@@ -97,8 +97,11 @@ where
         .get("/bundles/{code}/guide", api::bundle_guide)
         .get("/bundles/{code}/guide.pdf", api::bundle_guide_pdf)
         .post("/cases", cases_api::apply)
+        .get("/cases/feed", cases_api::feed)
         .get("/cases/{case_no}", cases_api::case)
         .post("/cases/{case_no}/visits", cases_api::visit)
+        .post("/cases/{case_no}/consent", cases_api::consent)
+        .post("/cases/{case_no}/fetch", cases_api::fetch)
         .post("/cases/{case_no}/delivery", cases_api::deliver)
         .post("/cases/{case_no}/extension", cases_api::extend)
         .on(
@@ -163,17 +166,27 @@ where
     cases_api::special,
     cases_api::upload,
     cases_api::claim,
+    cases_api::feed,
+    cases_api::consent,
+    cases_api::fetch,
 ))]
 pub struct ApiDoc;
 
 /// The one window's jobs: deeming accepted the cases left without a decision for five working
-/// days (行政许可法 §32).
+/// days (行政许可法 §32), and publishing case transitions to NATS JetStream.
 pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
+    let relay = state.clone();
     let state = state.clone();
-    vec![yici_service::jobs::Job::every(
-        "deemed acceptance",
-        std::time::Duration::from_secs(3600),
-        move || {
+    vec![
+        yici_service::jobs::Job::every("case feed to NATS", std::time::Duration::from_secs(1), move || {
+            let state = relay.clone();
+            async move {
+                if let Err(e) = service::feed::relay_once(&state).await {
+                    tracing::warn!(error = %e.message(yici_core::Lang::En), "case feed not relayed");
+                }
+            }
+        }),
+        yici_service::jobs::Job::every("deemed acceptance", std::time::Duration::from_secs(3600), move || {
             let state = state.clone();
             async move {
                 match service::cases::deem_accepted(&state).await {
@@ -182,8 +195,8 @@ pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
                     Err(e) => tracing::warn!(error = %e.message(yici_core::Lang::En), "deemed acceptance not run"),
                 }
             }
-        },
-    )]
+        }),
+    ]
 }
 
 /// The menu entries of the pages.

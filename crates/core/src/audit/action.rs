@@ -49,6 +49,8 @@ actions! {
     CaseWithdraw = "case.withdraw", "撤回申请", "withdrew an application";
     CaseDecide = "case.decide", "审批办件", "decided a task of a case";
     CaseVisit = "case.visit", "记录到现场", "recorded a visit";
+    CaseConsent = "case.consent", "同意为办件共享获取", "consented to fetching for a case";
+    CaseFetch = "case.fetch", "为办件调取共享材料", "fetched held materials for a case";
     CaseStep = "case.step", "办件操作", "took a step on a case";
     CertificateIssue = "certificate.issue", "签发证照", "issued a certificate";
     CertificateChange = "certificate.change", "变更证照", "changed a certificate";

@@ -538,3 +538,18 @@ pub fn pdf_qr(pdf: &[u8]) -> String {
     assert_eq!(grids.len(), 1, "one QR code on the page");
     grids[0].decode().expect("the QR code decodes").1
 }
+
+/// The NATS server of the tests, or `None` (with a notice) when it is not running and
+/// `YICI_REQUIRE_SERVICES` is not 1.
+pub async fn test_nats() -> Option<String> {
+    let url = std::env::var("YICI_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let addr = url.trim_start_matches("nats://").to_string();
+    if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+        return Some(url);
+    }
+    if std::env::var("YICI_REQUIRE_SERVICES").as_deref() == Ok("1") {
+        panic!("YICI_REQUIRE_SERVICES=1 but no NATS server answers at {url}");
+    }
+    eprintln!("NATS tests skipped: no NATS server at {url} (set YICI_REQUIRE_SERVICES=1 to require it)");
+    None
+}

@@ -560,17 +560,7 @@ pub async fn apply(
         .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"))
         .await?;
     if created {
-        let parts: Vec<Producer> = versions
-            .iter()
-            .map(|v| Producer {
-                name: v.content.name.clone(),
-                department_id: v.department_id,
-                code: v.implementation_code.clone(),
-                basic: v.implementation_code.get(19..31).unwrap_or_default().to_string(),
-                issues: v.content.process.iter().filter_map(|s| s.issues.clone()).collect(),
-                stages: v.content.process.iter().map(|s| s.stage).max().unwrap_or(0),
-            })
-            .collect();
+        let parts = producers(&versions);
         fetch_held(state, caller, &record, &g, (&parts, kind == "bundle")).await?;
     }
     let record = state.store.case_by_no(&record.case_no).await?.ok_or_else(not_found)?;
@@ -586,6 +576,104 @@ struct Producer {
     basic: String,
     issues: Vec<String>,
     stages: u32,
+}
+
+/// The items of a case as producers.
+fn producers(versions: &[yici_store::items::VersionRecord]) -> Vec<Producer> {
+    versions
+        .iter()
+        .map(|v| Producer {
+            name: v.content.name.clone(),
+            department_id: v.department_id,
+            code: v.implementation_code.clone(),
+            basic: v.implementation_code.get(19..31).unwrap_or_default().to_string(),
+            issues: v.content.process.iter().filter_map(|s| s.issues.clone()).collect(),
+            stages: v.content.process.iter().map(|s| s.stage).max().unwrap_or(0),
+        })
+        .collect()
+}
+
+/// Fetch again what the government holds for the lines still missing (after a party's
+/// consent), with the guide of the case's answers and the items as published now.
+async fn refetch(state: &WindowState, caller: &Caller, c: &CaseRecord) -> Result<()> {
+    let answers: BTreeMap<String, String> = serde_json::from_str(&c.answers).unwrap_or_default();
+    let bundle = c.subject_kind == "bundle";
+    let (g, codes) = if bundle {
+        let b = state.store.bundle(&c.subject_code).await?.ok_or_else(Error::internal)?;
+        (super::bundles::guide(state, &c.subject_code, &answers).await?, b.items)
+    } else {
+        (
+            guide(state, &c.subject_code, &answers).await?,
+            vec![c.subject_code.clone()],
+        )
+    };
+    let mut versions = Vec::new();
+    for code in &codes {
+        if let Some(r) = super::items::published_record(state, code).await? {
+            versions.push(r);
+        }
+    }
+    fetch_held(state, caller, c, &g, (&producers(&versions), bundle)).await
+}
+
+/// A party signed in consents to the government fetching what it holds about them for this
+/// case's purpose (a co-applicant named online consents so); what is still missing is fetched
+/// now. Consenting twice changes nothing.
+pub async fn consent(state: &WindowState, caller: &Caller, case_no: &str) -> Result<CaseView> {
+    caller.require(Permission::Apply, &Target::OwnScope)?;
+    let (_, number, _) = applicant_self(caller).ok_or_else(Error::unauthenticated)?;
+    let c = load(state, case_no).await?;
+    if !party_of(caller, &c) {
+        return Err(not_found());
+    }
+    let status = CaseStatus::from_code(&c.status).ok_or_else(Error::internal)?;
+    if !matches!(status, CaseStatus::Received | CaseStatus::Supplementing) {
+        return Err(Error::new(
+            Kind::Conflict,
+            "invalid_transition",
+            format!("办件{}，不再调取材料", status.name(Lang::Zh)),
+            format!("The case is {}: nothing is fetched any more", status.name(Lang::En)),
+        ));
+    }
+    if state
+        .store
+        .case_consent(c.id, &number, "web", &caller.event(Action::CaseConsent, "case"))
+        .await?
+    {
+        let c = load(state, case_no).await?;
+        refetch(state, caller, &c).await?;
+    }
+    let c = load(state, case_no).await?;
+    view(state, caller, c).await
+}
+
+/// The window fetches again what the government holds for the lines still missing. Without the
+/// consent of any party nothing is fetched: 403 `consent_required`, and the refusal is audited.
+pub async fn fetch(state: &WindowState, caller: &Caller, case_no: &str) -> Result<CaseView> {
+    caller.require(Permission::ReceiveCases, &Target::OwnScope)?;
+    let c = load(state, case_no).await?;
+    if !staff_on(state, caller, &c).await? {
+        return Err(not_found());
+    }
+    let region = RegionCode::parse(&c.region_code).map_err(|_| Error::internal())?;
+    caller.require(Permission::ReceiveCases, &Target::Region(region))?;
+    if !c.parties.iter().any(|p| p.consented_at.is_some()) {
+        return Err(Error::new(
+            Kind::Forbidden,
+            "consent_required",
+            "当事人尚未同意为本办件共享获取其材料，不能调取",
+            "No party has consented to fetching their materials for this case",
+        )
+        .recorded(
+            caller
+                .event(Action::CaseFetch, "case")
+                .object(&c.case_no)
+                .outcome(yici_core::audit::Outcome::Refused, "no party consented"),
+        ));
+    }
+    refetch(state, caller, &c).await?;
+    let c = load(state, case_no).await?;
+    view(state, caller, c).await
 }
 
 /// Fetch each government-held line for the parties who consented: a certificate as a use copy

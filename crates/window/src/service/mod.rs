@@ -5,6 +5,7 @@
 //!   implementations and their versions, and the review steps;
 //! - [`cases`]: applications, material reuse, acceptance and the one-time notice, parallel
 //!   approval, visits;
+//! - [`feed`]: the change feed of case transitions (read by position, relayed to NATS);
 //! - [`bundles`]: 一件事, their guides;
 //! - [`import`]: the implementation lists' spreadsheet import;
 //! - [`print`]: the printed guide (PDF/A);
@@ -12,6 +13,7 @@
 
 pub mod bundles;
 pub mod cases;
+pub mod feed;
 pub mod import;
 pub mod items;
 pub mod print;
