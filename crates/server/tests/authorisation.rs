@@ -659,6 +659,8 @@ async fn every_role_every_endpoint(app: App) {
         ("/items/x/edit", STEWARD),
         ("/items/x/versions/1/submit", STEWARD),
         ("/items/x/versions/1/approve", OP | CITY_OP),
+        ("/cases/new", CLERK),
+        ("/cases/x/do/accept", CLERK),
         ("/sharing/requests", STEWARD),
         (
             "/sharing/requests/999999/approve",

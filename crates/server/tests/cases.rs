@@ -815,6 +815,149 @@ async fn consent_fetch_and_the_change_feed(app: App) {
 }
 on_both!(consent_fetch_and_the_change_feed);
 
+/// The value of hidden field `name` in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html.find(&needle).unwrap_or_else(|| panic!("{name} in {html}")) + needle.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// The case number a redirect leads to.
+fn case_of(res: &common::Response) -> String {
+    let to = res.headers.get("location").unwrap().to_str().unwrap();
+    to.trim_start_matches("/cases/").to_string()
+}
+
+/// The property transfer through the pages only: the clerk applies at the window from the
+/// bundle's guide (the fetched materials shown before submitting), a refused form keeps its
+/// input, the clerk's one-time notice lists every material at once and keeps the case, the
+/// clerk accepts, the three departments' approvers decide from the case page, the clerk
+/// delivers, and the citizen reads the case delivered with its certificate.
+async fn the_transfer_through_the_pages(app: App) {
+    yici_server::demo::seed_catalogue(&app.store).await.unwrap();
+    app.seed_certificates().await;
+    yici_server::demo::items::seed(&app.store).await.unwrap();
+    let clerk = app.login("window_clerk").await;
+    let guide = app
+        .page("/bundles/second-hand-house?answer.married=yes", Some(&clerk))
+        .await;
+    assert_eq!(guide.status, StatusCode::OK);
+    assert!(guide.text.contains("action=\"/cases/new\""), "the application form");
+    let key = hidden(&guide.text, "key");
+    let mut fields = vec![
+        ("bundle", "second-hand-house"),
+        ("answer.married", "yes"),
+        ("key", key.as_str()),
+        ("applicant_name", CITIZEN.1),
+        ("applicant_id", "11010519491231002"),
+        ("window_region", "330800"),
+        ("co_name", SELLER.1),
+        ("co_id", SELLER.0),
+        ("consent", "yes"),
+    ];
+    // A wrong ID number: the guide again, the field marked, the input kept; nothing made.
+    let res = app.form("/cases/new", &clerk, &fields).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let res = app
+        .form(
+            "/cases/new",
+            &clerk,
+            &[fields.clone(), vec![("confirmed", "1")]].concat(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.text.contains("error-summary"), "{}", res.text);
+    assert!(res.text.contains("value=\"11010519491231002\""), "the input is kept");
+    fields[4].1 = CITIZEN.0;
+    // First what will be fetched, to confirm; then the case.
+    let check = app.form("/cases/new", &clerk, &fields).await;
+    assert_eq!(check.status, StatusCode::OK);
+    assert!(check.text.contains("将从“不动产权证书”共享获取"), "{}", check.text);
+    let res = app
+        .form(
+            "/cases/new",
+            &clerk,
+            &[fields.clone(), vec![("confirmed", "1")]].concat(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let case_no = case_of(&res);
+    let again = app
+        .form(
+            "/cases/new",
+            &clerk,
+            &[fields.clone(), vec![("confirmed", "1")]].concat(),
+        )
+        .await;
+    assert_eq!(case_of(&again), case_no, "a second submission returns the same case");
+    let page = app.page(&format!("/cases/{case_no}"), Some(&clerk)).await;
+    assert!(page.text.contains("已共享获取"), "{}", page.text);
+    for form in ["/do/accept", "/do/notice", "/do/not_accept", "/do/visit"] {
+        assert!(page.text.contains(form), "{form} on the clerk's page");
+    }
+    let version = hidden(&page.text, "version");
+    // The notice names what is wrong; an empty one is refused and the page says so.
+    let res = app
+        .form(
+            &format!("/cases/{case_no}/do/notice"),
+            &clerk,
+            &[("version", version.as_str())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.text.contains("error-summary"), "{}", res.text);
+    let res = app
+        .form(
+            &format!("/cases/{case_no}/do/accept"),
+            &clerk,
+            &[("version", version.as_str())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+
+    // Each department's approver decides from the case page.
+    for name in ["approver", "approver_tax", "approver_housing"] {
+        let who = demo_user(&app, name).await;
+        let page = app.page(&format!("/cases/{case_no}"), Some(&who)).await;
+        let start = page
+            .text
+            .find("/do/decide-")
+            .unwrap_or_else(|| panic!("{name}: {}", page.text));
+        let action: String = page.text[start..].split('"').next().unwrap().to_string();
+        let form_start = page.text[..start].rfind("<form").unwrap();
+        let version = hidden(&page.text[form_start..], "version");
+        let res = app
+            .form(
+                &format!("/cases/{case_no}{action}"),
+                &who,
+                &[
+                    ("version", version.as_str()),
+                    ("decision", "approve"),
+                    ("opinion", "同意"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{name}: {}", res.text);
+    }
+    let page = app.page(&format!("/cases/{case_no}"), Some(&clerk)).await;
+    assert!(page.text.contains("/do/deliver"), "{}", page.text);
+    let version = hidden(&page.text, "version");
+    let res = app
+        .form(
+            &format!("/cases/{case_no}/do/deliver"),
+            &clerk,
+            &[("version", version.as_str()), ("mode", "electronic")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let page = app.page(&format!("/cases/{case_no}"), Some(&citizen)).await;
+    assert!(page.text.contains("已送达"), "{}", page.text);
+    assert!(page.text.contains("办理结果（电子证照）"));
+    assert!(!page.text.contains("/do/accept"), "no clerk's forms for the citizen");
+}
+on_both!(the_transfer_through_the_pages);
+
 /// Deadlines and the rest of a case's life, on a clock the test moves: five working days
 /// without a decision make the case accepted from receipt (§32); a special procedure pauses a
 /// task (§45); a supervisor extends the limit once (§42); a refusal concludes the case with its

@@ -128,6 +128,8 @@ where
                 .get("/me/cases", pages::cases::mine)
                 .get("/cases", pages::cases::queue)
                 .get("/cases/{case_no}", pages::cases::case)
+                .post("/cases/new", pages::cases::new_case)
+                .post("/cases/{case_no}/do/{what}", pages::cases::act)
                 .get("/tasks", pages::cases::inbox)
                 .get("/items/{code}", pages::item)
                 .get("/bundles/{code}", pages::bundle),

@@ -422,11 +422,24 @@ pub async fn item(
     Path(code): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let v = items::published(&state, &code).await?;
+    item_page(&state, &auth, &headers, &code, answers_from(&q), None).await
+}
+
+/// An item's guide for `answers`, with the application form (shown again with its error and
+/// input when an application was refused).
+pub(crate) async fn item_page(
+    state: &WindowState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    code: &str,
+    answers: BTreeMap<String, String>,
+    refused: Option<(&yici_service::Error, &[(String, String)])>,
+) -> ApiResult<Response> {
+    let code = code.to_string();
+    let v = items::published(state, &code).await?;
     let path = format!("/items/{}", encode(&code));
-    let l = Layout::new(&auth, &headers, "/items", "办事指南", "Service guide");
+    let l = Layout::new(auth, headers, "/items", "办事指南", "Service guide");
     let lang = l.lang;
-    let answers = answers_from(&q);
     let mut t = TablePage::new(l, lang.pick("申请材料清单", "What to bring"), &material_head(lang));
     t.l.title = v.content.name.clone();
     t.crumbs = vec![("/items".into(), lang.pick("办事指南", "Service guide").into())];
@@ -447,7 +460,7 @@ pub async fn item(
             choices: q.choices.iter().map(|c| (c.code.clone(), c.label.clone())).collect(),
         })
         .collect();
-    let (st, c) = (&state, &code);
+    let (st, c) = (state, &code);
     let g = tailored(&mut t, &answers, move |a| async move { items::guide(st, c, &a).await }).await?;
     let done = answered(&questions, &answers);
     let mut t = guide_page(t, &path, &g, done);
@@ -472,6 +485,9 @@ pub async fn item(
             ),
         ],
     ));
+    if let Some(f) = cases::apply_form(auth, &t.l, ("item", &code), &g, &answers, refused) {
+        t.forms.push(f);
+    }
     Ok(render(StatusCode::OK, &t))
 }
 
@@ -483,11 +499,24 @@ pub async fn bundle(
     Path(code): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let b = bundles::get(&state, &code).await?;
+    bundle_page(&state, &auth, &headers, &code, answers_from(&q), None).await
+}
+
+/// A bundle's guide for `answers`, with the application form (shown again with its error and
+/// input when an application was refused).
+pub(crate) async fn bundle_page(
+    state: &WindowState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    code: &str,
+    answers: BTreeMap<String, String>,
+    refused: Option<(&yici_service::Error, &[(String, String)])>,
+) -> ApiResult<Response> {
+    let code = code.to_string();
+    let b = bundles::get(state, &code).await?;
     let path = format!("/bundles/{}", encode(&code));
-    let l = Layout::new(&auth, &headers, "/items", "一件事", "Life event");
+    let l = Layout::new(auth, headers, "/items", "一件事", "Life event");
     let lang = l.lang;
-    let answers = answers_from(&q);
     let mut t = TablePage::new(
         l,
         lang.pick("一次性材料清单", "What to bring, once"),
@@ -507,7 +536,7 @@ pub async fn bundle(
     ));
     let mut questions: Vec<Asked> = Vec::new();
     for i in &b.items {
-        if let Ok(v) = items::published(&state, &i.code).await {
+        if let Ok(v) = items::published(state, &i.code).await {
             for q in v.content.questions {
                 if !questions.iter().any(|x| x.code == q.code) {
                     questions.push(Asked {
@@ -519,7 +548,7 @@ pub async fn bundle(
             }
         }
     }
-    let (st, c) = (&state, &code);
+    let (st, c) = (state, &code);
     let g = tailored(
         &mut t,
         &answers,
@@ -541,6 +570,9 @@ pub async fn bundle(
         )
         .collect(),
     ));
+    if let Some(f) = cases::apply_form(auth, &t.l, ("bundle", &code), &g, &answers, refused) {
+        t.forms.push(f);
+    }
     Ok(render(StatusCode::OK, &t))
 }
 

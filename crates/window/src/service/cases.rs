@@ -1850,3 +1850,110 @@ pub async fn queue(state: &WindowState, caller: &Caller, status: &str) -> Result
     }
     Ok(out)
 }
+
+/// What the caller may do on a case now, for the pages' forms (each action checks again).
+#[derive(Debug, Clone, Default)]
+pub struct Abilities {
+    /// A party of the case.
+    pub party: bool,
+    /// A clerk of the case's region: accept, notice, not accept, visits, delivery.
+    pub receive: bool,
+    /// The open tasks the caller may decide.
+    pub decide: Vec<i64>,
+}
+
+/// What the caller may do on case `c`.
+pub async fn abilities(state: &WindowState, caller: &Caller, c: &CaseView) -> Result<Abilities> {
+    let mut a = Abilities {
+        party: applicant_self(caller).is_some_and(|(_, number, _)| c.parties.iter().any(|p| p.id_number == number)),
+        ..Default::default()
+    };
+    if let Ok(r) = RegionCode::parse(&c.region_code) {
+        a.receive = caller.require(Permission::ReceiveCases, &Target::Region(r)).is_ok();
+    }
+    if caller.require(Permission::DecideTasks, &Target::OwnScope).is_ok() {
+        for t in c.tasks.iter().filter(|t| t.status == TaskStatus::Open.code()) {
+            if let Some(d) = state.store.department(t.department_id).await?
+                && caller.require(Permission::DecideTasks, &d.target()).is_ok()
+            {
+                a.decide.push(t.id);
+            }
+        }
+    }
+    Ok(a)
+}
+
+/// The region of the caller's first window (a clerk's scope), for the application form.
+pub fn window_region_of(caller: &Caller) -> Option<String> {
+    caller
+        .grants()
+        .iter()
+        .filter(|g| g.role == yici_core::org::Role::WindowClerk)
+        .map(|g| match &g.scope {
+            yici_core::org::Scope::Region { region } => region.as_str().to_string(),
+            yici_core::org::Scope::Department { region, .. } => region.as_str().to_string(),
+        })
+        .next()
+}
+
+/// A material line as it would be settled if the application were made now.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewLine {
+    pub name: String,
+    pub required: bool,
+    /// `fetch` (the government holds it), `bring` or `defer` (容缺).
+    pub source: String,
+    /// What it is fetched from.
+    pub source_name: String,
+    /// For an applicant's own certificate: whether their library holds a valid one now.
+    pub found: Option<bool>,
+}
+
+/// What an application would fetch and what it would ask for, before it is made: the tailored
+/// list; for an applicant signed in, whether their own library holds each certificate now
+/// (their own data: nothing is fetched or recorded). Every rule of [`apply`] is checked then.
+pub async fn preview(state: &WindowState, caller: &Caller, input: &ApplyInput) -> Result<Vec<PreviewLine>> {
+    if applicant_self(caller).is_some() {
+        caller.require(Permission::Apply, &Target::OwnScope)?;
+    } else {
+        caller.require(Permission::ReceiveCases, &Target::OwnScope)?;
+    }
+    let g = match (&input.item, &input.bundle) {
+        (Some(i), None) => guide(state, i.trim(), &input.answers).await?,
+        (None, Some(b)) => super::bundles::guide(state, b.trim(), &input.answers).await?,
+        _ => {
+            return Err(Error::field(
+                "item",
+                "请选择一个事项或一件事（item 或 bundle，二选一）",
+                "Give one item or one bundle",
+            ));
+        }
+    };
+    let own = applicant_self(caller).map(|(_, number, _)| number);
+    let mut out = Vec::new();
+    for m in &g.materials {
+        let (source, source_name, found) = match &m.exempt_source {
+            _ if input.deferred.contains(&m.code) => ("defer", String::new(), None),
+            Some(s) => {
+                let found = match (&own, s.kind.as_str(), &state.certificates) {
+                    (Some(number), "certificate", Some(certs)) if input.consent => Some(
+                        yici_certificates::service::issuing::latest_data(certs, number, &s.code)
+                            .await?
+                            .is_some(),
+                    ),
+                    _ => None,
+                };
+                ("fetch", s.name.clone(), found)
+            }
+            None => ("bring", String::new(), None),
+        };
+        out.push(PreviewLine {
+            name: m.name.clone(),
+            required: m.required,
+            source: source.into(),
+            source_name,
+            found,
+        });
+    }
+    Ok(out)
+}
