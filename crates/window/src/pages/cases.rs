@@ -161,6 +161,9 @@ pub async fn case(
     case_page(&state, &auth, &headers, &case_no, None).await
 }
 
+/// A refused action: which, why, and the fields it was given.
+type Refused<'a> = (&'a str, &'a yici_service::Error, &'a [(String, String)]);
+
 /// A case's page, with the forms of the actions the caller may take now; a refused action
 /// shows its form again with the error and the input.
 async fn case_page(
@@ -168,7 +171,7 @@ async fn case_page(
     auth: &Auth,
     headers: &HeaderMap,
     case_no: &str,
-    refused: Option<(&str, &yici_service::Error, &[(String, String)])>,
+    refused: Option<Refused<'_>>,
 ) -> ApiResult<Response> {
     let c = cases::get(state, auth, case_no).await?;
     let can = cases::abilities(state, auth, &c).await?;
@@ -467,7 +470,6 @@ pub async fn act(
                 version,
                 reason: field(&pairs, "reason"),
                 lines,
-                ..Default::default()
             };
             cases::step(&state, &auth, &case_no, &what, input).await
         }
