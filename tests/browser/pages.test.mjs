@@ -212,6 +212,65 @@ test('flow: the issuer issues from the list; the QR code leads anyone to the ver
   await visitor.close();
 });
 
+test('flow: a property transfer through the pages: applied for at the window, accepted, approved by three departments in parallel, delivered, read by the citizen', async () => {
+  const signInAs = async (username) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, username, creds.users.find((u) => u.username === username).password);
+    return { context, page };
+  };
+  // The clerk takes the application from the bundle's guide for the married buyer and the seller.
+  const { context, page } = await contextFor('window_clerk');
+  await page.goto(`${base}/bundles/second-hand-house`);
+  await page.getByLabel('卖方是否已婚').selectOption('yes');
+  await page.getByRole('button', { name: '下一步' }).click();
+  await page.getByLabel(/^申请人姓名或单位名称/).fill(CITIZEN.name);
+  await page.getByLabel(/^申请人证件号码/).fill(CITIZEN.number);
+  assert.equal(await page.getByLabel('受理窗口所在区划代码').inputValue(), '330800');
+  await page.getByLabel('共同申请人姓名').fill('李四');
+  await page.getByLabel('共同申请人证件号码').fill('33010619900101123X');
+  await page.getByRole('checkbox', { name: '同意', exact: true }).check();
+  await page.getByRole('button', { name: '下一步：核对将共享获取的材料' }).click();
+  // What will be fetched is shown before anything is submitted.
+  assert.match(await page.locator('main').innerText(), /将从“不动产权证书”共享获取/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.getByRole('button', { name: '确认提交申请' }).click();
+  await page.waitForURL(/\/cases\/\d{20}[0-9A-Z]$/);
+  made.transfer = new URL(page.url()).pathname;
+  assert.match(await page.locator('main').innerText(), /已共享获取/);
+  // The one-time notice lists every material at once.
+  assert.ok(await page.getByLabel(/^不动产权证书/).count() >= 1, 'each material in the notice form');
+  assert.deepEqual(await axeViolations(page), []);
+  await page.getByRole('button', { name: '受理', exact: true }).click();
+  await page.waitForURL((u) => new URL(u).pathname === made.transfer);
+  assert.match(await page.locator('main').innerText(), /办理中/);
+
+  // 不动产登记, 税务 and 房管 decide at once, each from its inbox.
+  for (const username of ['approver', 'approver_tax', 'approver_housing']) {
+    const a = await signInAs(username);
+    await a.page.goto(`${base}/tasks`);
+    await a.page.getByRole('link', { name: made.transfer.split('/').pop() }).first().click();
+    await a.page.getByRole('button', { name: '提交审批意见' }).click();
+    await a.page.waitForURL((u) => new URL(u).pathname === made.transfer);
+    await a.context.close();
+  }
+  await page.goto(`${base}${made.transfer}`);
+  assert.match(await page.locator('main').innerText(), /准予许可/);
+  await page.getByRole('button', { name: '记录送达' }).click();
+  await page.waitForURL((u) => new URL(u).pathname === made.transfer);
+  await context.close();
+
+  // The buyer reads it: delivered, the new certificate among the results, one visit.
+  const citizen = await contextFor('citizen');
+  await citizen.page.goto(`${base}/me/cases`);
+  await citizen.page.getByRole('link', { name: made.transfer.split('/').pop() }).click();
+  const text = await citizen.page.locator('main').innerText();
+  assert.match(text, /已送达/);
+  assert.match(text, /办理结果（电子证照）/);
+  assert.match(text, /1 次（最多跑一次）/);
+  await citizen.context.close();
+});
+
 test('flow: an operator searches the audit log from its form', async () => {
   const { context, page } = await contextFor('operator');
   await nav(page).getByRole('link', { name: '审计日志' }).click();
@@ -330,7 +389,7 @@ async function visits() {
     cert_issuer: ['/', '/certificates', `/certificates/new?type=${encodeURIComponent(typeCode)}`,
       made.certificate],
     citizen: ['/', '/me/certificates', mine, '/me/data-uses', '/me/cases', `/cases/${demoCase}`],
-    window_clerk: ['/cases', '/cases?status=supplementing', `/cases/${demoCase}`],
+    window_clerk: ['/cases', '/cases?status=supplementing', `/cases/${demoCase}`, made.transfer],
     approver: ['/tasks'],
   };
 }

@@ -194,7 +194,8 @@ impl FormView {
     /// Put an error's messages next to their fields and into the summary. Errors that name no
     /// field of this form are shown against the first field.
     pub fn with_error(mut self, e: &yici_service::Error, lang: Lang) -> Self {
-        let first = self.fields.first().map(|f| f.name.clone()).unwrap_or_default();
+        // The summary links to each field by its element id.
+        let first = self.fields.first().map(|f| f.id.clone()).unwrap_or_default();
         if e.errors.is_empty() {
             let msg = e.message(lang).to_string();
             if let Some(f) = self.fields.first_mut() {
@@ -208,7 +209,7 @@ impl FormView {
             match self.fields.iter_mut().find(|f| f.name == fe.field) {
                 Some(f) => {
                     f.error = Some(msg.clone());
-                    self.errors.push((fe.field.clone(), msg));
+                    self.errors.push((f.id.clone(), msg));
                 }
                 None => self.errors.push((first.clone(), msg)),
             }

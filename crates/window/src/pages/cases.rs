@@ -289,6 +289,12 @@ async fn case_page(
     Ok(render(StatusCode::OK, &t))
 }
 
+/// `f` with the element id `id` (several forms of one page share field names).
+fn with_id(mut f: FieldView, id: String) -> FieldView {
+    f.id = id;
+    f
+}
+
 /// The forms of the actions the caller may take on `c` now.
 fn action_forms(l: &Layout, c: &CaseView, can: &cases::Abilities) -> Vec<FormView> {
     let lang = l.lang;
@@ -421,13 +427,19 @@ fn action_forms(l: &Layout, c: &CaseView, can: &cases::Abilities) -> Vec<FormVie
             lang.pick("记录到现场", "Record a visit"),
             lang.pick("记录", "Record"),
             vec![
-                FieldView::text("reason", lang.pick("到现场原因", "Why"), "", "").select(
-                    yici_core::cases::VisitReason::ALL
-                        .iter()
-                        .map(|r| (r.code().to_string(), r.name(lang).to_string()))
-                        .collect(),
+                with_id(
+                    FieldView::text("reason", lang.pick("到现场原因", "Why"), "", "").select(
+                        yici_core::cases::VisitReason::ALL
+                            .iter()
+                            .map(|r| (r.code().to_string(), r.name(lang).to_string()))
+                            .collect(),
+                    ),
+                    "visit-reason".into(),
                 ),
-                FieldView::text("note", lang.pick("备注", "Note"), "", "").optional(),
+                with_id(
+                    FieldView::text("note", lang.pick("备注", "Note"), "", "").optional(),
+                    "visit-note".into(),
+                ),
             ],
         ));
     }
