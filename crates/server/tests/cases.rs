@@ -569,6 +569,16 @@ async fn bundles_run_their_departments_in_parallel(app: App) {
         }
     }
     assert_eq!(titles, 1, "the buyer's new 不动产权证书: {approved}");
+    // One result package: every result of the bundle's items, each with its type.
+    assert_eq!(approved["results"].as_array().unwrap().len(), issued.len());
+    assert!(
+        approved["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["type_name"] == "不动产权证书"),
+        "{approved}"
+    );
     let res = app
         .call(
             Method::POST,
@@ -649,6 +659,20 @@ async fn bundles_run_their_departments_in_parallel(app: App) {
         (Some(0), Some(true)),
         "zero visits"
     );
+    // The applicant was told of each step, newest first; the result is in the company's library.
+    let news = app
+        .get("/api/v1/me/notifications", Auth::Session(&citizen))
+        .await
+        .json();
+    let steps: Vec<&str> = news
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["case_no"] == case_no.as_str())
+        .map(|n| n["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["deliver", "approve", "accept", "submit"], "{news}");
+    assert!(news[0]["message"].as_str().unwrap().contains("已送达"), "{news}");
 }
 on_both!(bundles_run_their_departments_in_parallel);
 

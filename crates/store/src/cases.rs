@@ -1549,4 +1549,39 @@ impl Store {
         self.commit(tx).await?;
         Ok(true)
     }
+
+    /// The transitions of the cases of party `id_number` that its parties are told of, newest
+    /// first: (case number, case name, the transition).
+    pub async fn case_events_of_party(
+        &self,
+        id_number: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String, EventRecord)>> {
+        let rows = sqlx::query(
+            "SELECT c.case_no, c.name, e.step, e.status, e.actor, e.note, e.at
+             FROM case_events e JOIN cases c ON c.id = e.case_id
+             WHERE e.case_id IN (SELECT case_id FROM case_parties WHERE id_number = $1)
+               AND e.step IN ('submit', 'accept', 'not_accept', 'notice', 'approve', 'refuse', 'deliver', 'extend', 'deemed', 'withdraw', 'void')
+             ORDER BY e.id DESC LIMIT $2",
+        )
+        .bind(id_number)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get_str(r, "case_no")?,
+                    get_str(r, "name")?,
+                    EventRecord {
+                        step: get_str(r, "step")?,
+                        status: get_str(r, "status")?,
+                        actor: get_str(r, "actor")?,
+                        note: get_str(r, "note")?,
+                        at: get_i64(r, "at")?,
+                    },
+                ))
+            })
+            .collect()
+    }
 }

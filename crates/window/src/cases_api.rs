@@ -235,3 +235,14 @@ pub async fn fetch(
 ) -> ApiResult<axum::Json<CaseView>> {
     Ok(axum::Json(cases::fetch(&state, &auth, &case_no).await?))
 }
+
+/// The signed-in applicant's notifications: each transition of their cases they are told of
+/// (received, accepted, a supplement notice, concluded, delivered, …), newest first.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "cases",
+    responses((status = 200, body = Vec<cases::Notification>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn notifications(
+    State(state): State<WindowState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<cases::Notification>>> {
+    Ok(axum::Json(cases::notifications(&state, &auth).await?))
+}

@@ -98,6 +98,7 @@ where
         .get("/bundles/{code}/guide.pdf", api::bundle_guide_pdf)
         .post("/cases", cases_api::apply)
         .get("/cases/feed", cases_api::feed)
+        .get("/me/notifications", cases_api::notifications)
         .get("/cases/{case_no}", cases_api::case)
         .post("/cases/{case_no}/visits", cases_api::visit)
         .post("/cases/{case_no}/consent", cases_api::consent)
@@ -171,6 +172,7 @@ where
     cases_api::feed,
     cases_api::consent,
     cases_api::fetch,
+    cases_api::notifications,
 ))]
 pub struct ApiDoc;
 

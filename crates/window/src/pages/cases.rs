@@ -54,9 +54,15 @@ fn cases_head(lang: Lang) -> [&'static str; 5] {
 /// 我的办件: the signed-in applicant's cases.
 pub async fn mine(State(state): State<WindowState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
     let list = cases::mine(&state, &auth).await?;
+    let news = cases::notifications(&state, &auth).await?;
     let l = Layout::new(&auth, &headers, "/me/cases", "我的办件", "My cases");
     let lang = l.lang;
     let mut t = TablePage::new(l, lang.pick("我申请的办件", "Cases I applied for"), &cases_head(lang));
+    for n in news.iter().take(5) {
+        let when = t.l.date(n.at);
+        t.intro
+            .push(fact(lang, "消息", "News", &format!("{when} {}", n.message)));
+    }
     t.intro.push(
         lang.pick(
             "政府部门已有的材料已共享获取，无需再交；每次获取都记录在“谁用了我的数据”中。",
@@ -244,9 +250,13 @@ async fn case_page(
             &format!("{} {step}{note}", t.l.date(e.at)),
         ));
     }
-    for c_id in &c.certificates {
-        t.intro
-            .push(fact(lang, "办理结果（电子证照）", "Result (e-certificate)", c_id));
+    for r in &c.results {
+        t.intro.push(fact(
+            lang,
+            "办理结果（电子证照）",
+            "Result (e-certificate)",
+            &format!("{}（{}）{}", r.type_name, r.department, r.identifier),
+        ));
     }
     for m in &c.materials {
         t.rows.push(RowView {

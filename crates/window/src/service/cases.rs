@@ -137,6 +137,17 @@ pub struct MaterialSummary {
     pub text: String,
 }
 
+/// One result of a case: which step issued which certificate.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResultView {
+    pub step: String,
+    pub department: String,
+    /// The certificate type's code and name.
+    pub type_code: String,
+    pub type_name: String,
+    pub identifier: String,
+}
+
 /// A party as shown (the identity number masked for staff).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PartyView {
@@ -189,6 +200,9 @@ pub struct CaseView {
     pub timeline: Vec<EventRecord>,
     /// Identifiers of the certificates issued as results.
     pub certificates: Vec<String>,
+    /// The result package: every result of the case (of all the items of a bundle), delivered
+    /// together.
+    pub results: Vec<ResultView>,
     /// For optimistic concurrency: give it back with each step.
     pub version: i64,
 }
@@ -1055,7 +1069,31 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
         })
         .collect();
     let visits = c.visits.len();
+    let mut results = Vec::new();
+    for t in tasks.iter().filter(|t| !t.issued.is_empty()) {
+        let type_code = t.issues.clone().unwrap_or_default();
+        let type_name = match &state.certificates {
+            Some(certs) => certs
+                .store
+                .certificate_type(&type_code)
+                .await?
+                .map(|t| match lang {
+                    Lang::En if !t.definition.name_en.is_empty() => t.definition.name_en,
+                    _ => t.definition.name,
+                })
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        results.push(ResultView {
+            step: t.name.clone(),
+            department: t.department.clone(),
+            type_code,
+            type_name,
+            identifier: t.issued.clone(),
+        });
+    }
     Ok(CaseView {
+        results,
         status_name: CaseStatus::from_code(&c.status)
             .map(|s| s.name(lang).to_string())
             .unwrap_or_default(),
@@ -1956,4 +1994,66 @@ pub async fn preview(state: &WindowState, caller: &Caller, input: &ApplyInput) -
         });
     }
     Ok(out)
+}
+
+/// A message to a party about their case.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Notification {
+    pub case_no: String,
+    pub case_name: String,
+    /// The transition it tells of, and the case's status after it.
+    pub step: String,
+    pub status: String,
+    pub message: String,
+    pub at: i64,
+}
+
+/// What a party is told of a transition, in `lang`.
+fn message(lang: Lang, step: &str, name: &str, case_no: &str, note: &str) -> String {
+    let with = |zh: &str, en: &str| -> String {
+        match (lang, note.is_empty()) {
+            (Lang::Zh, true) => format!("“{name}”（{case_no}）{zh}。"),
+            (Lang::Zh, false) => format!("“{name}”（{case_no}）{zh}：{note}"),
+            (Lang::En, true) => format!("“{name}” ({case_no}) {en}."),
+            (Lang::En, false) => format!("“{name}” ({case_no}) {en}: {note}"),
+        }
+    };
+    match step {
+        "submit" => with("已收件", "was received"),
+        "accept" => with("已受理，正在办理", "was accepted and is being processed"),
+        "not_accept" => with("不予受理", "was not accepted"),
+        "notice" => with("需要补正材料（一次性告知）", "needs supplements (one-time notice)"),
+        "approve" => with("已办结，准予许可，办理结果已签发", "was approved; the result is issued"),
+        "refuse" => with("已办结，不予许可", "was refused"),
+        "deliver" => with(
+            "办理结果已送达，电子证照已存入您的证照库",
+            "was delivered; the e-certificates are in your library",
+        ),
+        "extend" => with("办理时限已依法延长", "had its time limit extended"),
+        "withdraw" => with("已撤回", "was withdrawn"),
+        "void" => with("已作废", "was voided"),
+        other => with(other, other),
+    }
+}
+
+/// The signed-in applicant's notifications: each transition of their cases they are told of,
+/// newest first (50 at most).
+pub async fn notifications(state: &WindowState, caller: &Caller) -> Result<Vec<Notification>> {
+    caller.require(Permission::Apply, &Target::OwnScope)?;
+    let (_, number, _) = applicant_self(caller).ok_or_else(Error::unauthenticated)?;
+    let lang = current_lang();
+    Ok(state
+        .store
+        .case_events_of_party(&number, 50)
+        .await?
+        .into_iter()
+        .map(|(case_no, case_name, e)| Notification {
+            message: message(lang, &e.step, &case_name, &case_no, &e.note),
+            case_no,
+            case_name,
+            step: e.step,
+            status: e.status,
+            at: e.at,
+        })
+        .collect())
 }
