@@ -931,7 +931,26 @@ impl Store {
 
     /// Record a use of a certificate with its audit entry, in one transaction.
     pub async fn certificate_use_add(&self, u: &CertificateUse, audit: &AuditEvent) -> Result<CertificateUse> {
+        let mut recorded = self
+            .certificate_uses_add(&[(u.clone(), audit.clone())])
+            .await?;
+        recorded.pop().ok_or(StoreError::NotFound("certificate use"))
+    }
+
+    /// Record several uses, each with its audit entry, in one transaction (a case's fetches).
+    pub async fn certificate_uses_add(&self, uses: &[(CertificateUse, AuditEvent)]) -> Result<Vec<CertificateUse>> {
         let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(uses.len());
+        for (u, audit) in uses {
+            let recorded = self.certificate_use_in(&mut tx, u).await?;
+            self.audit_in(&mut tx, &audit.clone().object(recorded.id)).await?;
+            out.push(recorded);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn certificate_use_in(&self, conn: &mut sqlx::AnyConnection, u: &CertificateUse) -> Result<CertificateUse> {
         let row = sqlx::query(
             "INSERT INTO certificate_uses (certificate_id, kind, department_id, actor, purpose, case_ref, valid_until, used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -945,13 +964,10 @@ impl Store {
         .bind(&u.case_ref)
         .bind(u.valid_until)
         .bind(u.used_at)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await
         .map_err(|e| crate::classify(e, "certificate use"))?;
-        let recorded = certificate_use(&row)?;
-        self.audit_in(&mut tx, &audit.clone().object(recorded.id)).await?;
-        tx.commit().await?;
-        Ok(recorded)
+        certificate_use(&row)
     }
 
     /// Every use of a certificate, newest first.

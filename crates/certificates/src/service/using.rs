@@ -202,6 +202,20 @@ async fn record_use(
     case_ref: Option<String>,
     valid_until: Option<i64>,
 ) -> Result<CertificateUse> {
+    let (u, event) = use_of(state, auth, (c, d), kind, access, case_ref, valid_until);
+    Ok(state.store.certificate_use_add(&u, &event).await?)
+}
+
+/// A use to record, and its audit entry.
+fn use_of(
+    state: &CertificatesState,
+    auth: &Caller,
+    (c, d): (&CertificateRecord, &Department),
+    kind: UseKind,
+    access: &Access,
+    case_ref: Option<String>,
+    valid_until: Option<i64>,
+) -> (CertificateUse, yici_core::audit::AuditEvent) {
     let purpose = access.purpose.as_str();
     let (code, action) = match kind {
         UseKind::View => ("view", Action::CertificateView),
@@ -234,7 +248,7 @@ async fn record_use(
         event.actor = yici_core::audit::Actor::one_window(d.id);
     }
     event.object_ids.push(c.identifier.clone());
-    Ok(state.store.certificate_use_add(&u, &event).await?)
+    (u, event)
 }
 
 /// What to find: a holder's certificates (required for departments that did not issue them),
@@ -439,6 +453,73 @@ pub async fn use_for_case(
     )
     .await?;
     Ok(Some(copy_view(c, d.clone(), u)))
+}
+
+/// Several fetches for one case at once: for each wanted certificate type, the newest valid
+/// certificate of the first of its holders who has one, as a use copy bound to the case (as
+/// [`use_for_case`]); every use and its audit entry in one transaction. `None` where no holder
+/// has one.
+pub async fn use_many_for_case(
+    state: &CertificatesState,
+    auth: &Caller,
+    d: &Department,
+    wanted: &[(String, Vec<String>)],
+    (case_no, purpose): (&str, &str),
+) -> Result<Vec<Option<UseCopyView>>> {
+    let today = state.clock.today();
+    // Each holder's certificates, read once.
+    let mut held: Vec<(String, Vec<CertificateRecord>)> = Vec::new();
+    for (_, holders) in wanted {
+        for h in holders {
+            if held.iter().any(|(k, _)| k == h) {
+                continue;
+            }
+            let filter = CertificateFilter {
+                issuer_department_id: None,
+                holder_code: Some(h.clone()),
+                type_code: None,
+            };
+            let valid = state
+                .store
+                .certificates(&filter, Page::new(Some(200), None))
+                .await?
+                .into_iter()
+                .filter(|c| c.status.as_of(c.valid_until, today) == Status::Valid)
+                .collect();
+            held.push((h.clone(), valid));
+        }
+    }
+    let access = Access {
+        purpose: purpose.to_string(),
+        grant: None,
+    };
+    let until = state.clock.now_micros() + USE_COPY_DAYS * 86_400_000_000;
+    let mut chosen: Vec<Option<CertificateRecord>> = Vec::with_capacity(wanted.len());
+    let mut uses = Vec::new();
+    for (type_code, holders) in wanted {
+        let found = holders.iter().find_map(|h| {
+            held.iter()
+                .find(|(k, _)| k == h)
+                .and_then(|(_, certs)| certs.iter().filter(|c| &c.type_code == type_code).max_by_key(|c| c.id))
+        });
+        if let Some(c) = found {
+            uses.push(use_of(
+                state,
+                auth,
+                (c, d),
+                UseKind::CaseCopy,
+                &access,
+                Some(case_no.to_string()),
+                Some(until),
+            ));
+        }
+        chosen.push(found.cloned());
+    }
+    let mut recorded = state.store.certificate_uses_add(&uses).await?.into_iter();
+    Ok(chosen
+        .into_iter()
+        .map(|c| c.and_then(|c| recorded.next().map(|u| copy_view(c, d.clone(), u))))
+        .collect())
 }
 
 /// A recorded use copy as shown to the department that requested it.

@@ -723,6 +723,7 @@ async fn fetch_held(
     };
     let mut needs: Vec<Vec<usize>> = vec![Vec::new(); producers.len()];
     let mut settled = Vec::new();
+    let mut certificate_lines = Vec::new();
     for line in &c.lines {
         if line.state != LineState::Missing.code() {
             continue;
@@ -756,39 +757,8 @@ async fn fetch_held(
             continue;
         }
         match source.kind.as_str() {
-            "certificate" => {
-                let Some(certs) = &state.certificates else {
-                    continue;
-                };
-                let mut fetched = None;
-                for p in &consented {
-                    if let Some(copy) = yici_certificates::service::using::use_for_case(
-                        certs,
-                        caller,
-                        &department,
-                        &p.id_number,
-                        &source.code,
-                        (&c.case_no, &purpose),
-                    )
-                    .await?
-                    {
-                        fetched = Some(copy.identifier);
-                        break;
-                    }
-                }
-                settled.push(match (fetched, producer) {
-                    (Some(id), _) => settle(line.id, Some(("certificate", id)), String::new()),
-                    (None, Some(j)) => {
-                        for (i, p) in producers.iter().enumerate() {
-                            if m.items.contains(&p.name) {
-                                needs[i].push(j);
-                            }
-                        }
-                        within(j)
-                    }
-                    (None, None) => settle(line.id, None, format!("未找到当事人有效的“{}”，请上传", source.name)),
-                });
-            }
+            // Fetched below, all in one go.
+            "certificate" => certificate_lines.push((line.id, m, source, producer)),
             "result" => {
                 let mut found = None;
                 for p in &consented {
@@ -850,6 +820,41 @@ async fn fetch_held(
                 None,
                 format!("“{}”暂未能共享获取，请上传", source.name),
             )),
+        }
+    }
+    if let Some(certs) = &state.certificates
+        && !certificate_lines.is_empty()
+    {
+        let holders: Vec<String> = consented.iter().map(|p| p.id_number.clone()).collect();
+        let wanted: Vec<(String, Vec<String>)> = certificate_lines
+            .iter()
+            .map(|(_, _, source, _)| (source.code.clone(), holders.clone()))
+            .collect();
+        let copies = yici_certificates::service::using::use_many_for_case(
+            certs,
+            caller,
+            &department,
+            &wanted,
+            (&c.case_no, &purpose),
+        )
+        .await?;
+        for ((line_id, m, source, producer), copy) in certificate_lines.into_iter().zip(copies) {
+            settled.push(match (copy, producer) {
+                (Some(copy), _) => settle(line_id, Some(("certificate", copy.identifier)), String::new()),
+                (None, Some(j)) => {
+                    for (i, p) in producers.iter().enumerate() {
+                        if m.items.contains(&p.name) {
+                            needs[i].push(j);
+                        }
+                    }
+                    settle(
+                        line_id,
+                        Some(("bundle", producers[j].code.clone())),
+                        format!("由本件事中“{}”办结后直接取得，无需提交", producers[j].name),
+                    )
+                }
+                (None, None) => settle(line_id, None, format!("未找到当事人有效的“{}”，请上传", source.name)),
+            });
         }
     }
     let stages: Vec<u32> = producers.iter().map(|p| p.stages).collect();
