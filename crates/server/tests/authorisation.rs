@@ -338,6 +338,12 @@ async fn every_role_every_endpoint(app: App) {
         ),
         row(Method::GET, "/api/v1/tasks", None, APPROVER),
         row(Method::GET, "/api/v1/cases/feed", None, SYSTEM | OP | SUPERVISOR),
+        row(
+            Method::POST,
+            "/api/v1/cases/subscriptions",
+            Some(json!({"url": ""})),
+            SYSTEM,
+        ),
         row(Method::POST, "/api/v1/cases/x/consent", None, 0),
         row(Method::GET, "/api/v1/me/notifications", None, 0),
         row(Method::POST, "/api/v1/cases/x/fetch", None, CLERK),

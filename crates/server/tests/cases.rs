@@ -755,6 +755,66 @@ async fn consent_fetch_and_the_change_feed(app: App) {
         .unwrap()
         .token
         .clone();
+    // The land registry's system also takes the transitions by webhook, from now on; the
+    // receiver refuses the first delivery.
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, Vec<u8>)>::new()));
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let hook = axum::Router::new().route(
+        "/hook",
+        axum::routing::post({
+            let (received, calls) = (received.clone(), calls.clone());
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let (received, calls) = (received.clone(), calls.clone());
+                async move {
+                    if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    let sig = headers
+                        .get("x-yici-signature")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    received.lock().unwrap().push((sig, body.to_vec()));
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+    async fn subscribe(app: &App, url: String, auth: Auth<'_>) -> common::Response {
+        app.call(
+            Method::POST,
+            "/api/v1/cases/subscriptions",
+            auth,
+            Some(json!({"url": url})),
+        )
+        .await
+    }
+    let res = subscribe(&app, "http://10.0.0.8/hook".into(), Auth::Bearer(&token)).await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "inside the platform's network"
+    );
+    let res = subscribe(&app, format!("http://{addr}/hook"), Auth::Session(&clerk)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "only systems subscribe");
+    let res = subscribe(&app, format!("http://{addr}/hook"), Auth::Bearer(&token)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let secret = res.json()["secret"].as_str().unwrap().to_string();
+    let res = subscribe(&app, format!("http://{addr}/hook"), Auth::Bearer(&token)).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "once per address");
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{case_no}/accept"),
+            Auth::Session(&clerk),
+            Some(json!({"version": consented["version"]})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+
     // Events are read once their transactions have surely committed.
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     let res = app.get("/api/v1/cases/feed?after=0", Auth::Bearer(&token)).await;
@@ -767,7 +827,7 @@ async fn consent_fetch_and_the_change_feed(app: App) {
         .filter(|e| e["case_no"] == case_no.as_str())
         .map(|e| e["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["submit", "consent"], "{feed}");
+    assert_eq!(steps, ["submit", "consent", "accept"], "{feed}");
     assert!(!res.text.contains(CITIZEN.0), "no personal data on the feed");
     let next = feed["next"].as_i64().unwrap();
     let rest = app
@@ -783,6 +843,29 @@ async fn consent_fetch_and_the_change_feed(app: App) {
         app.get("/api/v1/cases/feed", Auth::None).await.status,
         StatusCode::UNAUTHORIZED
     );
+    // The webhook: refused once, then the accept delivered, signed, and nothing twice.
+    let relay = || yici_window::service::feed::relay_webhooks(&app.state.window);
+    assert_eq!(relay().await.unwrap(), (0, 1), "the receiver refused");
+    assert_eq!(relay().await.unwrap(), (0, 0), "not due again yet");
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(relay().await.unwrap(), (1, 0), "retried and delivered");
+    assert_eq!(relay().await.unwrap(), (0, 0), "nothing twice");
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let (signature, body) = &got[0];
+    let event: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(
+        (event["case_no"].as_str(), event["step"].as_str()),
+        (Some(case_no.as_str()), Some("accept"))
+    );
+    assert_eq!(
+        signature,
+        &format!(
+            "hmac-sm3={}",
+            hex::encode(yici_crypto::hmac_sm3(secret.as_bytes(), body))
+        )
+    );
+
     // Another department's system sees nothing of this case.
     let police = app
         .creds

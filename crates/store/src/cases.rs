@@ -307,7 +307,7 @@ impl Store {
             if let Some(row) = found {
                 let id = get_i64(&row, "id")?;
                 let record = self.case_in(&mut tx, id).await?;
-                self.commit(tx).await?;
+                self.commit_uncached(tx).await?;
                 return Ok((record, false));
             }
         }
@@ -430,7 +430,7 @@ impl Store {
             .await?;
         self.audit_in(&mut tx, &audit.clone().object(case_no.as_str())).await?;
         let record = self.case_in(&mut tx, id).await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok((record, true))
     }
 
@@ -745,7 +745,7 @@ impl Store {
         }
         self.audit_in(&mut tx, &event).await?;
         let after = self.case_in(&mut tx, id).await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok(after)
     }
 
@@ -1055,7 +1055,7 @@ impl Store {
         }
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
         let after = self.case_in(&mut tx, case_id).await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok(after)
     }
 
@@ -1099,7 +1099,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        self.commit(tx).await
+        self.commit_uncached(tx).await
     }
 
     /// Record an uploaded file as material line `line_id` of case `case_id` (its checking
@@ -1130,7 +1130,7 @@ impl Store {
         }
         let case = self.case_in(&mut tx, case_id).await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok(case)
     }
 
@@ -1220,7 +1220,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        self.commit(tx).await
+        self.commit_uncached(tx).await
     }
 
     /// Pause task `task_id` for a special procedure (听证、检验检测、专家评审, §45) from `day`,
@@ -1284,7 +1284,7 @@ impl Store {
             .await?;
         let case = self.case_in(&mut tx, case_id).await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok(case)
     }
 
@@ -1323,7 +1323,7 @@ impl Store {
             .await?;
         let case = self.case_in(&mut tx, id).await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok(case)
     }
 
@@ -1372,7 +1372,7 @@ impl Store {
         )?;
         let case = self.case_in(&mut tx, case_id).await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok(case)
     }
 
@@ -1419,7 +1419,7 @@ impl Store {
         .await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
         let after = self.case_in(&mut tx, id).await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok(after)
     }
 }
@@ -1512,7 +1512,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        self.commit(tx).await
+        self.commit_uncached(tx).await
     }
 
     /// Record the consent of party `id_number` of case `id` (for the case's purpose), with its
@@ -1546,7 +1546,7 @@ impl Store {
         .await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no).subject(id_number))
             .await?;
-        self.commit(tx).await?;
+        self.commit_uncached(tx).await?;
         Ok(true)
     }
 
@@ -1584,4 +1584,119 @@ impl Store {
             })
             .collect()
     }
+
+    /// Subscribe system `system_id` (of department `department_id`) to the feed at `url`, from
+    /// the current end of the feed. 409 when the system already has a webhook at that address.
+    pub async fn case_webhook_add(
+        &self,
+        (system_id, department_id): (i64, i64),
+        url: &str,
+        secret: &str,
+        audit: &AuditEvent,
+    ) -> Result<CaseWebhook> {
+        let mut tx = self.begin().await?;
+        let end = get_i64(
+            &sqlx::query("SELECT COALESCE(MAX(id), 0) AS last FROM case_events")
+                .fetch_one(&mut *tx)
+                .await?,
+            "last",
+        )?;
+        let row = sqlx::query(
+            "INSERT INTO case_webhooks (system_id, department_id, url, secret, position, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(system_id)
+        .bind(department_id)
+        .bind(url)
+        .bind(secret)
+        .bind(end)
+        .bind(now_micros())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| crate::classify(e, "case webhook"))?;
+        let id = get_i64(&row, "id")?;
+        self.audit_in(&mut tx, &audit.clone().object(id)).await?;
+        self.commit_uncached(tx).await?;
+        Ok(CaseWebhook {
+            id,
+            system_id,
+            department_id,
+            url: url.to_string(),
+            secret: secret.to_string(),
+            position: end,
+            attempts: 0,
+        })
+    }
+
+    /// The webhooks due for a delivery attempt at `now`.
+    pub async fn case_webhooks_due(&self, now: i64) -> Result<Vec<CaseWebhook>> {
+        let rows = sqlx::query(
+            "SELECT id, system_id, department_id, url, secret, position, attempts FROM case_webhooks
+             WHERE next_at <= $1 ORDER BY id",
+        )
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseWebhook {
+                    id: get_i64(r, "id")?,
+                    system_id: get_i64(r, "system_id")?,
+                    department_id: get_i64(r, "department_id")?,
+                    url: get_str(r, "url")?,
+                    secret: get_str(r, "secret")?,
+                    position: get_i64(r, "position")?,
+                    attempts: get_i64(r, "attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Record a webhook's attempt: delivered up to position `Ok(to)` (from `from`: another
+    /// instance that moved it meanwhile wins), or failed with its error and the time of the next
+    /// attempt.
+    pub async fn case_webhook_attempted(
+        &self,
+        id: i64,
+        from: i64,
+        outcome: std::result::Result<i64, (i64, String)>,
+    ) -> Result<()> {
+        match outcome {
+            Ok(to) => {
+                sqlx::query(
+                    "UPDATE case_webhooks SET position = $1, attempts = 0, next_at = 0, last_error = ''
+                     WHERE id = $2 AND position = $3",
+                )
+                .bind(to)
+                .bind(id)
+                .bind(from)
+                .execute(self.pool())
+                .await?;
+            }
+            Err((next_at, error)) => {
+                sqlx::query(
+                    "UPDATE case_webhooks SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE id = $3",
+                )
+                .bind(next_at)
+                .bind(error)
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A webhook of a department system on the case feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseWebhook {
+    pub id: i64,
+    pub system_id: i64,
+    pub department_id: i64,
+    pub url: String,
+    pub secret: String,
+    /// The last position delivered.
+    pub position: i64,
+    pub attempts: i64,
 }

@@ -931,9 +931,7 @@ impl Store {
 
     /// Record a use of a certificate with its audit entry, in one transaction.
     pub async fn certificate_use_add(&self, u: &CertificateUse, audit: &AuditEvent) -> Result<CertificateUse> {
-        let mut recorded = self
-            .certificate_uses_add(&[(u.clone(), audit.clone())])
-            .await?;
+        let mut recorded = self.certificate_uses_add(&[(u.clone(), audit.clone())]).await?;
         recorded.pop().ok_or(StoreError::NotFound("certificate use"))
     }
 

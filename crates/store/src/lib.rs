@@ -317,6 +317,13 @@ impl Store {
         Ok(result?)
     }
 
+    /// Commit a write transaction to tables nothing is cached from (a case's rows, its
+    /// timeline): the caches stay current, so that thousands of cases an hour do not make every
+    /// cached item, calendar and name be read again.
+    pub(crate) async fn commit_uncached(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        Ok(tx.commit().await?)
+    }
+
     /// A counter that grows after every committed change made through this store (and its
     /// clones). A value read before loading something from the store and unchanged afterwards
     /// proves the loaded value is still current, as far as this process knows: bumping after the

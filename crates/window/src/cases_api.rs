@@ -246,3 +246,24 @@ pub async fn notifications(
 ) -> ApiResult<axum::Json<Vec<cases::Notification>>> {
     Ok(axum::Json(cases::notifications(&state, &auth).await?))
 }
+
+/// Where a system wants the case changes pushed.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct SubscribeInput {
+    /// An `http://` address outside the platform's own network.
+    pub url: String,
+}
+
+/// Subscribe the calling system to the transitions of its department's cases: each is POSTed to
+/// `url` in order, at least once, signed with `X-Yici-Signature: hmac-sm3=<hex>` (HMAC-SM3 of
+/// the body with the secret, shown once).
+#[utoipa::path(post, path = "/api/v1/cases/subscriptions", tag = "cases", request_body = SubscribeInput,
+    responses((status = 201, body = crate::service::feed::WebhookCreated), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn subscribe(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Json(input): Json<SubscribeInput>,
+) -> ApiResult<(StatusCode, axum::Json<crate::service::feed::WebhookCreated>)> {
+    let created = crate::service::feed::subscribe(&state, &auth, &input.url).await?;
+    Ok((StatusCode::CREATED, axum::Json(created)))
+}

@@ -98,6 +98,7 @@ where
         .get("/bundles/{code}/guide.pdf", api::bundle_guide_pdf)
         .post("/cases", cases_api::apply)
         .get("/cases/feed", cases_api::feed)
+        .post("/cases/subscriptions", cases_api::subscribe)
         .get("/me/notifications", cases_api::notifications)
         .get("/cases/{case_no}", cases_api::case)
         .post("/cases/{case_no}/visits", cases_api::visit)
@@ -173,6 +174,7 @@ where
     cases_api::consent,
     cases_api::fetch,
     cases_api::notifications,
+    cases_api::subscribe,
 ))]
 pub struct ApiDoc;
 
@@ -182,14 +184,21 @@ pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
     let relay = state.clone();
     let state = state.clone();
     vec![
-        yici_service::jobs::Job::every("case feed to NATS", std::time::Duration::from_secs(1), move || {
-            let state = relay.clone();
-            async move {
-                if let Err(e) = service::feed::relay_once(&state).await {
-                    tracing::warn!(error = %e.message(yici_core::Lang::En), "case feed not relayed");
+        yici_service::jobs::Job::every(
+            "case feed to NATS and webhooks",
+            std::time::Duration::from_secs(1),
+            move || {
+                let state = relay.clone();
+                async move {
+                    if let Err(e) = service::feed::relay_once(&state).await {
+                        tracing::warn!(error = %e.message(yici_core::Lang::En), "case feed not relayed to NATS");
+                    }
+                    if let Err(e) = service::feed::relay_webhooks(&state).await {
+                        tracing::warn!(error = %e.message(yici_core::Lang::En), "case feed not relayed to webhooks");
+                    }
                 }
-            }
-        }),
+            },
+        ),
         yici_service::jobs::Job::every("deemed acceptance", std::time::Duration::from_secs(3600), move || {
             let state = state.clone();
             async move {
