@@ -217,6 +217,42 @@ pub struct Store {
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The SQLite database file, which the hot path's lanes open too (see [`lane`]).
     file: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// On SQLite, the turn of this process's writers for the write lock (see [`WriteTx`]).
+    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction. On SQLite the pool's writers take turns for the database's write lock
+/// in the order they ask (an async lock held from `BEGIN` until the commit, rollback or drop),
+/// instead of each polling SQLite's busy handler, whose sleeps of 1, 2, 5, 10 … ms oversleep
+/// transactions that hold the lock for a millisecond. Used as the connection it runs on.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    /// Commit; the next writer's turn follows.
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    /// Roll back; the next writer's turn follows.
+    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -270,6 +306,7 @@ impl Store {
             audit: None,
             generation: Default::default(),
             file: lane::sqlite_file(url).map(std::sync::Arc::new),
+            write_turn: (dialect == Dialect::Sqlite).then(Default::default),
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -297,10 +334,22 @@ impl Store {
     /// Begin a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`, waiting up to the busy timeout): a deferred transaction that reads and then
     /// writes fails at once with "database is locked" when another writer committed in between.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    pub async fn begin(&self) -> Result<WriteTx> {
         Ok(match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Dialect::Postgres => self.pool.begin().await?,
+            Dialect::Sqlite => {
+                let turn = match &self.write_turn {
+                    Some(t) => Some(t.clone().lock_owned().await),
+                    None => None,
+                };
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: turn,
+                }
+            }
+            Dialect::Postgres => WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 
@@ -309,7 +358,7 @@ impl Store {
     /// Every write commits this way except the audit log, the quota counts and the outbox, which
     /// never change who may read what and commit directly so as not to empty caches thousands
     /// of times a second.
-    pub(crate) async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    pub(crate) async fn commit(&self, tx: WriteTx) -> Result<()> {
         let result = tx.commit().await;
         // Bumped even when the commit reports an error: the connection may have failed after
         // the database committed.
@@ -320,7 +369,7 @@ impl Store {
     /// Commit a write transaction to tables nothing is cached from (a case's rows, its
     /// timeline): the caches stay current, so that thousands of cases an hour do not make every
     /// cached item, calendar and name be read again.
-    pub(crate) async fn commit_uncached(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    pub(crate) async fn commit_uncached(&self, tx: WriteTx) -> Result<()> {
         Ok(tx.commit().await?)
     }
 
