@@ -306,8 +306,9 @@ impl Store {
                 .await?;
             if let Some(row) = found {
                 let id = get_i64(&row, "id")?;
-                let record = self.case_in(&mut tx, id).await?;
                 self.commit_uncached(tx).await?;
+                // Read after the commit, outside the write lock.
+                let record = self.case_by_id(id).await?;
                 return Ok((record, false));
             }
         }
@@ -429,8 +430,9 @@ impl Store {
         self.case_event_in(&mut tx, id, (CaseStep::Submit, CaseStatus::Received), &submitted, now)
             .await?;
         self.audit_in(&mut tx, &audit.clone().object(case_no.as_str())).await?;
-        let record = self.case_in(&mut tx, id).await?;
         self.commit_uncached(tx).await?;
+        // Read after the commit, outside the write lock.
+        let record = self.case_by_id(id).await?;
         Ok((record, true))
     }
 
@@ -744,8 +746,9 @@ impl Store {
             event.detail = Some(change.note.clone());
         }
         self.audit_in(&mut tx, &event).await?;
-        let after = self.case_in(&mut tx, id).await?;
         self.commit_uncached(tx).await?;
+        // Read after the commit, outside the write lock.
+        let after = self.case_by_id(id).await?;
         Ok(after)
     }
 
@@ -1054,8 +1057,9 @@ impl Store {
             }
         }
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
-        let after = self.case_in(&mut tx, case_id).await?;
         self.commit_uncached(tx).await?;
+        // Read after the commit, outside the write lock.
+        let after = self.case_by_id(case_id).await?;
         Ok(after)
     }
 
@@ -1068,10 +1072,26 @@ impl Store {
         lines: &[LineResolution],
         restage: &[(String, i64)],
     ) -> Result<()> {
-        if lines.is_empty() && restage.is_empty() {
+        self.case_fetched(case_id, &[], lines, restage).await
+    }
+
+    /// What was fetched for case `case_id`, in one transaction: the certificates' use copies
+    /// with their audit entries, the lines settled, and a bundle's items restaged.
+    pub async fn case_fetched(
+        &self,
+        case_id: i64,
+        uses: &[(crate::certificates::CertificateUse, AuditEvent)],
+        lines: &[LineResolution],
+        restage: &[(String, i64)],
+    ) -> Result<()> {
+        if uses.is_empty() && lines.is_empty() && restage.is_empty() {
             return Ok(());
         }
         let mut tx = self.begin().await?;
+        for (u, audit) in uses {
+            let recorded = self.certificate_use_in(&mut tx, u).await?;
+            self.audit_in(&mut tx, &audit.clone().object(recorded.id)).await?;
+        }
         let now = now_micros();
         for l in lines {
             sqlx::query(
@@ -1418,8 +1438,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
-        let after = self.case_in(&mut tx, id).await?;
         self.commit_uncached(tx).await?;
+        // Read after the commit, outside the write lock.
+        let after = self.case_by_id(id).await?;
         Ok(after)
     }
 }

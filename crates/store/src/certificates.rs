@@ -948,7 +948,11 @@ impl Store {
         Ok(out)
     }
 
-    async fn certificate_use_in(&self, conn: &mut sqlx::AnyConnection, u: &CertificateUse) -> Result<CertificateUse> {
+    pub(crate) async fn certificate_use_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        u: &CertificateUse,
+    ) -> Result<CertificateUse> {
         let row = sqlx::query(
             "INSERT INTO certificate_uses (certificate_id, kind, department_id, actor, purpose, case_ref, valid_until, used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

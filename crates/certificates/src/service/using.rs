@@ -455,19 +455,23 @@ pub async fn use_for_case(
     Ok(Some(copy_view(c, d.clone(), u)))
 }
 
-/// Several fetches for one case at once: for each wanted certificate type, the newest valid
-/// certificate of the first of its holders who has one, as a use copy bound to the case (as
-/// [`use_for_case`]); every use and its audit entry in one transaction. `None` where no holder
-/// has one.
-pub async fn use_many_for_case(
+/// A use copy prepared for a case and not yet recorded: the certificate, the use and its
+/// audit entry. The caller records it in the transaction of its own change
+/// (`Store::case_fetched`), so that the use and what it serves commit together.
+pub type PreparedUse = (CertificateRecord, CertificateUse, yici_core::audit::AuditEvent);
+
+/// Several fetches for one case at once, prepared: for each wanted certificate type, the newest
+/// valid certificate of the first of its holders who has one, as a use copy bound to the case
+/// (as [`use_for_case`]). Each holder's certificates are read once. `None` where no holder has
+/// one.
+pub async fn prepare_for_case(
     state: &CertificatesState,
     auth: &Caller,
     d: &Department,
     wanted: &[(String, Vec<String>)],
     (case_no, purpose): (&str, &str),
-) -> Result<Vec<Option<UseCopyView>>> {
+) -> Result<Vec<Option<PreparedUse>>> {
     let today = state.clock.today();
-    // Each holder's certificates, read once.
     let mut held: Vec<(String, Vec<CertificateRecord>)> = Vec::new();
     for (_, holders) in wanted {
         for h in holders {
@@ -494,31 +498,25 @@ pub async fn use_many_for_case(
         grant: None,
     };
     let until = state.clock.now_micros() + USE_COPY_DAYS * 86_400_000_000;
-    let mut chosen: Vec<Option<CertificateRecord>> = Vec::with_capacity(wanted.len());
-    let mut uses = Vec::new();
-    for (type_code, holders) in wanted {
-        let found = holders.iter().find_map(|h| {
-            held.iter()
-                .find(|(k, _)| k == h)
-                .and_then(|(_, certs)| certs.iter().filter(|c| &c.type_code == type_code).max_by_key(|c| c.id))
-        });
-        if let Some(c) = found {
-            uses.push(use_of(
+    Ok(wanted
+        .iter()
+        .map(|(type_code, holders)| {
+            let found = holders.iter().find_map(|h| {
+                held.iter()
+                    .find(|(k, _)| k == h)
+                    .and_then(|(_, certs)| certs.iter().filter(|c| &c.type_code == type_code).max_by_key(|c| c.id))
+            })?;
+            let (u, event) = use_of(
                 state,
                 auth,
-                (c, d),
+                (found, d),
                 UseKind::CaseCopy,
                 &access,
                 Some(case_no.to_string()),
                 Some(until),
-            ));
-        }
-        chosen.push(found.cloned());
-    }
-    let mut recorded = state.store.certificate_uses_add(&uses).await?.into_iter();
-    Ok(chosen
-        .into_iter()
-        .map(|c| c.and_then(|c| recorded.next().map(|u| copy_view(c, d.clone(), u))))
+            );
+            Some((found.clone(), u, event))
+        })
         .collect())
 }
 

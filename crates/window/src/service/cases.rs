@@ -724,6 +724,7 @@ async fn fetch_held(
     let mut needs: Vec<Vec<usize>> = vec![Vec::new(); producers.len()];
     let mut settled = Vec::new();
     let mut certificate_lines = Vec::new();
+    let mut uses = Vec::new();
     for line in &c.lines {
         if line.state != LineState::Missing.code() {
             continue;
@@ -830,7 +831,7 @@ async fn fetch_held(
             .iter()
             .map(|(_, _, source, _)| (source.code.clone(), holders.clone()))
             .collect();
-        let copies = yici_certificates::service::using::use_many_for_case(
+        let prepared = yici_certificates::service::using::prepare_for_case(
             certs,
             caller,
             &department,
@@ -838,9 +839,12 @@ async fn fetch_held(
             (&c.case_no, &purpose),
         )
         .await?;
-        for ((line_id, m, source, producer), copy) in certificate_lines.into_iter().zip(copies) {
+        for ((line_id, m, source, producer), copy) in certificate_lines.into_iter().zip(prepared) {
             settled.push(match (copy, producer) {
-                (Some(copy), _) => settle(line_id, Some(("certificate", copy.identifier)), String::new()),
+                (Some((certificate, u, event)), _) => {
+                    uses.push((u, event));
+                    settle(line_id, Some(("certificate", certificate.identifier)), String::new())
+                }
                 (None, Some(j)) => {
                     for (i, p) in producers.iter().enumerate() {
                         if m.items.contains(&p.name) {
@@ -863,7 +867,8 @@ async fn fetch_held(
         .zip(producers)
         .map(|(offset, p)| (p.code.clone(), i64::from(offset)))
         .collect();
-    Ok(state.store.case_lines_resolve(c.id, &settled, &restage).await?)
+    // The use copies, the lines and the stages commit together.
+    Ok(state.store.case_fetched(c.id, &uses, &settled, &restage).await?)
 }
 
 /// Whether the caller is a party of the case.
