@@ -375,25 +375,38 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        for l in &c.lines {
-            sqlx::query(
+        // The lines in one statement: every value bound, only numbered placeholders written.
+        if !c.lines.is_empty() {
+            const WIDTH: usize = 12;
+            let dialect = self.dialect();
+            let rows: Vec<String> = (0..c.lines.len())
+                .map(|i| {
+                    let values: Vec<String> = (1..=WIDTH).map(|j| dialect.placeholder(i * WIDTH + j)).collect();
+                    format!("({})", values.join(", "))
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO case_lines (case_id, material_code, name, required, may_defer, items, state, source_kind,
-                 reference, note, deferred_until, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(id)
-            .bind(&l.material_code)
-            .bind(&l.name)
-            .bind(i64::from(l.required))
-            .bind(i64::from(l.deferrable))
-            .bind(l.items.join(","))
-            .bind(&l.state)
-            .bind(&l.source_kind)
-            .bind(&l.reference)
-            .bind(&l.note)
-            .bind(&l.deferred_until)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+                 reference, note, deferred_until, updated_at) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for l in &c.lines {
+                q = q
+                    .bind(id)
+                    .bind(l.material_code.clone())
+                    .bind(l.name.clone())
+                    .bind(i64::from(l.required))
+                    .bind(i64::from(l.deferrable))
+                    .bind(l.items.join(","))
+                    .bind(l.state.clone())
+                    .bind(l.source_kind.clone())
+                    .bind(l.reference.clone())
+                    .bind(l.note.clone())
+                    .bind(l.deferred_until.clone())
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
         }
         for t in &c.tasks {
             sqlx::query(
@@ -735,11 +748,13 @@ impl Store {
         change: &StepChange,
         audit: &AuditEvent,
     ) -> Result<CaseRecord> {
-        let mut tx = self.begin().await?;
-        let current = self.case_in(&mut tx, id).await?;
+        // Read before taking the write lock: the step's update is guarded by the version, so a
+        // change made in between is a conflict all the same.
+        let current = self.case_by_id(id).await?;
         if current.version != version {
             return Err(conflict("the case was changed meanwhile"));
         }
+        let mut tx = self.begin().await?;
         self.case_step_in(&mut tx, &current, step, change).await?;
         let mut event = audit.clone().object(&current.case_no);
         if !change.note.is_empty() {
@@ -1088,9 +1103,13 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin().await?;
+        let mut events = Vec::with_capacity(uses.len());
         for (u, audit) in uses {
             let recorded = self.certificate_use_in(&mut tx, u).await?;
-            self.audit_in(&mut tx, &audit.clone().object(recorded.id)).await?;
+            events.push(audit.clone().object(recorded.id));
+        }
+        if !events.is_empty() {
+            self.audit_rows(&mut tx, &events).await?;
         }
         let now = now_micros();
         for l in lines {
