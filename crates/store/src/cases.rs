@@ -1103,13 +1103,10 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin().await?;
-        let mut events = Vec::with_capacity(uses.len());
         for (u, audit) in uses {
             let recorded = self.certificate_use_in(&mut tx, u).await?;
-            events.push(audit.clone().object(recorded.id));
-        }
-        if !events.is_empty() {
-            self.audit_rows(&mut tx, &events).await?;
+            // One entry per statement: that statement stays prepared.
+            self.audit_in(&mut tx, &audit.clone().object(recorded.id)).await?;
         }
         let now = now_micros();
         for l in lines {
