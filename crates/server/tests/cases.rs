@@ -59,6 +59,52 @@ fn line<'a>(case: &'a Value, code: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{code} in {case}"))
 }
 
+/// Certificate `identifier` verifies with OpenSSL (pkeyutl, SM3, distid 1234567812345678) from
+/// its export, as the export is documented to (when OpenSSL is on the machine).
+async fn verify_with_openssl(app: &App, identifier: &str, dir_name: &str) {
+    if !common::have_tool("openssl") {
+        return;
+    }
+    let record = app.store.certificate(identifier).await.unwrap().unwrap();
+    let (ca, _) = app.store.seal_authority().await.unwrap().unwrap();
+    let dir = app.dir.join(dir_name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in yici_certificates::library::export::files(&record, &ca).unwrap() {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl runs")
+    };
+    let pubkey = run(&["x509", "-in", &path("signer.pem"), "-pubkey", "-noout"]);
+    assert!(pubkey.status.success());
+    std::fs::write(dir.join("pub.pem"), &pubkey.stdout).unwrap();
+    let verified = run(&[
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        &path("pub.pem"),
+        "-in",
+        &path("content.bin"),
+        "-sigfile",
+        &path("signature.der"),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        "distid:1234567812345678",
+    ]);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+}
+
 async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     yici_server::demo::seed_catalogue(&app.store).await.unwrap();
     app.seed_certificates().await;
@@ -343,46 +389,7 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
     let mine = app.get("/api/v1/me/certificates", Auth::Session(&citizen)).await;
     assert!(mine.text.contains(identifier), "in the holder's library: {}", mine.text);
     // The new certificate verifies with OpenSSL, as its export is documented to.
-    if common::have_tool("openssl") {
-        let record = app.store.certificate(identifier).await.unwrap().unwrap();
-        let (ca, _) = app.store.seal_authority().await.unwrap().unwrap();
-        let dir = app.dir.join("transfer-export");
-        std::fs::create_dir_all(&dir).unwrap();
-        for (name, bytes) in yici_certificates::library::export::files(&record, &ca).unwrap() {
-            std::fs::write(dir.join(name), bytes).unwrap();
-        }
-        let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
-        let run = |args: &[&str]| {
-            std::process::Command::new("openssl")
-                .args(args)
-                .output()
-                .expect("openssl runs")
-        };
-        let pubkey = run(&["x509", "-in", &path("signer.pem"), "-pubkey", "-noout"]);
-        assert!(pubkey.status.success());
-        std::fs::write(dir.join("pub.pem"), &pubkey.stdout).unwrap();
-        let verified = run(&[
-            "pkeyutl",
-            "-verify",
-            "-pubin",
-            "-inkey",
-            &path("pub.pem"),
-            "-in",
-            &path("content.bin"),
-            "-sigfile",
-            &path("signature.der"),
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pkeyopt",
-            "distid:1234567812345678",
-        ]);
-        assert!(
-            verified.status.success(),
-            "{}",
-            String::from_utf8_lossy(&verified.stderr)
-        );
-    }
+    verify_with_openssl(&app, identifier, "transfer-export").await;
     // Both parties are on the case; the seller's number is masked for the buyer.
     let parties = approved["parties"].as_array().unwrap();
     assert_eq!(parties.len(), 2);
@@ -566,6 +573,7 @@ async fn bundles_run_their_departments_in_parallel(app: App) {
         assert_eq!(record.holder_code, CITIZEN.0, "issued to the buyer");
         if type_name(&app, &record.type_code).await == "不动产权证书" {
             titles += 1;
+            verify_with_openssl(&app, id, "bundle-title-export").await;
         }
     }
     assert_eq!(titles, 1, "the buyer's new 不动产权证书: {approved}");
