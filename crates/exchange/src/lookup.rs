@@ -324,22 +324,49 @@ pub async fn lookup(state: &ExchangeState, caller: &Caller, l: Lookup) -> Result
         .iter()
         .map(|row| release.row(&row.values, |item, v| standard_value(&mappings, item, v), &mut subjects))
         .collect();
-    let mut event = caller
-        .event(Action::ExchangeRead, "catalogue_resource")
-        .object(&resource.code)
-        .purpose(purpose);
-    subjects.sort_unstable();
-    subjects.dedup();
-    event.subjects = subjects;
-    event.case_ref = case;
-    event.grant_ref = Some(grant.id.to_string());
-    state.audit.append(event).await?;
+    let read = Read {
+        action: Action::ExchangeRead,
+        resource: &resource.code,
+        purpose: &purpose,
+        case,
+    };
+    record_read(state, caller, read, subjects, &grant).await?;
     Ok(Records {
         resource: resource.code.clone(),
         items: release.items(),
         records,
         missing,
     })
+}
+
+/// A read under a grant, as its audit entry names it.
+struct Read<'a> {
+    action: Action,
+    resource: &'a str,
+    purpose: &'a str,
+    case: Option<String>,
+}
+
+/// The audit entry of a read under `grant`: what was read, why, for which case, and whose data
+/// (each data subject once).
+async fn record_read(
+    state: &ExchangeState,
+    caller: &Caller,
+    read: Read<'_>,
+    mut subjects: Vec<String>,
+    grant: &Grant,
+) -> Result<()> {
+    let mut event = caller
+        .event(read.action, "catalogue_resource")
+        .object(read.resource)
+        .purpose(read.purpose);
+    subjects.sort_unstable();
+    subjects.dedup();
+    event.subjects = subjects;
+    event.case_ref = read.case;
+    event.grant_ref = Some(grant.id.to_string());
+    state.audit.append(event).await?;
+    Ok(())
 }
 
 /// The rows of `keys`: from the exchange's own copy, or from the provider's endpoint (proxy mode).
@@ -440,16 +467,13 @@ pub async fn lookup_for_case(
     for row in &rows {
         release.row(&row.values, |item, v| standard_value(&mappings, item, v), &mut subjects);
     }
-    let mut event = caller
-        .event(Action::ExchangeRead, "catalogue_resource")
-        .object(&resource.code)
-        .purpose(purpose);
-    subjects.sort_unstable();
-    subjects.dedup();
-    event.subjects = subjects;
-    event.case_ref = Some(case_no.to_string());
-    event.grant_ref = Some(grant.id.to_string());
-    state.audit.append(event).await?;
+    let read = Read {
+        action: Action::ExchangeRead,
+        resource: &resource.code,
+        purpose,
+        case: Some(case_no.to_string()),
+    };
+    record_read(state, caller, read, subjects, &grant).await?;
     Ok(if rows.is_empty() {
         CaseFetch::NotFound
     } else {
@@ -532,15 +556,13 @@ pub async fn changes(
             record: release.row(&c.values, |item, v| standard_value(&mappings, item, v), &mut subjects),
         })
         .collect();
-    let mut event = caller
-        .event(Action::ExchangeChanges, "catalogue_resource")
-        .object(&resource.code)
-        .purpose(purpose);
-    subjects.sort_unstable();
-    subjects.dedup();
-    event.subjects = subjects;
-    event.grant_ref = Some(grant.id.to_string());
-    state.audit.append(event).await?;
+    let read = Read {
+        action: Action::ExchangeChanges,
+        resource: &resource.code,
+        purpose: &purpose,
+        case: None,
+    };
+    record_read(state, caller, read, subjects, &grant).await?;
     Ok(out)
 }
 

@@ -1486,6 +1486,14 @@ pub struct FeedEvent {
     pub at: i64,
 }
 
+/// The columns of a [`FeedEvent`], from a case's timeline joined with its case.
+macro_rules! feed_select {
+    () => {
+        "SELECT e.id, c.case_no, c.subject_kind, c.subject_code, c.region_code, e.step, e.status, e.at
+         FROM case_events e JOIN cases c ON c.id = e.case_id"
+    };
+}
+
 fn feed_event(r: &sqlx::any::AnyRow) -> Result<FeedEvent> {
     Ok(FeedEvent {
         position: get_i64(r, "id")?,
@@ -1510,14 +1518,13 @@ impl Store {
         department_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<FeedEvent>> {
-        let rows = sqlx::query(
-            "SELECT e.id, c.case_no, c.subject_kind, c.subject_code, c.region_code, e.step, e.status, e.at
-             FROM case_events e JOIN cases c ON c.id = e.case_id
-             WHERE e.id > $1 AND e.at < $2
+        let rows = sqlx::query(concat!(
+            feed_select!(),
+            " WHERE e.id > $1 AND e.at < $2
                AND ($3 = 0 OR c.department_id = $3
                     OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.department_id = $3))
-             ORDER BY e.id LIMIT $4",
-        )
+             ORDER BY e.id LIMIT $4"
+        ))
         .bind(after)
         .bind(before)
         .bind(department_id.unwrap_or(0))
@@ -1529,14 +1536,10 @@ impl Store {
 
     /// Transitions not yet published to NATS, oldest first.
     pub async fn case_feed_unpushed(&self, limit: i64) -> Result<Vec<FeedEvent>> {
-        let rows = sqlx::query(
-            "SELECT e.id, c.case_no, c.subject_kind, c.subject_code, c.region_code, e.step, e.status, e.at
-             FROM case_events e JOIN cases c ON c.id = e.case_id
-             WHERE e.pushed = 0 ORDER BY e.id LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query(concat!(feed_select!(), " WHERE e.pushed = 0 ORDER BY e.id LIMIT $1"))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(feed_event).collect()
     }
 
