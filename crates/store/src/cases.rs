@@ -79,7 +79,7 @@ pub struct NewCase {
     pub visit: Option<(String, Option<i64>)>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PartyRecord {
     pub role: String,
     pub id_number: String,
@@ -110,7 +110,7 @@ pub struct LineRecord {
     pub defect: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct OpinionRecord {
     pub user_id: i64,
     /// `approve` or `refuse`.
@@ -145,7 +145,7 @@ pub struct TaskRecord {
     pub opinions: Vec<OpinionRecord>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PauseRecord {
     pub task_id: Option<i64>,
     /// `supplement` or `special`.
@@ -172,7 +172,7 @@ pub struct NoticeRecord {
     pub supplied_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct VisitRecord {
     pub reason: String,
     pub note: String,
@@ -180,14 +180,14 @@ pub struct VisitRecord {
     pub at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DeliveryRecord {
     pub mode: String,
     pub tracking: String,
     pub at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct EventRecord {
     pub step: String,
     pub status: String,
@@ -241,12 +241,39 @@ pub struct CaseRecord {
 /// How a fetch settled a material line.
 #[derive(Debug, Clone)]
 pub struct LineResolution {
-    pub line_id: i64,
+    /// The line's material code (one line per material in a case).
+    pub material_code: String,
     /// `fetched`, or `missing` (with the note saying why).
     pub state: String,
     pub source_kind: String,
     pub reference: String,
     pub note: String,
+}
+
+/// What a case fetched, recorded in one transaction with the change it serves: use copies of
+/// certificates (with their audit entries), the lines they settle, and the stages a bundle's
+/// items move back by to wait for a sibling's result.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFetched {
+    pub uses: Vec<(crate::certificates::CertificateUse, AuditEvent)>,
+    pub lines: Vec<LineResolution>,
+    /// (implementation code, stages to add) of a bundle's items.
+    pub restage: Vec<(String, i64)>,
+}
+
+impl CaseFetched {
+    fn is_empty(&self) -> bool {
+        self.uses.is_empty() && self.lines.is_empty() && self.restage.iter().all(|(_, o)| *o <= 0)
+    }
+
+    /// The stages added to the tasks of item `implementation_code`.
+    fn offset(&self, implementation_code: &str) -> i64 {
+        self.restage
+            .iter()
+            .filter(|(code, o)| code == implementation_code && *o > 0)
+            .map(|(_, o)| *o)
+            .sum()
+    }
 }
 
 /// An approver's decision on a task.
@@ -283,19 +310,185 @@ fn listed(ids: &[i64]) -> String {
     format!(",{},", inner.join(","))
 }
 
+/// The statement reading a case with its children, built once per dialect.
+fn case_sql(dialect: crate::dialect::Dialect) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    let slot = match dialect {
+        crate::dialect::Dialect::Sqlite => &SQL[0],
+        crate::dialect::Dialect::Postgres => &SQL[1],
+    };
+    slot.get_or_init(|| {
+        let of_case = |table: &str| format!("{table} WHERE case_id = cases.id");
+        let children = [
+            (
+                "items",
+                dialect.json_rows(&["implementation_code", "version_id"], &of_case("case_items"), "implementation_code"),
+            ),
+            (
+                "parties",
+                dialect.json_rows(
+                    &["role", "id_number", "name", "applicant_id", "consented_at"],
+                    &of_case("case_parties"),
+                    "id",
+                ),
+            ),
+            (
+                "lines",
+                dialect.json_rows(
+                    &[
+                        "id", "material_code", "name", "required", "may_defer", "items", "state", "source_kind", "reference",
+                        "note", "sm3", "media_type", "size", "deferred_until", "checked", "defect",
+                    ],
+                    &of_case("case_lines"),
+                    "id",
+                ),
+            ),
+            (
+                "tasks",
+                dialect.json_rows(
+                    &[
+                        "id", "implementation_code", "step", "stage", "name", "department_id", "signing", "required", "issues",
+                        "issued", "issue_note", "days", "status", "assignees", "claimed_by", "opened_at", "opened_day",
+                        "closed_at", "version",
+                    ],
+                    &of_case("case_tasks"),
+                    "stage, step, id",
+                ),
+            ),
+            (
+                "opinions",
+                dialect.json_rows(
+                    &["o.task_id", "o.user_id", "o.decision", "o.opinion", "o.at"],
+                    "case_opinions o JOIN case_tasks t ON t.id = o.task_id WHERE t.case_id = cases.id",
+                    "o.id",
+                ),
+            ),
+            (
+                "pauses",
+                dialect.json_rows(
+                    &["task_id", "kind", "from_day", "until_day", "limit_days", "reason"],
+                    &of_case("case_pauses"),
+                    "id",
+                ),
+            ),
+            (
+                "notices",
+                dialect.json_rows(
+                    &["id", "lines", "override_reason", "at", "supplied_at"],
+                    &of_case("case_notices"),
+                    "id",
+                ),
+            ),
+            (
+                "visits",
+                dialect.json_rows(&["reason", "note", "region_code", "at"], &of_case("case_visits"), "id"),
+            ),
+            (
+                "deliveries",
+                dialect.json_rows(&["mode", "tracking", "at"], &of_case("case_deliveries"), "id"),
+            ),
+            (
+                "timeline",
+                dialect.json_rows(&["step", "status", "actor", "note", "at"], &of_case("case_events"), "id"),
+            ),
+        ];
+        let children: Vec<String> = children.iter().map(|(name, sql)| format!("{sql} AS {name}")).collect();
+        format!(
+            "SELECT id, case_no, subject_kind, subject_code, name, department_id, region_code, status, channel, case_type,
+             promised_days, answers, form, received_at, received_day, accepted_at, accepted_day, deemed_accepted,
+             concluded_at, delivered_at, reason, extended_days, extension_reason, version, {} FROM cases WHERE id = $1",
+            children.join(", ")
+        )
+    })
+}
+
+/// The children of a case read as a JSON array in `column`.
+fn children<T: serde::de::DeserializeOwned>(r: &sqlx::any::AnyRow, column: &str) -> Result<Vec<T>> {
+    serde_json::from_str(&get_str(r, column)?).map_err(|e| StoreError::Invalid(format!("a case's {column}: {e}")))
+}
+
+/// The rows of a case's children as read ([`case_sql`]).
+#[derive(serde::Deserialize)]
+struct ItemRow {
+    implementation_code: String,
+    version_id: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct LineRow {
+    id: i64,
+    material_code: String,
+    name: String,
+    required: i64,
+    may_defer: i64,
+    items: String,
+    state: String,
+    source_kind: String,
+    reference: String,
+    note: String,
+    sm3: String,
+    media_type: String,
+    size: i64,
+    deferred_until: Option<String>,
+    checked: String,
+    defect: String,
+}
+
+#[derive(serde::Deserialize)]
+struct TaskRow {
+    id: i64,
+    implementation_code: String,
+    step: i64,
+    stage: i64,
+    name: String,
+    department_id: i64,
+    signing: String,
+    required: i64,
+    issues: Option<String>,
+    issued: String,
+    issue_note: String,
+    days: i64,
+    status: String,
+    assignees: String,
+    claimed_by: Option<i64>,
+    opened_at: Option<i64>,
+    opened_day: Option<String>,
+    closed_at: Option<i64>,
+    version: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct OpinionRow {
+    task_id: i64,
+    #[serde(flatten)]
+    opinion: OpinionRecord,
+}
+
+#[derive(serde::Deserialize)]
+struct NoticeRow {
+    id: i64,
+    lines: String,
+    override_reason: String,
+    at: i64,
+    supplied_at: Option<i64>,
+}
+
 fn conflict(what: &str) -> StoreError {
     StoreError::Conflict(what.to_string())
 }
 
 impl Store {
     /// Submit a case: numbered for its region and day, written whole with its timeline's first
-    /// entry and its audit entry. With an idempotency key the submitter has used before, the
-    /// case made then is returned and nothing is written (`false`).
+    /// entry, its audit entry and what `fetch` makes of the number (the use copies of what the
+    /// government holds, bound to the case; the lines they settle), in one transaction. With an
+    /// idempotency key the submitter has used before, the case made then is returned and
+    /// nothing is written (`false`).
     pub async fn case_submit(
         &self,
         c: &NewCase,
         day: chrono::NaiveDate,
         audit: &AuditEvent,
+        fetch: impl FnOnce(&str) -> CaseFetched + Send,
     ) -> Result<(CaseRecord, bool)> {
         let mut tx = self.begin().await?;
         if let Some(key) = &c.idempotency_key {
@@ -326,6 +519,8 @@ impl Store {
         )?;
         let serial = u32::try_from(serial).map_err(|_| conflict("no case numbers left for the day"))?;
         let case_no = CaseNo::new(&c.region, day, serial).map_err(|p| StoreError::Conflict(p.en))?;
+        // What the government holds, bound to the number just given (read before the lock).
+        let fetched = fetch(case_no.as_str());
         let now = now_micros();
         let row = sqlx::query(
             "INSERT INTO cases (case_no, subject_kind, subject_code, name, department_id, region_code, status, channel,
@@ -392,6 +587,14 @@ impl Store {
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for l in &c.lines {
+                let (state, source_kind, reference, note) = match fetched
+                    .lines
+                    .iter()
+                    .find(|r| r.material_code == l.material_code && l.state == "missing")
+                {
+                    Some(r) => (&r.state, &r.source_kind, &r.reference, &r.note),
+                    None => (&l.state, &l.source_kind, &l.reference, &l.note),
+                };
                 q = q
                     .bind(id)
                     .bind(l.material_code.clone())
@@ -399,10 +602,10 @@ impl Store {
                     .bind(i64::from(l.required))
                     .bind(i64::from(l.deferrable))
                     .bind(l.items.join(","))
-                    .bind(l.state.clone())
-                    .bind(l.source_kind.clone())
-                    .bind(l.reference.clone())
-                    .bind(l.note.clone())
+                    .bind(state.clone())
+                    .bind(source_kind.clone())
+                    .bind(reference.clone())
+                    .bind(note.clone())
                     .bind(l.deferred_until.clone())
                     .bind(now);
             }
@@ -416,7 +619,7 @@ impl Store {
             .bind(id)
             .bind(&t.implementation_code)
             .bind(t.step)
-            .bind(t.stage)
+            .bind(t.stage + fetched.offset(&t.implementation_code))
             .bind(&t.name)
             .bind(t.department_id)
             .bind(signing_code(t.signing))
@@ -443,6 +646,7 @@ impl Store {
         self.case_event_in(&mut tx, id, (CaseStep::Submit, CaseStatus::Received), &submitted, now)
             .await?;
         self.audit_in(&mut tx, &audit.clone().object(case_no.as_str())).await?;
+        self.case_uses_in(&mut tx, &fetched).await?;
         self.commit_uncached(tx).await?;
         // Read after the commit, outside the write lock.
         let record = self.case_by_id(id).await?;
@@ -501,205 +705,19 @@ impl Store {
         }
     }
 
+    /// A case with everything recorded about it, in one statement: its children come as JSON
+    /// arrays ([`crate::dialect::Dialect::json_rows`]).
     async fn case_in(&self, conn: &mut AnyConnection, id: i64) -> Result<CaseRecord> {
-        let r = sqlx::query(
-            "SELECT id, case_no, subject_kind, subject_code, name, department_id, region_code, status, channel, case_type,
-             promised_days, answers, form, received_at, received_day, accepted_at, accepted_day, deemed_accepted,
-             concluded_at, delivered_at, reason, extended_days, extension_reason, version FROM cases WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound("case"))?;
-        let items = sqlx::query(
-            "SELECT implementation_code, version_id FROM case_items WHERE case_id = $1 ORDER BY implementation_code",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((get_str(r, "implementation_code")?, get_i64(r, "version_id")?)))
-        .collect::<Result<Vec<_>>>()?;
-        let parties = sqlx::query(
-            "SELECT role, id_number, name, applicant_id, consented_at FROM case_parties WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PartyRecord {
-                role: get_str(r, "role")?,
-                id_number: get_str(r, "id_number")?,
-                name: get_str(r, "name")?,
-                applicant_id: get_opt_i64(r, "applicant_id")?,
-                consented_at: get_opt_i64(r, "consented_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let lines = sqlx::query(
-            "SELECT id, material_code, name, required, may_defer, items, state, source_kind, reference, note, sm3, media_type,
-             size, deferred_until, checked, defect FROM case_lines WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(LineRecord {
-                id: get_i64(r, "id")?,
-                material_code: get_str(r, "material_code")?,
-                name: get_str(r, "name")?,
-                required: get_i64(r, "required")? != 0,
-                deferrable: get_i64(r, "may_defer")? != 0,
-                items: get_str(r, "items")?
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                state: get_str(r, "state")?,
-                source_kind: get_str(r, "source_kind")?,
-                reference: get_str(r, "reference")?,
-                note: get_str(r, "note")?,
-                sm3: get_str(r, "sm3")?,
-                media_type: get_str(r, "media_type")?,
-                size: get_i64(r, "size")?,
-                deferred_until: get_opt_str(r, "deferred_until")?,
-                checked: get_str(r, "checked")?,
-                defect: get_str(r, "defect")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let mut tasks = sqlx::query(
-            "SELECT id, implementation_code, step, stage, name, department_id, signing, required, issues, issued, issue_note, days, status,
-             assignees, claimed_by, opened_at, opened_day, closed_at, version FROM case_tasks WHERE case_id = $1 ORDER BY stage, step, id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(TaskRecord {
-                id: get_i64(r, "id")?,
-                implementation_code: get_str(r, "implementation_code")?,
-                step: get_i64(r, "step")?,
-                stage: get_i64(r, "stage")?,
-                name: get_str(r, "name")?,
-                department_id: get_i64(r, "department_id")?,
-                signing: get_str(r, "signing")?,
-                required: get_i64(r, "required")? != 0,
-                issues: get_opt_str(r, "issues")?,
-                issued: get_str(r, "issued")?,
-                issue_note: get_str(r, "issue_note")?,
-                days: get_i64(r, "days")?,
-                status: get_str(r, "status")?,
-                assignees: ids(&get_str(r, "assignees")?),
-                claimed_by: get_opt_i64(r, "claimed_by")?,
-                opened_at: get_opt_i64(r, "opened_at")?,
-                opened_day: get_opt_str(r, "opened_day")?,
-                closed_at: get_opt_i64(r, "closed_at")?,
-                version: get_i64(r, "version")?,
-                opinions: Vec::new(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        for t in &mut tasks {
-            t.opinions =
-                sqlx::query("SELECT user_id, decision, opinion, at FROM case_opinions WHERE task_id = $1 ORDER BY id")
-                    .bind(t.id)
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        Ok(OpinionRecord {
-                            user_id: get_i64(r, "user_id")?,
-                            decision: get_str(r, "decision")?,
-                            opinion: get_str(r, "opinion")?,
-                            at: get_i64(r, "at")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-        }
-        let pauses = sqlx::query(
-            "SELECT task_id, kind, from_day, until_day, limit_days, reason FROM case_pauses WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PauseRecord {
-                task_id: get_opt_i64(r, "task_id")?,
-                kind: get_str(r, "kind")?,
-                from_day: get_str(r, "from_day")?,
-                until_day: get_opt_str(r, "until_day")?,
-                limit_days: get_opt_i64(r, "limit_days")?,
-                reason: get_str(r, "reason")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let notices = sqlx::query(
-            "SELECT id, lines, override_reason, at, supplied_at FROM case_notices WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(NoticeRecord {
-                id: get_i64(r, "id")?,
-                lines: serde_json::from_str(&get_str(r, "lines")?)
-                    .map_err(|e| StoreError::Invalid(format!("a notice's lines: {e}")))?,
-                override_reason: get_str(r, "override_reason")?,
-                at: get_i64(r, "at")?,
-                supplied_at: get_opt_i64(r, "supplied_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let visits =
-            sqlx::query("SELECT reason, note, region_code, at FROM case_visits WHERE case_id = $1 ORDER BY id")
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(VisitRecord {
-                        reason: get_str(r, "reason")?,
-                        note: get_str(r, "note")?,
-                        region_code: get_str(r, "region_code")?,
-                        at: get_i64(r, "at")?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-        let deliveries = sqlx::query("SELECT mode, tracking, at FROM case_deliveries WHERE case_id = $1 ORDER BY id")
+        let r = sqlx::query(sqlx::AssertSqlSafe(case_sql(self.dialect())))
             .bind(id)
-            .fetch_all(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await?
-            .iter()
-            .map(|r| {
-                Ok(DeliveryRecord {
-                    mode: get_str(r, "mode")?,
-                    tracking: get_str(r, "tracking")?,
-                    at: get_i64(r, "at")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let timeline =
-            sqlx::query("SELECT step, status, actor, note, at FROM case_events WHERE case_id = $1 ORDER BY id")
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(EventRecord {
-                        step: get_str(r, "step")?,
-                        status: get_str(r, "status")?,
-                        actor: get_str(r, "actor")?,
-                        note: get_str(r, "note")?,
-                        at: get_i64(r, "at")?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+            .ok_or(StoreError::NotFound("case"))?;
+        let items: Vec<ItemRow> = children(&r, "items")?;
+        let lines: Vec<LineRow> = children(&r, "lines")?;
+        let tasks: Vec<TaskRow> = children(&r, "tasks")?;
+        let opinions: Vec<OpinionRow> = children(&r, "opinions")?;
+        let notices: Vec<NoticeRow> = children(&r, "notices")?;
         Ok(CaseRecord {
             id: get_i64(&r, "id")?,
             case_no: get_str(&r, "case_no")?,
@@ -725,24 +743,93 @@ impl Store {
             extended_days: get_i64(&r, "extended_days")?,
             extension_reason: get_str(&r, "extension_reason")?,
             version: get_i64(&r, "version")?,
-            items,
-            parties,
-            lines,
-            tasks,
-            pauses,
-            notices,
-            visits,
-            deliveries,
-            timeline,
+            items: items
+                .into_iter()
+                .map(|i| (i.implementation_code, i.version_id))
+                .collect(),
+            parties: children(&r, "parties")?,
+            lines: lines
+                .into_iter()
+                .map(|l| LineRecord {
+                    id: l.id,
+                    material_code: l.material_code,
+                    name: l.name,
+                    required: l.required != 0,
+                    deferrable: l.may_defer != 0,
+                    items: l
+                        .items
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    state: l.state,
+                    source_kind: l.source_kind,
+                    reference: l.reference,
+                    note: l.note,
+                    sm3: l.sm3,
+                    media_type: l.media_type,
+                    size: l.size,
+                    deferred_until: l.deferred_until,
+                    checked: l.checked,
+                    defect: l.defect,
+                })
+                .collect(),
+            tasks: tasks
+                .into_iter()
+                .map(|t| TaskRecord {
+                    id: t.id,
+                    implementation_code: t.implementation_code,
+                    step: t.step,
+                    stage: t.stage,
+                    name: t.name,
+                    department_id: t.department_id,
+                    signing: t.signing,
+                    required: t.required != 0,
+                    issues: t.issues,
+                    issued: t.issued,
+                    issue_note: t.issue_note,
+                    days: t.days,
+                    status: t.status,
+                    assignees: ids(&t.assignees),
+                    claimed_by: t.claimed_by,
+                    opened_at: t.opened_at,
+                    opened_day: t.opened_day,
+                    closed_at: t.closed_at,
+                    version: t.version,
+                    opinions: opinions
+                        .iter()
+                        .filter(|o| o.task_id == t.id)
+                        .map(|o| o.opinion.clone())
+                        .collect(),
+                })
+                .collect(),
+            pauses: children(&r, "pauses")?,
+            notices: notices
+                .into_iter()
+                .map(|n| {
+                    Ok(NoticeRecord {
+                        id: n.id,
+                        lines: serde_json::from_str(&n.lines)
+                            .map_err(|e| StoreError::Invalid(format!("a notice's lines: {e}")))?,
+                        override_reason: n.override_reason,
+                        at: n.at,
+                        supplied_at: n.supplied_at,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+            visits: children(&r, "visits")?,
+            deliveries: children(&r, "deliveries")?,
+            timeline: children(&r, "timeline")?,
         })
     }
 
-    /// Take `step` on case `id`, which must still be at `version` (else 409, nothing written)
-    /// and in a state that allows it. Accepting opens the first stage's tasks; a notice pauses
-    /// the decision clock, supplying resumes it; concluding closes the open tasks.
+    /// Take `step` on case `current` (as just read), which must still be at `version` (else
+    /// 409, nothing written) and in a state that allows it. Accepting opens the first stage's
+    /// tasks; a notice pauses the decision clock, supplying resumes it; concluding closes the
+    /// open tasks.
     pub async fn case_step(
         &self,
-        id: i64,
+        current: &CaseRecord,
         version: i64,
         step: CaseStep,
         change: &StepChange,
@@ -750,12 +837,11 @@ impl Store {
     ) -> Result<CaseRecord> {
         // Read before taking the write lock: the step's update is guarded by the version, so a
         // change made in between is a conflict all the same.
-        let current = self.case_by_id(id).await?;
         if current.version != version {
             return Err(conflict("the case was changed meanwhile"));
         }
         let mut tx = self.begin().await?;
-        self.case_step_in(&mut tx, &current, step, change).await?;
+        self.case_step_in(&mut tx, current, step, change).await?;
         let mut event = audit.clone().object(&current.case_no);
         if !change.note.is_empty() {
             event.detail = Some(change.note.clone());
@@ -763,8 +849,7 @@ impl Store {
         self.audit_in(&mut tx, &event).await?;
         self.commit_uncached(tx).await?;
         // Read after the commit, outside the write lock.
-        let after = self.case_by_id(id).await?;
-        Ok(after)
+        self.case_by_id(current.id).await
     }
 
     async fn case_step_in(
@@ -1078,54 +1163,32 @@ impl Store {
         Ok(after)
     }
 
-    /// Settle material lines of case `case_id` after the fetches, in one transaction: each
-    /// line's state, what satisfied it, and a note (why a fetch fell back to upload). Only lines
-    /// still missing change.
-    pub async fn case_lines_resolve(
-        &self,
-        case_id: i64,
-        lines: &[LineResolution],
-        restage: &[(String, i64)],
-    ) -> Result<()> {
-        self.case_fetched(case_id, &[], lines, restage).await
-    }
-
-    /// What was fetched for case `case_id`, in one transaction: the certificates' use copies
-    /// with their audit entries, the lines settled, and a bundle's items restaged.
-    pub async fn case_fetched(
-        &self,
-        case_id: i64,
-        uses: &[(crate::certificates::CertificateUse, AuditEvent)],
-        lines: &[LineResolution],
-        restage: &[(String, i64)],
-    ) -> Result<()> {
-        if uses.is_empty() && lines.is_empty() && restage.is_empty() {
+    /// Record what case `case_id` fetched after it was submitted (a party's consent, the
+    /// window fetching again): lines still missing are settled.
+    pub async fn case_fetched(&self, case_id: i64, fetched: &CaseFetched) -> Result<()> {
+        if fetched.is_empty() {
             return Ok(());
         }
         let mut tx = self.begin().await?;
-        for (u, audit) in uses {
-            let recorded = self.certificate_use_in(&mut tx, u).await?;
-            // One entry per statement: that statement stays prepared.
-            self.audit_in(&mut tx, &audit.clone().object(recorded.id)).await?;
-        }
+        self.case_uses_in(&mut tx, fetched).await?;
         let now = now_micros();
-        for l in lines {
+        for l in &fetched.lines {
             sqlx::query(
                 "UPDATE case_lines SET state = $1, source_kind = $2, reference = $3, note = $4, updated_at = $5
-                 WHERE id = $6 AND case_id = $7 AND state = 'missing'",
+                 WHERE case_id = $6 AND material_code = $7 AND state = 'missing'",
             )
             .bind(&l.state)
             .bind(&l.source_kind)
             .bind(&l.reference)
             .bind(&l.note)
             .bind(now)
-            .bind(l.line_id)
             .bind(case_id)
+            .bind(&l.material_code)
             .execute(&mut *tx)
             .await?;
         }
         // A bundle's item that waits for another's result starts its stages after it.
-        for (implementation_code, offset) in restage.iter().filter(|(_, o)| *o > 0) {
+        for (implementation_code, offset) in fetched.restage.iter().filter(|(_, o)| *o > 0) {
             sqlx::query(
                 "UPDATE case_tasks SET stage = stage + $1 WHERE case_id = $2 AND implementation_code = $3 AND status = 'waiting'",
             )
@@ -1136,6 +1199,16 @@ impl Store {
             .await?;
         }
         self.commit_uncached(tx).await
+    }
+
+    /// The use copies a case fetched, each with its audit entry.
+    async fn case_uses_in(&self, tx: &mut AnyConnection, fetched: &CaseFetched) -> Result<()> {
+        for (u, audit) in &fetched.uses {
+            let recorded = self.certificate_use_in(&mut *tx, u).await?;
+            // One entry per statement: that statement stays prepared.
+            self.audit_in(&mut *tx, &audit.clone().object(recorded.id)).await?;
+        }
+        Ok(())
     }
 
     /// Record an uploaded file as material line `line_id` of case `case_id` (its checking

@@ -147,6 +147,23 @@ impl Dialect {
         }
     }
 
+    /// A scalar sub-select giving the rows of `from` (a table and its condition) as a JSON
+    /// array of objects, one key per column (`t.col` is keyed `col`), in the order of `order`,
+    /// as text; `[]` when there are none. One statement then reads a record with its children.
+    pub(crate) fn json_rows(self, columns: &[&str], from: &str, order: &str) -> String {
+        let pairs: Vec<String> = columns
+            .iter()
+            .map(|c| format!("'{}', {c}", c.rsplit('.').next().unwrap_or(c)))
+            .collect();
+        let pairs = pairs.join(", ");
+        match self {
+            Dialect::Sqlite => format!("(SELECT json_group_array(json_object({pairs}) ORDER BY {order}) FROM {from})"),
+            Dialect::Postgres => format!(
+                "(SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY {order}), '[]'::json)::text FROM {from})"
+            ),
+        }
+    }
+
     /// Serialise migrations between several instances starting at once (PostgreSQL only;
     /// SQLite is single-node and its write lock already serialises).
     pub(crate) fn migration_lock(self) -> Option<&'static str> {

@@ -8,7 +8,9 @@ use yici_core::cases::{CaseNo, CaseStep};
 use yici_core::id::{RegionCode, Uscc};
 use yici_core::items::*;
 use yici_core::org::{DepartmentKind, Role, Scope};
-use yici_store::cases::{Decision, NewCase, NewLine, NewParty, NewTask, NoticeLine, StepChange};
+use yici_store::cases::{
+    CaseFetched, Decision, LineResolution, NewCase, NewLine, NewParty, NewTask, NoticeLine, StepChange,
+};
 use yici_store::departments::{Department, NewDepartment};
 use yici_store::items::{BasicItem, Implementation, Publication};
 use yici_store::{Store, StoreError, both_backends, now_micros};
@@ -212,22 +214,40 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
 
     // Numbered per region and day, with a valid check character; the same key gives the same
     // case and writes nothing.
+    // What is fetched is bound to the number given and written with the case.
+    let given = std::sync::Mutex::new(String::new());
     let (first, created) = store
         .case_submit(
             &application(&code, version, &land, Some("k-1"), tasks.clone()),
             day(),
             &ev(Action::ItemEdit),
+            |no| {
+                *given.lock().unwrap() = no.to_string();
+                CaseFetched {
+                    lines: vec![LineResolution {
+                        material_code: "contract".into(),
+                        state: "missing".into(),
+                        source_kind: String::new(),
+                        reference: String::new(),
+                        note: format!("{no}：未找到，请上传"),
+                    }],
+                    ..Default::default()
+                }
+            },
         )
         .await
         .unwrap();
     assert!(created);
     assert!(first.case_no.starts_with("33080020261130000001"));
     assert!(CaseNo::parse("case_no", &first.case_no).is_ok());
+    assert_eq!(*given.lock().unwrap(), first.case_no);
+    assert_eq!(first.lines[0].note, format!("{}：未找到，请上传", first.case_no));
     let (again, created) = store
         .case_submit(
             &application(&code, version, &land, Some("k-1"), tasks.clone()),
             day(),
             &ev(Action::ItemEdit),
+            |_| panic!("a retry fetches nothing"),
         )
         .await
         .unwrap();
@@ -238,6 +258,7 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
             &application(&code, version, &land, Some("k-2"), tasks.clone()),
             day(),
             &ev(Action::ItemEdit),
+            |_| CaseFetched::default(),
         )
         .await
         .unwrap();
@@ -250,7 +271,7 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
     // Out of order: nothing is written.
     let e = store
         .case_step(
-            first.id,
+            &first,
             first.version,
             CaseStep::Refuse,
             &on("clerk"),
@@ -261,7 +282,7 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
     let e = store
         .case_step(
-            first.id,
+            &first,
             first.version + 5,
             CaseStep::Accept,
             &on("clerk"),
@@ -284,13 +305,7 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
         ..on("clerk")
     };
     let c = store
-        .case_step(
-            first.id,
-            first.version,
-            CaseStep::Notice,
-            &notice,
-            &ev(Action::ItemEdit),
-        )
+        .case_step(&first, first.version, CaseStep::Notice, &notice, &ev(Action::ItemEdit))
         .await
         .unwrap();
     assert_eq!(c.status, "supplementing");
@@ -299,13 +314,7 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
     assert_eq!(c.lines[0].checked, "defective");
     assert_eq!(c.notices[0].lines[0].reason, "缺少买方签字");
     let c = store
-        .case_step(
-            c.id,
-            c.version,
-            CaseStep::Supply,
-            &on("applicant"),
-            &ev(Action::ItemEdit),
-        )
+        .case_step(&c, c.version, CaseStep::Supply, &on("applicant"), &ev(Action::ItemEdit))
         .await
         .unwrap();
     assert_eq!(
@@ -316,7 +325,7 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
 
     // Accepting opens stage 1 at once (land and tax); housing waits for stage 2.
     let c = store
-        .case_step(c.id, c.version, CaseStep::Accept, &on("clerk"), &ev(Action::ItemEdit))
+        .case_step(&c, c.version, CaseStep::Accept, &on("clerk"), &ev(Action::ItemEdit))
         .await
         .unwrap();
     assert_eq!(c.status, "processing");
@@ -408,7 +417,7 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
 
     // Acting on a concluded case is a conflict.
     let e = store
-        .case_step(c.id, c.version, CaseStep::Accept, &on("clerk"), &ev(Action::ItemEdit))
+        .case_step(&c, c.version, CaseStep::Accept, &on("clerk"), &ev(Action::ItemEdit))
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)));
@@ -422,7 +431,7 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
     // other tasks close.
     let c = store.case_by_no(&second.case_no).await.unwrap().unwrap();
     let c = store
-        .case_step(c.id, c.version, CaseStep::Accept, &on("clerk"), &ev(Action::ItemEdit))
+        .case_step(&c, c.version, CaseStep::Accept, &on("clerk"), &ev(Action::ItemEdit))
         .await
         .unwrap();
     let t = &c.tasks[0];

@@ -460,22 +460,20 @@ pub async fn use_for_case(
 /// (`Store::case_fetched`), so that the use and what it serves commit together.
 pub type PreparedUse = (CertificateRecord, CertificateUse, yici_core::audit::AuditEvent);
 
-/// Several fetches for one case at once, prepared: for each wanted certificate type, the newest
-/// valid certificate of the first of its holders who has one, as a use copy bound to the case
-/// (as [`use_for_case`]). Each holder's certificates are read once. `None` where no holder has
-/// one.
-pub async fn prepare_for_case(
-    state: &CertificatesState,
-    auth: &Caller,
-    d: &Department,
-    wanted: &[(String, Vec<String>)],
-    (case_no, purpose): (&str, &str),
-) -> Result<Vec<Option<PreparedUse>>> {
-    let today = state.clock.today();
-    let mut held: Vec<(String, Vec<CertificateRecord>)> = Vec::new();
-    for (_, holders) in wanted {
+/// The valid certificates of a case's holders, read once before the case's change is written
+/// (the case number a use copy is bound to may not exist yet).
+#[derive(Debug, Clone, Default)]
+pub struct Held {
+    holders: Vec<(String, Vec<CertificateRecord>)>,
+}
+
+impl Held {
+    /// Read the valid certificates of each of `holders`.
+    pub async fn read(state: &CertificatesState, holders: &[String]) -> Result<Held> {
+        let today = state.clock.today();
+        let mut held = Held::default();
         for h in holders {
-            if held.iter().any(|(k, _)| k == h) {
+            if held.holders.iter().any(|(k, _)| k == h) {
                 continue;
             }
             let filter = CertificateFilter {
@@ -490,34 +488,49 @@ pub async fn prepare_for_case(
                 .into_iter()
                 .filter(|c| c.status.as_of(c.valid_until, today) == Status::Valid)
                 .collect();
-            held.push((h.clone(), valid));
+            held.holders.push((h.clone(), valid));
         }
+        Ok(held)
     }
-    let access = Access {
-        purpose: purpose.to_string(),
-        grant: None,
-    };
-    let until = state.clock.now_micros() + USE_COPY_DAYS * 86_400_000_000;
-    Ok(wanted
-        .iter()
-        .map(|(type_code, holders)| {
-            let found = holders.iter().find_map(|h| {
-                held.iter()
-                    .find(|(k, _)| k == h)
-                    .and_then(|(_, certs)| certs.iter().filter(|c| &c.type_code == type_code).max_by_key(|c| c.id))
-            })?;
-            let (u, event) = use_of(
-                state,
-                auth,
-                (found, d),
-                UseKind::CaseCopy,
-                &access,
-                Some(case_no.to_string()),
-                Some(until),
-            );
-            Some((found.clone(), u, event))
-        })
-        .collect())
+
+    /// For each wanted certificate type, the newest valid certificate of the first of its
+    /// holders who has one, as a use copy bound to case `case_no` (as [`use_for_case`]);
+    /// `None` where no holder has one. Reads nothing.
+    pub fn use_copies(
+        &self,
+        state: &CertificatesState,
+        auth: &Caller,
+        d: &Department,
+        wanted: &[(String, Vec<String>)],
+        (case_no, purpose): (&str, &str),
+    ) -> Vec<Option<PreparedUse>> {
+        let access = Access {
+            purpose: purpose.to_string(),
+            grant: None,
+        };
+        let until = state.clock.now_micros() + USE_COPY_DAYS * 86_400_000_000;
+        wanted
+            .iter()
+            .map(|(type_code, holders)| {
+                let found = holders.iter().find_map(|h| {
+                    self.holders
+                        .iter()
+                        .find(|(k, _)| k == h)
+                        .and_then(|(_, certs)| certs.iter().filter(|c| &c.type_code == type_code).max_by_key(|c| c.id))
+                })?;
+                let (u, event) = use_of(
+                    state,
+                    auth,
+                    (found, d),
+                    UseKind::CaseCopy,
+                    &access,
+                    Some(case_no.to_string()),
+                    Some(until),
+                );
+                Some((found.clone(), u, event))
+            })
+            .collect()
+    }
 }
 
 /// A recorded use copy as shown to the department that requested it.

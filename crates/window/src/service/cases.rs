@@ -7,7 +7,7 @@
 //! leaves the line to upload, saying why.
 
 use super::invalid;
-use super::items::{GuideView, guide};
+use super::items::{ExemptSource, GuideView, MaterialLine, guide};
 use crate::WindowState;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -25,8 +25,8 @@ use yici_core::items::Scope;
 use yici_service::context::current_lang;
 use yici_service::{Caller, Error, FieldError, Kind, Result};
 use yici_store::cases::{
-    CaseRecord, Decision, EventRecord, LineResolution, NewCase, NewLine, NewParty, NewTask, NoticeLine, NoticeRecord,
-    StepChange, VisitRecord,
+    CaseFetched, CaseRecord, Decision, EventRecord, LineResolution, NewCase, NewLine, NewParty, NewTask, NoticeLine,
+    NoticeRecord, StepChange, VisitRecord,
 };
 
 /// A party named on an application besides the applicant signed in.
@@ -569,15 +569,44 @@ pub async fn apply(
             )
         }),
     };
-    let (record, created) = state
+    // What the government holds is read first, and recorded with the case it serves.
+    let parts = producers(&versions);
+    let holders: Vec<String> = new
+        .parties
+        .iter()
+        .filter(|p| p.consented_at.is_some())
+        .map(|p| p.id_number.clone())
+        .collect();
+    let missing: Vec<&str> = new
+        .lines
+        .iter()
+        .filter(|l| l.state == LineState::Missing.code())
+        .map(|l| l.material_code.as_str())
+        .collect();
+    let plan = FetchPlan::read(
+        state,
+        (lead.department_id, &g.name),
+        holders,
+        &missing,
+        &g,
+        (&parts, kind == "bundle"),
+    )
+    .await?;
+    let (mut record, created) = state
         .store
-        .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"))
+        .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"), |no| {
+            plan.settle(state, caller, no)
+        })
         .await?;
-    if created {
-        let parts = producers(&versions);
-        fetch_held(state, caller, &record, &g, (&parts, kind == "bundle")).await?;
+    if created && !plan.records.is_empty() {
+        let lines = plan.records(state, caller, &record.case_no).await?;
+        let fetched = CaseFetched {
+            lines,
+            ..Default::default()
+        };
+        state.store.case_fetched(record.id, &fetched).await?;
+        record = state.store.case_by_no(&record.case_no).await?.ok_or_else(not_found)?;
     }
-    let record = state.store.case_by_no(&record.case_no).await?.ok_or_else(not_found)?;
     Ok((view(state, caller, record).await?, created))
 }
 
@@ -627,7 +656,31 @@ async fn refetch(state: &WindowState, caller: &Caller, c: &CaseRecord) -> Result
             versions.push(r);
         }
     }
-    fetch_held(state, caller, c, &g, (&producers(&versions), bundle)).await
+    let parts = producers(&versions);
+    let holders: Vec<String> = c
+        .parties
+        .iter()
+        .filter(|p| p.consented_at.is_some())
+        .map(|p| p.id_number.clone())
+        .collect();
+    let missing: Vec<&str> = c
+        .lines
+        .iter()
+        .filter(|l| l.state == LineState::Missing.code())
+        .map(|l| l.material_code.as_str())
+        .collect();
+    let plan = FetchPlan::read(
+        state,
+        (c.department_id, &c.name),
+        holders,
+        &missing,
+        &g,
+        (&parts, bundle),
+    )
+    .await?;
+    let mut fetched = plan.settle(state, caller, &c.case_no);
+    fetched.lines.extend(plan.records(state, caller, &c.case_no).await?);
+    Ok(state.store.case_fetched(c.id, &fetched).await?)
 }
 
 /// A party signed in consents to the government fetching what it holds about them for this
@@ -690,185 +743,234 @@ pub async fn fetch(state: &WindowState, caller: &Caller, case_no: &str) -> Resul
     view(state, caller, c).await
 }
 
-/// Fetch each government-held line for the parties who consented: a certificate as a use copy
-/// bound to the case number, the result of an earlier case. A line that cannot be fetched
-/// stays to upload, saying why.
+/// What the government holds for a case's lines still missing, read before the case's change
+/// is written, for the parties who consented: a certificate becomes a use copy bound to the case
+/// number, the result of an earlier case is named. A line that cannot be fetched stays to
+/// upload, saying why. [`FetchPlan::settle`] binds the plan to the case number inside the
+/// transaction that records it; records from the exchange are looked up once the case exists
+/// ([`FetchPlan::records`]), their reads being audited under its number.
 ///
 /// In a bundle (一件事), what another of its items produces is never asked for: a sibling's
 /// result is passed on within the case while the departments work at once; a certificate no
 /// party holds yet (a new company's 营业执照) is issued first and the items that examine it
-/// start after it. The lines and the stages are settled in one transaction.
-async fn fetch_held(
-    state: &WindowState,
-    caller: &Caller,
-    c: &CaseRecord,
-    g: &GuideView,
-    (parts, bundle): (&[Producer], bool),
-) -> Result<()> {
-    let producers = if bundle { parts } else { &[] };
-    let department = state
-        .store
-        .department(c.department_id)
-        .await?
-        .ok_or_else(Error::internal)?;
-    let purpose = format!("办理“{}”（办件编号 {}）", c.name, c.case_no);
-    let consented: Vec<&yici_store::cases::PartyRecord> =
-        c.parties.iter().filter(|p| p.consented_at.is_some()).collect();
-    let settle = |line_id: i64, fetched: Option<(&str, String)>, note: String| LineResolution {
-        line_id,
+/// start after it.
+struct FetchPlan<'a> {
+    /// The lead department, on whose behalf the window fetches; the case's name.
+    department: yici_store::departments::Department,
+    name: String,
+    holders: Vec<String>,
+    /// The bundle's items (none for one item), and every item of the case.
+    producers: &'a [Producer],
+    parts: &'a [Producer],
+    settled: Vec<LineResolution>,
+    certificates: Vec<(String, &'a MaterialLine, &'a ExemptSource, Option<usize>)>,
+    held: yici_certificates::service::using::Held,
+    records: Vec<(String, &'a MaterialLine, &'a ExemptSource)>,
+}
+
+/// A fetched line, or a missing one with the note saying why.
+fn resolution(material_code: &str, fetched: Option<(&str, String)>, note: String) -> LineResolution {
+    LineResolution {
+        material_code: material_code.to_string(),
         state: if fetched.is_some() { "fetched" } else { "missing" }.into(),
         source_kind: fetched.as_ref().map(|f| f.0.to_string()).unwrap_or_default(),
         reference: fetched.map(|f| f.1).unwrap_or_default(),
         note,
-    };
-    let mut needs: Vec<Vec<usize>> = vec![Vec::new(); producers.len()];
-    let mut settled = Vec::new();
-    let mut certificate_lines = Vec::new();
-    let mut uses = Vec::new();
-    for line in &c.lines {
-        if line.state != LineState::Missing.code() {
-            continue;
-        }
-        let Some(m) = g.materials.iter().find(|m| m.code == line.material_code) else {
-            continue;
-        };
-        let Some(source) = &m.exempt_source else { continue };
-        // The bundle's item that produces it, unless it needs the material itself.
-        let producer = producers.iter().position(|p| {
-            !m.items.contains(&p.name)
-                && match source.kind.as_str() {
-                    "certificate" => p.issues.contains(&source.code),
-                    "result" => p.basic == source.code,
-                    _ => false,
-                }
-        });
-        let within = |j: usize| {
-            settle(
-                line.id,
-                Some(("bundle", producers[j].code.clone())),
-                format!("由本件事中“{}”办结后直接取得，无需提交", producers[j].name),
-            )
-        };
-        if let (Some(j), "result") = (producer, source.kind.as_str()) {
-            settled.push(within(j));
-            continue;
-        }
-        if consented.is_empty() && producer.is_none() {
-            settled.push(settle(line.id, None, "未同意共享获取，请上传".into()));
-            continue;
-        }
-        match source.kind.as_str() {
-            // Fetched below, all in one go.
-            "certificate" => certificate_lines.push((line.id, m, source, producer)),
-            "result" => {
-                let mut found = None;
-                for p in &consented {
-                    if let Some(no) = state.store.case_result_of(&p.id_number, &source.code).await? {
-                        found = Some(no);
-                        break;
-                    }
-                }
-                settled.push(match found {
-                    Some(no) => settle(line.id, Some(("result", no)), String::new()),
-                    None => settle(line.id, None, format!("未找到“{}”的办结结果，请上传", source.name)),
-                });
-            }
-            "record" => {
-                let Some(certs) = &state.certificates else {
-                    continue;
-                };
-                // Under a grant of the department handling the item that needs it.
-                let department_id = parts
-                    .iter()
-                    .find(|p| m.items.contains(&p.name))
-                    .map_or(c.department_id, |p| p.department_id);
-                let mut outcome = yici_exchange::lookup::CaseFetch::NotFound;
-                for p in &consented {
-                    outcome = yici_exchange::lookup::lookup_for_case(
-                        &certs.exchange,
-                        caller,
-                        department_id,
-                        (&source.code, source.key_item.as_deref(), &p.id_number),
-                        (&c.case_no, &purpose),
-                    )
-                    .await?;
-                    if !matches!(outcome, yici_exchange::lookup::CaseFetch::NotFound) {
-                        // Found, refused, or not to be looked up this way: the same for every party.
-                        break;
-                    }
-                }
-                settled.push(match outcome {
-                    yici_exchange::lookup::CaseFetch::Found(_) => {
-                        settle(line.id, Some(("record", source.code.clone())), String::new())
-                    }
-                    yici_exchange::lookup::CaseFetch::NotFound => {
-                        settle(line.id, None, format!("“{}”中未找到当事人的记录，请上传", source.name))
-                    }
-                    yici_exchange::lookup::CaseFetch::NotByKey(by) => settle(
-                        line.id,
-                        None,
-                        format!("“{}”只能按“{by}”查询，暂未能共享获取，请上传", source.name),
-                    ),
-                    yici_exchange::lookup::CaseFetch::Refused(why) => settle(
-                        line.id,
-                        None,
-                        format!("“{}”暂未能共享获取（{why}），请上传", source.name),
-                    ),
-                });
-            }
-            _ => settled.push(settle(
-                line.id,
-                None,
-                format!("“{}”暂未能共享获取，请上传", source.name),
-            )),
-        }
     }
-    if let Some(certs) = &state.certificates
-        && !certificate_lines.is_empty()
-    {
-        let holders: Vec<String> = consented.iter().map(|p| p.id_number.clone()).collect();
-        let wanted: Vec<(String, Vec<String>)> = certificate_lines
-            .iter()
-            .map(|(_, _, source, _)| (source.code.clone(), holders.clone()))
-            .collect();
-        let prepared = yici_certificates::service::using::prepare_for_case(
-            certs,
-            caller,
-            &department,
-            &wanted,
-            (&c.case_no, &purpose),
-        )
-        .await?;
-        for ((line_id, m, source, producer), copy) in certificate_lines.into_iter().zip(prepared) {
-            settled.push(match (copy, producer) {
-                (Some((certificate, u, event)), _) => {
-                    uses.push((u, event));
-                    settle(line_id, Some(("certificate", certificate.identifier)), String::new())
-                }
-                (None, Some(j)) => {
-                    for (i, p) in producers.iter().enumerate() {
-                        if m.items.contains(&p.name) {
-                            needs[i].push(j);
+}
+
+/// Passed on within the bundle from its item `p`.
+fn within(material_code: &str, p: &Producer) -> LineResolution {
+    resolution(
+        material_code,
+        Some(("bundle", p.code.clone())),
+        format!("由本件事中“{}”办结后直接取得，无需提交", p.name),
+    )
+}
+
+impl<'a> FetchPlan<'a> {
+    /// Read what is held for `missing` (material codes) of a case of `department_id` named
+    /// `name`, for the consenting `holders`.
+    async fn read(
+        state: &WindowState,
+        (department_id, name): (i64, &str),
+        holders: Vec<String>,
+        missing: &[&str],
+        g: &'a GuideView,
+        (parts, bundle): (&'a [Producer], bool),
+    ) -> Result<FetchPlan<'a>> {
+        let department = state
+            .store
+            .department(department_id)
+            .await?
+            .ok_or_else(Error::internal)?;
+        let mut plan = FetchPlan {
+            department,
+            name: name.to_string(),
+            holders,
+            producers: if bundle { parts } else { &[] },
+            parts,
+            settled: Vec::new(),
+            certificates: Vec::new(),
+            held: Default::default(),
+            records: Vec::new(),
+        };
+        for code in missing {
+            let Some(m) = g.materials.iter().find(|m| &m.code == code) else {
+                continue;
+            };
+            let Some(source) = &m.exempt_source else { continue };
+            // The bundle's item that produces it, unless it needs the material itself.
+            let producer = plan.producers.iter().position(|p| {
+                !m.items.contains(&p.name)
+                    && match source.kind.as_str() {
+                        "certificate" => p.issues.contains(&source.code),
+                        "result" => p.basic == source.code,
+                        _ => false,
+                    }
+            });
+            if let (Some(j), "result") = (producer, source.kind.as_str()) {
+                plan.settled.push(within(code, &plan.producers[j]));
+                continue;
+            }
+            if plan.holders.is_empty() && producer.is_none() {
+                plan.settled
+                    .push(resolution(code, None, "未同意共享获取，请上传".into()));
+                continue;
+            }
+            match source.kind.as_str() {
+                // Read below, all in one go.
+                "certificate" => plan.certificates.push((code.to_string(), m, source, producer)),
+                "result" => {
+                    let mut found = None;
+                    for h in &plan.holders {
+                        if let Some(no) = state.store.case_result_of(h, &source.code).await? {
+                            found = Some(no);
+                            break;
                         }
                     }
-                    settle(
-                        line_id,
-                        Some(("bundle", producers[j].code.clone())),
-                        format!("由本件事中“{}”办结后直接取得，无需提交", producers[j].name),
-                    )
+                    plan.settled.push(match found {
+                        Some(no) => resolution(code, Some(("result", no)), String::new()),
+                        None => resolution(code, None, format!("未找到“{}”的办结结果，请上传", source.name)),
+                    });
                 }
-                (None, None) => settle(line_id, None, format!("未找到当事人有效的“{}”，请上传", source.name)),
+                "record" if state.certificates.is_some() => plan.records.push((code.to_string(), m, source)),
+                "record" => {}
+                _ => plan.settled.push(resolution(
+                    code,
+                    None,
+                    format!("“{}”暂未能共享获取，请上传", source.name),
+                )),
+            }
+        }
+        if let Some(certs) = &state.certificates
+            && !plan.certificates.is_empty()
+        {
+            plan.held = yici_certificates::service::using::Held::read(certs, &plan.holders).await?;
+        }
+        Ok(plan)
+    }
+
+    /// The purpose a case's fetches serve.
+    fn purpose(&self, case_no: &str) -> String {
+        format!("办理“{}”（办件编号 {}）", self.name, case_no)
+    }
+
+    /// The plan bound to case `case_no`: the use copies with their audit entries, the lines
+    /// settled, and the bundle's items restaged. Reads nothing.
+    fn settle(&self, state: &WindowState, caller: &Caller, case_no: &str) -> CaseFetched {
+        let mut fetched = CaseFetched {
+            lines: self.settled.clone(),
+            ..Default::default()
+        };
+        let mut needs: Vec<Vec<usize>> = vec![Vec::new(); self.producers.len()];
+        if let Some(certs) = &state.certificates
+            && !self.certificates.is_empty()
+        {
+            let wanted: Vec<(String, Vec<String>)> = self
+                .certificates
+                .iter()
+                .map(|(_, _, source, _)| (source.code.clone(), self.holders.clone()))
+                .collect();
+            let prepared = self.held.use_copies(
+                certs,
+                caller,
+                &self.department,
+                &wanted,
+                (case_no, &self.purpose(case_no)),
+            );
+            for ((code, m, source, producer), copy) in self.certificates.iter().zip(prepared) {
+                fetched.lines.push(match (copy, producer) {
+                    (Some((certificate, u, event)), _) => {
+                        fetched.uses.push((u, event));
+                        resolution(code, Some(("certificate", certificate.identifier)), String::new())
+                    }
+                    (None, Some(j)) => {
+                        for (i, p) in self.producers.iter().enumerate() {
+                            if m.items.contains(&p.name) {
+                                needs[i].push(*j);
+                            }
+                        }
+                        within(code, &self.producers[*j])
+                    }
+                    (None, None) => resolution(code, None, format!("未找到当事人有效的“{}”，请上传", source.name)),
+                });
+            }
+        }
+        let stages: Vec<u32> = self.producers.iter().map(|p| p.stages).collect();
+        fetched.restage = yici_core::cases::bundle_offsets(&stages, &needs)
+            .into_iter()
+            .zip(self.producers)
+            .map(|(offset, p)| (p.code.clone(), i64::from(offset)))
+            .collect();
+        fetched
+    }
+
+    /// Look up the records of the plan in the exchange for case `case_no`, under a grant of
+    /// the department handling the item that needs each (one audit entry per read).
+    async fn records(&self, state: &WindowState, caller: &Caller, case_no: &str) -> Result<Vec<LineResolution>> {
+        use yici_exchange::lookup::{CaseFetch, lookup_for_case};
+        let Some(certs) = &state.certificates else {
+            return Ok(Vec::new());
+        };
+        let purpose = self.purpose(case_no);
+        let mut settled = Vec::new();
+        for (code, m, source) in &self.records {
+            let department_id = self
+                .parts
+                .iter()
+                .find(|p| m.items.contains(&p.name))
+                .map_or(self.department.id, |p| p.department_id);
+            let mut outcome = CaseFetch::NotFound;
+            for h in &self.holders {
+                outcome = lookup_for_case(
+                    &certs.exchange,
+                    caller,
+                    department_id,
+                    (&source.code, source.key_item.as_deref(), h),
+                    (case_no, &purpose),
+                )
+                .await?;
+                if !matches!(outcome, CaseFetch::NotFound) {
+                    // Found, refused, or not to be looked up this way: the same for every party.
+                    break;
+                }
+            }
+            settled.push(match outcome {
+                CaseFetch::Found(_) => resolution(code, Some(("record", source.code.clone())), String::new()),
+                CaseFetch::NotFound => resolution(code, None, format!("“{}”中未找到当事人的记录，请上传", source.name)),
+                CaseFetch::NotByKey(by) => resolution(
+                    code,
+                    None,
+                    format!("“{}”只能按“{by}”查询，暂未能共享获取，请上传", source.name),
+                ),
+                CaseFetch::Refused(why) => {
+                    resolution(code, None, format!("“{}”暂未能共享获取（{why}），请上传", source.name))
+                }
             });
         }
+        Ok(settled)
     }
-    let stages: Vec<u32> = producers.iter().map(|p| p.stages).collect();
-    let restage: Vec<(String, i64)> = yici_core::cases::bundle_offsets(&stages, &needs)
-        .into_iter()
-        .zip(producers)
-        .map(|(offset, p)| (p.code.clone(), i64::from(offset)))
-        .collect();
-    // The use copies, the lines and the stages commit together.
-    Ok(state.store.case_fetched(c.id, &uses, &settled, &restage).await?)
 }
 
 /// Whether the caller is a party of the case.
@@ -1310,14 +1412,14 @@ pub async fn step(
     };
     let mut after = state
         .store
-        .case_step(c.id, input.version, step, &change, &caller.event(action, "case"))
+        .case_step(&c, input.version, step, &change, &caller.event(action, "case"))
         .await?;
     // 即办件 conclude on the spot at acceptance when they have no process to run.
     if step == CaseStep::Accept && after.case_type == "immediate" && after.tasks.is_empty() {
         after = state
             .store
             .case_step(
-                after.id,
+                &after,
                 after.version,
                 CaseStep::Approve,
                 &change,
@@ -1626,7 +1728,7 @@ pub async fn deliver(state: &WindowState, caller: &Caller, case_no: &str, input:
     let after = state
         .store
         .case_step(
-            c.id,
+            &c,
             input.version,
             CaseStep::Deliver,
             &change,
@@ -1775,7 +1877,7 @@ pub async fn deem_accepted(state: &WindowState) -> Result<usize> {
         );
         match state
             .store
-            .case_step(id, version, CaseStep::Accept, &change, &audit)
+            .case_step(&c, version, CaseStep::Accept, &change, &audit)
             .await
         {
             Ok(_) => deemed += 1,
