@@ -488,9 +488,24 @@ impl Store {
         c: &NewCase,
         day: chrono::NaiveDate,
         audit: &AuditEvent,
-        fetch: impl FnOnce(&str) -> CaseFetched + Send,
+        fetch: impl FnOnce(&str) -> CaseFetched + Send + 'static,
     ) -> Result<(CaseRecord, bool)> {
-        let mut tx = self.begin().await?;
+        let (store, c, audit) = (self.clone(), c.clone(), audit.clone());
+        let (id, created) = self
+            .write(move |tx| Box::pin(async move { store.case_submit_in(tx, &c, day, &audit, fetch).await }))
+            .await?;
+        // Read after the commit, outside the write lock.
+        Ok((self.case_by_id(id).await?, created))
+    }
+
+    async fn case_submit_in(
+        &self,
+        tx: &mut AnyConnection,
+        c: &NewCase,
+        day: chrono::NaiveDate,
+        audit: &AuditEvent,
+        fetch: impl FnOnce(&str) -> CaseFetched,
+    ) -> Result<(i64, bool)> {
         if let Some(key) = &c.idempotency_key {
             let found = sqlx::query("SELECT id FROM cases WHERE submitted_by = $1 AND idempotency_key = $2")
                 .bind(&c.submitted_by)
@@ -498,11 +513,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(row) = found {
-                let id = get_i64(&row, "id")?;
-                self.commit_uncached(tx).await?;
-                // Read after the commit, outside the write lock.
-                let record = self.case_by_id(id).await?;
-                return Ok((record, false));
+                return Ok((get_i64(&row, "id")?, false));
             }
         }
         let day_text = day.format("%Y-%m-%d").to_string();
@@ -643,14 +654,11 @@ impl Store {
             actor: c.submitted_by.clone(),
             ..Default::default()
         };
-        self.case_event_in(&mut tx, id, (CaseStep::Submit, CaseStatus::Received), &submitted, now)
+        self.case_event_in(&mut *tx, id, (CaseStep::Submit, CaseStatus::Received), &submitted, now)
             .await?;
-        self.audit_in(&mut tx, &audit.clone().object(case_no.as_str())).await?;
-        self.case_uses_in(&mut tx, &fetched).await?;
-        self.commit_uncached(tx).await?;
-        // Read after the commit, outside the write lock.
-        let record = self.case_by_id(id).await?;
-        Ok((record, true))
+        self.audit_in(&mut *tx, &audit.clone().object(case_no.as_str())).await?;
+        self.case_uses_in(&mut *tx, &fetched).await?;
+        Ok((id, true))
     }
 
     async fn case_event_in(
@@ -840,14 +848,18 @@ impl Store {
         if current.version != version {
             return Err(conflict("the case was changed meanwhile"));
         }
-        let mut tx = self.begin().await?;
-        self.case_step_in(&mut tx, current, step, change).await?;
         let mut event = audit.clone().object(&current.case_no);
         if !change.note.is_empty() {
             event.detail = Some(change.note.clone());
         }
-        self.audit_in(&mut tx, &event).await?;
-        self.commit_uncached(tx).await?;
+        let (store, case, change) = (self.clone(), current.clone(), change.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                store.case_step_in(&mut *tx, &case, step, &change).await?;
+                store.audit_in(&mut *tx, &event).await
+            })
+        })
+        .await?;
         // Read after the commit, outside the write lock.
         self.case_by_id(current.id).await
     }

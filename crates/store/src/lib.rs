@@ -13,6 +13,7 @@
 
 pub mod applicants;
 pub mod audit;
+mod batch;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
@@ -219,6 +220,8 @@ pub struct Store {
     file: Option<std::sync::Arc<std::path::PathBuf>>,
     /// On SQLite, the turn of this process's writers for the write lock (see [`WriteTx`]).
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// On SQLite, the group commit of the one window's writes (see [`batch`]).
+    group: Option<std::sync::Arc<batch::GroupWriter>>,
 }
 
 /// A write transaction. On SQLite the pool's writers take turns for the database's write lock
@@ -307,6 +310,7 @@ impl Store {
             generation: Default::default(),
             file: lane::sqlite_file(url).map(std::sync::Arc::new),
             write_turn: (dialect == Dialect::Sqlite).then(Default::default),
+            group: (dialect == Dialect::Sqlite).then(Default::default),
         };
         migrate::run(&store).await?;
         Ok(store)

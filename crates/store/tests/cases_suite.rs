@@ -215,14 +215,15 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
     // Numbered per region and day, with a valid check character; the same key gives the same
     // case and writes nothing.
     // What is fetched is bound to the number given and written with the case.
-    let given = std::sync::Mutex::new(String::new());
+    let given = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let told = given.clone();
     let (first, created) = store
         .case_submit(
             &application(&code, version, &land, Some("k-1"), tasks.clone()),
             day(),
             &ev(Action::ItemEdit),
-            |no| {
-                *given.lock().unwrap() = no.to_string();
+            move |no| {
+                *told.lock().unwrap() = no.to_string();
                 CaseFetched {
                     lines: vec![LineResolution {
                         material_code: "contract".into(),
@@ -450,3 +451,79 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
     assert_eq!(status, ["refused", "closed", "closed"]);
 }
 both_backends!(case_engine, cases_are_numbered_stepped_and_approved_in_parallel);
+
+/// Submissions arriving together (committed together on SQLite): each gets its own number, a
+/// key used twice gives one case, and a submission that fails is undone alone, its neighbours
+/// kept.
+async fn submissions_arriving_together_commit_alike_and_fail_alone(store: Store) {
+    use sqlx::Row;
+    let land = department(&store, "衢州市自然资源和规划局", "MB000401").await;
+    let (code, version) = item(&store, &land).await;
+    let mut nowhere = land.clone();
+    nowhere.id = 999_999;
+    let mut submissions = Vec::new();
+    for i in 0..40 {
+        let store = store.clone();
+        // 0–29 new keys, 30–34 the keys of 0–4 again, 35–39 a task of no department.
+        let (key, d) = match i {
+            0..30 => (format!("together-{i}"), &land),
+            30..35 => (format!("together-{}", i - 30), &land),
+            _ => (format!("broken-{i}"), &nowhere),
+        };
+        let c = application(
+            &code,
+            version,
+            &land,
+            Some(&key),
+            vec![task(&code, 0, 1, d, Signing::Any)],
+        );
+        submissions.push(tokio::spawn(async move {
+            store
+                .case_submit(&c, day(), &ev(Action::ItemEdit), |_| CaseFetched::default())
+                .await
+        }));
+    }
+    let mut numbers = std::collections::BTreeMap::new();
+    for (i, s) in submissions.into_iter().enumerate() {
+        match (i, s.await.unwrap()) {
+            (0..35, Ok((c, _))) => {
+                numbers.entry(i % 30).or_insert_with(Vec::new).push(c.case_no);
+            }
+            (35.., Err(_)) => {}
+            (i, other) => panic!("submission {i}: {other:?}"),
+        }
+    }
+    let count = |sql: &'static str| {
+        let store = store.clone();
+        async move {
+            sqlx::query(sql)
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+                .try_get::<i64, _>("n")
+                .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) AS n FROM cases").await, 30);
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM case_lines").await,
+        30,
+        "the failed wrote nothing"
+    );
+    assert_eq!(count("SELECT COUNT(*) AS n FROM case_events").await, 30);
+    for (i, nos) in &numbers {
+        assert!(nos.iter().all(|n| n == &nos[0]), "key {i} gave one case: {nos:?}");
+    }
+    let mut serials: Vec<String> = numbers
+        .values()
+        .map(|n| n[0].get(14..20).unwrap().to_string())
+        .collect();
+    serials.sort();
+    serials.dedup();
+    assert_eq!(serials.len(), 30, "thirty numbers");
+}
+
+both_backends!(
+    submissions_together,
+    submissions_arriving_together_commit_alike_and_fail_alone
+);

@@ -7,7 +7,7 @@
 //! leaves the line to upload, saying why.
 
 use super::invalid;
-use super::items::{ExemptSource, GuideView, MaterialLine, guide};
+use super::items::{ExemptSource, GuideView, guide};
 use crate::WindowState;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -592,11 +592,14 @@ pub async fn apply(
         (&parts, kind == "bundle"),
     )
     .await?;
+    let plan = std::sync::Arc::new(plan);
+    let settle = {
+        let (plan, state, caller) = (plan.clone(), state.clone(), caller.clone());
+        move |no: &str| plan.settle(&state, &caller, no)
+    };
     let (mut record, created) = state
         .store
-        .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"), |no| {
-            plan.settle(state, caller, no)
-        })
+        .case_submit(&new, day_of(state), &caller.event(Action::CaseSubmit, "case"), settle)
         .await?;
     if created && !plan.records.is_empty() {
         let lines = plan.records(state, caller, &record.case_no).await?;
@@ -612,6 +615,7 @@ pub async fn apply(
 
 /// An item of a bundle as a producer of what the bundle's other items need: the certificate
 /// types its steps issue and its basic code (its 办结结果).
+#[derive(Clone)]
 struct Producer {
     name: String,
     department_id: i64,
@@ -754,18 +758,21 @@ pub async fn fetch(state: &WindowState, caller: &Caller, case_no: &str) -> Resul
 /// result is passed on within the case while the departments work at once; a certificate no
 /// party holds yet (a new company's 营业执照) is issued first and the items that examine it
 /// start after it.
-struct FetchPlan<'a> {
+struct FetchPlan {
     /// The lead department, on whose behalf the window fetches; the case's name.
     department: yici_store::departments::Department,
     name: String,
     holders: Vec<String>,
     /// The bundle's items (none for one item), and every item of the case.
-    producers: &'a [Producer],
-    parts: &'a [Producer],
+    producers: Vec<Producer>,
+    parts: Vec<Producer>,
     settled: Vec<LineResolution>,
-    certificates: Vec<(String, &'a MaterialLine, &'a ExemptSource, Option<usize>)>,
+    /// Lines of certificates: material code, the items needing it, the source, and the
+    /// bundle's item that issues it.
+    certificates: Vec<(String, Vec<String>, ExemptSource, Option<usize>)>,
     held: yici_certificates::service::using::Held,
-    records: Vec<(String, &'a MaterialLine, &'a ExemptSource)>,
+    /// Lines of records: material code, the items needing it, the source.
+    records: Vec<(String, Vec<String>, ExemptSource)>,
 }
 
 /// A fetched line, or a missing one with the note saying why.
@@ -788,7 +795,7 @@ fn within(material_code: &str, p: &Producer) -> LineResolution {
     )
 }
 
-impl<'a> FetchPlan<'a> {
+impl FetchPlan {
     /// Read what is held for `missing` (material codes) of a case of `department_id` named
     /// `name`, for the consenting `holders`.
     async fn read(
@@ -796,9 +803,9 @@ impl<'a> FetchPlan<'a> {
         (department_id, name): (i64, &str),
         holders: Vec<String>,
         missing: &[&str],
-        g: &'a GuideView,
-        (parts, bundle): (&'a [Producer], bool),
-    ) -> Result<FetchPlan<'a>> {
+        g: &GuideView,
+        (parts, bundle): (&[Producer], bool),
+    ) -> Result<FetchPlan> {
         let department = state
             .store
             .department(department_id)
@@ -808,8 +815,8 @@ impl<'a> FetchPlan<'a> {
             department,
             name: name.to_string(),
             holders,
-            producers: if bundle { parts } else { &[] },
-            parts,
+            producers: if bundle { parts.to_vec() } else { Vec::new() },
+            parts: parts.to_vec(),
             settled: Vec::new(),
             certificates: Vec::new(),
             held: Default::default(),
@@ -840,7 +847,9 @@ impl<'a> FetchPlan<'a> {
             }
             match source.kind.as_str() {
                 // Read below, all in one go.
-                "certificate" => plan.certificates.push((code.to_string(), m, source, producer)),
+                "certificate" => plan
+                    .certificates
+                    .push((code.to_string(), m.items.clone(), source.clone(), producer)),
                 "result" => {
                     let mut found = None;
                     for h in &plan.holders {
@@ -854,7 +863,9 @@ impl<'a> FetchPlan<'a> {
                         None => resolution(code, None, format!("未找到“{}”的办结结果，请上传", source.name)),
                     });
                 }
-                "record" if state.certificates.is_some() => plan.records.push((code.to_string(), m, source)),
+                "record" if state.certificates.is_some() => {
+                    plan.records.push((code.to_string(), m.items.clone(), source.clone()))
+                }
                 "record" => {}
                 _ => plan.settled.push(resolution(
                     code,
@@ -899,7 +910,7 @@ impl<'a> FetchPlan<'a> {
                 &wanted,
                 (case_no, &self.purpose(case_no)),
             );
-            for ((code, m, source, producer), copy) in self.certificates.iter().zip(prepared) {
+            for ((code, items, source, producer), copy) in self.certificates.iter().zip(prepared) {
                 fetched.lines.push(match (copy, producer) {
                     (Some((certificate, u, event)), _) => {
                         fetched.uses.push((u, event));
@@ -907,7 +918,7 @@ impl<'a> FetchPlan<'a> {
                     }
                     (None, Some(j)) => {
                         for (i, p) in self.producers.iter().enumerate() {
-                            if m.items.contains(&p.name) {
+                            if items.contains(&p.name) {
                                 needs[i].push(*j);
                             }
                         }
@@ -920,7 +931,7 @@ impl<'a> FetchPlan<'a> {
         let stages: Vec<u32> = self.producers.iter().map(|p| p.stages).collect();
         fetched.restage = yici_core::cases::bundle_offsets(&stages, &needs)
             .into_iter()
-            .zip(self.producers)
+            .zip(&self.producers)
             .map(|(offset, p)| (p.code.clone(), i64::from(offset)))
             .collect();
         fetched
@@ -935,11 +946,11 @@ impl<'a> FetchPlan<'a> {
         };
         let purpose = self.purpose(case_no);
         let mut settled = Vec::new();
-        for (code, m, source) in &self.records {
+        for (code, items, source) in &self.records {
             let department_id = self
                 .parts
                 .iter()
-                .find(|p| m.items.contains(&p.name))
+                .find(|p| items.contains(&p.name))
                 .map_or(self.department.id, |p| p.department_id);
             let mut outcome = CaseFetch::NotFound;
             for h in &self.holders {
