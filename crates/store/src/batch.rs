@@ -89,7 +89,24 @@ impl Batcher {
     /// Start the group writer over `store` (a clone without a batcher of its own).
     fn start(store: Store) -> Batcher {
         let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(writer(store, receiver));
+        // A thread of its own: the writer holds the write lock from its first statement to its
+        // commit, so each statement's answer is taken up at once, not after the request tasks
+        // queued before it on the runtime's workers.
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        let started = runtime.map_err(|e| e.to_string()).and_then(|runtime| {
+            let (store, receiver) = (store.clone(), receiver);
+            std::thread::Builder::new()
+                .name("yici-group-write".into())
+                .spawn(move || runtime.block_on(writer(store, receiver)))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = started {
+            tracing::warn!(error = %e, "cannot start the group writer's thread; writing on the runtime");
+            let (s, r) = mpsc::unbounded_channel();
+            tokio::spawn(writer(store, r));
+            return Batcher { sender: s };
+        }
         Batcher { sender }
     }
 }
@@ -183,13 +200,10 @@ async fn commit_group(store: &Store, jobs: Vec<Box<dyn Job>>) {
             continue;
         }
         let (ok, finish) = job.run(&mut tx).await;
-        // A write that failed is undone alone; the group goes on.
-        let end = if ok {
-            "RELEASE group_write"
-        } else {
-            "ROLLBACK TO group_write; RELEASE group_write"
-        };
-        if let Err(e) = sqlx::raw_sql(end).execute(&mut *tx).await {
+        // A write that failed is undone alone (back to its own savepoint, the newest of that
+        // name); the group goes on. Savepoints of writes that succeeded stay open until the
+        // commit, which keeps all: a statement saved per write.
+        if !ok && let Err(e) = sqlx::query("ROLLBACK TO group_write").execute(&mut *tx).await {
             broken = Some(e.to_string());
         }
         done.push(finish);

@@ -1002,10 +1002,12 @@ impl Store {
 
     /// Open the next stage's tasks, or conclude the case, as the stage machine says.
     async fn case_advance_in(&self, tx: &mut AnyConnection, case_id: i64, day: &str) -> Result<StageOutcome> {
-        let rows = sqlx::query("SELECT stage, required, status FROM case_tasks WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, department_id, stage, required, status FROM case_tasks WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *tx)
+        .await?;
         let states = rows
             .iter()
             .map(|r| {
@@ -1021,14 +1023,11 @@ impl Store {
         if let StageOutcome::Open(stage) = outcome {
             let now = now_micros();
             // 会签: the department's approvers at this moment must each sign.
-            let tasks = sqlx::query(
-                "SELECT id, department_id FROM case_tasks WHERE case_id = $1 AND stage = $2 AND status = 'waiting'",
-            )
-            .bind(case_id)
-            .bind(i64::from(stage))
-            .fetch_all(&mut *tx)
-            .await?;
-            for t in tasks {
+            let opening = rows
+                .iter()
+                .zip(&states)
+                .filter(|(_, s)| s.stage == stage && s.status == TaskStatus::Waiting);
+            for (t, _) in opening {
                 let approvers = sqlx::query(
                     "SELECT DISTINCT r.user_id FROM user_roles r JOIN users u ON u.id = r.user_id
                      WHERE r.role = 'approver' AND r.department_id = $1 AND u.disabled = 0
@@ -1213,12 +1212,15 @@ impl Store {
         self.commit_uncached(tx).await
     }
 
-    /// The use copies a case fetched, each with its audit entry.
+    /// The use copies a case fetched, and their audit entries (in one statement).
     async fn case_uses_in(&self, tx: &mut AnyConnection, fetched: &CaseFetched) -> Result<()> {
+        let mut events = Vec::with_capacity(fetched.uses.len());
         for (u, audit) in &fetched.uses {
             let recorded = self.certificate_use_in(&mut *tx, u).await?;
-            // One entry per statement: that statement stays prepared.
-            self.audit_in(&mut *tx, &audit.clone().object(recorded.id)).await?;
+            events.push(audit.clone().object(recorded.id));
+        }
+        if !events.is_empty() {
+            self.audit_rows(&mut *tx, &events).await?;
         }
         Ok(())
     }
