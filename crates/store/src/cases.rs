@@ -490,12 +490,32 @@ impl Store {
         audit: &AuditEvent,
         fetch: impl FnOnce(&str) -> CaseFetched + Send + 'static,
     ) -> Result<(CaseRecord, bool)> {
+        let key = c.idempotency_key.clone().map(|k| (c.submitted_by.clone(), k));
         let (store, c, audit) = (self.clone(), c.clone(), audit.clone());
-        let (id, created) = self
+        let written = self
             .write(move |tx| Box::pin(async move { store.case_submit_in(tx, &c, day, &audit, fetch).await }))
-            .await?;
+            .await;
+        let (id, created) = match (written, key) {
+            // A retry that raced its first submission on PostgreSQL: neither saw the other's
+            // case, and the key's uniqueness let one in. The retry gets that case.
+            (Err(StoreError::Conflict(why)), Some((by, key))) => match self.case_by_key(&by, &key).await? {
+                Some(id) => (id, false),
+                None => return Err(StoreError::Conflict(why)),
+            },
+            (written, _) => written?,
+        };
         // Read after the commit, outside the write lock.
         Ok((self.case_by_id(id).await?, created))
+    }
+
+    /// The case `submitted_by` submitted with idempotency key `key`, if any.
+    async fn case_by_key(&self, submitted_by: &str, key: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM cases WHERE submitted_by = $1 AND idempotency_key = $2")
+            .bind(submitted_by)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| get_i64(&r, "id")).transpose()
     }
 
     async fn case_submit_in(
