@@ -65,43 +65,10 @@ async fn verify_with_openssl(app: &App, identifier: &str, dir_name: &str) {
     if !common::have_tool("openssl") {
         return;
     }
-    let record = app.store.certificate(identifier).await.unwrap().unwrap();
-    let (ca, _) = app.store.seal_authority().await.unwrap().unwrap();
-    let dir = app.dir.join(dir_name);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, bytes) in yici_certificates::library::export::files(&record, &ca).unwrap() {
-        std::fs::write(dir.join(name), bytes).unwrap();
-    }
-    let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
-    let run = |args: &[&str]| {
-        std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .expect("openssl runs")
-    };
-    let pubkey = run(&["x509", "-in", &path("signer.pem"), "-pubkey", "-noout"]);
-    assert!(pubkey.status.success());
-    std::fs::write(dir.join("pub.pem"), &pubkey.stdout).unwrap();
-    let verified = run(&[
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        &path("pub.pem"),
-        "-in",
-        &path("content.bin"),
-        "-sigfile",
-        &path("signature.der"),
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        "distid:1234567812345678",
-    ]);
+    let dir = common::certs::export_for_openssl(app, identifier, dir_name).await;
     assert!(
-        verified.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verified.stderr)
+        common::certs::openssl_verifies(&dir, "content.bin"),
+        "OpenSSL verifies {identifier}"
     );
 }
 

@@ -22,6 +22,7 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
     app.seed_certificates().await;
     let issuer = app.login("cert_issuer").await;
     let c = issue_licence(&app, &issuer).await;
+    let dir = export_for_openssl(&app, c["identifier"].as_str().unwrap(), "export").await;
     let record = app
         .store
         .certificate(c["identifier"].as_str().unwrap())
@@ -29,11 +30,6 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
         .unwrap()
         .unwrap();
     let (ca, _) = app.store.seal_authority().await.unwrap().unwrap();
-    let dir = app.dir.join("export");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, bytes) in yici_certificates::library::export::files(&record, &ca).unwrap() {
-        std::fs::write(dir.join(name), bytes).unwrap();
-    }
     let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
     let offline = yici_certificates::library::export::verify_dir(&dir, Some(&ca)).expect("the export verifies offline");
     assert_eq!(offline.ca_fingerprint, yici_crypto::sm3_hex(&ca));
@@ -41,31 +37,10 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
     assert_eq!(offline.seal_name, "浙江省市场监督管理局");
 
     // Exactly the documented OpenSSL command, with the public key of signer.pem.
-    let pubkey = std::process::Command::new("openssl")
-        .args(["x509", "-in", &path("signer.pem"), "-pubkey", "-noout"])
-        .output()
-        .unwrap();
-    assert!(pubkey.status.success());
-    std::fs::write(dir.join("pub.pem"), &pubkey.stdout).unwrap();
-    let pkeyutl = |content: &str| {
-        openssl(&[
-            "pkeyutl",
-            "-verify",
-            "-pubin",
-            "-inkey",
-            &path("pub.pem"),
-            "-in",
-            content,
-            "-sigfile",
-            &path("signature.der"),
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pkeyopt",
-            "distid:1234567812345678",
-        ])
-    };
-    assert!(pkeyutl(&path("content.bin")), "OpenSSL verifies the signed bytes");
+    assert!(
+        openssl_verifies(&dir, "content.bin"),
+        "OpenSSL verifies the signed bytes"
+    );
     assert!(
         openssl(&[
             "verify",
@@ -83,7 +58,7 @@ async fn an_export_verifies_with_openssl_and_offline(app: App) {
     let at = changed.len() - 3;
     changed[at] ^= 0x01;
     std::fs::write(dir.join("changed.bin"), &changed).unwrap();
-    assert!(!pkeyutl(&path("changed.bin")), "OpenSSL refuses a changed byte");
+    assert!(!openssl_verifies(&dir, "changed.bin"), "OpenSSL refuses a changed byte");
     let original = std::fs::read(dir.join("content.bin")).unwrap();
     std::fs::write(dir.join("content.bin"), &changed).unwrap();
     assert!(yici_certificates::library::export::verify_dir(&dir, Some(&ca)).is_err());

@@ -310,6 +310,16 @@ fn listed(ids: &[i64]) -> String {
     format!(",{},", inner.join(","))
 }
 
+/// The case `submitted_by` submitted with idempotency key `key`, if any.
+async fn case_by_key_in(conn: &mut AnyConnection, submitted_by: &str, key: &str) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT id FROM cases WHERE submitted_by = $1 AND idempotency_key = $2")
+        .bind(submitted_by)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| get_i64(&r, "id")).transpose()
+}
+
 /// The statement reading a case with its children, built once per dialect.
 fn case_sql(dialect: crate::dialect::Dialect) -> &'static str {
     static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
@@ -319,7 +329,7 @@ fn case_sql(dialect: crate::dialect::Dialect) -> &'static str {
     };
     slot.get_or_init(|| {
         let of_case = |table: &str| format!("{table} WHERE case_id = cases.id");
-        let children = [
+        let subselects = [
             (
                 "items",
                 dialect.json_rows(&["implementation_code", "version_id"], &of_case("case_items"), "implementation_code"),
@@ -392,12 +402,12 @@ fn case_sql(dialect: crate::dialect::Dialect) -> &'static str {
                 dialect.json_rows(&["step", "status", "actor", "note", "at"], &of_case("case_events"), "id"),
             ),
         ];
-        let children: Vec<String> = children.iter().map(|(name, sql)| format!("{sql} AS {name}")).collect();
+        let columns: Vec<String> = subselects.iter().map(|(name, sql)| format!("{sql} AS {name}")).collect();
         format!(
             "SELECT id, case_no, subject_kind, subject_code, name, department_id, region_code, status, channel, case_type,
              promised_days, answers, form, received_at, received_day, accepted_at, accepted_day, deemed_accepted,
              concluded_at, delivered_at, reason, extended_days, extension_reason, version, {} FROM cases WHERE id = $1",
-            children.join(", ")
+            columns.join(", ")
         )
     })
 }
@@ -510,12 +520,8 @@ impl Store {
 
     /// The case `submitted_by` submitted with idempotency key `key`, if any.
     async fn case_by_key(&self, submitted_by: &str, key: &str) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT id FROM cases WHERE submitted_by = $1 AND idempotency_key = $2")
-            .bind(submitted_by)
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| get_i64(&r, "id")).transpose()
+        let mut conn = self.pool().acquire().await?;
+        case_by_key_in(&mut conn, submitted_by, key).await
     }
 
     async fn case_submit_in(
@@ -526,15 +532,10 @@ impl Store {
         audit: &AuditEvent,
         fetch: impl FnOnce(&str) -> CaseFetched,
     ) -> Result<(i64, bool)> {
-        if let Some(key) = &c.idempotency_key {
-            let found = sqlx::query("SELECT id FROM cases WHERE submitted_by = $1 AND idempotency_key = $2")
-                .bind(&c.submitted_by)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(row) = found {
-                return Ok((get_i64(&row, "id")?, false));
-            }
+        if let Some(key) = &c.idempotency_key
+            && let Some(id) = case_by_key_in(&mut *tx, &c.submitted_by, key).await?
+        {
+            return Ok((id, false));
         }
         let day_text = day.format("%Y-%m-%d").to_string();
         let serial = get_i64(

@@ -408,56 +408,10 @@ pub async fn use_copy(
     Ok(copy_view(c, d, u))
 }
 
-/// A use copy (加注件) for a case of the one window: the holder's valid certificate of
-/// `type_code`, used by department `d` for case `case_no` under the consent the holder gave to
-/// that case's purpose (the caller of this function has checked it). The use carries the case
-/// number, so the holder sees it in 谁用了我的数据. `None` when the holder has no valid
-/// certificate of the type.
-pub async fn use_for_case(
-    state: &CertificatesState,
-    auth: &Caller,
-    d: &Department,
-    holder: &str,
-    type_code: &str,
-    (case_no, purpose): (&str, &str),
-) -> Result<Option<UseCopyView>> {
-    let filter = CertificateFilter {
-        issuer_department_id: None,
-        holder_code: Some(holder.to_string()),
-        type_code: Some(type_code.to_string()),
-    };
-    let today = state.clock.today();
-    let Some(c) = state
-        .store
-        .certificates(&filter, Page::new(Some(20), None))
-        .await?
-        .into_iter()
-        .filter(|c| c.status.as_of(c.valid_until, today) == Status::Valid)
-        .max_by_key(|c| c.id)
-    else {
-        return Ok(None);
-    };
-    let access = Access {
-        purpose: purpose.to_string(),
-        grant: None,
-    };
-    let until = state.clock.now_micros() + USE_COPY_DAYS * 86_400_000_000;
-    let u = record_use(
-        state,
-        auth,
-        (&c, d),
-        UseKind::CaseCopy,
-        &access,
-        Some(case_no.to_string()),
-        Some(until),
-    )
-    .await?;
-    Ok(Some(copy_view(c, d.clone(), u)))
-}
-
-/// A use copy prepared for a case and not yet recorded: the certificate, the use and its
-/// audit entry. The caller records it in the transaction of its own change
-/// (`Store::case_fetched`), so that the use and what it serves commit together.
+/// A use copy (加注件) prepared for a case of the one window and not yet recorded: the
+/// certificate, the use and its audit entry. The case records it in the transaction of its own
+/// change (`Store::case_submit`, `Store::case_fetched`), so that the use and what it serves
+/// commit together; the use carries the case number, so the holder sees it in 谁用了我的数据.
 pub type PreparedUse = (CertificateRecord, CertificateUse, yici_core::audit::AuditEvent);
 
 /// The valid certificates of a case's holders, read once before the case's change is written
@@ -494,8 +448,9 @@ impl Held {
     }
 
     /// For each wanted certificate type, the newest valid certificate of the first of its
-    /// holders who has one, as a use copy bound to case `case_no` (as [`use_for_case`]);
-    /// `None` where no holder has one. Reads nothing.
+    /// holders who has one, as a use copy bound to case `case_no`, under the consent the
+    /// holders gave to that case's purpose (the caller has checked it); `None` where no holder
+    /// has one. Reads nothing.
     pub fn use_copies(
         &self,
         state: &CertificatesState,

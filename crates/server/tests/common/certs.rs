@@ -76,3 +76,50 @@ pub async fn verify(app: &App, identifier: &str, code: &str) -> super::Response 
     )
     .await
 }
+
+/// Certificate `identifier` exported into `app.dir/name` as the export documents it, with the
+/// signer's public key beside it as `pub.pem` (taken from signer.pem by OpenSSL); the directory.
+pub async fn export_for_openssl(app: &App, identifier: &str, name: &str) -> std::path::PathBuf {
+    let record = app.store.certificate(identifier).await.unwrap().unwrap();
+    let (ca, _) = app.store.seal_authority().await.unwrap().unwrap();
+    let dir = app.dir.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, bytes) in yici_certificates::library::export::files(&record, &ca).unwrap() {
+        std::fs::write(dir.join(file), bytes).unwrap();
+    }
+    let signer = dir.join("signer.pem");
+    let pubkey = std::process::Command::new("openssl")
+        .args(["x509", "-in", &signer.to_string_lossy(), "-pubkey", "-noout"])
+        .output()
+        .expect("openssl runs");
+    assert!(pubkey.status.success());
+    std::fs::write(dir.join("pub.pem"), &pubkey.stdout).unwrap();
+    dir
+}
+
+/// Whether OpenSSL verifies the file `content` of the export in `dir` against the export's
+/// signature, by exactly the documented command (pkeyutl, SM3, distid 1234567812345678).
+pub fn openssl_verifies(dir: &std::path::Path, content: &str) -> bool {
+    let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    std::process::Command::new("openssl")
+        .args([
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            &path("pub.pem"),
+            "-in",
+            &path(content),
+            "-sigfile",
+            &path("signature.der"),
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+        ])
+        .output()
+        .expect("openssl runs")
+        .status
+        .success()
+}

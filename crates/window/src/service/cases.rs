@@ -571,23 +571,16 @@ pub async fn apply(
     };
     // What the government holds is read first, and recorded with the case it serves.
     let parts = producers(&versions);
-    let holders: Vec<String> = new
+    let consenting = new
         .parties
         .iter()
         .filter(|p| p.consented_at.is_some())
-        .map(|p| p.id_number.clone())
-        .collect();
-    let missing: Vec<&str> = new
-        .lines
-        .iter()
-        .filter(|l| l.state == LineState::Missing.code())
-        .map(|l| l.material_code.as_str())
-        .collect();
+        .map(|p| &p.id_number);
+    let missing = new.lines.iter().map(|l| (&l.material_code, &l.state));
     let plan = FetchPlan::read(
         state,
         (lead.department_id, &g.name),
-        holders,
-        &missing,
+        (consenting, missing),
         &g,
         (&parts, kind == "bundle"),
     )
@@ -661,23 +654,16 @@ async fn refetch(state: &WindowState, caller: &Caller, c: &CaseRecord) -> Result
         }
     }
     let parts = producers(&versions);
-    let holders: Vec<String> = c
+    let consenting = c
         .parties
         .iter()
         .filter(|p| p.consented_at.is_some())
-        .map(|p| p.id_number.clone())
-        .collect();
-    let missing: Vec<&str> = c
-        .lines
-        .iter()
-        .filter(|l| l.state == LineState::Missing.code())
-        .map(|l| l.material_code.as_str())
-        .collect();
+        .map(|p| &p.id_number);
+    let missing = c.lines.iter().map(|l| (&l.material_code, &l.state));
     let plan = FetchPlan::read(
         state,
         (c.department_id, &c.name),
-        holders,
-        &missing,
+        (consenting, missing),
         &g,
         (&parts, bundle),
     )
@@ -796,16 +782,24 @@ fn within(material_code: &str, p: &Producer) -> LineResolution {
 }
 
 impl FetchPlan {
-    /// Read what is held for `missing` (material codes) of a case of `department_id` named
-    /// `name`, for the consenting `holders`.
-    async fn read(
+    /// Read what is held, for the parties who consented (their identifiers), for the lines
+    /// (material code and state) still missing of a case of `department_id` named `name`: an
+    /// application's or a recorded case's.
+    async fn read<'l>(
         state: &WindowState,
         (department_id, name): (i64, &str),
-        holders: Vec<String>,
-        missing: &[&str],
+        (consenting, lines): (
+            impl Iterator<Item = &'l String>,
+            impl Iterator<Item = (&'l String, &'l String)>,
+        ),
         g: &GuideView,
         (parts, bundle): (&[Producer], bool),
     ) -> Result<FetchPlan> {
+        let holders: Vec<String> = consenting.cloned().collect();
+        let missing: Vec<&String> = lines
+            .filter(|(_, state)| state.as_str() == LineState::Missing.code())
+            .map(|(code, _)| code)
+            .collect();
         let department = state
             .store
             .department(department_id)
