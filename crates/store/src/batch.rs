@@ -12,9 +12,16 @@
 //! The writer task owns each write once queued, so a caller that goes away (a client that
 //! disconnects) cannot leave a write half done. PostgreSQL runs each write in its own
 //! transaction: its writers do not share one lock.
+//!
+//! The writer runs on a thread of its own, on a SQLite connection of its own (a lane, see
+//! [`crate::lane`]): a group of some twenty statements per write is then a series of calls on
+//! that thread, where each statement on a pool's connection is a handoff to sqlx's worker
+//! thread and back. The writes' statements are written once for both kinds of connection
+//! ([`crate::exec`]). An in-memory database, which a second connection could not see, is
+//! written through the pool.
 
-use crate::{Result, Store, StoreError};
-use sqlx::AnyConnection;
+use crate::exec::{Conn, sql};
+use crate::{Result, Store, StoreError, WriteTx};
 use std::future::Future;
 use std::pin::Pin;
 use tokio::sync::{mpsc, oneshot};
@@ -25,10 +32,14 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The most writes committed together.
 const MAX_GROUP: usize = 64;
 
+/// Statements the group writer's connection keeps prepared: every statement of the one
+/// window's writes, with room to spare.
+const PREPARED: usize = 96;
+
 /// A queued write: run on the group's connection, then told how the group's commit went.
 trait Job: Send {
     /// Run the write; whether it succeeded, and what to tell its caller after the commit.
-    fn run<'c>(self: Box<Self>, conn: &'c mut AnyConnection) -> BoxFuture<'c, (bool, Box<dyn Finish>)>;
+    fn run<'c>(self: Box<Self>, conn: Conn<'c>) -> BoxFuture<'c, (bool, Box<dyn Finish>)>;
     /// Not run: the group could not start.
     fn fail(self: Box<Self>, why: String);
 }
@@ -51,9 +62,9 @@ struct Outcome<T> {
 impl<T, F> Job for Write<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    F: for<'c> FnOnce(Conn<'c>) -> BoxFuture<'c, Result<T>> + Send + 'static,
 {
-    fn run<'c>(self: Box<Self>, conn: &'c mut AnyConnection) -> BoxFuture<'c, (bool, Box<dyn Finish>)> {
+    fn run<'c>(self: Box<Self>, conn: Conn<'c>) -> BoxFuture<'c, (bool, Box<dyn Finish>)> {
         Box::pin(async move {
             let Write { work, reply } = *self;
             let result = work(conn).await;
@@ -86,28 +97,46 @@ pub(crate) struct Batcher {
 }
 
 impl Batcher {
-    /// Start the group writer over `store` (a clone without a batcher of its own).
-    fn start(store: Store) -> Batcher {
+    /// Start the group writer over `store` (a clone without a batcher of its own), on a lane
+    /// of its own if `lane` and the database is a file.
+    fn start(store: Store, lane: bool) -> Batcher {
         let (sender, receiver) = mpsc::unbounded_channel();
         // A thread of its own: the writer holds the write lock from its first statement to its
-        // commit, so each statement's answer is taken up at once, not after the request tasks
-        // queued before it on the runtime's workers.
+        // commit, so it never waits behind the request tasks on the runtime's workers.
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
         let started = runtime.map_err(|e| e.to_string()).and_then(|runtime| {
             let (store, receiver) = (store.clone(), receiver);
             std::thread::Builder::new()
                 .name("yici-group-write".into())
-                .spawn(move || runtime.block_on(writer(store, receiver)))
+                .spawn(move || {
+                    let lane = if lane { open_lane(&store) } else { None };
+                    runtime.block_on(writer(store, lane, receiver))
+                })
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         });
         if let Err(e) = started {
             tracing::warn!(error = %e, "cannot start the group writer's thread; writing on the runtime");
             let (s, r) = mpsc::unbounded_channel();
-            tokio::spawn(writer(store, r));
+            tokio::spawn(writer(store, None, r));
             return Batcher { sender: s };
         }
         Batcher { sender }
+    }
+}
+
+/// The group writer's own connection to the database file, if there is a file and it opens.
+fn open_lane(store: &Store) -> Option<rusqlite::Connection> {
+    let path = store.sqlite_file()?;
+    match crate::lane::open(path, false) {
+        Ok(conn) => {
+            conn.set_prepared_statement_cache_capacity(PREPARED);
+            Some(conn)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot open the group writer's connection; writing through the pool");
+            None
+        }
     }
 }
 
@@ -115,9 +144,19 @@ impl Batcher {
 #[derive(Default)]
 pub(crate) struct GroupWriter {
     batcher: std::sync::Mutex<Option<Batcher>>,
+    /// Write through the pool even when a lane could open (the fallback, for its tests).
+    through_pool: bool,
 }
 
 impl GroupWriter {
+    /// A group writer that writes through the pool.
+    pub(crate) fn through_pool() -> GroupWriter {
+        GroupWriter {
+            through_pool: true,
+            ..Default::default()
+        }
+    }
+
     fn sender(&self, store: &Store) -> mpsc::UnboundedSender<Box<dyn Job>> {
         let mut slot = self.batcher.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_ref() {
@@ -125,7 +164,7 @@ impl GroupWriter {
             _ => {
                 let mut own = store.clone();
                 own.group = None;
-                let b = Batcher::start(own);
+                let b = Batcher::start(own, !self.through_pool);
                 let sender = b.sender.clone();
                 *slot = Some(b);
                 sender
@@ -142,11 +181,11 @@ impl Store {
     pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: for<'c> FnOnce(Conn<'c>) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
         let Some(group) = &self.group else {
             let mut tx = self.begin().await?;
-            let t = work(&mut tx).await?;
+            let t = work(Conn::Pool(&mut tx)).await?;
             self.commit_uncached(tx).await?;
             return Ok(t);
         };
@@ -162,7 +201,11 @@ impl Store {
     }
 }
 
-async fn writer(store: Store, mut receiver: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+async fn writer(
+    store: Store,
+    mut lane: Option<rusqlite::Connection>,
+    mut receiver: mpsc::UnboundedReceiver<Box<dyn Job>>,
+) {
     while let Some(first) = receiver.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -171,13 +214,67 @@ async fn writer(store: Store, mut receiver: mpsc::UnboundedReceiver<Box<dyn Job>
                 Err(_) => break,
             }
         }
-        commit_group(&store, jobs).await;
+        commit_group(&store, lane.as_mut(), jobs).await;
+    }
+}
+
+/// The transaction a group runs in.
+enum GroupTx<'l> {
+    Pool(WriteTx),
+    Lane {
+        conn: &'l mut rusqlite::Connection,
+        /// This process's turn for the write lock, as the pool's writers take it.
+        _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    },
+}
+
+impl<'l> GroupTx<'l> {
+    async fn begin(store: &Store, lane: Option<&'l mut rusqlite::Connection>) -> Result<GroupTx<'l>> {
+        let Some(conn) = lane else {
+            return Ok(GroupTx::Pool(store.begin().await?));
+        };
+        let turn = store.write_turn().await;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(GroupTx::Lane { conn, _turn: turn })
+    }
+
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            GroupTx::Pool(tx) => Conn::Pool(tx),
+            GroupTx::Lane { conn, .. } => Conn::Lane(conn),
+        }
+    }
+
+    async fn commit(self, store: &Store) -> Result<()> {
+        match self {
+            GroupTx::Pool(tx) => store.commit_uncached(tx).await,
+            GroupTx::Lane { conn, .. } => {
+                let committed = conn.execute_batch("COMMIT");
+                if committed.is_err() && !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                Ok(committed?)
+            }
+        }
+    }
+
+    async fn rollback(self) {
+        match self {
+            GroupTx::Pool(tx) => {
+                let _ = tx.rollback().await;
+            }
+            GroupTx::Lane { conn, .. } => {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+            }
+        }
     }
 }
 
 /// Run `jobs` in one transaction, each in its savepoint, and commit them together.
-async fn commit_group(store: &Store, jobs: Vec<Box<dyn Job>>) {
-    let mut tx = match store.begin().await {
+async fn commit_group(store: &Store, lane: Option<&mut rusqlite::Connection>, jobs: Vec<Box<dyn Job>>) {
+    let mut tx = match GroupTx::begin(store, lane).await {
         Ok(tx) => tx,
         Err(e) => {
             let why = e.to_string();
@@ -194,28 +291,48 @@ async fn commit_group(store: &Store, jobs: Vec<Box<dyn Job>>) {
             job.fail(why.clone());
             continue;
         }
-        if let Err(e) = sqlx::query("SAVEPOINT group_write").execute(&mut *tx).await {
+        if let Err(e) = sql("SAVEPOINT group_write").execute(&mut tx.conn()).await {
             broken = Some(e.to_string());
             job.fail(e.to_string());
             continue;
         }
-        let (ok, finish) = job.run(&mut tx).await;
+        let (ok, finish) = job.run(tx.conn()).await;
         // A write that failed is undone alone (back to its own savepoint, the newest of that
         // name); the group goes on. Savepoints of writes that succeeded stay open until the
         // commit, which keeps all: a statement saved per write.
-        if !ok && let Err(e) = sqlx::query("ROLLBACK TO group_write").execute(&mut *tx).await {
+        if !ok && let Err(e) = sql("ROLLBACK TO group_write").execute(&mut tx.conn()).await {
             broken = Some(e.to_string());
         }
         done.push(finish);
     }
     let committed = match broken {
         Some(why) => {
-            let _ = tx.rollback().await;
+            tx.rollback().await;
             Err(why)
         }
-        None => store.commit_uncached(tx).await.map_err(|e| e.to_string()),
+        None => tx.commit(store).await.map_err(|e| e.to_string()),
     };
     for finish in done {
         finish.finish(committed.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn runs_on_lane(store: &Store) -> bool {
+        store
+            .write(|conn| Box::pin(async move { Ok(matches!(conn, Conn::Lane(_))) }))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_database_file_is_written_on_the_lane_and_the_fallback_through_the_pool() {
+        let on_file = crate::testkit::sqlite().await;
+        assert!(runs_on_lane(&on_file.store).await);
+        let fallback = crate::testkit::sqlite_through_pool().await;
+        assert!(!runs_on_lane(&fallback.store).await);
     }
 }

@@ -4,6 +4,7 @@
 //! timeline entry and its audit entry. Tasks are decided under their own version, so two
 //! approvers (or two instances) acting at once give one success and one conflict.
 
+use crate::exec::{Conn, Sql, sql};
 use crate::{Result, Store, StoreError, get_i64, get_opt_i64, get_opt_str, get_str, now_micros};
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -311,11 +312,11 @@ fn listed(ids: &[i64]) -> String {
 }
 
 /// The case `submitted_by` submitted with idempotency key `key`, if any.
-async fn case_by_key_in(conn: &mut AnyConnection, submitted_by: &str, key: &str) -> Result<Option<i64>> {
-    let row = sqlx::query("SELECT id FROM cases WHERE submitted_by = $1 AND idempotency_key = $2")
+async fn case_by_key_in(conn: &mut Conn<'_>, submitted_by: &str, key: &str) -> Result<Option<i64>> {
+    let row = sql("SELECT id FROM cases WHERE submitted_by = $1 AND idempotency_key = $2")
         .bind(submitted_by)
         .bind(key)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn)
         .await?;
     row.map(|r| get_i64(&r, "id")).transpose()
 }
@@ -503,7 +504,7 @@ impl Store {
         let key = c.idempotency_key.clone().map(|k| (c.submitted_by.clone(), k));
         let (store, c, audit) = (self.clone(), c.clone(), audit.clone());
         let written = self
-            .write(move |tx| Box::pin(async move { store.case_submit_in(tx, &c, day, &audit, fetch).await }))
+            .write(move |mut tx| Box::pin(async move { store.case_submit_in(&mut tx, &c, day, &audit, fetch).await }))
             .await;
         let (id, created) = match (written, key) {
             // A retry that raced its first submission on PostgreSQL: neither saw the other's
@@ -521,31 +522,29 @@ impl Store {
     /// The case `submitted_by` submitted with idempotency key `key`, if any.
     async fn case_by_key(&self, submitted_by: &str, key: &str) -> Result<Option<i64>> {
         let mut conn = self.pool().acquire().await?;
-        case_by_key_in(&mut conn, submitted_by, key).await
+        case_by_key_in(&mut Conn::Pool(&mut conn), submitted_by, key).await
     }
 
     async fn case_submit_in(
         &self,
-        tx: &mut AnyConnection,
+        tx: &mut Conn<'_>,
         c: &NewCase,
         day: chrono::NaiveDate,
         audit: &AuditEvent,
         fetch: impl FnOnce(&str) -> CaseFetched,
     ) -> Result<(i64, bool)> {
         if let Some(key) = &c.idempotency_key
-            && let Some(id) = case_by_key_in(&mut *tx, &c.submitted_by, key).await?
+            && let Some(id) = case_by_key_in(tx, &c.submitted_by, key).await?
         {
             return Ok((id, false));
         }
         let day_text = day.format("%Y-%m-%d").to_string();
         let serial = get_i64(
-            &sqlx::query(
-                "INSERT INTO case_serials (region_code, day, last) VALUES ($1, $2, 1)
-                 ON CONFLICT (region_code, day) DO UPDATE SET last = case_serials.last + 1 RETURNING last",
-            )
+            &sql("INSERT INTO case_serials (region_code, day, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (region_code, day) DO UPDATE SET last = case_serials.last + 1 RETURNING last")
             .bind(c.region.as_str())
             .bind(&day_text)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx)
             .await?,
             "last",
         )?;
@@ -554,7 +553,7 @@ impl Store {
         // What the government holds, bound to the number just given (read before the lock).
         let fetched = fetch(case_no.as_str());
         let now = now_micros();
-        let row = sqlx::query(
+        let row = sql(
             "INSERT INTO cases (case_no, subject_kind, subject_code, name, department_id, region_code, status, channel,
              clerk_user_id, submitted_by, idempotency_key, answers, form, case_type, promised_days, received_at, received_day)
              VALUES ($1, $2, $3, $4, $5, $6, 'received', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
@@ -575,20 +574,20 @@ impl Store {
         .bind(c.promised_days)
         .bind(now)
         .bind(&day_text)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| crate::classify(e, "a case with this idempotency key"))?;
+        .naming("a case with this idempotency key")
+        .fetch_one(tx)
+        .await?;
         let id = get_i64(&row, "id")?;
         for (code, version) in &c.items {
-            sqlx::query("INSERT INTO case_items (case_id, implementation_code, version_id) VALUES ($1, $2, $3)")
+            sql("INSERT INTO case_items (case_id, implementation_code, version_id) VALUES ($1, $2, $3)")
                 .bind(id)
                 .bind(code)
                 .bind(version)
-                .execute(&mut *tx)
+                .execute(tx)
                 .await?;
         }
         for p in &c.parties {
-            sqlx::query(
+            sql(
                 "INSERT INTO case_parties (case_id, role, id_number, name, applicant_id, consented_at, consent_channel)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
@@ -599,7 +598,7 @@ impl Store {
             .bind(p.applicant_id)
             .bind(p.consented_at)
             .bind(&p.consent_channel)
-            .execute(&mut *tx)
+            .execute(tx)
             .await?;
         }
         // The lines in one statement: every value bound, only numbered placeholders written.
@@ -612,12 +611,12 @@ impl Store {
                     format!("({})", values.join(", "))
                 })
                 .collect();
-            let sql = format!(
+            let text = format!(
                 "INSERT INTO case_lines (case_id, material_code, name, required, may_defer, items, state, source_kind,
                  reference, note, deferred_until, updated_at) VALUES {}",
                 rows.join(", ")
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut q = Sql::built(text);
             for l in &c.lines {
                 let (state, source_kind, reference, note) = match fetched
                     .lines
@@ -641,10 +640,10 @@ impl Store {
                     .bind(l.deferred_until.clone())
                     .bind(now);
             }
-            q.execute(&mut *tx).await?;
+            q.execute(tx).await?;
         }
         for t in &c.tasks {
-            sqlx::query(
+            sql(
                 "INSERT INTO case_tasks (case_id, implementation_code, step, stage, name, department_id, signing, required,
                  issues, days, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'waiting')",
             )
@@ -658,46 +657,46 @@ impl Store {
             .bind(i64::from(t.required))
             .bind(&t.issues)
             .bind(t.days)
-            .execute(&mut *tx)
+            .execute(tx)
             .await?;
         }
         if let Some((reason, by)) = &c.visit {
-            sqlx::query("INSERT INTO case_visits (case_id, reason, note, region_code, by_user, at) VALUES ($1, $2, '', $3, $4, $5)")
+            sql("INSERT INTO case_visits (case_id, reason, note, region_code, by_user, at) VALUES ($1, $2, '', $3, $4, $5)")
                 .bind(id)
                 .bind(reason)
                 .bind(c.region.as_str())
                 .bind(by)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(tx)
                 .await?;
         }
         let submitted = StepChange {
             actor: c.submitted_by.clone(),
             ..Default::default()
         };
-        self.case_event_in(&mut *tx, id, (CaseStep::Submit, CaseStatus::Received), &submitted, now)
+        self.case_event_in(tx, id, (CaseStep::Submit, CaseStatus::Received), &submitted, now)
             .await?;
-        self.audit_in(&mut *tx, &audit.clone().object(case_no.as_str())).await?;
-        self.case_uses_in(&mut *tx, &fetched).await?;
+        self.audit_on(tx, &audit.clone().object(case_no.as_str())).await?;
+        self.case_uses_in(tx, &fetched).await?;
         Ok((id, true))
     }
 
     async fn case_event_in(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn<'_>,
         case_id: i64,
         (step, status): (CaseStep, CaseStatus),
         change: &StepChange,
         at: i64,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        sql("INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(case_id)
             .bind(step.code())
             .bind(status.code())
             .bind(&change.actor)
             .bind(&change.note)
             .bind(at)
-            .execute(&mut *conn)
+            .execute(conn)
             .await?;
         Ok(())
     }
@@ -874,10 +873,10 @@ impl Store {
             event.detail = Some(change.note.clone());
         }
         let (store, case, change) = (self.clone(), current.clone(), change.clone());
-        self.write(move |tx| {
+        self.write(move |mut tx| {
             Box::pin(async move {
-                store.case_step_in(&mut *tx, &case, step, &change).await?;
-                store.audit_in(&mut *tx, &event).await
+                store.case_step_in(&mut tx, &case, step, &change).await?;
+                store.audit_on(&mut tx, &event).await
             })
         })
         .await?;
@@ -887,7 +886,7 @@ impl Store {
 
     async fn case_step_in(
         &self,
-        tx: &mut AnyConnection,
+        tx: &mut Conn<'_>,
         current: &CaseRecord,
         step: CaseStep,
         change: &StepChange,
@@ -901,27 +900,26 @@ impl Store {
             ))
         })?;
         let now = now_micros();
-        let changed = sqlx::query(
+        let changed = sql(
             "UPDATE cases SET status = $1, version = version + 1, reason = COALESCE($2, reason) WHERE id = $3 AND version = $4",
         )
         .bind(next.code())
         .bind(&change.reason)
         .bind(current.id)
         .bind(current.version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .execute(tx)
+        .await?;
         if changed != 1 {
             return Err(conflict("the case was changed meanwhile"));
         }
         match step {
             CaseStep::Accept => {
-                sqlx::query("UPDATE cases SET accepted_at = $1, accepted_day = $2, deemed_accepted = $3 WHERE id = $4")
+                sql("UPDATE cases SET accepted_at = $1, accepted_day = $2, deemed_accepted = $3 WHERE id = $4")
                     .bind(now)
                     .bind(&change.day)
                     .bind(i64::from(change.deemed))
                     .bind(current.id)
-                    .execute(&mut *tx)
+                    .execute(tx)
                     .await?;
                 self.case_advance_in(tx, current.id, &change.day).await?;
             }
@@ -930,7 +928,7 @@ impl Store {
                     .notice
                     .clone()
                     .ok_or(StoreError::Invalid("a notice needs its lines".into()))?;
-                sqlx::query(
+                sql(
                     "INSERT INTO case_notices (case_id, lines, override_reason, by_user, at) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(current.id)
@@ -938,80 +936,80 @@ impl Store {
                 .bind(&override_reason)
                 .bind(by)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(tx)
                 .await?;
-                sqlx::query(
+                sql(
                     "INSERT INTO case_pauses (case_id, kind, from_day, reason) VALUES ($1, 'supplement', $2, '一次性告知补正')",
                 )
                 .bind(current.id)
                 .bind(&change.day)
-                .execute(&mut *tx)
+                .execute(tx)
                 .await?;
                 for l in &lines {
-                    sqlx::query(
+                    sql(
                         "UPDATE case_lines SET checked = 'defective', defect = $1, updated_at = $2 WHERE case_id = $3 AND material_code = $4",
                     )
                     .bind(&l.reason)
                     .bind(now)
                     .bind(current.id)
                     .bind(&l.line)
-                    .execute(&mut *tx)
+                    .execute(tx)
                     .await?;
                 }
             }
             CaseStep::Supply => {
-                sqlx::query("UPDATE case_notices SET supplied_at = $1 WHERE case_id = $2 AND supplied_at IS NULL")
+                sql("UPDATE case_notices SET supplied_at = $1 WHERE case_id = $2 AND supplied_at IS NULL")
                     .bind(now)
                     .bind(current.id)
-                    .execute(&mut *tx)
+                    .execute(tx)
                     .await?;
-                sqlx::query(
+                sql(
                     "UPDATE case_pauses SET until_day = $1 WHERE case_id = $2 AND kind = 'supplement' AND until_day IS NULL",
                 )
                 .bind(&change.day)
                 .bind(current.id)
-                .execute(&mut *tx)
+                .execute(tx)
                 .await?;
             }
             CaseStep::Approve | CaseStep::Refuse | CaseStep::NotAccept | CaseStep::Withdraw | CaseStep::Void => {
-                sqlx::query("UPDATE case_tasks SET status = 'closed', closed_at = $1, version = version + 1 WHERE case_id = $2 AND status IN ('waiting', 'open')")
+                sql("UPDATE case_tasks SET status = 'closed', closed_at = $1, version = version + 1 WHERE case_id = $2 AND status IN ('waiting', 'open')")
                     .bind(now)
                     .bind(current.id)
-                    .execute(&mut *tx)
+                    .execute(tx)
                     .await?;
                 if matches!(step, CaseStep::Approve | CaseStep::Refuse) {
-                    sqlx::query("UPDATE cases SET concluded_at = $1 WHERE id = $2")
+                    sql("UPDATE cases SET concluded_at = $1 WHERE id = $2")
                         .bind(now)
                         .bind(current.id)
-                        .execute(&mut *tx)
+                        .execute(tx)
                         .await?;
                 }
             }
             CaseStep::Deliver => {
-                sqlx::query("UPDATE cases SET delivered_at = $1 WHERE id = $2")
+                sql("UPDATE cases SET delivered_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(current.id)
-                    .execute(&mut *tx)
+                    .execute(tx)
                     .await?;
                 let (mode, tracking) = change
                     .delivery
                     .clone()
                     .ok_or(StoreError::Invalid("a delivery needs its mode".into()))?;
-                sqlx::query("INSERT INTO case_deliveries (case_id, mode, tracking, at) VALUES ($1, $2, $3, $4)")
+                sql("INSERT INTO case_deliveries (case_id, mode, tracking, at) VALUES ($1, $2, $3, $4)")
                     .bind(current.id)
                     .bind(&mode)
                     .bind(&tracking)
                     .bind(now)
-                    .execute(&mut *tx)
+                    .execute(tx)
                     .await?;
                 if mode == "window" {
-                    sqlx::query(
+                    sql(
                         "INSERT INTO case_visits (case_id, reason, note, region_code, at) VALUES ($1, 'collect', '', $2, $3)",
                     )
                     .bind(current.id)
                     .bind(&current.region_code)
                     .bind(now)
-                    .execute(&mut *tx)
+                    .execute(tx)
                     .await?;
                 }
             }
@@ -1022,13 +1020,12 @@ impl Store {
     }
 
     /// Open the next stage's tasks, or conclude the case, as the stage machine says.
-    async fn case_advance_in(&self, tx: &mut AnyConnection, case_id: i64, day: &str) -> Result<StageOutcome> {
-        let rows = sqlx::query(
-            "SELECT id, department_id, stage, required, status FROM case_tasks WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(case_id)
-        .fetch_all(&mut *tx)
-        .await?;
+    async fn case_advance_in(&self, tx: &mut Conn<'_>, case_id: i64, day: &str) -> Result<StageOutcome> {
+        let rows =
+            sql("SELECT id, department_id, stage, required, status FROM case_tasks WHERE case_id = $1 ORDER BY id")
+                .bind(case_id)
+                .fetch_all(tx)
+                .await?;
         let states = rows
             .iter()
             .map(|r| {
@@ -1049,25 +1046,25 @@ impl Store {
                 .zip(&states)
                 .filter(|(_, s)| s.stage == stage && s.status == TaskStatus::Waiting);
             for (t, _) in opening {
-                let approvers = sqlx::query(
+                let approvers = sql(
                     "SELECT DISTINCT r.user_id FROM user_roles r JOIN users u ON u.id = r.user_id
                      WHERE r.role = 'approver' AND r.department_id = $1 AND u.disabled = 0
                      ORDER BY r.user_id",
                 )
                 .bind(get_i64(t, "department_id")?)
-                .fetch_all(&mut *tx)
+                .fetch_all(tx)
                 .await?
                 .iter()
                 .map(|r| get_i64(r, "user_id"))
                 .collect::<Result<Vec<_>>>()?;
-                sqlx::query(
+                sql(
                     "UPDATE case_tasks SET status = 'open', opened_at = $1, opened_day = $2, assignees = $3, version = version + 1 WHERE id = $4",
                 )
                 .bind(now)
                 .bind(day)
                 .bind(listed(&approvers))
                 .bind(get_i64(t, "id")?)
-                .execute(&mut *tx)
+                .execute(tx)
                 .await?;
             }
         }
@@ -1172,10 +1169,14 @@ impl Store {
             return Err(conflict("the task was changed meanwhile"));
         }
         if status != TaskStatus::Open {
-            match self.case_advance_in(&mut tx, case_id, &change.day).await? {
+            match self
+                .case_advance_in(&mut Conn::Pool(&mut tx), case_id, &change.day)
+                .await?
+            {
                 StageOutcome::Approved => {
                     let current = self.case_in(&mut tx, case_id).await?;
-                    self.case_step_in(&mut tx, &current, CaseStep::Approve, change).await?;
+                    self.case_step_in(&mut Conn::Pool(&mut tx), &current, CaseStep::Approve, change)
+                        .await?;
                 }
                 StageOutcome::Refused if task.required => {
                     let current = self.case_in(&mut tx, case_id).await?;
@@ -1183,7 +1184,8 @@ impl Store {
                         reason: Some(opinion.to_string()),
                         ..change.clone()
                     };
-                    self.case_step_in(&mut tx, &current, CaseStep::Refuse, &refusal).await?;
+                    self.case_step_in(&mut Conn::Pool(&mut tx), &current, CaseStep::Refuse, &refusal)
+                        .await?;
                 }
                 _ => {}
             }
@@ -1202,7 +1204,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin().await?;
-        self.case_uses_in(&mut tx, fetched).await?;
+        self.case_uses_in(&mut Conn::Pool(&mut tx), fetched).await?;
         let now = now_micros();
         for l in &fetched.lines {
             sqlx::query(
@@ -1234,12 +1236,12 @@ impl Store {
     }
 
     /// The use copies a case fetched, each with its audit entry.
-    async fn case_uses_in(&self, tx: &mut AnyConnection, fetched: &CaseFetched) -> Result<()> {
+    async fn case_uses_in(&self, tx: &mut Conn<'_>, fetched: &CaseFetched) -> Result<()> {
         for (u, audit) in &fetched.uses {
-            let recorded = self.certificate_use_in(&mut *tx, u).await?;
+            let recorded = self.certificate_use_in(tx, u).await?;
             // One entry per statement: that statement stays prepared (one statement for the
             // four entries of a case measured slower).
-            self.audit_in(&mut *tx, &audit.clone().object(recorded.id)).await?;
+            self.audit_on(tx, &audit.clone().object(recorded.id)).await?;
         }
         Ok(())
     }

@@ -239,7 +239,7 @@ fn consent(row: &AnyRow) -> Result<Consent> {
     })
 }
 
-fn certificate_use(row: &AnyRow) -> Result<CertificateUse> {
+fn certificate_use(row: &impl crate::exec::Columns) -> Result<CertificateUse> {
     Ok(CertificateUse {
         id: get_i64(row, "id")?,
         certificate_id: get_i64(row, "certificate_id")?,
@@ -940,7 +940,9 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(uses.len());
         for (u, audit) in uses {
-            let recorded = self.certificate_use_in(&mut tx, u).await?;
+            let recorded = self
+                .certificate_use_in(&mut crate::exec::Conn::Pool(&mut tx), u)
+                .await?;
             self.audit_in(&mut tx, &audit.clone().object(recorded.id)).await?;
             out.push(recorded);
         }
@@ -950,10 +952,10 @@ impl Store {
 
     pub(crate) async fn certificate_use_in(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut crate::exec::Conn<'_>,
         u: &CertificateUse,
     ) -> Result<CertificateUse> {
-        let row = sqlx::query(
+        let row = crate::exec::sql(
             "INSERT INTO certificate_uses (certificate_id, kind, department_id, actor, purpose, case_ref, valid_until, used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              RETURNING id, certificate_id, kind, department_id, actor, purpose, case_ref, valid_until, used_at",
@@ -966,9 +968,9 @@ impl Store {
         .bind(&u.case_ref)
         .bind(u.valid_until)
         .bind(u.used_at)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| crate::classify(e, "certificate use"))?;
+        .naming("certificate use")
+        .fetch_one(conn)
+        .await?;
         certificate_use(&row)
     }
 

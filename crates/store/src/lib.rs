@@ -22,6 +22,7 @@ pub mod datasets;
 pub mod departments;
 pub mod dialect;
 pub(crate) mod dynamic;
+mod exec;
 pub mod items;
 mod lane;
 mod migrate;
@@ -36,8 +37,8 @@ pub mod users;
 
 pub use dialect::Dialect;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
 use std::path::Path;
 use std::time::Duration;
 
@@ -57,6 +58,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// An error of a SQLite connection of our own (a lane, see [`lane`]).
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
     /// A background writer or reader failed or has stopped (the text says which and why).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -89,12 +93,36 @@ fn unstorable_text(e: &sqlx::Error) -> bool {
             && db.code().is_some_and(|c| c == "22021" || c == "22P05"))
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if sqlite_code(&e).is_some_and(|n| n & 0xff == 8) {
+            health::failed();
+        }
+        StoreError::Sqlite(e)
+    }
+}
+
+/// The extended result code of a SQLite failure on a lane's connection.
+fn sqlite_code(e: &rusqlite::Error) -> Option<i64> {
+    match e {
+        rusqlite::Error::SqliteFailure(failure, _) => Some(i64::from(failure.extended_code)),
+        _ => None,
+    }
+}
+
+/// Whether a SQLite result code says the storage failed: busy, locked, read-only, I/O, full,
+/// cannot open (the primary code is the low byte of the extended one).
+fn sqlite_storage_failure(code: i64) -> bool {
+    matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14)
+}
+
 impl StoreError {
     /// Whether the storage itself failed (full, read-only, unreachable, a writer stopped) rather
     /// than the request: such errors pass once the storage recovers, and are answered as 503.
     pub fn is_storage_failure(&self) -> bool {
         match self {
             StoreError::Database(e) => storage_failure(e),
+            StoreError::Sqlite(e) => sqlite_code(e).is_some_and(sqlite_storage_failure),
             StoreError::Unavailable(_) => true,
             _ => false,
         }
@@ -112,9 +140,7 @@ pub fn storage_failure(e: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                // The primary result code is the low byte of the extended one.
-                code.parse::<i64>()
-                    .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 8 | 10 | 13 | 14))
+                code.parse::<i64>().is_ok_and(sqlite_storage_failure)
             } else {
                 // PostgreSQL's SQLSTATE classes and codes.
                 code.starts_with("08")
@@ -169,15 +195,25 @@ pub mod health {
 pub(crate) fn classify(e: sqlx::Error, what: &str) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
-            return StoreError::Conflict(format!("{what} already exists"));
+            return conflict_unique(what);
         }
         if db.is_foreign_key_violation() {
-            return StoreError::Conflict(format!(
-                "{what} refers to something that does not exist or is still referred to"
-            ));
+            return conflict_reference(what);
         }
     }
     StoreError::from(e)
+}
+
+/// `what` would break a uniqueness rule.
+pub(crate) fn conflict_unique(what: &str) -> StoreError {
+    StoreError::Conflict(format!("{what} already exists"))
+}
+
+/// `what` would break a reference rule.
+pub(crate) fn conflict_reference(what: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "{what} refers to something that does not exist or is still referred to"
+    ))
 }
 
 /// Current time as UTC microseconds.
@@ -341,10 +377,7 @@ impl Store {
     pub async fn begin(&self) -> Result<WriteTx> {
         Ok(match self.dialect {
             Dialect::Sqlite => {
-                let turn = match &self.write_turn {
-                    Some(t) => Some(t.clone().lock_owned().await),
-                    None => None,
-                };
+                let turn = self.write_turn().await;
                 WriteTx {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: turn,
@@ -355,6 +388,14 @@ impl Store {
                 _turn: None,
             },
         })
+    }
+
+    /// On SQLite, this process's turn for the write lock (held until dropped).
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.write_turn {
+            Some(t) => Some(t.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     /// Commit a write transaction and mark everything cached from the store as stale.
@@ -408,15 +449,15 @@ impl Store {
     }
 }
 
-pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
-    Ok(row.try_get::<i64, _>(col)?)
+pub(crate) fn get_i64(row: &impl exec::Columns, col: &str) -> Result<i64> {
+    row.i64(col)
 }
-pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
-    Ok(row.try_get::<String, _>(col)?)
+pub(crate) fn get_str(row: &impl exec::Columns, col: &str) -> Result<String> {
+    row.str(col)
 }
-pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?)
+pub(crate) fn get_opt_i64(row: &impl exec::Columns, col: &str) -> Result<Option<i64>> {
+    row.opt_i64(col)
 }
-pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {
-    Ok(row.try_get::<Option<String>, _>(col)?)
+pub(crate) fn get_opt_str(row: &impl exec::Columns, col: &str) -> Result<Option<String>> {
+    row.opt_str(col)
 }

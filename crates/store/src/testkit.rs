@@ -40,6 +40,14 @@ pub async fn sqlite() -> TempStore {
     TempStore { store, dir }
 }
 
+/// A store on a fresh SQLite file whose group writer writes through the pool, as it does when
+/// its own connection cannot open (see `batch`).
+pub async fn sqlite_through_pool() -> TempStore {
+    let mut t = sqlite().await;
+    t.store.group = Some(std::sync::Arc::new(crate::batch::GroupWriter::through_pool()));
+    t
+}
+
 /// The URL of a fresh, empty schema in the test PostgreSQL database, or `None` (with a notice)
 /// when no database is configured and services are not required.
 pub async fn postgres_url() -> Option<String> {

@@ -527,3 +527,19 @@ both_backends!(
     submissions_together,
     submissions_arriving_together_commit_alike_and_fail_alone
 );
+
+/// The group writer's fallback on SQLite, when its own connection cannot open: it writes
+/// through the pool, with the same outcomes.
+mod through_the_pool {
+    #[tokio::test]
+    async fn case_engine() {
+        let t = yici_store::testkit::sqlite_through_pool().await;
+        super::cases_are_numbered_stepped_and_approved_in_parallel(t.store.clone()).await;
+    }
+
+    #[tokio::test]
+    async fn submissions_together() {
+        let t = yici_store::testkit::sqlite_through_pool().await;
+        super::submissions_arriving_together_commit_alike_and_fail_alone(t.store.clone()).await;
+    }
+}

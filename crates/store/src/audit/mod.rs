@@ -18,8 +18,9 @@ pub use query::{AuditFilter, LoggedEntry};
 pub use tree::VerifyReport;
 pub use writer::AuditWriter;
 
+use crate::exec::{Conn, Sql, sql};
 use crate::{Result, Store, StoreError};
-use sqlx::{AnyConnection, AssertSqlSafe};
+use sqlx::AnyConnection;
 use yici_core::audit::AuditEvent;
 
 /// An entry's stored content and its random key (see the `entry_key` column).
@@ -43,7 +44,12 @@ impl Store {
     /// Append an entry inside an open transaction: the change and its entry commit together or
     /// not at all.
     pub async fn audit_in(&self, conn: &mut AnyConnection, event: &AuditEvent) -> Result<i64> {
-        Ok(self.audit_rows(conn, std::slice::from_ref(event)).await?[0])
+        self.audit_on(&mut Conn::Pool(conn), event).await
+    }
+
+    /// [`Store::audit_in`] on either kind of connection.
+    pub(crate) async fn audit_on(&self, conn: &mut Conn<'_>, event: &AuditEvent) -> Result<i64> {
+        Ok(self.audit_rows_on(conn, std::slice::from_ref(event)).await?[0])
     }
 
     /// An entry as stored: its content (canonical JSON with subject digests) and a random key.
@@ -59,6 +65,11 @@ impl Store {
     /// Insert entries, one statement per [`ENTRIES_PER_STATEMENT`]; a trigger queues each for
     /// the sequencer and indexes its subject digests. Returns their ids in order.
     pub(crate) async fn audit_rows(&self, conn: &mut AnyConnection, events: &[AuditEvent]) -> Result<Vec<i64>> {
+        self.audit_rows_on(&mut Conn::Pool(conn), events).await
+    }
+
+    /// [`Store::audit_rows`] on either kind of connection.
+    pub(crate) async fn audit_rows_on(&self, conn: &mut Conn<'_>, events: &[AuditEvent]) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(events.len());
         for chunk in events.chunks(ENTRIES_PER_STATEMENT) {
             let rows = chunk
@@ -69,9 +80,9 @@ impl Store {
             // On PostgreSQL the ids come from the `audit_ids` row, taken in this transaction, so
             // that a rollback leaves no gap (see migration 12).
             let first_id = if dialect.numbers_audit_entries() {
-                let row = sqlx::query("UPDATE audit_ids SET last = last + $1 WHERE id = 1 RETURNING last")
+                let row = sql("UPDATE audit_ids SET last = last + $1 WHERE id = 1 RETURNING last")
                     .bind(rows.len() as i64)
-                    .fetch_one(&mut *conn)
+                    .fetch_one(conn)
                     .await?;
                 Some(crate::get_i64(&row, "last")? - rows.len() as i64 + 1)
             } else {
@@ -92,7 +103,7 @@ impl Store {
             // Only numbered placeholders are interpolated; every value is bound. A single entry
             // (the common case, inside a change's transaction) is kept prepared; a group is not,
             // as a connection would keep one statement per group size.
-            let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(rows.len() == 1);
+            let mut q = Sql::built(sql).persistent(rows.len() == 1);
             for (i, (row, e)) in rows.iter().enumerate() {
                 if let Some(first) = first_id {
                     q = q.bind(first + i as i64);
@@ -100,7 +111,7 @@ impl Store {
                 q = q
                     .bind(e.time)
                     .bind(e.action.code())
-                    .bind(e.object_type.clone())
+                    .bind(e.object_type.as_str())
                     .bind(e.actor.user_id)
                     .bind(e.actor.system_id)
                     .bind(e.actor.department_id)
@@ -110,7 +121,7 @@ impl Store {
                     .bind(row.key.clone())
                     .bind(row.content.clone());
             }
-            let returned = q.fetch_all(&mut *conn).await?;
+            let returned = q.fetch_all(conn).await?;
             let mut by_key = std::collections::HashMap::with_capacity(returned.len());
             for r in &returned {
                 by_key.insert(crate::get_str(r, "entry_key")?, crate::get_i64(r, "id")?);
