@@ -325,6 +325,24 @@ async fn sign_in_rules(app: App) {
         "anonymous"
     );
     assert!(app.login_as("approver", &app.password("approver")).await.is_none());
+    // A revoked role is gone from the holder's very next request (sessions are kept in memory
+    // only while nothing has changed).
+    let supervisor = app.login("supervisor").await;
+    let supervisor_id = app.store.user_credentials("supervisor").await.unwrap().unwrap().0.id;
+    let before = app.get("/api/v1/session", Auth::Session(&supervisor)).await.json();
+    assert_eq!(before["roles"].as_array().map(Vec::len), Some(1), "{before}");
+    let role = app.store.user_roles(supervisor_id).await.unwrap()[0].id;
+    let res = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/users/{supervisor_id}/roles/{role}"),
+            Auth::Session(&op),
+            None,
+        )
+        .await;
+    assert!(res.status.is_success(), "{}", res.text);
+    let after = app.get("/api/v1/session", Auth::Session(&supervisor)).await.json();
+    assert_eq!(after["roles"].as_array().map(Vec::len), Some(0), "{after}");
     let me_id = app.store.user_credentials("operator").await.unwrap().unwrap().0.id;
     let res = app
         .call(

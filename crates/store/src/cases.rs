@@ -321,12 +321,19 @@ async fn case_by_key_in(conn: &mut Conn<'_>, submitted_by: &str, key: &str) -> R
     row.map(|r| get_i64(&r, "id")).transpose()
 }
 
-/// The statement reading a case with its children, built once per dialect.
-fn case_sql(dialect: crate::dialect::Dialect) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+/// What a case is read by.
+#[derive(Debug, Clone, Copy)]
+enum CaseKey {
+    Id = 0,
+    Number = 1,
+}
+
+/// The statement reading a case with its children, built once per dialect and key.
+fn case_sql(dialect: crate::dialect::Dialect, key: CaseKey) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 4] = [const { std::sync::OnceLock::new() }; 4];
     let slot = match dialect {
-        crate::dialect::Dialect::Sqlite => &SQL[0],
-        crate::dialect::Dialect::Postgres => &SQL[1],
+        crate::dialect::Dialect::Sqlite => &SQL[key as usize],
+        crate::dialect::Dialect::Postgres => &SQL[2 + key as usize],
     };
     slot.get_or_init(|| {
         let of_case = |table: &str| format!("{table} WHERE case_id = cases.id");
@@ -407,8 +414,12 @@ fn case_sql(dialect: crate::dialect::Dialect) -> &'static str {
         format!(
             "SELECT id, case_no, subject_kind, subject_code, name, department_id, region_code, status, channel, case_type,
              promised_days, answers, form, received_at, received_day, accepted_at, accepted_day, deemed_accepted,
-             concluded_at, delivered_at, reason, extended_days, extension_reason, version, {} FROM cases WHERE id = $1",
-            columns.join(", ")
+             concluded_at, delivered_at, reason, extended_days, extension_reason, version, {} FROM cases WHERE {} = $1",
+            columns.join(", "),
+            match key {
+                CaseKey::Id => "id",
+                CaseKey::Number => "case_no",
+            }
         )
     })
 }
@@ -703,15 +714,11 @@ impl Store {
 
     /// The case numbered `case_no`.
     pub async fn case_by_no(&self, case_no: &str) -> Result<Option<CaseRecord>> {
-        let mut conn = self.pool().acquire().await?;
-        let row = sqlx::query("SELECT id FROM cases WHERE case_no = $1")
+        let row = sqlx::query(sqlx::AssertSqlSafe(case_sql(self.dialect(), CaseKey::Number)))
             .bind(case_no)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(self.pool())
             .await?;
-        match row {
-            Some(r) => Ok(Some(self.case_in(&mut conn, get_i64(&r, "id")?).await?)),
-            None => Ok(None),
-        }
+        row.as_ref().map(case_record).transpose()
     }
 
     /// The case with id `id`.
@@ -736,121 +743,128 @@ impl Store {
     /// A case with everything recorded about it, in one statement: its children come as JSON
     /// arrays ([`crate::dialect::Dialect::json_rows`]).
     async fn case_in(&self, conn: &mut AnyConnection, id: i64) -> Result<CaseRecord> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(case_sql(self.dialect())))
+        let r = sqlx::query(sqlx::AssertSqlSafe(case_sql(self.dialect(), CaseKey::Id)))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound("case"))?;
-        let items: Vec<ItemRow> = children(&r, "items")?;
-        let lines: Vec<LineRow> = children(&r, "lines")?;
-        let tasks: Vec<TaskRow> = children(&r, "tasks")?;
-        let opinions: Vec<OpinionRow> = children(&r, "opinions")?;
-        let notices: Vec<NoticeRow> = children(&r, "notices")?;
-        Ok(CaseRecord {
-            id: get_i64(&r, "id")?,
-            case_no: get_str(&r, "case_no")?,
-            subject_kind: get_str(&r, "subject_kind")?,
-            subject_code: get_str(&r, "subject_code")?,
-            name: get_str(&r, "name")?,
-            department_id: get_i64(&r, "department_id")?,
-            region_code: get_str(&r, "region_code")?,
-            status: get_str(&r, "status")?,
-            channel: get_str(&r, "channel")?,
-            case_type: get_str(&r, "case_type")?,
-            promised_days: get_i64(&r, "promised_days")?,
-            answers: get_str(&r, "answers")?,
-            form: get_str(&r, "form")?,
-            received_at: get_i64(&r, "received_at")?,
-            received_day: get_str(&r, "received_day")?,
-            accepted_at: get_opt_i64(&r, "accepted_at")?,
-            accepted_day: get_opt_str(&r, "accepted_day")?,
-            deemed_accepted: get_i64(&r, "deemed_accepted")? != 0,
-            concluded_at: get_opt_i64(&r, "concluded_at")?,
-            delivered_at: get_opt_i64(&r, "delivered_at")?,
-            reason: get_str(&r, "reason")?,
-            extended_days: get_i64(&r, "extended_days")?,
-            extension_reason: get_str(&r, "extension_reason")?,
-            version: get_i64(&r, "version")?,
-            items: items
-                .into_iter()
-                .map(|i| (i.implementation_code, i.version_id))
-                .collect(),
-            parties: children(&r, "parties")?,
-            lines: lines
-                .into_iter()
-                .map(|l| LineRecord {
-                    id: l.id,
-                    material_code: l.material_code,
-                    name: l.name,
-                    required: l.required != 0,
-                    deferrable: l.may_defer != 0,
-                    items: l
-                        .items
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                    state: l.state,
-                    source_kind: l.source_kind,
-                    reference: l.reference,
-                    note: l.note,
-                    sm3: l.sm3,
-                    media_type: l.media_type,
-                    size: l.size,
-                    deferred_until: l.deferred_until,
-                    checked: l.checked,
-                    defect: l.defect,
-                })
-                .collect(),
-            tasks: tasks
-                .into_iter()
-                .map(|t| TaskRecord {
-                    id: t.id,
-                    implementation_code: t.implementation_code,
-                    step: t.step,
-                    stage: t.stage,
-                    name: t.name,
-                    department_id: t.department_id,
-                    signing: t.signing,
-                    required: t.required != 0,
-                    issues: t.issues,
-                    issued: t.issued,
-                    issue_note: t.issue_note,
-                    days: t.days,
-                    status: t.status,
-                    assignees: ids(&t.assignees),
-                    claimed_by: t.claimed_by,
-                    opened_at: t.opened_at,
-                    opened_day: t.opened_day,
-                    closed_at: t.closed_at,
-                    version: t.version,
-                    opinions: opinions
-                        .iter()
-                        .filter(|o| o.task_id == t.id)
-                        .map(|o| o.opinion.clone())
-                        .collect(),
-                })
-                .collect(),
-            pauses: children(&r, "pauses")?,
-            notices: notices
-                .into_iter()
-                .map(|n| {
-                    Ok(NoticeRecord {
-                        id: n.id,
-                        lines: serde_json::from_str(&n.lines)
-                            .map_err(|e| StoreError::Invalid(format!("a notice's lines: {e}")))?,
-                        override_reason: n.override_reason,
-                        at: n.at,
-                        supplied_at: n.supplied_at,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?,
-            visits: children(&r, "visits")?,
-            deliveries: children(&r, "deliveries")?,
-            timeline: children(&r, "timeline")?,
-        })
+        case_record(&r)
     }
+}
 
+/// A case as read by [`case_sql`].
+fn case_record(r: &sqlx::any::AnyRow) -> Result<CaseRecord> {
+    let items: Vec<ItemRow> = children(r, "items")?;
+    let lines: Vec<LineRow> = children(r, "lines")?;
+    let tasks: Vec<TaskRow> = children(r, "tasks")?;
+    let opinions: Vec<OpinionRow> = children(r, "opinions")?;
+    let notices: Vec<NoticeRow> = children(r, "notices")?;
+    Ok(CaseRecord {
+        id: get_i64(r, "id")?,
+        case_no: get_str(r, "case_no")?,
+        subject_kind: get_str(r, "subject_kind")?,
+        subject_code: get_str(r, "subject_code")?,
+        name: get_str(r, "name")?,
+        department_id: get_i64(r, "department_id")?,
+        region_code: get_str(r, "region_code")?,
+        status: get_str(r, "status")?,
+        channel: get_str(r, "channel")?,
+        case_type: get_str(r, "case_type")?,
+        promised_days: get_i64(r, "promised_days")?,
+        answers: get_str(r, "answers")?,
+        form: get_str(r, "form")?,
+        received_at: get_i64(r, "received_at")?,
+        received_day: get_str(r, "received_day")?,
+        accepted_at: get_opt_i64(r, "accepted_at")?,
+        accepted_day: get_opt_str(r, "accepted_day")?,
+        deemed_accepted: get_i64(r, "deemed_accepted")? != 0,
+        concluded_at: get_opt_i64(r, "concluded_at")?,
+        delivered_at: get_opt_i64(r, "delivered_at")?,
+        reason: get_str(r, "reason")?,
+        extended_days: get_i64(r, "extended_days")?,
+        extension_reason: get_str(r, "extension_reason")?,
+        version: get_i64(r, "version")?,
+        items: items
+            .into_iter()
+            .map(|i| (i.implementation_code, i.version_id))
+            .collect(),
+        parties: children(r, "parties")?,
+        lines: lines
+            .into_iter()
+            .map(|l| LineRecord {
+                id: l.id,
+                material_code: l.material_code,
+                name: l.name,
+                required: l.required != 0,
+                deferrable: l.may_defer != 0,
+                items: l
+                    .items
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                state: l.state,
+                source_kind: l.source_kind,
+                reference: l.reference,
+                note: l.note,
+                sm3: l.sm3,
+                media_type: l.media_type,
+                size: l.size,
+                deferred_until: l.deferred_until,
+                checked: l.checked,
+                defect: l.defect,
+            })
+            .collect(),
+        tasks: tasks
+            .into_iter()
+            .map(|t| TaskRecord {
+                id: t.id,
+                implementation_code: t.implementation_code,
+                step: t.step,
+                stage: t.stage,
+                name: t.name,
+                department_id: t.department_id,
+                signing: t.signing,
+                required: t.required != 0,
+                issues: t.issues,
+                issued: t.issued,
+                issue_note: t.issue_note,
+                days: t.days,
+                status: t.status,
+                assignees: ids(&t.assignees),
+                claimed_by: t.claimed_by,
+                opened_at: t.opened_at,
+                opened_day: t.opened_day,
+                closed_at: t.closed_at,
+                version: t.version,
+                opinions: opinions
+                    .iter()
+                    .filter(|o| o.task_id == t.id)
+                    .map(|o| o.opinion.clone())
+                    .collect(),
+            })
+            .collect(),
+        pauses: children(r, "pauses")?,
+        notices: notices
+            .into_iter()
+            .map(|n| {
+                Ok(NoticeRecord {
+                    id: n.id,
+                    lines: serde_json::from_str(&n.lines)
+                        .map_err(|e| StoreError::Invalid(format!("a notice's lines: {e}")))?,
+                    override_reason: n.override_reason,
+                    at: n.at,
+                    supplied_at: n.supplied_at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
+        visits: children(r, "visits")?,
+        deliveries: children(r, "deliveries")?,
+        timeline: children(r, "timeline")?,
+    })
+}
+
+impl Store {
     /// Take `step` on case `current` (as just read), which must still be at `version` (else
     /// 409, nothing written) and in a state that allows it. Accepting opens the first stage's
     /// tasks; a notice pauses the decision clock, supplying resumes it; concluding closes the

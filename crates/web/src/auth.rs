@@ -25,7 +25,7 @@ use yici_core::clock::Clock;
 use yici_service::memo::Memo;
 use yici_service::{Caller, SessionInfo};
 use yici_store::Store;
-use yici_store::sessions::SessionPrincipal;
+use yici_store::sessions::{SessionPrincipal, SessionRecord};
 use yici_store::systems::System;
 
 pub const SESSION_COOKIE: &str = "yici_session";
@@ -90,6 +90,10 @@ pub struct Gate(Arc<GateInner>);
 struct GateInner {
     store: Store,
     tokens: Memo<String, (System, i64)>,
+    /// Sessions with who they belong to, by the digest of their cookie: signing out, a disabled
+    /// user and a revoked role take effect on the next request here (each change bumps the
+    /// store's generation) and within a second on other instances.
+    sessions: Memo<String, (SessionRecord, Caller)>,
     clock: Clock,
     body_limit: usize,
     menu: Arc<[MenuEntry]>,
@@ -101,6 +105,7 @@ impl Gate {
         Gate(Arc::new(GateInner {
             store,
             tokens: Memo::default(),
+            sessions: Memo::default(),
             clock,
             body_limit,
             menu: Arc::from(menu),
@@ -168,7 +173,7 @@ fn csrf_failed(auth: &Caller) -> ApiError {
 }
 
 /// Resolve the principal of a session: a user (with roles) or an applicant.
-async fn from_session(store: &Store, principal: SessionPrincipal) -> ApiResult<Option<Caller>> {
+async fn from_session(store: &Store, principal: SessionPrincipal) -> yici_store::Result<Option<Caller>> {
     Ok(match principal {
         SessionPrincipal::User(id) => match store.user(id).await? {
             Some(user) if !user.disabled => {
@@ -282,17 +287,28 @@ async fn resolve(gate: &Gate, mut req: Request) -> ApiResult<Request> {
         return Ok(req);
     };
     let digest = yici_crypto::token::digest(&cookie_value);
-    let record = gate.0.store.session(&digest, now).await?;
-    let auth = match record {
-        Some(rec) => from_session(&gate.0.store, rec.principal).await?.map(|mut a| {
+    let store = &gate.0.store;
+    let held = gate
+        .0
+        .sessions
+        .get(store, &digest, || async {
+            let Some(record) = store.session(&digest, now).await? else {
+                return Ok(None);
+            };
+            Ok(from_session(store, record.principal)
+                .await?
+                .map(|caller| (record, caller)))
+        })
+        .await?;
+    let auth = held
+        .filter(|(record, _)| record.expires_at > now)
+        .map(|(record, mut a)| {
             a.session = Some(SessionInfo {
                 digest,
-                csrf_token: rec.csrf_token,
+                csrf_token: record.csrf_token,
             });
             a
-        }),
-        None => None,
-    };
+        });
     let Some(auth) = auth else {
         req.extensions_mut().insert(gate.auth(Caller::anonymous()));
         return Ok(req);
