@@ -81,6 +81,7 @@ pub fn routes() -> yici_web::Routes<AppState> {
         .merge(yici_exchange::router())
         .merge(yici_catalogue::router())
         .merge(yici_window::router())
+        .merge(yici_supervision::router())
         .merge(
             yici_web::Routes::new("")
                 .get("/", home::home)

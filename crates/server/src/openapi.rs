@@ -21,7 +21,9 @@ Errors are RFC 9457 problem documents (`application/problem+json`) with a stable
 handled at this window), \
 `notice_not_once` (a second supplement notice beyond the first), `consent_required` (fetching \
 for a case no party has consented to), `task_not_open`, \
-`uploads_unavailable` (no store for uploads, or it failed: nothing saved); and \
+`uploads_unavailable` (no store for uploads, or it failed: nothing saved); for evaluations \
+`not_concluded` (a case is rated once concluded), `already_evaluated` (one evaluation per case \
+and party, never changed); and \
 `storage_unavailable` (503 with Retry-After: \
 the storage refuses writes for now; nothing was saved). Messages are Chinese by default; send \
 `Accept-Language: en` (or `?lang=en`) for English.\n\n\
@@ -49,6 +51,7 @@ on every POST, PUT and DELETE.",
         (name = "audit", description = "The tamper-evident audit log and who used my data"),
         (name = "items", description = "Service items, their guides and bundles (一件事)"),
         (name = "cases", description = "Cases of the one window: applications, acceptance, the one-time notice, parallel approval, visits"),
+        (name = "supervision", description = "Evaluations of the service (好差评) and their rectifications"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -65,6 +68,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(yici_catalogue::ApiDoc::openapi());
     doc.merge(yici_certificates::ApiDoc::openapi());
     doc.merge(yici_window::ApiDoc::openapi());
+    doc.merge(yici_supervision::ApiDoc::openapi());
     Security.modify(&mut doc);
     Errors.modify(&mut doc);
     doc

@@ -345,6 +345,19 @@ async fn every_role_every_endpoint(app: App) {
             SYSTEM,
         ),
         row(Method::POST, "/api/v1/cases/x/consent", None, 0),
+        // Only a party rates a case (好差评); staff with rights on the case read the ratings.
+        row(
+            Method::POST,
+            "/api/v1/cases/33080020261130000001X/evaluation",
+            Some(json!({"level": 5})),
+            0,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/cases/33080020261130000001X/evaluation",
+            None,
+            CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
         row(Method::GET, "/api/v1/me/notifications", None, 0),
         row(Method::POST, "/api/v1/cases/x/fetch", None, CLERK),
         row(Method::PUT, "/api/v1/cases/x/materials/y", None, CLERK),

@@ -110,6 +110,11 @@ impl Dialect {
                         "case_feed",
                         include_str!(concat!("../migrations/", $dir, "/0016_case_feed.sql")),
                     ),
+                    (
+                        17,
+                        "evaluations",
+                        include_str!(concat!("../migrations/", $dir, "/0017_evaluations.sql")),
+                    ),
                 ]
             };
         }

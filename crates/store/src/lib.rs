@@ -22,6 +22,7 @@ pub mod datasets;
 pub mod departments;
 pub mod dialect;
 pub(crate) mod dynamic;
+pub mod evaluations;
 mod exec;
 pub mod items;
 mod lane;

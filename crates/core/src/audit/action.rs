@@ -52,6 +52,7 @@ actions! {
     CaseConsent = "case.consent", "同意为办件共享获取", "consented to fetching for a case";
     CaseFetch = "case.fetch", "为办件调取共享材料", "fetched held materials for a case";
     CaseStep = "case.step", "办件操作", "took a step on a case";
+    CaseEvaluate = "case.evaluate", "评价办件（好差评）", "rated a case";
     CertificateIssue = "certificate.issue", "签发证照", "issued a certificate";
     CertificateChange = "certificate.change", "变更证照", "changed a certificate";
     CertificateRenew = "certificate.renew", "延续换发证照", "renewed a certificate";

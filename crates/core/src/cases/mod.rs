@@ -117,6 +117,43 @@ impl CaseStep {
 }
 
 named_enum!(
+    /// Where an evaluation (好差评) was given (国办发〔2019〕51号).
+    EvaluationChannel {
+        Web = "web", "网上评价", "web";
+        App = "app", "移动端评价", "app";
+        Qr = "qr", "窗口二维码评价", "QR code at the window";
+        Counter = "counter", "窗口评价器", "counter device";
+        Hotline = "hotline", "12345热线", "12345 hotline";
+    }
+);
+
+/// The five levels of an evaluation, best first: 5 非常满意 … 1 非常不满意.
+pub const EVALUATION_LEVELS: [(i64, &str, &str); 5] = [
+    (5, "非常满意", "very satisfied"),
+    (4, "满意", "satisfied"),
+    (3, "基本满意", "fairly satisfied"),
+    (2, "不满意", "dissatisfied"),
+    (1, "非常不满意", "very dissatisfied"),
+];
+
+/// The name of an evaluation level, if it is one.
+pub fn evaluation_level_name(level: i64, lang: Lang) -> Option<&'static str> {
+    EVALUATION_LEVELS
+        .iter()
+        .find(|(l, ..)| *l == level)
+        .map(|(_, zh, en)| lang.pick(zh, en))
+}
+
+/// Whether a level is a bad review (差评: 1 or 2), which opens a rectification (整改).
+pub fn is_bad_review(level: i64) -> bool {
+    matches!(level, 1 | 2)
+}
+
+/// The working days each step of a rectification has, counted from the review: verification
+/// (核实), rectification (整改) and the reply to the applicant (反馈), and the return visit (回访).
+pub const RECTIFICATION_DAYS: [(&str, u32); 4] = [("verify", 3), ("rectify", 15), ("reply", 15), ("revisit", 20)];
+
+named_enum!(
     /// What a party is to the case.
     PartyRole {
         Applicant = "applicant", "申请人", "applicant";

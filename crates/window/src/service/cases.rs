@@ -238,7 +238,8 @@ pub fn handled_at(scope: &Scope, item_region: &RegionCode, window: &RegionCode) 
 }
 
 /// The caller's own identity, when an applicant is signed in.
-fn applicant_self(caller: &Caller) -> Option<(i64, String, String)> {
+/// The signed-in applicant: their id, ID number or credit code, and name.
+pub fn applicant_self(caller: &Caller) -> Option<(i64, String, String)> {
     match (&caller.principal, &caller.applicant) {
         (Principal::Applicant { id }, Some(a)) => Some((*id, a.applicant_id.as_str().to_string(), a.name.clone())),
         _ => None,
@@ -978,8 +979,8 @@ impl FetchPlan {
     }
 }
 
-/// Whether the caller is a party of the case.
-fn party_of(caller: &Caller, c: &CaseRecord) -> bool {
+/// Whether the caller is an applicant who is a party to the case.
+pub fn party_of(caller: &Caller, c: &CaseRecord) -> bool {
     applicant_self(caller).is_some_and(|(id, number, _)| {
         c.parties
             .iter()
@@ -1010,6 +1011,13 @@ async fn staff_on(state: &WindowState, caller: &Caller, c: &CaseRecord) -> Resul
 /// Case `case_no`, for its parties and the staff with rights; 404 for anyone else (nothing
 /// about the case leaks).
 pub async fn get(state: &WindowState, caller: &Caller, case_no: &str) -> Result<CaseView> {
+    let c = readable(state, caller, case_no).await?;
+    view(state, caller, c).await
+}
+
+/// The case numbered `case_no`, if the caller may read it: a party, or staff with rights on it
+/// (else 404, as for a case that does not exist).
+pub async fn readable(state: &WindowState, caller: &Caller, case_no: &str) -> Result<CaseRecord> {
     if applicant_self(caller).is_none() {
         caller.require(Permission::ReadCases, &Target::OwnScope)?;
     }
@@ -1017,7 +1025,13 @@ pub async fn get(state: &WindowState, caller: &Caller, case_no: &str) -> Result<
     if !party_of(caller, &c) && !staff_on(state, caller, &c).await? {
         return Err(not_found());
     }
-    view(state, caller, c).await
+    Ok(c)
+}
+
+/// The case numbered `case_no` (404 when there is none), for the capabilities that read cases;
+/// they check who may see it themselves.
+pub async fn record(state: &WindowState, case_no: &str) -> Result<CaseRecord> {
+    load(state, case_no).await
 }
 
 async fn load(state: &WindowState, case_no: &str) -> Result<CaseRecord> {
@@ -1255,7 +1269,8 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
 }
 
 /// The working-day calendar, through the memo.
-async fn calendar(state: &WindowState) -> Result<yici_core::calendar::WorkingCalendar> {
+/// The working-day calendar, kept while current.
+pub async fn calendar(state: &WindowState) -> Result<yici_core::calendar::WorkingCalendar> {
     let load = || async { Ok(Some(state.store.working_calendar().await?)) };
     Ok(state
         .memo

@@ -1,0 +1,32 @@
+//! # yici-supervision
+//!
+//! 督察考核 — supervision. This crate holds the evaluations of the government's service
+//! (好差评, 国办发〔2019〕51号) and the rectifications bad reviews open. It reads the one
+//! window's cases through the window's read model and writes nothing into its tables.
+//!
+//! - [`service`]: the operations, for the API and the pages;
+//! - [`router`], [`ApiDoc`]: what the server composes.
+#![forbid(unsafe_code)]
+
+mod api;
+pub mod service;
+
+use axum::extract::FromRef;
+use yici_web::Routes;
+use yici_window::WindowState;
+
+/// The routes of the API.
+pub fn router<S>() -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    WindowState: FromRef<S>,
+{
+    Routes::new("/api/v1")
+        .post("/cases/{case_no}/evaluation", api::evaluate)
+        .get("/cases/{case_no}/evaluation", api::evaluations)
+}
+
+/// The API's paths and schemas, merged into the platform's OpenAPI description.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::evaluate, api::evaluations))]
+pub struct ApiDoc;
