@@ -104,6 +104,11 @@ pub enum Permission {
     OverrideNotices,
     /// Approve the extension of a case's promised limit (supervisors).
     ApproveExtensions,
+    /// Verify, rectify, answer and revisit the bad reviews of one's department (its approvers:
+    /// 谁办理、谁整改).
+    RectifyReviews,
+    /// Decide appeals against verifications and mark malicious reviews (supervisors).
+    SuperviseReviews,
 }
 
 impl Permission {
@@ -149,6 +154,8 @@ impl Permission {
             ReadCases => lang.pick("查看办件", "read cases"),
             OverrideNotices => lang.pick("批准超出首次告知的补正", "allow a supplement beyond the first notice"),
             ApproveExtensions => lang.pick("批准办件延期", "approve the extension of a case"),
+            RectifyReviews => lang.pick("核实整改本部门差评", "verify and rectify the department's bad reviews"),
+            SuperviseReviews => lang.pick("复核申诉、认定恶意评价", "decide appeals and mark malicious reviews"),
         }
     }
 }
@@ -286,6 +293,8 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         DecideTasks => &[Approver],
         ReadCases => &[WindowClerk, Approver, Supervisor, Operator],
         OverrideNotices | ApproveExtensions => &[Supervisor],
+        RectifyReviews => &[Approver],
+        SuperviseReviews => &[Supervisor],
     }
 }
 

@@ -358,6 +358,38 @@ async fn every_role_every_endpoint(app: App) {
             None,
             CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
         ),
+        row(
+            Method::GET,
+            "/api/v1/evaluations/1",
+            None,
+            CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        // 谁办理、谁整改: the evaluated department's approvers take the rectification's steps;
+        // supervisors decide appeals and mark malicious reviews; only the party appeals.
+        row(
+            Method::POST,
+            "/api/v1/evaluations/1/rectification/verify",
+            Some(json!({"note": "x", "founded": true})),
+            APPROVER,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/evaluations/1/appeal",
+            Some(json!({"reason": "x"})),
+            0,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/evaluations/1/appeal/decision",
+            Some(json!({"upheld": true, "note": "x"})),
+            SUPERVISOR | DEPT_SUP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/evaluations/1/malicious",
+            Some(json!({"reason": "x"})),
+            SUPERVISOR | DEPT_SUP,
+        ),
         row(Method::GET, "/api/v1/me/notifications", None, 0),
         row(Method::POST, "/api/v1/cases/x/fetch", None, CLERK),
         row(Method::PUT, "/api/v1/cases/x/materials/y", None, CLERK),

@@ -23,6 +23,19 @@ async fn demo_cases(app: &App) -> Vec<Value> {
     creds["cases"].as_array().unwrap().clone()
 }
 
+/// Sign in as the demo user `username`.
+async fn demo_user(app: &App, username: &str) -> common::Session {
+    let password = app
+        .creds
+        .users
+        .iter()
+        .find(|u| u.username == username)
+        .unwrap_or_else(|| panic!("demo user {username}"))
+        .password
+        .clone();
+    app.login_as(username, &password).await.expect("demo user signs in")
+}
+
 async fn evaluations_in_store(app: &App) -> i64 {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM evaluations")
         .fetch_one(app.store.pool())
@@ -163,3 +176,185 @@ async fn a_party_rates_a_concluded_case_once(app: App) {
     assert_eq!(sqlx::Row::try_get::<i64, _>(&logged, "n").unwrap(), 2);
 }
 on_both!(a_party_rates_a_concluded_case_once);
+
+/// A bad review goes through its rectification, one step after another, by the evaluated
+/// department's approvers; the applicant appeals a verification that found it unfounded and a
+/// supervisor upholds the appeal; a supervisor marks a review malicious, once, and the review
+/// stays as given. Steps out of order, twice, or by the wrong people change nothing.
+async fn a_bad_review_is_rectified_step_by_step(app: App) {
+    let cases = demo_cases(&app).await;
+    let done = cases[0]["case_no"].as_str().unwrap();
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let given = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{done}/evaluation"),
+            Auth::Session(&citizen),
+            Some(json!({"level": 1, "comment": "等了很久"})),
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::OK, "{}", given.text);
+    let id = given.json()["id"].as_i64().unwrap();
+    let base = format!("/api/v1/evaluations/{id}");
+    let case = app
+        .get(&format!("/api/v1/cases/{done}"), Auth::Session(&citizen))
+        .await
+        .json();
+    let lead = case["department"].as_str().unwrap_or_default().to_string();
+
+    let approver = app.login("approver").await;
+    let other_approver = demo_user(&app, "approver_tax").await;
+    let clerk = app.login("window_clerk").await;
+    let supervisor = app.login("supervisor").await;
+    let step = |who: &common::Session, name: &str, body: Value| {
+        let (app, path, who) = (&app, format!("{base}/rectification/{name}"), who);
+        let who = who.clone();
+        async move { app.call(Method::POST, &path, Auth::Session(&who), Some(body)).await }
+    };
+    let at = |v: &Value| v["rectification"]["step"].as_str().unwrap_or_default().to_string();
+
+    // The party, the department's staff and its supervisors read it; another applicant does not.
+    assert_eq!(app.get(&base, Auth::Session(&citizen)).await.status, StatusCode::OK);
+    assert_eq!(app.get(&base, Auth::Session(&supervisor)).await.status, StatusCode::OK);
+    let stranger = app.login_applicant(OTHER.0, OTHER.1).await;
+    assert_eq!(
+        app.get(&base, Auth::Session(&stranger)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The wrong people, the wrong order, missing fields: refused, nothing changes.
+    let wrong = step(&clerk, "verify", json!({"note": "核实", "founded": true})).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{}", wrong.text);
+    let elsewhere = step(&other_approver, "verify", json!({"note": "核实", "founded": true})).await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{lead}: {}", elsewhere.text);
+    let early = step(&approver, "rectify", json!({"note": "整改"})).await;
+    assert_eq!(early.code(), "invalid_transition", "{}", early.text);
+    let empty = step(&approver, "verify", json!({})).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = empty.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(fields, ["note", "founded"]);
+    assert_eq!(
+        step(&approver, "nothing", json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(at(&app.get(&base, Auth::Session(&citizen)).await.json()), "verify");
+
+    // Verified as unfounded: the applicant may appeal, once.
+    let verified = step(&approver, "verify", json!({"note": "按时办结", "founded": false})).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
+    assert_eq!(at(&verified.json()), "reply");
+    assert_eq!(verified.json()["rectification"]["founded"], false);
+    let twice = step(&approver, "verify", json!({"note": "再核实", "founded": true})).await;
+    assert_eq!(twice.code(), "invalid_transition");
+    let appeal = |who: &common::Session| {
+        let (app, path) = (&app, format!("{base}/appeal"));
+        let who = who.clone();
+        async move {
+            app.call(
+                Method::POST,
+                &path,
+                Auth::Session(&who),
+                Some(json!({"reason": "实际超期三天"})),
+            )
+            .await
+        }
+    };
+    assert_eq!(appeal(&stranger).await.status, StatusCode::NOT_FOUND);
+    let appealed = appeal(&citizen).await;
+    assert_eq!(appealed.status, StatusCode::OK, "{}", appealed.text);
+    assert_eq!(at(&appealed.json()), "appeal");
+    assert_eq!(appeal(&citizen).await.code(), "invalid_transition");
+    assert_eq!(
+        step(&approver, "reply", json!({"note": "答复"})).await.code(),
+        "invalid_transition",
+        "no reply while the appeal is open"
+    );
+
+    // The supervisor upholds the appeal: the review was founded, and is rectified.
+    let decide = |body: Value| {
+        let (app, path, who) = (&app, format!("{base}/appeal/decision"), &supervisor);
+        async move { app.call(Method::POST, &path, Auth::Session(who), Some(body)).await }
+    };
+    let by_approver = app
+        .call(
+            Method::POST,
+            &format!("{base}/appeal/decision"),
+            Auth::Session(&approver),
+            Some(json!({"upheld": true, "note": "x"})),
+        )
+        .await;
+    assert_eq!(by_approver.status, StatusCode::FORBIDDEN);
+    let upheld = decide(json!({"upheld": true, "note": "查明超期"})).await;
+    assert_eq!(upheld.status, StatusCode::OK, "{}", upheld.text);
+    let upheld = upheld.json();
+    assert_eq!(at(&upheld), "rectify");
+    assert_eq!(upheld["rectification"]["founded"], true);
+    assert_eq!(upheld["rectification"]["appeal_upheld"], true);
+    assert_eq!(
+        decide(json!({"upheld": false, "note": "再议"})).await.code(),
+        "invalid_transition"
+    );
+
+    // Rectified, answered, revisited: closed.
+    for (name, body, next) in [
+        ("rectify", json!({"note": "调整审核流程"}), "reply"),
+        ("reply", json!({"note": "已整改，致歉"}), "revisit"),
+        ("revisit", json!({"note": "电话回访", "satisfied": true}), "closed"),
+    ] {
+        let res = step(&approver, name, body).await;
+        assert_eq!(res.status, StatusCode::OK, "{name}: {}", res.text);
+        assert_eq!(at(&res.json()), next);
+    }
+    let closed = app.get(&base, Auth::Session(&citizen)).await.json();
+    assert_eq!(closed["rectification"]["reply"], "已整改，致歉");
+    assert_eq!(closed["rectification"]["satisfied"], true);
+
+    // A supervisor marks the review malicious, once; the review is kept as given.
+    let mark = |who: &common::Session| {
+        let (app, path) = (&app, format!("{base}/malicious"));
+        let who = who.clone();
+        async move {
+            app.call(
+                Method::POST,
+                &path,
+                Auth::Session(&who),
+                Some(json!({"reason": "重复恶意差评"})),
+            )
+            .await
+        }
+    };
+    assert_eq!(mark(&approver).await.status, StatusCode::FORBIDDEN);
+    let marked = mark(&supervisor).await;
+    assert_eq!(marked.status, StatusCode::OK, "{}", marked.text);
+    let marked = marked.json();
+    assert_eq!(marked["malicious_reason"], "重复恶意差评");
+    assert_eq!(
+        (marked["level"].clone(), marked["comment"].clone()),
+        (json!(1), json!("等了很久"))
+    );
+    assert_eq!(mark(&supervisor).await.code(), "invalid_transition");
+    let blank = app
+        .call(
+            Method::POST,
+            &format!("{base}/malicious"),
+            Auth::Session(&supervisor),
+            Some(json!({"reason": "  "})),
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Every step is an audit entry: verify, appeal, decision, three steps, the mark.
+    let logged = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit_entries WHERE action IN ('evaluation.rectify', 'evaluation.mark_malicious')",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(sqlx::Row::try_get::<i64, _>(&logged, "n").unwrap(), 7);
+}
+on_both!(a_bad_review_is_rectified_step_by_step);

@@ -34,12 +34,103 @@ pub struct RectificationDue {
     pub revisit: String,
 }
 
-/// A rectification (整改) of a bad review: the step it is at and its deadlines.
+/// A rectification (整改) of a bad review: the step it is at, its deadlines and what each step
+/// recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RectificationRecord {
+    /// `verify`, `rectify`, `reply`, `revisit`, `appeal` (a supervisor decides) or `closed`.
     pub step: String,
     pub due: RectificationDue,
     pub opened_at: i64,
+    /// The verification's finding: whether the review was founded.
+    pub founded: Option<bool>,
+    pub verify_note: String,
+    pub verified_at: Option<i64>,
+    pub rectify_note: String,
+    pub rectified_at: Option<i64>,
+    pub reply: String,
+    pub replied_at: Option<i64>,
+    pub revisit_note: String,
+    /// Whether the applicant was satisfied at the return visit.
+    pub satisfied: Option<bool>,
+    pub revisited_at: Option<i64>,
+    pub appeal_reason: Option<String>,
+    pub appealed_at: Option<i64>,
+    /// The supervisor's decision on the appeal: upheld (the review was founded after all).
+    pub appeal_upheld: Option<bool>,
+    pub appeal_note: String,
+    pub closed_at: Option<i64>,
+}
+
+/// A step of a rectification, each allowed only from the step before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RectificationChange {
+    /// 核实: founded goes on to rectification, unfounded to the reply.
+    Verify { founded: bool, note: String },
+    /// 整改.
+    Rectify { note: String },
+    /// 反馈: the answer to the applicant.
+    Reply { text: String },
+    /// 回访: the return visit closes the rectification.
+    Revisit { satisfied: bool, note: String },
+    /// 申诉复核: the applicant contests a verification that found the review unfounded.
+    Appeal { reason: String },
+    /// A supervisor's decision on the appeal: upheld sends the review to rectification.
+    DecideAppeal { upheld: bool, note: String },
+}
+
+impl RectificationChange {
+    /// The statement making the change: it applies only from the step (or state) the change
+    /// follows, so that a step out of order, or a second of two at once, changes nothing.
+    fn statement(&self) -> (&'static str, Vec<Bound>) {
+        use Bound::{By, Flag, Id, Now, Text};
+        match self {
+            RectificationChange::Verify { founded, note } => (
+                "UPDATE rectifications SET step = CASE WHEN $1 = 1 THEN 'rectify' ELSE 'reply' END, founded = $1,
+                 verify_note = $2, verified_at = $3, verified_by = $4 WHERE evaluation_id = $5 AND step = 'verify'",
+                vec![Flag(*founded), Text(note.clone()), Now, By, Id],
+            ),
+            RectificationChange::Rectify { note } => (
+                "UPDATE rectifications SET step = 'reply', rectify_note = $1, rectified_at = $2, rectified_by = $3
+                 WHERE evaluation_id = $4 AND step = 'rectify'",
+                vec![Text(note.clone()), Now, By, Id],
+            ),
+            RectificationChange::Reply { text } => (
+                "UPDATE rectifications SET step = 'revisit', reply = $1, replied_at = $2, replied_by = $3
+                 WHERE evaluation_id = $4 AND step = 'reply'",
+                vec![Text(text.clone()), Now, By, Id],
+            ),
+            RectificationChange::Revisit { satisfied, note } => (
+                "UPDATE rectifications SET step = 'closed', satisfied = $1, revisit_note = $2, revisited_at = $3,
+                 revisited_by = $4, closed_at = $3 WHERE evaluation_id = $5 AND step = 'revisit'",
+                vec![Flag(*satisfied), Text(note.clone()), Now, By, Id],
+            ),
+            RectificationChange::Appeal { reason } => (
+                "UPDATE rectifications SET step = 'appeal', appeal_reason = $1, appealed_at = $2
+                 WHERE evaluation_id = $3 AND founded = 0 AND appealed_at IS NULL AND step IN ('reply', 'revisit')",
+                vec![Text(reason.clone()), Now, Id],
+            ),
+            RectificationChange::DecideAppeal { upheld, note } => (
+                "UPDATE rectifications SET step = CASE WHEN $1 = 1 THEN 'rectify' WHEN replied_at IS NULL THEN 'reply'
+                 ELSE 'revisit' END, founded = CASE WHEN $1 = 1 THEN 1 ELSE founded END, appeal_upheld = $1,
+                 appeal_note = $2, appeal_decided_at = $3, appeal_decided_by = $4 WHERE evaluation_id = $5
+                 AND step = 'appeal'",
+                vec![Flag(*upheld), Text(note.clone()), Now, By, Id],
+            ),
+        }
+    }
+}
+
+/// A value of a step's statement, in the order of its placeholders.
+enum Bound {
+    Flag(bool),
+    Text(String),
+    /// The time of the step.
+    Now,
+    /// Who took it.
+    By,
+    /// The evaluation.
+    Id,
 }
 
 /// An evaluation as recorded.
@@ -47,6 +138,7 @@ pub struct RectificationRecord {
 pub struct EvaluationRecord {
     pub id: i64,
     pub case_id: Option<i64>,
+    pub case_no: Option<String>,
     pub party: String,
     pub department_id: i64,
     pub region_code: String,
@@ -60,9 +152,12 @@ pub struct EvaluationRecord {
     pub rectification: Option<RectificationRecord>,
 }
 
-const COLUMNS: &str = "e.id, e.case_id, e.party, e.department_id, e.region_code, e.implementation_code, e.level,
+const COLUMNS: &str =
+    "e.id, e.case_id, c.case_no, e.party, e.department_id, e.region_code, e.implementation_code, e.level,
     e.comment, e.channel, e.day, e.at, e.malicious_reason, r.step, r.verify_due, r.rectify_due, r.reply_due,
-    r.revisit_due, r.opened_at";
+    r.revisit_due, r.opened_at, r.founded, r.verify_note, r.verified_at, r.rectify_note, r.rectified_at, r.reply,
+    r.replied_at, r.revisit_note, r.satisfied, r.revisited_at, r.appeal_reason, r.appealed_at, r.appeal_upheld,
+    r.appeal_note, r.closed_at";
 
 fn evaluation(r: &sqlx::any::AnyRow) -> Result<EvaluationRecord> {
     let rectification = match get_opt_str(r, "step")? {
@@ -75,12 +170,28 @@ fn evaluation(r: &sqlx::any::AnyRow) -> Result<EvaluationRecord> {
                 revisit: get_str(r, "revisit_due")?,
             },
             opened_at: get_i64(r, "opened_at")?,
+            founded: get_opt_i64(r, "founded")?.map(|v| v != 0),
+            verify_note: get_str(r, "verify_note")?,
+            verified_at: get_opt_i64(r, "verified_at")?,
+            rectify_note: get_str(r, "rectify_note")?,
+            rectified_at: get_opt_i64(r, "rectified_at")?,
+            reply: get_str(r, "reply")?,
+            replied_at: get_opt_i64(r, "replied_at")?,
+            revisit_note: get_str(r, "revisit_note")?,
+            satisfied: get_opt_i64(r, "satisfied")?.map(|v| v != 0),
+            revisited_at: get_opt_i64(r, "revisited_at")?,
+            appeal_reason: get_opt_str(r, "appeal_reason")?,
+            appealed_at: get_opt_i64(r, "appealed_at")?,
+            appeal_upheld: get_opt_i64(r, "appeal_upheld")?.map(|v| v != 0),
+            appeal_note: get_str(r, "appeal_note")?,
+            closed_at: get_opt_i64(r, "closed_at")?,
         }),
         None => None,
     };
     Ok(EvaluationRecord {
         id: get_i64(r, "id")?,
         case_id: get_opt_i64(r, "case_id")?,
+        case_no: get_opt_str(r, "case_no")?,
         party: get_str(r, "party")?,
         department_id: get_i64(r, "department_id")?,
         region_code: get_str(r, "region_code")?,
@@ -149,7 +260,7 @@ impl Store {
     /// The evaluation with id `id`.
     pub async fn evaluation(&self, id: i64) -> Result<Option<EvaluationRecord>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM evaluations e LEFT JOIN rectifications r ON r.evaluation_id = e.id WHERE e.id = $1"
+            "SELECT {COLUMNS} FROM evaluations e LEFT JOIN rectifications r ON r.evaluation_id = e.id LEFT JOIN cases c ON c.id = e.case_id WHERE e.id = $1"
         )))
         .bind(id)
         .fetch_optional(self.pool())
@@ -160,12 +271,73 @@ impl Store {
     /// The evaluations of case `case_id`, oldest first.
     pub async fn evaluations_of_case(&self, case_id: i64) -> Result<Vec<EvaluationRecord>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM evaluations e LEFT JOIN rectifications r ON r.evaluation_id = e.id
+            "SELECT {COLUMNS} FROM evaluations e LEFT JOIN rectifications r ON r.evaluation_id = e.id LEFT JOIN cases c ON c.id = e.case_id
              WHERE e.case_id = $1 ORDER BY e.id"
         )))
         .bind(case_id)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(evaluation).collect()
+    }
+
+    /// Take a step of the rectification of evaluation `id` with its audit entry, in one
+    /// transaction. `false` (nothing written) when the rectification is not at the step the
+    /// change follows: a step out of order, or the second of two taken at once.
+    pub async fn rectification_change(
+        &self,
+        id: i64,
+        change: &RectificationChange,
+        by_user: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let (sql, values) = change.statement();
+        let now = now_micros();
+        let mut q = sqlx::query(sql);
+        for v in values {
+            q = match v {
+                Bound::Flag(b) => q.bind(i64::from(b)),
+                Bound::Text(t) => q.bind(t),
+                Bound::Now => q.bind(now),
+                Bound::By => q.bind(by_user),
+                Bound::Id => q.bind(id),
+            };
+        }
+        let mut tx = self.begin().await?;
+        let changed = q.execute(&mut *tx).await?.rows_affected();
+        if changed != 1 {
+            return Ok(false);
+        }
+        self.audit_in(&mut tx, &audit.clone().object(id.to_string())).await?;
+        self.commit_uncached(tx).await?;
+        Ok(true)
+    }
+
+    /// Mark evaluation `id` as malicious with the supervisor's reason (once: `false` when it is
+    /// marked already), with its audit entry. The review itself stays as it was given.
+    pub async fn evaluation_mark_malicious(
+        &self,
+        id: i64,
+        reason: &str,
+        by_user: i64,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE evaluations SET malicious_reason = $1, malicious_by = $2, malicious_at = $3
+             WHERE id = $4 AND malicious_at IS NULL",
+        )
+        .bind(reason)
+        .bind(by_user)
+        .bind(now_micros())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Ok(false);
+        }
+        self.audit_in(&mut tx, &audit.clone().object(id.to_string())).await?;
+        self.commit_uncached(tx).await?;
+        Ok(true)
     }
 }

@@ -1,6 +1,8 @@
 //! The API of evaluations.
 
-use crate::service::{self, EvaluationInput, EvaluationView};
+use crate::service::{
+    self, AppealDecisionInput, AppealInput, EvaluationInput, EvaluationView, MaliciousInput, RectifyInput,
+};
 use axum::extract::State;
 use yici_web::extract::{Json, Path};
 use yici_web::{ApiResult, Auth, Problem};
@@ -30,4 +32,73 @@ pub async fn evaluations(
     Path(case_no): Path<String>,
 ) -> ApiResult<axum::Json<Vec<EvaluationView>>> {
     Ok(axum::Json(service::evaluations(&state, &auth, &case_no).await?))
+}
+
+/// An evaluation with its rectification: for the party who gave it, staff with rights over the
+/// evaluated department and its supervisors.
+#[utoipa::path(get, path = "/api/v1/evaluations/{id}", tag = "supervision",
+    responses((status = 200, body = EvaluationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn evaluation(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<EvaluationView>> {
+    Ok(axum::Json(service::evaluation(&state, &auth, id).await?))
+}
+
+/// A step of a bad review's rectification (the evaluated department's approvers): `verify`
+/// (with `founded`), `rectify`, `reply` (the answer to the applicant), `revisit` (with
+/// `satisfied`), each only after the one before (else 409 `invalid_transition`).
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/rectification/{step}", tag = "supervision",
+    request_body = RectifyInput,
+    responses((status = 200, body = EvaluationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn rectify(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path((id, step)): Path<(i64, String)>,
+    Json(input): Json<RectifyInput>,
+) -> ApiResult<axum::Json<EvaluationView>> {
+    Ok(axum::Json(service::rectify(&state, &auth, id, &step, input).await?))
+}
+
+/// The party who gave a bad review appeals a verification that found it unfounded (申诉复核).
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/appeal", tag = "supervision", request_body = AppealInput,
+    responses((status = 200, body = EvaluationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn appeal(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<AppealInput>,
+) -> ApiResult<axum::Json<EvaluationView>> {
+    Ok(axum::Json(service::appeal(&state, &auth, id, input).await?))
+}
+
+/// A supervisor decides an appeal: upheld sends the review to rectification.
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/appeal/decision", tag = "supervision",
+    request_body = AppealDecisionInput,
+    responses((status = 200, body = EvaluationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide_appeal(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<AppealDecisionInput>,
+) -> ApiResult<axum::Json<EvaluationView>> {
+    Ok(axum::Json(service::decide_appeal(&state, &auth, id, input).await?))
+}
+
+/// A supervisor marks a review as malicious, with a reason, once; the review is kept as given.
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/malicious", tag = "supervision", request_body = MaliciousInput,
+    responses((status = 200, body = EvaluationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn mark_malicious(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<MaliciousInput>,
+) -> ApiResult<axum::Json<EvaluationView>> {
+    Ok(axum::Json(service::mark_malicious(&state, &auth, id, input).await?))
 }

@@ -24,9 +24,22 @@ where
     Routes::new("/api/v1")
         .post("/cases/{case_no}/evaluation", api::evaluate)
         .get("/cases/{case_no}/evaluation", api::evaluations)
+        .get("/evaluations/{id}", api::evaluation)
+        .post("/evaluations/{id}/rectification/{step}", api::rectify)
+        .post("/evaluations/{id}/appeal", api::appeal)
+        .post("/evaluations/{id}/appeal/decision", api::decide_appeal)
+        .post("/evaluations/{id}/malicious", api::mark_malicious)
 }
 
 /// The API's paths and schemas, merged into the platform's OpenAPI description.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api::evaluate, api::evaluations))]
+#[openapi(paths(
+    api::evaluate,
+    api::evaluations,
+    api::evaluation,
+    api::rectify,
+    api::appeal,
+    api::decide_appeal,
+    api::mark_malicious
+))]
 pub struct ApiDoc;

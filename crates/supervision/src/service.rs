@@ -10,7 +10,7 @@ use yici_core::authz::{Permission, Target};
 use yici_core::cases::{CaseStatus, EvaluationChannel, RECTIFICATION_DAYS, evaluation_level_name, is_bad_review};
 use yici_service::error::Kind;
 use yici_service::{Caller, Error, FieldError, Result};
-use yici_store::evaluations::{EvaluationRecord, NewEvaluation, RectificationDue};
+use yici_store::evaluations::{EvaluationRecord, NewEvaluation, RectificationChange, RectificationDue};
 use yici_window::WindowState;
 use yici_window::service::cases::{applicant_self, calendar, party_of};
 
@@ -50,23 +50,50 @@ pub struct EvaluationView {
     pub rectification: Option<RectificationView>,
 }
 
-/// A rectification (整改) of a bad review.
+/// A rectification (整改) of a bad review: where it stands and what each step recorded.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RectificationView {
-    /// `verify`, `rectify`, `reply`, `revisit` or `closed`.
+    /// `verify`, `rectify`, `reply`, `revisit`, `appeal` (a supervisor decides) or `closed`.
     pub step: String,
+    pub step_name: String,
     pub due: RectificationDue,
+    /// The verification's finding: whether the review was founded.
+    pub founded: Option<bool>,
+    pub verify_note: String,
+    pub rectify_note: String,
+    /// The answer to the applicant.
+    pub reply: String,
+    pub revisit_note: String,
+    /// Whether the applicant was satisfied at the return visit.
+    pub satisfied: Option<bool>,
+    pub appeal_reason: Option<String>,
+    /// The supervisor's decision on the appeal.
+    pub appeal_upheld: Option<bool>,
+    pub appeal_note: String,
+}
+
+/// The name of a rectification step.
+pub fn step_name(step: &str, lang: Lang) -> &'static str {
+    match step {
+        "verify" => lang.pick("待核实", "to verify"),
+        "rectify" => lang.pick("待整改", "to rectify"),
+        "reply" => lang.pick("待反馈", "to answer"),
+        "revisit" => lang.pick("待回访", "to revisit"),
+        "appeal" => lang.pick("申诉复核中", "appeal under review"),
+        "closed" => lang.pick("已办结", "closed"),
+        _ => "",
+    }
 }
 
 fn not_found() -> Error {
     Error::not_found("办件", "case")
 }
 
-fn view(case_no: &str, e: EvaluationRecord) -> EvaluationView {
+fn view(e: EvaluationRecord) -> EvaluationView {
     let lang = yici_service::context::current_lang();
     EvaluationView {
         id: e.id,
-        case_no: case_no.to_string(),
+        case_no: e.case_no.unwrap_or_default(),
         level: e.level,
         level_name: evaluation_level_name(e.level, lang).unwrap_or_default().to_string(),
         comment: e.comment,
@@ -77,8 +104,18 @@ fn view(case_no: &str, e: EvaluationRecord) -> EvaluationView {
         day: e.day,
         malicious_reason: e.malicious_reason,
         rectification: e.rectification.map(|r| RectificationView {
+            step_name: step_name(&r.step, lang).to_string(),
             step: r.step,
             due: r.due,
+            founded: r.founded,
+            verify_note: r.verify_note,
+            rectify_note: r.rectify_note,
+            reply: r.reply,
+            revisit_note: r.revisit_note,
+            satisfied: r.satisfied,
+            appeal_reason: r.appeal_reason,
+            appeal_upheld: r.appeal_upheld,
+            appeal_note: r.appeal_note,
         }),
     }
 }
@@ -193,7 +230,7 @@ pub async fn evaluate(
             ),
             other => other.into(),
         })?;
-    Ok(view(&c.case_no, recorded))
+    Ok(view(recorded))
 }
 
 /// The evaluations of a case: a party sees their own, staff with rights on the case see all.
@@ -205,6 +242,255 @@ pub async fn evaluations(state: &WindowState, caller: &Caller, case_no: &str) ->
     Ok(all
         .into_iter()
         .filter(|e| own.as_ref().is_none_or(|n| &e.party == n))
-        .map(|e| view(&c.case_no, e))
+        .map(view)
         .collect())
+}
+
+/// The longest note, reason or reply, in characters.
+pub const MAX_NOTE: usize = 1000;
+
+/// A text field: trimmed, within [`MAX_NOTE`], without control characters but line breaks, and
+/// present when `required`.
+fn note(field: &str, value: &str, required: bool, errors: &mut Vec<FieldError>) -> String {
+    let value = value.trim();
+    if required && value.is_empty() {
+        errors.push(FieldError::new(field, "此项必填", "This field is required"));
+    } else if value.chars().count() > MAX_NOTE {
+        errors.push(FieldError::new(
+            field,
+            format!("不能超过 {MAX_NOTE} 个字"),
+            format!("Longer than {MAX_NOTE} characters"),
+        ));
+    } else if value.chars().any(|c| c.is_control() && c != '\n') {
+        errors.push(FieldError::new(field, "含有控制字符", "Contains control characters"));
+    }
+    value.to_string()
+}
+
+fn evaluation_not_found() -> Error {
+    Error::not_found("评价", "evaluation")
+}
+
+fn out_of_order(zh: &str, en: &str) -> Error {
+    Error::new(Kind::Conflict, "invalid_transition", zh, en)
+}
+
+/// The evaluation `id` and the target of its department (for the permission checks).
+async fn load(state: &WindowState, id: i64) -> Result<(EvaluationRecord, Target)> {
+    let e = state.store.evaluation(id).await?.ok_or_else(evaluation_not_found)?;
+    let d = state
+        .store
+        .department(e.department_id)
+        .await?
+        .ok_or_else(Error::internal)?;
+    Ok((e, d.target()))
+}
+
+/// Whether the caller is the party who gave the evaluation.
+fn own(caller: &Caller, e: &EvaluationRecord) -> bool {
+    applicant_self(caller).is_some_and(|(_, number, _)| number == e.party)
+}
+
+/// An evaluation: for the party who gave it, staff with rights over its department and its
+/// supervisors; 404 for anyone else, as for one that does not exist.
+pub async fn evaluation(state: &WindowState, caller: &Caller, id: i64) -> Result<EvaluationView> {
+    if applicant_self(caller).is_none() {
+        caller.require(Permission::ReadCases, &Target::OwnScope)?;
+    }
+    let (e, target) = load(state, id).await?;
+    let staff = caller.require(Permission::ReadCases, &target).is_ok()
+        || caller.require(Permission::RectifyReviews, &target).is_ok();
+    if !own(caller, &e) && !staff {
+        return Err(evaluation_not_found());
+    }
+    Ok(view(e))
+}
+
+/// What a step of a rectification records.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RectifyInput {
+    /// The note of the step (核实 / 整改 / 回访), or the answer to the applicant (反馈).
+    #[serde(default)]
+    pub note: String,
+    /// For `verify`: whether the review was founded.
+    #[serde(default)]
+    pub founded: Option<bool>,
+    /// For `revisit`: whether the applicant was satisfied.
+    #[serde(default)]
+    pub satisfied: Option<bool>,
+}
+
+/// A step of the rectification of a bad review, by the approvers of the evaluated department
+/// (谁办理、谁整改): `verify` (with `founded`), `rectify`, `reply`, `revisit` (with
+/// `satisfied`). Each is allowed only from the step before it (else 409 `invalid_transition`).
+pub async fn rectify(
+    state: &WindowState,
+    caller: &Caller,
+    id: i64,
+    step: &str,
+    input: RectifyInput,
+) -> Result<EvaluationView> {
+    caller.require(Permission::RectifyReviews, &Target::OwnScope)?;
+    let (e, target) = load(state, id).await?;
+    caller.require(Permission::RectifyReviews, &target)?;
+    let mut errors = Vec::new();
+    let change = match step {
+        "verify" => {
+            let note = note("note", &input.note, true, &mut errors);
+            if input.founded.is_none() {
+                errors.push(FieldError::new(
+                    "founded",
+                    "请说明差评是否属实",
+                    "Say whether the review is founded",
+                ));
+            }
+            RectificationChange::Verify {
+                founded: input.founded.unwrap_or(false),
+                note,
+            }
+        }
+        "rectify" => RectificationChange::Rectify {
+            note: note("note", &input.note, true, &mut errors),
+        },
+        "reply" => RectificationChange::Reply {
+            text: note("note", &input.note, true, &mut errors),
+        },
+        "revisit" => {
+            let note = note("note", &input.note, false, &mut errors);
+            if input.satisfied.is_none() {
+                errors.push(FieldError::new(
+                    "satisfied",
+                    "请记录回访是否满意",
+                    "Record whether the applicant is satisfied",
+                ));
+            }
+            RectificationChange::Revisit {
+                satisfied: input.satisfied.unwrap_or(false),
+                note,
+            }
+        }
+        _ => return Err(Error::not_found("整改步骤", "rectification step")),
+    };
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    change_rectification(state, caller, e, &change).await
+}
+
+async fn change_rectification(
+    state: &WindowState,
+    caller: &Caller,
+    e: EvaluationRecord,
+    change: &RectificationChange,
+) -> Result<EvaluationView> {
+    let Some(r) = &e.rectification else {
+        return Err(out_of_order(
+            "此评价不是差评，无需整改",
+            "Not a bad review: nothing to rectify",
+        ));
+    };
+    let by = caller.user.as_ref().map(|u| u.id);
+    let audit = caller.event(Action::EvaluationRectify, "evaluation");
+    if !state.store.rectification_change(e.id, change, by, &audit).await? {
+        let lang = Lang::Zh;
+        return Err(out_of_order(
+            &format!("整改处于“{}”，不能进行此步骤", step_name(&r.step, lang)),
+            &format!(
+                "The rectification is at “{}”: this step is not open",
+                step_name(&r.step, Lang::En)
+            ),
+        ));
+    }
+    let (e, _) = load(state, e.id).await?;
+    Ok(view(e))
+}
+
+/// An appeal against a verification that found the review unfounded.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealInput {
+    pub reason: String,
+}
+
+/// The party who gave a bad review appeals a verification that found it unfounded (申诉复核),
+/// once; a supervisor decides.
+pub async fn appeal(state: &WindowState, caller: &Caller, id: i64, input: AppealInput) -> Result<EvaluationView> {
+    caller.require(Permission::Apply, &Target::OwnScope)?;
+    let (e, _) = load(state, id).await?;
+    if !own(caller, &e) {
+        return Err(evaluation_not_found());
+    }
+    let mut errors = Vec::new();
+    let reason = note("reason", &input.reason, true, &mut errors);
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    change_rectification(state, caller, e, &RectificationChange::Appeal { reason }).await
+}
+
+/// A supervisor's decision on an appeal.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDecisionInput {
+    /// Upheld: the review was founded after all, and goes to rectification.
+    pub upheld: bool,
+    pub note: String,
+}
+
+/// A supervisor over the evaluated department decides an appeal.
+pub async fn decide_appeal(
+    state: &WindowState,
+    caller: &Caller,
+    id: i64,
+    input: AppealDecisionInput,
+) -> Result<EvaluationView> {
+    caller.require(Permission::SuperviseReviews, &Target::OwnScope)?;
+    let (e, target) = load(state, id).await?;
+    caller.require(Permission::SuperviseReviews, &target)?;
+    let mut errors = Vec::new();
+    let note = note("note", &input.note, true, &mut errors);
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    let change = RectificationChange::DecideAppeal {
+        upheld: input.upheld,
+        note,
+    };
+    change_rectification(state, caller, e, &change).await
+}
+
+/// A supervisor's mark of a malicious review.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaliciousInput {
+    pub reason: String,
+}
+
+/// A supervisor over the evaluated department marks a review as malicious, with a reason, once.
+/// The review itself is kept as it was given.
+pub async fn mark_malicious(
+    state: &WindowState,
+    caller: &Caller,
+    id: i64,
+    input: MaliciousInput,
+) -> Result<EvaluationView> {
+    caller.require(Permission::SuperviseReviews, &Target::OwnScope)?;
+    let (e, target) = load(state, id).await?;
+    caller.require(Permission::SuperviseReviews, &target)?;
+    let mut errors = Vec::new();
+    let reason = note("reason", &input.reason, true, &mut errors);
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    let by = caller.user.as_ref().map(|u| u.id).ok_or_else(Error::unauthenticated)?;
+    let audit = caller.event(Action::EvaluationMarkMalicious, "evaluation");
+    if !state.store.evaluation_mark_malicious(e.id, &reason, by, &audit).await? {
+        return Err(out_of_order(
+            "此评价已认定为恶意评价",
+            "The review is marked malicious already",
+        ));
+    }
+    let (e, _) = load(state, e.id).await?;
+    Ok(view(e))
 }

@@ -53,6 +53,8 @@ actions! {
     CaseFetch = "case.fetch", "为办件调取共享材料", "fetched held materials for a case";
     CaseStep = "case.step", "办件操作", "took a step on a case";
     CaseEvaluate = "case.evaluate", "评价办件（好差评）", "rated a case";
+    EvaluationRectify = "evaluation.rectify", "差评整改", "took a step of a bad review's rectification";
+    EvaluationMarkMalicious = "evaluation.mark_malicious", "认定恶意评价", "marked a review as malicious";
     CertificateIssue = "certificate.issue", "签发证照", "issued a certificate";
     CertificateChange = "certificate.change", "变更证照", "changed a certificate";
     CertificateRenew = "certificate.renew", "延续换发证照", "renewed a certificate";

@@ -23,6 +23,9 @@ CREATE UNIQUE INDEX evaluations_once ON evaluations(case_id, party) WHERE case_i
 CREATE INDEX evaluations_department ON evaluations(department_id, day);
 CREATE INDEX evaluations_region ON evaluations(region_code, day);
 
+-- The rectification of a bad review, one step after another: verify (核实: founded or not) →
+-- rectify (整改, when founded) → reply (反馈申请人) → revisit (回访) → closed. An applicant may
+-- appeal (申诉复核) a verification that found the review unfounded; a supervisor decides.
 CREATE TABLE rectifications (
     evaluation_id   BIGINT PRIMARY KEY REFERENCES evaluations(id),
     step            TEXT NOT NULL,
@@ -30,6 +33,27 @@ CREATE TABLE rectifications (
     rectify_due     TEXT NOT NULL,
     reply_due       TEXT NOT NULL,
     revisit_due     TEXT NOT NULL,
-    opened_at       BIGINT NOT NULL
+    opened_at       BIGINT NOT NULL,
+    founded         BIGINT,
+    verify_note     TEXT NOT NULL DEFAULT '',
+    verified_at     BIGINT,
+    verified_by     BIGINT,
+    rectify_note    TEXT NOT NULL DEFAULT '',
+    rectified_at    BIGINT,
+    rectified_by    BIGINT,
+    reply           TEXT NOT NULL DEFAULT '',
+    replied_at      BIGINT,
+    replied_by      BIGINT,
+    revisit_note    TEXT NOT NULL DEFAULT '',
+    satisfied       BIGINT,
+    revisited_at    BIGINT,
+    revisited_by    BIGINT,
+    appeal_reason   TEXT,
+    appealed_at     BIGINT,
+    appeal_upheld   BIGINT,
+    appeal_note     TEXT NOT NULL DEFAULT '',
+    appeal_decided_at BIGINT,
+    appeal_decided_by BIGINT,
+    closed_at       BIGINT
 );
 CREATE INDEX rectifications_step ON rectifications(step);

@@ -23,6 +23,9 @@ CREATE UNIQUE INDEX evaluations_once ON evaluations(case_id, party) WHERE case_i
 CREATE INDEX evaluations_department ON evaluations(department_id, day);
 CREATE INDEX evaluations_region ON evaluations(region_code, day);
 
+-- The rectification of a bad review, one step after another: verify (核实: founded or not) →
+-- rectify (整改, when founded) → reply (反馈申请人) → revisit (回访) → closed. An applicant may
+-- appeal (申诉复核) a verification that found the review unfounded; a supervisor decides.
 CREATE TABLE rectifications (
     evaluation_id   INTEGER PRIMARY KEY REFERENCES evaluations(id),
     step            TEXT NOT NULL,
@@ -30,6 +33,27 @@ CREATE TABLE rectifications (
     rectify_due     TEXT NOT NULL,
     reply_due       TEXT NOT NULL,
     revisit_due     TEXT NOT NULL,
-    opened_at       INTEGER NOT NULL
+    opened_at       INTEGER NOT NULL,
+    founded         INTEGER,
+    verify_note     TEXT NOT NULL DEFAULT '',
+    verified_at     INTEGER,
+    verified_by     INTEGER,
+    rectify_note    TEXT NOT NULL DEFAULT '',
+    rectified_at    INTEGER,
+    rectified_by    INTEGER,
+    reply           TEXT NOT NULL DEFAULT '',
+    replied_at      INTEGER,
+    replied_by      INTEGER,
+    revisit_note    TEXT NOT NULL DEFAULT '',
+    satisfied       INTEGER,
+    revisited_at    INTEGER,
+    revisited_by    INTEGER,
+    appeal_reason   TEXT,
+    appealed_at     INTEGER,
+    appeal_upheld   INTEGER,
+    appeal_note     TEXT NOT NULL DEFAULT '',
+    appeal_decided_at INTEGER,
+    appeal_decided_by INTEGER,
+    closed_at       INTEGER
 );
 CREATE INDEX rectifications_step ON rectifications(step);
