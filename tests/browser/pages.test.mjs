@@ -271,6 +271,23 @@ test('flow: a property transfer through the pages: applied for at the window, ac
   await citizen.context.close();
 });
 
+test('flow: the buyer rates the delivered transfer at the address its QR code carries', async () => {
+  assert.ok(made.transfer, 'the transfer flow ran');
+  const { context, page } = await contextFor('citizen');
+  await page.goto(`${base}${made.transfer}`);
+  await page.getByRole('link', { name: '评价本次服务' }).waitFor();
+  await page.goto(`${base}${made.transfer}/evaluate?channel=qr`);
+  await page.getByLabel('评价等级').selectOption('5');
+  await page.getByLabel('评价内容').fill('一次办好，不用跑');
+  await page.getByRole('button', { name: '提交评价' }).click();
+  await page.waitForURL((u) => new URL(u).pathname === `${made.transfer}/evaluate`);
+  const text = await page.locator('main').innerText();
+  assert.match(text, /5（非常满意）/);
+  assert.match(text, /窗口二维码评价/);
+  assert.equal(await page.getByRole('button', { name: '提交评价' }).count(), 0, 'rated once: no form');
+  await context.close();
+});
+
 test('flow: an operator searches the audit log from its form', async () => {
   const { context, page } = await contextFor('operator');
   await nav(page).getByRole('link', { name: '审计日志' }).click();
@@ -388,7 +405,8 @@ async function visits() {
       '/notifications', '/items/manage', `/items/${marketItem}/edit`, `/items/${marketItem}/history`],
     cert_issuer: ['/', '/certificates', `/certificates/new?type=${encodeURIComponent(typeCode)}`,
       made.certificate],
-    citizen: ['/', '/me/certificates', mine, '/me/data-uses', '/me/cases', `/cases/${demoCase}`],
+    citizen: ['/', '/me/certificates', mine, '/me/data-uses', '/me/cases', `/cases/${demoCase}`,
+      `/cases/${demoCase}/evaluate?channel=qr`],
     window_clerk: ['/cases', '/cases?status=supplementing', `/cases/${demoCase}`, made.transfer],
     approver: ['/tasks'],
   };

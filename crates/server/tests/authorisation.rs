@@ -689,6 +689,10 @@ async fn every_role_every_endpoint(app: App) {
             "/cases/33080020261130000001X",
             CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
         ),
+        (
+            "/cases/33080020261130000001X/evaluate",
+            CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
         ("/tasks", APPROVER),
         ("/items/reviews", OP | CITY_OP),
         ("/items/x/edit", STEWARD),
@@ -713,6 +717,8 @@ async fn every_role_every_endpoint(app: App) {
         ("/items/x/versions/1/approve", OP | CITY_OP),
         ("/cases/new", CLERK),
         ("/cases/x/do/accept", CLERK),
+        // Only a party rates a case.
+        ("/cases/x/evaluate", 0),
         ("/sharing/requests", STEWARD),
         (
             "/sharing/requests/999999/approve",

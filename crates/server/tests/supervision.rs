@@ -358,3 +358,71 @@ async fn a_bad_review_is_rectified_step_by_step(app: App) {
     assert_eq!(sqlx::Row::try_get::<i64, _>(&logged, "n").unwrap(), 7);
 }
 on_both!(a_bad_review_is_rectified_step_by_step);
+
+/// The pages: the case's page carries a QR code to its evaluation page (its printed receipt),
+/// and the party rates through a plain form that keeps its input on error; then the page shows
+/// the rating instead of the form.
+async fn a_party_rates_through_the_page_reached_by_qr_code(app: App) {
+    let cases = demo_cases(&app).await;
+    let done = cases[0]["case_no"].as_str().unwrap();
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let case_page = app.page(&format!("/cases/{done}"), Some(&citizen)).await;
+    assert_eq!(case_page.status, StatusCode::OK);
+    let url = common::decode_qr_svg(&common::first_svg(&case_page.text));
+    assert!(url.ends_with(&format!("/cases/{done}/evaluate?channel=qr")), "{url}");
+    assert!(case_page.text.contains("评价本次服务"));
+    // A case not concluded has no code to rate it.
+    let waiting = cases[1]["case_no"].as_str().unwrap();
+    let open_page = app.page(&format!("/cases/{waiting}"), Some(&citizen)).await;
+    assert!(!open_page.text.contains("扫码评价"), "{}", open_page.text);
+
+    let path = format!("/cases/{done}/evaluate");
+    let form = app.page(&format!("{path}?channel=qr"), Some(&citizen)).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert!(
+        form.text.contains("提交评价") && form.text.contains("非常满意"),
+        "{}",
+        form.text
+    );
+    assert!(form.text.contains(r#"name="channel" value="qr""#), "{}", form.text);
+
+    // Nothing chosen: the form again, the comment kept, the level marked; nothing written.
+    let refused = app
+        .form(
+            &path,
+            &citizen,
+            &[("level", ""), ("comment", "窗口很热情"), ("channel", "qr")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.text);
+    assert!(
+        refused.text.contains("窗口很热情") && refused.text.contains("aria-invalid"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(evaluations_in_store(&app).await, 0);
+
+    let given = app
+        .form(
+            &path,
+            &citizen,
+            &[("level", "4"), ("comment", "窗口很热情"), ("channel", "qr")],
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::SEE_OTHER, "{}", given.text);
+    let after = app.page(&path, Some(&citizen)).await;
+    assert!(
+        after.text.contains("4（满意）") && after.text.contains("窗口二维码评价"),
+        "{}",
+        after.text
+    );
+    assert!(!after.text.contains("提交评价"), "rated once: no form");
+    // Staff with rights see the page without a form; a stranger finds nothing.
+    let clerk = app.login("window_clerk").await;
+    let seen = app.page(&path, Some(&clerk)).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(seen.text.contains("窗口很热情") && !seen.text.contains("提交评价"));
+    let stranger = app.login_applicant(OTHER.0, OTHER.1).await;
+    assert_eq!(app.page(&path, Some(&stranger)).await.status, StatusCode::NOT_FOUND);
+}
+on_both!(a_party_rates_through_the_page_reached_by_qr_code);

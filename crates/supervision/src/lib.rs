@@ -5,10 +5,12 @@
 //! window's cases through the window's read model and writes nothing into its tables.
 //!
 //! - [`service`]: the operations, for the API and the pages;
-//! - [`router`], [`ApiDoc`]: what the server composes.
+//! - [`router`], [`ApiDoc`]: what the server composes; the page is a case's evaluation form
+//!   (`/cases/{case_no}/evaluate`, the address of the QR code on the case's page).
 #![forbid(unsafe_code)]
 
 mod api;
+mod pages;
 pub mod service;
 
 use axum::extract::FromRef;
@@ -29,6 +31,11 @@ where
         .post("/evaluations/{id}/appeal", api::appeal)
         .post("/evaluations/{id}/appeal/decision", api::decide_appeal)
         .post("/evaluations/{id}/malicious", api::mark_malicious)
+        .merge(
+            Routes::new("")
+                .get("/cases/{case_no}/evaluate", pages::evaluate_page)
+                .post("/cases/{case_no}/evaluate", pages::evaluate_form),
+        )
 }
 
 /// The API's paths and schemas, merged into the platform's OpenAPI description.

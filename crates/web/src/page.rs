@@ -434,6 +434,20 @@ pub struct TablePage {
     pub rows: Vec<RowView>,
     pub more: Option<String>,
     pub forms: Vec<FormView>,
+    /// A QR code to print with the page: its SVG (made by [`qr_svg`]) and its caption.
+    pub qr: Option<(String, String)>,
+}
+
+/// A QR code (SVG) for `text`; empty when the text is too long for one.
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(160, 160)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
 }
 
 impl TablePage {
@@ -456,6 +470,7 @@ impl TablePage {
             rows: Vec::new(),
             more: None,
             forms: Vec::new(),
+            qr: None,
         }
     }
 }

@@ -82,17 +82,7 @@ impl CertificatePage {
     }
 }
 
-/// A QR code (SVG) for `text`.
-pub fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(160, 160)
-            .quiet_zone(true)
-            .build(),
-        Err(_) => String::new(),
-    }
-}
+pub use yici_web::page::qr_svg;
 
 /// The address the QR code on a certificate carries.
 pub fn verification_url(state: &CertificatesState, identifier: &str, code: &str) -> String {

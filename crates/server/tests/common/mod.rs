@@ -291,7 +291,6 @@ impl App {
             .expect("demo certificates seed")
     }
 
-    /// A browser form post in a session (CSRF token in the form).
     /// A browser form post without a session (the sign-in pages).
     pub async fn form_anonymous(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
@@ -305,6 +304,7 @@ impl App {
         self.send(req).await
     }
 
+    /// A browser form post in a session (CSRF token in the form).
     pub async fn form(&self, path: &str, session: &Session, fields: &[(&str, &str)]) -> Response {
         let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
         body.push(format!("csrf_token={}", enc(&session.csrf)));

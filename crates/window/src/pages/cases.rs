@@ -276,6 +276,27 @@ async fn case_page(
             actions: vec![],
         });
     }
+    // 好差评: a concluded case is rated on its evaluation page; the QR code printed with the case
+    // (its receipt) carries that page's address.
+    if matches!(c.status.as_str(), "approved" | "refused" | "delivered" | "not_accepted") {
+        let path = format!("/cases/{}/evaluate", encode(&c.case_no));
+        let base = state
+            .certificates
+            .as_ref()
+            .map(|s| s.public_url.trim_end_matches('/'))
+            .unwrap_or("");
+        t.qr = Some((
+            yici_web::page::qr_svg(&format!("{base}{path}?channel=qr")),
+            lang.pick("扫码评价本次服务（好差评）", "Scan to rate this service")
+                .into(),
+        ));
+        if can.party {
+            t.links = Some((
+                lang.pick("评价", "Rating").into(),
+                vec![(path, lang.pick("评价本次服务", "Rate this service").into())],
+            ));
+        }
+    }
     for f in action_forms(&t.l, &c, &can) {
         let f = match refused {
             Some((what, e, pairs)) if f.action.ends_with(&format!("/{what}")) => {
