@@ -359,6 +359,12 @@ async fn every_role_every_endpoint(app: App) {
             CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
         ),
         row(
+            Method::POST,
+            "/api/v1/evaluations",
+            Some(json!({"implementation_code": "x", "region_code": "330800", "level": 5})),
+            CLERK,
+        ),
+        row(
             Method::GET,
             "/api/v1/evaluations/1",
             None,

@@ -426,3 +426,98 @@ async fn a_party_rates_through_the_page_reached_by_qr_code(app: App) {
     assert_eq!(app.page(&path, Some(&stranger)).await.status, StatusCode::NOT_FOUND);
 }
 on_both!(a_party_rates_through_the_page_reached_by_qr_code);
+
+/// A service rated at a window's counter (一事一评): recorded by the clerk in a region of their
+/// scope, for a published item, without a case; bad input and the wrong people change nothing.
+async fn a_service_is_rated_at_the_counter(app: App) {
+    demo_cases(&app).await;
+    let item = app.store.items_published().await.unwrap()[0]
+        .implementation_code
+        .clone();
+    let clerk = app.login("window_clerk").await;
+    let rate = |who: &common::Session, body: Value| {
+        let (app, who) = (&app, who.clone());
+        async move {
+            app.call(Method::POST, "/api/v1/evaluations", Auth::Session(&who), Some(body))
+                .await
+        }
+    };
+
+    let bad = rate(
+        &clerk,
+        json!({"implementation_code": "no-such-item", "region_code": "33x", "level": 0, "channel": "web"}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    let mut fields: Vec<String> = bad.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["channel", "implementation_code", "level", "region_code"]);
+    let elsewhere = rate(
+        &clerk,
+        json!({"implementation_code": item, "region_code": "330100", "level": 5}),
+    )
+    .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::FORBIDDEN,
+        "outside the clerk's region: {}",
+        elsewhere.text
+    );
+    let approver = app.login("approver").await;
+    let wrong = rate(
+        &approver,
+        json!({"implementation_code": item, "region_code": "330800", "level": 5}),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    assert_eq!(
+        rate(
+            &citizen,
+            json!({"implementation_code": item, "region_code": "330800", "level": 5})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(evaluations_in_store(&app).await, 0);
+
+    let given = rate(
+        &clerk,
+        json!({"implementation_code": item, "region_code": "330800", "level": 2, "comment": "排队太久"}),
+    )
+    .await;
+    assert_eq!(given.status, StatusCode::OK, "{}", given.text);
+    let given = given.json();
+    assert_eq!(given["channel"], "counter");
+    assert_eq!(given["case_no"], "");
+    assert_eq!(given["rectification"]["step"], "verify", "{given}");
+    // Several ratings of services at a counter: no case, no once-only rule.
+    let again = rate(
+        &clerk,
+        json!({"implementation_code": item, "region_code": "330800", "level": 5, "channel": "qr"}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(evaluations_in_store(&app).await, 2);
+    // The clerk reads it back; the citizen, who gave no name, does not.
+    let id = given["id"].as_i64().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/evaluations/{id}"), Auth::Session(&clerk))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/evaluations/{id}"), Auth::Session(&citizen))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+on_both!(a_service_is_rated_at_the_counter);

@@ -1,7 +1,8 @@
 //! The API of evaluations.
 
 use crate::service::{
-    self, AppealDecisionInput, AppealInput, EvaluationInput, EvaluationView, MaliciousInput, RectifyInput,
+    self, AppealDecisionInput, AppealInput, CounterEvaluationInput, EvaluationInput, EvaluationView, MaliciousInput,
+    RectifyInput,
 };
 use axum::extract::State;
 use yici_web::extract::{Json, Path};
@@ -101,4 +102,17 @@ pub async fn mark_malicious(
     Json(input): Json<MaliciousInput>,
 ) -> ApiResult<axum::Json<EvaluationView>> {
     Ok(axum::Json(service::mark_malicious(&state, &auth, id, input).await?))
+}
+
+/// A service rated at a window's counter (一事一评), recorded by a window clerk in a region of
+/// their scope: no case, the person unnamed.
+#[utoipa::path(post, path = "/api/v1/evaluations", tag = "supervision", request_body = CounterEvaluationInput,
+    responses((status = 200, body = EvaluationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn evaluate_service(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Json(input): Json<CounterEvaluationInput>,
+) -> ApiResult<axum::Json<EvaluationView>> {
+    Ok(axum::Json(service::evaluate_service(&state, &auth, input).await?))
 }

@@ -26,6 +26,7 @@ where
     Routes::new("/api/v1")
         .post("/cases/{case_no}/evaluation", api::evaluate)
         .get("/cases/{case_no}/evaluation", api::evaluations)
+        .post("/evaluations", api::evaluate_service)
         .get("/evaluations/{id}", api::evaluation)
         .post("/evaluations/{id}/rectification/{step}", api::rectify)
         .post("/evaluations/{id}/appeal", api::appeal)
@@ -43,6 +44,7 @@ where
 #[openapi(paths(
     api::evaluate,
     api::evaluations,
+    api::evaluate_service,
     api::evaluation,
     api::rectify,
     api::appeal,

@@ -8,6 +8,7 @@ use yici_core::Lang;
 use yici_core::audit::Action;
 use yici_core::authz::{Permission, Target};
 use yici_core::cases::{CaseStatus, EvaluationChannel, RECTIFICATION_DAYS, evaluation_level_name, is_bad_review};
+use yici_core::id::RegionCode;
 use yici_service::error::Kind;
 use yici_service::{Caller, Error, FieldError, Result};
 use yici_store::evaluations::{EvaluationRecord, NewEvaluation, RectificationChange, RectificationDue};
@@ -162,6 +163,31 @@ fn check(input: &EvaluationInput) -> Result<(i64, String, EvaluationChannel)> {
     }
 }
 
+/// The deadlines of the rectification a review of `level` given on `today` opens, if any.
+async fn rectification_due(
+    state: &WindowState,
+    level: i64,
+    today: chrono::NaiveDate,
+) -> Result<Option<RectificationDue>> {
+    if !is_bad_review(level) {
+        return Ok(None);
+    }
+    let calendar = calendar(state).await?;
+    let mut days = Vec::with_capacity(RECTIFICATION_DAYS.len());
+    for (_, n) in RECTIFICATION_DAYS {
+        days.push(calendar.add_working_days(today, n)?.format("%Y-%m-%d").to_string());
+    }
+    match days.as_slice() {
+        [verify, rectify, reply, revisit] => Ok(Some(RectificationDue {
+            verify: verify.clone(),
+            rectify: rectify.clone(),
+            reply: reply.clone(),
+            revisit: revisit.clone(),
+        })),
+        _ => Err(Error::internal()),
+    }
+}
+
 /// A party rates a case once it is concluded (一次一评). A second evaluation by the same party
 /// is refused (409 `already_evaluated`) and changes nothing.
 pub async fn evaluate(
@@ -187,24 +213,7 @@ pub async fn evaluate(
         ));
     }
     let today = state.clock.today();
-    let due = if is_bad_review(level) {
-        let calendar = calendar(state).await?;
-        let mut days = Vec::with_capacity(RECTIFICATION_DAYS.len());
-        for (_, n) in RECTIFICATION_DAYS {
-            days.push(calendar.add_working_days(today, n)?.format("%Y-%m-%d").to_string());
-        }
-        match days.as_slice() {
-            [verify, rectify, reply, revisit] => Some(RectificationDue {
-                verify: verify.clone(),
-                rectify: rectify.clone(),
-                reply: reply.clone(),
-                revisit: revisit.clone(),
-            }),
-            _ => return Err(Error::internal()),
-        }
-    } else {
-        None
-    };
+    let due = rectification_due(state, level, today).await?;
     let implementation_code = c.items.first().map(|(code, _)| code.clone()).unwrap_or_default();
     let new = NewEvaluation {
         case_id: Some(c.id),
@@ -291,14 +300,18 @@ fn own(caller: &Caller, e: &EvaluationRecord) -> bool {
     applicant_self(caller).is_some_and(|(_, number, _)| number == e.party)
 }
 
-/// An evaluation: for the party who gave it, staff with rights over its department and its
-/// supervisors; 404 for anyone else, as for one that does not exist.
+/// An evaluation: for the party who gave it, staff with rights over its department or the
+/// region it was given in, and its supervisors; 404 for anyone else, as for one that does not
+/// exist.
 pub async fn evaluation(state: &WindowState, caller: &Caller, id: i64) -> Result<EvaluationView> {
     if applicant_self(caller).is_none() {
         caller.require(Permission::ReadCases, &Target::OwnScope)?;
     }
     let (e, target) = load(state, id).await?;
-    let staff = caller.require(Permission::ReadCases, &target).is_ok()
+    let at_window = RegionCode::parse(&e.region_code)
+        .is_ok_and(|r| caller.require(Permission::ReadCases, &Target::Region(r)).is_ok());
+    let staff = at_window
+        || caller.require(Permission::ReadCases, &target).is_ok()
         || caller.require(Permission::RectifyReviews, &target).is_ok();
     if !own(caller, &e) && !staff {
         return Err(evaluation_not_found());
@@ -493,4 +506,104 @@ pub async fn mark_malicious(
     }
     let (e, _) = load(state, e.id).await?;
     Ok(view(e))
+}
+
+/// A service rated at a window's counter (一事一评): no case, the person unnamed.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CounterEvaluationInput {
+    /// The implementation code of the service item that was served.
+    pub implementation_code: String,
+    /// The region of the window (six digits), within the clerk's scope.
+    pub region_code: String,
+    /// 1 非常不满意 … 5 非常满意.
+    pub level: i64,
+    #[serde(default)]
+    pub comment: String,
+    /// `counter` (the counter device, the default) or `qr` (the QR code at the window).
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+/// A rating given at a window's counter for a service (一事一评), recorded by the window's
+/// clerk (the counter device signs in as them) in a region of their scope. A bad review opens a
+/// rectification as a case's does.
+pub async fn evaluate_service(
+    state: &WindowState,
+    caller: &Caller,
+    input: CounterEvaluationInput,
+) -> Result<EvaluationView> {
+    caller.require(Permission::ReceiveCases, &Target::OwnScope)?;
+    let rated = EvaluationInput {
+        level: input.level,
+        comment: input.comment.clone(),
+        channel: Some(
+            input
+                .channel
+                .clone()
+                .unwrap_or_else(|| EvaluationChannel::Counter.code().into()),
+        ),
+    };
+    // The channel is judged on its own, so that every wrong field is named at once.
+    let channel = rated.channel.as_deref().and_then(EvaluationChannel::from_code);
+    let (level, comment, mut errors) = match check(&rated) {
+        Ok((level, comment, _)) => (level, comment, Vec::new()),
+        Err(e) => (0, String::new(), e.errors),
+    };
+    if channel.is_some_and(|c| !matches!(c, EvaluationChannel::Counter | EvaluationChannel::Qr)) {
+        errors.push(FieldError::new(
+            "channel",
+            "窗口评价的渠道应为 counter 或 qr",
+            "A rating at a window comes through counter or qr",
+        ));
+    }
+    let region = match RegionCode::parse(&input.region_code) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errors.push(FieldError::id("region_code", &e));
+            None
+        }
+    };
+    let code = input.implementation_code.trim();
+    let implementation = if code.is_empty() || code.chars().count() > 64 {
+        None
+    } else {
+        state.store.item_implementation(code).await?
+    };
+    let published = match &implementation {
+        Some(i) => state.store.item_published(&i.code).await?.is_some(),
+        None => false,
+    };
+    if !published {
+        errors.push(FieldError::new(
+            "implementation_code",
+            "没有这个已发布的事项",
+            "No published service item has this code",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    let (Some(region), Some(implementation), Some(channel)) = (region, implementation, channel) else {
+        return Err(Error::internal());
+    };
+    caller.require(Permission::ReceiveCases, &Target::Region(region.clone()))?;
+    let today = state.clock.today();
+    let due = rectification_due(state, level, today).await?;
+    let new = NewEvaluation {
+        case_id: None,
+        party: String::new(),
+        department_id: implementation.department_id,
+        region_code: region.as_str().to_string(),
+        implementation_code: implementation.code,
+        level,
+        comment,
+        channel: channel.code().to_string(),
+        day: today.format("%Y-%m-%d").to_string(),
+    };
+    let recorded = state
+        .store
+        .evaluation_add(&new, due.as_ref(), &caller.event(Action::CaseEvaluate, "evaluation"))
+        .await?;
+    Ok(view(recorded))
 }
