@@ -155,17 +155,25 @@ impl Uscc {
 
     /// Build a valid code from its first 17 characters (used by demo data and tests).
     pub fn with_check(body17: &str) -> Result<Self, IdError> {
-        let c = check_char(body17).ok_or_else(|| {
+        let length = || {
             IdError::new(
                 KIND,
                 None,
                 IdReason::Length {
                     expected: "17",
-                    found: body17.len(),
+                    found: body17.chars().count(),
                 },
             )
-        })?;
-        Self::parse(&format!("{body17}{c}"))
+        };
+        if body17.chars().count() != 17 {
+            return Err(length());
+        }
+        match check_char(body17) {
+            Some(c) => Self::parse(&format!("{body17}{c}")),
+            // No check character: a character is outside the alphabet, which parsing names
+            // with its position.
+            None => Err(Self::parse(&format!("{body17}0")).err().unwrap_or_else(length)),
+        }
     }
 
     /// Compose a valid code from its parts: the two-character authority and category, the
@@ -249,6 +257,11 @@ mod tests {
 
     #[test]
     fn generated_codes_are_valid() {
+        // A character outside the alphabet is named as such, not as a wrong length.
+        let e = Uscc::generate("11", "330000", "EVAL0001").unwrap_err();
+        assert!(matches!(e.reason, IdReason::Char { found: 'V', .. }), "{e:?}");
+        let e = Uscc::with_check("1133000").unwrap_err();
+        assert!(matches!(e.reason, IdReason::Length { found: 7, .. }), "{e:?}");
         let u = Uscc::generate("11", "330100", "MB000001").unwrap();
         assert_eq!(&u.as_str()[..16], "11330100MB000001");
         assert!(Uscc::generate("11", "330100", "MB00001").is_err());
