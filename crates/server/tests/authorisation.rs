@@ -366,6 +366,12 @@ async fn every_role_every_endpoint(app: App) {
         ),
         row(
             Method::GET,
+            "/api/v1/evaluations",
+            None,
+            APPROVER | SUPERVISOR | DEPT_SUP,
+        ),
+        row(
+            Method::GET,
             "/api/v1/evaluations/1",
             None,
             CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,

@@ -521,3 +521,112 @@ async fn a_service_is_rated_at_the_counter(app: App) {
     );
 }
 on_both!(a_service_is_rated_at_the_counter);
+
+/// The list of evaluations for supervisors and the evaluated department's approvers: cut to
+/// the reader's reach, narrowed by the filters; bad windows and unknown regions or departments
+/// are refused with every wrong field named.
+async fn supervisors_list_the_reviews_in_their_reach(app: App) {
+    let cases = demo_cases(&app).await;
+    let done = cases[0]["case_no"].as_str().unwrap();
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let bad = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{done}/evaluation"),
+            Auth::Session(&citizen),
+            Some(json!({"level": 2, "comment": "材料退回两次"})),
+        )
+        .await
+        .json();
+    let other = cases[2]["case_no"].as_str().unwrap();
+    let good = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{other}/evaluation"),
+            Auth::Session(&citizen),
+            Some(json!({"level": 5})),
+        )
+        .await
+        .json();
+    let supervisor = app.login("supervisor").await;
+    let list = |who: &common::Session, query: &str| {
+        let (app, who, path) = (&app, who.clone(), format!("/api/v1/evaluations{query}"));
+        async move { app.get(&path, Auth::Session(&who)).await }
+    };
+    let ids = |v: &Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect()
+    };
+
+    let all = list(&supervisor, "").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    let all = all.json();
+    assert_eq!(all["total"], 2, "{all}");
+    assert_eq!(
+        ids(&all),
+        [good["id"].as_i64().unwrap(), bad["id"].as_i64().unwrap()],
+        "newest first"
+    );
+    assert!(all["items"][0].get("party").is_none(), "no personal data: {all}");
+    let only_bad = list(&supervisor, "?bad=true&step=verify").await.json();
+    assert_eq!(ids(&only_bad), [bad["id"].as_i64().unwrap()]);
+    let department = bad["department_id"].as_i64().unwrap();
+    let of_department = list(&supervisor, &format!("?department={department}&region=330000"))
+        .await
+        .json();
+    assert!(
+        ids(&of_department).contains(&bad["id"].as_i64().unwrap()),
+        "{of_department}"
+    );
+    // Empty fields are no filter.
+    assert_eq!(
+        list(&supervisor, "?department=&region=&from=&to=&bad=&step=")
+            .await
+            .json()["total"],
+        2
+    );
+
+    // Bad input: every wrong field at once, nothing else.
+    let refused = list(
+        &supervisor,
+        "?from=2026-12-31&to=2026-01-01&region=990000&department=999999&bad=maybe&step=x",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    let mut fields: Vec<String> = refused.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["bad", "department", "region", "step", "to"]);
+    assert_eq!(
+        list(&supervisor, "?from=2024-01-01&to=2026-01-01").await.code(),
+        "validation_failed"
+    );
+    assert_eq!(list(&supervisor, "?from=yesterday").await.code(), "validation_failed");
+    assert_eq!(list(&supervisor, "?to=-262143-01-01").await.status.as_u16() / 100, 4);
+    // Out of the window: nothing.
+    assert_eq!(
+        list(&supervisor, "?from=2020-01-01&to=2020-12-31").await.json()["total"],
+        0
+    );
+
+    // Reach: a citizen and a clerk see no list; the evaluated department's approver sees its
+    // own, another department's approver none of them.
+    assert_eq!(list(&citizen, "").await.status, StatusCode::FORBIDDEN);
+    let clerk = app.login("window_clerk").await;
+    assert_eq!(list(&clerk, "").await.status, StatusCode::FORBIDDEN);
+    let approver = app.login("approver").await;
+    let own = list(&approver, "").await.json();
+    assert!(ids(&own).contains(&bad["id"].as_i64().unwrap()), "{own}");
+    let tax = demo_user(&app, "approver_tax").await;
+    let theirs = list(&tax, "").await.json();
+    assert!(!ids(&theirs).contains(&bad["id"].as_i64().unwrap()), "{theirs}");
+}
+on_both!(supervisors_list_the_reviews_in_their_reach);

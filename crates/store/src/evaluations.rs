@@ -206,7 +206,94 @@ fn evaluation(r: &sqlx::any::AnyRow) -> Result<EvaluationRecord> {
     })
 }
 
+/// Which evaluations a list shows: those of departments `reach` covers, in the window of days,
+/// narrowed by the optional filters.
+#[derive(Debug, Clone, Default)]
+pub struct EvaluationFilter {
+    /// The departments the reader may see: by region prefix (a region and everything in it) or
+    /// by id. Empty: nothing.
+    pub reach: Vec<Reach>,
+    pub department_id: Option<i64>,
+    /// The region prefix of the evaluated department (rolled up the region tree).
+    pub region_prefix: Option<String>,
+    /// Days, both included (YYYY-MM-DD).
+    pub from_day: String,
+    pub to_day: String,
+    /// Only bad reviews (1 or 2).
+    pub bad_only: bool,
+    /// Only rectifications at this step.
+    pub step: Option<String>,
+}
+
+/// A part of a reader's reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    RegionPrefix(String),
+    Department(i64),
+}
+
 impl Store {
+    /// The evaluations `filter` selects, newest first, and how many there are in all.
+    pub async fn evaluations_list(
+        &self,
+        filter: &EvaluationFilter,
+        page: crate::Page,
+    ) -> Result<(Vec<EvaluationRecord>, i64)> {
+        if filter.reach.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let mut binds = crate::dynamic::Binds::default();
+        let reach: Vec<String> = filter
+            .reach
+            .iter()
+            .map(|r| match r {
+                Reach::RegionPrefix(p) => format!("d.region_code LIKE {}", binds.text(format!("{p}%"))),
+                Reach::Department(id) => format!("e.department_id = {}", binds.int(*id)),
+            })
+            .collect();
+        let mut conditions = vec![
+            format!("({})", reach.join(" OR ")),
+            format!("e.day >= {}", binds.text(filter.from_day.clone())),
+            format!("e.day <= {}", binds.text(filter.to_day.clone())),
+        ];
+        if let Some(id) = filter.department_id {
+            conditions.push(format!("e.department_id = {}", binds.int(id)));
+        }
+        if let Some(p) = &filter.region_prefix {
+            conditions.push(format!("d.region_code LIKE {}", binds.text(format!("{p}%"))));
+        }
+        if filter.bad_only {
+            conditions.push("e.level <= 2".into());
+        }
+        if let Some(step) = &filter.step {
+            conditions.push(format!("r.step = {}", binds.text(step.clone())));
+        }
+        let from = format!(
+            "FROM evaluations e JOIN departments d ON d.id = e.department_id
+             LEFT JOIN rectifications r ON r.evaluation_id = e.id LEFT JOIN cases c ON c.id = e.case_id
+             WHERE {}",
+            conditions.join(" AND ")
+        );
+        let counted = binds.len();
+        let total = get_i64(
+            &binds
+                .query(format!("SELECT COUNT(*) AS n {from}"), counted)
+                .fetch_one(self.pool())
+                .await?,
+            "n",
+        )?;
+        let limit = binds.int(page.limit);
+        let offset = binds.int(page.offset);
+        let rows = binds
+            .query(
+                format!("SELECT {COLUMNS} {from} ORDER BY e.id DESC LIMIT {limit} OFFSET {offset}"),
+                binds.len(),
+            )
+            .fetch_all(self.pool())
+            .await?;
+        Ok((rows.iter().map(evaluation).collect::<Result<_>>()?, total))
+    }
+
     /// Record an evaluation with its audit entry and, for a bad review, its rectification with
     /// `rectification`'s deadlines, in one transaction. A second evaluation of a case by the same
     /// party is a conflict and writes nothing.

@@ -1,11 +1,11 @@
 //! The API of evaluations.
 
 use crate::service::{
-    self, AppealDecisionInput, AppealInput, CounterEvaluationInput, EvaluationInput, EvaluationView, MaliciousInput,
-    RectifyInput,
+    self, AppealDecisionInput, AppealInput, CounterEvaluationInput, EvaluationInput, EvaluationList, EvaluationView,
+    ListQuery, MaliciousInput, RectifyInput,
 };
 use axum::extract::State;
-use yici_web::extract::{Json, Path};
+use yici_web::extract::{Json, Path, Query};
 use yici_web::{ApiResult, Auth, Problem};
 use yici_window::WindowState;
 
@@ -115,4 +115,18 @@ pub async fn evaluate_service(
     Json(input): Json<CounterEvaluationInput>,
 ) -> ApiResult<axum::Json<EvaluationView>> {
     Ok(axum::Json(service::evaluate_service(&state, &auth, input).await?))
+}
+
+/// The evaluations in the reader's reach (supervisors: their region or department; approvers:
+/// their departments), newest first, narrowed by department, region (rolled up), a window of
+/// days (at most 366), bad reviews only and the rectification's step.
+#[utoipa::path(get, path = "/api/v1/evaluations", tag = "supervision", params(ListQuery),
+    responses((status = 200, body = EvaluationList), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<EvaluationList>> {
+    Ok(axum::Json(service::list(&state, &auth, &q).await?))
 }

@@ -26,6 +26,7 @@ where
     Routes::new("/api/v1")
         .post("/cases/{case_no}/evaluation", api::evaluate)
         .get("/cases/{case_no}/evaluation", api::evaluations)
+        .get("/evaluations", api::list)
         .post("/evaluations", api::evaluate_service)
         .get("/evaluations/{id}", api::evaluation)
         .post("/evaluations/{id}/rectification/{step}", api::rectify)
@@ -45,6 +46,7 @@ where
     api::evaluate,
     api::evaluations,
     api::evaluate_service,
+    api::list,
     api::evaluation,
     api::rectify,
     api::appeal,

@@ -11,7 +11,9 @@ use yici_core::cases::{CaseStatus, EvaluationChannel, RECTIFICATION_DAYS, evalua
 use yici_core::id::RegionCode;
 use yici_service::error::Kind;
 use yici_service::{Caller, Error, FieldError, Result};
-use yici_store::evaluations::{EvaluationRecord, NewEvaluation, RectificationChange, RectificationDue};
+use yici_store::evaluations::{
+    EvaluationFilter, EvaluationRecord, NewEvaluation, Reach, RectificationChange, RectificationDue,
+};
 use yici_window::WindowState;
 use yici_window::service::cases::{applicant_self, calendar, party_of};
 
@@ -37,7 +39,13 @@ pub struct EvaluationInput {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EvaluationView {
     pub id: i64,
+    /// The case rated; empty for a service rated at a counter.
     pub case_no: String,
+    /// The evaluated department, and the region the service was given in.
+    pub department_id: i64,
+    pub region_code: String,
+    /// The service item.
+    pub implementation_code: String,
     pub level: i64,
     pub level_name: String,
     pub comment: String,
@@ -95,6 +103,9 @@ fn view(e: EvaluationRecord) -> EvaluationView {
     EvaluationView {
         id: e.id,
         case_no: e.case_no.unwrap_or_default(),
+        department_id: e.department_id,
+        region_code: e.region_code,
+        implementation_code: e.implementation_code,
         level: e.level,
         level_name: evaluation_level_name(e.level, lang).unwrap_or_default().to_string(),
         comment: e.comment,
@@ -606,4 +617,144 @@ pub async fn evaluate_service(
         .evaluation_add(&new, due.as_ref(), &caller.event(Action::CaseEvaluate, "evaluation"))
         .await?;
     Ok(view(recorded))
+}
+
+/// The longest window of a list, in days.
+pub const MAX_DAYS: i64 = 366;
+
+/// What a list of evaluations is narrowed by; every field is optional, an empty one is no filter.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// A department's id.
+    pub department: Option<String>,
+    /// A region code: the departments of the region and everything in it.
+    pub region: Option<String>,
+    /// First day (YYYY-MM-DD); 29 days before `to` when left out.
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD); today when left out. At most 366 days in all.
+    pub to: Option<String>,
+    /// `true`: bad reviews (1 or 2) only.
+    pub bad: Option<String>,
+    /// Rectifications at this step only: `verify`, `rectify`, `reply`, `revisit`, `appeal`, `closed`.
+    pub step: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// A page of evaluations and how many there are in all.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EvaluationList {
+    pub total: i64,
+    /// The window of days the list covers.
+    pub from: String,
+    pub to: String,
+    pub items: Vec<EvaluationView>,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The evaluations in the reader's reach — a supervisor's region or department, an approver's
+/// departments — narrowed by `q`. Bad windows (unreadable, reversed, longer than a year),
+/// unknown regions and departments are refused with every wrong field named.
+pub async fn list(state: &WindowState, caller: &Caller, q: &ListQuery) -> Result<EvaluationList> {
+    if caller.require(Permission::SuperviseReviews, &Target::OwnScope).is_err() {
+        caller.require(Permission::RectifyReviews, &Target::OwnScope)?;
+    }
+    let mut errors = Vec::new();
+    let day = |field: &str, v: &Option<String>, errors: &mut Vec<FieldError>| {
+        given(v).and_then(|t| match chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            Ok(d) if (1949..=9999).contains(&chrono::Datelike::year(&d)) => Some(d),
+            _ => {
+                errors.push(FieldError::new(
+                    field,
+                    "日期应为 YYYY-MM-DD",
+                    "A date is written YYYY-MM-DD",
+                ));
+                None
+            }
+        })
+    };
+    let to = day("to", &q.to, &mut errors).unwrap_or_else(|| state.clock.today());
+    let from =
+        day("from", &q.from, &mut errors).unwrap_or_else(|| to.checked_sub_days(chrono::Days::new(29)).unwrap_or(to));
+    if from > to {
+        errors.push(FieldError::new(
+            "to",
+            "结束日期早于开始日期",
+            "The last day is before the first",
+        ));
+    } else if (to - from).num_days() >= MAX_DAYS {
+        errors.push(FieldError::new(
+            "from",
+            format!("查询范围不能超过 {MAX_DAYS} 天"),
+            format!("The window is longer than {MAX_DAYS} days"),
+        ));
+    }
+    let mut department_id = None;
+    if let Some(text) = given(&q.department) {
+        match text.parse::<i64>() {
+            Ok(id) if state.store.department(id).await?.is_some() => department_id = Some(id),
+            _ => errors.push(FieldError::new("department", "没有这个部门", "No such department")),
+        }
+    }
+    let mut region_prefix = None;
+    if let Some(text) = given(&q.region) {
+        match RegionCode::parse(text) {
+            Ok(r) if state.store.region(r.as_str()).await?.is_some() => region_prefix = Some(r.prefix()),
+            Ok(_) => errors.push(FieldError::new("region", "没有这个行政区划", "No such region")),
+            Err(e) => errors.push(FieldError::id("region", &e)),
+        }
+    }
+    let bad_only = match given(&q.bad) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            errors.push(FieldError::new("bad", "应为 true 或 false", "Either true or false"));
+            false
+        }
+    };
+    let step = given(&q.step).map(str::to_string);
+    if step.as_deref().is_some_and(|s| step_name(s, Lang::Zh).is_empty()) {
+        errors.push(FieldError::new(
+            "step",
+            "没有这个整改步骤",
+            "No such rectification step",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    let reach = caller
+        .grants()
+        .iter()
+        .filter(|g| {
+            matches!(
+                g.role,
+                yici_core::org::Role::Supervisor | yici_core::org::Role::Approver
+            )
+        })
+        .map(|g| match &g.scope {
+            yici_core::org::Scope::Region { region } => Reach::RegionPrefix(region.prefix()),
+            yici_core::org::Scope::Department { department_id, .. } => Reach::Department(*department_id),
+        })
+        .collect();
+    let filter = EvaluationFilter {
+        reach,
+        department_id,
+        region_prefix,
+        from_day: from.format("%Y-%m-%d").to_string(),
+        to_day: to.format("%Y-%m-%d").to_string(),
+        bad_only,
+        step,
+    };
+    let page = yici_store::Page::new(q.limit, q.offset);
+    let (items, total) = state.store.evaluations_list(&filter, page).await?;
+    Ok(EvaluationList {
+        total,
+        from: filter.from_day,
+        to: filter.to_day,
+        items: items.into_iter().map(view).collect(),
+    })
 }
