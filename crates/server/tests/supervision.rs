@@ -630,3 +630,91 @@ async fn supervisors_list_the_reviews_in_their_reach(app: App) {
     assert!(!ids(&theirs).contains(&bad["id"].as_i64().unwrap()), "{theirs}");
 }
 on_both!(supervisors_list_the_reviews_in_their_reach);
+
+/// A rectification past the deadline of its step shows as overdue, and the list finds it;
+/// taking the step moves the deadline on.
+async fn a_late_rectification_shows_as_overdue(app: App) {
+    let cases = demo_cases(&app).await;
+    let done = cases[0]["case_no"].as_str().unwrap();
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let given = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/cases/{done}/evaluation"),
+            Auth::Session(&citizen),
+            Some(json!({"level": 1})),
+        )
+        .await
+        .json();
+    let id = given["id"].as_i64().unwrap();
+    let (day, verify_due) = (
+        given["day"].as_str().unwrap().to_string(),
+        given["rectification"]["due"]["verify"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(given["rectification"]["due_now"], verify_due.as_str());
+    assert_eq!(given["rectification"]["overdue"], false);
+    let supervisor = app.login("supervisor").await;
+    let late = format!("/api/v1/evaluations?overdue=true&from={day}");
+    assert_eq!(app.get(&late, Auth::Session(&supervisor)).await.json()["total"], 0);
+    assert_eq!(
+        app.get("/api/v1/evaluations?overdue=maybe", Auth::Session(&supervisor))
+            .await
+            .code(),
+        "validation_failed"
+    );
+
+    // Days pass without a verification.
+    let clock = &app.state.window.clock;
+    while clock.today().format("%Y-%m-%d").to_string() <= verify_due {
+        clock.advance(86_400_000_000);
+    }
+    let supervisor = app.login("supervisor").await;
+    let found = app.get(&late, Auth::Session(&supervisor)).await.json();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["id"], id);
+    assert_eq!(found["items"][0]["rectification"]["overdue"], true);
+
+    // Verified late: the next step has its own deadline, not yet passed.
+    let approver = app.login("approver").await;
+    let verified = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/evaluations/{id}/rectification/verify"),
+            Auth::Session(&approver),
+            Some(json!({"note": "属实", "founded": true})),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
+    let verified = verified.json();
+    assert_eq!(
+        verified["rectification"]["due_now"],
+        verified["rectification"]["due"]["rectify"]
+    );
+    assert_eq!(verified["rectification"]["overdue"], false);
+    assert_eq!(app.get(&late, Auth::Session(&supervisor)).await.json()["total"], 0);
+}
+/// On a clock the test moves.
+mod a_late_rectification_shows_as_overdue {
+    use super::common::{App, Backend};
+    use yici_core::clock::Clock;
+
+    async fn start(backend: Backend) -> Option<App> {
+        // A few minutes ahead: the seals made while seeding are valid from the real time.
+        App::start_with(backend, |c| {
+            c.clock = Clock::fixed(yici_store::now_micros() + 300_000_000)
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::a_late_rectification_shows_as_overdue(start(Backend::Sqlite).await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        if let Some(app) = start(Backend::Postgres).await {
+            super::a_late_rectification_shows_as_overdue(app).await;
+        }
+    }
+}

@@ -223,6 +223,8 @@ pub struct EvaluationFilter {
     pub bad_only: bool,
     /// Only rectifications at this step.
     pub step: Option<String>,
+    /// Only rectifications whose current step's deadline is before this day (YYYY-MM-DD).
+    pub overdue_on: Option<String>,
 }
 
 /// A part of a reader's reach.
@@ -267,6 +269,13 @@ impl Store {
         }
         if let Some(step) = &filter.step {
             conditions.push(format!("r.step = {}", binds.text(step.clone())));
+        }
+        if let Some(day) = &filter.overdue_on {
+            conditions.push(format!(
+                "(CASE r.step WHEN 'verify' THEN r.verify_due WHEN 'rectify' THEN r.rectify_due
+                  WHEN 'reply' THEN r.reply_due WHEN 'revisit' THEN r.revisit_due END) < {}",
+                binds.text(day.clone())
+            ));
         }
         let from = format!(
             "FROM evaluations e JOIN departments d ON d.id = e.department_id

@@ -66,6 +66,10 @@ pub struct RectificationView {
     pub step: String,
     pub step_name: String,
     pub due: RectificationDue,
+    /// The deadline of the step it is at (none while an appeal is decided, or once closed).
+    pub due_now: Option<String>,
+    /// Whether that deadline has passed.
+    pub overdue: bool,
     /// The verification's finding: whether the review was founded.
     pub founded: Option<bool>,
     pub verify_note: String,
@@ -79,6 +83,17 @@ pub struct RectificationView {
     /// The supervisor's decision on the appeal.
     pub appeal_upheld: Option<bool>,
     pub appeal_note: String,
+}
+
+/// The deadline of a rectification's current step, if it has one.
+fn due_now<'a>(step: &str, due: &'a RectificationDue) -> Option<&'a str> {
+    match step {
+        "verify" => Some(&due.verify),
+        "rectify" => Some(&due.rectify),
+        "reply" => Some(&due.reply),
+        "revisit" => Some(&due.revisit),
+        _ => None,
+    }
 }
 
 /// The name of a rectification step.
@@ -98,7 +113,8 @@ fn not_found() -> Error {
     Error::not_found("办件", "case")
 }
 
-fn view(e: EvaluationRecord) -> EvaluationView {
+fn view(e: EvaluationRecord, today: chrono::NaiveDate) -> EvaluationView {
+    let today = today.format("%Y-%m-%d").to_string();
     let lang = yici_service::context::current_lang();
     EvaluationView {
         id: e.id,
@@ -116,6 +132,8 @@ fn view(e: EvaluationRecord) -> EvaluationView {
         day: e.day,
         malicious_reason: e.malicious_reason,
         rectification: e.rectification.map(|r| RectificationView {
+            due_now: due_now(&r.step, &r.due).map(str::to_string),
+            overdue: due_now(&r.step, &r.due).is_some_and(|d| d < today.as_str()),
             step_name: step_name(&r.step, lang).to_string(),
             step: r.step,
             due: r.due,
@@ -250,7 +268,7 @@ pub async fn evaluate(
             ),
             other => other.into(),
         })?;
-    Ok(view(recorded))
+    Ok(view(recorded, state.clock.today()))
 }
 
 /// The evaluations of a case: a party sees their own, staff with rights on the case see all.
@@ -262,7 +280,7 @@ pub async fn evaluations(state: &WindowState, caller: &Caller, case_no: &str) ->
     Ok(all
         .into_iter()
         .filter(|e| own.as_ref().is_none_or(|n| &e.party == n))
-        .map(view)
+        .map(|e| view(e, state.clock.today()))
         .collect())
 }
 
@@ -327,7 +345,7 @@ pub async fn evaluation(state: &WindowState, caller: &Caller, id: i64) -> Result
     if !own(caller, &e) && !staff {
         return Err(evaluation_not_found());
     }
-    Ok(view(e))
+    Ok(view(e, state.clock.today()))
 }
 
 /// What a step of a rectification records.
@@ -427,7 +445,7 @@ async fn change_rectification(
         ));
     }
     let (e, _) = load(state, e.id).await?;
-    Ok(view(e))
+    Ok(view(e, state.clock.today()))
 }
 
 /// An appeal against a verification that found the review unfounded.
@@ -516,7 +534,7 @@ pub async fn mark_malicious(
         ));
     }
     let (e, _) = load(state, e.id).await?;
-    Ok(view(e))
+    Ok(view(e, state.clock.today()))
 }
 
 /// A service rated at a window's counter (一事一评): no case, the person unnamed.
@@ -616,7 +634,7 @@ pub async fn evaluate_service(
         .store
         .evaluation_add(&new, due.as_ref(), &caller.event(Action::CaseEvaluate, "evaluation"))
         .await?;
-    Ok(view(recorded))
+    Ok(view(recorded, state.clock.today()))
 }
 
 /// The longest window of a list, in days.
@@ -637,6 +655,8 @@ pub struct ListQuery {
     pub bad: Option<String>,
     /// Rectifications at this step only: `verify`, `rectify`, `reply`, `revisit`, `appeal`, `closed`.
     pub step: Option<String>,
+    /// `true`: rectifications past the deadline of their current step only.
+    pub overdue: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -715,6 +735,14 @@ pub async fn list(state: &WindowState, caller: &Caller, q: &ListQuery) -> Result
             false
         }
     };
+    let overdue = match given(&q.overdue) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            errors.push(FieldError::new("overdue", "应为 true 或 false", "Either true or false"));
+            false
+        }
+    };
     let step = given(&q.step).map(str::to_string);
     if step.as_deref().is_some_and(|s| step_name(s, Lang::Zh).is_empty()) {
         errors.push(FieldError::new(
@@ -748,13 +776,15 @@ pub async fn list(state: &WindowState, caller: &Caller, q: &ListQuery) -> Result
         to_day: to.format("%Y-%m-%d").to_string(),
         bad_only,
         step,
+        overdue_on: overdue.then(|| state.clock.today().format("%Y-%m-%d").to_string()),
     };
+    let today = state.clock.today();
     let page = yici_store::Page::new(q.limit, q.offset);
     let (items, total) = state.store.evaluations_list(&filter, page).await?;
     Ok(EvaluationList {
         total,
         from: filter.from_day,
         to: filter.to_day,
-        items: items.into_iter().map(view).collect(),
+        items: items.into_iter().map(|e| view(e, today)).collect(),
     })
 }
