@@ -1231,30 +1231,7 @@ async fn deadlines_procedures_extension_refusal_and_delivery(app: App) {
     assert_eq!(res.status, StatusCode::CONFLICT, "delivered once");
 }
 
-mod deadlines_procedures_extension_refusal_and_delivery {
-    use super::common::{App, Backend};
-    use yici_core::clock::Clock;
-
-    async fn start(backend: Backend) -> Option<App> {
-        // A few minutes ahead: the seals made while seeding are valid from the real time.
-        App::start_with(backend, |c| {
-            c.clock = Clock::fixed(yici_store::now_micros() + 300_000_000)
-        })
-        .await
-    }
-
-    #[tokio::test]
-    async fn sqlite() {
-        super::deadlines_procedures_extension_refusal_and_delivery(start(Backend::Sqlite).await.unwrap()).await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        if let Some(app) = start(Backend::Postgres).await {
-            super::deadlines_procedures_extension_refusal_and_delivery(app).await;
-        }
-    }
-}
+on_both_at_a_fixed_clock!(deadlines_procedures_extension_refusal_and_delivery);
 
 /// The demo's example cases: made through the service, listed in `demo-credentials.json`,
 /// readable by their applicant, and seeding again changes nothing.

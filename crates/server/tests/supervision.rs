@@ -36,6 +36,26 @@ async fn demo_user(app: &App, username: &str) -> common::Session {
     app.login_as(username, &password).await.expect("demo user signs in")
 }
 
+/// The fields a refusal names, in order.
+fn fields(refused: &common::Response) -> Vec<String> {
+    refused.json()["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The same, sorted.
+fn sorted_fields(refused: &common::Response) -> Vec<String> {
+    let mut named = fields(refused);
+    named.sort();
+    named
+}
+
 async fn evaluations_in_store(app: &App) -> i64 {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM evaluations")
         .fetch_one(app.store.pool())
@@ -60,13 +80,7 @@ async fn a_party_rates_a_concluded_case_once(app: App) {
     // Bad input, all wrong fields at once: nothing is written.
     let bad = rate(json!({"level": 6, "channel": "fax", "comment": "太慢"})).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
-    let fields: Vec<String> = bad.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(fields, ["level", "channel"]);
+    assert_eq!(fields(&bad), ["level", "channel"]);
     for level in [0, -1, 9_999_999_999i64] {
         assert_eq!(rate(json!({"level": level})).await.code(), "validation_failed");
     }
@@ -231,13 +245,7 @@ async fn a_bad_review_is_rectified_step_by_step(app: App) {
     assert_eq!(early.code(), "invalid_transition", "{}", early.text);
     let empty = step(&approver, "verify", json!({})).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<String> = empty.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-        .collect();
-    assert_eq!(fields, ["note", "founded"]);
+    assert_eq!(fields(&empty), ["note", "founded"]);
     assert_eq!(
         step(&approver, "nothing", json!({})).await.status,
         StatusCode::NOT_FOUND
@@ -449,14 +457,10 @@ async fn a_service_is_rated_at_the_counter(app: App) {
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
-    let mut fields: Vec<String> = bad.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-        .collect();
-    fields.sort();
-    assert_eq!(fields, ["channel", "implementation_code", "level", "region_code"]);
+    assert_eq!(
+        sorted_fields(&bad),
+        ["channel", "implementation_code", "level", "region_code"]
+    );
     let elsewhere = rate(
         &clerk,
         json!({"implementation_code": item, "region_code": "330100", "level": 5}),
@@ -597,14 +601,7 @@ async fn supervisors_list_the_reviews_in_their_reach(app: App) {
     )
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
-    let mut fields: Vec<String> = refused.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-        .collect();
-    fields.sort();
-    assert_eq!(fields, ["bad", "department", "region", "step", "to"]);
+    assert_eq!(sorted_fields(&refused), ["bad", "department", "region", "step", "to"]);
     assert_eq!(
         list(&supervisor, "?from=2024-01-01&to=2026-01-01").await.code(),
         "validation_failed"
@@ -693,28 +690,4 @@ async fn a_late_rectification_shows_as_overdue(app: App) {
     assert_eq!(verified["rectification"]["overdue"], false);
     assert_eq!(app.get(&late, Auth::Session(&supervisor)).await.json()["total"], 0);
 }
-/// On a clock the test moves.
-mod a_late_rectification_shows_as_overdue {
-    use super::common::{App, Backend};
-    use yici_core::clock::Clock;
-
-    async fn start(backend: Backend) -> Option<App> {
-        // A few minutes ahead: the seals made while seeding are valid from the real time.
-        App::start_with(backend, |c| {
-            c.clock = Clock::fixed(yici_store::now_micros() + 300_000_000)
-        })
-        .await
-    }
-
-    #[tokio::test]
-    async fn sqlite() {
-        super::a_late_rectification_shows_as_overdue(start(Backend::Sqlite).await.unwrap()).await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        if let Some(app) = start(Backend::Postgres).await {
-            super::a_late_rectification_shows_as_overdue(app).await;
-        }
-    }
-}
+on_both_at_a_fixed_clock!(a_late_rectification_shows_as_overdue);

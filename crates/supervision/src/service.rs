@@ -305,6 +305,25 @@ fn note(field: &str, value: &str, required: bool, errors: &mut Vec<FieldError>) 
     value.to_string()
 }
 
+/// A form's one required text, checked as [`note`] checks it.
+fn required(field: &str, value: &str) -> Result<String> {
+    let mut errors = Vec::new();
+    let value = note(field, value, true, &mut errors);
+    match errors.is_empty() {
+        true => Ok(value),
+        false => Err(Error::validation(errors)),
+    }
+}
+
+/// The evaluation `id` for a supervisor over its department (403 for anyone else; 404 when
+/// there is none).
+async fn supervised(state: &WindowState, caller: &Caller, id: i64) -> Result<EvaluationRecord> {
+    caller.require(Permission::SuperviseReviews, &Target::OwnScope)?;
+    let (e, target) = load(state, id).await?;
+    caller.require(Permission::SuperviseReviews, &target)?;
+    Ok(e)
+}
+
 fn evaluation_not_found() -> Error {
     Error::not_found("评价", "evaluation")
 }
@@ -463,11 +482,7 @@ pub async fn appeal(state: &WindowState, caller: &Caller, id: i64, input: Appeal
     if !own(caller, &e) {
         return Err(evaluation_not_found());
     }
-    let mut errors = Vec::new();
-    let reason = note("reason", &input.reason, true, &mut errors);
-    if !errors.is_empty() {
-        return Err(Error::validation(errors));
-    }
+    let reason = required("reason", &input.reason)?;
     change_rectification(state, caller, e, &RectificationChange::Appeal { reason }).await
 }
 
@@ -487,14 +502,8 @@ pub async fn decide_appeal(
     id: i64,
     input: AppealDecisionInput,
 ) -> Result<EvaluationView> {
-    caller.require(Permission::SuperviseReviews, &Target::OwnScope)?;
-    let (e, target) = load(state, id).await?;
-    caller.require(Permission::SuperviseReviews, &target)?;
-    let mut errors = Vec::new();
-    let note = note("note", &input.note, true, &mut errors);
-    if !errors.is_empty() {
-        return Err(Error::validation(errors));
-    }
+    let e = supervised(state, caller, id).await?;
+    let note = required("note", &input.note)?;
     let change = RectificationChange::DecideAppeal {
         upheld: input.upheld,
         note,
@@ -517,14 +526,8 @@ pub async fn mark_malicious(
     id: i64,
     input: MaliciousInput,
 ) -> Result<EvaluationView> {
-    caller.require(Permission::SuperviseReviews, &Target::OwnScope)?;
-    let (e, target) = load(state, id).await?;
-    caller.require(Permission::SuperviseReviews, &target)?;
-    let mut errors = Vec::new();
-    let reason = note("reason", &input.reason, true, &mut errors);
-    if !errors.is_empty() {
-        return Err(Error::validation(errors));
-    }
+    let e = supervised(state, caller, id).await?;
+    let reason = required("reason", &input.reason)?;
     let by = caller.user.as_ref().map(|u| u.id).ok_or_else(Error::unauthenticated)?;
     let audit = caller.event(Action::EvaluationMarkMalicious, "evaluation");
     if !state.store.evaluation_mark_malicious(e.id, &reason, by, &audit).await? {

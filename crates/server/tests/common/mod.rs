@@ -429,6 +429,33 @@ macro_rules! on_both {
     };
 }
 
+/// Define a test run against a demo app on SQLite and on PostgreSQL, on a clock the test moves
+/// (`app.state.window.clock`), starting a few minutes ahead of the real time: the seals made
+/// while seeding are valid from the real time.
+#[macro_export]
+macro_rules! on_both_at_a_fixed_clock {
+    ($name:ident) => {
+        mod $name {
+            async fn start(backend: $crate::common::Backend) -> Option<$crate::common::App> {
+                $crate::common::App::start_with(backend, |c| {
+                    c.clock = yici_core::clock::Clock::fixed(yici_store::now_micros() + 300_000_000)
+                })
+                .await
+            }
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(start($crate::common::Backend::Sqlite).await.unwrap()).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = start($crate::common::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}
+
 /// Decode the QR code in an SVG made by the `qrcode` crate (modules drawn as `M x y h w v h`
 /// rectangles of a path): rasterise the rectangles and read them with a QR decoder.
 pub fn decode_qr_svg(svg: &str) -> String {
