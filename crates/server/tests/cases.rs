@@ -404,19 +404,6 @@ async fn a_transfer_is_applied_for_online_and_decided(app: App) {
 }
 on_both!(a_transfer_is_applied_for_online_and_decided);
 
-/// Sign in as the demo user `username`.
-async fn demo_user(app: &App, username: &str) -> Session {
-    let password = app
-        .creds
-        .users
-        .iter()
-        .find(|u| u.username == username)
-        .unwrap_or_else(|| panic!("demo user {username}"))
-        .password
-        .clone();
-    app.login_as(username, &password).await.expect("demo user signs in")
-}
-
 /// Approve every open task of `case` as the approver of its department; the case after.
 async fn approve_open(app: &App, approvers: &[(i64, Session)], case: &Value) -> Value {
     let mut case = case.clone();
@@ -488,7 +475,7 @@ async fn bundles_run_their_departments_in_parallel(app: App) {
         "approver_police",
         "approver_hrss",
     ] {
-        let who = demo_user(&app, name).await;
+        let who = app.demo_user(name).await;
         let (user, _) = app.store.user_credentials(name).await.unwrap().unwrap();
         approvers.push((user.department_id.unwrap(), who));
     }
@@ -999,7 +986,7 @@ async fn the_transfer_through_the_pages(app: App) {
 
     // Each department's approver decides from the case page.
     for name in ["approver", "approver_tax", "approver_housing"] {
-        let who = demo_user(&app, name).await;
+        let who = app.demo_user(name).await;
         let page = app.page(&format!("/cases/{case_no}"), Some(&who)).await;
         let start = page
             .text

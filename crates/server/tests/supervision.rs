@@ -23,17 +23,10 @@ async fn demo_cases(app: &App) -> Vec<Value> {
     creds["cases"].as_array().unwrap().clone()
 }
 
-/// Sign in as the demo user `username`.
-async fn demo_user(app: &App, username: &str) -> common::Session {
-    let password = app
-        .creds
-        .users
-        .iter()
-        .find(|u| u.username == username)
-        .unwrap_or_else(|| panic!("demo user {username}"))
-        .password
-        .clone();
-    app.login_as(username, &password).await.expect("demo user signs in")
+/// A party's rating of case `case_no`.
+async fn rate(app: &App, who: &common::Session, case_no: &str, body: Value) -> common::Response {
+    let path = format!("/api/v1/cases/{case_no}/evaluation");
+    app.call(Method::POST, &path, Auth::Session(who), Some(body)).await
 }
 
 /// The fields a refusal names, in order.
@@ -72,32 +65,33 @@ async fn a_party_rates_a_concluded_case_once(app: App) {
     assert_eq!(cases[1]["status"], "supplementing");
     let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
     let path = format!("/api/v1/cases/{done}/evaluation");
-    let rate = |body: Value| {
-        let (app, path, citizen) = (&app, path.clone(), &citizen);
-        async move { app.call(Method::POST, &path, Auth::Session(citizen), Some(body)).await }
-    };
 
     // Bad input, all wrong fields at once: nothing is written.
-    let bad = rate(json!({"level": 6, "channel": "fax", "comment": "太慢"})).await;
+    let bad = rate(
+        &app,
+        &citizen,
+        done,
+        json!({"level": 6, "channel": "fax", "comment": "太慢"}),
+    )
+    .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     assert_eq!(fields(&bad), ["level", "channel"]);
     for level in [0, -1, 9_999_999_999i64] {
-        assert_eq!(rate(json!({"level": level})).await.code(), "validation_failed");
+        assert_eq!(
+            rate(&app, &citizen, done, json!({"level": level})).await.code(),
+            "validation_failed"
+        );
     }
-    let long = rate(json!({"level": 3, "comment": "慢".repeat(501)})).await;
+    let long = rate(&app, &citizen, done, json!({"level": 3, "comment": "慢".repeat(501)})).await;
     assert_eq!(long.code(), "validation_failed", "{}", long.text);
-    assert_eq!(rate(json!({"level": "5"})).await.status.as_u16() / 100, 4);
+    assert_eq!(
+        rate(&app, &citizen, done, json!({"level": "5"})).await.status.as_u16() / 100,
+        4
+    );
     assert_eq!(evaluations_in_store(&app).await, 0);
 
     // A case not yet concluded cannot be rated.
-    let early = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/cases/{waiting}/evaluation"),
-            Auth::Session(&citizen),
-            Some(json!({"level": 5})),
-        )
-        .await;
+    let early = rate(&app, &citizen, waiting, json!({"level": 5})).await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
     assert_eq!(early.code(), "not_concluded");
 
@@ -120,7 +114,13 @@ async fn a_party_rates_a_concluded_case_once(app: App) {
 
     // A bad review: recorded with its channel, and a rectification opens with four deadlines,
     // each in working days and in order.
-    let given = rate(json!({"level": 2, "comment": "材料退回两次", "channel": "qr"})).await;
+    let given = rate(
+        &app,
+        &citizen,
+        done,
+        json!({"level": 2, "comment": "材料退回两次", "channel": "qr"}),
+    )
+    .await;
     assert_eq!(given.status, StatusCode::OK, "{}", given.text);
     let given = given.json();
     assert_eq!(given["case_no"], done);
@@ -150,7 +150,7 @@ async fn a_party_rates_a_concluded_case_once(app: App) {
     }
 
     // Once only: a second rating, even a better one, is refused and changes nothing.
-    let again = rate(json!({"level": 5})).await;
+    let again = rate(&app, &citizen, done, json!({"level": 5})).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
     assert_eq!(again.code(), "already_evaluated");
     assert_eq!(evaluations_in_store(&app).await, 1);
@@ -158,14 +158,7 @@ async fn a_party_rates_a_concluded_case_once(app: App) {
     // Another concluded case of the same party, rated well: no rectification.
     let other_case = cases[2]["case_no"].as_str().unwrap();
     assert_eq!(cases[2]["status"], "delivered");
-    let good = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/cases/{other_case}/evaluation"),
-            Auth::Session(&citizen),
-            Some(json!({"level": 5, "comment": "一次办好"})),
-        )
-        .await;
+    let good = rate(&app, &citizen, other_case, json!({"level": 5, "comment": "一次办好"})).await;
     assert_eq!(good.status, StatusCode::OK, "{}", good.text);
     assert_eq!(good.json()["channel"], "web");
     assert!(good.json()["rectification"].is_null());
@@ -199,14 +192,7 @@ async fn a_bad_review_is_rectified_step_by_step(app: App) {
     let cases = demo_cases(&app).await;
     let done = cases[0]["case_no"].as_str().unwrap();
     let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
-    let given = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/cases/{done}/evaluation"),
-            Auth::Session(&citizen),
-            Some(json!({"level": 1, "comment": "等了很久"})),
-        )
-        .await;
+    let given = rate(&app, &citizen, done, json!({"level": 1, "comment": "等了很久"})).await;
     assert_eq!(given.status, StatusCode::OK, "{}", given.text);
     let id = given.json()["id"].as_i64().unwrap();
     let base = format!("/api/v1/evaluations/{id}");
@@ -217,7 +203,7 @@ async fn a_bad_review_is_rectified_step_by_step(app: App) {
     let lead = case["department"].as_str().unwrap_or_default().to_string();
 
     let approver = app.login("approver").await;
-    let other_approver = demo_user(&app, "approver_tax").await;
+    let other_approver = app.demo_user("approver_tax").await;
     let clerk = app.login("window_clerk").await;
     let supervisor = app.login("supervisor").await;
     let step = |who: &common::Session, name: &str, body: Value| {
@@ -533,25 +519,11 @@ async fn supervisors_list_the_reviews_in_their_reach(app: App) {
     let cases = demo_cases(&app).await;
     let done = cases[0]["case_no"].as_str().unwrap();
     let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
-    let bad = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/cases/{done}/evaluation"),
-            Auth::Session(&citizen),
-            Some(json!({"level": 2, "comment": "材料退回两次"})),
-        )
+    let bad = rate(&app, &citizen, done, json!({"level": 2, "comment": "材料退回两次"}))
         .await
         .json();
     let other = cases[2]["case_no"].as_str().unwrap();
-    let good = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/cases/{other}/evaluation"),
-            Auth::Session(&citizen),
-            Some(json!({"level": 5})),
-        )
-        .await
-        .json();
+    let good = rate(&app, &citizen, other, json!({"level": 5})).await.json();
     let supervisor = app.login("supervisor").await;
     let list = |who: &common::Session, query: &str| {
         let (app, who, path) = (&app, who.clone(), format!("/api/v1/evaluations{query}"));
@@ -622,7 +594,7 @@ async fn supervisors_list_the_reviews_in_their_reach(app: App) {
     let approver = app.login("approver").await;
     let own = list(&approver, "").await.json();
     assert!(ids(&own).contains(&bad["id"].as_i64().unwrap()), "{own}");
-    let tax = demo_user(&app, "approver_tax").await;
+    let tax = app.demo_user("approver_tax").await;
     let theirs = list(&tax, "").await.json();
     assert!(!ids(&theirs).contains(&bad["id"].as_i64().unwrap()), "{theirs}");
 }
@@ -634,15 +606,7 @@ async fn a_late_rectification_shows_as_overdue(app: App) {
     let cases = demo_cases(&app).await;
     let done = cases[0]["case_no"].as_str().unwrap();
     let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
-    let given = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/cases/{done}/evaluation"),
-            Auth::Session(&citizen),
-            Some(json!({"level": 1})),
-        )
-        .await
-        .json();
+    let given = rate(&app, &citizen, done, json!({"level": 1})).await.json();
     let id = given["id"].as_i64().unwrap();
     let (day, verify_due) = (
         given["day"].as_str().unwrap().to_string(),

@@ -276,6 +276,19 @@ impl App {
     }
 
     /// Sign in as a citizen or company through the (development) identity provider.
+    /// Sign in as the demo user `username` (the roles' second users, such as `approver_tax`).
+    pub async fn demo_user(&self, username: &str) -> Session {
+        let password = self
+            .creds
+            .users
+            .iter()
+            .find(|u| u.username == username)
+            .unwrap_or_else(|| panic!("demo user {username}"))
+            .password
+            .clone();
+        self.login_as(username, &password).await.expect("demo user signs in")
+    }
+
     pub async fn login_applicant(&self, number: &str, name: &str) -> Session {
         let body = serde_json::json!({"id_number": number, "name": name});
         let res = self
