@@ -109,6 +109,9 @@ pub enum Permission {
     RectifyReviews,
     /// Decide appeals against verifications and mark malicious reviews (supervisors).
     SuperviseReviews,
+    /// Read the supervision metrics, dashboards and the cases behind them, in one's scope
+    /// (supervisors, operators).
+    ReadMetrics,
 }
 
 impl Permission {
@@ -156,6 +159,7 @@ impl Permission {
             ApproveExtensions => lang.pick("批准办件延期", "approve the extension of a case"),
             RectifyReviews => lang.pick("核实整改本部门差评", "verify and rectify the department's bad reviews"),
             SuperviseReviews => lang.pick("复核申诉、认定恶意评价", "decide appeals and mark malicious reviews"),
+            ReadMetrics => lang.pick("查看督察考核指标", "read the supervision metrics"),
         }
     }
 }
@@ -295,6 +299,7 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         OverrideNotices | ApproveExtensions => &[Supervisor],
         RectifyReviews => &[Approver],
         SuperviseReviews => &[Supervisor],
+        ReadMetrics => &[Supervisor, Operator],
     }
 }
 

@@ -186,6 +186,16 @@ impl WorkingCalendar {
     }
 }
 
+/// A day as the platform writes it: `YYYY-MM-DD`.
+pub fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A day written `YYYY-MM-DD`, if it is one.
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
 /// A pause of a clock: the days in `(from, until]` do not count; an open pause has no `until`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -16,6 +16,7 @@ pub fn spawn(state: AppState) -> Jobs {
     jobs.extend(yici_exchange::jobs(&state.exchange()));
     jobs.extend(yici_certificates::jobs(&state.certificates));
     jobs.extend(yici_window::jobs(&state.window));
+    jobs.extend(yici_supervision::jobs(&state.window));
     jobs.push(Job::with_loop("metrics upkeep", move |stop| {
         metrics_upkeep(state, stop)
     }));

@@ -52,6 +52,8 @@ const OPEN: &[(&str, &str)] = &[
     ("GET", "/api/v1/items/statistics"),
     ("GET", "/api/v1/items/export"),
     ("GET", "/items/statistics"),
+    // The public performance of the service (督察考核's open figures) has no personal data.
+    ("GET", "/api/v1/public/performance"),
     ("GET", "/api/v1/items/{code}"),
     ("GET", "/api/v1/items/{code}/guide"),
     ("GET", "/api/v1/items/{code}/guide.pdf"),
@@ -401,6 +403,19 @@ async fn every_role_every_endpoint(app: App) {
             "/api/v1/evaluations/1/malicious",
             Some(json!({"reason": "x"})),
             SUPERVISOR | DEPT_SUP,
+        ),
+        // The metrics and the cases behind them: supervisors and operators, in their scope.
+        row(
+            Method::GET,
+            "/api/v1/supervision/metrics",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/supervision/cases?figure=open",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP,
         ),
         row(Method::GET, "/api/v1/me/notifications", None, 0),
         row(Method::POST, "/api/v1/cases/x/fetch", None, CLERK),

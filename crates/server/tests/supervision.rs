@@ -655,3 +655,181 @@ async fn a_late_rectification_shows_as_overdue(app: App) {
     assert_eq!(app.get(&late, Auth::Session(&supervisor)).await.json()["total"], 0);
 }
 on_both_at_a_fixed_clock!(a_late_rectification_shows_as_overdue);
+
+/// The metrics agree with the cases as the window shows them, the daily sums with a live
+/// reading of the facts; the drill-down lists the cases behind a figure; the public page shows
+/// no personal data; bad windows, unknown regions and departments are refused.
+async fn metrics_agree_with_the_cases(app: App) {
+    let cases = demo_cases(&app).await;
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let done = cases[0]["case_no"].as_str().unwrap();
+    assert_eq!(
+        rate(&app, &citizen, done, json!({"level": 2})).await.status,
+        StatusCode::OK
+    );
+    let other = cases[2]["case_no"].as_str().unwrap();
+    assert_eq!(
+        rate(&app, &citizen, other, json!({"level": 5})).await.status,
+        StatusCode::OK
+    );
+    let supervisor = app.login("supervisor").await;
+
+    // What the window shows of each case.
+    let mut views = Vec::new();
+    for c in &cases {
+        let path = format!("/api/v1/cases/{}", c["case_no"].as_str().unwrap());
+        let view = app.get(&path, Auth::Session(&supervisor)).await;
+        assert_eq!(view.status, StatusCode::OK, "{}", view.text);
+        views.push(view.json());
+    }
+    let concluded: Vec<&Value> = views
+        .iter()
+        .filter(|v| ["approved", "refused", "delivered", "evaluated"].contains(&v["status"].as_str().unwrap()))
+        .collect();
+    let timed: Vec<&&Value> = concluded.iter().filter(|v| v["days_used"].is_i64()).collect();
+    let on_time = timed
+        .iter()
+        .filter(|v| {
+            v["days_used"].as_i64().unwrap()
+                <= v["promised_days"].as_i64().unwrap() + v["extended_days"].as_i64().unwrap()
+        })
+        .count();
+    let sum = |key: &str| views.iter().map(|v| v["summary"][key].as_i64().unwrap()).sum::<i64>();
+    let visits: i64 = views.iter().map(|v| v["visits"].as_i64().unwrap()).sum();
+
+    // The facts follow the case feed, read 2 s behind on PostgreSQL (at once on SQLite).
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let metrics = app.get("/api/v1/supervision/metrics", Auth::Session(&supervisor)).await;
+    assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.text);
+    let m = metrics.json();
+    let c = &m["cases"];
+    assert_eq!(c["received"], views.len(), "{m}");
+    assert_eq!(c["concluded"], concluded.len(), "{m}");
+    assert_eq!(c["on_time"], on_time, "{m}");
+    let close = |a: &Value, b: f64| (a.as_f64().unwrap() - b).abs() < 1e-9;
+    assert!(close(&c["mean_visits"], visits as f64 / views.len() as f64), "{m}");
+    assert!(
+        close(&c["fetched_share"], sum("fetched") as f64 / sum("required") as f64),
+        "{m}"
+    );
+    let open = views
+        .iter()
+        .filter(|v| ["received", "supplementing", "processing"].contains(&v["status"].as_str().unwrap()))
+        .count();
+    assert_eq!(c["open"], open, "{m}");
+    let e = &m["evaluations"];
+    assert_eq!(
+        (e["evaluations"].as_i64(), e["bad"].as_i64()),
+        (Some(2), Some(1)),
+        "{m}"
+    );
+    assert!(close(&e["mean_score"], 3.5), "{m}");
+    assert!(close(&e["bad_rate"], 0.5), "{m}");
+    assert!(m["items"]["total"].as_i64().unwrap() > 0, "{m}");
+
+    // The facts the metrics read agree with the window's clock of each case.
+    for v in &views {
+        let no = v["case_no"].as_str().unwrap();
+        let record = yici_window::service::cases::record(&app.state.window, no)
+            .await
+            .unwrap();
+        let facts = app
+            .store
+            .case_facts(record.id)
+            .await
+            .unwrap()
+            .expect("facts of every case");
+        assert_eq!(facts.used_days, v["days_used"].as_i64(), "{no}");
+        if facts.open {
+            assert_eq!(facts.due_day.as_deref(), v["deadline"].as_str(), "{no}");
+        }
+        assert_eq!(facts.visits, v["visits"].as_i64().unwrap(), "{no}");
+    }
+
+    // The daily sums agree with the live reading, for every grouping.
+    let window = yici_supervision::metrics::Window {
+        from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        department_id: None,
+        region: None,
+    };
+    for group in [
+        yici_store::supervision::Group::All,
+        yici_store::supervision::Group::Department,
+        yici_store::supervision::Group::Region,
+        yici_store::supervision::Group::Day,
+    ] {
+        let ((daily, live), (e_daily, e_live)) =
+            yici_supervision::metrics::sums_both_ways(&app.state.window, &window, group)
+                .await
+                .unwrap();
+        assert_eq!(daily, live, "{group:?}");
+        assert_eq!(e_daily, e_live, "{group:?}");
+    }
+
+    // Drill-down: the cases behind a figure, as many as the figure, without personal data.
+    let behind = app
+        .get("/api/v1/supervision/cases?figure=concluded", Auth::Session(&supervisor))
+        .await;
+    assert_eq!(behind.status, StatusCode::OK, "{}", behind.text);
+    let behind = behind.json();
+    assert_eq!(behind["total"], concluded.len(), "{behind}");
+    assert!(!behind.to_string().contains(CITIZEN.0), "{behind}");
+    let open_behind = app
+        .get("/api/v1/supervision/cases?figure=open", Auth::Session(&supervisor))
+        .await
+        .json();
+    assert_eq!(open_behind["total"], open, "{open_behind}");
+
+    // The public performance: no login, no personal data.
+    let public = app.get("/api/v1/public/performance", Auth::None).await;
+    assert_eq!(public.status, StatusCode::OK, "{}", public.text);
+    assert!(
+        !public.text.contains(CITIZEN.0) && !public.text.contains(CITIZEN.1),
+        "{}",
+        public.text
+    );
+    let p = public.json();
+    assert_eq!(p["evaluations"], 2, "{p}");
+    assert!(close(&p["satisfaction"], 0.5), "{p}");
+    assert!(!p["departments"].as_array().unwrap().is_empty(), "{p}");
+
+    // Bad input: every wrong field at once.
+    let refused = app
+        .get(
+            "/api/v1/supervision/metrics?from=2026-12-31&to=2026-01-01&region=990000&department=999999",
+            Auth::Session(&supervisor),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!(sorted_fields(&refused), ["department", "region", "to"]);
+    for query in ["?from=2024-01-01&to=2026-01-01", "?to=yesterday", "?region=33"] {
+        let path = format!("/api/v1/public/performance{query}");
+        assert_eq!(app.get(&path, Auth::None).await.code(), "validation_failed", "{query}");
+    }
+    let figure = app
+        .get(
+            "/api/v1/supervision/cases?figure=everything",
+            Auth::Session(&supervisor),
+        )
+        .await;
+    assert_eq!(fields(&figure), ["figure"]);
+
+    // Who may read them: supervisors and operators, not citizens, clerks or approvers.
+    for who in [&citizen, &app.login("window_clerk").await, &app.login("approver").await] {
+        let refused = app.get("/api/v1/supervision/metrics", Auth::Session(who)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    }
+    assert_eq!(
+        app.get("/api/v1/supervision/metrics", Auth::None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let operator = app.login("operator").await;
+    assert_eq!(
+        app.get("/api/v1/supervision/metrics", Auth::Session(&operator))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+on_both!(metrics_agree_with_the_cases);

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use yici_core::audit::AuditEvent;
 use yici_core::cases::{
-    CaseNo, CaseStatus, CaseStep, StageOutcome, TaskState, TaskStatus, stage_outcome, task_outcome,
+    CaseNo, CaseNote, CaseStatus, CaseStep, StageOutcome, TaskState, TaskStatus, stage_outcome, task_outcome,
 };
 use yici_core::id::RegionCode;
 use yici_core::items::Signing;
@@ -692,6 +692,26 @@ impl Store {
         Ok((id, true))
     }
 
+    /// A timeline entry that is not a step of the case's state, with the case's status now.
+    async fn case_note_in(
+        &self,
+        conn: &mut Conn<'_>,
+        case_id: i64,
+        note: CaseNote,
+        (actor, text): (&str, &str),
+    ) -> Result<()> {
+        sql("INSERT INTO case_events (case_id, step, status, actor, note, at)
+             SELECT id, $2, status, $3, $4, $5 FROM cases WHERE id = $1")
+        .bind(case_id)
+        .bind(note.code())
+        .bind(actor)
+        .bind(text)
+        .bind(now_micros())
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
     async fn case_event_in(
         &self,
         conn: &mut Conn<'_>,
@@ -1169,6 +1189,13 @@ impl Store {
             Some(false) => TaskStatus::Refused,
             None => TaskStatus::Open,
         };
+        self.case_note_in(
+            &mut Conn::Pool(&mut tx),
+            case_id,
+            CaseNote::Decide,
+            (&change.actor, &task.name),
+        )
+        .await?;
         let changed = sqlx::query(
             "UPDATE case_tasks SET status = $1, closed_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
         )
@@ -1219,6 +1246,9 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         self.case_uses_in(&mut Conn::Pool(&mut tx), fetched).await?;
+        let actor = fetched.uses.first().map(|(_, a)| a.actor.label.as_str()).unwrap_or("");
+        self.case_note_in(&mut Conn::Pool(&mut tx), case_id, CaseNote::Fetch, (actor, ""))
+            .await?;
         let now = now_micros();
         for l in &fetched.lines {
             sqlx::query(
@@ -1431,14 +1461,8 @@ impl Store {
             .bind(task_id)
             .execute(&mut *tx)
             .await?;
-        let step = if resume { "resume" } else { "special" };
-        sqlx::query("INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, $2, 'processing', $3, $4, $5)")
-            .bind(case_id)
-            .bind(step)
-            .bind(&audit.actor.label)
-            .bind(reason)
-            .bind(now_micros())
-            .execute(&mut *tx)
+        let note = if resume { CaseNote::Resume } else { CaseNote::Special };
+        self.case_note_in(&mut Conn::Pool(&mut tx), case_id, note, (&audit.actor.label, reason))
             .await?;
         let case = self.case_in(&mut tx, case_id).await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
@@ -1472,13 +1496,13 @@ impl Store {
                 "the case was changed meanwhile, is not being processed, or was extended already",
             ));
         }
-        sqlx::query("INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, 'extend', 'processing', $2, $3, $4)")
-            .bind(id)
-            .bind(&audit.actor.label)
-            .bind(reason)
-            .bind(now_micros())
-            .execute(&mut *tx)
-            .await?;
+        self.case_note_in(
+            &mut Conn::Pool(&mut tx),
+            id,
+            CaseNote::Extend,
+            (&audit.actor.label, reason),
+        )
+        .await?;
         let case = self.case_in(&mut tx, id).await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
         self.commit_uncached(tx).await?;
@@ -1574,6 +1598,13 @@ impl Store {
         .bind(by)
         .bind(now_micros())
         .execute(&mut *tx)
+        .await?;
+        self.case_note_in(
+            &mut Conn::Pool(&mut tx),
+            id,
+            CaseNote::Visit,
+            (&audit.actor.label, reason),
+        )
         .await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no)).await?;
         self.commit_uncached(tx).await?;
@@ -1697,14 +1728,12 @@ impl Store {
             return Ok(false);
         }
         let case = self.case_in(&mut tx, id).await?;
-        sqlx::query(
-            "INSERT INTO case_events (case_id, step, status, actor, note, at) VALUES ($1, 'consent', $2, $3, '', $4)",
+        self.case_note_in(
+            &mut Conn::Pool(&mut tx),
+            id,
+            CaseNote::Consent,
+            (&audit.actor.label, ""),
         )
-        .bind(id)
-        .bind(&case.status)
-        .bind(&audit.actor.label)
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         self.audit_in(&mut tx, &audit.clone().object(&case.case_no).subject(id_number))
             .await?;

@@ -151,7 +151,7 @@ pub struct Consent {
 pub struct CertificateUse {
     pub id: i64,
     pub certificate_id: i64,
-    /// `use_copy`, `view`, `show`.
+    /// `use_copy`, `view`, `verify` (online verification).
     pub kind: String,
     pub department_id: Option<i64>,
     /// Readable label of who used it.

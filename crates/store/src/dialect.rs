@@ -115,6 +115,11 @@ impl Dialect {
                         "evaluations",
                         include_str!(concat!("../migrations/", $dir, "/0017_evaluations.sql")),
                     ),
+                    (
+                        18,
+                        "supervision",
+                        include_str!(concat!("../migrations/", $dir, "/0018_supervision.sql")),
+                    ),
                 ]
             };
         }

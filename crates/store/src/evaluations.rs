@@ -83,7 +83,7 @@ impl RectificationChange {
     /// The statement making the change: it applies only from the step (or state) the change
     /// follows, so that a step out of order, or a second of two at once, changes nothing.
     fn statement(&self) -> (&'static str, Vec<Bound>) {
-        use Bound::{By, Flag, Id, Now, Text};
+        use Bound::{By, Flag, Id, Now, Text, Today};
         match self {
             RectificationChange::Verify { founded, note } => (
                 "UPDATE rectifications SET step = CASE WHEN $1 = 1 THEN 'rectify' ELSE 'reply' END, founded = $1,
@@ -102,8 +102,8 @@ impl RectificationChange {
             ),
             RectificationChange::Revisit { satisfied, note } => (
                 "UPDATE rectifications SET step = 'closed', satisfied = $1, revisit_note = $2, revisited_at = $3,
-                 revisited_by = $4, closed_at = $3 WHERE evaluation_id = $5 AND step = 'revisit'",
-                vec![Flag(*satisfied), Text(note.clone()), Now, By, Id],
+                 revisited_by = $4, closed_at = $3, closed_day = $6 WHERE evaluation_id = $5 AND step = 'revisit'",
+                vec![Flag(*satisfied), Text(note.clone()), Now, By, Id, Today],
             ),
             RectificationChange::Appeal { reason } => (
                 "UPDATE rectifications SET step = 'appeal', appeal_reason = $1, appealed_at = $2
@@ -131,6 +131,8 @@ enum Bound {
     By,
     /// The evaluation.
     Id,
+    /// The working day of the step (YYYY-MM-DD).
+    Today,
 }
 
 /// An evaluation as recorded.
@@ -346,6 +348,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        crate::supervision::evaluation_daily_in(&mut tx, self.dialect(), id).await?;
         self.audit_in(&mut tx, &audit.clone().object(id.to_string())).await?;
         self.commit_uncached(tx).await?;
         self.evaluation(id)
@@ -378,12 +381,13 @@ impl Store {
 
     /// Take a step of the rectification of evaluation `id` with its audit entry, in one
     /// transaction. `false` (nothing written) when the rectification is not at the step the
-    /// change follows: a step out of order, or the second of two taken at once.
+    /// change follows: a step out of order, or the second of two taken at once. `today` is the
+    /// working day of the step (the day a rectification closes).
     pub async fn rectification_change(
         &self,
         id: i64,
         change: &RectificationChange,
-        by_user: Option<i64>,
+        (by_user, today): (Option<i64>, &str),
         audit: &AuditEvent,
     ) -> Result<bool> {
         let (sql, values) = change.statement();
@@ -396,6 +400,7 @@ impl Store {
                 Bound::Now => q.bind(now),
                 Bound::By => q.bind(by_user),
                 Bound::Id => q.bind(id),
+                Bound::Today => q.bind(today),
             };
         }
         let mut tx = self.begin().await?;
@@ -403,6 +408,7 @@ impl Store {
         if changed != 1 {
             return Ok(false);
         }
+        crate::supervision::evaluation_daily_in(&mut tx, self.dialect(), id).await?;
         self.audit_in(&mut tx, &audit.clone().object(id.to_string())).await?;
         self.commit_uncached(tx).await?;
         Ok(true)
@@ -432,6 +438,7 @@ impl Store {
         if changed != 1 {
             return Ok(false);
         }
+        crate::supervision::evaluation_daily_in(&mut tx, self.dialect(), id).await?;
         self.audit_in(&mut tx, &audit.clone().object(id.to_string())).await?;
         self.commit_uncached(tx).await?;
         Ok(true)

@@ -32,6 +32,7 @@ pub mod reader;
 pub mod regions;
 pub mod sessions;
 pub mod sharing;
+pub mod supervision;
 pub mod systems;
 pub mod testkit;
 pub mod users;

@@ -414,7 +414,13 @@ async fn cases_are_numbered_stepped_and_approved_in_parallel(store: Store) {
     assert_eq!(c.status, "approved");
     assert!(c.concluded_at.is_some());
     let steps: Vec<&str> = c.timeline.iter().map(|e| e.step.as_str()).collect();
-    assert_eq!(steps, ["submit", "notice", "supply", "accept", "approve"]);
+    // Each approver's decision is on the timeline, the last one before the approval it brought.
+    assert_eq!(
+        steps,
+        [
+            "submit", "notice", "supply", "accept", "decide", "decide", "decide", "decide", "approve"
+        ]
+    );
 
     // Acting on a concluded case is a conflict.
     let e = store

@@ -1,5 +1,6 @@
 //! The API of evaluations.
 
+use crate::metrics::{BehindQuery, CasesBehind, CutQuery, Metrics, Performance};
 use crate::service::{
     self, AppealDecisionInput, AppealInput, CounterEvaluationInput, EvaluationInput, EvaluationList, EvaluationView,
     ListQuery, MaliciousInput, RectifyInput,
@@ -129,4 +130,43 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<EvaluationList>> {
     Ok(axum::Json(service::list(&state, &auth, &q).await?))
+}
+
+/// The supervision metrics of the reader's scope (supervisors and operators): service items,
+/// cases, evaluations, sharing and certificates, cut by department, region (rolled up) and a
+/// window of days (at most 366). Formulas: `docs/supervision.md`.
+#[utoipa::path(get, path = "/api/v1/supervision/metrics", tag = "supervision", params(CutQuery),
+    responses((status = 200, body = Metrics), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn metrics(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<CutQuery>,
+) -> ApiResult<axum::Json<Metrics>> {
+    Ok(axum::Json(crate::metrics::metrics(&state, &auth, &q).await?))
+}
+
+/// The cases behind a figure of the metrics (drill-down), in the reader's scope, without
+/// personal data.
+#[utoipa::path(get, path = "/api/v1/supervision/cases", tag = "supervision", params(BehindQuery),
+    responses((status = 200, body = CasesBehind), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn behind(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<BehindQuery>,
+) -> ApiResult<axum::Json<CasesBehind>> {
+    Ok(axum::Json(crate::metrics::behind(&state, &auth, &q).await?))
+}
+
+/// The public performance of the government's service, per department and region, without
+/// login and without personal data: items at most once, the on-time rate, satisfaction, bad
+/// reviews and how they were rectified.
+#[utoipa::path(get, path = "/api/v1/public/performance", tag = "supervision", params(CutQuery),
+    responses((status = 200, body = Performance), (status = 422, body = Problem)))]
+pub async fn performance(
+    State(state): State<WindowState>,
+    Query(q): Query<CutQuery>,
+) -> ApiResult<axum::Json<Performance>> {
+    Ok(axum::Json(crate::metrics::performance(&state, &q).await?))
 }

@@ -4,12 +4,15 @@
 //! (好差评, 国办发〔2019〕51号) and the rectifications bad reviews open. It reads the one
 //! window's cases through the window's read model and writes nothing into its tables.
 //!
-//! - [`service`]: the operations, for the API and the pages;
+//! - [`service`]: the evaluations, for the API and the pages;
+//! - [`metrics`]: the metrics, each defined once, over the case facts it keeps from the case
+//!   feed ([`jobs`]) and the daily sums;
 //! - [`router`], [`ApiDoc`]: what the server composes; the page is a case's evaluation form
 //!   (`/cases/{case_no}/evaluate`, the address of the QR code on the case's page).
 #![forbid(unsafe_code)]
 
 mod api;
+pub mod metrics;
 mod pages;
 pub mod service;
 
@@ -33,6 +36,9 @@ where
         .post("/evaluations/{id}/appeal", api::appeal)
         .post("/evaluations/{id}/appeal/decision", api::decide_appeal)
         .post("/evaluations/{id}/malicious", api::mark_malicious)
+        .get("/supervision/metrics", api::metrics)
+        .get("/supervision/cases", api::behind)
+        .get("/public/performance", api::performance)
         .merge(
             Routes::new("")
                 .get("/cases/{case_no}/evaluate", pages::evaluate_page)
@@ -51,6 +57,26 @@ where
     api::rectify,
     api::appeal,
     api::decide_appeal,
-    api::mark_malicious
+    api::mark_malicious,
+    api::metrics,
+    api::behind,
+    api::performance
 ))]
 pub struct ApiDoc;
+
+/// The capability's job: keeping the case facts current with the case feed.
+pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
+    let state = state.clone();
+    vec![yici_service::jobs::Job::every(
+        "supervision facts",
+        std::time::Duration::from_secs(5),
+        move || {
+            let state = state.clone();
+            async move {
+                if let Err(e) = metrics::current(&state).await {
+                    tracing::warn!(error = %e.message(yici_core::Lang::En), "supervision facts not refreshed");
+                }
+            }
+        },
+    )]
+}

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use yici_core::Lang;
 use yici_core::audit::Action;
 use yici_core::authz::{Permission, Target};
+use yici_core::calendar::day_text;
 use yici_core::cases::{CaseStatus, EvaluationChannel, RECTIFICATION_DAYS, evaluation_level_name, is_bad_review};
 use yici_core::id::RegionCode;
 use yici_service::error::Kind;
@@ -114,7 +115,7 @@ fn not_found() -> Error {
 }
 
 fn view(e: EvaluationRecord, today: chrono::NaiveDate) -> EvaluationView {
-    let today = today.format("%Y-%m-%d").to_string();
+    let today = day_text(today);
     let lang = yici_service::context::current_lang();
     EvaluationView {
         id: e.id,
@@ -204,7 +205,7 @@ async fn rectification_due(
     let calendar = calendar(state).await?;
     let mut days = Vec::with_capacity(RECTIFICATION_DAYS.len());
     for (_, n) in RECTIFICATION_DAYS {
-        days.push(calendar.add_working_days(today, n)?.format("%Y-%m-%d").to_string());
+        days.push(day_text(calendar.add_working_days(today, n)?));
     }
     match days.as_slice() {
         [verify, rectify, reply, revisit] => Ok(Some(RectificationDue {
@@ -253,7 +254,7 @@ pub async fn evaluate(
         level,
         comment,
         channel: channel.code().to_string(),
-        day: today.format("%Y-%m-%d").to_string(),
+        day: day_text(today),
     };
     let recorded = state
         .store
@@ -453,7 +454,11 @@ async fn change_rectification(
     };
     let by = caller.user.as_ref().map(|u| u.id);
     let audit = caller.event(Action::EvaluationRectify, "evaluation");
-    if !state.store.rectification_change(e.id, change, by, &audit).await? {
+    if !state
+        .store
+        .rectification_change(e.id, change, (by, &day_text(state.clock.today())), &audit)
+        .await?
+    {
         let lang = Lang::Zh;
         return Err(out_of_order(
             &format!("整改处于“{}”，不能进行此步骤", step_name(&r.step, lang)),
@@ -631,7 +636,7 @@ pub async fn evaluate_service(
         level,
         comment,
         channel: channel.code().to_string(),
-        day: today.format("%Y-%m-%d").to_string(),
+        day: day_text(today),
     };
     let recorded = state
         .store
@@ -639,9 +644,6 @@ pub async fn evaluate_service(
         .await?;
     Ok(view(recorded, state.clock.today()))
 }
-
-/// The longest window of a list, in days.
-pub const MAX_DAYS: i64 = 366;
 
 /// What a list of evaluations is narrowed by; every field is optional, an empty one is no filter.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -686,50 +688,19 @@ pub async fn list(state: &WindowState, caller: &Caller, q: &ListQuery) -> Result
         caller.require(Permission::RectifyReviews, &Target::OwnScope)?;
     }
     let mut errors = Vec::new();
-    let day = |field: &str, v: &Option<String>, errors: &mut Vec<FieldError>| {
-        given(v).and_then(|t| match chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-            Ok(d) if (1949..=9999).contains(&chrono::Datelike::year(&d)) => Some(d),
-            _ => {
-                errors.push(FieldError::new(
-                    field,
-                    "日期应为 YYYY-MM-DD",
-                    "A date is written YYYY-MM-DD",
-                ));
-                None
-            }
-        })
+    let window = crate::metrics::CutQuery {
+        department: q.department.clone(),
+        region: q.region.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
     };
-    let to = day("to", &q.to, &mut errors).unwrap_or_else(|| state.clock.today());
-    let from =
-        day("from", &q.from, &mut errors).unwrap_or_else(|| to.checked_sub_days(chrono::Days::new(29)).unwrap_or(to));
-    if from > to {
-        errors.push(FieldError::new(
-            "to",
-            "结束日期早于开始日期",
-            "The last day is before the first",
-        ));
-    } else if (to - from).num_days() >= MAX_DAYS {
-        errors.push(FieldError::new(
-            "from",
-            format!("查询范围不能超过 {MAX_DAYS} 天"),
-            format!("The window is longer than {MAX_DAYS} days"),
-        ));
-    }
-    let mut department_id = None;
-    if let Some(text) = given(&q.department) {
-        match text.parse::<i64>() {
-            Ok(id) if state.store.department(id).await?.is_some() => department_id = Some(id),
-            _ => errors.push(FieldError::new("department", "没有这个部门", "No such department")),
-        }
-    }
-    let mut region_prefix = None;
-    if let Some(text) = given(&q.region) {
-        match RegionCode::parse(text) {
-            Ok(r) if state.store.region(r.as_str()).await?.is_some() => region_prefix = Some(r.prefix()),
-            Ok(_) => errors.push(FieldError::new("region", "没有这个行政区划", "No such region")),
-            Err(e) => errors.push(FieldError::id("region", &e)),
-        }
-    }
+    let crate::metrics::Window {
+        from,
+        to,
+        department_id,
+        region,
+    } = crate::metrics::read_window(state, &window, &mut errors).await?;
+    let region_prefix = region.map(|r| r.prefix());
     let bad_only = match given(&q.bad) {
         None | Some("false") => false,
         Some("true") => true,
@@ -775,11 +746,11 @@ pub async fn list(state: &WindowState, caller: &Caller, q: &ListQuery) -> Result
         reach,
         department_id,
         region_prefix,
-        from_day: from.format("%Y-%m-%d").to_string(),
-        to_day: to.format("%Y-%m-%d").to_string(),
+        from_day: day_text(from),
+        to_day: day_text(to),
         bad_only,
         step,
-        overdue_on: overdue.then(|| state.clock.today().format("%Y-%m-%d").to_string()),
+        overdue_on: overdue.then(|| day_text(state.clock.today())),
     };
     let today = state.clock.today();
     let page = yici_store::Page::new(q.limit, q.offset);

@@ -228,6 +228,7 @@ async fn my_page(
                     Cell::text(&u.who),
                     Cell::text(match u.kind.as_str() {
                         "use_copy" => lang.pick("调取加注件", "use copy"),
+                        "verify" => lang.pick("在线核验", "verified online"),
                         _ => lang.pick("查看", "viewed"),
                     }),
                     Cell::text(&u.purpose),

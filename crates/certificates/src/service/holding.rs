@@ -290,15 +290,26 @@ pub async fn verification(
         _ => return Err(not_found()),
     };
     let v = state.certs.verify(&state.store, &c).await?;
-    state
-        .audit
-        .append(
-            auth.event(Action::CertificateVerify, "certificate")
-                .object(&c.identifier)
-                .subject(&c.holder_code)
-                .purpose("在线核验证照真伪"),
-        )
-        .await?;
+    // Recorded as a use of the certificate (the holder sees it; supervision counts it), with
+    // its audit entry, in one transaction.
+    let purpose = "在线核验证照真伪";
+    let verified = yici_store::certificates::CertificateUse {
+        id: 0,
+        certificate_id: c.id,
+        kind: "verify".into(),
+        department_id: None,
+        actor: "在线核验".into(),
+        purpose: purpose.into(),
+        case_ref: None,
+        valid_until: None,
+        used_at: state.clock.now_micros(),
+    };
+    let event = auth
+        .event(Action::CertificateVerify, "certificate")
+        .object(&c.identifier)
+        .subject(&c.holder_code)
+        .purpose(purpose);
+    state.store.certificate_use_add(&verified, &event).await?;
     Ok(v)
 }
 

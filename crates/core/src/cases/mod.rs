@@ -117,6 +117,21 @@ impl CaseStep {
 }
 
 named_enum!(
+    /// The timeline's entries that are not steps of the case's state (WINDOW.md): each is
+    /// written with the case's status at the time, so that whatever reads the feed (the
+    /// supervision facts, a subscriber) sees every change of a case.
+    CaseNote {
+        Decide = "decide", "审批意见", "approval opinion";
+        Special = "special", "特别程序（暂停计时）", "special procedure (clock paused)";
+        Resume = "resume", "恢复计时", "clock resumed";
+        Extend = "extend", "延长办理时限", "time limit extended";
+        Consent = "consent", "同意共享获取材料", "consented to fetching";
+        Fetch = "fetch", "共享获取材料", "materials fetched";
+        Visit = "visit", "到窗口", "visit to a window";
+    }
+);
+
+named_enum!(
     /// Where an evaluation (好差评) was given (国办发〔2019〕51号).
     EvaluationChannel {
         Web = "web", "网上评价", "web";

@@ -236,8 +236,9 @@ async fn case_page(
     }
     for e in &c.timeline {
         let step = yici_core::cases::CaseStep::from_code(&e.step)
-            .map(|s| s.name(lang).to_string())
-            .unwrap_or_else(|| e.step.clone());
+            .map(|s| s.name(lang))
+            .or_else(|| yici_core::cases::CaseNote::from_code(&e.step).map(|s| s.name(lang)))
+            .map_or_else(|| e.step.clone(), str::to_string);
         let note = if e.note.is_empty() {
             String::new()
         } else {

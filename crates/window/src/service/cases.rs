@@ -215,13 +215,7 @@ fn day_of(state: &WindowState) -> NaiveDate {
     state.clock.today()
 }
 
-fn day_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-fn parse_day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
+use yici_core::calendar::{day_text, parse_day};
 
 /// Whether a window in `window` may take applications for an item handled in `item_region`.
 pub fn handled_at(scope: &Scope, item_region: &RegionCode, window: &RegionCode) -> bool {
@@ -1086,27 +1080,10 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
             ),
         },
     };
-    let pause_of = |p: &yici_store::cases::PauseRecord| -> Option<Pause> {
-        Some(Pause {
-            from: parse_day(&p.from_day)?,
-            until: p.until_day.as_deref().and_then(parse_day),
-            reason: p.reason.clone(),
-        })
-    };
     let mut tasks = Vec::new();
     for t in &c.tasks {
-        let (deadline, paused_days, colour) = match t.opened_day.as_deref().and_then(parse_day) {
-            Some(opened) => {
-                let clock = WorkingClock {
-                    started: opened,
-                    limit: u32::try_from(t.days).unwrap_or(0),
-                    pauses: c
-                        .pauses
-                        .iter()
-                        .filter(|p| p.task_id == Some(t.id))
-                        .filter_map(pause_of)
-                        .collect(),
-                };
+        let (deadline, paused_days, colour) = match task_clock(&c, t) {
+            Some(clock) => {
                 let paused = paused_days(&clock, &calendar, today);
                 match clock.reading(&calendar, today) {
                     Ok(r) if t.status == TaskStatus::Open.code() => {
@@ -1151,19 +1128,8 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
         });
     }
     // The decision clock: from acceptance, paused while supplementing.
-    let (days_used, days_paused, deadline) = match c.accepted_day.as_deref().and_then(parse_day) {
-        Some(accepted) => {
-            let clock = WorkingClock {
-                started: accepted,
-                limit: u32::try_from(c.promised_days + c.extended_days).unwrap_or(0),
-                pauses: c
-                    .pauses
-                    .iter()
-                    .filter(|p| p.task_id.is_none())
-                    .filter_map(pause_of)
-                    .filter(|p| p.until.is_none_or(|u| u > accepted))
-                    .collect(),
-            };
+    let (days_used, days_paused, deadline) = match decision_clock(&c) {
+        Some(clock) => {
             let paused = paused_days(&clock, &calendar, today);
             match clock.reading(&calendar, today) {
                 Ok(r) => (Some(r.used), paused, r.deadline.map(day_text)),
@@ -1268,7 +1234,46 @@ async fn view(state: &WindowState, caller: &Caller, c: CaseRecord) -> Result<Cas
     })
 }
 
-/// The working-day calendar, through the memo.
+fn pause_of(p: &yici_store::cases::PauseRecord) -> Option<Pause> {
+    Some(Pause {
+        from: parse_day(&p.from_day)?,
+        until: p.until_day.as_deref().and_then(parse_day),
+        reason: p.reason.clone(),
+    })
+}
+
+/// The decision clock of a case (§42): from acceptance, for the promised and extended days,
+/// paused while supplementing. None before acceptance.
+pub fn decision_clock(c: &CaseRecord) -> Option<WorkingClock> {
+    let accepted = c.accepted_day.as_deref().and_then(parse_day)?;
+    Some(WorkingClock {
+        started: accepted,
+        limit: u32::try_from(c.promised_days + c.extended_days).unwrap_or(0),
+        pauses: c
+            .pauses
+            .iter()
+            .filter(|p| p.task_id.is_none())
+            .filter_map(pause_of)
+            .filter(|p| p.until.is_none_or(|u| u > accepted))
+            .collect(),
+    })
+}
+
+/// The clock of a task of parallel approval: from the day its stage opened, paused by special
+/// procedures on it. None before it opens.
+pub fn task_clock(c: &CaseRecord, t: &yici_store::cases::TaskRecord) -> Option<WorkingClock> {
+    Some(WorkingClock {
+        started: t.opened_day.as_deref().and_then(parse_day)?,
+        limit: u32::try_from(t.days).unwrap_or(0),
+        pauses: c
+            .pauses
+            .iter()
+            .filter(|p| p.task_id == Some(t.id))
+            .filter_map(pause_of)
+            .collect(),
+    })
+}
+
 /// The working-day calendar, kept while current.
 pub async fn calendar(state: &WindowState) -> Result<yici_core::calendar::WorkingCalendar> {
     let load = || async { Ok(Some(state.store.working_calendar().await?)) };
