@@ -288,6 +288,36 @@ test('flow: the buyer rates the delivered transfer at the address its QR code ca
   await context.close();
 });
 
+test('flow: the supervisor follows a figure of the dashboard to its cases and exports a table; anyone reads the public figures', async () => {
+  assert.ok(made.transfer, 'the transfer flow ran');
+  const { context, page } = await contextFor('supervisor');
+  await nav(page).getByRole('link', { name: '督察考核' }).click();
+  await page.waitForURL((u) => new URL(u).pathname === '/supervision');
+  assert.ok((await page.locator('svg[role="img"]').count()) >= 2, 'the trend and the ranking are drawn');
+  assert.match(await page.locator('main').innerText(), /红黄牌/);
+  await page.getByRole('link', { name: /^\d+ 办结$/ }).click();
+  await page.waitForURL((u) => new URL(u).pathname === '/supervision/cases');
+  const rows = page.locator('tbody tr').filter({ hasNotText: '暂无数据' });
+  assert.ok((await rows.count()) >= 1, 'the concluded transfer is behind the figure');
+  const csv = await page.getByRole('link', { name: /导出 CSV/ }).getAttribute('href');
+  const res = await page.request.get(`${base}${csv}`);
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()['content-type'], /^text\/csv/);
+  const lines = (await res.text()).trim().split('\r\n');
+  assert.match(lines[0], /办件编号/);
+  assert.equal(lines.length, (await rows.count()) + 1, 'the CSV has the rows of the page');
+  await context.close();
+
+  const visitor = await contextFor('anonymous');
+  await visitor.page.goto(`${base}/`);
+  await nav(visitor.page).getByRole('link', { name: '服务绩效' }).click();
+  await visitor.page.waitForURL((u) => new URL(u).pathname === '/performance');
+  const text = await visitor.page.locator('main').innerText();
+  assert.match(text, /按时办结率/);
+  assert.doesNotMatch(text, new RegExp(CITIZEN.number), 'no personal data');
+  await visitor.context.close();
+});
+
 test('flow: an operator searches the audit log from its form', async () => {
   const { context, page } = await contextFor('operator');
   await nav(page).getByRole('link', { name: '审计日志' }).click();
@@ -395,7 +425,7 @@ async function visits() {
     anonymous: ['/', '/login', '/login/applicant', '/catalogue', `/catalogue/${openId}`, '/certificate-types',
       '/verify', `/verify?id=${encodeURIComponent(id)}&code=${code}`, show,
       '/privacy', '/terms', '/accessibility', '/developers', '/items', `/items/${item}`,
-      `/items/${item}?answer.married=yes`, '/bundles/newborn', '/items/statistics'],
+      `/items/${item}?answer.married=yes`, '/bundles/newborn', '/items/statistics', '/performance'],
     operator: ['/', '/admin/regions', '/admin/departments', '/admin/systems', `/admin/systems/${system}`,
       '/admin/users', `/admin/users/${user}`, '/calendar', '/audit', '/seals', '/sharing/requests',
       '/sharing/grants', '/gov/catalogue', '/catalogue/review', `/catalogue/review/${draft.id}`,
@@ -409,6 +439,7 @@ async function visits() {
       `/cases/${demoCase}/evaluate?channel=qr`],
     window_clerk: ['/cases', '/cases?status=supplementing', `/cases/${demoCase}`, made.transfer],
     approver: ['/tasks'],
+    supervisor: ['/supervision', '/supervision/cases?figure=concluded', '/supervision/reviews'],
   };
 }
 

@@ -20,6 +20,7 @@ mod ids;
 mod items;
 mod serve;
 mod storage;
+mod supervision;
 
 use anyhow::Result;
 use audit::{AuditCommand, audit, verify_export};
@@ -35,6 +36,7 @@ use serve::{OidcArgs, serve};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use storage::{StorageArgs, load_seal_key};
+use supervision::{SupervisionCommand, supervision};
 use yici_core::Lang;
 use yici_server::ServerConfig;
 
@@ -156,6 +158,13 @@ enum Command {
         storage: StorageArgs,
         #[command(subcommand)]
         command: CasesCommand,
+    },
+    /// 督察考核 — supervision: the metrics' daily sums and their benchmark.
+    Supervision {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: SupervisionCommand,
     },
     /// 电子证照 — the electronic certificate library.
     Cert {
@@ -298,6 +307,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Cert { storage, command } => cert(storage, command).await,
         Command::Items { storage, command } => items(storage, command).await,
         Command::Cases { storage, command } => cases(storage, command).await,
+        Command::Supervision { storage, command } => supervision(storage, command).await,
         Command::Migrate { storage } => {
             let store = storage.open().await?;
             out!("migrations applied ({})", store.dialect().name());

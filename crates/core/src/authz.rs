@@ -112,6 +112,13 @@ pub enum Permission {
     /// Read the supervision metrics, dashboards and the cases behind them, in one's scope
     /// (supervisors, operators).
     ReadMetrics,
+    /// Read the alerts of cases, tasks, sharing requests and rectifications turned yellow or
+    /// red: supervisors and operators in their scope, approvers and data stewards for their
+    /// departments.
+    ReadAlerts,
+    /// Set the weights of the assessment (a province's supervisors and operators), run an
+    /// assessment and record inspections and their follow-up, in one's scope (supervisors).
+    ManageAssessment,
 }
 
 impl Permission {
@@ -160,6 +167,8 @@ impl Permission {
             RectifyReviews => lang.pick("核实整改本部门差评", "verify and rectify the department's bad reviews"),
             SuperviseReviews => lang.pick("复核申诉、认定恶意评价", "decide appeals and mark malicious reviews"),
             ReadMetrics => lang.pick("查看督察考核指标", "read the supervision metrics"),
+            ReadAlerts => lang.pick("查看超期预警", "read the deadline alerts"),
+            ManageAssessment => lang.pick("开展考核与督察", "run assessments and record inspections"),
         }
     }
 }
@@ -300,6 +309,8 @@ fn roles_for(permission: Permission) -> &'static [Role] {
         RectifyReviews => &[Approver],
         SuperviseReviews => &[Supervisor],
         ReadMetrics => &[Supervisor, Operator],
+        ReadAlerts => &[Supervisor, Operator, Approver, DataSteward],
+        ManageAssessment => &[Supervisor],
     }
 }
 

@@ -115,6 +115,12 @@ pub async fn take_quota(state: &ExchangeState, grant: &Grant, n: i64) -> Result<
         .take(&state.store, grant.id, today, n, grant.daily_quota)
         .await?
     {
+        metrics::counter!(
+            "yici_exchange_calls_total",
+            "resource_id" => grant.resource_id.to_string(),
+            "system_id" => grant.system_id.to_string()
+        )
+        .increment(n.max(0) as u64);
         Ok(())
     } else {
         Err(quota_exceeded(grant.daily_quota, &state.config.clock))

@@ -107,6 +107,7 @@ pub fn menu() -> Vec<yici_web::menu::MenuEntry> {
         .chain(yici_exchange::menu())
         .chain(yici_catalogue::menu())
         .chain(yici_window::menu())
+        .chain(yici_supervision::menu())
         .collect()
 }
 

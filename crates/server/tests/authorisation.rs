@@ -54,6 +54,7 @@ const OPEN: &[(&str, &str)] = &[
     ("GET", "/items/statistics"),
     // The public performance of the service (督察考核's open figures) has no personal data.
     ("GET", "/api/v1/public/performance"),
+    ("GET", "/performance"),
     ("GET", "/api/v1/items/{code}"),
     ("GET", "/api/v1/items/{code}/guide"),
     ("GET", "/api/v1/items/{code}/guide.pdf"),
@@ -417,6 +418,79 @@ async fn every_role_every_endpoint(app: App) {
             None,
             SUPERVISOR | OP | CITY_OP | DEPT_SUP,
         ),
+        row(
+            Method::GET,
+            "/api/v1/supervision/rankings?by=region",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/supervision/trend",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        // Alerts: supervisors and operators in their scope, a department's approvers and
+        // data stewards.
+        row(
+            Method::GET,
+            "/api/v1/supervision/alerts",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP | APPROVER | STEWARD,
+        ),
+        // 考核: supervisors and operators read; a province's supervisors set the weights;
+        // supervisors assess and inspect in their scope.
+        row(
+            Method::GET,
+            "/api/v1/supervision/weights",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/supervision/weights",
+            Some(json!({"weights": {"on_time_rate": 1}})),
+            SUPERVISOR,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/supervision/assessments",
+            Some(json!({})),
+            SUPERVISOR,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/supervision/assessments",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/supervision/assessments/999999",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/supervision/inspections",
+            None,
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/supervision/inspections",
+            Some(
+                json!({"target_kind": "department", "target_key": "999999", "finding": "x",
+                "follow_up_due": "2099-01-01"}),
+            ),
+            SUPERVISOR | DEPT_SUP,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/supervision/inspections/999999/follow-up",
+            Some(json!({"outcome": "rectified"})),
+            SUPERVISOR | DEPT_SUP,
+        ),
         row(Method::GET, "/api/v1/me/notifications", None, 0),
         row(Method::POST, "/api/v1/cases/x/fetch", None, CLERK),
         row(Method::PUT, "/api/v1/cases/x/materials/y", None, CLERK),
@@ -721,6 +795,9 @@ async fn every_role_every_endpoint(app: App) {
             CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
         ),
         ("/tasks", APPROVER),
+        ("/supervision", SUPERVISOR | OP | CITY_OP | DEPT_SUP),
+        ("/supervision/cases?figure=open", SUPERVISOR | OP | CITY_OP | DEPT_SUP),
+        ("/supervision/reviews", APPROVER | SUPERVISOR | DEPT_SUP),
         ("/items/reviews", OP | CITY_OP),
         ("/items/x/edit", STEWARD),
     ];

@@ -717,6 +717,23 @@ async fn metrics_agree_with_the_cases(app: App) {
         .filter(|v| ["received", "supplementing", "processing"].contains(&v["status"].as_str().unwrap()))
         .count();
     assert_eq!(c["open"], open, "{m}");
+    // The operations figures for Prometheus read the same facts.
+    yici_server::jobs::read_figures(&app.state).await;
+    let prometheus = app.get("/metrics", Auth::None).await.text;
+    let gauge = |name: &str| {
+        prometheus
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<f64>().ok())
+    };
+    assert_eq!(gauge("yici_cases_open"), Some(open as f64), "{prometheus}");
+    for name in [
+        "yici_cases_overdue",
+        "yici_tasks_overdue",
+        "yici_outbox_pending",
+        "yici_audit_pending_entries",
+    ] {
+        assert!(gauge(name).is_some(), "{name}: {prometheus}");
+    }
     let e = &m["evaluations"];
     assert_eq!(
         (e["evaluations"].as_i64(), e["bad"].as_i64()),
@@ -833,3 +850,345 @@ async fn metrics_agree_with_the_cases(app: App) {
     );
 }
 on_both!(metrics_agree_with_the_cases);
+
+/// The dashboard draws its figures and links each to the cases behind it; every table comes
+/// as CSV; the rankings and the trend are in the API; the public page needs no login and shows
+/// no personal data.
+async fn the_dashboard_its_drill_down_and_the_public_page(app: App) {
+    let cases = demo_cases(&app).await;
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let done = cases[0]["case_no"].as_str().unwrap();
+    assert_eq!(
+        rate(&app, &citizen, done, json!({"level": 1})).await.status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let supervisor = app.login("supervisor").await;
+
+    let page = app.get("/supervision", Auth::Session(&supervisor)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("<svg") && page.text.contains("aria-labelledby=\"trend-t trend-d\""));
+    assert!(
+        page.text.contains("href=\"/supervision/cases?figure=concluded\""),
+        "each figure links to its cases"
+    );
+    assert!(page.text.contains("红黄牌") && page.text.contains("部门排名") && page.text.contains("区域排名"));
+    assert!(!page.text.contains(CITIZEN.0), "no party's number");
+
+    // Every table as CSV: the departments' ranking has a row per department of the API's.
+    let ranking = app
+        .get("/api/v1/supervision/rankings?by=department", Auth::Session(&supervisor))
+        .await;
+    assert_eq!(ranking.status, StatusCode::OK, "{}", ranking.text);
+    let ranking = ranking.json();
+    let rows = ranking["rows"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{ranking}");
+    assert_eq!(rows[0]["rank"], 1);
+    let csv = app
+        .get("/supervision?table=departments&format=csv", Auth::Session(&supervisor))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    assert!(
+        csv.headers[axum::http::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.text.trim_end().split("\r\n").collect();
+    assert!(
+        lines[0].contains("排名") && lines[0].contains("按时办结率"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines.len(), rows.len() + 1, "{}", csv.text);
+    for table in ["regions", "cards", "trend"] {
+        let path = format!("/supervision?table={table}&format=csv");
+        let got = app.get(&path, Auth::Session(&supervisor)).await;
+        assert_eq!(got.status, StatusCode::OK, "{table}: {}", got.text);
+    }
+    let unknown = app
+        .get("/supervision?table=nothing&format=csv", Auth::Session(&supervisor))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // The drill-down page: the concluded cases, as many rows as the figure, and its CSV.
+    let metrics = app
+        .get("/api/v1/supervision/metrics", Auth::Session(&supervisor))
+        .await
+        .json();
+    let concluded = metrics["cases"]["concluded"].as_u64().unwrap() as usize;
+    let drill = app
+        .get("/supervision/cases?figure=concluded", Auth::Session(&supervisor))
+        .await;
+    assert_eq!(drill.status, StatusCode::OK, "{}", drill.text);
+    assert!(
+        drill.text.contains(&format!("href=\"/cases/{done}\"")),
+        "{}",
+        drill.text
+    );
+    let drill_csv = app
+        .get(
+            "/supervision/cases?figure=concluded&format=csv",
+            Auth::Session(&supervisor),
+        )
+        .await;
+    assert_eq!(drill_csv.text.trim_end().split("\r\n").count(), concluded + 1);
+    // A bad window marks the filter and shows nothing else.
+    let bad = app
+        .get("/supervision?from=2026-12-31&to=2026-01-01", Auth::Session(&supervisor))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("aria-invalid=\"true\""), "{}", bad.text);
+    let by = app
+        .get("/api/v1/supervision/rankings?by=nobody", Auth::Session(&supervisor))
+        .await;
+    assert_eq!(fields(&by), ["by"]);
+
+    // The trend: one point a day of the window.
+    let trend = app
+        .get(
+            "/api/v1/supervision/trend?from=2026-11-01&to=2026-11-30",
+            Auth::Session(&supervisor),
+        )
+        .await
+        .json();
+    assert_eq!(trend["points"].as_array().unwrap().len(), 30, "{trend}");
+
+    // The reviews behind the evaluation figures.
+    let reviews = app
+        .get("/supervision/reviews?bad=true", Auth::Session(&supervisor))
+        .await;
+    assert_eq!(reviews.status, StatusCode::OK, "{}", reviews.text);
+    assert!(reviews.text.contains("非常不满意"), "{}", reviews.text);
+
+    // The public page: no login, no personal data, as CSV too.
+    let public = app.get("/performance", Auth::None).await;
+    assert_eq!(public.status, StatusCode::OK, "{}", public.text);
+    assert!(public.text.contains("各部门服务绩效"));
+    assert!(!public.text.contains(CITIZEN.0) && !public.text.contains(CITIZEN.1));
+    let public_csv = app.get("/performance?format=csv", Auth::None).await;
+    assert!(public_csv.text.contains("满意率"), "{}", public_csv.text);
+
+    // Staff without the right see no dashboard.
+    let clerk = app.login("window_clerk").await;
+    assert_eq!(
+        app.get("/supervision", Auth::Session(&clerk)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+on_both!(the_dashboard_its_drill_down_and_the_public_page);
+
+/// A case that passes its deadline turns red: its department and the supervisor are told once,
+/// however often the alerts are raised.
+async fn an_overdue_case_is_told_once(app: App) {
+    let cases = demo_cases(&app).await;
+    let window = &app.state.window;
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let first = yici_supervision::metrics::raise_alerts(window).await.unwrap();
+    // Days pass until every open case of the demo is past its deadline.
+    let open: Vec<&str> = cases
+        .iter()
+        .filter(|c| c["status"] == "processing")
+        .map(|c| c["case_no"].as_str().unwrap())
+        .collect();
+    assert!(!open.is_empty(), "the demo has a case in processing");
+    for _ in 0..60 {
+        window.clock.advance(86_400_000_000);
+    }
+    let raised = yici_supervision::metrics::raise_alerts(window).await.unwrap();
+    for no in &open {
+        assert!(
+            raised
+                .iter()
+                .any(|a| a.kind == "case" && a.object_key == *no && a.colour == "red"),
+            "{no}: {raised:?}"
+        );
+    }
+    assert!(
+        yici_supervision::metrics::raise_alerts(window)
+            .await
+            .unwrap()
+            .is_empty(),
+        "each turn is told once"
+    );
+    // The supervisor sees them; the department's approver sees its own; a citizen nothing.
+    let supervisor = app.login("supervisor").await;
+    let seen = app.get("/api/v1/supervision/alerts", Auth::Session(&supervisor)).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+    let seen = seen.json();
+    assert_eq!(
+        seen["total"].as_i64().unwrap(),
+        (first.len() + raised.len()) as i64,
+        "{seen}"
+    );
+    let row = sqlx::query("SELECT department_id FROM users WHERE username = 'approver'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let land: i64 = sqlx::Row::try_get(&row, "department_id").unwrap();
+    let approver = app.login("approver").await;
+    let own = app
+        .get("/api/v1/supervision/alerts", Auth::Session(&approver))
+        .await
+        .json();
+    let own = own["items"].as_array().unwrap();
+    assert!(own.iter().all(|a| a["department_id"] == land), "{own:?}");
+    assert_eq!(
+        own.len(),
+        first.iter().chain(&raised).filter(|a| a.department_id == land).count(),
+        "{own:?}"
+    );
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    assert_eq!(
+        app.get("/api/v1/supervision/alerts", Auth::Session(&citizen))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+on_both_at_a_fixed_clock!(an_overdue_case_is_told_once);
+
+/// An assessment ranks the departments by the weights in force and keeps the version it used;
+/// weights are versioned, never changed; inspections are recorded with a follow-up deadline and
+/// followed up once.
+async fn departments_are_assessed_with_versioned_weights(app: App) {
+    let cases = demo_cases(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let supervisor = app.login("supervisor").await;
+    let post = |path: &'static str, body: Value| {
+        let (app, who) = (&app, supervisor.clone());
+        async move { app.call(Method::POST, path, Auth::Session(&who), Some(body)).await }
+    };
+    let weights = app.get("/api/v1/supervision/weights", Auth::Session(&supervisor)).await;
+    assert_eq!(weights.status, StatusCode::OK, "{}", weights.text);
+    assert_eq!(weights.json()["current"]["version"], 0, "the defaults until set");
+
+    // The first assessment records the defaults as version 1.
+    let first = post("/api/v1/supervision/assessments", json!({})).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let first = first.json();
+    assert_eq!(first["weights_version"], 1, "{first}");
+    let lines = first["results"].as_array().unwrap();
+    assert!(!lines.is_empty(), "{first}");
+    let scores: Vec<f64> = lines.iter().map(|l| l["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "ranked by score: {scores:?}");
+    assert!(scores.iter().all(|s| (0.0..=100.0).contains(s)), "{scores:?}");
+    assert_eq!(lines[0]["rank"], 1);
+
+    // New weights are a new version; bad ones are refused, every field named.
+    let bad = post(
+        "/api/v1/supervision/weights",
+        json!({"weights": {"nonsense": 1, "at_most_once_share": -1}}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert_eq!(sorted_fields(&bad), ["weights.at_most_once_share", "weights.nonsense"]);
+    assert_eq!(
+        fields(&post("/api/v1/supervision/weights", json!({"weights": {}})).await),
+        ["weights"]
+    );
+    let set = post(
+        "/api/v1/supervision/weights",
+        json!({"weights": {"on_time_rate": 100}, "note": "只看按时办结"}),
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.json()["version"], 2);
+    let second = post("/api/v1/supervision/assessments", json!({})).await.json();
+    assert_eq!(second["weights_version"], 2, "{second}");
+    for line in second["results"].as_array().unwrap() {
+        let on_time = line["metrics"]["on_time_rate"].as_f64().unwrap();
+        assert!(
+            (line["score"].as_f64().unwrap() - 100.0 * on_time).abs() < 1e-9,
+            "{line}"
+        );
+    }
+    // The first assessment keeps the version it used.
+    let path = format!("/api/v1/supervision/assessments/{}", first["id"]);
+    assert_eq!(
+        app.get(&path, Auth::Session(&supervisor)).await.json()["weights_version"],
+        1
+    );
+    let all = app
+        .get("/api/v1/supervision/assessments", Auth::Session(&supervisor))
+        .await
+        .json();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let history = app
+        .get("/api/v1/supervision/weights", Auth::Session(&supervisor))
+        .await
+        .json();
+    assert_eq!(history["current"]["version"], 2);
+    assert_eq!(history["history"].as_array().unwrap().len(), 2);
+
+    // An inspection of a case, followed up once.
+    let due = yici_core::calendar::day_text(app.state.window.clock.today() + chrono::Duration::days(10));
+    let case_no = cases[1]["case_no"].as_str().unwrap();
+    let refused = post(
+        "/api/v1/supervision/inspections",
+        json!({"target_kind": "x", "target_key": "y", "finding": " ", "follow_up_due": "2020-01-01"}),
+    )
+    .await;
+    assert_eq!(sorted_fields(&refused), ["finding", "follow_up_due", "target_kind"]);
+    let unknown = post(
+        "/api/v1/supervision/inspections",
+        json!({"target_kind": "case", "target_key": "nothing", "finding": "x", "follow_up_due": due}),
+    )
+    .await;
+    assert_eq!(fields(&unknown), ["target_key"]);
+    let inspected = post(
+        "/api/v1/supervision/inspections",
+        json!({"target_kind": "case", "target_key": case_no, "finding": "补正告知超过一次", "follow_up_due": due}),
+    )
+    .await;
+    assert_eq!(inspected.status, StatusCode::OK, "{}", inspected.text);
+    let inspected = inspected.json();
+    assert_eq!(inspected["follow_up_due"], due.as_str());
+    assert!(inspected["outcome"].is_null());
+    let follow = format!("/api/v1/supervision/inspections/{}/follow-up", inspected["id"]);
+    let done = app
+        .call(
+            Method::POST,
+            &follow,
+            Auth::Session(&supervisor),
+            Some(json!({"outcome": "rectified", "note": "已整改"})),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert_eq!(done.json()["outcome"], "rectified");
+    let again = app
+        .call(
+            Method::POST,
+            &follow,
+            Auth::Session(&supervisor),
+            Some(json!({"outcome": "rectified"})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    let listed = app
+        .get("/api/v1/supervision/inspections", Auth::Session(&supervisor))
+        .await
+        .json();
+    assert_eq!(listed["total"], 1);
+
+    // Only supervisors assess and inspect.
+    let approver = app.login("approver").await;
+    for path in ["/api/v1/supervision/assessments", "/api/v1/supervision/inspections"] {
+        let refused = app
+            .call(Method::POST, path, Auth::Session(&approver), Some(json!({})))
+            .await;
+        assert_eq!(refused.status.as_u16() / 100, 4, "{path}: {}", refused.text);
+        assert_ne!(refused.status, StatusCode::OK);
+    }
+    let operator = app.login("operator").await;
+    let weighed = app
+        .call(
+            Method::POST,
+            "/api/v1/supervision/weights",
+            Auth::Session(&operator),
+            Some(json!({"weights": {"on_time_rate": 1}})),
+        )
+        .await;
+    assert_eq!(weighed.status, StatusCode::FORBIDDEN, "{}", weighed.text);
+}
+on_both!(departments_are_assessed_with_versioned_weights);

@@ -120,6 +120,16 @@ impl Dialect {
                         "supervision",
                         include_str!(concat!("../migrations/", $dir, "/0018_supervision.sql")),
                     ),
+                    (
+                        19,
+                        "alerts",
+                        include_str!(concat!("../migrations/", $dir, "/0019_alerts.sql")),
+                    ),
+                    (
+                        20,
+                        "assessment",
+                        include_str!(concat!("../migrations/", $dir, "/0020_assessment.sql")),
+                    ),
                 ]
             };
         }

@@ -154,6 +154,11 @@ pub struct EvaluationRecord {
     pub rectification: Option<RectificationRecord>,
 }
 
+/// The deadline of the step a rectification (`r`) is at; none while an appeal is decided or
+/// once closed.
+pub(crate) const CURRENT_DUE: &str = "(CASE r.step WHEN 'verify' THEN r.verify_due WHEN 'rectify' THEN r.rectify_due
+    WHEN 'reply' THEN r.reply_due WHEN 'revisit' THEN r.revisit_due END)";
+
 const COLUMNS: &str =
     "e.id, e.case_id, c.case_no, e.party, e.department_id, e.region_code, e.implementation_code, e.level,
     e.comment, e.channel, e.day, e.at, e.malicious_reason, r.step, r.verify_due, r.rectify_due, r.reply_due,
@@ -273,11 +278,7 @@ impl Store {
             conditions.push(format!("r.step = {}", binds.text(step.clone())));
         }
         if let Some(day) = &filter.overdue_on {
-            conditions.push(format!(
-                "(CASE r.step WHEN 'verify' THEN r.verify_due WHEN 'rectify' THEN r.rectify_due
-                  WHEN 'reply' THEN r.reply_due WHEN 'revisit' THEN r.revisit_due END) < {}",
-                binds.text(day.clone())
-            ));
+            conditions.push(format!("{CURRENT_DUE} < {}", binds.text(day.clone())));
         }
         let from = format!(
             "FROM evaluations e JOIN departments d ON d.id = e.department_id

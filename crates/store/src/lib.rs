@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod applicants;
+pub mod assessment;
 pub mod audit;
 mod batch;
 pub mod calendar;
@@ -27,6 +28,7 @@ mod exec;
 pub mod items;
 mod lane;
 mod migrate;
+pub mod operations;
 pub mod outbox;
 pub mod reader;
 pub mod regions;

@@ -102,6 +102,24 @@ pub struct CaseSums {
     pub notices: i64,
 }
 
+impl CaseSums {
+    /// Add another group's sums to these (a region's, rolled up).
+    pub fn add(&mut self, o: &CaseSums) {
+        self.received += o.received;
+        self.accepted += o.accepted;
+        self.concluded += o.concluded;
+        self.timed += o.timed;
+        self.on_time += o.on_time;
+        self.used_days += o.used_days;
+        self.limit_days += o.limit_days;
+        self.visits += o.visits;
+        self.once += o.once;
+        self.lines_required += o.lines_required;
+        self.lines_fetched += o.lines_fetched;
+        self.notices += o.notices;
+    }
+}
+
 /// The sums of evaluations (a review marked malicious counts only as `malicious`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EvaluationSums {
@@ -113,6 +131,18 @@ pub struct EvaluationSums {
     /// Rectifications closed, and those closed by their return visit's deadline.
     pub rectified: i64,
     pub rectified_on_time: i64,
+}
+
+impl EvaluationSums {
+    /// Add another group's sums to these.
+    pub fn add(&mut self, o: &EvaluationSums) {
+        self.evaluations += o.evaluations;
+        self.score += o.score;
+        self.bad += o.bad;
+        self.malicious += o.malicious;
+        self.rectified += o.rectified;
+        self.rectified_on_time += o.rectified_on_time;
+    }
 }
 
 /// A sum column: `CAST(COALESCE(SUM(expr), 0) AS BIGINT) AS alias`.
@@ -948,5 +978,455 @@ impl Store {
             used: get_i64(&used.fetch_one(self.pool()).await?, "n")?,
             verified: get_i64(&verified.fetch_one(self.pool()).await?, "n")?,
         })
+    }
+}
+
+/// An alert: a case, task, sharing request or rectification that turned yellow or red.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Alert {
+    pub id: i64,
+    /// `case`, `task`, `sharing` or `rectification`, and which one.
+    pub kind: String,
+    pub object_key: String,
+    /// `yellow` or `red`, and the deadline it is about.
+    pub colour: String,
+    pub due_day: String,
+    /// The department that holds it, and its region.
+    pub department_id: i64,
+    pub region_code: String,
+    pub title: String,
+    /// The page to act on it.
+    pub link: String,
+    /// The day it was seen to turn.
+    pub day: String,
+}
+
+/// What may turn yellow or red: (kind, key, deadline, department, region, title, link).
+fn alert_candidates() -> String {
+    format!(
+        "SELECT 'case' AS kind, case_no AS object_key, due_day, department_id, region_code, name AS title,
+                '/cases/' || case_no AS link
+         FROM case_facts WHERE is_open = 1 AND due_day <= $1
+         UNION ALL
+         SELECT 'task', CAST(task_id AS TEXT), due_day, department_id, region_code, name || '（' || case_no || '）',
+                '/cases/' || case_no
+         FROM task_facts WHERE is_open = 1 AND due_day <= $1
+         UNION ALL
+         SELECT 'sharing', CAST(s.id AS TEXT), s.deadline, s.provider_department_id, d.region_code, r.name,
+                '/sharing/requests/' || CAST(s.id AS TEXT)
+         FROM sharing_requests s JOIN departments d ON d.id = s.provider_department_id
+         JOIN catalogue_resources r ON r.id = s.resource_id
+         WHERE s.status = $2 AND s.deadline <= $1
+         UNION ALL
+         SELECT 'rectification', CAST(e.id AS TEXT), {due}, e.department_id, e.region_code, '差评整改',
+                '/supervision/reviews?bad=true'
+         FROM rectifications r JOIN evaluations e ON e.id = r.evaluation_id
+         WHERE e.malicious_at IS NULL AND {due} <= $1",
+        due = crate::evaluations::CURRENT_DUE
+    )
+}
+
+impl Store {
+    /// Raise an alert for every open case and task, pending sharing request (status `pending`)
+    /// and rectification whose deadline is on or before `yellow_until`: red when it is before
+    /// `today`, else yellow. Each (object, colour, deadline) is raised once, whichever instance
+    /// sees it first. Returns the alerts raised now.
+    pub async fn alerts_raise(
+        &self,
+        (today, yellow_until): (&str, &str),
+        pending: i64,
+        now: i64,
+    ) -> Result<Vec<Alert>> {
+        let candidates = sqlx::query(sqlx::AssertSqlSafe(alert_candidates()))
+            .bind(yellow_until)
+            .bind(pending)
+            .fetch_all(self.pool())
+            .await?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin().await?;
+        let mut raised = Vec::new();
+        for c in &candidates {
+            let due_day = get_str(c, "due_day")?;
+            let colour = if due_day.as_str() < today { "red" } else { "yellow" };
+            let row = sqlx::query(
+                "INSERT INTO alerts (kind, object_key, colour, due_day, department_id, region_code, title, link, day,
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (kind, object_key, colour, due_day) DO NOTHING RETURNING id",
+            )
+            .bind(get_str(c, "kind")?)
+            .bind(get_str(c, "object_key")?)
+            .bind(colour)
+            .bind(&due_day)
+            .bind(get_i64(c, "department_id")?)
+            .bind(get_str(c, "region_code")?)
+            .bind(get_str(c, "title")?)
+            .bind(get_str(c, "link")?)
+            .bind(today)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = row {
+                raised.push(get_i64(&row, "id")?);
+            }
+        }
+        self.commit_uncached(tx).await?;
+        let mut out = Vec::with_capacity(raised.len());
+        for id in raised {
+            let row = sqlx::query(concat!(alert_select!(), " WHERE id = $1"))
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
+            out.push(alert(&row)?);
+        }
+        Ok(out)
+    }
+
+    /// The alerts in `reach`, newest first, and how many there are.
+    pub async fn alerts_list(&self, reach: &[Reach], page: crate::Page) -> Result<(Vec<Alert>, i64)> {
+        let mut binds = Binds::default();
+        let cut = Cut {
+            reach: reach.to_vec(),
+            department_id: None,
+            region_prefix: None,
+            from_day: String::new(),
+            to_day: String::new(),
+        };
+        let filter = format!("WHERE {}", cut_conditions(&cut, "", None, &mut binds).join(" AND "));
+        let counted = binds.len();
+        let total = get_i64(
+            &binds
+                .query(format!("SELECT COUNT(*) AS n FROM alerts {filter}"), counted)
+                .fetch_one(self.pool())
+                .await?,
+            "n",
+        )?;
+        let limit = binds.int(page.limit);
+        let offset = binds.int(page.offset);
+        let rows = binds
+            .query(
+                format!(
+                    "{} {filter} ORDER BY id DESC LIMIT {limit} OFFSET {offset}",
+                    alert_select!()
+                ),
+                binds.len(),
+            )
+            .fetch_all(self.pool())
+            .await?;
+        Ok((rows.iter().map(alert).collect::<Result<_>>()?, total))
+    }
+}
+
+macro_rules! alert_select {
+    () => {
+        "SELECT id, kind, object_key, colour, due_day, department_id, region_code, title, link, day FROM alerts"
+    };
+}
+use alert_select;
+
+fn alert(r: &sqlx::any::AnyRow) -> Result<Alert> {
+    Ok(Alert {
+        id: get_i64(r, "id")?,
+        kind: get_str(r, "kind")?,
+        object_key: get_str(r, "object_key")?,
+        colour: get_str(r, "colour")?,
+        due_day: get_str(r, "due_day")?,
+        department_id: get_i64(r, "department_id")?,
+        region_code: get_str(r, "region_code")?,
+        title: get_str(r, "title")?,
+        link: get_str(r, "link")?,
+        day: get_str(r, "day")?,
+    })
+}
+
+/// Rows per statement of a bulk load (within SQLite's limit of bound values).
+const LOAD_ROWS: usize = 400;
+
+/// `($1, $2, …), (…), …`: the placeholders of `rows` rows of `columns` values.
+fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// Load facts in bulk, without their daily sums (then [`Store::supervision_rebuild`]): a
+    /// generated history for the benchmark, or facts computed again from every case.
+    pub async fn supervision_load(&self, cases: &[CaseFacts], tasks: &[TaskFacts]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for chunk in cases.chunks(LOAD_ROWS) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO case_facts (case_id, case_no, name, department_id, region_code, status, received_day,
+                 accepted_day, concluded_day, limit_days, used_days, due_day, is_open, on_time, visits, lines_required,
+                 lines_fetched, notices) VALUES {}",
+                value_rows(chunk.len(), 18)
+            )));
+            for f in chunk {
+                q = q
+                    .bind(f.case_id)
+                    .bind(f.case_no.clone())
+                    .bind(f.name.clone())
+                    .bind(f.department_id)
+                    .bind(f.region_code.clone())
+                    .bind(f.status.clone())
+                    .bind(f.received_day.clone())
+                    .bind(f.accepted_day.clone())
+                    .bind(f.concluded_day.clone())
+                    .bind(f.limit_days)
+                    .bind(f.used_days)
+                    .bind(f.due_day.clone())
+                    .bind(i64::from(f.open))
+                    .bind(f.on_time.map(i64::from))
+                    .bind(f.visits)
+                    .bind(f.lines_required)
+                    .bind(f.lines_fetched)
+                    .bind(f.notices);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in tasks.chunks(LOAD_ROWS) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO task_facts (task_id, case_id, case_no, name, department_id, region_code, due_day, is_open)
+                 VALUES {}",
+                value_rows(chunk.len(), 8)
+            )));
+            for t in chunk {
+                q = q
+                    .bind(t.task_id)
+                    .bind(t.case_id)
+                    .bind(t.case_no.clone())
+                    .bind(t.name.clone())
+                    .bind(t.department_id)
+                    .bind(t.region_code.clone())
+                    .bind(t.due_day.clone())
+                    .bind(i64::from(t.open));
+            }
+            q.execute(&mut *tx).await?;
+        }
+        self.commit_uncached(tx).await
+    }
+
+    /// Recompute every daily sum from the facts and the evaluations, in one transaction.
+    pub async fn supervision_rebuild(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        lock_sums(&mut tx, self.dialect(), "case_daily").await?;
+        lock_sums(&mut tx, self.dialect(), "evaluation_daily").await?;
+        sqlx::query("DELETE FROM case_daily").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM evaluation_daily").execute(&mut *tx).await?;
+        // Each part's sums per department, region and day, the others' columns zero.
+        let parts: Vec<String> = case_fact_parts()
+            .into_iter()
+            .map(|(day, parts)| {
+                let columns: Vec<String> = CASE_SUMS
+                    .iter()
+                    .map(|c| {
+                        parts
+                            .iter()
+                            .find(|p| p.ends_with(&format!(" AS {c}")))
+                            .cloned()
+                            .unwrap_or_else(|| format!("0 AS {c}"))
+                    })
+                    .collect();
+                format!(
+                    "SELECT department_id, region_code, {day} AS day, {} FROM case_facts WHERE {day} IS NOT NULL
+                     GROUP BY department_id, region_code, {day}",
+                    columns.join(", ")
+                )
+            })
+            .collect();
+        let totals: Vec<String> = CASE_SUMS.iter().map(|c| sum(c, c)).collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO case_daily (department_id, region_code, day, {names})
+             SELECT department_id, region_code, day, {} FROM ({}) parts GROUP BY department_id, region_code, day",
+            totals.join(", "),
+            parts.join(" UNION ALL "),
+            names = CASE_SUMS.join(", ")
+        )))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO evaluation_daily (department_id, region_code, day, {names})
+             SELECT e.department_id, e.region_code, e.day, {} FROM evaluations e
+             LEFT JOIN rectifications r ON r.evaluation_id = e.id GROUP BY e.department_id, e.region_code, e.day",
+            evaluation_parts().join(", "),
+            names = EVALUATION_SUMS.join(", ")
+        )))
+        .execute(&mut *tx)
+        .await?;
+        self.commit_uncached(tx).await
+    }
+}
+
+/// A generated evaluation for a bulk load: as given, and for a bad review its rectification's
+/// deadlines and the day it closed, if it did.
+pub type LoadedEvaluation = (
+    crate::evaluations::NewEvaluation,
+    Option<(crate::evaluations::RectificationDue, Option<String>)>,
+);
+
+impl Store {
+    /// Load evaluations in bulk, without their daily sums (then [`Store::supervision_rebuild`]).
+    pub async fn evaluations_load(&self, evaluations: &[LoadedEvaluation], at: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let before = get_i64(
+            &sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM evaluations")
+                .fetch_one(&mut *tx)
+                .await?,
+            "n",
+        )?;
+        for chunk in evaluations.chunks(LOAD_ROWS) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO evaluations (case_id, party, department_id, region_code, implementation_code, level,
+                 comment, channel, day, at) VALUES {}",
+                value_rows(chunk.len(), 10)
+            )));
+            for (e, _) in chunk {
+                q = q
+                    .bind(e.case_id)
+                    .bind(e.party.clone())
+                    .bind(e.department_id)
+                    .bind(e.region_code.clone())
+                    .bind(e.implementation_code.clone())
+                    .bind(e.level)
+                    .bind(e.comment.clone())
+                    .bind(e.channel.clone())
+                    .bind(e.day.clone())
+                    .bind(at);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // One writer in this transaction: the new ids follow the order of insertion.
+        let ids = sqlx::query("SELECT id FROM evaluations WHERE id > $1 ORDER BY id")
+            .bind(before)
+            .fetch_all(&mut *tx)
+            .await?;
+        let bad: Vec<(i64, &(crate::evaluations::RectificationDue, Option<String>))> = ids
+            .iter()
+            .zip(evaluations)
+            .filter_map(|(row, (_, r))| Some((get_i64(row, "id").ok()?, r.as_ref()?)))
+            .collect();
+        for chunk in bad.chunks(LOAD_ROWS) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO rectifications (evaluation_id, step, verify_due, rectify_due, reply_due, revisit_due,
+                 opened_at, closed_at, closed_day) VALUES {}",
+                value_rows(chunk.len(), 9)
+            )));
+            for (id, (due, closed)) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(if closed.is_some() { "closed" } else { "verify" })
+                    .bind(due.verify.clone())
+                    .bind(due.rectify.clone())
+                    .bind(due.reply.clone())
+                    .bind(due.revisit.clone())
+                    .bind(at)
+                    .bind(closed.as_ref().map(|_| at))
+                    .bind(closed.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        self.commit_uncached(tx).await
+    }
+}
+
+/// A generated sharing request for a bulk load.
+#[derive(Debug, Clone)]
+pub struct LoadedRequest {
+    pub resource_id: i64,
+    pub provider_department_id: i64,
+    pub consumer_department_id: i64,
+    pub system_id: i64,
+    pub status: i64,
+    pub deadline: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Store {
+    /// The resources with a published version, and their providers: (resource, department).
+    pub async fn resources_with_providers(&self) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id, department_id FROM catalogue_resources WHERE published_version IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((get_i64(r, "id")?, get_i64(r, "department_id")?)))
+            .collect()
+    }
+
+    /// Load sharing requests in bulk (a generated history).
+    pub async fn sharing_load(&self, requests: &[LoadedRequest]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for chunk in requests.chunks(LOAD_ROWS) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO sharing_requests (resource_id, provider_department_id, consumer_department_id, system_id,
+                 content, status, deadline, created_at, updated_at) VALUES {}",
+                value_rows(chunk.len(), 9)
+            )));
+            for r in chunk {
+                q = q
+                    .bind(r.resource_id)
+                    .bind(r.provider_department_id)
+                    .bind(r.consumer_department_id)
+                    .bind(r.system_id)
+                    .bind("{}")
+                    .bind(r.status)
+                    .bind(r.deadline.clone())
+                    .bind(r.created_at)
+                    .bind(r.updated_at);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        self.commit_uncached(tx).await
+    }
+
+    /// Load the daily usage counts of exchange calls in bulk (a generated history): one grant
+    /// per consumer system and resource, valid over the days given, and its count of each day:
+    /// `(system, resource, day, calls)`.
+    pub async fn usage_load(&self, usage: &[(i64, i64, String, i64)], now: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let mut grants: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+        let (first, last) = (
+            usage.iter().map(|u| u.2.as_str()).min().unwrap_or_default().to_string(),
+            usage.iter().map(|u| u.2.as_str()).max().unwrap_or_default().to_string(),
+        );
+        for (system, resource, ..) in usage {
+            if grants.contains_key(&(*system, *resource)) {
+                continue;
+            }
+            let row = sqlx::query(
+                "INSERT INTO grants (request_id, system_id, resource_id, items, purpose, valid_from, valid_until,
+                 daily_quota, masking, created_at) VALUES (NULL, $1, $2, '[]', '基准测试', $3, $4, 1000000000, '{}', $5)
+                 RETURNING id",
+            )
+            .bind(system)
+            .bind(resource)
+            .bind(&first)
+            .bind(&last)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            grants.insert((*system, *resource), get_i64(&row, "id")?);
+        }
+        for chunk in usage.chunks(LOAD_ROWS) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO grant_usage (grant_id, day, used) VALUES {}",
+                value_rows(chunk.len(), 3)
+            )));
+            for (system, resource, day, used) in chunk {
+                q = q
+                    .bind(grants.get(&(*system, *resource)).copied().unwrap_or_default())
+                    .bind(day.clone())
+                    .bind(*used);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        self.commit_uncached(tx).await
     }
 }

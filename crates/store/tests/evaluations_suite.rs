@@ -301,6 +301,24 @@ async fn daily_sums_agree_with_the_facts(store: Store) {
             assert_eq!(nonzero(daily), nonzero(live), "{cut:?} {group:?}");
         }
     }
+    // Rebuilt from scratch, the daily sums are the same.
+    let kept = store.case_sums(&cuts[0], Group::Day, Source::Daily).await.unwrap();
+    let kept_e = store
+        .evaluation_sums(&cuts[0], Group::Day, Source::Daily)
+        .await
+        .unwrap();
+    store.supervision_rebuild().await.unwrap();
+    assert_eq!(
+        store.case_sums(&cuts[0], Group::Day, Source::Daily).await.unwrap(),
+        kept
+    );
+    assert_eq!(
+        store
+            .evaluation_sums(&cuts[0], Group::Day, Source::Daily)
+            .await
+            .unwrap(),
+        kept_e
+    );
     // The whole: every case received once, the evaluations as given.
     let whole = store.case_sums(&cuts[0], Group::All, Source::Daily).await.unwrap();
     assert_eq!(whole[""].received, 60);
@@ -314,3 +332,88 @@ async fn daily_sums_agree_with_the_facts(store: Store) {
 }
 
 both_backends!(daily_sums, daily_sums_agree_with_the_facts);
+
+/// An open case due on `due_day`, in department 1, with one open task due the same day.
+fn due_case(case_id: i64, due_day: &str) -> (CaseFacts, Vec<TaskFacts>) {
+    let mut rng = Lcg(case_id as u64);
+    let (mut f, mut tasks) = facts(&mut rng, case_id);
+    (f.open, f.on_time, f.concluded_day) = (true, None, None);
+    f.due_day = Some(due_day.into());
+    f.department_id = 1;
+    for t in &mut tasks {
+        (t.open, t.due_day, t.department_id) = (true, Some(due_day.into()), 1);
+    }
+    (f, tasks)
+}
+
+/// Two instances on one database raise each alert once, however they race.
+async fn alerts_are_raised_once(a: Store, b: Store) {
+    a.supervision_record(
+        &[
+            due_case(1, "2026-11-27"),
+            due_case(2, "2026-11-30"),
+            due_case(3, "2026-12-20"),
+        ],
+        None,
+    )
+    .await
+    .unwrap();
+    let on = ("2026-11-30", "2026-12-01");
+    let (x, y) = tokio::join!(a.alerts_raise(on, 1, 1), b.alerts_raise(on, 1, 1));
+    let mut raised: Vec<(String, String, String)> = x
+        .unwrap()
+        .into_iter()
+        .chain(y.unwrap())
+        .map(|a| (a.kind, a.object_key, a.colour))
+        .collect();
+    raised.sort();
+    assert_eq!(
+        raised,
+        [
+            ("case".to_string(), "330100-2026-000001".to_string(), "red".to_string()),
+            ("case".into(), "330100-2026-000002".into(), "yellow".into()),
+            ("task".into(), "10".into(), "red".into()),
+            ("task".into(), "20".into(), "yellow".into()),
+        ]
+    );
+    // Again, from either: nothing new.
+    assert!(a.alerts_raise(on, 1, 2).await.unwrap().is_empty());
+    assert!(b.alerts_raise(on, 1, 2).await.unwrap().is_empty());
+    // A day later the yellow ones turn red: one more alert each.
+    let later = b.alerts_raise(("2026-12-01", "2026-12-02"), 1, 3).await.unwrap();
+    let mut turned: Vec<(String, String)> = later.into_iter().map(|a| (a.kind, a.colour)).collect();
+    turned.sort();
+    assert_eq!(
+        turned,
+        [("case".to_string(), "red".to_string()), ("task".into(), "red".into())]
+    );
+    // Who is told: department 1, and a reach of its region; not another department.
+    let (mine, total) = a
+        .alerts_list(&[Reach::Department(1)], yici_store::Page::new(None, None))
+        .await
+        .unwrap();
+    assert_eq!((mine.len(), total), (6, 6));
+    assert_eq!(mine[0].link, format!("/cases/{}", "330100-2026-000002"));
+    let (others, _) = a
+        .alerts_list(&[Reach::Department(2)], yici_store::Page::new(None, None))
+        .await
+        .unwrap();
+    assert!(others.is_empty());
+    let (none, _) = a.alerts_list(&[], yici_store::Page::new(None, None)).await.unwrap();
+    assert!(none.is_empty(), "no reach, no alerts");
+}
+
+#[tokio::test]
+async fn alerts_are_raised_once_on_sqlite() {
+    let t = yici_store::testkit::sqlite().await;
+    let again = Store::open_dir(&t.dir).await.unwrap();
+    alerts_are_raised_once(t.store.clone(), again).await;
+}
+
+#[tokio::test]
+async fn alerts_are_raised_once_on_postgres() {
+    if let Some(url) = yici_store::testkit::postgres_url().await {
+        let (a, b) = (Store::open(&url).await.unwrap(), Store::open(&url).await.unwrap());
+        alerts_are_raised_once(a, b).await;
+    }
+}

@@ -1,6 +1,11 @@
 //! The API of evaluations.
 
-use crate::metrics::{BehindQuery, CasesBehind, CutQuery, Metrics, Performance};
+use crate::assessment::{
+    AssessInput, FollowUpInput, InspectionInput, InspectionList, InspectionQuery, WeightsInput, WeightsView,
+};
+use crate::metrics::{
+    AlertList, AlertQuery, BehindQuery, CasesBehind, CutQuery, Metrics, Performance, Ranking, RankingQuery, Trend,
+};
 use crate::service::{
     self, AppealDecisionInput, AppealInput, CounterEvaluationInput, EvaluationInput, EvaluationList, EvaluationView,
     ListQuery, MaliciousInput, RectifyInput,
@@ -169,4 +174,144 @@ pub async fn performance(
     Query(q): Query<CutQuery>,
 ) -> ApiResult<axum::Json<Performance>> {
     Ok(axum::Json(crate::metrics::performance(&state, &q).await?))
+}
+
+/// The departments (`by=department`) or regions (`by=region`, one level below the cut's or the
+/// reader's region, rolled up) of the reader's scope, ranked by the on-time rate, with their
+/// case and evaluation metrics.
+#[utoipa::path(get, path = "/api/v1/supervision/rankings", tag = "supervision", params(RankingQuery),
+    responses((status = 200, body = Ranking), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn ranking(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<RankingQuery>,
+) -> ApiResult<axum::Json<Ranking>> {
+    Ok(axum::Json(crate::metrics::ranking(&state, &auth, &q).await?))
+}
+
+/// The cases received and concluded, the on-time rate and the evaluations of each day of the
+/// window, in the reader's scope.
+#[utoipa::path(get, path = "/api/v1/supervision/trend", tag = "supervision", params(CutQuery),
+    responses((status = 200, body = Trend), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn trend(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<CutQuery>,
+) -> ApiResult<axum::Json<Trend>> {
+    Ok(axum::Json(crate::metrics::trend(&state, &auth, &q).await?))
+}
+
+/// The alerts of cases, tasks, sharing requests and rectifications that turned yellow (one
+/// working day or less left) or red (past the deadline): for the reader's departments and the
+/// scope of their supervisor role, newest first.
+#[utoipa::path(get, path = "/api/v1/supervision/alerts", tag = "supervision", params(AlertQuery),
+    responses((status = 200, body = AlertList), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn alerts(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<AlertQuery>,
+) -> ApiResult<axum::Json<AlertList>> {
+    Ok(axum::Json(crate::metrics::alerts(&state, &auth, &q).await?))
+}
+
+/// The weights of the assessment in force (version 0: the defaults) and every version before.
+#[utoipa::path(get, path = "/api/v1/supervision/weights", tag = "supervision",
+    responses((status = 200, body = WeightsView), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn weights(State(state): State<WindowState>, auth: Auth) -> ApiResult<axum::Json<WeightsView>> {
+    Ok(axum::Json(crate::assessment::weights(&state, &auth).await?))
+}
+
+/// Set new weights of the assessment: a new version (a province's supervisors).
+#[utoipa::path(post, path = "/api/v1/supervision/weights", tag = "supervision", request_body = WeightsInput,
+    responses((status = 200, body = yici_store::assessment::WeightsRecord), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_weights(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Json(input): Json<WeightsInput>,
+) -> ApiResult<axum::Json<yici_store::assessment::WeightsRecord>> {
+    Ok(axum::Json(crate::assessment::set_weights(&state, &auth, input).await?))
+}
+
+/// Run an assessment: the departments of a region ranked by the weights in force, recorded
+/// with the version of the weights it used (supervisors, in their region).
+#[utoipa::path(post, path = "/api/v1/supervision/assessments", tag = "supervision", request_body = AssessInput,
+    responses((status = 200, body = yici_store::assessment::AssessmentRecord), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn assess(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Json(input): Json<AssessInput>,
+) -> ApiResult<axum::Json<yici_store::assessment::AssessmentRecord>> {
+    Ok(axum::Json(crate::assessment::assess(&state, &auth, input).await?))
+}
+
+/// The assessments of the regions in the reader's reach, the newest first.
+#[utoipa::path(get, path = "/api/v1/supervision/assessments", tag = "supervision",
+    responses((status = 200, body = Vec<yici_store::assessment::AssessmentRecord>), (status = 401, body = Problem),
+        (status = 403, body = Problem)))]
+pub async fn assessments(
+    State(state): State<WindowState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<yici_store::assessment::AssessmentRecord>>> {
+    Ok(axum::Json(crate::assessment::assessments(&state, &auth).await?))
+}
+
+/// One assessment with its ranking and the version of the weights it used.
+#[utoipa::path(get, path = "/api/v1/supervision/assessments/{id}", tag = "supervision",
+    responses((status = 200, body = yici_store::assessment::AssessmentRecord), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn assessment(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<yici_store::assessment::AssessmentRecord>> {
+    Ok(axum::Json(crate::assessment::assessment(&state, &auth, id).await?))
+}
+
+/// Record an inspection (督察记录) on a department, an item or a case, with its follow-up
+/// deadline (a supervisor over the department that answers for it).
+#[utoipa::path(post, path = "/api/v1/supervision/inspections", tag = "supervision", request_body = InspectionInput,
+    responses((status = 200, body = yici_store::assessment::InspectionRecord), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_inspection(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Json(input): Json<InspectionInput>,
+) -> ApiResult<axum::Json<yici_store::assessment::InspectionRecord>> {
+    Ok(axum::Json(
+        crate::assessment::record_inspection(&state, &auth, input).await?,
+    ))
+}
+
+/// The inspections in the reader's reach, the newest first (`overdue=true`: not followed up
+/// past their deadline).
+#[utoipa::path(get, path = "/api/v1/supervision/inspections", tag = "supervision", params(InspectionQuery),
+    responses((status = 200, body = InspectionList), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn inspections(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Query(q): Query<InspectionQuery>,
+) -> ApiResult<axum::Json<InspectionList>> {
+    Ok(axum::Json(crate::assessment::inspections(&state, &auth, &q).await?))
+}
+
+/// Record the follow-up of an inspection, once: `rectified` or `not_rectified`.
+#[utoipa::path(post, path = "/api/v1/supervision/inspections/{id}/follow-up", tag = "supervision",
+    request_body = FollowUpInput,
+    responses((status = 200, body = yici_store::assessment::InspectionRecord), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn follow_up(
+    State(state): State<WindowState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<FollowUpInput>,
+) -> ApiResult<axum::Json<yici_store::assessment::InspectionRecord>> {
+    Ok(axum::Json(
+        crate::assessment::follow_up(&state, &auth, id, input).await?,
+    ))
 }

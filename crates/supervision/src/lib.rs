@@ -7,11 +7,16 @@
 //! - [`service`]: the evaluations, for the API and the pages;
 //! - [`metrics`]: the metrics, each defined once, over the case facts it keeps from the case
 //!   feed ([`jobs`]) and the daily sums;
-//! - [`router`], [`ApiDoc`]: what the server composes; the page is a case's evaluation form
-//!   (`/cases/{case_no}/evaluate`, the address of the QR code on the case's page).
+//! - [`router`], [`ApiDoc`]: what the server composes; the pages are a case's evaluation form
+//!   (`/cases/{case_no}/evaluate`, the address of the QR code on the case's page), the
+//!   supervisors' dashboard with the cases and reviews behind its figures (`/supervision`), and
+//!   the public performance page (`/performance`).
 #![forbid(unsafe_code)]
 
 mod api;
+pub mod assessment;
+mod chart;
+mod dashboard;
 pub mod metrics;
 mod pages;
 pub mod service;
@@ -38,11 +43,26 @@ where
         .post("/evaluations/{id}/malicious", api::mark_malicious)
         .get("/supervision/metrics", api::metrics)
         .get("/supervision/cases", api::behind)
+        .get("/supervision/rankings", api::ranking)
+        .get("/supervision/trend", api::trend)
+        .get("/supervision/alerts", api::alerts)
+        .get("/supervision/weights", api::weights)
+        .post("/supervision/weights", api::set_weights)
+        .get("/supervision/assessments", api::assessments)
+        .post("/supervision/assessments", api::assess)
+        .get("/supervision/assessments/{id}", api::assessment)
+        .get("/supervision/inspections", api::inspections)
+        .post("/supervision/inspections", api::record_inspection)
+        .post("/supervision/inspections/{id}/follow-up", api::follow_up)
         .get("/public/performance", api::performance)
         .merge(
             Routes::new("")
                 .get("/cases/{case_no}/evaluate", pages::evaluate_page)
-                .post("/cases/{case_no}/evaluate", pages::evaluate_form),
+                .post("/cases/{case_no}/evaluate", pages::evaluate_form)
+                .get("/supervision", dashboard::dashboard)
+                .get("/supervision/cases", dashboard::cases_behind)
+                .get("/supervision/reviews", dashboard::reviews_behind)
+                .get("/performance", dashboard::performance),
         )
 }
 
@@ -60,11 +80,23 @@ where
     api::mark_malicious,
     api::metrics,
     api::behind,
+    api::ranking,
+    api::trend,
+    api::alerts,
+    api::weights,
+    api::set_weights,
+    api::assess,
+    api::assessments,
+    api::assessment,
+    api::record_inspection,
+    api::inspections,
+    api::follow_up,
     api::performance
 ))]
 pub struct ApiDoc;
 
-/// The capability's job: keeping the case facts current with the case feed.
+/// The capability's job: keeping the case facts current with the case feed, and raising the
+/// alerts of what turned yellow or red.
 pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
     let state = state.clone();
     vec![yici_service::jobs::Job::every(
@@ -73,10 +105,20 @@ pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
         move || {
             let state = state.clone();
             async move {
-                if let Err(e) = metrics::current(&state).await {
-                    tracing::warn!(error = %e.message(yici_core::Lang::En), "supervision facts not refreshed");
+                if let Err(e) = metrics::raise_alerts(&state).await {
+                    tracing::warn!(error = %e.message(yici_core::Lang::En), "supervision facts and alerts not refreshed");
                 }
             }
         },
     )]
+}
+
+/// The menu entries of the pages: the dashboard for supervisors and operators, the public
+/// performance page for everyone.
+pub fn menu() -> Vec<yici_web::menu::MenuEntry> {
+    use yici_core::authz::Permission::ReadMetrics;
+    vec![
+        yici_web::menu::MenuEntry::new("/supervision", "督察考核", "Supervision", &[ReadMetrics]),
+        yici_web::menu::MenuEntry::new("/performance", "服务绩效", "Service performance", &[]),
+    ]
 }

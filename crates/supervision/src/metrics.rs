@@ -461,11 +461,15 @@ async fn sharing(
     })
 }
 
-/// The published items of the window's department, else its region, else the reach's one
-/// region, else all.
+/// The published items of the window's department (or the reach's one department), else its
+/// region (or the reach's one region), else all.
 async fn items(state: &WindowState, w: &Window, reach: &[Reach]) -> Result<ItemMetrics> {
     let stats = yici_window::service::stats::statistics(state).await?;
-    let counts = if let Some(id) = w.department_id {
+    let department = w.department_id.or(match reach {
+        [Reach::Department(id)] => Some(*id),
+        _ => None,
+    });
+    let counts = if let Some(id) = department {
         stats
             .by_department
             .into_iter()
@@ -793,4 +797,288 @@ pub async fn sums_both_ways(
             nonzero_evaluations(state.store.evaluation_sums(&cut, group, Source::Live).await?),
         ),
     ))
+}
+
+/// How a ranking is grouped: `department` or `region` (the regions one level below the cut's
+/// region, or below the reader's, each rolled up).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct RankingQuery {
+    /// `department` (the default) or `region`.
+    pub by: Option<String>,
+    pub department: Option<String>,
+    pub region: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl RankingQuery {
+    fn cut(&self) -> CutQuery {
+        CutQuery {
+            department: self.department.clone(),
+            region: self.region.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+}
+
+/// One department's or region's figures in a ranking.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RankRow {
+    /// 1 for the best on-time rate (then the most concluded).
+    pub rank: usize,
+    /// The department's id or the region's code, and its name.
+    pub key: String,
+    pub name: String,
+    pub cases: CaseMetrics,
+    pub evaluations: EvaluationMetrics,
+}
+
+/// A ranking of departments or regions over a window of days.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Ranking {
+    pub by: String,
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<RankRow>,
+}
+
+/// The region `code` rolls up to one level below `top` (below the province when there is no
+/// `top`); the code itself when it is at that level or `top` is the code.
+fn rolled_up(code: &str, top: Option<&RegionCode>) -> String {
+    let Ok(mut r) = RegionCode::parse(code) else {
+        return code.to_string();
+    };
+    let mut chain = vec![r.clone()];
+    while let Some(p) = r.parent() {
+        chain.push(p.clone());
+        r = p;
+    }
+    chain.reverse();
+    let at = match top {
+        Some(t) => chain.iter().position(|c| c == t).map(|i| i + 1),
+        None => Some(1),
+    };
+    at.and_then(|i| chain.get(i).or(chain.last()))
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// The departments or regions of the reader's scope ranked by their case and evaluation
+/// metrics in the window. Bad windows and unknown departments or regions are refused, as is an
+/// unknown grouping.
+pub async fn ranking(state: &WindowState, caller: &Caller, q: &RankingQuery) -> Result<Ranking> {
+    let reach = reach(caller)?;
+    let mut errors = Vec::new();
+    let w = read_window(state, &q.cut(), &mut errors).await?;
+    let by = given(&q.by).unwrap_or("department").to_string();
+    let group = match by.as_str() {
+        "department" => Group::Department,
+        "region" => Group::Region,
+        _ => {
+            errors.push(FieldError::new(
+                "by",
+                "应为 department 或 region",
+                "Either department or region",
+            ));
+            Group::Department
+        }
+    };
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    current(state).await?;
+    let cut = cut_of(&w, reach);
+    let calendar = calendar(state).await?;
+    let today = state.clock.today();
+    let (red_before, yellow) = (day_text(today), day_text(yellow_until(&calendar, today)));
+    let top = w
+        .region
+        .clone()
+        .or_else(|| reach_region(&cut.reach).and_then(|c| RegionCode::parse(&c).ok()));
+    let key_of = |k: &str| match group {
+        Group::Region => rolled_up(k, top.as_ref()),
+        _ => k.to_string(),
+    };
+    let mut cases: std::collections::BTreeMap<String, CaseSums> = Default::default();
+    for (k, s) in state.store.case_sums(&cut, group, Source::Daily).await? {
+        cases.entry(key_of(&k)).or_default().add(&s);
+    }
+    let mut evaluations: std::collections::BTreeMap<String, EvaluationSums> = Default::default();
+    for (k, s) in state.store.evaluation_sums(&cut, group, Source::Daily).await? {
+        evaluations.entry(key_of(&k)).or_default().add(&s);
+    }
+    let mut now: std::collections::BTreeMap<String, (i64, i64, i64)> = Default::default();
+    for (k, (o, y, r)) in state
+        .store
+        .deadline_counts(&cut, false, group, (&red_before, &yellow))
+        .await?
+    {
+        let into = now.entry(key_of(&k)).or_default();
+        (into.0, into.1, into.2) = (into.0 + o, into.1 + y, into.2 + r);
+    }
+    let keys: BTreeSet<String> = cases
+        .keys()
+        .chain(evaluations.keys())
+        .chain(now.keys())
+        .cloned()
+        .collect();
+    let names = yici_window::service::items::department_names(state).await?;
+    let mut rows = Vec::new();
+    for key in keys {
+        let mut c = CaseMetrics::of(&cases.get(&key).cloned().unwrap_or_default());
+        let (open, yellow_n, red) = now.get(&key).copied().unwrap_or_default();
+        (c.open, c.yellow, c.red, c.overdue) = (open, yellow_n, red, red);
+        let name = match group {
+            Group::Region => match state.store.region(&key).await? {
+                Some(r) => r.name,
+                None => key.clone(),
+            },
+            _ => key
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| key.clone()),
+        };
+        let e = EvaluationMetrics::of(&evaluations.get(&key).cloned().unwrap_or_default());
+        rows.push(RankRow {
+            rank: 0,
+            key,
+            name,
+            cases: c,
+            evaluations: e,
+        });
+    }
+    rows.sort_by(|a, b| {
+        b.cases
+            .on_time_rate
+            .total_cmp(&a.cases.on_time_rate)
+            .then(b.cases.concluded.cmp(&a.cases.concluded))
+            .then(a.key.cmp(&b.key))
+    });
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    Ok(Ranking {
+        by,
+        from: cut.from_day,
+        to: cut.to_day,
+        rows,
+    })
+}
+
+/// One day of a trend.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TrendPoint {
+    pub day: String,
+    pub received: i64,
+    pub concluded: i64,
+    pub on_time_rate: f64,
+    pub evaluations: i64,
+    pub bad: i64,
+}
+
+/// The figures of each day of a window.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Trend {
+    pub from: String,
+    pub to: String,
+    pub points: Vec<TrendPoint>,
+}
+
+/// The cases received and concluded, the on-time rate and the evaluations of each day of the
+/// window, in the reader's scope (every day, none left out).
+pub async fn trend(state: &WindowState, caller: &Caller, q: &CutQuery) -> Result<Trend> {
+    let reach = reach(caller)?;
+    let mut errors = Vec::new();
+    let w = read_window(state, q, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    current(state).await?;
+    let cut = cut_of(&w, reach);
+    let cases = state.store.case_sums(&cut, Group::Day, Source::Daily).await?;
+    let evaluations = state.store.evaluation_sums(&cut, Group::Day, Source::Daily).await?;
+    let points = w
+        .from
+        .iter_days()
+        .take_while(|d| *d <= w.to)
+        .map(|d| {
+            let day = day_text(d);
+            let c = cases.get(&day).cloned().unwrap_or_default();
+            let e = evaluations.get(&day).cloned().unwrap_or_default();
+            TrendPoint {
+                received: c.received,
+                concluded: c.concluded,
+                on_time_rate: share(c.on_time, c.timed),
+                evaluations: e.evaluations,
+                bad: e.bad,
+                day,
+            }
+        })
+        .collect();
+    Ok(Trend {
+        from: cut.from_day,
+        to: cut.to_day,
+        points,
+    })
+}
+
+/// Raise the alerts of everything that turned yellow or red since the last pass (after
+/// bringing the facts up to date). Each turn is raised once, whichever instance sees it first.
+pub async fn raise_alerts(state: &WindowState) -> Result<Vec<yici_store::supervision::Alert>> {
+    current(state).await?;
+    let calendar = calendar(state).await?;
+    let today = state.clock.today();
+    let yellow = day_text(yellow_until(&calendar, today));
+    let raised = state
+        .store
+        .alerts_raise(
+            (&day_text(today), &yellow),
+            RequestStatus::Pending.code(),
+            state.clock.now_micros(),
+        )
+        .await?;
+    for a in &raised {
+        tracing::info!(kind = %a.kind, object = %a.object_key, colour = %a.colour, department = a.department_id, "alert raised");
+    }
+    Ok(raised)
+}
+
+/// The alerts a reader is told of, newest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertList {
+    pub total: i64,
+    pub items: Vec<yici_store::supervision::Alert>,
+}
+
+/// Paging of the alerts.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct AlertQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// The alerts of the reader's departments (approvers, data stewards) and of the scope of their
+/// supervisor and operator roles.
+pub async fn alerts(state: &WindowState, caller: &Caller, q: &AlertQuery) -> Result<AlertList> {
+    use yici_core::org::{Role, Scope};
+    caller.require(Permission::ReadAlerts, &Target::OwnScope)?;
+    let reach: Vec<Reach> = caller
+        .grants()
+        .iter()
+        .filter_map(|g| match (&g.role, &g.scope) {
+            (Role::Supervisor | Role::Operator, Scope::Region { region }) => Some(Reach::RegionPrefix(region.prefix())),
+            (
+                Role::Supervisor | Role::Operator | Role::Approver | Role::DataSteward,
+                Scope::Department { department_id, .. },
+            ) => Some(Reach::Department(*department_id)),
+            _ => None,
+        })
+        .collect();
+    let (items, total) = state
+        .store
+        .alerts_list(&reach, yici_store::Page::new(q.limit, q.offset))
+        .await?;
+    Ok(AlertList { total, items })
 }

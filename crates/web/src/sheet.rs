@@ -96,6 +96,16 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     Ok(rows)
 }
 
+/// A CSV cell of text people wrote or read: a leading = + - @ is escaped, so that spreadsheets
+/// do not run it as a formula.
+pub fn csv_text_cell(v: &str) -> String {
+    if v.starts_with(['=', '+', '-', '@']) {
+        csv_cell(&format!("'{v}"))
+    } else {
+        csv_cell(v)
+    }
+}
+
 /// A CSV cell: quoted when it holds a comma, a quote or a line break.
 pub fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {

@@ -55,6 +55,10 @@ actions! {
     CaseEvaluate = "case.evaluate", "评价办件（好差评）", "rated a case";
     EvaluationRectify = "evaluation.rectify", "差评整改", "took a step of a bad review's rectification";
     EvaluationMarkMalicious = "evaluation.mark_malicious", "认定恶意评价", "marked a review as malicious";
+    AssessmentWeigh = "assessment.weigh", "调整考核权重", "set the weights of the assessment";
+    AssessmentRun = "assessment.run", "开展考核排名", "ran an assessment";
+    InspectionRecord = "inspection.record", "记录督察", "recorded an inspection";
+    InspectionFollowUp = "inspection.follow_up", "督察跟踪整改", "recorded an inspection's follow-up";
     CertificateIssue = "certificate.issue", "签发证照", "issued a certificate";
     CertificateChange = "certificate.change", "变更证照", "changed a certificate";
     CertificateRenew = "certificate.renew", "延续换发证照", "renewed a certificate";

@@ -134,10 +134,6 @@ async fn bench_item(state: &AppState) -> Result<String, BenchError> {
     Ok(code.as_str().to_string())
 }
 
-fn json_field<'a>(body: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
-    body.get(name)
-}
-
 /// Seed the demo (province, catalogue, certificates, items), then take `cases` applications
 /// over `concurrency` keep-alive connections as the demo's window clerk, each accepted at once.
 pub async fn run(state: AppState, password: &str, cases: usize, concurrency: usize) -> Result<CasesReport, BenchError> {
@@ -148,42 +144,10 @@ pub async fn run(state: AppState, password: &str, cases: usize, concurrency: usi
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, crate::router(state)).await;
     });
-    let setup = |m: String| BenchError::Setup(m);
-
     // Sign in as the clerk: the session cookie and its CSRF token.
-    let mut client = Client::connect(addr).await?;
-    let login = serde_json::json!({"username": "window_clerk", "password": password}).to_string();
-    let (status, head, body) = client
-        .send(
-            "POST",
-            "/api/v1/session",
-            "Content-Type: application/json\r\n",
-            login.as_bytes(),
-        )
-        .await?;
-    if status != 200 {
-        return Err(setup(format!(
-            "signing in answered {status}: {}",
-            String::from_utf8_lossy(&body)
-        )));
-    }
-    let cookie = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("set-cookie")
-                .then(|| value.trim().split(';').next().map(str::to_string))?
-        })
-        .ok_or_else(|| setup("no session cookie".into()))?;
-    let session: serde_json::Value = serde_json::from_slice(&body).map_err(|e| setup(e.to_string()))?;
-    let csrf = json_field(&session, "csrf_token")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| setup("no CSRF token".into()))?
-        .to_string();
+    let (_, signed_in) = super::sign_in(addr, "window_clerk", password).await?;
     let run_id = yici_crypto::token::short_id();
-    let headers = Arc::new(format!(
-        "Cookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\n"
-    ));
+    let headers = Arc::new(format!("{signed_in}Content-Type: application/json\r\n"));
     let application = Arc::new(
         serde_json::json!({
             "item": code, "consent": true, "window_region": "330800",

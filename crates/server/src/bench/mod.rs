@@ -8,6 +8,7 @@
 pub mod cases;
 pub mod certificates;
 pub mod items;
+pub mod supervision;
 
 /// The nearest-rank percentile `p` (0 to 1) of sorted values: the value below which that share
 /// of them lies. `None` when there are none.
@@ -404,6 +405,43 @@ impl Histogram {
         }
         unreachable!("the ranks add up to the total")
     }
+}
+
+/// Sign in as `username` through the API: a client on a connection of its own, and the headers
+/// every later request sends (the session cookie and its CSRF token, each line ending in CRLF).
+async fn sign_in(addr: std::net::SocketAddr, username: &str, password: &str) -> Result<(Client, String), BenchError> {
+    let setup = |m: String| BenchError::Setup(m);
+    let mut client = Client::connect(addr).await?;
+    let login = serde_json::json!({"username": username, "password": password}).to_string();
+    let (status, head, body) = client
+        .send(
+            "POST",
+            "/api/v1/session",
+            "Content-Type: application/json\r\n",
+            login.as_bytes(),
+        )
+        .await?;
+    if status != 200 {
+        return Err(setup(format!(
+            "signing in answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        )));
+    }
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.trim().split(';').next().map(str::to_string))?
+        })
+        .ok_or_else(|| setup("no session cookie".into()))?;
+    let session: serde_json::Value = serde_json::from_slice(&body).map_err(|e| setup(e.to_string()))?;
+    let csrf = session
+        .get("csrf_token")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| setup("no CSRF token".into()))?
+        .to_string();
+    Ok((client, format!("Cookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\n")))
 }
 
 /// A minimal HTTP/1.1 keep-alive client: GET, status and a `Content-Length` body.

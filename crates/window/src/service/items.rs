@@ -158,7 +158,8 @@ pub fn promise_of(visits: u32, reason: &str, lang: Lang) -> String {
     lang.pick(&p.zh, &p.en).to_string()
 }
 
-pub(crate) async fn department_names(state: &WindowState) -> Result<HashMap<i64, String>> {
+/// The name of every department, by id.
+pub async fn department_names(state: &WindowState) -> Result<HashMap<i64, String>> {
     let load = || async {
         Ok(Some(
             state

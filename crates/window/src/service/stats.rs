@@ -218,11 +218,4 @@ pub async fn export(state: &WindowState, format: Option<&str>) -> Result<(String
     }
 }
 
-/// A CSV cell; a leading = + - @ is escaped so that spreadsheets do not run it as a formula.
-fn csv_cell(v: &str) -> String {
-    if v.starts_with(['=', '+', '-', '@']) {
-        yici_web::sheet::csv_cell(&format!("'{v}"))
-    } else {
-        yici_web::sheet::csv_cell(v)
-    }
-}
+use yici_web::sheet::csv_text_cell as csv_cell;
