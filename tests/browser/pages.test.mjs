@@ -310,7 +310,7 @@ test('flow: the supervisor follows a figure of the dashboard to its cases and ex
 
   const visitor = await contextFor('anonymous');
   await visitor.page.goto(`${base}/`);
-  await nav(visitor.page).getByRole('link', { name: '服务绩效' }).click();
+  await visitor.page.getByRole('main').getByRole('link', { name: /服务绩效/ }).click();
   await visitor.page.waitForURL((u) => new URL(u).pathname === '/performance');
   const text = await visitor.page.locator('main').innerText();
   assert.match(text, /按时办结率/);
