@@ -438,8 +438,9 @@ async function visits() {
     citizen: ['/', '/me/certificates', mine, '/me/data-uses', '/me/cases', `/cases/${demoCase}`,
       `/cases/${demoCase}/evaluate?channel=qr`],
     window_clerk: ['/cases', '/cases?status=supplementing', `/cases/${demoCase}`, made.transfer],
-    approver: ['/tasks'],
-    supervisor: ['/supervision', '/supervision/cases?figure=concluded', '/supervision/reviews'],
+    approver: ['/tasks', '/supervision/alerts'],
+    supervisor: ['/supervision', '/supervision/cases?figure=concluded', '/supervision/reviews',
+      '/supervision/assessment'],
   };
 }
 

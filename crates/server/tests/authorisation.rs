@@ -798,6 +798,11 @@ async fn every_role_every_endpoint(app: App) {
         ("/supervision", SUPERVISOR | OP | CITY_OP | DEPT_SUP),
         ("/supervision/cases?figure=open", SUPERVISOR | OP | CITY_OP | DEPT_SUP),
         ("/supervision/reviews", APPROVER | SUPERVISOR | DEPT_SUP),
+        ("/supervision/assessment", SUPERVISOR | OP | CITY_OP | DEPT_SUP),
+        (
+            "/supervision/alerts",
+            SUPERVISOR | OP | CITY_OP | DEPT_SUP | APPROVER | STEWARD,
+        ),
         ("/items/reviews", OP | CITY_OP),
         ("/items/x/edit", STEWARD),
     ];
@@ -823,6 +828,11 @@ async fn every_role_every_endpoint(app: App) {
         ("/cases/x/do/accept", CLERK),
         // Only a party rates a case.
         ("/cases/x/evaluate", 0),
+        // Supervisors assess and inspect in their scope; a province's set the weights.
+        ("/supervision/assessment/run", SUPERVISOR),
+        ("/supervision/assessment/weights", SUPERVISOR),
+        ("/supervision/assessment/inspections", SUPERVISOR | DEPT_SUP),
+        ("/supervision/assessment/follow-up", SUPERVISOR | DEPT_SUP),
         ("/sharing/requests", STEWARD),
         (
             "/sharing/requests/999999/approve",

@@ -717,6 +717,14 @@ async fn metrics_agree_with_the_cases(app: App) {
         .filter(|v| ["received", "supplementing", "processing"].contains(&v["status"].as_str().unwrap()))
         .count();
     assert_eq!(c["open"], open, "{m}");
+    // Sharing: the requests made to the providers, as the exchange holds them.
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM sharing_requests WHERE status IN (2, 3, 5)")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let answered: i64 = sqlx::Row::try_get(&row, "n").unwrap();
+    assert_eq!(m["sharing"]["answered"], answered, "{m}");
+    assert!(m["sharing"]["requests"].as_i64().unwrap() >= answered, "{m}");
     // The operations figures for Prometheus read the same facts.
     yici_server::jobs::read_figures(&app.state).await;
     let prometheus = app.get("/metrics", Auth::None).await.text;
@@ -1045,6 +1053,13 @@ async fn an_overdue_case_is_told_once(app: App) {
             .status,
         StatusCode::FORBIDDEN
     );
+    // The page lists the department's alerts, each linked to where to act.
+    let page = app.page("/supervision/alerts", Some(&approver)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    for a in own {
+        let link = format!("href=\"{}\"", a["link"].as_str().unwrap());
+        assert!(page.text.contains(&link), "{link}: {}", page.text);
+    }
 }
 on_both_at_a_fixed_clock!(an_overdue_case_is_told_once);
 
@@ -1170,6 +1185,34 @@ async fn departments_are_assessed_with_versioned_weights(app: App) {
         .await
         .json();
     assert_eq!(listed["total"], 1);
+
+    // The page: the ranking of the newest assessment, its forms; a form refused keeps its input
+    // and marks the field; a form accepted goes back to the page.
+    let page = app.page("/supervision/assessment", Some(&supervisor)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("考核排名") && page.text.contains("督察记录") && page.text.contains("调整考核权重"));
+    assert!(page.text.contains("补正告知超过一次"), "the inspection is listed");
+    let refused = app
+        .form(
+            "/supervision/assessment/weights",
+            &supervisor,
+            &[("weights.on_time_rate", "many"), ("weights.fetched_share", "5")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::OK, "shown again: {}", refused.text);
+    assert!(refused.text.contains("aria-invalid=\"true\"") && refused.text.contains("value=\"many\""));
+    let ran = app.form("/supervision/assessment/run", &supervisor, &[]).await;
+    assert_eq!(ran.status, StatusCode::SEE_OTHER, "{}", ran.text);
+    assert!(
+        ran.headers[axum::http::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/supervision/assessment?id=")
+    );
+    let ranking_csv = app
+        .page("/supervision/assessment?table=ranking&format=csv", Some(&supervisor))
+        .await;
+    assert!(ranking_csv.text.contains("得分"), "{}", ranking_csv.text);
 
     // Only supervisors assess and inspect.
     let approver = app.login("approver").await;

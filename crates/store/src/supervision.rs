@@ -828,16 +828,18 @@ pub(crate) async fn evaluation_daily_in(
     Ok(())
 }
 
-/// A sharing request as the metrics read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SharingFact {
-    pub status: i64,
-    /// The last day of the provider's answer period (YYYY-MM-DD).
-    pub deadline: String,
-    pub created_at: i64,
-    /// When it was last changed: for a decided request, when it was decided.
-    pub updated_at: i64,
+/// The sharing requests of a cut: how many were made, and those answered counted per day asked,
+/// day answered (China dates, as days since 1970-01-01) and deadline, for the working days of
+/// each to be counted once per group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharingSums {
+    pub requests: i64,
+    /// (day asked, day answered, deadline YYYY-MM-DD, how many).
+    pub answered: Vec<(i64, i64, String, i64)>,
 }
+
+/// The China date of a time in microseconds, as days since 1970-01-01, in SQL.
+const CHINA_DAY: &str = "(({t} + 28800000000) / 86400000000)";
 
 /// Exchange calls of one consumer system on one resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -859,34 +861,60 @@ pub struct CertificateCounts {
 }
 
 impl Store {
-    /// The sharing requests made in `[from, to)` (microseconds) to the providers in `cut`.
-    pub async fn sharing_facts(&self, cut: &Cut, (from, to): (i64, i64)) -> Result<Vec<SharingFact>> {
+    /// The sharing requests made in `[from, to)` (microseconds) to the providers in `cut`, and
+    /// those of them answered (a status in `answered`) by day asked, day answered and deadline.
+    pub async fn sharing_sums(&self, cut: &Cut, (from, to): (i64, i64), answered: &[i64]) -> Result<SharingSums> {
+        let requests = "(SELECT s.status, s.deadline, s.created_at, s.updated_at, s.provider_department_id AS department_id,
+             d.region_code AS region_code FROM sharing_requests s JOIN departments d ON d.id = s.provider_department_id) x";
         let mut binds = Binds::default();
         let mut conditions = cut_conditions(cut, "", None, &mut binds);
         conditions.push(format!("created_at >= {}", binds.int(from)));
         conditions.push(format!("created_at < {}", binds.int(to)));
+        let counted = binds.len();
+        let total = get_i64(
+            &binds
+                .query(
+                    format!(
+                        "SELECT COUNT(*) AS n FROM {requests} WHERE {}",
+                        conditions.join(" AND ")
+                    ),
+                    counted,
+                )
+                .fetch_one(self.pool())
+                .await?,
+            "n",
+        )?;
+        let statuses: Vec<String> = answered.iter().map(|s| binds.int(*s)).collect();
+        conditions.push(format!("status IN ({})", statuses.join(", ")));
+        let (asked, replied) = (
+            CHINA_DAY.replace("{t}", "created_at"),
+            CHINA_DAY.replace("{t}", "updated_at"),
+        );
         let rows = binds
             .query(
                 format!(
-                    "SELECT status, deadline, created_at, updated_at FROM (SELECT s.status, s.deadline, s.created_at,
-                     s.updated_at, s.provider_department_id AS department_id, d.region_code AS region_code
-                     FROM sharing_requests s JOIN departments d ON d.id = s.provider_department_id) x WHERE {}",
+                    "SELECT {asked} AS asked, {replied} AS replied, deadline, COUNT(*) AS n FROM {requests}
+                     WHERE {} GROUP BY {asked}, {replied}, deadline",
                     conditions.join(" AND ")
                 ),
                 binds.len(),
             )
             .fetch_all(self.pool())
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SharingFact {
-                    status: get_i64(r, "status")?,
-                    deadline: get_str(r, "deadline")?,
-                    created_at: get_i64(r, "created_at")?,
-                    updated_at: get_i64(r, "updated_at")?,
+        Ok(SharingSums {
+            requests: total,
+            answered: rows
+                .iter()
+                .map(|r| {
+                    Ok((
+                        get_i64(r, "asked")?,
+                        get_i64(r, "replied")?,
+                        get_str(r, "deadline")?,
+                        get_i64(r, "n")?,
+                    ))
                 })
-            })
-            .collect()
+                .collect::<Result<_>>()?,
+        })
     }
 
     /// Requests to the providers in `cut` still awaiting the provider (status `pending`) whose
@@ -915,13 +943,20 @@ impl Store {
     /// resource and consumer system, most first (at most `limit`).
     pub async fn exchange_calls(&self, cut: &Cut, limit: i64) -> Result<Vec<CallCount>> {
         let mut binds = Binds::default();
-        let conditions = cut_conditions(cut, "r.", Some("u.day"), &mut binds);
+        // The days first, summed per grant; then the grants' resources within the cut.
+        let days = format!(
+            "day >= {} AND day <= {}",
+            binds.text(cut.from_day.clone()),
+            binds.text(cut.to_day.clone())
+        );
+        let conditions = cut_conditions(cut, "r.", None, &mut binds);
         let limit = binds.int(limit);
         let rows = binds
             .query(
                 format!(
                     "SELECT g.resource_id, r.name AS resource, sy.name AS system, cd.name AS consumer, {}
-                     FROM grant_usage u JOIN grants g ON g.id = u.grant_id
+                     FROM (SELECT grant_id, SUM(used) AS used FROM grant_usage WHERE {days} GROUP BY grant_id) u
+                     JOIN grants g ON g.id = u.grant_id
                      JOIN catalogue_resources r ON r.id = g.resource_id
                      JOIN systems sy ON sy.id = g.system_id JOIN departments cd ON cd.id = sy.department_id
                      WHERE {} GROUP BY g.resource_id, r.name, sy.name, cd.name ORDER BY calls DESC, g.resource_id

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use yici_core::Lang;
 use yici_core::cases::CaseStatus;
 use yici_web::extract::Query;
-use yici_web::page::{Cell, FieldView, FilterView, Layout, encode, render};
+use yici_web::page::{Cell, FieldView, FilterView, FormView, Layout, encode, render};
 use yici_web::{ApiResult, Auth};
 use yici_window::WindowState;
 
@@ -64,12 +64,16 @@ pub struct Dashboard {
     pub l: Layout,
     pub crumbs: Vec<(String, String)>,
     pub intro: Vec<String>,
+    /// Where to go from here: (address, label).
+    pub links: Vec<(String, String)>,
     pub filter: Option<FilterView>,
     pub tiles: Vec<Tile>,
     /// (caption, SVG).
     pub charts: Vec<(String, String)>,
     pub tables: Vec<Table>,
     pub more: Option<String>,
+    /// Forms below the tables (POST, then back to the page).
+    pub forms: Vec<FormView>,
 }
 
 /// The query of a page: the cut, which table to export and in what format.
@@ -234,11 +238,13 @@ fn empty(l: Layout) -> Dashboard {
         l,
         crumbs: Vec::new(),
         intro: Vec::new(),
+        links: Vec::new(),
         filter: None,
         tiles: Vec::new(),
         charts: Vec::new(),
         tables: Vec::new(),
         more: None,
+        forms: Vec::new(),
     }
 }
 
@@ -255,12 +261,54 @@ pub async fn dashboard(
     let lang = l.lang;
     let mut page = empty(l);
     page.filter = Some(filter(&state, "/supervision", &q, lang, false).await?);
-    let m = match metrics::metrics(&state, &auth, &q.cut()).await {
-        Ok(m) => m,
+    let ranking = |by: &str| RankingQuery {
+        by: Some(by.to_string()),
+        department: q.department.clone(),
+        region: q.region.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    };
+    let cards = |figure: &str| BehindQuery {
+        figure: Some(figure.into()),
+        department: q.department.clone(),
+        region: q.region.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+        limit: Some(100),
+        offset: None,
+    };
+    // The figures, the trend, the rankings and the cards read at once.
+    let cut = q.cut();
+    let (by_department, by_region, red_cards, yellow_cards) =
+        (ranking("department"), ranking("region"), cards("red"), cards("yellow"));
+    let read = tokio::try_join!(
+        metrics::metrics(&state, &auth, &cut),
+        metrics::trend(&state, &auth, &cut),
+        metrics::ranking(&state, &auth, &by_department),
+        metrics::ranking(&state, &auth, &by_region),
+        metrics::behind(&state, &auth, &red_cards),
+        metrics::behind(&state, &auth, &yellow_cards),
+    );
+    let (m, trend, departments, regions, red_listed, yellow_listed) = match read {
+        Ok(read) => read,
         Err(e) if e.kind == yici_service::Kind::Invalid => return refused(page, &e),
         Err(e) => return Err(e.into()),
     };
     let behind = |figure: &str| q.href("/supervision/cases", &format!("figure={figure}"));
+    page.links = vec![
+        (
+            q.href("/supervision/reviews", ""),
+            lang.pick("评价明细", "Reviews").into(),
+        ),
+        (
+            "/supervision/assessment".into(),
+            lang.pick("考核与督察", "Assessment and inspections").into(),
+        ),
+        (
+            q.href("/performance", ""),
+            lang.pick("公开的服务绩效", "Public performance").into(),
+        ),
+    ];
     let c = &m.cases;
     page.intro.push(match lang {
         Lang::Zh => format!("统计期间 {} 至 {}。在办、黄牌、红牌为当前数。", m.from, m.to),
@@ -392,7 +440,6 @@ pub async fn dashboard(
         ),
     });
 
-    let trend = metrics::trend(&state, &auth, &q.cut()).await?;
     let days: Vec<String> = trend.points.iter().map(|p| p.day.clone()).collect();
     page.charts.push((
         lang.pick("每日收件与办结", "Cases received and concluded each day")
@@ -413,14 +460,6 @@ pub async fn dashboard(
             ],
         ),
     ));
-    let ranking = |by: &str| RankingQuery {
-        by: Some(by.to_string()),
-        department: q.department.clone(),
-        region: q.region.clone(),
-        from: q.from.clone(),
-        to: q.to.clone(),
-    };
-    let departments = metrics::ranking(&state, &auth, &ranking("department")).await?;
     page.charts.push((
         lang.pick("各部门按时办结率", "On-time rate by department").to_string(),
         chart::bars(
@@ -434,7 +473,6 @@ pub async fn dashboard(
                 .collect::<Vec<_>>(),
         ),
     ));
-    let regions = metrics::ranking(&state, &auth, &ranking("region")).await?;
     let head =
         |cols: &[(&str, &str)]| -> Vec<String> { cols.iter().map(|(zh, en)| lang.pick(zh, en).to_string()).collect() };
     let ranking_head = head(&[
@@ -504,21 +542,7 @@ pub async fn dashboard(
     });
     // The red and yellow cards: the open cases past or near their deadline.
     let mut cards = Vec::new();
-    for figure in ["red", "yellow"] {
-        let listed = metrics::behind(
-            &state,
-            &auth,
-            &BehindQuery {
-                figure: Some(figure.into()),
-                department: q.department.clone(),
-                region: q.region.clone(),
-                from: q.from.clone(),
-                to: q.to.clone(),
-                limit: Some(100),
-                offset: None,
-            },
-        )
-        .await?;
+    for (figure, listed) in [("red", red_listed), ("yellow", yellow_listed)] {
         for f in listed.items {
             cards.push(vec![
                 Cell::text(if figure == "red" {
@@ -893,6 +917,595 @@ pub async fn performance(
             })
             .collect(),
         csv: q.href("/performance", "format=csv"),
+    });
+    answer(page, &q, StatusCode::OK)
+}
+
+/// Which assessment the assessment page shows (the newest when left out).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AssessmentQuery {
+    pub id: Option<i64>,
+    pub table: Option<String>,
+    pub format: Option<String>,
+}
+
+/// A form's pairs as a lookup.
+fn field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// A field of one of the page's forms, its element id prefixed so that forms sharing a field
+/// name keep their ids apart.
+fn form_field(form: &str, name: &str, label: &str, value: &str) -> FieldView {
+    FieldView {
+        id: format!("{form}-{}", name.replace('.', "-")),
+        ..FieldView::text(name, label, "", value)
+    }
+}
+
+/// The assessment page (`/supervision/assessment`): the weights in force, an assessment's
+/// ranking, the assessments run, the inspections; the forms to run an assessment, set new
+/// weights, record an inspection and its follow-up. A form refused is shown again with its
+/// input and the fields marked.
+pub async fn assessment_page(
+    State(state): State<WindowState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<AssessmentQuery>,
+) -> ApiResult<Response> {
+    let page = assessment_view(&state, &auth, &headers, q.id, None).await?;
+    let as_page = PageQuery {
+        table: q.table.clone(),
+        format: q.format.clone(),
+        ..Default::default()
+    };
+    answer(page, &as_page, StatusCode::OK)
+}
+
+/// Which form was refused, with the error and the input.
+type Refused<'a> = (&'a str, &'a yici_service::Error, &'a [(String, String)]);
+
+async fn assessment_view(
+    state: &WindowState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    id: Option<i64>,
+    refused: Option<Refused<'_>>,
+) -> ApiResult<Dashboard> {
+    use crate::assessment::{self, WEIGHABLE};
+    let l = Layout::new(
+        auth,
+        headers,
+        "/supervision",
+        "督察考核：考核与督察",
+        "Supervision: assessment",
+    );
+    let lang = l.lang;
+    let mut page = empty(l);
+    page.crumbs = vec![("/supervision".into(), lang.pick("督察考核", "Supervision").into())];
+    let weights = assessment::weights(state, auth).await?;
+    let w = &weights.current;
+    page.intro.push(format!(
+        "{}{}：{}",
+        lang.pick("现行考核权重 第", "Weights in force, version "),
+        w.version,
+        WEIGHABLE
+            .iter()
+            .map(|(k, zh, en)| format!("{} {}", lang.pick(zh, en), w.weights.get(*k).copied().unwrap_or(0.0)))
+            .collect::<Vec<_>>()
+            .join("，")
+    ));
+    let all = assessment::assessments(state, auth).await?;
+    let shown = match id {
+        Some(id) => Some(assessment::assessment(state, auth, id).await?),
+        None => all.first().cloned(),
+    };
+    let mut head: Vec<String> = vec![
+        lang.pick("排名", "Rank").into(),
+        lang.pick("部门", "Department").into(),
+        lang.pick("得分", "Score").into(),
+    ];
+    head.extend(WEIGHABLE.iter().map(|(_, zh, en)| lang.pick(zh, en).to_string()));
+    let lines: Vec<assessment::AssessedDepartment> = shown
+        .as_ref()
+        .and_then(|a| serde_json::from_value(a.results.clone()).ok())
+        .unwrap_or_default();
+    if let Some(a) = &shown {
+        page.intro.push(match lang {
+            Lang::Zh => format!(
+                "考核 {}：{} 至 {}，区划 {}，采用第 {} 版权重。",
+                a.id,
+                a.from_day,
+                a.to_day,
+                if a.region_code.is_empty() {
+                    "全部"
+                } else {
+                    &a.region_code
+                },
+                a.weights_version
+            ),
+            Lang::En => format!(
+                "Assessment {}: {} to {}, region {}, weights version {}.",
+                a.id,
+                a.from_day,
+                a.to_day,
+                if a.region_code.is_empty() {
+                    "all"
+                } else {
+                    &a.region_code
+                },
+                a.weights_version
+            ),
+        });
+    }
+    let suffix = shown.as_ref().map(|a| format!("id={}&", a.id)).unwrap_or_default();
+    page.tables.push(Table {
+        id: "ranking",
+        caption: lang.pick("考核排名", "Assessment ranking").into(),
+        head,
+        rows: lines
+            .iter()
+            .map(|d| {
+                let mut cells = vec![
+                    Cell::text(d.rank.to_string()),
+                    Cell::link(&d.name, format!("/supervision?department={}", encode(&d.department_id))),
+                    Cell::text(format!("{:.1}", d.score)),
+                ];
+                cells.extend(
+                    WEIGHABLE
+                        .iter()
+                        .map(|(k, ..)| Cell::text(pct(d.metrics.get(*k).copied().unwrap_or(0.0)))),
+                );
+                cells
+            })
+            .collect(),
+        csv: format!("/supervision/assessment?{suffix}table=ranking&format=csv"),
+    });
+    page.tables.push(Table {
+        id: "assessments",
+        caption: lang.pick("历次考核", "Assessments run").into(),
+        head: [
+            ("编号", "Number"),
+            ("期间", "Period"),
+            ("区划", "Region"),
+            ("权重版本", "Weights version"),
+        ]
+        .iter()
+        .map(|(zh, en)| lang.pick(zh, en).to_string())
+        .collect(),
+        rows: all
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::link(a.id.to_string(), format!("/supervision/assessment?id={}", a.id)),
+                    Cell::text(format!("{} – {}", a.from_day, a.to_day)),
+                    Cell::text(&a.region_code),
+                    Cell::text(a.weights_version.to_string()),
+                ]
+            })
+            .collect(),
+        csv: "/supervision/assessment?table=assessments&format=csv".into(),
+    });
+    let inspections = assessment::inspections(state, auth, &Default::default()).await?;
+    let names = yici_window::service::items::department_names(state).await?;
+    let outcome = |o: Option<&str>| match o {
+        Some("rectified") => lang.pick("已整改", "rectified"),
+        Some(_) => lang.pick("未整改", "not rectified"),
+        None => lang.pick("待跟踪", "to follow up"),
+    };
+    let kind = |k: &str| match k {
+        "department" => lang.pick("部门", "department"),
+        "item" => lang.pick("事项", "item"),
+        _ => lang.pick("办件", "case"),
+    };
+    page.tables.push(Table {
+        id: "inspections",
+        caption: lang.pick("督察记录", "Inspections").into(),
+        head: [
+            ("编号", "Number"),
+            ("对象", "Subject"),
+            ("责任部门", "Department"),
+            ("督察发现", "Finding"),
+            ("跟踪期限", "Follow-up by"),
+            ("整改结果", "Outcome"),
+        ]
+        .iter()
+        .map(|(zh, en)| lang.pick(zh, en).to_string())
+        .collect(),
+        rows: inspections
+            .items
+            .iter()
+            .map(|i| {
+                let subject = format!("{} {}", kind(&i.target_kind), i.target_key);
+                vec![
+                    Cell::text(i.id.to_string()),
+                    if i.target_kind == "case" {
+                        Cell::link(subject, format!("/cases/{}", encode(&i.target_key)))
+                    } else {
+                        Cell::text(subject)
+                    },
+                    Cell::text(names.get(&i.department_id).cloned().unwrap_or_default()),
+                    Cell::text(&i.finding),
+                    Cell::text(&i.follow_up_due),
+                    Cell::text(outcome(i.outcome.as_deref())),
+                ]
+            })
+            .collect(),
+        csv: "/supervision/assessment?table=inspections&format=csv".into(),
+    });
+
+    // The forms, each kept as given when it was refused.
+    let given = |form: &str, name: &str, default: &str| match refused {
+        Some((f, _, pairs)) if f == form => field(pairs, name),
+        _ => default.to_string(),
+    };
+    let mut run = FormView::new(
+        "/supervision/assessment/run",
+        lang.pick("开展考核", "Run an assessment"),
+        lang.pick("开展考核", "Run"),
+        vec![
+            form_field("run", "from", lang.pick("开始日期", "From"), &given("run", "from", ""))
+                .kind("date")
+                .optional(),
+            form_field("run", "to", lang.pick("结束日期", "To"), &given("run", "to", ""))
+                .kind("date")
+                .optional(),
+            form_field(
+                "run",
+                "region",
+                lang.pick("行政区划代码", "Region code"),
+                &given("run", "region", ""),
+            )
+            .optional(),
+        ],
+    );
+    let mut weigh = FormView::new(
+        "/supervision/assessment/weights",
+        lang.pick("调整考核权重（形成新版本）", "Set new weights (a new version)"),
+        lang.pick("保存新权重", "Save the new weights"),
+        WEIGHABLE
+            .iter()
+            .map(|(k, zh, en)| {
+                let now = w.weights.get(*k).copied().unwrap_or(0.0).to_string();
+                form_field(
+                    "weigh",
+                    &format!("weights.{k}"),
+                    lang.pick(zh, en),
+                    &given("weigh", &format!("weights.{k}"), &now),
+                )
+                .kind("number")
+            })
+            .chain([form_field(
+                "weigh",
+                "note",
+                lang.pick("调整理由", "Why"),
+                &given("weigh", "note", ""),
+            )
+            .optional()])
+            .collect(),
+    );
+    let mut inspect = FormView::new(
+        "/supervision/assessment/inspections",
+        lang.pick("记录督察", "Record an inspection"),
+        lang.pick("记录", "Record"),
+        vec![
+            form_field(
+                "inspect",
+                "target_kind",
+                lang.pick("督察对象", "Subject"),
+                &given("inspect", "target_kind", ""),
+            )
+            .select(vec![
+                (String::new(), lang.pick("请选择", "Choose").into()),
+                (
+                    "case".into(),
+                    lang.pick("办件（办件编号）", "a case (its number)").into(),
+                ),
+                (
+                    "item".into(),
+                    lang.pick("事项（实施编码）", "an item (its implementation code)")
+                        .into(),
+                ),
+                (
+                    "department".into(),
+                    lang.pick("部门（部门编号）", "a department (its number)").into(),
+                ),
+            ]),
+            form_field(
+                "inspect",
+                "target_key",
+                lang.pick(
+                    "办件编号、实施编码或部门编号",
+                    "Case number, implementation code or department number",
+                ),
+                &given("inspect", "target_key", ""),
+            ),
+            form_field(
+                "inspect",
+                "finding",
+                lang.pick("督察发现", "Finding"),
+                &given("inspect", "finding", ""),
+            )
+            .kind("textarea"),
+            form_field(
+                "inspect",
+                "follow_up_due",
+                lang.pick("跟踪期限", "Follow up by"),
+                &given("inspect", "follow_up_due", ""),
+            )
+            .kind("date"),
+        ],
+    );
+    let open: Vec<(String, String)> = std::iter::once((String::new(), lang.pick("请选择", "Choose").to_string()))
+        .chain(inspections.items.iter().filter(|i| i.outcome.is_none()).map(|i| {
+            (
+                i.id.to_string(),
+                format!("{} {} {}", i.id, kind(&i.target_kind), i.target_key),
+            )
+        }))
+        .collect();
+    let mut follow = FormView::new(
+        "/supervision/assessment/follow-up",
+        lang.pick("督察跟踪", "Follow up an inspection"),
+        lang.pick("记录结果", "Record the outcome"),
+        vec![
+            form_field(
+                "follow",
+                "inspection",
+                lang.pick("督察记录", "Inspection"),
+                &given("follow", "inspection", ""),
+            )
+            .select(open),
+            form_field(
+                "follow",
+                "outcome",
+                lang.pick("整改结果", "Outcome"),
+                &given("follow", "outcome", ""),
+            )
+            .select(vec![
+                (String::new(), lang.pick("请选择", "Choose").into()),
+                ("rectified".into(), lang.pick("已整改", "rectified").into()),
+                ("not_rectified".into(), lang.pick("未整改", "not rectified").into()),
+            ]),
+            form_field(
+                "follow",
+                "note",
+                lang.pick("说明", "Note"),
+                &given("follow", "note", ""),
+            )
+            .optional(),
+        ],
+    );
+    if let Some((form, e, _)) = refused {
+        let target = match form {
+            "run" => &mut run,
+            "weigh" => &mut weigh,
+            "inspect" => &mut inspect,
+            _ => &mut follow,
+        };
+        *target = std::mem::replace(target, FormView::new("", "", "", Vec::new())).with_error(e, lang);
+    }
+    // Only the forms the reader may use.
+    use yici_core::authz::{Permission::ManageAssessment, Target};
+    if auth.require(ManageAssessment, &Target::OwnScope).is_ok() {
+        page.forms = vec![run, inspect, follow];
+        if auth.require(ManageAssessment, &Target::Platform).is_ok() {
+            page.forms.insert(1, weigh);
+        }
+    }
+    Ok(page)
+}
+
+/// After a form: back to the page, or the page again with the form marked.
+async fn after_form(
+    state: &WindowState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    form: &str,
+    pairs: &[(String, String)],
+    result: yici_service::Result<Option<i64>>,
+) -> ApiResult<Response> {
+    match result {
+        Ok(id) => {
+            let to = id.map_or_else(
+                || "/supervision/assessment".to_string(),
+                |id| format!("/supervision/assessment?id={id}"),
+            );
+            Ok(axum::response::Redirect::to(&to).into_response())
+        }
+        Err(e) if matches!(e.kind, yici_service::Kind::Invalid | yici_service::Kind::Conflict) => {
+            let page = assessment_view(state, auth, headers, None, Some((form, &e, pairs))).await?;
+            Ok(render(
+                yici_web::page::shown_again(StatusCode::UNPROCESSABLE_ENTITY),
+                &page,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form to run an assessment.
+pub async fn assessment_run(
+    State(state): State<WindowState>,
+    auth: Auth,
+    headers: HeaderMap,
+    yici_web::extract::Form(pairs): yici_web::extract::Form<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    let some = |v: String| (!v.is_empty()).then_some(v);
+    let input = crate::assessment::AssessInput {
+        from: some(field(&pairs, "from")),
+        to: some(field(&pairs, "to")),
+        region: some(field(&pairs, "region")),
+    };
+    let result = crate::assessment::assess(&state, &auth, input)
+        .await
+        .map(|a| Some(a.id));
+    after_form(&state, &auth, &headers, "run", &pairs, result).await
+}
+
+/// The form to set new weights.
+pub async fn assessment_weights(
+    State(state): State<WindowState>,
+    auth: Auth,
+    headers: HeaderMap,
+    yici_web::extract::Form(pairs): yici_web::extract::Form<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    // The role first: what the form holds is judged only for those who may send it.
+    auth.require(
+        yici_core::authz::Permission::ManageAssessment,
+        &yici_core::authz::Target::Platform,
+    )?;
+    let mut weights = std::collections::BTreeMap::new();
+    let mut unreadable = Vec::new();
+    for (k, ..) in crate::assessment::WEIGHABLE {
+        let name = format!("weights.{k}");
+        let text = field(&pairs, &name);
+        match text.parse::<f64>() {
+            Ok(v) => {
+                weights.insert(k.to_string(), v);
+            }
+            Err(_) if text.is_empty() => {}
+            Err(_) => unreadable.push(yici_service::FieldError::new(&name, "应为数字", "A number")),
+        }
+    }
+    let result = if unreadable.is_empty() {
+        crate::assessment::set_weights(
+            &state,
+            &auth,
+            crate::assessment::WeightsInput {
+                weights,
+                note: field(&pairs, "note"),
+            },
+        )
+        .await
+        .map(|_| None)
+    } else {
+        Err(yici_service::Error::validation(unreadable))
+    };
+    after_form(&state, &auth, &headers, "weigh", &pairs, result).await
+}
+
+/// The form to record an inspection.
+pub async fn assessment_inspect(
+    State(state): State<WindowState>,
+    auth: Auth,
+    headers: HeaderMap,
+    yici_web::extract::Form(pairs): yici_web::extract::Form<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    let input = crate::assessment::InspectionInput {
+        target_kind: field(&pairs, "target_kind"),
+        target_key: field(&pairs, "target_key"),
+        finding: field(&pairs, "finding"),
+        follow_up_due: field(&pairs, "follow_up_due"),
+    };
+    let result = crate::assessment::record_inspection(&state, &auth, input)
+        .await
+        .map(|_| None);
+    after_form(&state, &auth, &headers, "inspect", &pairs, result).await
+}
+
+/// The form to record an inspection's follow-up.
+pub async fn assessment_follow_up(
+    State(state): State<WindowState>,
+    auth: Auth,
+    headers: HeaderMap,
+    yici_web::extract::Form(pairs): yici_web::extract::Form<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    auth.require(
+        yici_core::authz::Permission::ManageAssessment,
+        &yici_core::authz::Target::OwnScope,
+    )?;
+    let result = match field(&pairs, "inspection").parse::<i64>() {
+        Ok(id) => {
+            let input = crate::assessment::FollowUpInput {
+                outcome: field(&pairs, "outcome"),
+                note: field(&pairs, "note"),
+            };
+            crate::assessment::follow_up(&state, &auth, id, input)
+                .await
+                .map(|_| None)
+        }
+        Err(_) => Err(yici_service::Error::field(
+            "inspection",
+            "请选择督察记录",
+            "Choose an inspection",
+        )),
+    };
+    after_form(&state, &auth, &headers, "follow", &pairs, result).await
+}
+
+/// The alerts page (`/supervision/alerts`): what turned yellow or red in the reader's
+/// departments and scope, the newest first, each linked to the page to act on it.
+pub async fn alerts_page(
+    State(state): State<WindowState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Response> {
+    let l = Layout::new(&auth, &headers, "/supervision/alerts", "超期预警", "Deadline alerts");
+    let lang = l.lang;
+    let mut page = empty(l);
+    let csv_all = q.format.as_deref() == Some("csv");
+    let list = metrics::alerts(
+        &state,
+        &auth,
+        &metrics::AlertQuery {
+            limit: Some(if csv_all { 10_000 } else { 100 }),
+            offset: q.offset,
+        },
+    )
+    .await?;
+    let names = yici_window::service::items::department_names(&state).await?;
+    page.intro.push(match lang {
+        Lang::Zh => format!("共 {} 条预警：黄牌为剩余不超过1个工作日，红牌为已超期。", list.total),
+        Lang::En => format!(
+            "{} alerts: yellow is one working day or less left, red is past the deadline.",
+            list.total
+        ),
+    });
+    let kind = |k: &str| match k {
+        "case" => lang.pick("办件", "case"),
+        "task" => lang.pick("审批环节", "approval task"),
+        "sharing" => lang.pick("共享申请", "sharing request"),
+        _ => lang.pick("差评整改", "rectification"),
+    };
+    page.tables.push(Table {
+        id: "alerts",
+        caption: lang.pick("预警", "Alerts").into(),
+        head: [
+            ("日期", "Day"),
+            ("牌", "Card"),
+            ("类别", "Kind"),
+            ("事项", "What"),
+            ("责任部门", "Department"),
+            ("期限", "Deadline"),
+        ]
+        .iter()
+        .map(|(zh, en)| lang.pick(zh, en).to_string())
+        .collect(),
+        rows: list
+            .items
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::text(&a.day),
+                    Cell::text(if a.colour == "red" {
+                        lang.pick("红牌", "red")
+                    } else {
+                        lang.pick("黄牌", "yellow")
+                    }),
+                    Cell::text(kind(&a.kind)),
+                    Cell::link(&a.title, &a.link),
+                    Cell::text(names.get(&a.department_id).cloned().unwrap_or_default()),
+                    Cell::text(&a.due_day),
+                ]
+            })
+            .collect(),
+        csv: "/supervision/alerts?format=csv".into(),
     });
     answer(page, &q, StatusCode::OK)
 }

@@ -62,6 +62,12 @@ where
                 .get("/supervision", dashboard::dashboard)
                 .get("/supervision/cases", dashboard::cases_behind)
                 .get("/supervision/reviews", dashboard::reviews_behind)
+                .get("/supervision/alerts", dashboard::alerts_page)
+                .get("/supervision/assessment", dashboard::assessment_page)
+                .post("/supervision/assessment/run", dashboard::assessment_run)
+                .post("/supervision/assessment/weights", dashboard::assessment_weights)
+                .post("/supervision/assessment/inspections", dashboard::assessment_inspect)
+                .post("/supervision/assessment/follow-up", dashboard::assessment_follow_up)
                 .get("/performance", dashboard::performance),
         )
 }
@@ -113,12 +119,14 @@ pub fn jobs(state: &WindowState) -> Vec<yici_service::jobs::Job> {
     )]
 }
 
-/// The menu entries of the pages: the dashboard for supervisors and operators, the public
-/// performance page for everyone.
+/// The menu entries of the pages: the dashboard for supervisors and operators, the alerts for
+/// them and the departments' approvers and data stewards, the public performance page for
+/// everyone.
 pub fn menu() -> Vec<yici_web::menu::MenuEntry> {
-    use yici_core::authz::Permission::ReadMetrics;
+    use yici_core::authz::Permission::{ReadAlerts, ReadMetrics};
     vec![
         yici_web::menu::MenuEntry::new("/supervision", "督察考核", "Supervision", &[ReadMetrics]),
+        yici_web::menu::MenuEntry::new("/supervision/alerts", "超期预警", "Deadline alerts", &[ReadAlerts]),
         yici_web::menu::MenuEntry::new("/performance", "服务绩效", "Service performance", &[]),
     ]
 }

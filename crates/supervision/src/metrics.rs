@@ -387,39 +387,39 @@ async fn compute(state: &WindowState, w: &Window, reach: Vec<Reach>) -> Result<M
     let calendar = calendar(state).await?;
     let today = state.clock.today();
     let (red_before, yellow) = (day_text(today), day_text(yellow_until(&calendar, today)));
-    let sums = state.store.case_sums(&cut, Group::All, Source::Daily).await?;
+    let span = (china_midnight(w.from), china_midnight(w.to.succ_opt().unwrap_or(w.to)));
+    // The parts read different tables: they are read at once.
+    let (sums, now, tasks, evaluations, sharing, certificates, items) = tokio::try_join!(
+        async { Ok::<_, Error>(state.store.case_sums(&cut, Group::All, Source::Daily).await?) },
+        async {
+            Ok(state
+                .store
+                .deadline_counts(&cut, false, Group::All, (&red_before, &yellow))
+                .await?)
+        },
+        async {
+            Ok(state
+                .store
+                .deadline_counts(&cut, true, Group::All, (&red_before, &yellow))
+                .await?)
+        },
+        async { Ok(state.store.evaluation_sums(&cut, Group::All, Source::Daily).await?) },
+        sharing(state, &cut, span, &calendar, today),
+        async { Ok(state.store.certificate_counts(&cut, span).await?) },
+        items(state, w, &cut.reach),
+    )?;
     let mut cases = CaseMetrics::of(&sums.into_values().next().unwrap_or_default());
-    let now = state
-        .store
-        .deadline_counts(&cut, false, Group::All, (&red_before, &yellow))
-        .await?;
     let (open, yellow_n, red) = now.into_values().next().unwrap_or_default();
     (cases.open, cases.yellow, cases.red, cases.overdue) = (open, yellow_n, red, red);
-    let tasks = state
-        .store
-        .deadline_counts(&cut, true, Group::All, (&red_before, &yellow))
-        .await?;
     (cases.open_tasks, cases.yellow_tasks, cases.red_tasks) = tasks.into_values().next().unwrap_or_default();
-    let evaluations = EvaluationMetrics::of(
-        &state
-            .store
-            .evaluation_sums(&cut, Group::All, Source::Daily)
-            .await?
-            .into_values()
-            .next()
-            .unwrap_or_default(),
-    );
-    let span = (china_midnight(w.from), china_midnight(w.to.succ_opt().unwrap_or(w.to)));
-    let sharing = sharing(state, &cut, span, &calendar, today).await?;
-    let certificates = state.store.certificate_counts(&cut, span).await?;
     Ok(Metrics {
         from: cut.from_day.clone(),
         to: cut.to_day.clone(),
         department_id: w.department_id,
         region_code: w.region.as_ref().map(|r| r.as_str().to_string()),
-        items: items(state, w, &cut.reach).await?,
+        items,
         cases,
-        evaluations,
+        evaluations: EvaluationMetrics::of(&evaluations.into_values().next().unwrap_or_default()),
         sharing,
         certificates,
     })
@@ -432,32 +432,42 @@ async fn sharing(
     calendar: &WorkingCalendar,
     today: NaiveDate,
 ) -> Result<SharingMetrics> {
-    let requests = state.store.sharing_facts(cut, span).await?;
     let answered_codes = [
         RequestStatus::Granted,
         RequestStatus::PartiallyGranted,
         RequestStatus::Refused,
     ]
     .map(|s| s.code());
-    let answered: Vec<_> = requests.iter().filter(|r| answered_codes.contains(&r.status)).collect();
-    let mut days = 0;
-    let mut in_time = 0;
-    for r in &answered {
-        let (asked, answer) = (china_date(r.created_at), china_date(r.updated_at));
-        days += calendar.working_days_between(asked, answer).unwrap_or(0).max(0);
-        in_time += i64::from(day_text(answer) <= r.deadline);
+    let today_text = day_text(today);
+    let (sums, overdue, calls) = tokio::try_join!(
+        state.store.sharing_sums(cut, span, &answered_codes),
+        state
+            .store
+            .sharing_overdue(cut, RequestStatus::Pending.code(), &today_text),
+        state.store.exchange_calls(cut, 50),
+    )?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let day = |n: i64| {
+        epoch
+            .checked_add_days(chrono::Days::new(n.max(0) as u64))
+            .unwrap_or(epoch)
+    };
+    let (mut n, mut days, mut in_time) = (0, 0, 0);
+    for (asked, replied, deadline, count) in &sums.answered {
+        let (asked, replied) = (day(*asked), day(*replied));
+        n += count;
+        days += count * calendar.working_days_between(asked, replied).unwrap_or(0).max(0);
+        if day_text(replied) <= *deadline {
+            in_time += count;
+        }
     }
-    let n = answered.len() as i64;
     Ok(SharingMetrics {
-        requests: requests.len() as i64,
+        requests: sums.requests,
         answered: n,
         mean_response_days: share(days, n),
         answered_in_time_share: share(in_time, n),
-        overdue: state
-            .store
-            .sharing_overdue(cut, RequestStatus::Pending.code(), &day_text(today))
-            .await?,
-        calls: state.store.exchange_calls(cut, 50).await?,
+        overdue,
+        calls,
     })
 }
 
