@@ -617,22 +617,22 @@ pub async fn cases_behind(
     page.crumbs = vec![(q.href("/supervision", ""), lang.pick("督察考核", "Supervision").into())];
     page.filter = Some(filter(&state, "/supervision/cases", &q, lang, true).await?);
     let csv_all = q.format.as_deref() == Some("csv");
-    let listed = match metrics::behind(
-        &state,
-        &auth,
-        &BehindQuery {
-            figure: q.figure.clone(),
-            department: q.department.clone(),
-            region: q.region.clone(),
-            from: q.from.clone(),
-            to: q.to.clone(),
-            // The CSV has every row; the page fifty.
-            limit: Some(if csv_all { 10_000 } else { 50 }),
-            offset: q.offset,
-        },
-    )
-    .await
-    {
+    let wanted = BehindQuery {
+        figure: q.figure.clone(),
+        department: q.department.clone(),
+        region: q.region.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+        limit: Some(50),
+        offset: q.offset,
+    };
+    // The CSV has every row (up to the export's most); the page fifty.
+    let listed = if csv_all {
+        metrics::behind_export(&state, &auth, &wanted).await
+    } else {
+        metrics::behind(&state, &auth, &wanted).await
+    };
+    let listed = match listed {
         Ok(l) => l,
         Err(e) if e.kind == yici_service::Kind::Invalid => return refused(page, &e),
         Err(e) => return Err(e.into()),
@@ -751,8 +751,10 @@ pub async fn reviews_behind(
         Err(e) => return Err(e.into()),
     };
     let names = yici_window::service::items::department_names(&state).await?;
-    page.intro
-        .push(format!("{} {}", list.total, lang.pick("条评价", "reviews")));
+    page.intro.push(match lang {
+        Lang::Zh => format!("共 {} 条评价，列出最新的 {} 条。", list.total, list.items.len()),
+        Lang::En => format!("{} reviews; the newest {} are listed.", list.total, list.items.len()),
+    });
     let bad = q
         .bad
         .as_deref()
@@ -1450,15 +1452,19 @@ pub async fn alerts_page(
     let lang = l.lang;
     let mut page = empty(l);
     let csv_all = q.format.as_deref() == Some("csv");
-    let list = metrics::alerts(
-        &state,
-        &auth,
-        &metrics::AlertQuery {
-            limit: Some(if csv_all { 10_000 } else { 100 }),
+    let list = if csv_all {
+        metrics::alerts_export(&state, &auth).await?
+    } else {
+        let page = metrics::AlertQuery {
+            limit: Some(100),
             offset: q.offset,
-        },
-    )
-    .await?;
+        };
+        metrics::alerts(&state, &auth, &page).await?
+    };
+    let offset = q.offset.unwrap_or(0).max(0);
+    if !csv_all && offset + 100 < list.total {
+        page.more = Some(format!("/supervision/alerts?offset={}", offset + 100));
+    }
     let names = yici_window::service::items::department_names(&state).await?;
     page.intro.push(match lang {
         Lang::Zh => format!("共 {} 条预警：黄牌为剩余不超过1个工作日，红牌为已超期。", list.total),

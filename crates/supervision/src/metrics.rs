@@ -613,8 +613,29 @@ impl From<CaseFacts> for CaseFactsView {
     }
 }
 
-/// The cases behind a figure of the metrics, in the reader's scope.
+/// The most rows of an export (CSV) of a drill-down or of the alerts.
+pub const EXPORT_ROWS: i64 = 10_000;
+
+/// The cases behind a figure of the metrics, in the reader's scope, a page of them.
 pub async fn behind(state: &WindowState, caller: &Caller, q: &BehindQuery) -> Result<CasesBehind> {
+    behind_in(state, caller, q, yici_store::Page::new(q.limit, q.offset)).await
+}
+
+/// The same, the first [`EXPORT_ROWS`] for an export.
+pub async fn behind_export(state: &WindowState, caller: &Caller, q: &BehindQuery) -> Result<CasesBehind> {
+    let page = yici_store::Page {
+        limit: EXPORT_ROWS,
+        offset: 0,
+    };
+    behind_in(state, caller, q, page).await
+}
+
+async fn behind_in(
+    state: &WindowState,
+    caller: &Caller,
+    q: &BehindQuery,
+    page: yici_store::Page,
+) -> Result<CasesBehind> {
     let reach = reach(caller)?;
     let mut errors = Vec::new();
     let cut_query = CutQuery {
@@ -646,10 +667,7 @@ pub async fn behind(state: &WindowState, caller: &Caller, q: &BehindQuery) -> Re
     };
     current(state).await?;
     let cut = cut_of(&w, reach);
-    let (rows, total) = state
-        .store
-        .case_facts_behind(&cut, &which, yici_store::Page::new(q.limit, q.offset))
-        .await?;
+    let (rows, total) = state.store.case_facts_behind(&cut, &which, page).await?;
     Ok(CasesBehind {
         figure,
         from: cut.from_day,
@@ -1072,6 +1090,19 @@ pub struct AlertQuery {
 /// The alerts of the reader's departments (approvers, data stewards) and of the scope of their
 /// supervisor and operator roles.
 pub async fn alerts(state: &WindowState, caller: &Caller, q: &AlertQuery) -> Result<AlertList> {
+    alerts_in(state, caller, yici_store::Page::new(q.limit, q.offset)).await
+}
+
+/// The same, the first [`EXPORT_ROWS`] for an export.
+pub async fn alerts_export(state: &WindowState, caller: &Caller) -> Result<AlertList> {
+    let page = yici_store::Page {
+        limit: EXPORT_ROWS,
+        offset: 0,
+    };
+    alerts_in(state, caller, page).await
+}
+
+async fn alerts_in(state: &WindowState, caller: &Caller, page: yici_store::Page) -> Result<AlertList> {
     use yici_core::org::{Role, Scope};
     caller.require(Permission::ReadAlerts, &Target::OwnScope)?;
     let reach: Vec<Reach> = caller
@@ -1086,9 +1117,6 @@ pub async fn alerts(state: &WindowState, caller: &Caller, q: &AlertQuery) -> Res
             _ => None,
         })
         .collect();
-    let (items, total) = state
-        .store
-        .alerts_list(&reach, yici_store::Page::new(q.limit, q.offset))
-        .await?;
+    let (items, total) = state.store.alerts_list(&reach, page).await?;
     Ok(AlertList { total, items })
 }
