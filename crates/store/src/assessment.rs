@@ -316,28 +316,12 @@ impl Store {
                 Reach::Department(id) => format!("department_id = {}", binds.int(*id)),
             })
             .collect();
-        let mut filter = format!("WHERE ({})", within.join(" OR "));
+        let mut from = format!("FROM inspections WHERE ({})", within.join(" OR "));
         if let Some(day) = open_before {
-            filter.push_str(&format!(" AND outcome IS NULL AND follow_up_due < {}", binds.text(day)));
+            from.push_str(&format!(" AND outcome IS NULL AND follow_up_due < {}", binds.text(day)));
         }
-        let counted = binds.len();
-        let total = get_i64(
-            &binds
-                .query(format!("SELECT COUNT(*) AS n FROM inspections {filter}"), counted)
-                .fetch_one(self.pool())
-                .await?,
-            "n",
-        )?;
-        let limit = binds.int(page.limit);
-        let offset = binds.int(page.offset);
-        let rows = binds
-            .query(
-                format!(
-                    "SELECT {INSPECTION_COLUMNS} FROM inspections {filter} ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
-                ),
-                binds.len(),
-            )
-            .fetch_all(self.pool())
+        let (rows, total) = binds
+            .page(self.pool(), (INSPECTION_COLUMNS, &from, "id DESC"), page)
             .await?;
         Ok((rows.iter().map(inspection_record).collect::<Result<_>>()?, total))
     }

@@ -46,3 +46,34 @@ impl Binds {
         q
     }
 }
+
+impl Binds {
+    /// A page of `SELECT {columns} {from} ORDER BY {order}`, and how many rows `from` (a `FROM …
+    /// WHERE …` over the values bound so far) holds in all: the count first, then the page, its
+    /// limit and offset bound last.
+    pub(crate) async fn page(
+        mut self,
+        pool: &sqlx::AnyPool,
+        (columns, from, order): (&str, &str, &str),
+        page: crate::Page,
+    ) -> crate::Result<(Vec<sqlx::any::AnyRow>, i64)> {
+        let counted = self.len();
+        let total = crate::get_i64(
+            &self
+                .query(format!("SELECT COUNT(*) AS n {from}"), counted)
+                .fetch_one(pool)
+                .await?,
+            "n",
+        )?;
+        let limit = self.int(page.limit);
+        let offset = self.int(page.offset);
+        let rows = self
+            .query(
+                format!("SELECT {columns} {from} ORDER BY {order} LIMIT {limit} OFFSET {offset}"),
+                self.len(),
+            )
+            .fetch_all(pool)
+            .await?;
+        Ok((rows, total))
+    }
+}

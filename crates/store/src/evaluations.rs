@@ -286,23 +286,7 @@ impl Store {
              WHERE {}",
             conditions.join(" AND ")
         );
-        let counted = binds.len();
-        let total = get_i64(
-            &binds
-                .query(format!("SELECT COUNT(*) AS n {from}"), counted)
-                .fetch_one(self.pool())
-                .await?,
-            "n",
-        )?;
-        let limit = binds.int(page.limit);
-        let offset = binds.int(page.offset);
-        let rows = binds
-            .query(
-                format!("SELECT {COLUMNS} {from} ORDER BY e.id DESC LIMIT {limit} OFFSET {offset}"),
-                binds.len(),
-            )
-            .fetch_all(self.pool())
-            .await?;
+        let (rows, total) = binds.page(self.pool(), (COLUMNS, &from, "e.id DESC"), page).await?;
         Ok((rows.iter().map(evaluation).collect::<Result<_>>()?, total))
     }
 

@@ -12,8 +12,8 @@ use crate::{Result, Store, get_i64, get_opt_i64, get_opt_str, get_str};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What supervision keeps of a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What supervision keeps of a case: no party, no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CaseFacts {
     pub case_id: i64,
     pub case_no: String,
@@ -429,10 +429,12 @@ impl Store {
 
     /// The facts of case `case_id`, if kept.
     pub async fn case_facts(&self, case_id: i64) -> Result<Option<CaseFacts>> {
-        let row = sqlx::query(concat!(facts_select!(), " WHERE case_id = $1"))
-            .bind(case_id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FACTS_COLUMNS} FROM case_facts WHERE case_id = $1"
+        )))
+        .bind(case_id)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(facts_row).transpose()
     }
 
@@ -599,28 +601,9 @@ impl Store {
             }
             _ => {}
         }
-        let filter = format!("WHERE {}", conditions.join(" AND "));
-        let counted = binds.len();
-        let total = get_i64(
-            &binds
-                .query(format!("SELECT COUNT(*) AS n FROM case_facts {filter}"), counted)
-                .fetch_one(self.pool())
-                .await?,
-            "n",
-        )?;
         let order = if live { "due_day, case_id" } else { "case_id DESC" };
-        let limit = binds.int(page.limit);
-        let offset = binds.int(page.offset);
-        let rows = binds
-            .query(
-                format!(
-                    "{} {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-                    facts_select!()
-                ),
-                binds.len(),
-            )
-            .fetch_all(self.pool())
-            .await?;
+        let from = format!("FROM case_facts WHERE {}", conditions.join(" AND "));
+        let (rows, total) = binds.page(self.pool(), (FACTS_COLUMNS, &from, order), page).await?;
         Ok((rows.iter().map(facts_row).collect::<Result<_>>()?, total))
     }
 
@@ -679,13 +662,8 @@ pub enum Behind {
     Yellow(String, String),
 }
 
-macro_rules! facts_select {
-    () => {
-        "SELECT case_id, case_no, name, department_id, region_code, status, received_day, accepted_day, concluded_day,
-         limit_days, used_days, due_day, is_open, on_time, visits, lines_required, lines_fetched, notices FROM case_facts"
-    };
-}
-use facts_select;
+const FACTS_COLUMNS: &str = "case_id, case_no, name, department_id, region_code, status, received_day, accepted_day, \
+     concluded_day, limit_days, used_days, due_day, is_open, on_time, visits, lines_required, lines_fetched, notices";
 
 fn facts_row(r: &sqlx::any::AnyRow) -> Result<CaseFacts> {
     Ok(CaseFacts {
@@ -1109,10 +1087,12 @@ impl Store {
         self.commit_uncached(tx).await?;
         let mut out = Vec::with_capacity(raised.len());
         for id in raised {
-            let row = sqlx::query(concat!(alert_select!(), " WHERE id = $1"))
-                .bind(id)
-                .fetch_one(self.pool())
-                .await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
             out.push(alert(&row)?);
         }
         Ok(out)
@@ -1128,37 +1108,16 @@ impl Store {
             from_day: String::new(),
             to_day: String::new(),
         };
-        let filter = format!("WHERE {}", cut_conditions(&cut, "", None, &mut binds).join(" AND "));
-        let counted = binds.len();
-        let total = get_i64(
-            &binds
-                .query(format!("SELECT COUNT(*) AS n FROM alerts {filter}"), counted)
-                .fetch_one(self.pool())
-                .await?,
-            "n",
-        )?;
-        let limit = binds.int(page.limit);
-        let offset = binds.int(page.offset);
-        let rows = binds
-            .query(
-                format!(
-                    "{} {filter} ORDER BY id DESC LIMIT {limit} OFFSET {offset}",
-                    alert_select!()
-                ),
-                binds.len(),
-            )
-            .fetch_all(self.pool())
-            .await?;
+        let from = format!(
+            "FROM alerts WHERE {}",
+            cut_conditions(&cut, "", None, &mut binds).join(" AND ")
+        );
+        let (rows, total) = binds.page(self.pool(), (ALERT_COLUMNS, &from, "id DESC"), page).await?;
         Ok((rows.iter().map(alert).collect::<Result<_>>()?, total))
     }
 }
 
-macro_rules! alert_select {
-    () => {
-        "SELECT id, kind, object_key, colour, due_day, department_id, region_code, title, link, day FROM alerts"
-    };
-}
-use alert_select;
+const ALERT_COLUMNS: &str = "id, kind, object_key, colour, due_day, department_id, region_code, title, link, day";
 
 fn alert(r: &sqlx::any::AnyRow) -> Result<Alert> {
     Ok(Alert {

@@ -13,7 +13,6 @@ use yici_core::calendar::{day_text, parse_day};
 use yici_core::id::RegionCode;
 use yici_service::{Caller, Error, FieldError, Result};
 use yici_store::assessment::{AssessmentRecord, InspectionRecord, NewInspection, WeightsRecord};
-use yici_store::evaluations::Reach;
 use yici_window::WindowState;
 
 /// The metrics a weight may be given to: each a share from 0 to 1, higher is better.
@@ -502,26 +501,12 @@ pub struct InspectionList {
 
 /// The inspections of the departments in the reader's reach (supervisors and operators).
 pub async fn inspections(state: &WindowState, caller: &Caller, q: &InspectionQuery) -> Result<InspectionList> {
-    caller.require(Permission::ReadMetrics, &Target::OwnScope)?;
+    let reach = metrics::reach(caller)?;
     let overdue = match q.overdue.as_deref().map(str::trim) {
         None | Some("") | Some("false") => false,
         Some("true") => true,
         Some(_) => return Err(Error::field("overdue", "应为 true 或 false", "Either true or false")),
     };
-    let reach: Vec<Reach> = caller
-        .grants()
-        .iter()
-        .filter(|g| {
-            matches!(
-                g.role,
-                yici_core::org::Role::Supervisor | yici_core::org::Role::Operator
-            )
-        })
-        .map(|g| match &g.scope {
-            yici_core::org::Scope::Region { region } => Reach::RegionPrefix(region.prefix()),
-            yici_core::org::Scope::Department { department_id, .. } => Reach::Department(*department_id),
-        })
-        .collect();
     let today = day_text(state.clock.today());
     let (items, total) = state
         .store

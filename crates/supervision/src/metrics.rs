@@ -223,7 +223,7 @@ pub async fn read_window(state: &WindowState, q: &CutQuery, errors: &mut Vec<Fie
 }
 
 /// The reach of a caller over metrics: the scopes of their supervisor and operator roles.
-fn reach(caller: &Caller) -> Result<Vec<Reach>> {
+pub(crate) fn reach(caller: &Caller) -> Result<Vec<Reach>> {
     caller.require(Permission::ReadMetrics, &Target::OwnScope)?;
     Ok(caller
         .grants()
@@ -572,45 +572,8 @@ pub struct CasesBehind {
     pub from: String,
     pub to: String,
     pub total: i64,
-    pub items: Vec<CaseFactsView>,
-}
-
-/// A case as a drill-down shows it: its number, item, department and clock, no party.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CaseFactsView {
-    pub case_no: String,
-    pub name: String,
-    pub department_id: i64,
-    pub region_code: String,
-    pub status: String,
-    pub received_day: String,
-    pub accepted_day: Option<String>,
-    pub concluded_day: Option<String>,
-    pub due_day: Option<String>,
-    pub limit_days: i64,
-    pub used_days: Option<i64>,
-    pub on_time: Option<bool>,
-    pub visits: i64,
-}
-
-impl From<CaseFacts> for CaseFactsView {
-    fn from(f: CaseFacts) -> Self {
-        CaseFactsView {
-            case_no: f.case_no,
-            name: f.name,
-            department_id: f.department_id,
-            region_code: f.region_code,
-            status: f.status,
-            received_day: f.received_day,
-            accepted_day: f.accepted_day,
-            concluded_day: f.concluded_day,
-            due_day: f.due_day,
-            limit_days: f.limit_days,
-            used_days: f.used_days,
-            on_time: f.on_time,
-            visits: f.visits,
-        }
-    }
+    /// The cases' facts: number, item, department, clock, visits and materials; no party.
+    pub items: Vec<CaseFacts>,
 }
 
 /// The most rows of an export (CSV) of a drill-down or of the alerts.
@@ -673,7 +636,7 @@ async fn behind_in(
         from: cut.from_day,
         to: cut.to_day,
         total,
-        items: rows.into_iter().map(CaseFactsView::from).collect(),
+        items: rows,
     })
 }
 
