@@ -408,6 +408,9 @@ async function visits() {
   const issuer = await apiAs('cert_issuer');
   const certificates = await issuer('GET', '/api/v1/certificates?limit=1');
   const typeCode = certificates[0].type_code;
+  // The review the buyer gave in the flow above.
+  const supervisor = await apiAs('supervisor');
+  const review = (await supervisor('GET', '/api/v1/evaluations')).items[0].id;
 
   // The citizen's certificate and a 亮证 link, through the pages.
   const { context, page } = await contextFor('citizen');
@@ -440,7 +443,7 @@ async function visits() {
     window_clerk: ['/cases', '/cases?status=supplementing', `/cases/${demoCase}`, made.transfer],
     approver: ['/tasks', '/supervision/alerts'],
     supervisor: ['/supervision', '/supervision/cases?figure=concluded', '/supervision/reviews',
-      '/supervision/assessment'],
+      '/supervision/assessment', `/evaluations/${review}`],
   };
 }
 

@@ -794,6 +794,10 @@ async fn every_role_every_endpoint(app: App) {
             "/cases/33080020261130000001X/evaluate",
             CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
         ),
+        (
+            "/evaluations/1",
+            CLERK | APPROVER | SUPERVISOR | OP | CITY_OP | DEPT_SUP,
+        ),
         ("/tasks", APPROVER),
         ("/supervision", SUPERVISOR | OP | CITY_OP | DEPT_SUP),
         ("/supervision/cases?figure=open", SUPERVISOR | OP | CITY_OP | DEPT_SUP),
@@ -828,6 +832,11 @@ async fn every_role_every_endpoint(app: App) {
         ("/cases/x/do/accept", CLERK),
         // Only a party rates a case.
         ("/cases/x/evaluate", 0),
+        // 谁办理、谁整改 through the review page; supervisors decide and mark; the party appeals.
+        ("/evaluations/1/verify", APPROVER),
+        ("/evaluations/1/decision", SUPERVISOR | DEPT_SUP),
+        ("/evaluations/1/malicious", SUPERVISOR | DEPT_SUP),
+        ("/evaluations/1/appeal", 0),
         // Supervisors assess and inspect in their scope; a province's set the weights.
         ("/supervision/assessment/run", SUPERVISOR),
         ("/supervision/assessment/weights", SUPERVISOR),

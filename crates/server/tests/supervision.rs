@@ -1235,3 +1235,100 @@ async fn departments_are_assessed_with_versioned_weights(app: App) {
     assert_eq!(weighed.status, StatusCode::FORBIDDEN, "{}", weighed.text);
 }
 on_both!(departments_are_assessed_with_versioned_weights);
+
+/// The review page: the department's approver takes the rectification's steps through its
+/// forms, the party appeals the verification that found the review unfounded, a supervisor
+/// upholds the appeal and marks the review; a form refused keeps its input and marks the field.
+async fn a_bad_review_is_rectified_through_its_page(app: App) {
+    let cases = demo_cases(&app).await;
+    let citizen = app.login_applicant(CITIZEN.0, CITIZEN.1).await;
+    let done = cases[0]["case_no"].as_str().unwrap();
+    let given = rate(&app, &citizen, done, json!({"level": 1, "comment": "窗口态度差"}))
+        .await
+        .json();
+    let id = given["id"].as_i64().unwrap();
+    let path = format!("/evaluations/{id}");
+    let approver = app.login("approver").await;
+    let page = app.page(&path, Some(&approver)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(
+        page.text.contains("窗口态度差") && page.text.contains("提交核实结果"),
+        "{}",
+        page.text
+    );
+
+    // Nothing chosen: the form comes back with the field marked and the note kept.
+    let verify = format!("{path}/verify");
+    let refused = app
+        .form(&verify, &approver, &[("founded", ""), ("note", "已调取录像")])
+        .await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.text);
+    assert!(refused.text.contains("aria-invalid=\"true\"") && refused.text.contains("已调取录像"));
+    let step = |path: String, who: &common::Session, fields: Vec<(&'static str, &'static str)>| {
+        let (app, who) = (&app, who.clone());
+        async move {
+            let res = app.form(&path, &who, &fields).await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{path}: {}", res.text);
+        }
+    };
+    step(
+        verify.clone(),
+        &approver,
+        vec![("founded", "no"), ("note", "录像显示态度正常")],
+    )
+    .await;
+    step(
+        format!("{path}/reply"),
+        &approver,
+        vec![("note", "经核实，窗口人员按规范办理")],
+    )
+    .await;
+    // The party appeals from the same page.
+    let theirs = app.page(&path, Some(&citizen)).await;
+    assert!(theirs.text.contains("提交申诉"), "{}", theirs.text);
+    step(
+        format!("{path}/appeal"),
+        &citizen,
+        vec![("reason", "当时等候超过一小时")],
+    )
+    .await;
+    // The supervisor upholds it: the review goes to rectification; then marks nothing twice.
+    let supervisor = app.login("supervisor").await;
+    let supervised = app.page(&path, Some(&supervisor)).await;
+    assert!(supervised.text.contains("提交复核结果"), "{}", supervised.text);
+    step(
+        format!("{path}/decision"),
+        &supervisor,
+        vec![("upheld", "yes"), ("note", "申诉成立")],
+    )
+    .await;
+    let api = app
+        .get(&format!("/api/v1/evaluations/{id}"), Auth::Session(&supervisor))
+        .await
+        .json();
+    assert_eq!(api["rectification"]["step"], "rectify", "{api}");
+    assert_eq!(api["rectification"]["appeal_upheld"], true, "{api}");
+    // Out of order: the revisit now is a conflict, shown on the page, nothing written.
+    let early = app
+        .form(
+            &format!("{path}/revisit"),
+            &approver,
+            &[("satisfied", "yes"), ("note", "x")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::OK, "{}", early.text);
+    let after = app
+        .get(&format!("/api/v1/evaluations/{id}"), Auth::Session(&supervisor))
+        .await
+        .json();
+    assert_eq!(after["rectification"]["step"], "rectify");
+    step(format!("{path}/malicious"), &supervisor, vec![("reason", "测试认定")]).await;
+    assert!(app.page(&path, Some(&supervisor)).await.text.contains("认定为恶意评价"));
+    // Someone else finds no review; staff of another role cannot take a step.
+    let stranger = app.login_applicant(OTHER.0, OTHER.1).await;
+    assert_eq!(app.page(&path, Some(&stranger)).await.status, StatusCode::NOT_FOUND);
+    let clerk = app.login("window_clerk").await;
+    let refused = app.form(&verify, &clerk, &[("founded", "yes"), ("note", "x")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+on_both!(a_bad_review_is_rectified_through_its_page);

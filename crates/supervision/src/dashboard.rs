@@ -780,7 +780,7 @@ pub async fn reviews_behind(
             .iter()
             .map(|e| {
                 vec![
-                    Cell::text(&e.day),
+                    Cell::link(&e.day, format!("/evaluations/{}", e.id)),
                     if e.case_no.is_empty() {
                         Cell::text(lang.pick("窗口评价", "at the counter"))
                     } else {

@@ -59,6 +59,8 @@ where
             Routes::new("")
                 .get("/cases/{case_no}/evaluate", pages::evaluate_page)
                 .post("/cases/{case_no}/evaluate", pages::evaluate_form)
+                .get("/evaluations/{id}", pages::review_page)
+                .post("/evaluations/{id}/{action}", pages::review_form)
                 .get("/supervision", dashboard::dashboard)
                 .get("/supervision/cases", dashboard::cases_behind)
                 .get("/supervision/reviews", dashboard::reviews_behind)
