@@ -1,7 +1,7 @@
 //! `yici cases`: the one window's cases — the benchmark.
 
 use crate::storage::*;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -21,15 +21,7 @@ pub(crate) async fn cases(storage: StorageArgs, command: CasesCommand) -> Result
     match command {
         CasesCommand::Bench { cases, concurrency } => {
             let state = crate::items::demo_state(&storage).await?;
-            let creds: serde_json::Value = serde_json::from_slice(
-                &std::fs::read(storage.data.join("demo-credentials.json")).context("the demo credentials")?,
-            )?;
-            let password = creds["users"]
-                .as_array()
-                .and_then(|u| u.iter().find(|u| u["username"] == "window_clerk"))
-                .and_then(|u| u["password"].as_str())
-                .context("the demo clerk's password")?
-                .to_string();
+            let password = crate::items::demo_password(&storage, "window_clerk")?;
             out!(
                 "taking {cases} applications over {concurrency} connections ({})",
                 state.store.dialect().name()

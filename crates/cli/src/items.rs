@@ -65,6 +65,19 @@ pub(crate) async fn demo_state(storage: &StorageArgs) -> Result<AppState> {
     Ok(state)
 }
 
+/// The password of demo user `username`, from the demo's credentials file.
+pub(crate) fn demo_password(storage: &StorageArgs, username: &str) -> Result<String> {
+    let creds: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(storage.data.join("demo-credentials.json")).context("the demo credentials")?,
+    )?;
+    Ok(creds["users"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["username"] == username))
+        .and_then(|u| u["password"].as_str())
+        .with_context(|| format!("the demo user {username}'s password"))?
+        .to_string())
+}
+
 /// A service error in words, with every field's message.
 fn said(e: yici_service::Error) -> anyhow::Error {
     anyhow::anyhow!("{}", e.describe(yici_core::Lang::Zh))

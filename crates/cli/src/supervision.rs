@@ -1,7 +1,7 @@
 //! `yici supervision`: the metrics' upkeep and benchmark.
 
 use crate::storage::*;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -38,15 +38,7 @@ pub(crate) async fn supervision(storage: StorageArgs, command: SupervisionComman
             runs,
         } => {
             let state = crate::items::demo_state(&storage).await?;
-            let creds: serde_json::Value = serde_json::from_slice(
-                &std::fs::read(storage.data.join("demo-credentials.json")).context("the demo credentials")?,
-            )?;
-            let password = creds["users"]
-                .as_array()
-                .and_then(|u| u.iter().find(|u| u["username"] == "supervisor"))
-                .and_then(|u| u["password"].as_str())
-                .context("the demo supervisor's password")?
-                .to_string();
+            let password = crate::items::demo_password(&storage, "supervisor")?;
             out!(
                 "loading {cases} cases, {requests} sharing requests and {calls} exchange calls ({})",
                 state.store.dialect().name()
